@@ -1,0 +1,103 @@
+/**
+ * @module carriers/descriptor
+ * The shape every carrier folder fills in: its hosts, how its token endpoint authenticates the
+ * client, how its errors map into the gateway's failure classes, and its refresh defaults.
+ * Quirks live here as data (validated by zod at boot and in test/carriers/registry.test.ts);
+ * code hooks are named only where data cannot describe the behaviour, and the hook names are
+ * `keyof` the hook table so `tsc` checks they resolve.
+ */
+import { z } from 'zod';
+
+import { clientAuthSchema, grantSchema } from '../config/schema.js';
+
+/**
+ * Failure classes at the token endpoint (the `token_endpoint.*` part of the taxonomy). Carrier
+ * codes map into these; `src/auth/classify.ts` turns them into stable error codes.
+ */
+export const TOKEN_FAILURE_CLASSES = [
+  'invalid_client',
+  'invalid_grant',
+  'invalid_scope',
+  'unauthorized_client',
+  'invalid_request',
+  'throttled',
+  'server_error',
+] as const;
+export const tokenFailureClassSchema = z.enum(TOKEN_FAILURE_CLASSES);
+export type TokenFailureClass = z.infer<typeof tokenFailureClassSchema>;
+
+/** Where a carrier puts the error code and message in a token or API error body. */
+export const ERROR_BODY_SHAPES = ['ups-response-errors', 'errors-array', 'rfc6749'] as const;
+export type ErrorBodyShape = (typeof ERROR_BODY_SHAPES)[number];
+
+const environmentSchema = z.strictObject({
+  token: z.url(),
+  /** Separate refresh endpoint, where the carrier has one (UPS `/v1/oauth/refresh`). */
+  refresh: z.url().optional(),
+  api: z.url(),
+});
+
+const credentialField = z.enum([
+  'clientId',
+  'clientSecret',
+  'merchantId',
+  'childKey',
+  'childSecret',
+  'username',
+  'password',
+]);
+
+export const descriptorDataSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** Sandbox and production as separate named hosts; absent for the generic OAuth 2.0 adapter. */
+  environments: z.strictObject({ sandbox: environmentSchema, production: environmentSchema }).optional(),
+  token: z.strictObject({
+    clientAuthentication: clientAuthSchema,
+    bodyEncoding: z.enum(['form', 'json']),
+    grants: z.array(grantSchema).min(1),
+    defaultGrant: grantSchema,
+    /** Credential fields each grant needs beyond clientId. */
+    requiredCredentials: z.partialRecord(grantSchema, z.array(credentialField)),
+    /** Header name → credential field, sent only when that credential is configured. */
+    credentialHeaders: z.record(z.string(), credentialField),
+    /** Grant → (body parameter → credential field). */
+    credentialParams: z.partialRecord(grantSchema, z.record(z.string(), credentialField)),
+    rotatesRefreshTokens: z.boolean(),
+    /** Unit of `issued_at`, when the carrier sends one. */
+    issuedAtUnit: z.enum(['ms', 's']).optional(),
+    errorBodyShape: z.enum(ERROR_BODY_SHAPES),
+    /** Carrier error code (or RFC 6749 `error`) → failure class. */
+    errorCodes: z.record(z.string(), tokenFailureClassSchema),
+    /** Overrides for the refresh grant, where a code means something else there (UPS 10400). */
+    refreshErrorCodes: z.record(z.string(), tokenFailureClassSchema),
+  }),
+  api: z.strictObject({
+    /** Statuses with which the carrier API says "this token is not (or no longer) accepted". */
+    tokenRejectedStatuses: z.array(z.number().int().min(400).max(499)).min(1),
+    errorBodyShape: z.enum(ERROR_BODY_SHAPES),
+  }),
+  refresh: z.strictObject({
+    marginSeconds: z.number().int().min(0),
+    windowSeconds: z.number().int().min(0),
+  }),
+  /** Where each quirk above comes from (spec files in ../shared/carrier-specs, doc pages). */
+  sources: z.array(z.string().min(1)).min(1),
+});
+
+export type CarrierDescriptorData = z.infer<typeof descriptorDataSchema>;
+
+/** Per-request header hooks: data cannot say "a fresh UUID per call". */
+export interface ApiRequestContext {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+export interface CarrierDescriptor {
+  data: CarrierDescriptorData;
+  /** The carrier's token success body on the wire (field types as the carrier sends them). */
+  tokenResponseSchema: z.ZodType<Record<string, unknown>>;
+  /** Adds carrier-required per-request headers the client did not send (e.g. UPS `transId`). */
+  decorateApiRequest?: (request: ApiRequestContext) => void;
+}

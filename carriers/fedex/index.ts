@@ -1,0 +1,26 @@
+/**
+ * @module carriers/fedex
+ * FedEx, in the shape of carriers/ups.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { FEDEX_ENVIRONMENTS } from './api.js';
+import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
+import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
+import { fedexTokenResponseSchema } from './schemas.js';
+
+export const fedex: CarrierDescriptor = {
+  data: {
+    id: 'fedex',
+    name: 'FedEx',
+    environments: FEDEX_ENVIRONMENTS,
+    token: { ...FEDEX_TOKEN, ...FEDEX_ERRORS },
+    api: FEDEX_API_ERRORS,
+    refresh: FEDEX_REFRESH,
+    sources: [
+      '../shared/carrier-specs/fedex/APIAuthorization-Resource.json',
+      '../shared/carrier-specs/fedex/TrackingNumbers-Resource.json',
+      '../shared/carrier-auth-facts.md section 2 (FedEx)',
+    ],
+  },
+  tokenResponseSchema: fedexTokenResponseSchema,
+};

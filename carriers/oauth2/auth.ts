@@ -1,0 +1,24 @@
+/**
+ * @module carriers/oauth2/auth
+ * RFC 6749 defaults for the generic adapter; accounts override them under `oauth2:`.
+ */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
+export const OAUTH2_TOKEN: Omit<
+  CarrierDescriptorData['token'],
+  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
+> = {
+  // RFC 6749 2.3.1: servers MUST support HTTP Basic; client_secret_post is optional.
+  clientAuthentication: 'client_secret_basic',
+  bodyEncoding: 'form',
+  grants: ['client_credentials', 'authorization_code', 'password'],
+  defaultGrant: 'client_credentials',
+  requiredCredentials: { password: ['username', 'password'] },
+  credentialHeaders: {},
+  // RFC 6749 4.3.2: the resource owner's credentials go in the body.
+  credentialParams: { password: { username: 'username', password: 'password' } },
+  // Safe default: treat refresh tokens as single-use (OAuth 2.1 4.3.1 requires rotation or binding).
+  rotatesRefreshTokens: true,
+};
+
+export const OAUTH2_REFRESH = { marginSeconds: 30, windowSeconds: 300 };

@@ -1,0 +1,20 @@
+/**
+ * @module carriers/oauth2
+ * Any standards-compliant OAuth 2.0 server, configured by data in the account's `oauth2:` block.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { OAUTH2_REFRESH, OAUTH2_TOKEN } from './auth.js';
+import { OAUTH2_API_ERRORS, OAUTH2_ERRORS } from './errors.js';
+import { oauth2TokenResponseSchema } from './schemas.js';
+
+export const oauth2: CarrierDescriptor = {
+  data: {
+    id: 'oauth2',
+    name: 'OAuth 2.0',
+    token: { ...OAUTH2_TOKEN, ...OAUTH2_ERRORS },
+    api: OAUTH2_API_ERRORS,
+    refresh: OAUTH2_REFRESH,
+    sources: ['RFC 6749 (OAuth 2.0)', 'RFC 6750 (Bearer tokens)', 'RFC 8707 (resource indicators)'],
+  },
+  tokenResponseSchema: oauth2TokenResponseSchema,
+};

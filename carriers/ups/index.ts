@@ -1,0 +1,28 @@
+/**
+ * @module carriers/ups
+ * UPS: the reference carrier. Other carrier folders copy this file set.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { decorateUpsRequest, UPS_ENVIRONMENTS } from './api.js';
+import { UPS_REFRESH, UPS_TOKEN } from './auth.js';
+import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
+import { upsTokenResponseSchema } from './schemas.js';
+
+export const ups: CarrierDescriptor = {
+  data: {
+    id: 'ups',
+    name: 'UPS',
+    environments: UPS_ENVIRONMENTS,
+    token: { ...UPS_TOKEN, ...UPS_ERRORS },
+    api: UPS_API_ERRORS,
+    refresh: UPS_REFRESH,
+    sources: [
+      '../shared/carrier-specs/ups/OAuthClientCredentials.yaml',
+      '../shared/carrier-specs/ups/OAuthAuthCode.yaml',
+      '../shared/carrier-specs/ups/Tracking.yaml',
+      '../shared/carrier-auth-facts.md section 1 (UPS)',
+    ],
+  },
+  tokenResponseSchema: upsTokenResponseSchema,
+  decorateApiRequest: decorateUpsRequest,
+};

@@ -1,0 +1,170 @@
+/**
+ * @module config/schema
+ * The gateway's configuration file, as zod schemas. Every object is strict: an unknown key is a
+ * start-up error, because a misspelt key silently ignored is how a secret rotation or an
+ * override goes unnoticed. Types for the rest of the code are inferred from here.
+ */
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'lower-case letters, digits, "-" or "_", starting with a letter or digit',
+  );
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+
+export const CARRIER_IDS = ['ups', 'fedex', 'oauth2'] as const;
+export const carrierIdSchema = z.enum(CARRIER_IDS);
+export type CarrierId = z.infer<typeof carrierIdSchema>;
+
+export const GRANTS = [
+  'client_credentials',
+  'authorization_code',
+  'password',
+  // FedEx parent/child grants: APIAuthorization-Resource.json, grant_type enum.
+  'csp_credentials',
+  'client_pc_credentials',
+] as const;
+export const grantSchema = z.enum(GRANTS);
+export type Grant = z.infer<typeof grantSchema>;
+
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export const clientAuthSchema = z.enum(CLIENT_AUTH_METHODS);
+export type ClientAuthMethod = z.infer<typeof clientAuthSchema>;
+
+const credentialsSchema = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  /** UPS `x-merchant-id`: the 6-digit UPS account number (OAuthClientCredentials.yaml). */
+  merchantId: z.string().min(1).optional(),
+  /** FedEx child credentials for csp/client_pc grants (APIAuthorization-Resource.json). */
+  childKey: z.string().min(1).optional(),
+  childSecret: z.string().min(1).optional(),
+  /** Seed refresh token for authorization-code accounts; the gateway keeps the rotated ones. */
+  refreshToken: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+});
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+const refreshPolicySchema = z.strictObject({
+  /** Never refresh later than this before expiry. */
+  marginSeconds: z.number().int().min(0).max(86_400).optional(),
+  /** Proactive refreshes are spread uniformly over this window before the margin; 0 = only on demand. */
+  windowSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+
+const tokenChecksSchema = z.strictObject({
+  expectedAudience: z.string().min(1).optional(),
+  expectedScopes: z.array(z.string().min(1)).optional(),
+  expectedIssuer: z.string().min(1).optional(),
+  jwksUrl: httpUrl.optional(),
+  /** SPKI PEM public key for RS256/ES256 verification when the carrier has no JWKS. */
+  publicKey: z.string().min(1).optional(),
+  clockToleranceSeconds: z.number().int().min(0).max(600).optional(),
+});
+
+/** The generic RFC 6749 client, configured by data only. */
+const oauth2ProfileSchema = z.strictObject({
+  clientAuthentication: clientAuthSchema.default('client_secret_basic'),
+  bodyEncoding: z.enum(['form', 'json']).default('form'),
+  scope: z.string().min(1).optional(),
+  audience: z.string().min(1).optional(),
+  resource: z.string().min(1).optional(),
+  extraParams: z.record(z.string(), z.string()).default({}),
+  extraHeaders: z.record(z.string(), z.string()).default({}),
+  /** Whether the server issues a new refresh token on each refresh (RFC 6749 6, OAuth 2.1 4.3.1). */
+  rotatesRefreshTokens: z.boolean().default(true),
+});
+
+const accountSchema = z.strictObject({
+  id,
+  carrier: carrierIdSchema,
+  environment: z.enum(['sandbox', 'production']).default('sandbox'),
+  grant: grantSchema.optional(),
+  urls: z
+    .strictObject({
+      token: httpUrl.optional(),
+      refresh: httpUrl.optional(),
+      api: httpUrl.optional(),
+    })
+    .optional(),
+  credentials: credentialsSchema,
+  refresh: refreshPolicySchema.optional(),
+  token: tokenChecksSchema.optional(),
+  oauth2: oauth2ProfileSchema.optional(),
+  timeouts: z
+    .strictObject({
+      tokenMs: z.number().int().min(100).max(120_000).optional(),
+      apiMs: z.number().int().min(100).max(600_000).optional(),
+    })
+    .optional(),
+});
+export type AccountConfig = z.infer<typeof accountSchema>;
+
+const clientSchema = z.strictObject({
+  id,
+  apiKey: z.string().min(16, 'at least 16 characters'),
+  accounts: z.array(id).min(1),
+});
+export type ClientConfig = z.infer<typeof clientSchema>;
+
+export const configSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({
+        port: z.number().int().min(0).max(65_535).default(8080),
+        host: z.string().min(1).default('0.0.0.0'),
+      })
+      .default({ port: 8080, host: '0.0.0.0' }),
+    redis: z
+      .strictObject({
+        url: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }),
+        keyPrefix: z.string().min(1).default('cg:'),
+      })
+      .optional(),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .default({ level: 'info' }),
+    clients: z.array(clientSchema).min(1),
+    accounts: z.array(accountSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const accountIds = new Set<string>();
+    config.accounts.forEach((account, index) => {
+      if (accountIds.has(account.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', index, 'id'],
+          message: `duplicate account id "${account.id}"`,
+        });
+      }
+      accountIds.add(account.id);
+    });
+    const clientIds = new Set<string>();
+    config.clients.forEach((client, index) => {
+      if (clientIds.has(client.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', index, 'id'],
+          message: `duplicate client id "${client.id}"`,
+        });
+      }
+      clientIds.add(client.id);
+      client.accounts.forEach((accountId, accountIndex) => {
+        if (!accountIds.has(accountId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', index, 'accounts', accountIndex],
+            message: `unknown account "${accountId}"`,
+          });
+        }
+      });
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,51 @@
+/**
+ * @module app
+ * The hono application for everything but the proxy's hot path: liveness, readiness and the
+ * token status of a client's accounts. One `onError` renders every failure in the one envelope
+ * (RFC 9457 problem+json); nothing a carrier said reaches a client unmapped.
+ */
+import { Hono } from 'hono';
+
+import type { TokenEngine } from './auth/token-engine.js';
+import type { AuthenticatedClient, ClientRegistry } from './clients.js';
+import { GatewayError, isGatewayError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.js';
+import type { Logger } from './log.js';
+import type { RedisConnection } from './redis.js';
+import { getAccounts } from './routes/getAccounts.js';
+import { getHealthz, getReadyz } from './routes/getHealth.js';
+
+export interface AppVariables {
+  client: AuthenticatedClient;
+}
+
+export interface AppDependencies {
+  engine: TokenEngine;
+  clients: ClientRegistry;
+  redis?: RedisConnection;
+  log: Logger;
+}
+
+export type AppEnv = { Variables: AppVariables };
+
+export function createApp(deps: AppDependencies): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/healthz', getHealthz());
+  app.get('/readyz', getReadyz(deps));
+
+  app.use('/v1/*', async function clientAuthentication(c, next) {
+    c.set('client', deps.clients.authenticate(c.req.header('authorization')));
+    await next();
+  });
+  app.get('/v1/accounts', getAccounts(deps));
+
+  app.notFound(() => {
+    throw new GatewayError('ERR_ROUTE_NOT_FOUND');
+  });
+  app.onError((error, c) => {
+    if (!isGatewayError(error)) deps.log.error({ err: { message: error.message } }, 'unhandled error');
+    const problem = toProblem(error);
+    return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
+  });
+  return app;
+}

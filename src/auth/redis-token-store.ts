@@ -1,0 +1,159 @@
+/**
+ * @module auth/redis-token-store
+ * The fleet-wide token store. Tokens are sealed (AES-256-GCM) before they reach Redis; the
+ * fenced write is one Lua script, so "newer generation wins" holds under any interleaving of
+ * instances, paused processes and slow carriers. Every Redis failure surfaces as
+ * ERR_REDIS_UNAVAILABLE for the token manager to fall back on.
+ */
+import { createHash } from 'node:crypto';
+
+import { GatewayError } from '../errors.js';
+import type { RedisConnection } from '../redis.js';
+import type { TokenSealer } from './crypto.js';
+import {
+  hourBucket,
+  HOUR_MS,
+  type AccountSharedState,
+  type StoredToken,
+  type TokenRequestCounts,
+  type TokenStore,
+  type WriteResult,
+} from './token-store.js';
+
+export const TOKEN_EVENTS_CHANNEL = 'token-events';
+
+/**
+ * KEYS[1] token hash; ARGV: generation, sealed blob, expiresAt (epoch ms).
+ * Refuses a generation that is not newer than the stored one, and a token that is already dead
+ * by Redis's clock (a process paused past its token's life must not bring it back).
+ */
+const FENCED_WRITE = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
+if tonumber(ARGV[1]) <= current then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if tonumber(ARGV[3]) <= now then return -1 end
+redis.call('HSET', KEYS[1], 'gen', ARGV[1], 'blob', ARGV[2])
+return 1
+`;
+
+/** How long a presented refresh token stays claimed: longer than any carrier's refresh-token life. */
+const CLAIM_TTL_MS = 30 * 24 * HOUR_MS;
+
+function unavailable(cause: unknown): GatewayError {
+  return new GatewayError('ERR_REDIS_UNAVAILABLE', undefined, { cause, detail: 'redis command failed' });
+}
+
+export class RedisTokenStore implements TokenStore {
+  readonly shared = true;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly sealer: TokenSealer,
+  ) {
+    redis.client.defineCommand('fencedTokenWrite', { numberOfKeys: 1, lua: FENCED_WRITE });
+  }
+
+  // Hash tags ({account}) keep one account's keys in one Redis Cluster slot.
+  #key(kind: string, account: string): string {
+    return `${this.redis.keyPrefix}${kind}:{${account}}`;
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.redis.available) throw unavailable(undefined);
+    try {
+      return await command();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async read(account: string): Promise<StoredToken | null> {
+    const blob = await this.#run(() => this.redis.client.hget(this.#key('token', account), 'blob'));
+    if (blob === null) return null;
+    const json = this.sealer.open(blob, account);
+    // A blob sealed under another key (rotation without migration) reads as "no token".
+    return json === null ? null : (JSON.parse(json) as StoredToken);
+  }
+
+  async nextGeneration(account: string): Promise<number> {
+    return this.#run(() => this.redis.client.incr(this.#key('generation', account)));
+  }
+
+  async write(account: string, token: StoredToken): Promise<WriteResult> {
+    const sealed = this.sealer.seal(JSON.stringify(token), account);
+    const result = await this.#run(() =>
+      (
+        this.redis.client as unknown as {
+          fencedTokenWrite(key: string, generation: number, blob: string, expiresAt: number): Promise<number>;
+        }
+      ).fencedTokenWrite(this.#key('token', account), token.generation, sealed, Math.floor(token.expiresAt)),
+    );
+    return result === 1 ? 'written' : result === 0 ? 'stale' : 'expired';
+  }
+
+  async claimRefreshToken(
+    account: string,
+    refreshToken: string,
+    purpose: 'refresh' | 'last-resort',
+  ): Promise<boolean> {
+    // Only a digest is stored: the claim must not become a second copy of the secret.
+    const digest = createHash('sha256').update(refreshToken).digest('base64url');
+    const key = `${this.#key('refresh-claim', account)}:${purpose}:${digest}`;
+    const result = await this.#run(() => this.redis.client.set(key, '1', 'PX', CLAIM_TTL_MS, 'NX'));
+    return result === 'OK';
+  }
+
+  async readState(account: string): Promise<AccountSharedState> {
+    const fields = await this.#run(() => this.redis.client.hgetall(this.#key('state', account)));
+    const state: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) state[name] = JSON.parse(value) as unknown;
+    return state as AccountSharedState;
+  }
+
+  async updateState(
+    account: string,
+    change: Partial<Record<keyof AccountSharedState, unknown | null>>,
+  ): Promise<void> {
+    const key = this.#key('state', account);
+    const pipeline = this.redis.client.multi();
+    for (const [name, value] of Object.entries(change)) {
+      if (value === null) pipeline.hdel(key, name);
+      else pipeline.hset(key, name, JSON.stringify(value));
+    }
+    await this.#run(() => pipeline.exec());
+  }
+
+  async countTokenRequest(account: string, now: number): Promise<void> {
+    const key = `${this.#key('token-requests', account)}:${hourBucket(now)}`;
+    await this.#run(() =>
+      this.redis.client
+        .multi()
+        .incr(key)
+        .pexpire(key, 3 * HOUR_MS)
+        .exec(),
+    );
+  }
+
+  async tokenRequestCounts(account: string, now: number): Promise<TokenRequestCounts> {
+    const base = this.#key('token-requests', account);
+    const hour = hourBucket(now);
+    const [thisHour, lastHour] = await this.#run(() =>
+      this.redis.client.mget(`${base}:${hour}`, `${base}:${hour - 1}`),
+    );
+    return { thisHour: Number(thisHour ?? 0), lastHour: Number(lastHour ?? 0) };
+  }
+
+  async announce(account: string, generation: number): Promise<void> {
+    await this.#run(() =>
+      this.redis.client.publish(
+        `${this.redis.keyPrefix}${TOKEN_EVENTS_CHANNEL}`,
+        JSON.stringify({ account, generation }),
+      ),
+    );
+  }
+
+  async purge(account: string): Promise<void> {
+    await this.#run(() => this.redis.client.del(this.#key('token', account), this.#key('state', account)));
+  }
+}

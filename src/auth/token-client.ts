@@ -1,0 +1,156 @@
+/**
+ * @module auth/token-client
+ * One HTTP exchange with a carrier's token endpoint: builds the request from the account's token
+ * profile (grant, client authentication, body encoding), sends it with a timeout, and returns an
+ * accepted token or throws a classified `GatewayError`. It does no retries and no caching; the
+ * token manager decides those. Transport is a parameter so tests can swap it.
+ */
+import { request as undiciRequest, type Dispatcher } from 'undici';
+
+import type { ResolvedAccount } from '../../carriers/registry.js';
+import { GatewayError } from '../errors.js';
+import {
+  classifyHttpFailure,
+  classifyTransportFailure,
+  parseRetryAfter,
+  type GrantKind,
+} from './classify.js';
+import { checkJwt } from './jwt-checks.js';
+import { acceptTokenResponse, type AcceptedToken } from './token-response.js';
+
+export type TokenGrantInput = { kind: 'initial' } | { kind: 'refresh'; refreshToken: string };
+
+export interface TokenRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding. */
+function basicAuthorization(clientId: string, clientSecret: string): string {
+  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
+}
+
+/** Builds the token request; exported so contract tests can check it against the carrier's spec. */
+export function buildTokenRequest(account: ResolvedAccount, grant: TokenGrantInput): TokenRequest {
+  const profile = account.token;
+  const { clientId, clientSecret } = account.credentials;
+  const fields: Record<string, string> = {};
+  if (grant.kind === 'refresh') {
+    fields.grant_type = 'refresh_token';
+    fields.refresh_token = grant.refreshToken;
+  } else {
+    fields.grant_type = profile.grant;
+    Object.assign(fields, profile.params);
+  }
+  const headers: Record<string, string> = { accept: 'application/json', ...profile.headers };
+  if (profile.clientAuthentication === 'client_secret_basic') {
+    headers.authorization = basicAuthorization(clientId, clientSecret ?? '');
+  } else {
+    fields.client_id = clientId;
+    if (profile.clientAuthentication === 'client_secret_post') fields.client_secret = clientSecret ?? '';
+  }
+  let body: string;
+  if (profile.bodyEncoding === 'json') {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(fields);
+  } else {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(fields).toString();
+  }
+  return { url: grant.kind === 'refresh' ? profile.refreshUrl : profile.tokenUrl, headers, body };
+}
+
+export interface TokenExchangeFailure extends Error {
+  /** The request may have reached the carrier (timeout or reset after sending). */
+  maybeDelivered?: boolean;
+}
+
+/** Marks a failure whose request may have been processed by the carrier. */
+export function isMaybeDelivered(error: unknown): boolean {
+  return (error as TokenExchangeFailure | null)?.maybeDelivered === true;
+}
+
+export interface TokenClientOptions {
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function exchangeToken(
+  account: ResolvedAccount,
+  grant: TokenGrantInput,
+  options: TokenClientOptions = {},
+): Promise<AcceptedToken> {
+  const now = options.now ?? Date.now;
+  const grantKind: GrantKind = grant.kind;
+  const plan = buildTokenRequest(account, grant);
+  const signal = AbortSignal.timeout(account.token.timeoutMs);
+  const sentAt = now();
+  let response: Dispatcher.ResponseData;
+  let text: string;
+  try {
+    response = await undiciRequest(plan.url, {
+      method: 'POST',
+      headers: plan.headers,
+      body: plan.body,
+      signal,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    });
+    text = await response.body.text();
+  } catch (cause) {
+    const failure = classifyTransportFailure(account.id, cause, signal.aborted);
+    Object.defineProperty(failure.error, 'maybeDelivered', {
+      value: failure.maybeDelivered,
+      enumerable: false,
+    });
+    throw failure.error;
+  }
+  const receivedAt = now();
+  const body = parseJson(text);
+  const status = response.statusCode;
+  if (status < 200 || status >= 300) {
+    const retryAfterHeader = response.headers['retry-after'];
+    const retryAfterMs = parseRetryAfter(
+      Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader,
+      receivedAt,
+    );
+    throw classifyHttpFailure(account.id, account.token, grantKind, {
+      status,
+      body,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+  if (body === undefined) {
+    throw new GatewayError('ERR_TOKEN_MALFORMED_RESPONSE', undefined, {
+      account: account.id,
+      upstreamStatus: status,
+      detail: 'body is not JSON',
+    });
+  }
+  const dateHeader = response.headers.date;
+  const accepted = acceptTokenResponse(account, grantKind, status, body, {
+    sentAt,
+    receivedAt,
+    ...(typeof dateHeader === 'string' ? { dateHeader } : {}),
+  });
+  const jwtExp = await checkJwt(
+    account.id,
+    accepted.token.accessToken,
+    account.jwt,
+    receivedAt + (accepted.skewMs ?? 0),
+  );
+  if (jwtExp !== undefined) {
+    // exp is on the carrier's clock.
+    accepted.token.expiresAt = Math.min(accepted.token.expiresAt, jwtExp - (accepted.skewMs ?? 0));
+  }
+  return accepted;
+}

@@ -1,0 +1,103 @@
+/**
+ * @module auth/token-engine
+ * The token engine of one gateway instance: a `TokenManager` per carrier account over one store
+ * (Redis, shared by the fleet, or memory in embedded mode) and one refresh lock, plus the
+ * pub/sub listener that lets every instance pick up a token another instance obtained.
+ */
+import type { Logger } from 'pino';
+
+import type { ResolvedAccount } from '../../carriers/registry.js';
+import { GatewayError } from '../errors.js';
+import type { RedisConnection } from '../redis.js';
+import type { TokenSealer } from './crypto.js';
+import { LocalRefreshLock, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
+import { RedisTokenStore, TOKEN_EVENTS_CHANNEL } from './redis-token-store.js';
+import { TokenManager, type TokenManagerOptions, type TokenStatus } from './token-manager.js';
+import { MemoryTokenStore, type TokenStore } from './token-store.js';
+
+export interface TokenEngineOptions {
+  accounts: ResolvedAccount[];
+  log: Logger;
+  redis?: RedisConnection;
+  sealer?: TokenSealer;
+  lockTtlMs?: number;
+  lockAutoExtend?: boolean;
+  /** Passed to every manager (retry, cooldown, transport, clocks) for tests and tuning. */
+  manager?: Partial<Omit<TokenManagerOptions, 'store' | 'lock' | 'log' | 'sharedStoreAvailable'>>;
+}
+
+export class TokenEngine {
+  readonly store: TokenStore;
+  readonly #managers = new Map<string, TokenManager>();
+  readonly #redis: RedisConnection | undefined;
+  readonly #onMessage: ((channel: string, message: string) => void) | undefined;
+
+  constructor(options: TokenEngineOptions) {
+    this.#redis = options.redis;
+    let lock: RefreshLock;
+    if (options.redis) {
+      if (!options.sealer) throw new Error('a token sealer is required with redis');
+      this.store = new RedisTokenStore(options.redis, options.sealer);
+      lock = new RedisRefreshLock(options.redis, {
+        ttlMs: options.lockTtlMs ?? 15_000,
+        autoExtend: options.lockAutoExtend ?? true,
+      });
+    } else {
+      this.store = new MemoryTokenStore();
+      lock = new LocalRefreshLock();
+    }
+    const redis = options.redis;
+    for (const account of options.accounts) {
+      this.#managers.set(
+        account.id,
+        new TokenManager(account, {
+          ...options.manager,
+          store: this.store,
+          lock,
+          log: options.log,
+          sharedStoreAvailable: () => redis?.available ?? false,
+        }),
+      );
+    }
+    if (redis) {
+      const channel = `${redis.keyPrefix}${TOKEN_EVENTS_CHANNEL}`;
+      this.#onMessage = (received, message) => {
+        if (received !== channel) return;
+        try {
+          const event = JSON.parse(message) as { account?: unknown; generation?: unknown };
+          if (typeof event.account === 'string' && typeof event.generation === 'number') {
+            this.#managers.get(event.account)?.onRemoteUpdate(event.generation);
+          }
+        } catch {
+          // Not ours; ignore.
+        }
+      };
+      redis.subscriber.on('message', this.#onMessage);
+      redis.subscriber.subscribe(channel).catch((error: Error) => {
+        options.log.warn(
+          { err: { message: error.message } },
+          'token event subscription failed; instances fall back to polling',
+        );
+      });
+    }
+  }
+
+  manager(accountId: string): TokenManager {
+    const manager = this.#managers.get(accountId);
+    if (!manager) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
+    return manager;
+  }
+
+  get shared(): boolean {
+    return this.#redis !== undefined;
+  }
+
+  async statuses(): Promise<TokenStatus[]> {
+    return Promise.all([...this.#managers.values()].map((manager) => manager.status()));
+  }
+
+  stop(): void {
+    for (const manager of this.#managers.values()) manager.stop();
+    if (this.#redis && this.#onMessage) this.#redis.subscriber.off('message', this.#onMessage);
+  }
+}

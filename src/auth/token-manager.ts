@@ -1,0 +1,585 @@
+/**
+ * @module auth/token-manager
+ * One carrier account's token: get a valid one, drop one the carrier rejected, refresh ahead of
+ * expiry. In-process, one refresh is in flight at a time (single-flight) and a fresh token is
+ * served from memory with no Redis round trip. Across instances, the refresh runs under the
+ * account's lock, re-reads the store after taking it, and writes with a fencing generation taken
+ * before the carrier call, so a late refresh can never overwrite a newer token.
+ */
+import type { Logger } from 'pino';
+
+import type { ResolvedAccount } from '../../carriers/registry.js';
+import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
+import { impliedClass, type GrantKind } from './classify.js';
+import type { RefreshLock } from './refresh-lock.js';
+import {
+  cooldownMs,
+  decideRetry,
+  DEFAULT_COOLDOWN_POLICY,
+  DEFAULT_RETRY_POLICY,
+  type CooldownPolicy,
+  type RetryPolicy,
+} from './retry.js';
+import {
+  exchangeToken,
+  isMaybeDelivered,
+  type TokenClientOptions,
+  type TokenGrantInput,
+} from './token-client.js';
+import type { AcceptedToken } from './token-response.js';
+import type { AccountSharedState, StoredToken, TokenRequestCounts, TokenStore } from './token-store.js';
+
+export type AccountAuthState =
+  | 'no_token'
+  | 'ok'
+  | 'refreshing'
+  | 'cooldown'
+  | 'failing'
+  | 'refresh_outcome_unknown'
+  | 'reauthorization_required'
+  | 'redis_unavailable';
+
+export interface TokenStatus {
+  account: string;
+  carrier: string;
+  state: AccountAuthState;
+  store: 'shared' | 'embedded' | 'local-fallback';
+  token: { generation: number; expiresInSeconds: number; obtainedAt: string; sharedStore: boolean } | null;
+  lastRefresh: {
+    at: string;
+    outcome: 'success' | 'failure';
+    latencyMs: number;
+    code?: GatewayErrorCode;
+    carrierCode?: string;
+  } | null;
+  tokenRequests: TokenRequestCounts | null;
+  clockSkewMs: number | null;
+  prematureRejections: number;
+  cooldownUntil: string | null;
+  reauthorizationReason: string | null;
+}
+
+export interface TokenManagerOptions {
+  store: TokenStore;
+  lock: RefreshLock;
+  log: Logger;
+  /** True when Redis is configured and reachable right now. */
+  sharedStoreAvailable: () => boolean;
+  lockWaitMs?: number;
+  lockPollMs?: number;
+  retry?: RetryPolicy;
+  cooldown?: CooldownPolicy;
+  transport?: TokenClientOptions;
+  now?: () => number;
+  random?: () => number;
+  /** Skew worth a warning (the carrier's clock against ours). */
+  skewWarningMs?: number;
+}
+
+interface TokenTimings {
+  marginMs: number;
+  windowMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class TokenManager {
+  #current: StoredToken | null = null;
+  /** The token was obtained while Redis was away and lives only in this process. */
+  #currentIsLocal = false;
+  #inflight: Promise<StoredToken> | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #wakeWaiters: (() => void)[] = [];
+  #stopped = false;
+  #state: AccountAuthState = 'no_token';
+  #lastRefresh: TokenStatus['lastRefresh'] = null;
+  #skewMs: number | null = null;
+  #prematureRejections = 0;
+  #consecutiveFailures = 0;
+  #shared: AccountSharedState = {};
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  constructor(
+    readonly account: ResolvedAccount,
+    private readonly options: TokenManagerOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Refresh margin and proactive window, scaled down for short-lived tokens. */
+  #timings(token: StoredToken): TokenTimings {
+    const lifetime = Math.max(0, token.expiresAt - token.obtainedAt);
+    return {
+      marginMs: Math.min(this.account.refresh.marginMs, lifetime * 0.1),
+      windowMs: Math.min(this.account.refresh.windowMs, lifetime * 0.4),
+    };
+  }
+
+  #isFresh(token: StoredToken | null, now: number): boolean {
+    return token !== null && now < token.expiresAt - this.#timings(token).marginMs;
+  }
+
+  /** The hot path: a fresh token from memory, or undefined. No I/O, no promise. */
+  peek(): StoredToken | undefined {
+    const current = this.#current;
+    return current !== null && this.#isFresh(current, this.#now()) ? current : undefined;
+  }
+
+  /** A valid token, refreshing when needed. While a still-valid token is within its margin, it is served and refreshed behind. */
+  async getToken(): Promise<StoredToken> {
+    const now = this.#now();
+    const current = this.#current;
+    if (current !== null && this.#isFresh(current, now)) return current;
+    const refresh = this.#refresh(current?.generation ?? 0, 'demand');
+    if (current !== null && now < current.expiresAt) {
+      refresh.catch(() => {});
+      return current;
+    }
+    return refresh;
+  }
+
+  /**
+   * The carrier rejected `accessToken`. Drops it (if it is still ours) and refreshes; another
+   * instance's newer token is adopted without calling the carrier.
+   */
+  async invalidate(accessToken: string): Promise<StoredToken> {
+    const current = this.#current;
+    if (current === null || current.accessToken !== accessToken) return this.getToken();
+    const ageMs = this.#now() - current.obtainedAt;
+    if (this.#now() < current.expiresAt) {
+      this.#prematureRejections += 1;
+      this.options.log.warn(
+        {
+          account: this.account.id,
+          generation: current.generation,
+          ageMs,
+          expiresInMs: current.expiresAt - this.#now(),
+        },
+        'carrier rejected a token before its expiry',
+      );
+    }
+    this.#current = null;
+    return this.#refresh(current.generation, 'rejected');
+  }
+
+  /** Another instance announced a newer generation. */
+  onRemoteUpdate(generation: number): void {
+    this.#wakeWaiters.splice(0).forEach((wake) => wake());
+    if (this.#current !== null && this.#current.generation >= generation && !this.#currentIsLocal) return;
+    if (this.#inflight !== null) return;
+    this.options.store
+      .read(this.account.id)
+      .then((stored) => {
+        if (stored !== null && stored.generation >= generation && this.#isFresh(stored, this.#now()))
+          this.#adopt(stored, false);
+      })
+      .catch(() => {});
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  #refresh(triggerGeneration: number, reason: 'demand' | 'rejected' | 'proactive'): Promise<StoredToken> {
+    if (this.#inflight) return this.#inflight;
+    const previousState = this.#state;
+    this.#state = 'refreshing';
+    const run = this.#refreshOnce(triggerGeneration, reason).then(
+      (token) => {
+        this.#inflight = null;
+        return token;
+      },
+      (error: unknown) => {
+        this.#inflight = null;
+        if (this.#state === 'refreshing')
+          this.#state = previousState === 'refreshing' ? 'failing' : previousState;
+        throw error;
+      },
+    );
+    this.#inflight = run;
+    return run;
+  }
+
+  #adopt(token: StoredToken, local: boolean): StoredToken {
+    this.#current = token;
+    this.#currentIsLocal = local;
+    this.#state = 'ok';
+    this.#schedule(token);
+    return token;
+  }
+
+  /** Proactive refresh at a uniformly random point of the window before the margin, so a fleet of accounts does not refresh in bursts. */
+  #schedule(token: StoredToken): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#stopped) return;
+    const { marginMs, windowMs } = this.#timings(token);
+    if (windowMs <= 0) return;
+    const refreshAt = token.expiresAt - marginMs - this.#random() * windowMs;
+    this.#timer = setTimeout(
+      () => {
+        this.#refresh(token.generation, 'proactive').catch(() => {});
+      },
+      Math.max(0, refreshAt - this.#now()),
+    );
+    this.#timer.unref();
+  }
+
+  /** A stored token this instance may use instead of refreshing. */
+  #usable(stored: StoredToken | null, triggerGeneration: number): boolean {
+    return stored !== null && stored.generation > triggerGeneration && this.#isFresh(stored, this.#now());
+  }
+
+  async #refreshOnce(triggerGeneration: number, reason: string): Promise<StoredToken> {
+    if (!this.options.sharedStoreAvailable() && this.options.store.shared) {
+      return this.#refreshWithoutSharedStore(reason);
+    }
+    try {
+      return await this.#refreshShared(triggerGeneration, reason);
+    } catch (error) {
+      if (isGatewayError(error) && error.code === 'ERR_REDIS_UNAVAILABLE' && this.options.store.shared) {
+        return this.#refreshWithoutSharedStore(reason);
+      }
+      throw error;
+    }
+  }
+
+  async #refreshShared(triggerGeneration: number, reason: string): Promise<StoredToken> {
+    const { store, lock } = this.options;
+    const id = this.account.id;
+    let stored = await store.read(id);
+    if (stored !== null && this.#usable(stored, triggerGeneration)) return this.#adopt(stored, false);
+    await this.#checkSharedState();
+
+    const lockWaitMs = this.options.lockWaitMs ?? 10_000;
+    const pollMs = this.options.lockPollMs ?? 50;
+    const deadline = this.#now() + lockWaitMs;
+    let handle = await lock.tryAcquire(id);
+    while (handle === null) {
+      if (this.#now() >= deadline) {
+        throw new GatewayError('ERR_LOCK_TIMEOUT', undefined, {
+          account: id,
+          detail: `waited ${lockWaitMs} ms for the refresh lock`,
+        });
+      }
+      // Waiters poll the store (and wake early on a token announcement): the holder's token is
+      // theirs as soon as it is written, with no carrier call.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs / 2 + this.#random() * pollMs);
+        this.#wakeWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      stored = await store.read(id);
+      if (stored !== null && this.#usable(stored, triggerGeneration)) return this.#adopt(stored, false);
+      handle = await lock.tryAcquire(id);
+    }
+
+    try {
+      stored = await store.read(id);
+      if (stored !== null && this.#usable(stored, triggerGeneration)) return this.#adopt(stored, false);
+      await this.#checkSharedState();
+      // Taken before the carrier call: a refresh that outlives its lock holds an older generation.
+      const generation = await store.nextGeneration(id);
+      const started = this.#now();
+      const grant = await this.#chooseGrant(stored);
+      let accepted: AcceptedToken;
+      try {
+        accepted = await this.#exchangeWithRetries(grant);
+      } catch (error) {
+        await this.#recordFailure(error, grant.kind, started, stored);
+        throw error;
+      }
+      const token: StoredToken = { ...accepted.token, generation };
+      if (grant.kind === 'refresh' && token.refreshToken === undefined) {
+        // RFC 6749 6: the server MAY keep the old refresh token valid and not send a new one.
+        token.refreshToken = grant.refreshToken;
+        if (stored?.refreshTokenExpiresAt !== undefined)
+          token.refreshTokenExpiresAt = stored.refreshTokenExpiresAt;
+      }
+      this.#recordSuccess(accepted, started, reason);
+      let written: Awaited<ReturnType<TokenStore['write']>>;
+      try {
+        written = await store.write(id, token);
+      } catch (error) {
+        // Redis went away after the carrier answered: keep the token here rather than lose it.
+        this.options.log.warn(
+          { account: id, generation },
+          'token obtained but redis unavailable: kept in this process only',
+        );
+        if (isGatewayError(error) && error.code === 'ERR_REDIS_UNAVAILABLE') return this.#adopt(token, true);
+        throw error;
+      }
+      if (written !== 'written') {
+        this.options.log.warn(
+          { account: id, generation, result: written },
+          'fenced write refused a late token',
+        );
+        const newer = await store.read(id);
+        if (newer !== null && this.#isFresh(newer, this.#now())) return this.#adopt(newer, false);
+        // Nothing newer to use: our token is still valid even if it may not be shared.
+        return this.#adopt(token, true);
+      }
+      await store.updateState(id, {
+        cooldown: null,
+        refreshOutcomeUnknown: null,
+        reauthorizationRequired: null,
+      });
+      this.#shared = {};
+      await store.announce(id, generation).catch(() => {});
+      return this.#adopt(token, false);
+    } finally {
+      await handle.release();
+    }
+  }
+
+  /** Throws when the fleet already knows a refresh would be pointless now. */
+  async #checkSharedState(): Promise<void> {
+    const id = this.account.id;
+    this.#shared = await this.options.store.readState(id);
+    const { reauthorizationRequired, cooldown } = this.#shared;
+    if (reauthorizationRequired) {
+      this.#state = 'reauthorization_required';
+      throw new GatewayError('ERR_REAUTHORIZATION_REQUIRED', undefined, {
+        account: id,
+        detail: reauthorizationRequired.reason,
+      });
+    }
+    if (cooldown && cooldown.until > this.#now()) {
+      this.#state = 'cooldown';
+      throw new GatewayError(cooldown.code, undefined, {
+        account: id,
+        retryAfterMs: cooldown.until - this.#now(),
+        ...(cooldown.carrierCode !== undefined ? { carrierCode: cooldown.carrierCode } : {}),
+        detail: `token endpoint cooling down after ${cooldown.failures} failed refresh(es); no request sent`,
+      });
+    }
+  }
+
+  async #chooseGrant(stored: StoredToken | null): Promise<TokenGrantInput> {
+    const id = this.account.id;
+    if (!this.account.token.usesRefreshToken) return { kind: 'initial' };
+    // The configured refresh token only seeds an account the store has never seen.
+    const refreshToken =
+      stored?.refreshToken ?? (stored === null ? this.account.credentials.refreshToken : undefined);
+    if (refreshToken === undefined) {
+      await this.#requireReauthorization('no refresh token stored for this account');
+      throw new GatewayError('ERR_REAUTHORIZATION_REQUIRED', undefined, {
+        account: id,
+        detail: 'no refresh token',
+      });
+    }
+    if (!this.account.token.rotatesRefreshTokens) return { kind: 'refresh', refreshToken };
+    if (await this.options.store.claimRefreshToken(id, refreshToken, 'refresh'))
+      return { kind: 'refresh', refreshToken };
+    // Someone presented this refresh token and no newer token was stored: its outcome is unknown.
+    // Once the access token is dead there is nothing left to protect, so one last attempt is allowed.
+    const accessDead = stored === null || stored.expiresAt <= this.#now();
+    if (accessDead && (await this.options.store.claimRefreshToken(id, refreshToken, 'last-resort'))) {
+      this.options.log.warn(
+        { account: id },
+        'refresh outcome unknown and access token expired: one last-resort refresh',
+      );
+      return { kind: 'refresh', refreshToken };
+    }
+    this.#state = 'refresh_outcome_unknown';
+    throw new GatewayError('ERR_REFRESH_OUTCOME_UNKNOWN', undefined, {
+      account: id,
+      detail:
+        'the current refresh token was already presented; re-presenting it could revoke the token family',
+    });
+  }
+
+  async #exchangeWithRetries(grant: TokenGrantInput): Promise<AcceptedToken> {
+    const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
+    for (let attempt = 1; ; attempt += 1) {
+      await this.options.store.countTokenRequest(this.account.id, this.#now()).catch(() => {});
+      try {
+        return await exchangeToken(this.account, grant, { now: this.#now, ...this.options.transport });
+      } catch (error) {
+        if (!isGatewayError(error)) throw error;
+        const decision = decideRetry(error, grant.kind, attempt, policy, this.#random);
+        this.options.log.warn(
+          {
+            account: this.account.id,
+            attempt,
+            code: error.code,
+            carrierCode: error.carrierCode,
+            upstreamStatus: error.upstreamStatus,
+            retry: decision.retry,
+            reason: decision.reason,
+            waitMs: decision.waitMs,
+          },
+          'token request failed',
+        );
+        if (!decision.retry) throw error;
+        await sleep(decision.waitMs);
+      }
+    }
+  }
+
+  async #requireReauthorization(reason: string): Promise<void> {
+    this.#state = 'reauthorization_required';
+    this.options.log.error({ account: this.account.id, reason }, 'account needs re-authorization');
+    const value = { since: this.#now(), reason };
+    this.#shared.reauthorizationRequired = value;
+    await this.options.store.updateState(this.account.id, { reauthorizationRequired: value }).catch(() => {});
+  }
+
+  async #recordFailure(
+    error: unknown,
+    grant: GrantKind,
+    started: number,
+    stored: StoredToken | null,
+  ): Promise<void> {
+    const id = this.account.id;
+    const gatewayError = isGatewayError(error)
+      ? error
+      : new GatewayError('ERR_INTERNAL', undefined, { cause: error });
+    this.#lastRefresh = {
+      at: new Date(this.#now()).toISOString(),
+      outcome: 'failure',
+      latencyMs: this.#now() - started,
+      code: gatewayError.code,
+      ...(gatewayError.carrierCode !== undefined ? { carrierCode: gatewayError.carrierCode } : {}),
+    };
+    const failureClass =
+      gatewayError.code === 'ERR_TOKEN_INVALID_GRANT'
+        ? 'invalid_grant'
+        : impliedClass(this.account.token, grant, gatewayError);
+    if (grant === 'refresh' && failureClass === 'invalid_grant') {
+      // Stop retrying; the access token, if still valid, keeps being served until it expires.
+      await this.#requireReauthorization(
+        `refresh token rejected (${gatewayError.carrierCode ?? gatewayError.code})`,
+      );
+      return;
+    }
+    if (grant === 'refresh' && isMaybeDelivered(gatewayError)) {
+      this.#state = 'refresh_outcome_unknown';
+      const value = { since: this.#now() };
+      this.#shared.refreshOutcomeUnknown = value;
+      await this.options.store.updateState(id, { refreshOutcomeUnknown: value }).catch(() => {});
+      this.options.log.error(
+        { account: id, hasValidAccessToken: stored !== null && stored.expiresAt > this.#now() },
+        'refresh outcome unknown; refresh token not presented again',
+      );
+      return;
+    }
+    this.#consecutiveFailures += 1;
+    const until =
+      this.#now() +
+      cooldownMs(gatewayError, this.#consecutiveFailures, this.options.cooldown ?? DEFAULT_COOLDOWN_POLICY);
+    const cooldown = {
+      until,
+      code: gatewayError.code,
+      failures: this.#consecutiveFailures,
+      ...(gatewayError.carrierCode !== undefined ? { carrierCode: gatewayError.carrierCode } : {}),
+    };
+    this.#shared.cooldown = cooldown;
+    this.#state = 'cooldown';
+    await this.options.store.updateState(id, { cooldown }).catch(() => {});
+  }
+
+  #recordSuccess(accepted: AcceptedToken, started: number, reason: string): void {
+    const latencyMs = this.#now() - started;
+    this.#consecutiveFailures = 0;
+    this.#lastRefresh = { at: new Date(this.#now()).toISOString(), outcome: 'success', latencyMs };
+    if (accepted.skewMs !== undefined) {
+      this.#skewMs = accepted.skewMs;
+      if (Math.abs(accepted.skewMs) >= (this.options.skewWarningMs ?? 30_000)) {
+        this.options.log.warn({ account: this.account.id, skewMs: accepted.skewMs }, 'carrier clock skew');
+      }
+    }
+    this.options.log.info(
+      {
+        account: this.account.id,
+        reason,
+        latencyMs,
+        expiresInSeconds: Math.round((accepted.token.expiresAt - this.#now()) / 1000),
+      },
+      'token refreshed',
+    );
+  }
+
+  /**
+   * Redis is configured but away. Carriers without rotating refresh tokens are refreshed under
+   * this process's single-flight; rotating ones are not (two instances could present the same
+   * single-use refresh token) and keep their valid access token until it expires.
+   */
+  async #refreshWithoutSharedStore(reason: string): Promise<StoredToken> {
+    const id = this.account.id;
+    const current = this.#current;
+    if (this.account.token.usesRefreshToken && this.account.token.rotatesRefreshTokens) {
+      this.#state = 'redis_unavailable';
+      throw new GatewayError('ERR_REDIS_UNAVAILABLE', undefined, {
+        account: id,
+        detail: 'rotating refresh tokens are refreshed only under the shared lock; waiting for redis',
+      });
+    }
+    const started = this.#now();
+    const grant: TokenGrantInput =
+      this.account.token.usesRefreshToken && current?.refreshToken
+        ? { kind: 'refresh', refreshToken: current.refreshToken }
+        : { kind: 'initial' };
+    try {
+      const accepted = await this.#exchangeWithRetries(grant);
+      this.#recordSuccess(accepted, started, `${reason} (redis unavailable, local refresh)`);
+      // Same generation as before: when Redis is back, the shared store's token wins.
+      const token: StoredToken = { ...accepted.token, generation: current?.generation ?? 0 };
+      if (token.refreshToken === undefined && grant.kind === 'refresh')
+        token.refreshToken = grant.refreshToken;
+      return this.#adopt(token, true);
+    } catch (error) {
+      if (isGatewayError(error)) {
+        this.#lastRefresh = {
+          at: new Date(this.#now()).toISOString(),
+          outcome: 'failure',
+          latencyMs: this.#now() - started,
+          code: error.code,
+        };
+      }
+      throw error;
+    }
+  }
+
+  async status(): Promise<TokenStatus> {
+    const now = this.#now();
+    const current = this.#current;
+    let counts: TokenRequestCounts | null = null;
+    try {
+      counts = await this.options.store.tokenRequestCounts(this.account.id, now);
+      this.#shared = await this.options.store.readState(this.account.id);
+    } catch {
+      // Redis away: counts unknown; the state says why.
+    }
+    let state = this.#state;
+    if (this.#shared.reauthorizationRequired) state = 'reauthorization_required';
+    else if (this.#shared.refreshOutcomeUnknown && state !== 'ok') state = 'refresh_outcome_unknown';
+    else if (this.options.store.shared && !this.options.sharedStoreAvailable()) state = 'redis_unavailable';
+    const cooldown = this.#shared.cooldown;
+    return {
+      account: this.account.id,
+      carrier: this.account.carrier,
+      state,
+      store: !this.options.store.shared ? 'embedded' : this.#currentIsLocal ? 'local-fallback' : 'shared',
+      token:
+        current === null
+          ? null
+          : {
+              generation: current.generation,
+              expiresInSeconds: Math.round((current.expiresAt - now) / 1000),
+              obtainedAt: new Date(current.obtainedAt).toISOString(),
+              sharedStore: !this.#currentIsLocal && this.options.store.shared,
+            },
+      lastRefresh: this.#lastRefresh,
+      tokenRequests: counts,
+      clockSkewMs: this.#skewMs,
+      prematureRejections: this.#prematureRejections,
+      cooldownUntil: cooldown && cooldown.until > now ? new Date(cooldown.until).toISOString() : null,
+      reauthorizationReason: this.#shared.reauthorizationRequired?.reason ?? null,
+    };
+  }
+}

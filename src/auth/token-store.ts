@@ -1,0 +1,146 @@
+/**
+ * @module auth/token-store
+ * Where tokens and per-account refresh state live: the `TokenStore` contract, with the
+ * in-memory store used in embedded mode (one instance, no Redis). The Redis store is in
+ * redis-token-store.ts; both keep the same rules, so the token manager has one code path.
+ */
+import type { GatewayErrorCode } from '../errors.js';
+import type { IssuedToken } from './token-response.js';
+
+export interface StoredToken extends IssuedToken {
+  /** Fencing generation: a write succeeds only when it is newer than what is stored. */
+  generation: number;
+}
+
+export interface CooldownState {
+  until: number;
+  code: GatewayErrorCode;
+  carrierCode?: string;
+  failures: number;
+}
+
+export interface AccountSharedState {
+  reauthorizationRequired?: { since: number; reason: string };
+  refreshOutcomeUnknown?: { since: number };
+  cooldown?: CooldownState;
+}
+
+export type WriteResult = 'written' | 'stale' | 'expired';
+
+export interface TokenRequestCounts {
+  thisHour: number;
+  lastHour: number;
+}
+
+export interface TokenStore {
+  /** True for Redis: other instances see what this store holds. */
+  readonly shared: boolean;
+  read(account: string): Promise<StoredToken | null>;
+  nextGeneration(account: string): Promise<number>;
+  /** Fenced write: refused ('stale') unless newer than the stored generation, and refused ('expired') for a dead token. */
+  write(account: string, token: StoredToken): Promise<WriteResult>;
+  /**
+   * Marks a refresh token as presented to the carrier. Returns false when it was presented
+   * before (by anyone in the fleet): presenting it again would burn the token family.
+   */
+  claimRefreshToken(
+    account: string,
+    refreshToken: string,
+    purpose: 'refresh' | 'last-resort',
+  ): Promise<boolean>;
+  readState(account: string): Promise<AccountSharedState>;
+  updateState(
+    account: string,
+    change: Partial<Record<keyof AccountSharedState, unknown | null>>,
+  ): Promise<void>;
+  countTokenRequest(account: string, now: number): Promise<void>;
+  tokenRequestCounts(account: string, now: number): Promise<TokenRequestCounts>;
+  /** Tells other instances a newer token exists. */
+  announce(account: string, generation: number): Promise<void>;
+  /** Removes everything stored for an account (tests, and purge in the operations API). */
+  purge(account: string): Promise<void>;
+}
+
+export const HOUR_MS = 3_600_000;
+
+export function hourBucket(now: number): number {
+  return Math.floor(now / HOUR_MS);
+}
+
+/** Single-instance store for embedded mode. */
+export class MemoryTokenStore implements TokenStore {
+  readonly shared = false;
+  readonly #tokens = new Map<string, StoredToken>();
+  readonly #generations = new Map<string, number>();
+  readonly #claims = new Set<string>();
+  readonly #states = new Map<string, AccountSharedState>();
+  readonly #counts = new Map<string, number>();
+
+  async read(account: string): Promise<StoredToken | null> {
+    return this.#tokens.get(account) ?? null;
+  }
+
+  async nextGeneration(account: string): Promise<number> {
+    const next = (this.#generations.get(account) ?? 0) + 1;
+    this.#generations.set(account, next);
+    return next;
+  }
+
+  async write(account: string, token: StoredToken): Promise<WriteResult> {
+    const current = this.#tokens.get(account);
+    if (current && current.generation >= token.generation) return 'stale';
+    if (token.expiresAt <= Date.now()) return 'expired';
+    this.#tokens.set(account, token);
+    return 'written';
+  }
+
+  async claimRefreshToken(
+    account: string,
+    refreshToken: string,
+    purpose: 'refresh' | 'last-resort',
+  ): Promise<boolean> {
+    const key = `${account}\u0000${purpose}\u0000${refreshToken}`;
+    if (this.#claims.has(key)) return false;
+    this.#claims.add(key);
+    return true;
+  }
+
+  async readState(account: string): Promise<AccountSharedState> {
+    return { ...(this.#states.get(account) ?? {}) };
+  }
+
+  async updateState(
+    account: string,
+    change: Partial<Record<keyof AccountSharedState, unknown | null>>,
+  ): Promise<void> {
+    const state: Record<string, unknown> = { ...(this.#states.get(account) ?? {}) };
+    for (const [key, value] of Object.entries(change)) {
+      if (value === null) delete state[key];
+      else state[key] = value;
+    }
+    this.#states.set(account, state as AccountSharedState);
+  }
+
+  async countTokenRequest(account: string, now: number): Promise<void> {
+    const hour = hourBucket(now);
+    const key = `${account}:${hour}`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    // Only this hour and the last are ever read.
+    this.#counts.delete(`${account}:${hour - 2}`);
+  }
+
+  async tokenRequestCounts(account: string, now: number): Promise<TokenRequestCounts> {
+    const hour = hourBucket(now);
+    return {
+      thisHour: this.#counts.get(`${account}:${hour}`) ?? 0,
+      lastHour: this.#counts.get(`${account}:${hour - 1}`) ?? 0,
+    };
+  }
+
+  async announce(): Promise<void> {}
+
+  async purge(account: string): Promise<void> {
+    this.#tokens.delete(account);
+    this.#states.delete(account);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * @module demo
+ * The demo started by `npm start` without configuration: the carrier simulators on the ports
+ * config/demo.yaml points at, with that file's demo clients.
+ */
+import { join } from 'node:path';
+
+import { startFedexSimulator } from '../carriers/fedex/simulator.js';
+import { startOAuth2Simulator } from '../carriers/oauth2/simulator.js';
+import { startUpsSimulator } from '../carriers/ups/simulator.js';
+import type { SimulatorHandle } from './sim/index.js';
+import { projectRoot } from './project-root.js';
+
+export const DEMO_CONFIG_FILE = join(projectRoot(), 'config', 'demo.yaml');
+
+export async function startDemoSimulators(): Promise<SimulatorHandle[]> {
+  const host = '127.0.0.1';
+  return Promise.all([
+    startUpsSimulator({
+      host,
+      port: 9100,
+      clients: [{ clientId: 'demo-ups-client', clientSecret: 'demo-ups-secret' }],
+    }),
+    startFedexSimulator({
+      host,
+      port: 9200,
+      clients: [{ clientId: 'demo-fedex-client', clientSecret: 'demo-fedex-secret' }],
+    }),
+    startOAuth2Simulator({
+      host,
+      port: 9300,
+      clients: [{ clientId: 'demo-oauth2-client', clientSecret: 'demo-oauth2-secret' }],
+    }),
+  ]);
+}

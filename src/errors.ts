@@ -1,0 +1,131 @@
+/**
+ * @module errors
+ * The one error catalogue. Every failure the gateway reports carries a stable `code` from
+ * `ERROR_CATALOGUE`; codes never change once published and each is documented in README.md
+ * (test/errors.test.ts keeps the two in step). Responses render errors as RFC 9457
+ * `application/problem+json` through `toProblem`.
+ */
+
+/** Stable codes with their HTTP status and a one-line meaning (the README lists the same). */
+export const ERROR_CATALOGUE = {
+  ERR_CONFIG_INVALID: { status: 500, title: 'Configuration is invalid' },
+  ERR_BAD_REQUEST: { status: 400, title: 'Request is malformed' },
+  ERR_UNAUTHENTICATED: { status: 401, title: 'Client API key missing or wrong' },
+  ERR_ACCOUNT_FORBIDDEN: { status: 403, title: 'Client may not use this carrier account' },
+  ERR_ACCOUNT_NOT_FOUND: { status: 404, title: 'No such carrier account' },
+  ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  ERR_PATH_REJECTED: { status: 400, title: 'Proxy path is not allowed' },
+  ERR_TOKEN_ENDPOINT_UNREACHABLE: { status: 502, title: 'Carrier token endpoint unreachable' },
+  ERR_TOKEN_ENDPOINT_TIMEOUT: { status: 504, title: 'Carrier token endpoint timed out' },
+  ERR_TOKEN_ENDPOINT_SERVER_ERROR: { status: 502, title: 'Carrier token endpoint failed (5xx)' },
+  ERR_TOKEN_ENDPOINT_THROTTLED: { status: 503, title: 'Carrier token endpoint is throttling' },
+  ERR_TOKEN_INVALID_CLIENT: { status: 502, title: 'Carrier rejected the client credentials' },
+  ERR_TOKEN_INVALID_GRANT: { status: 502, title: 'Carrier rejected the grant (refresh token or code)' },
+  ERR_TOKEN_INVALID_SCOPE: { status: 502, title: 'Carrier rejected the requested scope' },
+  ERR_TOKEN_UNAUTHORIZED_CLIENT: { status: 502, title: 'Client is not allowed this grant' },
+  ERR_TOKEN_REQUEST_REJECTED: { status: 502, title: 'Carrier rejected the token request' },
+  ERR_TOKEN_MALFORMED_RESPONSE: { status: 502, title: 'Carrier token response is malformed' },
+  ERR_TOKEN_ERROR_IN_SUCCESS_BODY: { status: 502, title: 'Carrier answered 200 with an error body' },
+  ERR_TOKEN_JWT_INVALID: { status: 502, title: 'Issued token failed JWT checks' },
+  ERR_TOKEN_COOLDOWN: { status: 503, title: 'Token endpoint cooling down after failures' },
+  ERR_REFRESH_OUTCOME_UNKNOWN: { status: 503, title: 'Refresh sent but its outcome is unknown' },
+  ERR_REAUTHORIZATION_REQUIRED: { status: 503, title: 'Account needs re-authorization' },
+  ERR_LOCK_TIMEOUT: { status: 503, title: 'Timed out waiting for the shared refresh lock' },
+  ERR_REDIS_UNAVAILABLE: { status: 503, title: 'Redis unavailable for a refresh that needs it' },
+  ERR_CARRIER_UNREACHABLE: { status: 502, title: 'Carrier API unreachable' },
+  ERR_CARRIER_TIMEOUT: { status: 504, title: 'Carrier API timed out' },
+  ERR_INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type GatewayErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as GatewayErrorCode[];
+
+export interface GatewayErrorOptions {
+  cause?: unknown;
+  /** Carrier account the failure belongs to. */
+  account?: string;
+  /** The carrier's own error code, kept as a field, never as our message. */
+  carrierCode?: string;
+  /** HTTP status the carrier answered with, when there was an answer. */
+  upstreamStatus?: number;
+  /** Milliseconds after which a retry makes sense (Retry-After, cooldown). */
+  retryAfterMs?: number;
+  /** Extra, non-secret detail for operators (field paths, variable names). */
+  detail?: string;
+}
+
+/**
+ * Base of every gateway failure. `detail` must never contain a secret or token: callers pass
+ * names and codes, not values. The carrier's raw body, when kept, is non-enumerable so it stays
+ * out of JSON and log serialisation (oauth4webapi `ResponseBodyError` does the same).
+ */
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly account?: string;
+  readonly carrierCode?: string;
+  readonly upstreamStatus?: number;
+  readonly retryAfterMs?: number;
+  readonly detail?: string;
+  declare readonly upstreamBody?: unknown;
+
+  constructor(code: GatewayErrorCode, message?: string, options: GatewayErrorOptions = {}) {
+    super(
+      message ?? ERROR_CATALOGUE[code].title,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    if (options.account !== undefined) this.account = options.account;
+    if (options.carrierCode !== undefined) this.carrierCode = options.carrierCode;
+    if (options.upstreamStatus !== undefined) this.upstreamStatus = options.upstreamStatus;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.detail !== undefined) this.detail = options.detail;
+  }
+
+  /** Attach the carrier's body for debugging without letting it reach logs or clients. */
+  withUpstreamBody(body: unknown): this {
+    Object.defineProperty(this, 'upstreamBody', { value: body, enumerable: false });
+    return this;
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}
+
+/** RFC 9457 problem details with our stable `code` member. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: GatewayErrorCode;
+  detail?: string;
+  account?: string;
+  carrierCode?: string;
+  upstreamStatus?: number;
+  retryAfterSeconds?: number;
+}
+
+const PROBLEM_TYPE_BASE = 'https://carrier-gateway.dev/errors/';
+
+/** Renders any thrown value as a problem; unknown errors become ERR_INTERNAL without their message. */
+export function toProblem(error: unknown): Problem {
+  const known = isGatewayError(error) ? error : new GatewayError('ERR_INTERNAL');
+  const problem: Problem = {
+    type: PROBLEM_TYPE_BASE + known.code,
+    title: ERROR_CATALOGUE[known.code].title,
+    status: known.status,
+    code: known.code,
+  };
+  if (known.detail !== undefined) problem.detail = known.detail;
+  if (known.account !== undefined) problem.account = known.account;
+  if (known.carrierCode !== undefined) problem.carrierCode = known.carrierCode;
+  if (known.upstreamStatus !== undefined) problem.upstreamStatus = known.upstreamStatus;
+  if (known.retryAfterMs !== undefined) problem.retryAfterSeconds = Math.ceil(known.retryAfterMs / 1000);
+  return problem;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,0 +1,97 @@
+/**
+ * @module gateway
+ * Assembles one gateway instance from a validated configuration: Redis (or embedded mode),
+ * the token engine, the proxy's hot path and the hono app, behind one node:http server.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { getRequestListener } from '@hono/node-server';
+
+import type { GatewayConfig } from '../config/schema.js';
+import { resolveAccount, validateCarrierData, type ResolvedAccount } from '../carriers/registry.js';
+import { createApp } from './app.js';
+import type { TokenSealer } from './auth/crypto.js';
+import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
+import { ClientRegistry } from './clients.js';
+import { GatewayError } from './errors.js';
+import type { Logger } from './log.js';
+import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
+import { RedisConnection } from './redis.js';
+
+export interface GatewayOptions {
+  log: Logger;
+  /** Seals tokens at rest in Redis; required when Redis is configured. */
+  sealer?: TokenSealer;
+  engine?: Omit<TokenEngineOptions, 'accounts' | 'log' | 'redis' | 'sealer'>;
+}
+
+export interface Gateway {
+  server: Server;
+  engine: TokenEngine;
+  accounts: ResolvedAccount[];
+  redis?: RedisConnection;
+  /** Listens on the configured host and port; resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
+  validateCarrierData();
+  const accounts = config.accounts.map((account, index) => resolveAccount(account, index));
+  const { log } = options;
+
+  let redis: RedisConnection | undefined;
+  if (config.redis && !options.sealer) {
+    throw new GatewayError('ERR_CONFIG_INVALID', 'invalid configuration: GATEWAY_ENCRYPTION_KEY', {
+      detail: 'GATEWAY_ENCRYPTION_KEY must be set when redis is configured (tokens are encrypted at rest)',
+    });
+  }
+  if (config.redis) {
+    redis = new RedisConnection({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, log);
+    await redis.connect();
+    if (!redis.available) log.warn('redis not reachable at start; serving in degraded mode until it is');
+  } else {
+    log.warn(
+      'no redis configured: embedded single-instance mode (tokens are not shared with other instances)',
+    );
+  }
+
+  const engine = new TokenEngine({
+    accounts,
+    log,
+    ...(redis && options.sealer ? { redis, sealer: options.sealer } : {}),
+    ...options.engine,
+  });
+  const clients = new ClientRegistry(config.clients);
+  const proxy = new CarrierProxy({ accounts, engine, clients, log });
+  const app = createApp({ engine, clients, log, ...(redis ? { redis } : {}) });
+  const honoListener = getRequestListener(app.fetch);
+
+  const server = createServer((req, res) => {
+    if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
+    else void honoListener(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    server,
+    engine,
+    accounts,
+    ...(redis ? { redis } : {}),
+    listen: (port = config.listen.port, host = config.listen.host) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    close: async () => {
+      engine.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await proxy.close();
+      if (redis) await redis.close();
+    },
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * @module proxy/proxy-handler
+ * `ANY /v1/carriers/{accountId}/{path}`: the pass-through data path. It runs on the raw
+ * node:http request, not through hono, because this is the gateway's hot path (see
+ * docs/benchmarks.md): authenticate the client, take the account's token from memory, forward
+ * to the account's API base over a keep-alive undici Pool bound to that origin, and stream the
+ * answer back. When the carrier rejects the token, the token is invalidated and an idempotent,
+ * bodiless request is retried once with a fresh one.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+
+import { Pool, type Dispatcher } from 'undici';
+
+import type { ResolvedAccount } from '../../carriers/registry.js';
+import type { TokenEngine } from '../auth/token-engine.js';
+import type { StoredToken } from '../auth/token-store.js';
+import type { ClientRegistry } from '../clients.js';
+import { GatewayError, isGatewayError } from '../errors.js';
+import { sendProblem } from '../http/problem.js';
+import type { Logger } from '../log.js';
+
+export const PROXY_PREFIX = '/v1/carriers/';
+
+/** RFC 9110 7.6.1 hop-by-hop fields, plus what must not cross the gateway in either direction. */
+const REQUEST_HEADERS_DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  // The client's gateway key is not the carrier's business.
+  'authorization',
+  'cookie',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+]);
+
+const RESPONSE_HEADERS_DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'set-cookie',
+]);
+
+/** RFC 9110 9.2.2. */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
+
+/** A path segment that could climb out of the API base, or smuggle a separator past it. */
+const FORBIDDEN_PATH = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\|%00|[\x00-\x1f\x7f]/i;
+
+interface Target {
+  account: ResolvedAccount;
+  pool: Pool;
+  basePath: string;
+}
+
+export interface ProxyOptions {
+  accounts: ResolvedAccount[];
+  engine: TokenEngine;
+  clients: ClientRegistry;
+  log: Logger;
+  /** Connections per carrier origin. */
+  connections?: number;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+function connectionListed(req: IncomingMessage): Set<string> | null {
+  const value = req.headers.connection;
+  if (value === undefined) return null;
+  return new Set(value.split(',').map((name) => name.trim().toLowerCase()));
+}
+
+const discard = () =>
+  new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+
+export class CarrierProxy {
+  readonly #targets = new Map<string, Target>();
+  readonly #pools = new Map<string, Pool>();
+
+  constructor(private readonly options: ProxyOptions) {
+    for (const account of options.accounts) {
+      const origin = account.api.baseUrl.origin;
+      let pool = this.#pools.get(origin);
+      if (!pool) {
+        pool = new Pool(origin, {
+          connections: options.connections ?? 64,
+          keepAliveTimeout: 30_000,
+          headersTimeout: account.api.timeoutMs,
+          bodyTimeout: account.api.timeoutMs,
+        });
+        this.#pools.set(origin, pool);
+      }
+      const basePath = account.api.baseUrl.pathname.replace(/\/$/, '');
+      this.#targets.set(account.id, { account, pool, basePath });
+    }
+  }
+
+  /** Handles a request whose URL starts with PROXY_PREFIX. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.#forward(req, res).catch((error: unknown) => {
+      if (!isGatewayError(error)) {
+        this.options.log.error({ err: { message: (error as Error)?.message } }, 'proxy failure');
+      }
+      sendProblem(res, error);
+    });
+  }
+
+  async #forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '';
+    const rest = url.slice(PROXY_PREFIX.length);
+    const slash = rest.indexOf('/');
+    const accountId = slash === -1 ? rest.split('?')[0]! : rest.slice(0, slash);
+    const pathAndQuery = slash === -1 ? '' : rest.slice(slash);
+
+    const client = this.options.clients.authenticate(req.headers.authorization);
+    const target = this.#targets.get(accountId);
+    this.options.clients.authorize(client, accountId, target !== undefined);
+    const { account, pool, basePath } = target!;
+
+    const queryAt = pathAndQuery.indexOf('?');
+    const path = queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
+    if (path === '' || FORBIDDEN_PATH.test(path)) {
+      throw new GatewayError('ERR_PATH_REJECTED', undefined, {
+        account: accountId,
+        detail: 'the path must be non-empty with no dot segments, encoded slashes or control characters',
+      });
+    }
+    const upstreamPath = basePath + pathAndQuery;
+
+    const method = req.method ?? 'GET';
+    const headers: Record<string, string | string[]> = {};
+    const listed = connectionListed(req);
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || REQUEST_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
+      headers[name] = value;
+    }
+    account.descriptor.decorateApiRequest?.({
+      method,
+      path: upstreamPath,
+      headers: headers as Record<string, string>,
+    });
+
+    const manager = this.options.engine.manager(accountId);
+    const withBody = hasBody(req);
+    const retryable = IDEMPOTENT_METHODS.has(method) && !withBody;
+    const token = manager.peek() ?? (await manager.getToken());
+
+    const rejected = await this.#send(
+      pool,
+      account,
+      req,
+      res,
+      method,
+      upstreamPath,
+      headers,
+      token,
+      withBody,
+      retryable,
+    );
+    if (!rejected) return;
+    // The carrier refused the token: drop it fleet-wide and try once more with a fresh one.
+    const fresh = await manager.invalidate(token.accessToken);
+    await this.#send(pool, account, req, res, method, upstreamPath, headers, fresh, false, false);
+  }
+
+  /** Sends once; returns true when the carrier rejected the token and the answer was held back for a retry. */
+  async #send(
+    pool: Pool,
+    account: ResolvedAccount,
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    headers: Record<string, string | string[]>,
+    token: StoredToken,
+    withBody: boolean,
+    holdRejection: boolean,
+  ): Promise<boolean> {
+    let rejected = false;
+    const rejectedStatuses = account.api.tokenRejectedStatuses;
+    try {
+      await pool.stream(
+        {
+          path,
+          method: method as Dispatcher.HttpMethod,
+          headers: { ...headers, authorization: `Bearer ${token.accessToken}` },
+          body: withBody ? req : null,
+        },
+        ({ statusCode, headers: upstreamHeaders }) => {
+          if (rejectedStatuses.includes(statusCode)) {
+            rejected = true;
+            if (holdRejection) return discard();
+            // Not retried (a body was sent or the method is not idempotent): the next request gets a fresh token.
+            this.options.engine
+              .manager(account.id)
+              .invalidate(token.accessToken)
+              .catch(() => {});
+          }
+          const out: Record<string, string | string[]> = {};
+          for (const [name, value] of Object.entries(upstreamHeaders)) {
+            if (value !== undefined && !RESPONSE_HEADERS_DROPPED.has(name)) out[name] = value;
+          }
+          res.writeHead(statusCode, out);
+          return res;
+        },
+      );
+    } catch (cause) {
+      throw this.#transportError(account.id, cause);
+    }
+    return rejected && holdRejection;
+  }
+
+  #transportError(account: string, cause: unknown): GatewayError {
+    if (isGatewayError(cause)) return cause;
+    const code = (cause as { code?: string } | null)?.code ?? '';
+    if (
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+    ) {
+      return new GatewayError('ERR_CARRIER_TIMEOUT', undefined, { account, cause, detail: code });
+    }
+    return new GatewayError('ERR_CARRIER_UNREACHABLE', undefined, {
+      account,
+      cause,
+      detail: code || 'connection failed',
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * @module test/support/log-capture
+ * Every logger made in tests writes to one capture folder shared by the whole run, and every
+ * secret a test invents or a simulator issues is registered there. After the run,
+ * test/support/global-log-capture.ts fails the suite if any registered secret, or anything
+ * shaped like a bearer credential, appears in any log line.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { pino } from 'pino';
+
+import { createLogger, type Logger } from '../../src/log.js';
+
+export function captureDir(): string {
+  const dir = process.env.CARRIER_GATEWAY_LOG_CAPTURE;
+  if (!dir) throw new Error('CARRIER_GATEWAY_LOG_CAPTURE is not set: run tests through vitest.config.ts');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A logger at debug level whose lines land in the capture folder. */
+export function testLogger(name = 'test'): Logger {
+  const file = join(captureDir(), `gateway-${process.pid}.log`);
+  return createLogger({
+    level: 'debug',
+    name,
+    destination: pino.destination({ dest: file, sync: true, append: true }),
+  });
+}
+
+/** Lines a child process printed (its logs), for the same scan. */
+export function captureChildOutput(chunk: string | Buffer): void {
+  appendFileSync(join(captureDir(), `child-${process.pid}.log`), chunk);
+}
+
+/** Registers values that must never be logged (secrets, API keys, issued tokens). */
+export function registerSecrets(...values: string[]): void {
+  const lines = values.filter((value) => value.length >= 8).map((value) => `${value}\n`);
+  if (lines.length > 0) appendFileSync(join(captureDir(), `secrets-${process.pid}.txt`), lines.join(''));
+}

@@ -1,0 +1,95 @@
+/**
+ * @module test/support/redis-server
+ * A real redis-server from PATH on a free loopback port, for integration tests: started per
+ * test file, killed to test failures, restarted on the same port to test recovery.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+import { Redis } from 'ioredis';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class TestRedis {
+  #process: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  /** Starts (again) on the same port; resolves when it answers PING. */
+  async restart(): Promise<void> {
+    if (this.#process) throw new Error('redis-server already running');
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: 'ignore' },
+    );
+    this.#process = child;
+    child.once('exit', () => {
+      if (this.#process === child) this.#process = null;
+    });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis(this.url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  /** SIGKILL: the way Redis disappears in an incident, with no goodbye to clients. */
+  async kill(): Promise<void> {
+    const child = this.#process;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+    this.#process = null;
+  }
+
+  client(): Redis {
+    return new Redis(this.url, { maxRetriesPerRequest: 1 });
+  }
+}

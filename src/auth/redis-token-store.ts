@@ -37,6 +37,17 @@ redis.call('HSET', KEYS[1], 'gen', ARGV[1], 'blob', ARGV[2])
 return 1
 `;
 
+/** KEYS[1] generation counter; ARGV[1] the floor. INCR, lifted above the floor when Redis lost its data. */
+const NEXT_GENERATION = `
+local next = redis.call('INCR', KEYS[1])
+local floor = tonumber(ARGV[1])
+if next <= floor then
+  next = floor + 1
+  redis.call('SET', KEYS[1], next)
+end
+return next
+`;
+
 /** How long a presented refresh token stays claimed: longer than any carrier's refresh-token life. */
 const CLAIM_TTL_MS = 30 * 24 * HOUR_MS;
 
@@ -52,6 +63,7 @@ export class RedisTokenStore implements TokenStore {
     private readonly sealer: TokenSealer,
   ) {
     redis.client.defineCommand('fencedTokenWrite', { numberOfKeys: 1, lua: FENCED_WRITE });
+    redis.client.defineCommand('nextGeneration', { numberOfKeys: 1, lua: NEXT_GENERATION });
   }
 
   // Hash tags ({account}) keep one account's keys in one Redis Cluster slot.
@@ -76,8 +88,11 @@ export class RedisTokenStore implements TokenStore {
     return json === null ? null : (JSON.parse(json) as StoredToken);
   }
 
-  async nextGeneration(account: string): Promise<number> {
-    return this.#run(() => this.redis.client.incr(this.#key('generation', account)));
+  async nextGeneration(account: string, atLeast: number): Promise<number> {
+    const client = this.redis.client as unknown as {
+      nextGeneration(key: string, floor: number): Promise<number>;
+    };
+    return this.#run(() => client.nextGeneration(this.#key('generation', account), atLeast));
   }
 
   async write(account: string, token: StoredToken): Promise<WriteResult> {

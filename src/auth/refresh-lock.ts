@@ -6,9 +6,16 @@
  * correctness under a lock that expires mid-refresh comes from the fenced write and the
  * refresh-token claim, not from the lock.
  */
-import Redlock, { type Lock } from 'redlock';
+import { createRequire } from 'node:module';
+
+// redlock 5.0.0-beta.2 ships its types outside its "exports" map, so they are imported by path
+// (type-only, erased at build) and the class is loaded through require.
+import type RedlockClass from '../../node_modules/redlock/dist/index.js';
+import type { Lock } from '../../node_modules/redlock/dist/index.js';
 
 import type { RedisConnection } from '../redis.js';
+
+const Redlock = (createRequire(import.meta.url)('redlock') as { default: typeof RedlockClass }).default;
 
 export interface LockHandle {
   release(): Promise<void>;
@@ -26,7 +33,7 @@ export interface RedlockOptions {
 }
 
 export class RedisRefreshLock implements RefreshLock {
-  readonly #redlock: Redlock;
+  readonly #redlock: RedlockClass;
 
   constructor(
     private readonly redis: RedisConnection,

@@ -160,7 +160,8 @@ export class TokenManager {
         'carrier rejected a token before its expiry',
       );
     }
-    this.#current = null;
+    // Kept, but dead: its generation and refresh token still matter to the next refresh.
+    this.#current = { ...current, expiresAt: Math.min(current.expiresAt, this.#now() - 1) };
     return this.#refresh(current.generation, 'rejected');
   }
 
@@ -283,7 +284,10 @@ export class TokenManager {
       if (stored !== null && this.#usable(stored, triggerGeneration)) return this.#adopt(stored, false);
       await this.#checkSharedState();
       // Taken before the carrier call: a refresh that outlives its lock holds an older generation.
-      const generation = await store.nextGeneration(id);
+      const generation = await store.nextGeneration(
+        id,
+        Math.max(this.#current?.generation ?? 0, stored?.generation ?? 0),
+      );
       const started = this.#now();
       const grant = await this.#chooseGrant(stored);
       let accepted: AcceptedToken;
@@ -362,9 +366,13 @@ export class TokenManager {
   async #chooseGrant(stored: StoredToken | null): Promise<TokenGrantInput> {
     const id = this.account.id;
     if (!this.account.token.usesRefreshToken) return { kind: 'initial' };
-    // The configured refresh token only seeds an account the store has never seen.
+    // The configured refresh token only seeds an account neither the store nor this process has
+    // seen: after Redis lost its data, the refresh token held in memory is the live one, and the
+    // seed was spent long ago.
     const refreshToken =
-      stored?.refreshToken ?? (stored === null ? this.account.credentials.refreshToken : undefined);
+      stored?.refreshToken ??
+      this.#current?.refreshToken ??
+      (stored === null ? this.account.credentials.refreshToken : undefined);
     if (refreshToken === undefined) {
       await this.#requireReauthorization('no refresh token stored for this account');
       throw new GatewayError('ERR_REAUTHORIZATION_REQUIRED', undefined, {

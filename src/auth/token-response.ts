@@ -2,8 +2,9 @@
  * @module auth/token-response
  * Accepts or refuses a token endpoint's 2xx answer. A token is accepted only with an
  * `access_token`, a known `token_type`, a sane `expires_in` (number or numeric string) and no
- * error fields; its expiry is computed from the local receive time and cross-checked with
- * `issued_at` and the carrier's `Date` header, taking whichever ends first.
+ * error fields; its expiry is computed on the local clock (from the moment the request was
+ * sent) and cross-checked with `issued_at` corrected by the skew measured against the carrier's
+ * `Date` header, taking whichever ends first.
  */
 import type { ResolvedAccount } from '../../carriers/registry.js';
 import { GatewayError } from '../errors.js';
@@ -50,14 +51,20 @@ function malformed(account: string, detail: string, body: unknown): GatewayError
   );
 }
 
-/** Carrier clock minus local clock from the `Date` header, or undefined when within its resolution. */
+/**
+ * Carrier clock minus ours, from the `Date` header, or undefined without one. The header has
+ * one-second resolution (RFC 9110 5.6.7) and the carrier wrote it somewhere between our send
+ * and our receive, so only a gap beyond both intervals is skew; the result is the smallest skew
+ * consistent with what was seen, never an artefact of truncation.
+ */
 export function measureSkew(timing: ResponseTiming): number | undefined {
   if (timing.dateHeader === undefined) return undefined;
-  const carrierNow = Date.parse(timing.dateHeader);
-  if (Number.isNaN(carrierNow)) return undefined;
-  const localMidpoint = (timing.sentAt + timing.receivedAt) / 2;
-  const skew = carrierNow - localMidpoint;
-  return Math.abs(skew) < DATE_HEADER_RESOLUTION_MS ? 0 : Math.round(skew);
+  const carrierLow = Date.parse(timing.dateHeader);
+  if (Number.isNaN(carrierLow)) return undefined;
+  const carrierHigh = carrierLow + DATE_HEADER_RESOLUTION_MS - 1;
+  if (carrierHigh < timing.sentAt) return carrierHigh - timing.sentAt;
+  if (carrierLow > timing.receivedAt) return carrierLow - timing.receivedAt;
+  return 0;
 }
 
 export function acceptTokenResponse(
@@ -103,7 +110,9 @@ export function acceptTokenResponse(
   }
 
   const skewMs = measureSkew(timing);
-  let expiresAt = timing.receivedAt + expiresIn * 1000;
+  // Counted from when we sent the request: the carrier issued the token no earlier than that,
+  // so a slow answer can never make us believe in a token the carrier already expired.
+  let expiresAt = timing.sentAt + expiresIn * 1000;
   const issuedAt = toNumber(fields.issued_at);
   if (issuedAt !== undefined && profile.issuedAtUnit !== undefined) {
     const issuedAtMs = profile.issuedAtUnit === 'ms' ? issuedAt : issuedAt * 1000;

@@ -36,7 +36,11 @@ export interface TokenStore {
   /** True for Redis: other instances see what this store holds. */
   readonly shared: boolean;
   read(account: string): Promise<StoredToken | null>;
-  nextGeneration(account: string): Promise<number>;
+  /**
+   * A new fencing generation, above `atLeast`: after Redis loses its data the counter restarts,
+   * and an instance still holding generation N must not see a newer token labelled below N.
+   */
+  nextGeneration(account: string, atLeast: number): Promise<number>;
   /** Fenced write: refused ('stale') unless newer than the stored generation, and refused ('expired') for a dead token. */
   write(account: string, token: StoredToken): Promise<WriteResult>;
   /**
@@ -80,8 +84,8 @@ export class MemoryTokenStore implements TokenStore {
     return this.#tokens.get(account) ?? null;
   }
 
-  async nextGeneration(account: string): Promise<number> {
-    const next = (this.#generations.get(account) ?? 0) + 1;
+  async nextGeneration(account: string, atLeast: number): Promise<number> {
+    const next = Math.max(this.#generations.get(account) ?? 0, atLeast) + 1;
     this.#generations.set(account, next);
     return next;
   }

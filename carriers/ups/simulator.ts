@@ -1,0 +1,380 @@
+/**
+ * @module carriers/ups/simulator
+ * Loopback simulator of the UPS OAuth endpoints (client credentials, authorization code, refresh)
+ * and three protected UPS APIs (Address Validation, Tracking, Shipping), written from the UPS
+ * OpenAPI files in `shared/carrier-specs/ups/` and the facts file `carrier-auth-facts.md` §1.
+ * Quirks cite their source as [UPS-CC], [UPS-AC], [UPS-XAV], [UPS-TRK], [UPS-SHIP] or a facts tag.
+ */
+import { randomBytes } from 'node:crypto';
+
+import {
+  basicCredentials,
+  bearerToken,
+  defaultFaults,
+  formOf,
+  freezeFaults,
+  header,
+  json,
+  jsonOf,
+  opaqueToken,
+  startSimulator,
+  type CarrierDefinition,
+  type SimContext,
+  type SimFaults,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorHandle,
+  type SimulatorOptions,
+  type TokenFamily,
+} from '../../src/sim/index.js';
+
+export const UPS_PATHS = {
+  /** [UPS-CC] /security has no /api prefix; putting /api there yields 404 [UPS-I26]. */
+  token: '/security/v1/oauth/token',
+  /** [UPS-AC] refresh has its own path, not grant_type=refresh_token at /token. */
+  refresh: '/security/v1/oauth/refresh',
+  authorize: '/security/v1/oauth/authorize',
+  addressValidation: '/api/addressvalidation/v2/1',
+  trackDetails: '/api/track/v1/details/',
+  ship: '/api/shipments/v2409/ship',
+} as const;
+
+/** "expires_in":"14399" in real responses, i.e. ~4 h [UPS-CC] [KAR-UPS tests]. */
+export const UPS_ACCESS_TOKEN_LIFETIME_SECONDS = 14399;
+/** "604799" (~7 days) is observed, not documented [UPS-AC]; UNVERIFIED as an official lifetime. */
+export const UPS_REFRESH_TOKEN_LIFETIME_SECONDS = 604799;
+/** Authorization-code lifetime is not documented anywhere; UNVERIFIED, 5 minutes chosen. */
+const AUTH_CODE_LIFETIME_MS = 5 * 60 * 1000;
+
+export const UPS_DEFAULT_FAULTS: Readonly<SimFaults> = freezeFaults(
+  defaultFaults(UPS_ACCESS_TOKEN_LIFETIME_SECONDS),
+);
+
+/** Every UPS error body, token endpoints and APIs alike [UPS-CC] tokenErrorResponse, [UPS-XAV] ErrorResponse. */
+function upsError(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): SimResponse {
+  return json(status, { response: { errors: [{ code, message }] } }, headers);
+}
+
+/** [UPS-SDK] 10401 covers wrong id, wrong secret and unregistered clients alike; 401 per [KAR-I503]. */
+const invalidClient = () => upsError(401, '10401', 'ClientId is Invalid');
+/** [UPS-SDK] 10400 "Invalid/Missing Authorization Header". */
+const badAuthorizationHeader = () => upsError(400, '10400', 'Invalid/Missing Authorization Header');
+/** [UPS-SDK] 10400 also covers missing/invalid parameters; the message for that case is UNVERIFIED. */
+const badParameters = (what: string) => upsError(400, '10400', `Invalid/Missing ${what}`);
+/** [TECHSHIP] body; the HTTP status is UNVERIFIED in the facts (400 chosen, matching code 10400). */
+const invalidRefreshToken = () => upsError(400, '10400', 'Invalid Refresh Token');
+/**
+ * [SR-I66] [TECHSHIP] 250002 for a wrong/expired token; [UPS-XAV] declares 401 with this body shape.
+ * The status for an expired token is UNVERIFIED (facts §1.5 expect 401).
+ */
+const invalidAuthentication = () => upsError(401, '250002', 'Invalid Authentication Information.');
+/** Unknown resource under /api. Neither code nor message is documented: UNVERIFIED, synthetic code. */
+const notFound = () => upsError(404, 'SIM404', 'Resource not found');
+/** Synthetic code for request-validation failures of the simulated APIs (UPS's own codes are UNVERIFIED). */
+const badRequest = (message: string) => upsError(400, 'SIM400', message);
+
+export interface UpsSimulatorHandle extends SimulatorHandle {
+  /**
+   * Mint an authorization code as if the user had logged in at UPS and consented
+   * ([UPS-AC] /authorize → UPS login → redirect with `code`). Single use.
+   */
+  issueAuthorizationCode(clientId: string, redirectUri: string): string;
+}
+
+interface AuthCode {
+  clientId: string;
+  redirectUri: string;
+  expiresAtMs: number;
+}
+
+/** A UPS 1Z tracking number shape: 1Z + 6-char shipper number + 2-digit service + 8 digits. */
+function trackingNumber(): string {
+  const digits = Array.from(randomBytes(8), (b) => String(b % 10)).join('');
+  return `1Z999AA101${digits}`;
+}
+
+/** Smallest valid GIF (1×1): stands in for the base64 label image of [UPS-SHIP] ShippingLabel.GraphicImage. */
+const LABEL_GIF_BASE64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+
+/**
+ * Start a UPS simulator on loopback.
+ * @example
+ * const ups = await startUpsSimulator({ clients: [{ clientId: 'id', clientSecret: 'secret' }] });
+ * // POST `${ups.url}/security/v1/oauth/token` with Basic id:secret and grant_type=client_credentials
+ */
+export async function startUpsSimulator(options: SimulatorOptions = {}): Promise<UpsSimulatorHandle> {
+  const authCodes = new Map<string, AuthCode>();
+
+  function successBody(ctx: SimContext, clientId: string, family?: TokenFamily): Record<string, string> {
+    const lifetime = ctx.faults.tokenLifetimeSeconds;
+    const accessToken = opaqueToken(); // JWT vs opaque is UNVERIFIED [UPS-AC]; opaque keeps gateways from decoding it.
+    const now = ctx.now();
+    ctx.recordAccess(accessToken, {
+      clientId,
+      issuedAtMs: now,
+      expiresAtMs: now + lifetime * 1000,
+      ...(family ? { familyId: family.id } : {}),
+    });
+    // Every field is a string, expires_in and issued_at (epoch ms) included [UPS-CC] tokenSuccessResponse.
+    const issuedAt = String(ctx.carrierNow());
+    const body: Record<string, string> = {
+      token_type: 'Bearer',
+      issued_at: issuedAt,
+      client_id: clientId,
+      access_token: accessToken,
+      scope: '',
+      expires_in: String(lifetime),
+      refresh_count: String(family?.refreshCount ?? 0),
+      status: 'approved',
+    };
+    if (!family) return body;
+    // [UPS-AC] generateTokenSuccessResponse / refreshTokenSuccessResponse add these, also as strings.
+    return {
+      ...body,
+      refresh_token: ctx.mintRefresh(family),
+      refresh_token_expires_in: String(UPS_REFRESH_TOKEN_LIFETIME_SECONDS),
+      refresh_token_status: 'approved',
+      refresh_token_issued_at: issuedAt,
+    };
+  }
+
+  /** Basic client authentication, shared by /token and /refresh [UPS-CC] [UPS-AC]. */
+  function authenticate(req: SimRequest, ctx: SimContext): { clientId: string } | { error: SimResponse } {
+    // Raw Basic values: UPS does not document RFC 6749 §2.3.1 form-url-decoding.
+    const credentials = basicCredentials(req);
+    if (!credentials) return { error: badAuthorizationHeader() };
+    if (ctx.checkClient(credentials.username, credentials.password) !== 'ok')
+      return { error: invalidClient() };
+    return { clientId: credentials.username };
+  }
+
+  function token(req: SimRequest, ctx: SimContext): SimResponse {
+    if (req.method !== 'POST') return notFound();
+    const auth = authenticate(req, ctx);
+    if ('error' in auth) return auth.error;
+    const form = formOf(req);
+    // x-merchant-id is optional [UPS-CC]; its validation rules are UNVERIFIED, so any value is accepted.
+    switch (form.get('grant_type')) {
+      case 'client_credentials':
+        return json(200, successBody(ctx, auth.clientId));
+      case 'authorization_code':
+        return exchangeCode(form, auth.clientId, ctx);
+      default:
+        return badParameters('grant_type');
+    }
+  }
+
+  /** [UPS-AC] /token with grant_type=authorization_code, code, redirect_uri (PKCE is not simulated). */
+  function exchangeCode(form: URLSearchParams, clientId: string, ctx: SimContext): SimResponse {
+    const code = form.get('code');
+    const redirectUri = form.get('redirect_uri');
+    if (!code || !redirectUri) return badParameters(code ? 'redirect_uri' : 'code');
+    const grant = authCodes.get(code);
+    if (!grant || grant.clientId !== clientId || ctx.now() >= grant.expiresAtMs) {
+      return upsError(400, '10400', 'Invalid Authorization Code'); // [UPS-SDK] "bad/empty auth code"; message UNVERIFIED.
+    }
+    // [UPS-SDK] a redirect mismatch is reported as 10401, not as a parameter error.
+    if (grant.redirectUri !== redirectUri) return invalidClient();
+    authCodes.delete(code);
+    return json(200, successBody(ctx, clientId, ctx.newFamily(clientId)));
+  }
+
+  function refresh(req: SimRequest, ctx: SimContext): SimResponse {
+    if (req.method !== 'POST') return notFound();
+    const auth = authenticate(req, ctx);
+    if ('error' in auth) return auth.error;
+    const form = formOf(req);
+    if (form.get('grant_type') !== 'refresh_token') return badParameters('grant_type');
+    const refreshToken = form.get('refresh_token');
+    if (!refreshToken) return badParameters('refresh_token');
+    // Single use and rotating [UPS-I90]; a reused token also revokes its family (engine).
+    const redeemed = ctx.redeemRefresh(refreshToken, auth.clientId);
+    if (!redeemed.ok) return invalidRefreshToken();
+    return json(200, successBody(ctx, auth.clientId, redeemed.family));
+  }
+
+  /**
+   * [UPS-AC] /authorize answers 302 to the UPS login page. The simulator skips the login and
+   * consent screens and redirects straight back with a code, as a consenting user would.
+   */
+  function authorize(req: SimRequest, ctx: SimContext): SimResponse {
+    const clientId = req.query.get('client_id');
+    const redirectUri = req.query.get('redirect_uri');
+    if (req.query.get('response_type') !== 'code' || !clientId)
+      return badParameters('response_type or client_id');
+    if (!redirectUri || !URL.canParse(redirectUri)) {
+      return upsError(400, '10400', 'Invalid Redirect URL'); // observed body [UPS-I45]
+    }
+    if (!ctx.hasClient(clientId)) return invalidClient();
+    const target = new URL(redirectUri);
+    target.searchParams.set('code', newAuthCode(clientId, redirectUri, ctx.now()));
+    const state = req.query.get('state');
+    if (state !== null) target.searchParams.set('state', state);
+    return { status: 302, headers: { Location: target.toString() } };
+  }
+
+  function newAuthCode(clientId: string, redirectUri: string, nowMs: number): string {
+    const code = opaqueToken();
+    authCodes.set(code, { clientId, redirectUri, expiresAtMs: nowMs + AUTH_CODE_LIFETIME_MS });
+    return code;
+  }
+
+  function api(req: SimRequest, ctx: SimContext): SimResponse {
+    // Business APIs called without /api: 250003 [OPENILLUMI] (observed; HTTP status UNVERIFIED, 401 chosen).
+    if (!req.path.startsWith('/api/')) return upsError(401, '250003', 'Invalid Access License number');
+    const bearer = bearerToken(req);
+    if (!bearer || !ctx.checkAccess(bearer).ok) return invalidAuthentication();
+
+    const xav = /^\/api\/addressvalidation\/(v1|v2)\/([^/]+)$/.exec(req.path);
+    if (xav && req.method === 'POST') return addressValidation(req, xav[2] ?? '');
+    const track = /^\/api\/track\/v1\/details\/([^/]+)$/.exec(req.path);
+    if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
+    const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
+    if (ship && req.method === 'POST') return shipment(req);
+    return notFound();
+  }
+
+  function route(req: SimRequest, ctx: SimContext): SimResponse {
+    if (req.path === UPS_PATHS.token) return token(req, ctx);
+    if (req.path === UPS_PATHS.refresh) return refresh(req, ctx);
+    if (req.path === UPS_PATHS.authorize && req.method === 'GET') return authorize(req, ctx);
+    if (isApiPath(req.path)) return api(req, ctx);
+    return notFound();
+  }
+
+  const definition: CarrierDefinition = {
+    defaults: UPS_DEFAULT_FAULTS,
+    refreshTokenLifetimeSeconds: UPS_REFRESH_TOKEN_LIFETIME_SECONDS,
+    isTokenPath: (path) => path === UPS_PATHS.token || path === UPS_PATHS.refresh,
+    isApiPath,
+    clientIdOf: (req) => basicCredentials(req)?.username,
+    // [UPS-I8] [UPS-I123] observed 429 body; UPS sends no Retry-After, the fault may add one.
+    throttled: (_req, retryAfter) =>
+      upsError(
+        429,
+        '10429',
+        'Too Many Requests',
+        retryAfter === undefined ? undefined : { 'Retry-After': String(retryAfter) },
+      ),
+    // Token-endpoint 5xx bodies are NOT documented by UPS; this reuses the UPS error shape with a synthetic code.
+    serverError: (_req, status) =>
+      upsError(status, `10${status}`, status === 503 ? 'Service Unavailable' : 'Internal Server Error'),
+    errorInSuccessBody: () => upsError(200, '10401', 'ClientId is Invalid'),
+    handle: route,
+  };
+
+  const sim = await startSimulator(definition, options);
+  return Object.assign(sim, {
+    issueAuthorizationCode(clientId: string, redirectUri: string): string {
+      return newAuthCode(clientId, redirectUri, (options.clock ?? Date.now)());
+    },
+  });
+}
+
+/** Business API paths, with or without the required /api prefix (the latter to reproduce 250003). */
+function isApiPath(path: string): boolean {
+  return path.startsWith('/api/') || /^\/(addressvalidation|track|shipments|rating|labels)\//.test(path);
+}
+
+/** [UPS-XAV] POST /addressvalidation/{version}/{requestoption}: 1 validation, 2 classification, 3 both. */
+function addressValidation(req: SimRequest, requestOption: string): SimResponse {
+  if (!['1', '2', '3'].includes(requestOption)) return badRequest('Invalid request option');
+  const body = jsonOf(req) as { XAVRequest?: { AddressKeyFormat?: Record<string, unknown> } } | undefined;
+  const input = body?.XAVRequest?.AddressKeyFormat;
+  if (!input || typeof input !== 'object') return badRequest('Missing XAVRequest.AddressKeyFormat');
+  const classification = { Code: '1', Description: 'Commercial' };
+  const classify = requestOption !== '1';
+  // [UPS-XAV] XAVResponse: Response.ResponseStatus required; Candidate is always an array from v2 on.
+  return json(200, {
+    XAVResponse: {
+      Response: { ResponseStatus: { Code: '1', Description: 'Success' } },
+      ValidAddressIndicator: '',
+      ...(classify ? { AddressClassification: classification } : {}),
+      Candidate: [
+        {
+          ...(classify ? { AddressClassification: classification } : {}),
+          AddressKeyFormat: {
+            AddressLine: input['AddressLine'] ?? [],
+            PoliticalDivision2: input['PoliticalDivision2'] ?? '',
+            PoliticalDivision1: input['PoliticalDivision1'] ?? '',
+            PostcodePrimaryLow: input['PostcodePrimaryLow'] ?? '',
+            CountryCode: input['CountryCode'] ?? 'US',
+          },
+        },
+      ],
+    },
+  });
+}
+
+/** [UPS-TRK] GET /track/v1/details/{inquiryNumber}; transId and transactionSrc headers are required. */
+function trackDetails(req: SimRequest, inquiryNumber: string): SimResponse {
+  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
+    return badRequest('Missing required header: transId and transactionSrc');
+  }
+  // [UPS-TRK] "Each inquiry number must be between 7 and 34 characters in length."
+  if (inquiryNumber.length < 7 || inquiryNumber.length > 34) return badRequest('Invalid inquiry number');
+  return json(200, {
+    trackResponse: {
+      shipment: [
+        {
+          inquiryNumber,
+          package: [
+            {
+              trackingNumber: inquiryNumber,
+              currentStatus: {
+                code: 'IT',
+                description: 'On the Way',
+                simplifiedTextDescription: 'On the Way',
+              },
+              activity: [],
+              packageCount: 1,
+            },
+          ],
+        },
+      ],
+    },
+  });
+}
+
+/** [UPS-SHIP] POST /shipments/{version}/ship → ShipmentResponse with PackageResults[].ShippingLabel. */
+function shipment(req: SimRequest): SimResponse {
+  const body = jsonOf(req) as
+    | {
+        ShipmentRequest?: {
+          Shipment?: unknown;
+          Request?: { TransactionReference?: { CustomerContext?: unknown } };
+        };
+      }
+    | undefined;
+  if (!body?.ShipmentRequest?.Shipment) return badRequest('Missing ShipmentRequest.Shipment');
+  const tracking = trackingNumber();
+  // [UPS-XAV]/[UPS-SHIP] Response_TransactionReference: CustomerContext is echoed back from the request.
+  const context = body.ShipmentRequest.Request?.TransactionReference?.CustomerContext;
+  return json(200, {
+    ShipmentResponse: {
+      Response: {
+        ResponseStatus: { Code: '1', Description: 'Success' },
+        ...(typeof context === 'string' ? { TransactionReference: { CustomerContext: context } } : {}),
+      },
+      ShipmentResults: {
+        ShipmentCharges: { TotalCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' } },
+        BillingWeight: { UnitOfMeasurement: { Code: 'LBS', Description: 'Pounds' }, Weight: '1.0' },
+        ShipmentIdentificationNumber: tracking,
+        PackageResults: [
+          {
+            TrackingNumber: tracking,
+            ShippingLabel: {
+              ImageFormat: { Code: 'GIF', Description: 'GIF' },
+              GraphicImage: LABEL_GIF_BASE64,
+            },
+          },
+        ],
+      },
+    },
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * @module sim/types
+ * Public contract of the carrier simulators: clients, fault switches, counters and the handle
+ * that tests and the demo drive. Shared by every simulator under `carriers/<carrier>/simulator.ts`.
+ */
+
+/** A registered API client (UPS/OAuth2 client id + secret, FedEx API key + secret key). */
+export interface SimClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * Fault switches. The handle exposes the live object, so a test may set a field directly;
+ * `outage: 'refuse'` only takes effect through `setFaults`, because it closes the listener.
+ */
+export interface SimFaults {
+  /** Token endpoint answers HTTP 200 with the carrier's error body. Stays on until cleared. */
+  errorInSuccessBody: boolean;
+  /** The next `count` token requests get 429; `Retry-After` is sent only when `retryAfterSeconds` is set. */
+  throttle: { count: number; retryAfterSeconds?: number };
+  /** The next N token requests get a 5xx (status from `tokenServerErrorStatus`) with the carrier's 5xx body. */
+  tokenServerErrors: number;
+  /** Status used by `tokenServerErrors`. Default 503. */
+  tokenServerErrorStatus: 500 | 503;
+  /** Added before answering token requests, faults included. */
+  tokenLatencyMs: number;
+  /** Added before answering API requests. */
+  apiLatencyMs: number;
+  /**
+   * refuse: stop listening and drop open connections, so new connections are refused; clearing it
+   * listens again on the SAME port. reset: every carrier request has its socket reset (TCP RST);
+   * the `/__sim/*` control API keeps answering.
+   */
+  outage: 'none' | 'refuse' | 'reset';
+  /** `expires_in` of access tokens issued from now on. */
+  tokenLifetimeSeconds: number;
+  /** The API rejects access tokens older than this, although their `expires_in` is longer. */
+  prematureExpirySeconds: number | null;
+  /** The simulated carrier clock runs this far ahead (negative: behind): Date header, issued_at, JWT iat/nbf/exp. */
+  skewSeconds: number;
+}
+
+export interface SimStats {
+  /** Every request to a token or refresh endpoint, faulted ones included. */
+  tokenRequests: number;
+  /** Same, keyed by the client id the request presented (`(none)` when it presented none). */
+  tokenRequestsByClient: Record<string, number>;
+  tokensIssued: number;
+  apiRequests: number;
+  /** API calls answered 401. */
+  apiRejections: number;
+  /** A single-use refresh token presented a second time. */
+  refreshTokenReuses: number;
+  /** Token families revoked because of such reuse. */
+  familiesRevoked: number;
+  /** Carrier requests whose socket was reset by `outage: 'reset'` (they count nowhere else). */
+  connectionsReset: number;
+}
+
+export interface SimulatorHandle {
+  /** e.g. `http://127.0.0.1:43123`, no trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  /** Live fault switches. */
+  faults: SimFaults;
+  /** Merge fault switches; async because `outage: 'refuse'` closes or reopens the listener. */
+  setFaults(partial: Partial<SimFaults>): Promise<void>;
+  /** Back to the carrier defaults (listening again if the listener was refused). */
+  resetFaults(): Promise<void>;
+  stats(): SimStats;
+  resetStats(): void;
+  addClient(client: SimClient): void;
+  /** The old secret now gets the carrier's invalid-client answer. Tokens already issued stay valid. */
+  rotateSecret(clientId: string, newSecret: string): void;
+  /** Mint a refresh token as if the user had consented (a new token family). Throws for carriers without refresh tokens. */
+  issueRefreshToken(clientId: string): string;
+  /** Is this access token currently accepted by the API? */
+  isAccessTokenValid(token: string): boolean;
+  close(): Promise<void>;
+}
+
+/** Options every `start*Simulator` accepts. */
+export interface SimulatorOptions {
+  /** Default 0 (an ephemeral port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  clients?: SimClient[];
+  faults?: Partial<SimFaults>;
+  /** Epoch-ms clock for issue times and expiry checks; tests pass a manual clock instead of sleeping. */
+  clock?: () => number;
+}
+
+/** Fault defaults shared by all carriers; each carrier supplies its own token lifetime. */
+export function defaultFaults(tokenLifetimeSeconds: number): SimFaults {
+  return {
+    errorInSuccessBody: false,
+    throttle: { count: 0 },
+    tokenServerErrors: 0,
+    tokenServerErrorStatus: 503,
+    tokenLatencyMs: 0,
+    apiLatencyMs: 0,
+    outage: 'none',
+    tokenLifetimeSeconds,
+    prematureExpirySeconds: null,
+    skewSeconds: 0,
+  };
+}
+
+/** Carrier default constants are frozen, nested throttle included, so no test can alter them by accident. */
+export function freezeFaults(faults: SimFaults): Readonly<SimFaults> {
+  Object.freeze(faults.throttle);
+  return Object.freeze(faults);
+}
+
+export function emptyStats(): SimStats {
+  return {
+    tokenRequests: 0,
+    tokenRequestsByClient: {},
+    tokensIssued: 0,
+    apiRequests: 0,
+    apiRejections: 0,
+    refreshTokenReuses: 0,
+    familiesRevoked: 0,
+    connectionsReset: 0,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * @module test/integration/stampede
+ * Three gateway processes on one Redis, 300 concurrent requests each at the moment the token
+ * expires: the carrier sees exactly one token request per expiry, over several expiries.
+ */
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { TestRedis } from '../support/redis-server.js';
+
+const API_KEY = 'stampede-shop-key-0123456789';
+const CLIENT_SECRET = 'stampede-ups-secret-0123456789';
+const LIFETIME_SECONDS = 5;
+const INSTANCES = 3;
+const REQUESTS_PER_INSTANCE = 300;
+const EXPIRIES = 4;
+
+describe('token stampede across a fleet', () => {
+  let redis: TestRedis;
+  let sim: UpsSimulatorHandle;
+  let fleet: GatewayProcess[] = [];
+  const agent = new Agent({ connections: REQUESTS_PER_INSTANCE, pipelining: 0 });
+
+  beforeAll(async () => {
+    registerSecrets(API_KEY, CLIENT_SECRET);
+    redis = await TestRedis.start();
+    sim = await startUpsSimulator({
+      clients: [{ clientId: 'stampede-client', clientSecret: CLIENT_SECRET }],
+      faults: { tokenLifetimeSeconds: LIFETIME_SECONDS },
+    });
+    const config = writeConfig(`
+redis: { url: "${redis.url}" }
+log: { level: info }
+clients: [{ id: shop, apiKey: "${API_KEY}", accounts: [ups-main] }]
+accounts:
+  - id: ups-main
+    carrier: ups
+    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
+    credentials: { clientId: stampede-client, clientSecret: "${CLIENT_SECRET}" }
+    # No proactive refresh: every instance meets the expired token at once, on demand.
+    refresh: { marginSeconds: 1, windowSeconds: 0 }
+`);
+    fleet = await Promise.all(Array.from({ length: INSTANCES }, () => startGatewayProcess(config)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(fleet.map((instance) => instance.stop()));
+    await agent.close();
+    await sim?.close();
+    await redis?.kill();
+  });
+
+  async function burst(): Promise<number[]> {
+    const calls = fleet.flatMap((instance) =>
+      Array.from({ length: REQUESTS_PER_INSTANCE }, async () => {
+        const response = await request(
+          `${instance.url}/v1/carriers/ups-main/api/track/v1/details/1Z12345E0205271688`,
+          {
+            headers: { authorization: `Bearer ${API_KEY}` },
+            dispatcher: agent,
+          },
+        );
+        const text = await response.body.text();
+        if (response.statusCode !== 200 && process.env.DEBUG_STAMPEDE) console.log(text);
+        return response.statusCode;
+      }),
+    );
+    return Promise.all(calls);
+  }
+
+  it(`makes exactly one token request per expiry (${EXPIRIES} expiries, ${INSTANCES}x${REQUESTS_PER_INSTANCE} requests each)`, async () => {
+    const perExpiry: number[] = [];
+    for (let expiry = 0; expiry < EXPIRIES; expiry += 1) {
+      const before = sim.stats().tokenRequests;
+      const statuses = await burst();
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      perExpiry.push(sim.stats().tokenRequests - before);
+      // Let the token that burst obtained run out before the next burst.
+      await new Promise((resolve) => setTimeout(resolve, LIFETIME_SECONDS * 1000 + 100));
+    }
+    expect(perExpiry).toEqual(Array.from({ length: EXPIRIES }, () => 1));
+    expect(sim.stats().apiRejections).toBe(0);
+  }, 90_000);
+});

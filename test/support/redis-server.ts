@@ -65,6 +65,8 @@ export class TestRedis {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       });
+      // Refused connections are expected until the server listens.
+      probe.on('error', () => {});
       try {
         await probe.connect();
         await probe.ping();
@@ -90,6 +92,8 @@ export class TestRedis {
   }
 
   client(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: 1 });
+    const client = new Redis(this.url, { maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    return client;
   }
 }

@@ -110,6 +110,8 @@ export interface ConfigSelection {
   file?: string;
   /** `PORT` from the environment, which overrides `listen.port`. */
   portOverride?: number;
+  /** `GATEWAY_HOST` from the environment, which overrides `listen.host` (a container binds 0.0.0.0). */
+  hostOverride?: string;
 }
 
 /** `--config FILE` wins over `GATEWAY_CONFIG`; neither means the demo. */
@@ -135,5 +137,6 @@ export function selectConfig(argv: readonly string[], env: NodeJS.ProcessEnv = p
       throw configError('PORT: expected an integer 0-65535');
     selection.portOverride = port;
   }
+  if (env.GATEWAY_HOST !== undefined && env.GATEWAY_HOST !== '') selection.hostOverride = env.GATEWAY_HOST;
   return selection;
 }

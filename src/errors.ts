@@ -9,7 +9,6 @@
 /** Stable codes with their HTTP status and a one-line meaning (the README lists the same). */
 export const ERROR_CATALOGUE = {
   ERR_CONFIG_INVALID: { status: 500, title: 'Configuration is invalid' },
-  ERR_BAD_REQUEST: { status: 400, title: 'Request is malformed' },
   ERR_UNAUTHENTICATED: { status: 401, title: 'Client API key missing or wrong' },
   ERR_ACCOUNT_FORBIDDEN: { status: 403, title: 'Client may not use this carrier account' },
   ERR_ACCOUNT_NOT_FOUND: { status: 404, title: 'No such carrier account' },
@@ -27,7 +26,6 @@ export const ERROR_CATALOGUE = {
   ERR_TOKEN_MALFORMED_RESPONSE: { status: 502, title: 'Carrier token response is malformed' },
   ERR_TOKEN_ERROR_IN_SUCCESS_BODY: { status: 502, title: 'Carrier answered 200 with an error body' },
   ERR_TOKEN_JWT_INVALID: { status: 502, title: 'Issued token failed JWT checks' },
-  ERR_TOKEN_COOLDOWN: { status: 503, title: 'Token endpoint cooling down after failures' },
   ERR_REFRESH_OUTCOME_UNKNOWN: { status: 503, title: 'Refresh sent but its outcome is unknown' },
   ERR_REAUTHORIZATION_REQUIRED: { status: 503, title: 'Account needs re-authorization' },
   ERR_LOCK_TIMEOUT: { status: 503, title: 'Timed out waiting for the shared refresh lock' },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * @module main
- * Command-line entry: `carrier-gateway [--config FILE]` (or GATEWAY_CONFIG=FILE; PORT overrides
- * the port). Without a configuration it runs the demo against the local carrier simulators.
+ * Command-line entry: `carrier-gateway [--config FILE]` (or GATEWAY_CONFIG=FILE; PORT and GATEWAY_HOST
+ * override the listen address). Without a configuration it runs the demo against the local carrier simulators.
  * A configuration error prints the key path and exits with status 1.
  */
 import { loadConfigFile, selectConfig } from '../config/load.js';
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const demo = selection.file === undefined;
   const config = loadConfigFile(selection.file ?? DEMO_CONFIG_FILE);
   if (selection.portOverride !== undefined) config.listen.port = selection.portOverride;
+  if (selection.hostOverride !== undefined) config.listen.host = selection.hostOverride;
   const log = createLogger({ level: config.log.level });
 
   let sealer: TokenSealer | undefined;

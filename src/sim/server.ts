@@ -250,6 +250,7 @@ export async function startSimulator(
       return context.mintRefresh(context.newFamily(clientId));
     },
     isAccessTokenValid: (token) => context.checkAccess(token).ok,
+    issuedTokens: () => tokens.issuedValues(),
     async close() {
       clearRestoreTimers();
       await transition;

@@ -52,12 +52,27 @@ export function opaqueToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+const ISSUED_MEMORY = 10_000;
+
 export class TokenStore {
   readonly #access = new Map<string, AccessRecord>();
   readonly #refresh = new Map<string, RefreshRecord>();
+  /** Every value handed out, newest last, so tests can check none of them leaked into logs. */
+  readonly #issued: string[] = [];
   readonly #families = new Map<string, TokenFamily>();
 
+  /** The most recent tokens issued (access and refresh), capped so a long benchmark stays bounded. */
+  issuedValues(): string[] {
+    return [...this.#issued];
+  }
+
+  #remember(token: string): void {
+    this.#issued.push(token);
+    if (this.#issued.length > ISSUED_MEMORY) this.#issued.splice(0, this.#issued.length - ISSUED_MEMORY);
+  }
+
   addAccess(token: string, record: AccessRecord): void {
+    this.#remember(token);
     if (this.#access.size >= PRUNE_THRESHOLD) this.#prune(record.issuedAtMs);
     this.#access.set(token, record);
     if (record.familyId) this.#families.get(record.familyId)?.accessTokens.add(token);
@@ -96,6 +111,7 @@ export class TokenStore {
 
   mintRefresh(family: TokenFamily, nowMs: number, lifetimeSeconds: number): string {
     const token = opaqueToken();
+    this.#remember(token);
     this.#refresh.set(token, {
       familyId: family.id,
       issuedAtMs: nowMs,

@@ -77,6 +77,8 @@ export interface SimulatorHandle {
   issueRefreshToken(clientId: string): string;
   /** Is this access token currently accepted by the API? */
   isAccessTokenValid(token: string): boolean;
+  /** The most recent access and refresh tokens issued (up to 10,000), for leak checks in tests. */
+  issuedTokens(): string[];
   close(): Promise<void>;
 }
 

@@ -11,7 +11,7 @@ import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/s
 import { RedisTokenStore } from '../../src/auth/redis-token-store.js';
 import { RedisConnection } from '../../src/redis.js';
 import { accountsFrom, startInstance, TEST_SEALER } from '../support/engine.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 
 const SECRET = 'fencing-ups-secret-0123456789';
@@ -27,6 +27,7 @@ describe('fenced token writes', () => {
   });
 
   afterAll(async () => {
+    registerIssuedTokens(sim);
     await sim?.close();
     await redis?.kill();
   });

@@ -12,7 +12,7 @@ import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/s
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { TEST_SEALER } from '../support/engine.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 
 const API_KEY = 'outage-shop-key-0123456789';
@@ -74,6 +74,7 @@ accounts:
   });
 
   afterAll(async () => {
+    registerIssuedTokens(sim);
     await gateway?.close();
     await sim?.close();
     await redis?.kill();

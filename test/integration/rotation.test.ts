@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
-import { registerSecrets } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 
 const API_KEY = 'rotation-shop-key-0123456789';
@@ -46,6 +46,7 @@ accounts:
   }, 60_000);
 
   afterAll(async () => {
+    registerIssuedTokens(sim);
     await Promise.all(fleet.map((instance) => instance.stop()));
     await agent.close();
     await sim?.close();

@@ -13,7 +13,7 @@ import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { TEST_SEALER } from '../support/engine.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 
 const API_KEY = 'faults-shop-key-0123456789';
@@ -88,6 +88,7 @@ ${fedexAccounts
   });
 
   afterAll(async () => {
+    registerIssuedTokens(ups, fedex);
     await gateway?.close();
     await ups?.close();
     await fedex?.close();

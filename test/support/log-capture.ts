@@ -39,3 +39,8 @@ export function registerSecrets(...values: string[]): void {
   const lines = values.filter((value) => value.length >= 8).map((value) => `${value}\n`);
   if (lines.length > 0) appendFileSync(join(captureDir(), `secrets-${process.pid}.txt`), lines.join(''));
 }
+
+/** Registers every token the simulators issued, so the suite-wide scan can catch a logged one. */
+export function registerIssuedTokens(...simulators: ({ issuedTokens(): string[] } | undefined)[]): void {
+  for (const simulator of simulators) if (simulator) registerSecrets(...simulator.issuedTokens());
+}

@@ -1,0 +1,63 @@
+/**
+ * @module test/demo
+ * `npm start` with no configuration and no Redis runs the demo, and the README's curl example
+ * goes through the gateway to a simulated carrier and back.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { projectRoot } from '../src/project-root.js';
+import { captureChildOutput } from './support/log-capture.js';
+import { freePort } from './support/redis-server.js';
+
+const root = projectRoot();
+
+describe('the demo', () => {
+  const children: ReturnType<typeof spawn>[] = [];
+  afterAll(() => children.forEach((child) => child.kill('SIGTERM')));
+
+  it('serves the README curl example through the gateway to the UPS simulator', async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    delete env.GATEWAY_CONFIG;
+    delete env.GATEWAY_ENCRYPTION_KEY;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo did not start: ${output}`)), 20_000);
+      const onData = (chunk: Buffer) => {
+        captureChildOutput(chunk);
+        output += chunk.toString();
+        if (output.includes('carrier gateway listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
+    });
+    expect(output).toContain('ephemeral key');
+    expect(output).toContain('embedded single-instance mode');
+
+    // The README's example, with the port this test chose.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /curl -s -H 'Authorization: Bearer ([^']+)' \\\n\s+(http:\/\/127\.0\.0\.1:8080\S+)/.exec(
+      readme,
+    );
+    expect(example).not.toBeNull();
+    const url = example![2]!.replace(':8080', `:${port}`);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${example![1]}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { trackResponse?: { shipment?: unknown[] } };
+    expect(body.trackResponse?.shipment?.length).toBeGreaterThan(0);
+  }, 30_000);
+});

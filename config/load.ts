@@ -125,16 +125,17 @@ export function selectConfig(argv: readonly string[], env: NodeJS.ProcessEnv = p
       selection.file = file;
       index += 1;
     } else if (arg.startsWith('--config=')) {
-      selection.file = arg.slice('--config='.length);
+      const file = arg.slice('--config='.length);
+      if (file === '') throw configError('--config needs a file path');
+      selection.file = file;
     } else {
       throw configError(`unknown argument "${arg}" (expected --config FILE)`);
     }
   }
   if (selection.file === undefined && env.GATEWAY_CONFIG) selection.file = env.GATEWAY_CONFIG;
   if (env.PORT !== undefined && env.PORT !== '') {
-    const port = Number(env.PORT);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw configError('PORT: expected an integer 0-65535');
+    const port = /^\d{1,5}$/.test(env.PORT.trim()) ? Number(env.PORT.trim()) : Number.NaN;
+    if (!Number.isInteger(port) || port > 65_535) throw configError('PORT: expected an integer 0-65535');
     selection.portOverride = port;
   }
   if (env.GATEWAY_HOST !== undefined && env.GATEWAY_HOST !== '') selection.hostOverride = env.GATEWAY_HOST;

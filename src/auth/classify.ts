@@ -44,6 +44,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Only the three HTTP-date forms (RFC 9110 5.6.7) all begin with a day name; V8's lenient
+  // Date.parse would otherwise read "1.5" or "-1" as a date in 2001.
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
@@ -117,6 +120,19 @@ export function impliedClass(
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** OpenSSL verify codes as Node reports them (src/crypto/crypto_common.cc) that name no CERT/TLS/SSL. */
+const TLS_VERIFY_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CRL_SIGNATURE_FAILURE',
+]);
 
 export interface TransportFailure {
   error: GatewayError;
@@ -142,7 +158,7 @@ export function classifyTransportFailure(
       maybeDelivered: false,
     };
   }
-  if (/CERT|TLS|SSL/.test(code)) {
+  if (TLS_VERIFY_CODES.has(code) || /CERT|TLS|SSL/.test(code)) {
     return {
       error: new GatewayError('ERR_TOKEN_ENDPOINT_UNREACHABLE', undefined, {
         account,

@@ -25,10 +25,11 @@ export class TokenSealer {
    */
   static fromEnvironmentValue(value: string): TokenSealer {
     const trimmed = value.trim();
-    const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
-      ? Buffer.from(trimmed, 'hex')
-      : Buffer.from(trimmed, 'base64');
-    if (key.length !== 32) {
+    let key: Buffer | null = null;
+    if (/^[0-9a-fA-F]{64}$/.test(trimmed)) key = Buffer.from(trimmed, 'hex');
+    // Node's base64 decoder skips foreign characters; a corrupted key must not become another key.
+    else if (/^[A-Za-z0-9+/]{43}=?$/.test(trimmed)) key = Buffer.from(trimmed, 'base64');
+    if (key === null || key.length !== 32) {
       throw new GatewayError('ERR_CONFIG_INVALID', 'invalid configuration: GATEWAY_ENCRYPTION_KEY', {
         detail: 'GATEWAY_ENCRYPTION_KEY: expected 32 bytes as 64 hex characters or base64',
       });

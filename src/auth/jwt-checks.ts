@@ -24,10 +24,20 @@ type VerificationKey = Parameters<typeof jwtVerify>[1];
 /** Caches remote key sets per URL; jose refreshes them itself with a cooldown. */
 const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-async function verificationKey(
-  expect: JwtExpectations,
-  alg: string | undefined,
-): Promise<VerificationKey | null> {
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+async function verificationKey(expect: JwtExpectations, alg: string): Promise<VerificationKey> {
   if (expect.jwksUrl !== undefined) {
     let set = remoteKeySets.get(expect.jwksUrl);
     if (!set) {
@@ -36,8 +46,7 @@ async function verificationKey(
     }
     return set;
   }
-  if (expect.publicKey !== undefined) return importSPKI(expect.publicKey, alg ?? 'RS256');
-  return null;
+  return importSPKI(expect.publicKey!, alg);
 }
 
 function invalid(account: string, detail: string, cause?: unknown): GatewayError {
@@ -72,10 +81,16 @@ export async function checkJwt(
   }
   const tolerance = expect.clockToleranceSeconds;
   let payload: JWTPayload;
-  const key = await verificationKey(expect, decodeProtectedHeader(token).alg);
-  if (key !== null) {
+  if (expect.jwksUrl !== undefined || expect.publicKey !== undefined) {
     try {
+      const alg = decodeProtectedHeader(token).alg;
+      // The algorithm comes from the token, so it is checked against asymmetric ones before the
+      // key is imported for it: "none" and HMAC with a public key are classic forgeries.
+      if (alg === undefined || !ASYMMETRIC_ALGORITHMS.includes(alg))
+        throw new Error(`algorithm ${alg ?? 'missing'}`);
+      const key = await verificationKey(expect, alg);
       const options = {
+        algorithms: ASYMMETRIC_ALGORITHMS,
         clockTolerance: tolerance,
         currentDate: new Date(nowMs),
         ...(expect.audience !== undefined ? { audience: expect.audience } : {}),

@@ -37,10 +37,14 @@ const REQUEST_HEADERS_DROPPED = new Set([
   // The client's gateway key is not the carrier's business.
   'authorization',
   'cookie',
+  // The 100-continue expectation is between the client and the gateway, and node:http has met
+  // it; undici refuses to send it on (UND_ERR_NOT_SUPPORTED).
+  'expect',
+  // Forwarding information from the client would be forged in the gateway's name.
   'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
+  'via',
+  'x-real-ip',
+  'true-client-ip',
 ]);
 
 const RESPONSE_HEADERS_DROPPED = new Set([
@@ -83,10 +87,11 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-function connectionListed(req: IncomingMessage): Set<string> | null {
-  const value = req.headers.connection;
+/** Names a `Connection` field lists are hop-by-hop too (RFC 9110 7.6.1), in either direction. */
+function connectionListed(value: string | string[] | undefined): Set<string> | null {
   if (value === undefined) return null;
-  return new Set(value.split(',').map((name) => name.trim().toLowerCase()));
+  const names = (Array.isArray(value) ? value.join(',') : value).split(',');
+  return new Set(names.map((name) => name.trim().toLowerCase()));
 }
 
 const discard = () =>
@@ -105,12 +110,7 @@ export class CarrierProxy {
       const origin = account.api.baseUrl.origin;
       let pool = this.#pools.get(origin);
       if (!pool) {
-        pool = new Pool(origin, {
-          connections: options.connections ?? 64,
-          keepAliveTimeout: 30_000,
-          headersTimeout: account.api.timeoutMs,
-          bodyTimeout: account.api.timeoutMs,
-        });
+        pool = new Pool(origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000 });
         this.#pools.set(origin, pool);
       }
       const basePath = account.api.baseUrl.pathname.replace(/\/$/, '');
@@ -140,21 +140,25 @@ export class CarrierProxy {
     this.options.clients.authorize(client, accountId, target !== undefined);
     const { account, pool, basePath } = target!;
 
-    const queryAt = pathAndQuery.indexOf('?');
+    const queryAt = pathAndQuery.search(/[?#]/);
     const path = queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
-    if (path === '' || FORBIDDEN_PATH.test(path)) {
+    // A fragment never belongs in a request target (RFC 9112 3.2), and `/..#x` reads as `/..`
+    // to the carrier's URL parser.
+    if (path === '' || FORBIDDEN_PATH.test(path) || pathAndQuery.includes('#')) {
       throw new GatewayError('ERR_PATH_REJECTED', undefined, {
         account: accountId,
-        detail: 'the path must be non-empty with no dot segments, encoded slashes or control characters',
+        detail:
+          'the path must be non-empty with no dot segments, encoded slashes, fragments or control characters',
       });
     }
     const upstreamPath = basePath + pathAndQuery;
 
     const method = req.method ?? 'GET';
     const headers: Record<string, string | string[]> = {};
-    const listed = connectionListed(req);
+    const listed = connectionListed(req.headers.connection);
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || REQUEST_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
+      if (name.startsWith('x-forwarded-')) continue;
       headers[name] = value;
     }
     account.descriptor.decorateApiRequest?.({
@@ -208,6 +212,9 @@ export class CarrierProxy {
           method: method as Dispatcher.HttpMethod,
           headers: { ...headers, authorization: `Bearer ${token.accessToken}` },
           body: withBody ? req : null,
+          // Per request: accounts sharing an origin share a Pool but not their timeouts.
+          headersTimeout: account.api.timeoutMs,
+          bodyTimeout: account.api.timeoutMs,
         },
         ({ statusCode, headers: upstreamHeaders }) => {
           if (rejectedStatuses.includes(statusCode)) {
@@ -220,8 +227,10 @@ export class CarrierProxy {
               .catch(() => {});
           }
           const out: Record<string, string | string[]> = {};
+          const listed = connectionListed(upstreamHeaders.connection);
           for (const [name, value] of Object.entries(upstreamHeaders)) {
-            if (value !== undefined && !RESPONSE_HEADERS_DROPPED.has(name)) out[name] = value;
+            if (value === undefined || RESPONSE_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
+            out[name] = value;
           }
           res.writeHead(statusCode, out);
           return res;

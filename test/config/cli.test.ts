@@ -1,0 +1,135 @@
+/**
+ * @module test/config/cli
+ * Start-up failures of the real command line (src/main.ts) in a child process: a bad
+ * configuration, a missing variable, Redis without GATEWAY_ENCRYPTION_KEY and a malformed key all
+ * exit non-zero with the key path or variable on stderr, and never a secret.
+ */
+import { spawn } from 'node:child_process';
+
+import { describe, expect, it } from 'vitest';
+
+import { projectRoot } from '../../src/project-root.js';
+import { captureChildOutput, registerSecrets } from '../support/log-capture.js';
+import { MINIMAL_YAML, tempDir, UPS_SECRET, writeTemp } from './fixtures.js';
+
+interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+/** Runs `node --import tsx src/main.ts ...args` from the project root, without GATEWAY_CONFIG, GATEWAY_HOST or PORT. */
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const name of [
+    'GATEWAY_CONFIG',
+    'GATEWAY_HOST',
+    'PORT',
+    ...(env.GATEWAY_ENCRYPTION_KEY ? [] : ['GATEWAY_ENCRYPTION_KEY']),
+  ]) {
+    delete childEnv[name];
+  }
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    // The timeout kills a gateway that wrongly starts listening instead of failing.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+      cwd: projectRoot(),
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      captureChildOutput(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      captureChildOutput(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (status, signal) =>
+      resolve({ status, signal, stdout, stderr, elapsedMs: Date.now() - started }),
+    );
+  });
+}
+
+const dir = tempDir('cli');
+/** Listens on an ephemeral loopback port, so a gateway that wrongly starts harms nothing. */
+const LISTEN = 'listen: { port: 0, host: 127.0.0.1 }\n';
+
+function expectFailedStart(result: CliResult) {
+  expect(result.signal, `the gateway did not exit by itself:\n${result.stderr}`).toBeNull();
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/^carrier-gateway: /);
+  for (const output of [result.stdout, result.stderr]) expect(output).not.toContain(UPS_SECRET);
+}
+
+describe('carrier-gateway start-up failures', () => {
+  it('an unknown nested key: exit 1, stderr names the key path', async () => {
+    const file = writeTemp(
+      dir(),
+      'typo.yaml',
+      LISTEN + MINIMAL_YAML.replace('clientSecret:', 'clientSecrte:'),
+    );
+    const result = await runCli(['--config', file]);
+    expectFailedStart(result);
+    expect(result.stderr).toContain(`${file}: accounts[0].credentials: unknown key "clientSecrte"`);
+  });
+
+  it('a wrong type: exit 1, stderr names listen.port', async () => {
+    const file = writeTemp(dir(), 'port.yaml', `${MINIMAL_YAML}listen: { port: "x" }\n`);
+    const result = await runCli([`--config=${file}`]);
+    expectFailedStart(result);
+    expect(result.stderr).toContain('listen.port: Invalid input: expected number, received string');
+  });
+
+  it('an unset variable: exit 1, stderr names the variable and the key path', async () => {
+    const file = writeTemp(
+      dir(),
+      'env.yaml',
+      LISTEN + MINIMAL_YAML.replace(UPS_SECRET, '${CLI_TEST_UPS_SECRET}'),
+    );
+    const result = await runCli(['--config', file]);
+    expectFailedStart(result);
+    expect(result.stderr).toContain(
+      'accounts[0].credentials.clientSecret: environment variable CLI_TEST_UPS_SECRET is not set',
+    );
+  });
+
+  it('an unknown argument: exit 1, stderr names it', async () => {
+    const result = await runCli(['--port', '8080']);
+    expectFailedStart(result);
+    expect(result.stderr).toContain('unknown argument "--port"');
+  });
+
+  it('redis without GATEWAY_ENCRYPTION_KEY: exit 1 naming the variable, before touching Redis', async () => {
+    // Port 1 is closed: reaching Redis would only log a warning and the gateway would start.
+    const file = writeTemp(
+      dir(),
+      'redis.yaml',
+      `${LISTEN}${MINIMAL_YAML}redis: { url: 'redis://127.0.0.1:1' }\n`,
+    );
+    const result = await runCli(['--config', file]);
+    expectFailedStart(result);
+    expect(result.stderr).toContain('GATEWAY_ENCRYPTION_KEY');
+    expect(result.stdout).not.toContain('redis not reachable');
+  });
+
+  it('a malformed GATEWAY_ENCRYPTION_KEY: exit 1 naming the variable, not its value', async () => {
+    const badKey = 'not-a-32-byte-key-1234567';
+    registerSecrets(badKey);
+    const file = writeTemp(
+      dir(),
+      'key.yaml',
+      `${LISTEN}${MINIMAL_YAML}redis: { url: 'redis://127.0.0.1:1' }\n`,
+    );
+    const result = await runCli(['--config', file], { GATEWAY_ENCRYPTION_KEY: badKey });
+    expectFailedStart(result);
+    expect(result.stderr).toContain('GATEWAY_ENCRYPTION_KEY');
+    expect(result.stderr + result.stdout).not.toContain(badKey);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * @module test/proxy/client-auth
+ * Who may use the pass-through proxy: a shipping app must present its own API key as a Bearer
+ * credential, and may reach only the carrier accounts listed for it. Every refusal is a
+ * problem+json with a stable code, and a refused request never reaches the carrier or makes the
+ * gateway ask for a token.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import {
+  OTHER_KEY,
+  SHOP_KEY,
+  bearer,
+  call,
+  observeTokens,
+  problemOfReply,
+  startCarrierStub,
+  startGateway,
+  type CarrierStub,
+  type RunningGateway,
+} from './helpers.js';
+
+describe('proxy client authentication and authorization', () => {
+  let sim: UpsSimulatorHandle;
+  let stub: CarrierStub;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    sim = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
+    stub = await startCarrierStub();
+    gw = await startGateway(`
+listen: { port: 0, host: 127.0.0.1 }
+clients:
+  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main] }
+  - { id: other, apiKey: "${OTHER_KEY}", accounts: [ups-other] }
+accounts:
+  - id: ups-main
+    carrier: ups
+    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${stub.url}" }
+    credentials: { clientId: cid, clientSecret: csecret-123456 }
+  - id: ups-other
+    carrier: ups
+    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${stub.url}" }
+    credentials: { clientId: cid, clientSecret: csecret-123456 }
+`);
+  });
+  afterAll(async () => {
+    if (gw) for (const account of ['ups-main', 'ups-other']) observeTokens(gw.gateway, account);
+    await gw?.close();
+    await stub?.close();
+    await sim?.close();
+  });
+
+  const proxied = (account: string, headers: Record<string, string> = {}) =>
+    call(`${gw.url}/v1/carriers/${account}/api/track/v1/details/1Z999AA10123456784`, { headers });
+
+  /** A refusal must leave the carrier and its token endpoint untouched. */
+  function expectNothingSent(before: { api: number; tokens: number }): void {
+    expect(stub.requests.length).toBe(before.api);
+    expect(sim.stats().tokenRequests).toBe(before.tokens);
+  }
+  const counts = () => ({ api: stub.requests.length, tokens: sim.stats().tokenRequests });
+
+  it.each([
+    ['no Authorization header', {}],
+    ['a wrong key', bearer('wrong-key-0123456789abcdef')],
+    ['an empty Bearer credential', { authorization: 'Bearer ' }],
+    ['the right key under the Basic scheme', { authorization: `Basic ${SHOP_KEY}` }],
+    ['the right key with no scheme', { authorization: SHOP_KEY }],
+    ['the right key under a Token scheme', { authorization: `Token ${SHOP_KEY}` }],
+    ['the right key as a second credential', { authorization: `Bearer wrong ${SHOP_KEY}` }],
+  ])('answers 401 ERR_UNAUTHENTICATED for %s', async (_name, headers: Record<string, string>) => {
+    const before = counts();
+    const reply = await proxied('ups-main', headers);
+    expect(reply.status).toBe(401);
+    const problem = problemOfReply(reply);
+    expect(problem).toMatchObject({ code: 'ERR_UNAUTHENTICATED', status: 401 });
+    expectNothingSent(before);
+  });
+
+  it('answers 401, not 404, for an unknown account when the key is wrong (no account enumeration)', async () => {
+    const reply = await proxied('no-such-account', bearer('wrong-key-0123456789abcdef'));
+    expect(reply.status).toBe(401);
+    expect(problemOfReply(reply).code).toBe('ERR_UNAUTHENTICATED');
+  });
+
+  it('answers 403 ERR_ACCOUNT_FORBIDDEN when the client reaches an account not in its list', async () => {
+    const before = counts();
+    const reply = await proxied('ups-other', bearer(SHOP_KEY));
+    expect(reply.status).toBe(403);
+    expect(problemOfReply(reply)).toMatchObject({
+      code: 'ERR_ACCOUNT_FORBIDDEN',
+      status: 403,
+      account: 'ups-other',
+    });
+    expectNothingSent(before);
+    // The same account is fine for the client that owns it, so the 403 is about the client.
+    expect((await proxied('ups-other', bearer(OTHER_KEY))).status).toBe(200);
+  });
+
+  it('answers 404 ERR_ACCOUNT_NOT_FOUND for an unknown account', async () => {
+    const before = counts();
+    const reply = await proxied('no-such-account', bearer(SHOP_KEY));
+    expect(reply.status).toBe(404);
+    expect(problemOfReply(reply)).toMatchObject({ code: 'ERR_ACCOUNT_NOT_FOUND', status: 404 });
+    expectNothingSent(before);
+  });
+
+  it('passes a request with the right key through (the refusals above are about the key)', async () => {
+    const before = stub.requests.length;
+    const reply = await proxied('ups-main', bearer(SHOP_KEY));
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.text)).toEqual({ ok: true });
+    expect(stub.requests.length).toBe(before + 1);
+    // The scheme is case-insensitive (RFC 9110 11.1).
+    expect((await proxied('ups-main', { authorization: `bearer ${SHOP_KEY}` })).status).toBe(200);
+  });
+});

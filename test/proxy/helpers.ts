@@ -1,0 +1,297 @@
+/**
+ * @module test/proxy/helpers
+ * Shared fixtures for the proxy and security tests: a stand-in carrier that records requests
+ * byte for byte (binary bodies are hashed, not decoded, so multi-megabyte uploads can be
+ * compared), a raw node:http client (fetch normalises `..` and cannot send an absolute-form
+ * request line), a token-endpoint tap that sees every token the carrier issues, and a gateway
+ * builder that always logs through the suite's capture logger.
+ */
+import { createHash } from 'node:crypto';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+
+import { request as undiciRequest } from 'undici';
+
+import { parseConfig } from '../../config/load.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
+import { registerSecrets, testLogger } from '../support/log-capture.js';
+
+/** One request as the stand-in carrier saw it on the wire. */
+export interface StubRequest {
+  method: string;
+  /** The request target exactly as sent in the request line. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  sha256: string;
+}
+
+/** Answers a recorded request; the body has already been read. Not ending `res` leaves the client hanging. */
+export type StubHandler = (recorded: StubRequest, res: ServerResponse) => void | Promise<void>;
+
+export interface CarrierStub {
+  /** e.g. `http://127.0.0.1:41234`, no trailing slash. */
+  url: string;
+  port: number;
+  requests: StubRequest[];
+  /** Sockets that ever connected, so "nothing reached this host" also covers aborted requests. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+const okJson: StubHandler = (_recorded, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: true }));
+};
+
+/** A loopback HTTP server standing in for a carrier API. The default handler answers 200 `{"ok":true}`. */
+export async function startCarrierStub(handler: StubHandler = okJson): Promise<CarrierStub> {
+  const requests: StubRequest[] = [];
+  let connections = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const recorded: StubRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        sha256: sha256(body),
+      };
+      requests.push(recorded);
+      Promise.resolve(handler(recorded, res)).catch((error: unknown) => res.destroy(error as Error));
+    });
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // The gateway's keep-alive pool, or a request the handler never answered, would hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A loopback port nothing listens on (bound, read, released). */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * Sends `path` verbatim in the request line (node:http does not normalise it), on a fresh
+ * connection. `path` may be absolute-form (`http://host/x`).
+ */
+export function rawRequest(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** fetch against the gateway, body read as text. */
+export async function call(url: string, init: RequestInit = {}): Promise<Reply> {
+  const response = await fetch(url, init);
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Parses a problem+json reply, checking the envelope every gateway failure shares. */
+export function problemOf(reply: { status: number; text: string; contentType: string | null | undefined }): {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  account?: string;
+  carrierCode?: string;
+  upstreamStatus?: number;
+  retryAfterSeconds?: number;
+} {
+  if (reply.contentType !== 'application/problem+json') {
+    throw new Error(`expected application/problem+json, got ${String(reply.contentType)}: ${reply.text}`);
+  }
+  const problem = JSON.parse(reply.text) as ReturnType<typeof problemOf>;
+  if (problem.status !== reply.status) throw new Error(`problem status ${problem.status} != ${reply.status}`);
+  return problem;
+}
+
+export const problemOfReply = (reply: Reply) =>
+  problemOf({ status: reply.status, text: reply.text, contentType: reply.headers.get('content-type') });
+
+export const problemOfRaw = (reply: RawReply) =>
+  problemOf({ status: reply.status, text: reply.body, contentType: reply.headers['content-type'] });
+
+export interface RunningGateway {
+  gateway: Gateway;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds an embedded-mode gateway from YAML and listens on an ephemeral loopback port. */
+export async function startGateway(
+  yaml: string,
+  options: Partial<Omit<GatewayOptions, 'log'>> = {},
+): Promise<RunningGateway> {
+  const config = parseConfig(yaml, 'test');
+  registerSecrets(
+    ...config.clients.map((client) => client.apiKey),
+    ...config.accounts.flatMap((account) =>
+      [account.credentials.clientSecret, account.credentials.refreshToken].filter(
+        (value): value is string => value !== undefined,
+      ),
+    ),
+  );
+  const gateway = await createGateway(config, { ...options, log: testLogger('proxy-test') });
+  const port = await gateway.listen(0, '127.0.0.1');
+  return { gateway, port, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
+}
+
+/** Registers the account's current access (and refresh) token with the log scan; returns them. */
+export function observeTokens(gateway: Gateway, accountId: string): string[] {
+  const token = gateway.engine.manager(accountId).peek();
+  const values = [token?.accessToken, token?.refreshToken].filter((value): value is string => !!value);
+  registerSecrets(...values);
+  return values;
+}
+
+/** Everything a token-endpoint tap saw the carrier issue. */
+export interface TokenTap {
+  url: string;
+  /** access_token values from every token response that passed through. */
+  accessTokens: Set<string>;
+  /** refresh_token values from every token response that passed through. */
+  refreshTokens: Set<string>;
+  /** Token requests forwarded. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through in front of a simulator's token endpoints that records every access and refresh
+ * token the carrier issues, including ones the gateway later drops, so a test can look for all of
+ * them in what clients received.
+ */
+export async function startTokenTap(targetOrigin: string): Promise<TokenTap> {
+  const accessTokens = new Set<string>();
+  const refreshTokens = new Set<string>();
+  let requests = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      requests += 1;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || name === 'host' || name === 'connection' || name === 'content-length')
+          continue;
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      undiciRequest(`${targetOrigin}${req.url ?? '/'}`, {
+        method: 'POST',
+        headers,
+        body: Buffer.concat(chunks),
+      })
+        .then(async (upstream) => {
+          const text = await upstream.body.text();
+          try {
+            const body = JSON.parse(text) as Record<string, unknown>;
+            const { access_token: access, refresh_token: refresh } = body;
+            if (typeof access === 'string' && access !== '') accessTokens.add(access);
+            if (typeof refresh === 'string' && refresh !== '') refreshTokens.add(refresh);
+          } catch {
+            // Not JSON: nothing issued.
+          }
+          registerSecrets(...accessTokens, ...refreshTokens);
+          const out: Record<string, string | string[]> = {};
+          for (const [name, value] of Object.entries(upstream.headers)) {
+            if (value !== undefined && !['connection', 'keep-alive', 'transfer-encoding'].includes(name))
+              out[name] = value;
+          }
+          res.writeHead(upstream.statusCode, out);
+          res.end(text);
+        })
+        // The simulator is down: drop the connection, as the carrier itself would.
+        .catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accessTokens,
+    refreshTokens,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Client API keys used across these tests; long enough for the config schema. */
+export const SHOP_KEY = 'shop-key-0123456789abc';
+export const OTHER_KEY = 'other-key-0123456789abc';
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -55,6 +55,11 @@ export const descriptorDataSchema = z.strictObject({
   token: z.strictObject({
     clientAuthentication: clientAuthSchema,
     bodyEncoding: z.enum(['form', 'json']),
+    /**
+     * How id and secret go into HTTP Basic: form-urlencoded first (RFC 6749 2.3.1) or as they are
+     * (RFC 7617), for carriers that document plain "id as username, secret as password".
+     */
+    basicCredentialEncoding: z.enum(['form-urlencoded', 'raw']),
     grants: z.array(grantSchema).min(1),
     defaultGrant: grantSchema,
     /** Credential fields each grant needs beyond clientId. */

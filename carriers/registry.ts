@@ -6,7 +6,12 @@
  */
 import type { AccountConfig, CarrierId, ClientAuthMethod, Credentials, Grant } from '../config/schema.js';
 import { GatewayError } from '../src/errors.js';
-import { descriptorDataSchema, type CarrierDescriptor, type TokenFailureClass } from './descriptor.js';
+import {
+  descriptorDataSchema,
+  type CarrierDescriptor,
+  type CarrierDescriptorData,
+  type TokenFailureClass,
+} from './descriptor.js';
 import { fedex } from './fedex/index.js';
 import { OAUTH2_REQUIRED_URLS } from './oauth2/api.js';
 import { oauth2 } from './oauth2/index.js';
@@ -36,6 +41,7 @@ export interface TokenProfile {
   rotatesRefreshTokens: boolean;
   clientAuthentication: ClientAuthMethod;
   bodyEncoding: 'form' | 'json';
+  basicCredentialEncoding: 'form-urlencoded' | 'raw';
   params: Record<string, string>;
   headers: Record<string, string>;
   issuedAtUnit?: 'ms' | 's';
@@ -63,6 +69,31 @@ export interface ResolvedAccount {
   jwt: JwtExpectations;
   refresh: { marginMs: number; windowMs: number };
   api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
+}
+
+/**
+ * Where the refresh grant goes when the account does not say. A carrier with a separate refresh
+ * endpoint (UPS /security/v1/oauth/refresh next to /security/v1/oauth/token, OAuthAuthCode.yaml)
+ * keeps it next to an overridden token URL, path prefix included; others refresh at the token URL.
+ */
+function deriveRefreshUrl(
+  tokenUrl: string,
+  environmentRefresh: string | undefined,
+  data: CarrierDescriptorData,
+): string {
+  const carrierHosts = data.environments?.sandbox;
+  if (carrierHosts?.refresh === undefined) return tokenUrl;
+  if (
+    environmentRefresh !== undefined &&
+    (tokenUrl === carrierHosts.token || tokenUrl === data.environments?.production.token)
+  ) {
+    return environmentRefresh;
+  }
+  const tokenPath = new URL(carrierHosts.token).pathname;
+  const refreshPath = new URL(carrierHosts.refresh).pathname;
+  const url = new URL(tokenUrl);
+  const prefix = url.pathname.endsWith(tokenPath) ? url.pathname.slice(0, -tokenPath.length) : '';
+  return new URL(prefix + refreshPath, url.origin).toString();
 }
 
 function accountError(index: number, path: string, message: string): GatewayError {
@@ -103,6 +134,14 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
       throw accountError(index, `credentials.${field}`, `required for ${data.name} with grant ${grant}`);
     }
   }
+  if (
+    clientAuthentication === 'client_secret_basic' &&
+    data.token.basicCredentialEncoding === 'raw' &&
+    account.credentials.clientId.includes(':')
+  ) {
+    // RFC 7617 2: a user-id containing a colon cannot be sent in Basic without encoding.
+    throw accountError(index, 'credentials.clientId', `must not contain ":" for ${data.name} (HTTP Basic)`);
+  }
   const usesRefreshToken = grant === 'authorization_code';
   if (usesRefreshToken && account.credentials.refreshToken === undefined) {
     // Until the onboarding flow stores one, an authorization-code account is seeded from config.
@@ -122,14 +161,7 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
         throw accountError(index, `urls.${key}`, 'required for carrier oauth2');
     }
   }
-  // With an overridden token URL and no explicit refresh URL, refresh goes next to the token URL
-  // (UPS: /security/v1/oauth/token → /security/v1/oauth/refresh, OAuthAuthCode.yaml).
-  let refreshUrl = account.urls?.refresh ?? urls.token!;
-  if (account.urls?.refresh === undefined && data.environments?.sandbox.refresh !== undefined) {
-    refreshUrl = account.urls?.token
-      ? new URL(new URL(data.environments.sandbox.refresh).pathname, account.urls.token).toString()
-      : (urls.refresh ?? urls.token!);
-  }
+  const refreshUrl = account.urls?.refresh ?? deriveRefreshUrl(urls.token!, urls.refresh, data);
 
   const params: Record<string, string> = {
     ...pickCredentials(data.token.credentialParams[grant] ?? {}, account.credentials),
@@ -158,6 +190,7 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
     rotatesRefreshTokens: profile?.rotatesRefreshTokens ?? data.token.rotatesRefreshTokens,
     clientAuthentication,
     bodyEncoding: profile?.bodyEncoding ?? data.token.bodyEncoding,
+    basicCredentialEncoding: data.token.basicCredentialEncoding,
     params,
     headers: {
       ...pickCredentials(data.token.credentialHeaders, account.credentials),

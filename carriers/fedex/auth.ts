@@ -12,6 +12,7 @@ export const FEDEX_TOKEN: Omit<
   // /oauth/token requestBody; [FDX-AUTH]).
   clientAuthentication: 'client_secret_post',
   bodyEncoding: 'form',
+  basicCredentialEncoding: 'form-urlencoded',
   // grant_type enum: client_credentials, csp_credentials, client_pc_credentials; no refresh tokens.
   grants: ['client_credentials', 'csp_credentials', 'client_pc_credentials'],
   defaultGrant: 'client_credentials',

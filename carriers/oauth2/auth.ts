@@ -11,6 +11,7 @@ export const OAUTH2_TOKEN: Omit<
   // RFC 6749 2.3.1: servers MUST support HTTP Basic; client_secret_post is optional.
   clientAuthentication: 'client_secret_basic',
   bodyEncoding: 'form',
+  basicCredentialEncoding: 'form-urlencoded',
   grants: ['client_credentials', 'authorization_code', 'password'],
   defaultGrant: 'client_credentials',
   requiredCredentials: { password: ['username', 'password'] },

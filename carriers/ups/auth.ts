@@ -11,6 +11,8 @@ export const UPS_TOKEN: Omit<
   // HTTP Basic client_id:client_secret, form body (OAuthClientCredentials.yaml, securitySchemes; [UPS-CC]).
   clientAuthentication: 'client_secret_basic',
   bodyEncoding: 'form',
+  // "Client ID as username, Secret as password" with no word of form-encoding ([UPS-CC]).
+  basicCredentialEncoding: 'raw',
   // client_credentials and authorization_code with refresh at /v1/oauth/refresh (OAuthAuthCode.yaml).
   grants: ['client_credentials', 'authorization_code'],
   defaultGrant: 'client_credentials',

@@ -26,9 +26,16 @@ export interface TokenRequest {
   body: string;
 }
 
-/** RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding. */
-function basicAuthorization(clientId: string, clientSecret: string): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+/** RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding, unless the carrier says otherwise. */
+function basicAuthorization(
+  clientId: string,
+  clientSecret: string,
+  encoding: 'form-urlencoded' | 'raw',
+): string {
+  const encode =
+    encoding === 'raw'
+      ? (value: string) => value
+      : (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
 }
 
@@ -46,7 +53,7 @@ export function buildTokenRequest(account: ResolvedAccount, grant: TokenGrantInp
   }
   const headers: Record<string, string> = { accept: 'application/json', ...profile.headers };
   if (profile.clientAuthentication === 'client_secret_basic') {
-    headers.authorization = basicAuthorization(clientId, clientSecret ?? '');
+    headers.authorization = basicAuthorization(clientId, clientSecret ?? '', profile.basicCredentialEncoding);
   } else {
     fields.client_id = clientId;
     if (profile.clientAuthentication === 'client_secret_post') fields.client_secret = clientSecret ?? '';

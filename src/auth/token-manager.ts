@@ -385,7 +385,8 @@ export class TokenManager {
       return { kind: 'refresh', refreshToken };
     // Someone presented this refresh token and no newer token was stored: its outcome is unknown.
     // Once the access token is dead there is nothing left to protect, so one last attempt is allowed.
-    const accessDead = stored === null || stored.expiresAt <= this.#now();
+    const live = stored ?? this.#current;
+    const accessDead = live === null || live.expiresAt <= this.#now();
     if (accessDead && (await this.options.store.claimRefreshToken(id, refreshToken, 'last-resort'))) {
       this.options.log.warn(
         { account: id },

@@ -80,6 +80,9 @@ export class MemoryTokenStore implements TokenStore {
   readonly #states = new Map<string, AccountSharedState>();
   readonly #counts = new Map<string, number>();
 
+  /** `now` is the clock tokens are judged dead by (the token manager's, in tests with a fake clock). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   async read(account: string): Promise<StoredToken | null> {
     return this.#tokens.get(account) ?? null;
   }
@@ -93,7 +96,7 @@ export class MemoryTokenStore implements TokenStore {
   async write(account: string, token: StoredToken): Promise<WriteResult> {
     const current = this.#tokens.get(account);
     if (current && current.generation >= token.generation) return 'stale';
-    if (token.expiresAt <= Date.now()) return 'expired';
+    if (token.expiresAt <= this.now()) return 'expired';
     this.#tokens.set(account, token);
     return 'written';
   }

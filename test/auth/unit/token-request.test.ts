@@ -42,16 +42,23 @@ describe('UPS ([UPS-CC] 1.3)', () => {
     expect(request.body).toBe('grant_type=client_credentials');
   });
 
-  it('form-urlencodes id and secret before Basic encoding (RFC 6749 2.3.1)', () => {
-    const clientId = 'shop:eu west+1';
-    const clientSecret = 'p@ss:w%rd&x=y +é/ü';
+  it('sends id and secret as they are in Basic: UPS documents no form-encoding ([UPS-CC])', () => {
+    const clientSecret = 'p@ss w%rd&x=y +é/ü';
     registerSecrets(clientSecret);
-    const request = buildTokenRequest(upsAccount({ credentials: { clientId, clientSecret } }), initial);
-    const { id, secret, raw } = basicCredentials(request);
-    expect({ id, secret }).toEqual({ id: clientId, secret: clientSecret });
-    // The only raw ':' separates id from secret; spaces became '+', a literal '+' is %2B.
-    expect(raw.split(':')).toHaveLength(2);
-    expect(raw.startsWith('shop%3Aeu+west%2B1:')).toBe(true);
+    const request = buildTokenRequest(
+      upsAccount({ credentials: { clientId: 'shop-eu', clientSecret } }),
+      initial,
+    );
+    const header = request.headers.authorization ?? '';
+    expect(Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8')).toBe(
+      `shop-eu:${clientSecret}`,
+    );
+  });
+
+  it('refuses a UPS client id with a colon, which raw Basic cannot carry (RFC 7617 2)', () => {
+    expect(() =>
+      upsAccount({ credentials: { clientId: 'shop:eu', clientSecret: SECRETS.upsClientSecret } }),
+    ).toThrow(/credentials\.clientId/);
   });
 
   it('sends x-merchant-id only when merchantId is configured ([UPS-CC], [KAR-UPS])', () => {
@@ -131,6 +138,21 @@ describe('generic OAuth 2.0 (RFC 6749)', () => {
       secret: SECRETS.oauth2ClientSecret,
     });
     expect(formFields(request)).toEqual({ grant_type: 'client_credentials', scope: 'shipping tracking' });
+  });
+
+  it('form-urlencodes id and secret before Basic encoding (RFC 6749 2.3.1)', () => {
+    const clientId = 'shop:eu west+1';
+    const clientSecret = 'p@ss:w%rd&x=y +é/ü';
+    registerSecrets(clientSecret);
+    const request = buildTokenRequest(
+      oauth2Account({}, { credentials: { clientId, clientSecret } }),
+      initial,
+    );
+    const { id, secret, raw } = basicCredentials(request);
+    expect({ id, secret }).toEqual({ id: clientId, secret: clientSecret });
+    // The only raw ':' separates id from secret; spaces became '+', a literal '+' is %2B.
+    expect(raw.split(':')).toHaveLength(2);
+    expect(raw.startsWith('shop%3Aeu+west%2B1:')).toBe(true);
   });
 
   it('client_secret_post: id and secret in the body, no Authorization header', () => {

@@ -179,6 +179,11 @@ export class TokenManager {
       .catch(() => {});
   }
 
+  /** Resolves once no refresh is in flight (shutdown, and tests that step a fake clock). */
+  async whenIdle(): Promise<void> {
+    while (this.#inflight !== null) await this.#inflight.catch(() => {});
+  }
+
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

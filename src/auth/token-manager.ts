@@ -242,13 +242,21 @@ export class TokenManager {
     if (!this.options.sharedStoreAvailable() && this.options.store.shared) {
       return this.#refreshWithoutSharedStore(reason);
     }
-    try {
-      return await this.#refreshShared(triggerGeneration, reason);
-    } catch (error) {
-      if (isGatewayError(error) && error.code === 'ERR_REDIS_UNAVAILABLE' && this.options.store.shared) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#refreshShared(triggerGeneration, reason);
+      } catch (error) {
+        if (!(isGatewayError(error) && error.code === 'ERR_REDIS_UNAVAILABLE' && this.options.store.shared))
+          throw error;
+        // A command that timed out on a live connection is most likely a busy moment: going it
+        // alone would be the very stampede the lock prevents, so the shared path gets one more try.
+        if (attempt === 1 && this.options.sharedStoreAvailable()) continue;
+        this.options.log.warn(
+          { account: this.account.id, reason },
+          'redis failed during a refresh: refreshing without it',
+        );
         return this.#refreshWithoutSharedStore(reason);
       }
-      throw error;
     }
   }
 
@@ -279,7 +287,11 @@ export class TokenManager {
           resolve();
         });
       });
-      stored = await store.read(id);
+      // A poll that fails on a live connection is skipped; the next one may answer.
+      stored = await store.read(id).catch((error: unknown) => {
+        if (this.options.sharedStoreAvailable()) return null;
+        throw error;
+      });
       if (stored !== null && this.#usable(stored, triggerGeneration)) return this.#adopt(stored, false);
       handle = await lock.tryAcquire(id);
     }

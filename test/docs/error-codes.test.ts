@@ -13,7 +13,10 @@ import { projectRoot } from '../../src/project-root.js';
 
 const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
 const documented = new Map(
-  [...readme.matchAll(/^\| `(ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((match) => [match[1]!, Number(match[2])]),
+  [...readme.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((match) => [
+    match[1]!,
+    Number(match[2]),
+  ]),
 );
 
 describe('error codes in the README', () => {

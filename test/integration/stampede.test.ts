@@ -82,7 +82,10 @@ accounts:
       // Let the token that burst obtained run out before the next burst.
       await new Promise((resolve) => setTimeout(resolve, LIFETIME_SECONDS * 1000 + 100));
     }
-    expect(perExpiry).toEqual(Array.from({ length: EXPIRIES }, () => 1));
+    const diagnostics = fleet.flatMap((instance, index) =>
+      instance.tokenLog().map((line) => `instance ${index}: ${line}`),
+    );
+    expect(perExpiry, diagnostics.join('\n')).toEqual(Array.from({ length: EXPIRIES }, () => 1));
     expect(sim.stats().apiRejections).toBe(0);
   }, 90_000);
 });

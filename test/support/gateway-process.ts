@@ -17,6 +17,8 @@ export interface GatewayProcess {
   port: number;
   url: string;
   child: ChildProcess;
+  /** The instance's log lines about tokens (no values: the gateway never logs them), for failure messages. */
+  tokenLog(): string[];
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export async function startGatewayProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  const tokenLines: string[] = [];
+  let pending = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     captureChildOutput(chunk);
@@ -59,6 +63,10 @@ export async function startGatewayProcess(
     child.stdout!.on('data', (chunk: Buffer) => {
       captureChildOutput(chunk);
       buffer += chunk.toString();
+      pending += chunk.toString();
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      for (const line of complete) if (/token|redis|lock/.test(line)) tokenLines.push(line);
       for (const line of buffer.split('\n')) {
         if (!line.includes('carrier gateway listening')) continue;
         try {
@@ -77,6 +85,7 @@ export async function startGatewayProcess(
     port,
     url: `http://127.0.0.1:${port}`,
     child,
+    tokenLog: () => [...tokenLines],
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -1,5 +1,5 @@
 /**
- * @module test/integration/rotation
+ * @module test/fleet/rotation
  * An authorization-code account with single-use, rotating refresh tokens (UPS, [UPS-I90]),
  * three gateway processes under concurrent load across 20 refresh cycles: no refresh token is
  * ever presented twice, so the carrier never revokes the token family.
@@ -14,7 +14,7 @@ import { TestRedis } from '../support/redis-server.js';
 
 const API_KEY = 'rotation-shop-key-0123456789';
 const CLIENT_SECRET = 'rotation-ups-secret-0123456789';
-const LIFETIME_SECONDS = 2;
+const LIFETIME_SECONDS = 3;
 const REFRESH_CYCLES = 20;
 const LOOPS_PER_INSTANCE = 8;
 
@@ -59,12 +59,14 @@ accounts:
     const loops = fleet.flatMap((instance) =>
       Array.from({ length: LOOPS_PER_INSTANCE }, async () => {
         while (!stop) {
-          const response = await request(`${instance.url}/v1/carriers/ups-oauth/api/addressvalidation/v2/1`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ XAVRequest: { AddressKeyFormat: { CountryCode: 'US' } } }),
-            dispatcher: agent,
-          });
+          // Idempotent reads: a token the carrier rejects under load is replaced and the read retried.
+          const response = await request(
+            `${instance.url}/v1/carriers/ups-oauth/api/track/v1/details/1Z12345E0205271688`,
+            {
+              headers: { authorization: `Bearer ${API_KEY}` },
+              dispatcher: agent,
+            },
+          );
           await response.body.dump();
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
         }

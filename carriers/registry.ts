@@ -12,12 +12,20 @@ import {
   type CarrierDescriptorData,
   type TokenFailureClass,
 } from './descriptor.js';
+import { dhlParcelDe } from './dhl-parcel-de/index.js';
 import { fedex } from './fedex/index.js';
 import { OAUTH2_REQUIRED_URLS } from './oauth2/api.js';
 import { oauth2 } from './oauth2/index.js';
 import { ups } from './ups/index.js';
+import { usps } from './usps/index.js';
 
-export const CARRIERS: Record<CarrierId, CarrierDescriptor> = { ups, fedex, oauth2 };
+export const CARRIERS: Record<CarrierId, CarrierDescriptor> = {
+  ups,
+  fedex,
+  oauth2,
+  'dhl-parcel-de': dhlParcelDe,
+  usps,
+};
 
 /** Throws when a carrier's data does not match the descriptor schema. */
 export function validateCarrierData(): void {

@@ -1,0 +1,28 @@
+/**
+ * @module carriers/dhl-parcel-de/errors
+ * Parcel DE error bodies. The token endpoint's 400/401/403 bodies are not specified
+ * (UNVERIFIED, [DHL-ROPC] 5), so RFC 6749 codes are read where present and the status decides
+ * otherwise; business APIs answer application/problem+json (parcel-de-shipping-v2_2.yaml RequestStatus).
+ */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
+export const DHL_PARCEL_DE_ERRORS: Pick<
+  CarrierDescriptorData['token'],
+  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
+> = {
+  errorBodyShape: 'rfc6749',
+  errorCodes: {
+    invalid_client: 'invalid_client',
+    // A wrong GKP user or password is a rejected grant: a person must fix the credentials.
+    invalid_grant: 'invalid_grant',
+    unauthorized_client: 'unauthorized_client',
+    unsupported_grant_type: 'unauthorized_client',
+    invalid_request: 'invalid_request',
+  },
+  refreshErrorCodes: {},
+};
+
+export const DHL_PARCEL_DE_API_ERRORS: CarrierDescriptorData['api'] = {
+  tokenRejectedStatuses: [401],
+  errorBodyShape: 'rfc6749',
+};

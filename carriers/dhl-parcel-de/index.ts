@@ -1,0 +1,26 @@
+/**
+ * @module carriers/dhl-parcel-de
+ * DHL Parcel Germany (Post & Parcel Germany), in the shape of carriers/ups.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { DHL_PARCEL_DE_ENVIRONMENTS } from './api.js';
+import { DHL_PARCEL_DE_REFRESH, DHL_PARCEL_DE_TOKEN } from './auth.js';
+import { DHL_PARCEL_DE_API_ERRORS, DHL_PARCEL_DE_ERRORS } from './errors.js';
+import { dhlParcelDeTokenResponseSchema } from './schemas.js';
+
+export const dhlParcelDe: CarrierDescriptor = {
+  data: {
+    id: 'dhl-parcel-de',
+    name: 'DHL Parcel DE',
+    environments: DHL_PARCEL_DE_ENVIRONMENTS,
+    token: { ...DHL_PARCEL_DE_TOKEN, ...DHL_PARCEL_DE_ERRORS },
+    api: DHL_PARCEL_DE_API_ERRORS,
+    refresh: DHL_PARCEL_DE_REFRESH,
+    sources: [
+      '../shared/carrier-specs/dhl/pp-account-auth-ropc_0.yaml',
+      '../shared/carrier-specs/dhl/parcel-de-shipping-v2_2.yaml',
+      '../shared/carrier-auth-facts.md section 3a (DHL Parcel DE)',
+    ],
+  },
+  tokenResponseSchema: dhlParcelDeTokenResponseSchema,
+};

@@ -1,0 +1,29 @@
+/**
+ * @module carriers/usps/auth
+ * The USPS v3 token endpoint: client_id and client_secret in the body (JSON or form; form is
+ * what karrio sends), client credentials and authorization code with rotating refresh tokens.
+ */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
+export const USPS_TOKEN: Omit<
+  CarrierDescriptorData['token'],
+  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
+> = {
+  // [USPS-OAUTH] 5.3: credentials in the request body; [KAR-USPS] sends them form-encoded.
+  clientAuthentication: 'client_secret_post',
+  bodyEncoding: 'form',
+  basicCredentialEncoding: 'form-urlencoded',
+  // Password grant "omitted" ([USPS-OAUTH]); authorization code needs the Customer Onboarding Platform.
+  grants: ['client_credentials', 'authorization_code'],
+  defaultGrant: 'client_credentials',
+  requiredCredentials: { client_credentials: ['clientSecret'], authorization_code: ['clientSecret'] },
+  credentialHeaders: {},
+  credentialParams: {},
+  // "A new refresh token is issued on refresh" ([USPS-OAUTH] 5.4).
+  rotatesRefreshTokens: true,
+  // issued_at is epoch ms, as a number or a string ([USPS-I84], [USPS-README]).
+  issuedAtUnit: 'ms',
+};
+
+/** 8-hour access tokens ([USPS-OAUTH-GEN]); karrio refreshes 30 minutes early ([KAR-USPS]). */
+export const USPS_REFRESH = { marginSeconds: 300, windowSeconds: 1800 };

@@ -1,0 +1,26 @@
+/**
+ * @module carriers/usps
+ * USPS APIs v3, in the shape of carriers/ups.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { USPS_ENVIRONMENTS } from './api.js';
+import { USPS_REFRESH, USPS_TOKEN } from './auth.js';
+import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
+import { uspsTokenResponseSchema } from './schemas.js';
+
+export const usps: CarrierDescriptor = {
+  data: {
+    id: 'usps',
+    name: 'USPS',
+    environments: USPS_ENVIRONMENTS,
+    token: { ...USPS_TOKEN, ...USPS_ERRORS },
+    api: USPS_API_ERRORS,
+    refresh: USPS_REFRESH,
+    sources: [
+      '../shared/carrier-specs/usps/addresses.yaml',
+      '../shared/carrier-specs/usps/payments.yaml',
+      '../shared/carrier-auth-facts.md section 5 (USPS)',
+    ],
+  },
+  tokenResponseSchema: uspsTokenResponseSchema,
+};

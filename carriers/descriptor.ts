@@ -31,7 +31,8 @@ export const ERROR_BODY_SHAPES = ['ups-response-errors', 'errors-array', 'rfc674
 export type ErrorBodyShape = (typeof ERROR_BODY_SHAPES)[number];
 
 const environmentSchema = z.strictObject({
-  token: z.url(),
+  /** Absent for carriers with static credentials (no token endpoint). */
+  token: z.url().optional(),
   /** Separate refresh endpoint, where the carrier has one (UPS `/v1/oauth/refresh`). */
   refresh: z.url().optional(),
   api: z.url(),
@@ -47,50 +48,89 @@ const credentialField = z.enum([
   'password',
 ]);
 
-export const descriptorDataSchema = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().min(1),
-  /** Sandbox and production as separate named hosts; absent for the generic OAuth 2.0 adapter. */
-  environments: z.strictObject({ sandbox: environmentSchema, production: environmentSchema }).optional(),
-  token: z.strictObject({
-    clientAuthentication: clientAuthSchema,
-    bodyEncoding: z.enum(['form', 'json']),
+export const descriptorDataSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    /** Sandbox and production as separate named hosts; absent for the generic OAuth 2.0 adapter. */
+    environments: z.strictObject({ sandbox: environmentSchema, production: environmentSchema }).optional(),
+    /** The OAuth token endpoint; absent for carriers with static credentials. */
+    token: z
+      .strictObject({
+        clientAuthentication: clientAuthSchema,
+        bodyEncoding: z.enum(['form', 'json']),
+        /**
+         * How id and secret go into HTTP Basic: form-urlencoded first (RFC 6749 2.3.1) or as they are
+         * (RFC 7617), for carriers that document plain "id as username, secret as password".
+         */
+        basicCredentialEncoding: z.enum(['form-urlencoded', 'raw']),
+        grants: z.array(grantSchema).min(1),
+        defaultGrant: grantSchema,
+        /** Credential fields each grant needs beyond clientId. */
+        requiredCredentials: z.partialRecord(grantSchema, z.array(credentialField)),
+        /** Header name → credential field, sent only when that credential is configured. */
+        credentialHeaders: z.record(z.string(), credentialField),
+        /** Grant → (body parameter → credential field). */
+        credentialParams: z.partialRecord(grantSchema, z.record(z.string(), credentialField)),
+        rotatesRefreshTokens: z.boolean(),
+        /** Unit of `issued_at`, when the carrier sends one. */
+        issuedAtUnit: z.enum(['ms', 's']).optional(),
+        errorBodyShape: z.enum(ERROR_BODY_SHAPES),
+        /** Carrier error code (or RFC 6749 `error`) → failure class. */
+        errorCodes: z.record(z.string(), tokenFailureClassSchema),
+        /** Overrides for the refresh grant, where a code means something else there (UPS 10400). */
+        refreshErrorCodes: z.record(z.string(), tokenFailureClassSchema),
+      })
+      .optional(),
     /**
-     * How id and secret go into HTTP Basic: form-urlencoded first (RFC 6749 2.3.1) or as they are
-     * (RFC 7617), for carriers that document plain "id as username, secret as password".
+     * Credentials sent as they are on every call (API keys, HTTP Basic), for carriers without a
+     * token endpoint. The engine serves them through the same interface as tokens.
      */
-    basicCredentialEncoding: z.enum(['form-urlencoded', 'raw']),
-    grants: z.array(grantSchema).min(1),
-    defaultGrant: grantSchema,
-    /** Credential fields each grant needs beyond clientId. */
-    requiredCredentials: z.partialRecord(grantSchema, z.array(credentialField)),
-    /** Header name → credential field, sent only when that credential is configured. */
-    credentialHeaders: z.record(z.string(), credentialField),
-    /** Grant → (body parameter → credential field). */
-    credentialParams: z.partialRecord(grantSchema, z.record(z.string(), credentialField)),
-    rotatesRefreshTokens: z.boolean(),
-    /** Unit of `issued_at`, when the carrier sends one. */
-    issuedAtUnit: z.enum(['ms', 's']).optional(),
-    errorBodyShape: z.enum(ERROR_BODY_SHAPES),
-    /** Carrier error code (or RFC 6749 `error`) → failure class. */
-    errorCodes: z.record(z.string(), tokenFailureClassSchema),
-    /** Overrides for the refresh grant, where a code means something else there (UPS 10400). */
-    refreshErrorCodes: z.record(z.string(), tokenFailureClassSchema),
-  }),
-  api: z.strictObject({
-    /** Statuses with which the carrier API says "this token is not (or no longer) accepted". */
-    tokenRejectedStatuses: z.array(z.number().int().min(400).max(499)).min(1),
-    errorBodyShape: z.enum(ERROR_BODY_SHAPES),
-  }),
-  refresh: z.strictObject({
-    marginSeconds: z.number().int().min(0),
-    windowSeconds: z.number().int().min(0),
-  }),
-  /** Where each quirk above comes from (spec files in ../shared/carrier-specs, doc pages). */
-  sources: z.array(z.string().min(1)).min(1),
-});
+    staticCredentials: z
+      .strictObject({
+        /** `basic`: Authorization: Basic base64(clientId:secret); `header`: the secret in `header`. */
+        scheme: z.enum(['basic', 'header']),
+        header: z.string().min(1).optional(),
+        /** The credential field holding the key or the Basic password. */
+        secret: credentialField,
+      })
+      .optional(),
+    api: z.strictObject({
+      /** Statuses with which the carrier API says "this token is not (or no longer) accepted". */
+      tokenRejectedStatuses: z.array(z.number().int().min(400).max(499)).min(1),
+      errorBodyShape: z.enum(ERROR_BODY_SHAPES),
+    }),
+    refresh: z
+      .strictObject({
+        marginSeconds: z.number().int().min(0),
+        windowSeconds: z.number().int().min(0),
+      })
+      .optional(),
+    /** Where each quirk above comes from (spec files in ../shared/carrier-specs, doc pages). */
+    sources: z.array(z.string().min(1)).min(1),
+  })
+  .superRefine((data, ctx) => {
+    if ((data.token === undefined) === (data.staticCredentials === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'exactly one of token and staticCredentials',
+      });
+    }
+    if (data.token !== undefined && data.refresh === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['refresh'], message: 'required with a token endpoint' });
+    }
+    if (data.staticCredentials?.scheme === 'header' && data.staticCredentials.header === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['staticCredentials', 'header'],
+        message: 'required with scheme header',
+      });
+    }
+  });
 
 export type CarrierDescriptorData = z.infer<typeof descriptorDataSchema>;
+export type TokenEndpointData = NonNullable<CarrierDescriptorData['token']>;
 
 /** Per-request header hooks: data cannot say "a fresh UUID per call". */
 export interface ApiRequestContext {
@@ -101,8 +141,8 @@ export interface ApiRequestContext {
 
 export interface CarrierDescriptor {
   data: CarrierDescriptorData;
-  /** The carrier's token success body on the wire (field types as the carrier sends them). */
-  tokenResponseSchema: z.ZodType<Record<string, unknown>>;
+  /** The carrier's token success body on the wire (field types as the carrier sends them); token carriers only. */
+  tokenResponseSchema?: z.ZodType<Record<string, unknown>>;
   /** Adds carrier-required per-request headers the client did not send (e.g. UPS `transId`). */
   decorateApiRequest?: (request: ApiRequestContext) => void;
 }

@@ -10,8 +10,10 @@ import {
   descriptorDataSchema,
   type CarrierDescriptor,
   type CarrierDescriptorData,
+  type TokenEndpointData,
   type TokenFailureClass,
 } from './descriptor.js';
+import { dhlExpress } from './dhl-express/index.js';
 import { dhlParcelDe } from './dhl-parcel-de/index.js';
 import { fedex } from './fedex/index.js';
 import { OAUTH2_REQUIRED_URLS } from './oauth2/api.js';
@@ -24,6 +26,7 @@ export const CARRIERS: Record<CarrierId, CarrierDescriptor> = {
   fedex,
   oauth2,
   'dhl-parcel-de': dhlParcelDe,
+  'dhl-express': dhlExpress,
   usps,
 };
 
@@ -53,7 +56,7 @@ export interface TokenProfile {
   params: Record<string, string>;
   headers: Record<string, string>;
   issuedAtUnit?: 'ms' | 's';
-  errorBodyShape: CarrierDescriptor['data']['token']['errorBodyShape'];
+  errorBodyShape: TokenEndpointData['errorBodyShape'];
   errorCodes: Record<string, TokenFailureClass>;
   refreshErrorCodes: Record<string, TokenFailureClass>;
   timeoutMs: number;
@@ -68,16 +71,30 @@ export interface JwtExpectations {
   clockToleranceSeconds: number;
 }
 
-export interface ResolvedAccount {
+interface AccountBase {
   id: string;
   carrier: CarrierId;
   descriptor: CarrierDescriptor;
   credentials: Credentials;
+  api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
+}
+
+/** An account whose carrier issues tokens: the token engine refreshes them. */
+export interface ResolvedAccount extends AccountBase {
+  kind: 'oauth';
   token: TokenProfile;
   jwt: JwtExpectations;
   refresh: { marginMs: number; windowMs: number };
-  api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
 }
+
+/** An account with static credentials (API key header, HTTP Basic): sent as they are on every call. */
+export interface StaticAccount extends AccountBase {
+  kind: 'static';
+  /** The header carrying the credential and its full value; a secret, never logged. */
+  staticCredential: { header: string; value: string };
+}
+
+export type ConfiguredAccount = ResolvedAccount | StaticAccount;
 
 /**
  * Where the refresh grant goes when the account does not say. A carrier with a separate refresh
@@ -90,7 +107,7 @@ function deriveRefreshUrl(
   data: CarrierDescriptorData,
 ): string {
   const carrierHosts = data.environments?.sandbox;
-  if (carrierHosts?.refresh === undefined) return tokenUrl;
+  if (carrierHosts?.refresh === undefined || carrierHosts.token === undefined) return tokenUrl;
   if (
     environmentRefresh !== undefined &&
     (tokenUrl === carrierHosts.token || tokenUrl === data.environments?.production.token)
@@ -122,20 +139,85 @@ function pickCredentials(
 }
 
 /** Merges carrier data and account settings; errors name the account's key path. */
-export function resolveAccount(account: AccountConfig, index: number): ResolvedAccount {
+export function resolveAccount(account: AccountConfig, index: number): ConfiguredAccount {
+  const data = CARRIERS[account.carrier].data;
+  return data.staticCredentials ? resolveStaticAccount(account, index) : resolveOAuthAccount(account, index);
+}
+
+function apiSettings(account: AccountConfig, index: number, data: CarrierDescriptorData): AccountBase['api'] {
+  const api = account.urls?.api ?? data.environments?.[account.environment].api;
+  if (api === undefined) throw accountError(index, 'urls.api', `required for carrier ${account.carrier}`);
+  const baseUrl = new URL(api);
+  if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+  return {
+    baseUrl,
+    timeoutMs: account.timeouts?.apiMs ?? 30_000,
+    tokenRejectedStatuses: data.api.tokenRejectedStatuses,
+  };
+}
+
+/** An account of a carrier with static credentials: the header and its value, checked at boot. */
+export function resolveStaticAccount(account: AccountConfig, index: number): StaticAccount {
+  const descriptor = CARRIERS[account.carrier];
+  const placement = descriptor.data.staticCredentials;
+  if (!placement)
+    throw accountError(index, 'carrier', `${descriptor.data.name} uses tokens, not static credentials`);
+  for (const key of ['grant', 'oauth2', 'refresh', 'token'] as const) {
+    if (account[key] !== undefined)
+      throw accountError(index, key, `${descriptor.data.name} has no token endpoint`);
+  }
+  if (account.urls?.token !== undefined || account.urls?.refresh !== undefined) {
+    throw accountError(index, 'urls', `${descriptor.data.name} has no token endpoint: only urls.api applies`);
+  }
+  const secret = account.credentials[placement.secret];
+  if (secret === undefined) {
+    throw accountError(index, `credentials.${placement.secret}`, `required for ${descriptor.data.name}`);
+  }
+  let value = secret;
+  if (placement.scheme === 'basic') {
+    if (account.credentials.clientId.includes(':')) {
+      throw accountError(
+        index,
+        'credentials.clientId',
+        `must not contain ":" for ${descriptor.data.name} (HTTP Basic)`,
+      );
+    }
+    value = `Basic ${Buffer.from(`${account.credentials.clientId}:${secret}`).toString('base64')}`;
+  }
+  return {
+    kind: 'static',
+    id: account.id,
+    carrier: account.carrier,
+    descriptor,
+    credentials: account.credentials,
+    api: apiSettings(account, index, descriptor.data),
+    staticCredential: {
+      header: placement.scheme === 'basic' ? 'authorization' : placement.header!.toLowerCase(),
+      value,
+    },
+  };
+}
+
+/** An account of a carrier that issues tokens. */
+export function resolveOAuthAccount(account: AccountConfig, index: number): ResolvedAccount {
   const descriptor = CARRIERS[account.carrier];
   const data = descriptor.data;
-  const grant = account.grant ?? data.token.defaultGrant;
-  if (!data.token.grants.includes(grant)) {
-    throw accountError(index, 'grant', `${data.name} supports ${data.token.grants.join(', ')}, not ${grant}`);
+  if (data.token === undefined || data.refresh === undefined) {
+    throw accountError(index, 'carrier', `${data.name} uses static credentials, not tokens`);
+  }
+  const tokenData = data.token;
+  const refreshData = data.refresh;
+  const grant = account.grant ?? tokenData.defaultGrant;
+  if (!tokenData.grants.includes(grant)) {
+    throw accountError(index, 'grant', `${data.name} supports ${tokenData.grants.join(', ')}, not ${grant}`);
   }
   if (account.carrier !== 'oauth2' && account.oauth2 !== undefined) {
     throw accountError(index, 'oauth2', 'only accounts with carrier "oauth2" take an oauth2 block');
   }
   const profile = account.oauth2;
-  const clientAuthentication = profile?.clientAuthentication ?? data.token.clientAuthentication;
+  const clientAuthentication = profile?.clientAuthentication ?? tokenData.clientAuthentication;
 
-  const required = [...(data.token.requiredCredentials[grant] ?? [])];
+  const required = [...(tokenData.requiredCredentials[grant] ?? [])];
   if (clientAuthentication !== 'none' && !required.includes('clientSecret')) required.push('clientSecret');
   for (const field of required) {
     if (account.credentials[field] === undefined) {
@@ -144,7 +226,7 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
   }
   if (
     clientAuthentication === 'client_secret_basic' &&
-    data.token.basicCredentialEncoding === 'raw' &&
+    tokenData.basicCredentialEncoding === 'raw' &&
     account.credentials.clientId.includes(':')
   ) {
     // RFC 7617 2: a user-id containing a colon cannot be sent in Basic without encoding.
@@ -172,15 +254,12 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
   const refreshUrl = account.urls?.refresh ?? deriveRefreshUrl(urls.token!, urls.refresh, data);
 
   const params: Record<string, string> = {
-    ...pickCredentials(data.token.credentialParams[grant] ?? {}, account.credentials),
+    ...pickCredentials(tokenData.credentialParams[grant] ?? {}, account.credentials),
     ...(profile?.extraParams ?? {}),
   };
   if (profile?.scope) params.scope = profile.scope;
   if (profile?.audience) params.audience = profile.audience;
   if (profile?.resource) params.resource = profile.resource;
-
-  const baseUrl = new URL(urls.api!);
-  if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
 
   const checks = account.token ?? {};
   const jwt: JwtExpectations = { clockToleranceSeconds: checks.clockToleranceSeconds ?? 30 };
@@ -195,23 +274,24 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
     refreshUrl,
     grant,
     usesRefreshToken,
-    rotatesRefreshTokens: profile?.rotatesRefreshTokens ?? data.token.rotatesRefreshTokens,
+    rotatesRefreshTokens: profile?.rotatesRefreshTokens ?? tokenData.rotatesRefreshTokens,
     clientAuthentication,
-    bodyEncoding: profile?.bodyEncoding ?? data.token.bodyEncoding,
-    basicCredentialEncoding: data.token.basicCredentialEncoding,
+    bodyEncoding: profile?.bodyEncoding ?? tokenData.bodyEncoding,
+    basicCredentialEncoding: tokenData.basicCredentialEncoding,
     params,
     headers: {
-      ...pickCredentials(data.token.credentialHeaders, account.credentials),
+      ...pickCredentials(tokenData.credentialHeaders, account.credentials),
       ...(profile?.extraHeaders ?? {}),
     },
-    errorBodyShape: data.token.errorBodyShape,
-    errorCodes: data.token.errorCodes,
-    refreshErrorCodes: data.token.refreshErrorCodes,
+    errorBodyShape: tokenData.errorBodyShape,
+    errorCodes: tokenData.errorCodes,
+    refreshErrorCodes: tokenData.refreshErrorCodes,
     timeoutMs: account.timeouts?.tokenMs ?? 10_000,
   };
-  if (data.token.issuedAtUnit !== undefined) token.issuedAtUnit = data.token.issuedAtUnit;
+  if (tokenData.issuedAtUnit !== undefined) token.issuedAtUnit = tokenData.issuedAtUnit;
 
   return {
+    kind: 'oauth',
     id: account.id,
     carrier: account.carrier,
     descriptor,
@@ -219,13 +299,9 @@ export function resolveAccount(account: AccountConfig, index: number): ResolvedA
     token,
     jwt,
     refresh: {
-      marginMs: (account.refresh?.marginSeconds ?? data.refresh.marginSeconds) * 1000,
-      windowMs: (account.refresh?.windowSeconds ?? data.refresh.windowSeconds) * 1000,
+      marginMs: (account.refresh?.marginSeconds ?? refreshData.marginSeconds) * 1000,
+      windowMs: (account.refresh?.windowSeconds ?? refreshData.windowSeconds) * 1000,
     },
-    api: {
-      baseUrl,
-      timeoutMs: account.timeouts?.apiMs ?? 30_000,
-      tokenRejectedStatuses: data.api.tokenRejectedStatuses,
-    },
+    api: apiSettings(account, index, data),
   };
 }

@@ -15,7 +15,7 @@ const id = z
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
-export const CARRIER_IDS = ['ups', 'fedex', 'oauth2', 'dhl-parcel-de', 'usps'] as const;
+export const CARRIER_IDS = ['ups', 'fedex', 'oauth2', 'dhl-parcel-de', 'dhl-express', 'usps'] as const;
 export const carrierIdSchema = z.enum(CARRIER_IDS);
 export type CarrierId = z.infer<typeof carrierIdSchema>;
 

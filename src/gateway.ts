@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 
 import type { GatewayConfig } from '../config/schema.js';
-import { resolveAccount, validateCarrierData, type ResolvedAccount } from '../carriers/registry.js';
+import { resolveAccount, validateCarrierData, type ConfiguredAccount } from '../carriers/registry.js';
 import { createApp } from './app.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
@@ -29,7 +29,7 @@ export interface GatewayOptions {
 export interface Gateway {
   server: Server;
   engine: TokenEngine;
-  accounts: ResolvedAccount[];
+  accounts: ConfiguredAccount[];
   redis?: RedisConnection;
   /** Listens on the configured host and port; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;

@@ -2,10 +2,10 @@
  * @module carriers/dhl-parcel-de/auth
  * The Parcel DE token endpoint: OAuth 2.0 password grant only, everything in the form body.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { TokenEndpointData } from '../descriptor.js';
 
 export const DHL_PARCEL_DE_TOKEN: Omit<
-  CarrierDescriptorData['token'],
+  TokenEndpointData,
   'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
 > = {
   // grant_type, client_id, client_secret, username, password, all required, form-encoded, no Basic

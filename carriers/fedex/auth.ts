@@ -2,12 +2,9 @@
  * @module carriers/fedex/auth
  * How the FedEx token endpoint authenticates the client and which grants it takes.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { TokenEndpointData } from '../descriptor.js';
 
-export const FEDEX_TOKEN: Omit<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const FEDEX_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // client_id and client_secret in the form body, no Basic header (APIAuthorization-Resource.json,
   // /oauth/token requestBody; [FDX-AUTH]).
   clientAuthentication: 'client_secret_post',

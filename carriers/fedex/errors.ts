@@ -2,12 +2,9 @@
  * @module carriers/fedex/errors
  * FedEx error codes mapped to the gateway's failure classes.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
 
-export const FEDEX_ERRORS: Pick<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const FEDEX_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // {"transactionId","errors":[{"code","message"}]} (APIAuthorization-Resource.json, ErrorResponseVO).
   errorBodyShape: 'errors-array',
   errorCodes: {

@@ -2,12 +2,9 @@
  * @module carriers/oauth2/auth
  * RFC 6749 defaults for the generic adapter; accounts override them under `oauth2:`.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { TokenEndpointData } from '../descriptor.js';
 
-export const OAUTH2_TOKEN: Omit<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const OAUTH2_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // RFC 6749 2.3.1: servers MUST support HTTP Basic; client_secret_post is optional.
   clientAuthentication: 'client_secret_basic',
   bodyEncoding: 'form',

@@ -2,12 +2,9 @@
  * @module carriers/oauth2/errors
  * RFC 6749 section 5.2 error codes mapped to the gateway's failure classes.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
 
-export const OAUTH2_ERRORS: Pick<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const OAUTH2_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   errorBodyShape: 'rfc6749',
   errorCodes: {
     invalid_client: 'invalid_client',

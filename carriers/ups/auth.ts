@@ -2,12 +2,9 @@
  * @module carriers/ups/auth
  * How the UPS token endpoints authenticate the client and which grants they take.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { TokenEndpointData } from '../descriptor.js';
 
-export const UPS_TOKEN: Omit<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const UPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // HTTP Basic client_id:client_secret, form body (OAuthClientCredentials.yaml, securitySchemes; [UPS-CC]).
   clientAuthentication: 'client_secret_basic',
   bodyEncoding: 'form',

@@ -2,12 +2,9 @@
  * @module carriers/ups/errors
  * UPS error codes mapped to the gateway's failure classes.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
 
-export const UPS_ERRORS: Pick<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const UPS_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // {"response":{"errors":[{"code","message"}]}} on every declared token response (OAuthClientCredentials.yaml).
   errorBodyShape: 'ups-response-errors',
   errorCodes: {

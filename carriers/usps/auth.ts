@@ -3,12 +3,9 @@
  * The USPS v3 token endpoint: client_id and client_secret in the body (JSON or form; form is
  * what karrio sends), client credentials and authorization code with rotating refresh tokens.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { TokenEndpointData } from '../descriptor.js';
 
-export const USPS_TOKEN: Omit<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const USPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // [USPS-OAUTH] 5.3: credentials in the request body; [KAR-USPS] sends them form-encoded.
   clientAuthentication: 'client_secret_post',
   bodyEncoding: 'form',

@@ -2,12 +2,9 @@
  * @module carriers/usps/errors
  * USPS token errors are RFC 6749 bodies ({error, error_description, error_uri}, [USPS-OAUTH] 5.5).
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
 
-export const USPS_ERRORS: Pick<
-  CarrierDescriptorData['token'],
-  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
-> = {
+export const USPS_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   errorBodyShape: 'rfc6749',
   errorCodes: {
     // 401 "InvalidApiKey: ..." and "Client authentication failed." ([USPS-OAUTH]).

@@ -6,17 +6,23 @@
  */
 import type { Logger } from 'pino';
 
-import type { ResolvedAccount } from '../../carriers/registry.js';
+import type { ConfiguredAccount } from '../../carriers/registry.js';
 import { GatewayError } from '../errors.js';
 import type { RedisConnection } from '../redis.js';
 import type { TokenSealer } from './crypto.js';
 import { LocalRefreshLock, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
 import { RedisTokenStore, TOKEN_EVENTS_CHANNEL } from './redis-token-store.js';
-import { TokenManager, type TokenManagerOptions, type TokenStatus } from './token-manager.js';
+import { StaticCredentials } from './static-credentials.js';
+import {
+  TokenManager,
+  type AccountCredentials,
+  type TokenManagerOptions,
+  type TokenStatus,
+} from './token-manager.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
 
 export interface TokenEngineOptions {
-  accounts: ResolvedAccount[];
+  accounts: ConfiguredAccount[];
   log: Logger;
   redis?: RedisConnection;
   sealer?: TokenSealer;
@@ -28,7 +34,7 @@ export interface TokenEngineOptions {
 
 export class TokenEngine {
   readonly store: TokenStore;
-  readonly #managers = new Map<string, TokenManager>();
+  readonly #managers = new Map<string, AccountCredentials>();
   readonly #redis: RedisConnection | undefined;
   readonly #onMessage: ((channel: string, message: string) => void) | undefined;
 
@@ -48,6 +54,10 @@ export class TokenEngine {
     }
     const redis = options.redis;
     for (const account of options.accounts) {
+      if (account.kind === 'static') {
+        this.#managers.set(account.id, new StaticCredentials(account, options.log));
+        continue;
+      }
       this.#managers.set(
         account.id,
         new TokenManager(account, {
@@ -82,7 +92,7 @@ export class TokenEngine {
     }
   }
 
-  manager(accountId: string): TokenManager {
+  manager(accountId: string): AccountCredentials {
     const manager = this.#managers.get(accountId);
     if (!manager) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
     return manager;

@@ -37,13 +37,15 @@ export type AccountAuthState =
   | 'failing'
   | 'refresh_outcome_unknown'
   | 'reauthorization_required'
-  | 'redis_unavailable';
+  | 'redis_unavailable'
+  /** A static-credential account whose credentials the carrier rejected. */
+  | 'credentials_rejected';
 
 export interface TokenStatus {
   account: string;
   carrier: string;
   state: AccountAuthState;
-  store: 'shared' | 'embedded' | 'local-fallback';
+  store: 'shared' | 'embedded' | 'local-fallback' | 'static';
   token: { generation: number; expiresInSeconds: number; obtainedAt: string; sharedStore: boolean } | null;
   lastRefresh: {
     at: string;
@@ -55,8 +57,24 @@ export interface TokenStatus {
   tokenRequests: TokenRequestCounts | null;
   clockSkewMs: number | null;
   prematureRejections: number;
+  /** Static-credential accounts: how often the carrier rejected the credentials. */
+  credentialRejections?: number;
+  lastCredentialRejectionAt?: string | null;
   cooldownUntil: string | null;
   reauthorizationReason: string | null;
+}
+
+/** What the proxy and the routes need from an account's credentials, tokens or static. */
+export interface AccountCredentials {
+  /** The hot path: a fresh credential from memory, or undefined. No I/O. */
+  peek(): StoredToken | undefined;
+  getToken(): Promise<StoredToken>;
+  /** The carrier rejected this credential. */
+  invalidate(accessToken: string): Promise<StoredToken>;
+  onRemoteUpdate(generation: number): void;
+  whenIdle(): Promise<void>;
+  status(): Promise<TokenStatus>;
+  stop(): void;
 }
 
 export interface TokenManagerOptions {
@@ -83,7 +101,7 @@ interface TokenTimings {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class TokenManager {
+export class TokenManager implements AccountCredentials {
   #current: StoredToken | null = null;
   /** The token was obtained while Redis was away and lives only in this process. */
   #currentIsLocal = false;

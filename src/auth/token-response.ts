@@ -89,7 +89,7 @@ export function acceptTokenResponse(
     }).withUpstreamBody(body);
   }
 
-  const parsed = account.descriptor.tokenResponseSchema.safeParse(body);
+  const parsed = account.descriptor.tokenResponseSchema?.safeParse(body) ?? { success: true as const };
   if (!parsed.success) {
     // Paths only: the values may be secrets.
     const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);

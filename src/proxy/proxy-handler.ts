@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 
 import { Pool, type Dispatcher } from 'undici';
 
-import type { ResolvedAccount } from '../../carriers/registry.js';
+import type { ConfiguredAccount } from '../../carriers/registry.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { StoredToken } from '../auth/token-store.js';
 import type { ClientRegistry } from '../clients.js';
@@ -67,13 +67,13 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', '
 const FORBIDDEN_PATH = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\|%00|[\x00-\x1f\x7f]/i;
 
 interface Target {
-  account: ResolvedAccount;
+  account: ConfiguredAccount;
   pool: Pool;
   basePath: string;
 }
 
 export interface ProxyOptions {
-  accounts: ResolvedAccount[];
+  accounts: ConfiguredAccount[];
   engine: TokenEngine;
   clients: ClientRegistry;
   log: Logger;
@@ -92,6 +92,12 @@ function connectionListed(value: string | string[] | undefined): Set<string> | n
   if (value === undefined) return null;
   const names = (Array.isArray(value) ? value.join(',') : value).split(',');
   return new Set(names.map((name) => name.trim().toLowerCase()));
+}
+
+/** The header carrying the carrier credential: a Bearer token, or the account's static header. */
+function credentialHeader(account: ConfiguredAccount, token: StoredToken): Record<string, string> {
+  if (account.kind === 'static') return { [account.staticCredential.header]: token.accessToken };
+  return { authorization: `Bearer ${token.accessToken}` };
 }
 
 const discard = () =>
@@ -169,7 +175,8 @@ export class CarrierProxy {
 
     const manager = this.options.engine.manager(accountId);
     const withBody = hasBody(req);
-    const retryable = IDEMPOTENT_METHODS.has(method) && !withBody;
+    // Static credentials cannot be replaced by a fresh copy, so a rejection is never retried.
+    const retryable = account.kind === 'oauth' && IDEMPOTENT_METHODS.has(method) && !withBody;
     const token = manager.peek() ?? (await manager.getToken());
 
     const rejected = await this.#send(
@@ -193,7 +200,7 @@ export class CarrierProxy {
   /** Sends once; returns true when the carrier rejected the token and the answer was held back for a retry. */
   async #send(
     pool: Pool,
-    account: ResolvedAccount,
+    account: ConfiguredAccount,
     req: IncomingMessage,
     res: ServerResponse,
     method: string,
@@ -210,7 +217,7 @@ export class CarrierProxy {
         {
           path,
           method: method as Dispatcher.HttpMethod,
-          headers: { ...headers, authorization: `Bearer ${token.accessToken}` },
+          headers: { ...headers, ...credentialHeader(account, token) },
           body: withBody ? req : null,
           // Per request: accounts sharing an origin share a Pool but not their timeouts.
           headersTimeout: account.api.timeoutMs,

@@ -1,11 +1,11 @@
 /**
  * @module test/config/resolve-account
  * Configuration errors found when an account meets its carrier's data (carriers/registry.ts
- * `resolveAccount`): each names the account's key path and what the carrier needs.
+ * `resolveOAuthAccount`): each names the account's key path and what the carrier needs.
  */
 import { describe, expect, it } from 'vitest';
 
-import { resolveAccount } from '../../carriers/registry.js';
+import { resolveOAuthAccount } from '../../carriers/registry.js';
 import { parseConfig } from '../../config/load.js';
 import { configFailure } from './fixtures.js';
 
@@ -26,12 +26,12 @@ ${account}`,
     'gateway.yaml',
     {},
   );
-  return resolveAccount(config.accounts[1]!, 1);
+  return resolveOAuthAccount(config.accounts[1]!, 1);
 }
 
 const detailOf = (account: string) => configFailure(() => resolveSecond(account)).detail;
 
-describe('resolveAccount errors name the key path', () => {
+describe('resolveOAuthAccount errors name the key path', () => {
   it('UPS without clientSecret ([UPS-CC] 1.3: HTTP Basic id:secret)', () => {
     expect(detailOf('    carrier: ups\n    credentials: { clientId: ups-client }\n')).toBe(
       'accounts[1].credentials.clientSecret: required for UPS with grant client_credentials',
@@ -149,7 +149,7 @@ describe('resolveAccount errors name the key path', () => {
   });
 });
 
-describe('resolveAccount accepts complete accounts', () => {
+describe('resolveOAuthAccount accepts complete accounts', () => {
   it('a public oauth2 client (clientAuthentication none) needs no secret', () => {
     const account = `    carrier: oauth2
     grant: authorization_code

@@ -4,7 +4,7 @@
  * instance (fencing, Redis loss): resolved accounts from YAML, a RedisConnection, a sealer.
  */
 import { parseConfig } from '../../config/load.js';
-import { resolveAccount, type ResolvedAccount } from '../../carriers/registry.js';
+import { resolveOAuthAccount, type ResolvedAccount } from '../../carriers/registry.js';
 import { TokenSealer } from '../../src/auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from '../../src/auth/token-engine.js';
 import { RedisConnection } from '../../src/redis.js';
@@ -21,7 +21,7 @@ export function accountsFrom(accountsYaml: string): ResolvedAccount[] {
     ),
     'test',
   );
-  return config.accounts.map((account, index) => resolveAccount(account, index));
+  return config.accounts.map((account, index) => resolveOAuthAccount(account, index));
 }
 
 export interface TestInstance {

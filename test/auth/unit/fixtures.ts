@@ -1,10 +1,10 @@
 /**
  * @module test/auth/unit/fixtures
  * Resolved accounts and carrier bodies for the token-endpoint unit tests. Accounts go through the
- * real config schema and `resolveAccount`, so defaults and carrier data are the ones the gateway
+ * real config schema and `resolveOAuthAccount`, so defaults and carrier data are the ones the gateway
  * boots with. Every body cites its source tag in ../shared/carrier-auth-facts.md.
  */
-import { resolveAccount, type ResolvedAccount } from '../../../carriers/registry.js';
+import { resolveOAuthAccount, type ResolvedAccount } from '../../../carriers/registry.js';
 import { configSchema } from '../../../config/schema.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
@@ -26,7 +26,7 @@ export function resolved(account: Record<string, unknown>): ResolvedAccount {
     clients: [{ id: 'shop', apiKey: 'shop-api-key-0123456789', accounts: [account.id] }],
     accounts: [account],
   });
-  return resolveAccount(config.accounts[0]!, 0);
+  return resolveOAuthAccount(config.accounts[0]!, 0);
 }
 
 export const upsAccount = (overrides: Record<string, unknown> = {}): ResolvedAccount =>

@@ -1,0 +1,29 @@
+/**
+ * @module carriers/dhl-express/api
+ * MyDHL API hosts and the headers every call carries (dpdhl-express-api-3.1.1_swagger.yaml
+ * `servers` and `components.parameters`; [MYDHL] in ../shared/carrier-auth-facts.md).
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { ApiRequestContext } from '../descriptor.js';
+
+/** The official spec's hosts; a third-party page's api-eu.dhl.com base conflicts with it ([APIDOJO]). */
+export const DHL_EXPRESS_ENVIRONMENTS = {
+  sandbox: { api: 'https://express.api.dhl.com/mydhlapi/test' },
+  production: { api: 'https://express.api.dhl.com/mydhlapi' },
+};
+
+/** `x-version` is required ("Interface version - do not change", default 3.1.0). */
+export const DHL_EXPRESS_INTERFACE_VERSION = '3.1.0';
+
+/**
+ * Adds the required `x-version` and a `Message-Reference` (1-36 characters, unique per request)
+ * with its `Message-Reference-Date` when the client did not send them.
+ */
+export function decorateDhlExpressRequest(request: ApiRequestContext): void {
+  if (!request.headers['x-version']) request.headers['x-version'] = DHL_EXPRESS_INTERFACE_VERSION;
+  if (!request.headers['message-reference']) {
+    request.headers['message-reference'] = randomUUID();
+    request.headers['message-reference-date'] = new Date().toUTCString();
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * @module carriers/dhl-express
+ * DHL Express (MyDHL API): static HTTP Basic credentials, in the shape of carriers/ups.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS } from './api.js';
+import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
+import { DHL_EXPRESS_API_ERRORS } from './errors.js';
+
+export const dhlExpress: CarrierDescriptor = {
+  data: {
+    id: 'dhl-express',
+    name: 'DHL Express',
+    environments: DHL_EXPRESS_ENVIRONMENTS,
+    staticCredentials: DHL_EXPRESS_CREDENTIALS,
+    api: DHL_EXPRESS_API_ERRORS,
+    sources: [
+      '../shared/carrier-specs/dhl/dpdhl-express-api-3.1.1_swagger.yaml',
+      '../shared/carrier-auth-facts.md section 3b (DHL Express MyDHL)',
+    ],
+  },
+  decorateApiRequest: decorateDhlExpressRequest,
+};

@@ -73,6 +73,11 @@ export const descriptorDataSchema = z
         /** Grant → (body parameter → credential field). */
         credentialParams: z.partialRecord(grantSchema, z.record(z.string(), credentialField)),
         rotatesRefreshTokens: z.boolean(),
+        /**
+         * A response field carrying the PEM (or base64 of it) that verifies the JWT access token,
+         * where the carrier sends one (USPS `public_key`). A configured key or JWKS takes precedence.
+         */
+        publicKeyField: z.string().min(1).optional(),
         /** Unit of `issued_at`, when the carrier sends one. */
         issuedAtUnit: z.enum(['ms', 's']).optional(),
         errorBodyShape: z.enum(ERROR_BODY_SHAPES),

@@ -56,6 +56,7 @@ export interface TokenProfile {
   params: Record<string, string>;
   headers: Record<string, string>;
   issuedAtUnit?: 'ms' | 's';
+  publicKeyField?: string;
   errorBodyShape: TokenEndpointData['errorBodyShape'];
   errorCodes: Record<string, TokenFailureClass>;
   refreshErrorCodes: Record<string, TokenFailureClass>;
@@ -289,6 +290,7 @@ export function resolveOAuthAccount(account: AccountConfig, index: number): Reso
     timeoutMs: account.timeouts?.tokenMs ?? 10_000,
   };
   if (tokenData.issuedAtUnit !== undefined) token.issuedAtUnit = tokenData.issuedAtUnit;
+  if (tokenData.publicKeyField !== undefined) token.publicKeyField = tokenData.publicKeyField;
 
   return {
     kind: 'oauth',

@@ -18,6 +18,8 @@ export const USPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes'
   credentialParams: {},
   // "A new refresh token is issued on refresh" ([USPS-OAUTH] 5.4).
   rotatesRefreshTokens: true,
+  // "public_key (base64 PEM to verify the JWT)" in the token response ([USPS-OAUTH] 5.4).
+  publicKeyField: 'public_key',
   // issued_at is epoch ms, as a number or a string ([USPS-I84], [USPS-README]).
   issuedAtUnit: 'ms',
 };

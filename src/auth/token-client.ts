@@ -7,7 +7,7 @@
  */
 import { request as undiciRequest, type Dispatcher } from 'undici';
 
-import type { ResolvedAccount } from '../../carriers/registry.js';
+import type { JwtExpectations, ResolvedAccount } from '../../carriers/registry.js';
 import { GatewayError } from '../errors.js';
 import {
   classifyHttpFailure,
@@ -67,6 +67,21 @@ export function buildTokenRequest(account: ResolvedAccount, grant: TokenGrantInp
     body = new URLSearchParams(fields).toString();
   }
   return { url: grant.kind === 'refresh' ? profile.refreshUrl : profile.tokenUrl, headers, body };
+}
+
+/**
+ * The JWT expectations for this answer: a key the carrier sent along with the token (USPS
+ * `public_key`) is used when none is configured. It proves the token was not corrupted or swapped
+ * in transit; the server's authenticity rests on TLS, as it does for the key itself.
+ */
+function jwtExpectations(account: ResolvedAccount, body: unknown): JwtExpectations {
+  const field = account.token.publicKeyField;
+  if (field === undefined || account.jwt.jwksUrl !== undefined || account.jwt.publicKey !== undefined)
+    return account.jwt;
+  const value = (body as Record<string, unknown>)[field];
+  if (typeof value !== 'string' || value.length === 0) return account.jwt;
+  const pem = value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
+  return { ...account.jwt, publicKey: pem };
 }
 
 export interface TokenExchangeFailure extends Error {
@@ -152,7 +167,7 @@ export async function exchangeToken(
   const jwtExp = await checkJwt(
     account.id,
     accepted.token.accessToken,
-    account.jwt,
+    jwtExpectations(account, body),
     receivedAt + (accepted.skewMs ?? 0),
   );
   if (jwtExp !== undefined) {

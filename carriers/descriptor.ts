@@ -148,6 +148,6 @@ export interface CarrierDescriptor {
   data: CarrierDescriptorData;
   /** The carrier's token success body on the wire (field types as the carrier sends them); token carriers only. */
   tokenResponseSchema?: z.ZodType<Record<string, unknown>>;
-  /** Adds carrier-required per-request headers the client did not send (e.g. UPS `transId`). */
+  /** Adjusts per-request headers: adds what the carrier requires (UPS `transId`), drops what it refuses alongside ours (DHL `dhl-api-key`). */
   decorateApiRequest?: (request: ApiRequestContext) => void;
 }

@@ -4,6 +4,8 @@
  * /parcel/de/account/auth/ropc/v1 (pp-account-auth-ropc_0.yaml `servers`), business APIs under
  * /parcel/de/... (parcel-de-shipping-v2_2.yaml `servers`).
  */
+import type { ApiRequestContext } from '../descriptor.js';
+
 export const DHL_PARCEL_DE_ENVIRONMENTS = {
   sandbox: {
     token: 'https://api-sandbox.dhl.com/parcel/de/account/auth/ropc/v1/token',
@@ -14,3 +16,14 @@ export const DHL_PARCEL_DE_ENVIRONMENTS = {
     api: 'https://api-eu.dhl.com',
   },
 };
+
+/**
+ * The gateway always authenticates with the Bearer token, so a `dhl-api-key` header a client
+ * sends along is dropped: "Both old-style (apikey + basic auth) and token-based authentication are
+ * supported. [...] Using different combinations of credentials will result in errors"
+ * (pp-account-auth-ropc_0.yaml GET /hello; [DHL-ROPC] 6). Left in, the carrier's 401 would make the
+ * gateway throw away a good token and retry with a fresh one that fails the same way.
+ */
+export function decorateDhlParcelDeRequest(request: ApiRequestContext): void {
+  delete request.headers['dhl-api-key'];
+}

@@ -3,7 +3,7 @@
  * DHL Parcel Germany (Post & Parcel Germany), in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { DHL_PARCEL_DE_ENVIRONMENTS } from './api.js';
+import { decorateDhlParcelDeRequest, DHL_PARCEL_DE_ENVIRONMENTS } from './api.js';
 import { DHL_PARCEL_DE_REFRESH, DHL_PARCEL_DE_TOKEN } from './auth.js';
 import { DHL_PARCEL_DE_API_ERRORS, DHL_PARCEL_DE_ERRORS } from './errors.js';
 import { dhlParcelDeTokenResponseSchema } from './schemas.js';
@@ -23,4 +23,5 @@ export const dhlParcelDe: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: dhlParcelDeTokenResponseSchema,
+  decorateApiRequest: decorateDhlParcelDeRequest,
 };

@@ -1,0 +1,146 @@
+/**
+ * @module bench/run
+ * `npm run bench`: the gateway's two benchmark figures in one run, then a Markdown block for
+ * docs/benchmarks.md.
+ *
+ *  1. Token requests per expiry when a fleet of gateways on one Redis is stampeded at each expiry.
+ *  2. Pass-through requests/s and latency, gateway against a minimal node:http proxy.
+ *
+ * Knobs (environment): see bench/settings.ts, e.g. `BENCH_QUICK=1 npm run bench` for a smoke run,
+ * `BENCH_DURATION=20 BENCH_CONNECTIONS=64 npm run bench`, `BENCH_CPU_PROF=/tmp/prof npm run bench`.
+ * Every process it starts is stopped on success, failure, Ctrl-C or SIGTERM.
+ */
+import { statSync } from 'node:fs';
+
+import { runPassThrough } from './passthrough.js';
+import { crashReport, killAllNow, stopAll } from './processes.js';
+import { profileFiles, summariseProfile } from './profile-summary.js';
+import {
+  command,
+  machine,
+  markdown,
+  PASS_HEADERS,
+  passRows,
+  ROUND_HEADERS,
+  roundRows,
+  STAMPEDE_HEADERS,
+  stampedeMet,
+  stampedeRows,
+  summarise,
+  textTable,
+  THROUGHPUT_TARGET,
+} from './report.js';
+import { readSettings } from './settings.js';
+import { runStampede } from './stampede.js';
+import { removeTempFiles, startSimulator } from './targets.js';
+
+const log = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Nothing asynchronous runs in 'exit': SIGKILL whatever is left and delete the secret-bearing configs. */
+process.on('exit', () => {
+  killAllNow();
+  removeTempFiles();
+});
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\nbench: ${signal}, stopping child processes\n`);
+    // Children get their graceful SIGTERM; the 'exit' handler SIGKILLs any that take longer than 6 s.
+    const deadline = setTimeout(() => process.exit(130), 6_000);
+    void stopAll().finally(() => {
+      clearTimeout(deadline);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const settings = readSettings();
+  const started = Date.now();
+  const m = machine();
+  log(
+    `# carrier-gateway benchmark${settings.quick ? ' (BENCH_QUICK: smoke run, figures not meaningful)' : ''}`,
+  );
+  log(`command: ${command()}`);
+  log(`machine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node}, load average before run ${m.load}`);
+  log(`date:    ${new Date().toISOString()}`);
+  log();
+
+  const sim = await startSimulator();
+  log(`UPS simulator (own process, pid ${sim.child.pid}) at ${sim.url}`);
+  log();
+
+  const { instances, requestsPerInstance, expiries } = settings.stampede;
+  log(
+    `## 1. Token requests per expiry: ${instances} gateways × ${requestsPerInstance} concurrent requests, ` +
+      `cold start + ${expiries} expiries`,
+  );
+  const stampede = await runStampede(sim, settings, log);
+  log();
+  log(textTable(STAMPEDE_HEADERS, stampedeRows(stampede)));
+  const stampedeOk = stampedeMet(stampede);
+  log(`target (exactly 1 token request per burst, all 200): ${stampedeOk ? 'met' : 'NOT MET'}`);
+  log();
+
+  log(
+    `## 2. Pass-through: ${settings.connections} connections, ${settings.duration} s runs after ` +
+      `${settings.warmup} s warm-up, ${settings.rounds} rounds of baseline then gateway`,
+  );
+  const pass = await runPassThrough(sim, settings, log);
+  const summary = summarise(pass);
+  log();
+  log(textTable(ROUND_HEADERS, roundRows(pass)));
+  log();
+  log(textTable(PASS_HEADERS, passRows(summary)));
+  const { baseline, gateway } = summary.targets;
+  log(
+    `CPU per request, median (proxy / simulator / load generator): ` +
+      `baseline ${baseline.proxyCpuUs?.toFixed(0) ?? 'n/a'} / ${baseline.simCpuUs?.toFixed(0) ?? 'n/a'} / ${baseline.loadgenCpuUs.toFixed(0)} µs, ` +
+      `gateway ${gateway.proxyCpuUs?.toFixed(0) ?? 'n/a'} / ${gateway.simCpuUs?.toFixed(0) ?? 'n/a'} / ${gateway.loadgenCpuUs.toFixed(0)} µs`,
+  );
+  log(
+    `simulator during pass-through: ${pass.tokenRequests} token requests (1 baseline + 1 gateway expected), ` +
+      `${pass.apiRejections} API 401s`,
+  );
+  const passOk =
+    summary.ratio.rps >= THROUGHPUT_TARGET &&
+    baseline.errors + baseline.non2xx + gateway.errors + gateway.non2xx === 0;
+  log(
+    `target (gateway ≥ ${THROUGHPUT_TARGET}× baseline req/s, no errors): ${passOk ? 'met' : 'NOT MET'} ` +
+      `(ratio of medians ${summary.ratio.rps.toFixed(3)}, per round ${summary.roundRatios.map((r) => r.toFixed(3)).join(', ')})`,
+  );
+  log();
+
+  await stopAll();
+  if (settings.cpuProfileDir) {
+    log(`## CPU profiles (${settings.cpuProfileDir})`);
+    // Only this run's files: the folder may hold profiles of earlier runs.
+    const files = profileFiles([settings.cpuProfileDir]).filter((file) => statSync(file).mtimeMs >= started);
+    for (const file of files) log(`${summariseProfile(file, 15)}\n`);
+  }
+
+  log('## Markdown (for docs/benchmarks.md)');
+  log();
+  log(markdown(m, settings, stampede, pass, summary));
+  log();
+  log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return settings.strict && !(stampedeOk && passOk) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    // Ctrl-C reaches the children too, so the run fails as they go; the signal handler reports that.
+    if (interrupted) return;
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    const crashes = crashReport();
+    if (crashes !== undefined) process.stderr.write(`${crashes}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * @module bench/settings
+ * The benchmark's knobs, read once from the environment. Defaults are sized for the full run to
+ * stay under about three minutes on a 2-core machine; `BENCH_QUICK=1` shrinks everything to a
+ * smoke run that only proves the harness works (its figures mean little).
+ */
+
+export interface BenchSettings {
+  quick: boolean;
+  /** Seconds of measured load per round and target. */
+  duration: number;
+  /** Seconds of discarded load before each measured run (JIT, keep-alive sockets, token cache). */
+  warmup: number;
+  connections: number;
+  /** Rounds; each round measures the baseline, then the gateway. */
+  rounds: number;
+  stampede: {
+    instances: number;
+    requestsPerInstance: number;
+    expiries: number;
+    tokenLifetimeSeconds: number;
+  };
+  /** Folder for `--cpu-prof` output of the gateway and baseline processes, or undefined. */
+  cpuProfileDir: string | undefined;
+  /** Exit with status 1 when a target (1 token request per expiry, ≥ 0.9× throughput) is missed. */
+  strict: boolean;
+}
+
+/** Every knob, so the header can print the ones set and `--help`-style docs stay in one place. */
+export const KNOBS = {
+  BENCH_QUICK: '1: short smoke run',
+  BENCH_DURATION: 'seconds of measured load per round and target (default 10)',
+  BENCH_WARMUP: 'seconds of discarded warm-up before each measured run (default 2)',
+  BENCH_CONNECTIONS: 'autocannon connections (default 32)',
+  BENCH_ROUNDS: 'alternating baseline/gateway rounds (default 3, at least 2 in a full run)',
+  BENCH_STAMPEDE_INSTANCES: 'gateway processes sharing Redis (default 3)',
+  BENCH_STAMPEDE_REQUESTS: 'concurrent requests per instance per burst (default 300)',
+  BENCH_STAMPEDE_EXPIRIES: 'token expiries to stampede after the cold start (default 3)',
+  BENCH_TOKEN_LIFETIME: 'simulator token lifetime in seconds during the stampede (default 5)',
+  BENCH_CPU_PROF: 'folder: run the pass-through gateway and baseline under --cpu-prof',
+  BENCH_STRICT: '1: exit 1 when a target is missed',
+} as const;
+
+function number(name: keyof typeof KNOBS, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`${name} must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+export function readSettings(): BenchSettings {
+  const quick = process.env.BENCH_QUICK === '1';
+  return {
+    quick,
+    duration: number('BENCH_DURATION', quick ? 2 : 10, 1),
+    warmup: number('BENCH_WARMUP', quick ? 0.5 : 2, 0),
+    connections: Math.round(number('BENCH_CONNECTIONS', 32, 1)),
+    rounds: Math.round(number('BENCH_ROUNDS', quick ? 1 : 3, 1)),
+    stampede: {
+      instances: Math.round(number('BENCH_STAMPEDE_INSTANCES', quick ? 2 : 3, 1)),
+      requestsPerInstance: Math.round(number('BENCH_STAMPEDE_REQUESTS', quick ? 50 : 300, 1)),
+      expiries: Math.round(number('BENCH_STAMPEDE_EXPIRIES', quick ? 1 : 3, 1)),
+      // The gateway refreshes on demand 1 s before expiry (marginSeconds: 1), so 2 s is the floor
+      // at which a token is ever fresh at all.
+      tokenLifetimeSeconds: Math.round(number('BENCH_TOKEN_LIFETIME', quick ? 3 : 5, 2)),
+    },
+    cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
+    strict: process.env.BENCH_STRICT === '1',
+  };
+}

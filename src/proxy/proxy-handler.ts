@@ -8,6 +8,7 @@
  * bodiless request is retried once with a fresh one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { Pool, type Dispatcher } from 'undici';
@@ -15,7 +16,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { ConfiguredAccount } from '../../carriers/registry.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { StoredToken } from '../auth/token-store.js';
-import type { ClientRegistry } from '../clients.js';
+import type { AuthenticatedClient, ClientRegistry } from '../clients.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import { sendProblem } from '../http/problem.js';
 import type { Logger } from '../log.js';
@@ -89,15 +90,21 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** Names a `Connection` field lists are hop-by-hop too (RFC 9110 7.6.1), in either direction. */
 function connectionListed(value: string | string[] | undefined): Set<string> | null {
-  if (value === undefined) return null;
+  // The usual values name no header; skip building a set for them on the hot path.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return null;
   const names = (Array.isArray(value) ? value.join(',') : value).split(',');
   return new Set(names.map((name) => name.trim().toLowerCase()));
 }
 
-/** The header carrying the carrier credential: a Bearer token, or the account's static header. */
-function credentialHeader(account: ConfiguredAccount, token: StoredToken): Record<string, string> {
-  if (account.kind === 'static') return { [account.staticCredential.header]: token.accessToken };
-  return { authorization: `Bearer ${token.accessToken}` };
+/** Sets the header carrying the carrier credential: a Bearer token, or the account's static header. */
+function withCredential(
+  headers: Record<string, string | string[]>,
+  account: ConfiguredAccount,
+  token: StoredToken,
+): Record<string, string | string[]> {
+  if (account.kind === 'static') headers[account.staticCredential.header] = token.accessToken;
+  else headers.authorization = `Bearer ${token.accessToken}`;
+  return headers;
 }
 
 const discard = () =>
@@ -110,6 +117,7 @@ const discard = () =>
 export class CarrierProxy {
   readonly #targets = new Map<string, Target>();
   readonly #pools = new Map<string, Pool>();
+  readonly #connections = new WeakMap<Socket, { header: string; client: AuthenticatedClient }>();
 
   constructor(private readonly options: ProxyOptions) {
     for (const account of options.accounts) {
@@ -122,6 +130,20 @@ export class CarrierProxy {
       const basePath = account.api.baseUrl.pathname.replace(/\/$/, '');
       this.#targets.set(account.id, { account, pool, basePath });
     }
+  }
+
+  /**
+   * The client behind this keep-alive connection. A connection that sends the same Authorization
+   * value again is the same client, so the digest and compare run once per connection, not per
+   * request; the comparison is against what this connection itself sent, so it reveals nothing.
+   */
+  #authenticate(req: IncomingMessage): AuthenticatedClient {
+    const header = req.headers.authorization;
+    const known = this.#connections.get(req.socket);
+    if (known !== undefined && header !== undefined && known.header === header) return known.client;
+    const client = this.options.clients.authenticate(header);
+    this.#connections.set(req.socket, { header: header!, client });
+    return client;
   }
 
   /** Handles a request whose URL starts with PROXY_PREFIX. */
@@ -141,7 +163,7 @@ export class CarrierProxy {
     const accountId = slash === -1 ? rest.split('?')[0]! : rest.slice(0, slash);
     const pathAndQuery = slash === -1 ? '' : rest.slice(slash);
 
-    const client = this.options.clients.authenticate(req.headers.authorization);
+    const client = this.#authenticate(req);
     const target = this.#targets.get(accountId);
     this.options.clients.authorize(client, accountId, target !== undefined);
     const { account, pool, basePath } = target!;
@@ -217,7 +239,7 @@ export class CarrierProxy {
         {
           path,
           method: method as Dispatcher.HttpMethod,
-          headers: { ...headers, ...credentialHeader(account, token) },
+          headers: withCredential(headers, account, token),
           body: withBody ? req : null,
           // Per request: accounts sharing an origin share a Pool but not their timeouts.
           headersTimeout: account.api.timeoutMs,

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 
+import { startDhlParcelDeSimulator } from '../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../carriers/fedex/simulator.js';
 import { startOAuth2Simulator } from '../carriers/oauth2/simulator.js';
 import { startUpsSimulator } from '../carriers/ups/simulator.js';
@@ -25,6 +26,12 @@ export async function startDemoSimulators(): Promise<SimulatorHandle[]> {
       host,
       port: 9200,
       clients: [{ clientId: 'demo-fedex-client', clientSecret: 'demo-fedex-secret' }],
+    }),
+    startDhlParcelDeSimulator({
+      host,
+      port: 9400,
+      clients: [{ clientId: 'demo-dhl-client', clientSecret: 'demo-dhl-secret' }],
+      users: [{ username: 'demo-gkp-user', password: 'demo-gkp-password' }],
     }),
     startOAuth2Simulator({
       host,

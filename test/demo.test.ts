@@ -59,5 +59,27 @@ describe('the demo', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { trackResponse?: { shipment?: unknown[] } };
     expect(body.trackResponse?.shipment?.length).toBeGreaterThan(0);
+
+    // Every demo account answers through the gateway: each carrier's simulator, its own auth.
+    const base = `http://127.0.0.1:${port}/v1/carriers`;
+    const probes: Record<string, RequestInit & { path: string }> = {
+      'fedex-demo': {
+        path: '/address/v1/addresses/resolve',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          addressesToValidate: [
+            { address: { streetLines: ['1 Main St'], city: 'Memphis', countryCode: 'US' } },
+          ],
+        }),
+      },
+      'oauth2-demo': { path: '/api/resource' },
+      'dhl-parcel-de-demo': { path: '/parcel/de/account/auth/ropc/v1/hello' },
+    };
+    for (const [account, { path, ...init }] of Object.entries(probes)) {
+      const headers = { ...(init.headers as Record<string, string>), authorization: `Bearer ${example![1]}` };
+      const answer = await fetch(`${base}/${account}${path}`, { ...init, headers });
+      expect(answer.status, account).toBe(200);
+    }
   }, 30_000);
 });

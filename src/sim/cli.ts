@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 
 import { z } from 'zod';
 
+import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
@@ -22,6 +23,7 @@ const STARTERS: Record<string, (options: SimulatorOptions) => Promise<SimulatorH
   ups: startUpsSimulator,
   fedex: startFedexSimulator,
   oauth2: startOAuth2Simulator,
+  'dhl-parcel-de': startDhlParcelDeSimulator,
 };
 
 const clientsSchema = z.array(

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 
+import { startDhlExpressSimulator } from '../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../carriers/fedex/simulator.js';
 import { startOAuth2Simulator } from '../carriers/oauth2/simulator.js';
@@ -32,6 +33,11 @@ export async function startDemoSimulators(): Promise<SimulatorHandle[]> {
       port: 9400,
       clients: [{ clientId: 'demo-dhl-client', clientSecret: 'demo-dhl-secret' }],
       users: [{ username: 'demo-gkp-user', password: 'demo-gkp-password' }],
+    }),
+    startDhlExpressSimulator({
+      host,
+      port: 9500,
+      clients: [{ clientId: 'demo-mydhl-key', clientSecret: 'demo-mydhl-secret' }],
     }),
     startOAuth2Simulator({
       host,

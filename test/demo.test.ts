@@ -75,6 +75,9 @@ describe('the demo', () => {
       },
       'oauth2-demo': { path: '/api/resource' },
       'dhl-parcel-de-demo': { path: '/parcel/de/account/auth/ropc/v1/hello' },
+      'dhl-express-demo': {
+        path: '/address-validate?type=delivery&countryCode=DE&postalCode=53113&cityName=Bonn',
+      },
     };
     for (const [account, { path, ...init }] of Object.entries(probes)) {
       const headers = { ...(init.headers as Record<string, string>), authorization: `Bearer ${example![1]}` };

@@ -8,5 +8,7 @@ import type { CarrierDescriptorData } from '../descriptor.js';
 
 export const DHL_EXPRESS_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401],
+  // The body is not RFC 6749 (supermodelIoLogisticsExpressErrorResponse has no `error` field), but
+  // ERROR_BODY_SHAPES has no problem-style entry; src/ reads api.errorBodyShape nowhere today.
   errorBodyShape: 'rfc6749',
 };

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 
 import { z } from 'zod';
 
+import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
@@ -24,6 +25,7 @@ const STARTERS: Record<string, (options: SimulatorOptions) => Promise<SimulatorH
   fedex: startFedexSimulator,
   oauth2: startOAuth2Simulator,
   'dhl-parcel-de': startDhlParcelDeSimulator,
+  'dhl-express': startDhlExpressSimulator,
 };
 
 const clientsSchema = z.array(

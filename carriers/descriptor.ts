@@ -35,7 +35,37 @@ const environmentSchema = z.strictObject({
   token: z.url().optional(),
   /** Separate refresh endpoint, where the carrier has one (UPS `/v1/oauth/refresh`). */
   refresh: z.url().optional(),
+  /** The authorization endpoint (RFC 6749 3.1), for carriers with the authorization-code grant. */
+  authorize: z.url().optional(),
   api: z.url(),
+});
+
+/** What a carrier's refusal of an authorization code at the token endpoint means (RFC 6749 4.1.3, 5.2). */
+export const CODE_EXCHANGE_OUTCOMES = ['code_rejected', 'redirect_uri_mismatch'] as const;
+
+/**
+ * The authorization-code flow as the carrier runs it: whether it verifies PKCE (RFC 7636), what
+ * its token endpoint wants alongside a `code_verifier`, and how it says "this code is no good".
+ */
+const authorizationSchema = z.strictObject({
+  /** `supported`: documented by the carrier; `unverified`: no source either way, off unless the account opts in. */
+  pkce: z.enum(['supported', 'unverified']),
+  /** Whether PKCE is used when the account does not say (`authorization.pkce`). */
+  pkceDefault: z.boolean(),
+  /**
+   * The code exchange with a `code_verifier`: `client-id-only` drops client authentication and
+   * sends `client_id` in the body (UPS, OAuthAuthCode.yaml); `as-configured` keeps it (RFC 7636 4.5).
+   */
+  pkceClientAuthentication: z.enum(['client-id-only', 'as-configured']),
+  /** Carrier error code (or RFC 6749 `error`) at the code exchange → what it means for the code. */
+  codeExchangeErrors: z.record(
+    z.string(),
+    z.strictObject({
+      outcome: z.enum(CODE_EXCHANGE_OUTCOMES),
+      /** For operators, when the carrier uses the code for more than one cause. */
+      note: z.string().min(1).optional(),
+    }),
+  ),
 });
 
 const credentialField = z.enum([
@@ -100,6 +130,8 @@ export const descriptorDataSchema = z
         secret: credentialField,
       })
       .optional(),
+    /** Present exactly when `token.grants` has `authorization_code`. */
+    authorization: authorizationSchema.optional(),
     api: z.strictObject({
       /** Statuses with which the carrier API says "this token is not (or no longer) accepted". */
       tokenRejectedStatuses: z.array(z.number().int().min(400).max(499)).min(1),
@@ -125,6 +157,25 @@ export const descriptorDataSchema = z
     if (data.token !== undefined && data.refresh === undefined) {
       ctx.addIssue({ code: 'custom', path: ['refresh'], message: 'required with a token endpoint' });
     }
+    const authorizationCode = data.token?.grants.includes('authorization_code') ?? false;
+    if (authorizationCode !== (data.authorization !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['authorization'],
+        message: 'required exactly when token.grants has authorization_code',
+      });
+    }
+    if (authorizationCode && data.environments !== undefined) {
+      for (const name of ['sandbox', 'production'] as const) {
+        if (data.environments[name].authorize === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', name, 'authorize'],
+            message: 'required with the authorization_code grant',
+          });
+        }
+      }
+    }
     if (data.staticCredentials?.scheme === 'header' && data.staticCredentials.header === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -136,6 +187,8 @@ export const descriptorDataSchema = z
 
 export type CarrierDescriptorData = z.infer<typeof descriptorDataSchema>;
 export type TokenEndpointData = NonNullable<CarrierDescriptorData['token']>;
+export type AuthorizationData = NonNullable<CarrierDescriptorData['authorization']>;
+export type CodeExchangeOutcome = (typeof CODE_EXCHANGE_OUTCOMES)[number];
 
 /** Per-request header hooks: data cannot say "a fresh UUID per call". */
 export interface ApiRequestContext {

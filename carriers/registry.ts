@@ -8,15 +8,18 @@ import type { AccountConfig, CarrierId, ClientAuthMethod, Credentials, Grant } f
 import { GatewayError } from '../src/errors.js';
 import {
   descriptorDataSchema,
+  type AuthorizationData,
   type CarrierDescriptor,
   type CarrierDescriptorData,
   type TokenEndpointData,
   type TokenFailureClass,
 } from './descriptor.js';
+import { colissimo } from './colissimo/index.js';
 import { dhlExpress } from './dhl-express/index.js';
 import { dhlParcelDe } from './dhl-parcel-de/index.js';
 import { fedex } from './fedex/index.js';
-import { OAUTH2_REQUIRED_URLS } from './oauth2/api.js';
+import { laposte } from './laposte/index.js';
+import { OAUTH2_ONBOARDING_URLS, OAUTH2_REQUIRED_URLS } from './oauth2/api.js';
 import { oauth2 } from './oauth2/index.js';
 import { ups } from './ups/index.js';
 import { usps } from './usps/index.js';
@@ -28,6 +31,8 @@ export const CARRIERS: Record<CarrierId, CarrierDescriptor> = {
   'dhl-parcel-de': dhlParcelDe,
   'dhl-express': dhlExpress,
   usps,
+  laposte,
+  colissimo,
 };
 
 /** Throws when a carrier's data does not match the descriptor schema. */
@@ -63,6 +68,33 @@ export interface TokenProfile {
   timeoutMs: number;
 }
 
+/** Where the gateway receives authorization responses (RFC 6749 4.1.2); see src/routes/getOAuthCallback.ts. */
+export const OAUTH_CALLBACK_PATH = '/v1/oauth/callback';
+
+/**
+ * How the gateway onboards an authorization-code account (RFC 6749 4.1, RFC 7636): present only
+ * when the account has that grant and a redirect URI could be resolved.
+ */
+export interface AuthorizationProfile {
+  authorizeUrl: string;
+  /** Registered with the carrier; sent on /authorize and again, identical, on the code exchange (RFC 6749 4.1.3). */
+  redirectUri: string;
+  scope?: string;
+  /** S256 PKCE on this account (RFC 7636 4.2). */
+  pkce: boolean;
+  /** With PKCE, the code exchange sends `client_id` instead of client authentication (UPS, OAuthAuthCode.yaml). */
+  pkceClientIdOnly: boolean;
+  /** Further authorization-request parameters: `resource` (RFC 8707 2.1) and `audience`, from the oauth2 block. */
+  params: Record<string, string>;
+  codeExchangeErrors: AuthorizationData['codeExchangeErrors'];
+}
+
+/** Gateway-wide settings an account's resolution depends on. */
+export interface ResolveContext {
+  /** The top-level `publicUrl`: the default redirect URI is this + OAUTH_CALLBACK_PATH. */
+  publicUrl?: string;
+}
+
 export interface JwtExpectations {
   audience?: string;
   scopes?: string[];
@@ -86,6 +118,8 @@ export interface ResolvedAccount extends AccountBase {
   token: TokenProfile;
   jwt: JwtExpectations;
   refresh: { marginMs: number; windowMs: number };
+  /** Authorization-code onboarding through `/v1/accounts/{id}/authorize`, where configured. */
+  authorization?: AuthorizationProfile;
 }
 
 /** An account with static credentials (API key header, HTTP Basic): sent as they are on every call. */
@@ -98,28 +132,32 @@ export interface StaticAccount extends AccountBase {
 export type ConfiguredAccount = ResolvedAccount | StaticAccount;
 
 /**
- * Where the refresh grant goes when the account does not say. A carrier with a separate refresh
- * endpoint (UPS /security/v1/oauth/refresh next to /security/v1/oauth/token, OAuthAuthCode.yaml)
- * keeps it next to an overridden token URL, path prefix included; others refresh at the token URL.
+ * Where the refresh grant (or the authorization endpoint) is when the account does not say. A
+ * carrier with a separate refresh endpoint (UPS /security/v1/oauth/refresh next to
+ * /security/v1/oauth/token, OAuthAuthCode.yaml) keeps it next to an overridden token URL, path
+ * prefix included; with the carrier's own token URL it is the environment's. Undefined when the
+ * carrier has no such endpoint.
  */
-function deriveRefreshUrl(
+function deriveSiblingUrl(
   tokenUrl: string,
-  environmentRefresh: string | undefined,
+  kind: 'refresh' | 'authorize',
+  environmentValue: string | undefined,
   data: CarrierDescriptorData,
-): string {
+): string | undefined {
   const carrierHosts = data.environments?.sandbox;
-  if (carrierHosts?.refresh === undefined || carrierHosts.token === undefined) return tokenUrl;
+  const sibling = carrierHosts?.[kind];
+  if (sibling === undefined || carrierHosts?.token === undefined) return undefined;
   if (
-    environmentRefresh !== undefined &&
+    environmentValue !== undefined &&
     (tokenUrl === carrierHosts.token || tokenUrl === data.environments?.production.token)
   ) {
-    return environmentRefresh;
+    return environmentValue;
   }
   const tokenPath = new URL(carrierHosts.token).pathname;
-  const refreshPath = new URL(carrierHosts.refresh).pathname;
+  const siblingPath = new URL(sibling).pathname;
   const url = new URL(tokenUrl);
   const prefix = url.pathname.endsWith(tokenPath) ? url.pathname.slice(0, -tokenPath.length) : '';
-  return new URL(prefix + refreshPath, url.origin).toString();
+  return new URL(prefix + siblingPath, url.origin).toString();
 }
 
 function accountError(index: number, path: string, message: string): GatewayError {
@@ -140,9 +178,15 @@ function pickCredentials(
 }
 
 /** Merges carrier data and account settings; errors name the account's key path. */
-export function resolveAccount(account: AccountConfig, index: number): ConfiguredAccount {
+export function resolveAccount(
+  account: AccountConfig,
+  index: number,
+  context: ResolveContext = {},
+): ConfiguredAccount {
   const data = CARRIERS[account.carrier].data;
-  return data.staticCredentials ? resolveStaticAccount(account, index) : resolveOAuthAccount(account, index);
+  return data.staticCredentials
+    ? resolveStaticAccount(account, index)
+    : resolveOAuthAccount(account, index, context);
 }
 
 function apiSettings(account: AccountConfig, index: number, data: CarrierDescriptorData): AccountBase['api'] {
@@ -163,11 +207,15 @@ export function resolveStaticAccount(account: AccountConfig, index: number): Sta
   const placement = descriptor.data.staticCredentials;
   if (!placement)
     throw accountError(index, 'carrier', `${descriptor.data.name} uses tokens, not static credentials`);
-  for (const key of ['grant', 'oauth2', 'refresh', 'token'] as const) {
+  for (const key of ['grant', 'oauth2', 'refresh', 'token', 'authorization'] as const) {
     if (account[key] !== undefined)
       throw accountError(index, key, `${descriptor.data.name} has no token endpoint`);
   }
-  if (account.urls?.token !== undefined || account.urls?.refresh !== undefined) {
+  if (
+    account.urls?.token !== undefined ||
+    account.urls?.refresh !== undefined ||
+    account.urls?.authorize !== undefined
+  ) {
     throw accountError(index, 'urls', `${descriptor.data.name} has no token endpoint: only urls.api applies`);
   }
   const secret = account.credentials[placement.secret];
@@ -200,7 +248,11 @@ export function resolveStaticAccount(account: AccountConfig, index: number): Sta
 }
 
 /** An account of a carrier that issues tokens. */
-export function resolveOAuthAccount(account: AccountConfig, index: number): ResolvedAccount {
+export function resolveOAuthAccount(
+  account: AccountConfig,
+  index: number,
+  context: ResolveContext = {},
+): ResolvedAccount {
   const descriptor = CARRIERS[account.carrier];
   const data = descriptor.data;
   if (data.token === undefined || data.refresh === undefined) {
@@ -234,15 +286,15 @@ export function resolveOAuthAccount(account: AccountConfig, index: number): Reso
     throw accountError(index, 'credentials.clientId', `must not contain ":" for ${data.name} (HTTP Basic)`);
   }
   const usesRefreshToken = grant === 'authorization_code';
-  if (usesRefreshToken && account.credentials.refreshToken === undefined) {
-    // Until the onboarding flow stores one, an authorization-code account is seeded from config.
-    throw accountError(index, 'credentials.refreshToken', 'required for grant authorization_code');
+  if (!usesRefreshToken && account.authorization !== undefined) {
+    throw accountError(index, 'authorization', 'only for grant authorization_code');
   }
 
   const environment = data.environments?.[account.environment];
   const urls = {
     token: environment?.token,
     refresh: environment?.refresh,
+    authorize: environment?.authorize,
     api: environment?.api,
     ...account.urls,
   };
@@ -252,7 +304,19 @@ export function resolveOAuthAccount(account: AccountConfig, index: number): Reso
         throw accountError(index, `urls.${key}`, 'required for carrier oauth2');
     }
   }
-  const refreshUrl = account.urls?.refresh ?? deriveRefreshUrl(urls.token!, urls.refresh, data);
+  const refreshUrl =
+    account.urls?.refresh ?? deriveSiblingUrl(urls.token!, 'refresh', urls.refresh, data) ?? urls.token!;
+  const authorization = usesRefreshToken
+    ? resolveAuthorization(account, index, context, {
+        data,
+        authorizeUrl:
+          account.urls?.authorize ?? deriveSiblingUrl(urls.token!, 'authorize', urls.authorize, data),
+      })
+    : undefined;
+  if (usesRefreshToken && account.credentials.refreshToken === undefined && authorization === undefined) {
+    // Without onboarding (no redirect URI) the only way in is a refresh token from the configuration.
+    throw accountError(index, 'credentials.refreshToken', 'required for grant authorization_code');
+  }
 
   const params: Record<string, string> = {
     ...pickCredentials(tokenData.credentialParams[grant] ?? {}, account.credentials),
@@ -305,5 +369,64 @@ export function resolveOAuthAccount(account: AccountConfig, index: number): Reso
       windowMs: (account.refresh?.windowSeconds ?? refreshData.windowSeconds) * 1000,
     },
     api: apiSettings(account, index, data),
+    ...(authorization ? { authorization } : {}),
+  };
+}
+
+/**
+ * The onboarding profile of an authorization-code account, or undefined when it has no redirect
+ * URI (neither `authorization.redirectUri` nor a top-level `publicUrl`): such an account runs on
+ * the refresh token from its configuration alone.
+ */
+function resolveAuthorization(
+  account: AccountConfig,
+  index: number,
+  context: ResolveContext,
+  carrier: { data: CarrierDescriptorData; authorizeUrl: string | undefined },
+): AuthorizationProfile | undefined {
+  const settings = account.authorization;
+  const flow = carrier.data.authorization;
+  const publicUrl = context.publicUrl?.replace(/\/+$/, '');
+  const redirectUri =
+    settings?.redirectUri ?? (publicUrl === undefined ? undefined : publicUrl + OAUTH_CALLBACK_PATH);
+  if (redirectUri === undefined) {
+    if (settings === undefined) return undefined;
+    throw accountError(index, 'authorization.redirectUri', 'required (or a top-level publicUrl)');
+  }
+  const parsed = new URL(redirectUri);
+  // RFC 6749 3.1.2: an absolute URI without a fragment; and it must reach this gateway's callback.
+  if (parsed.hash !== '' || !parsed.pathname.endsWith(OAUTH_CALLBACK_PATH)) {
+    throw accountError(
+      index,
+      'authorization.redirectUri',
+      `must end with ${OAUTH_CALLBACK_PATH} (the gateway's callback) and have no fragment`,
+    );
+  }
+  if (flow === undefined) {
+    throw accountError(index, 'grant', `${carrier.data.name} has no authorization-code flow`);
+  }
+  if (account.carrier === 'oauth2') {
+    for (const key of OAUTH2_ONBOARDING_URLS) {
+      if (account.urls?.[key] === undefined) {
+        throw accountError(index, `urls.${key}`, 'required for carrier oauth2 with grant authorization_code');
+      }
+    }
+  }
+  if (carrier.authorizeUrl === undefined) {
+    throw accountError(index, 'urls.authorize', `required for ${carrier.data.name}`);
+  }
+  const params: Record<string, string> = {};
+  if (account.oauth2?.resource !== undefined) params.resource = account.oauth2.resource;
+  if (account.oauth2?.audience !== undefined) params.audience = account.oauth2.audience;
+  const scope = settings?.scope ?? account.oauth2?.scope;
+  const pkce = settings?.pkce ?? flow.pkceDefault;
+  return {
+    authorizeUrl: carrier.authorizeUrl,
+    redirectUri,
+    ...(scope !== undefined ? { scope } : {}),
+    pkce,
+    pkceClientIdOnly: pkce && flow.pkceClientAuthentication === 'client-id-only',
+    params,
+    codeExchangeErrors: flow.codeExchangeErrors,
   };
 }

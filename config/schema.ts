@@ -15,7 +15,16 @@ const id = z
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
-export const CARRIER_IDS = ['ups', 'fedex', 'oauth2', 'dhl-parcel-de', 'dhl-express', 'usps'] as const;
+export const CARRIER_IDS = [
+  'ups',
+  'fedex',
+  'oauth2',
+  'dhl-parcel-de',
+  'dhl-express',
+  'usps',
+  'laposte',
+  'colissimo',
+] as const;
 export const carrierIdSchema = z.enum(CARRIER_IDS);
 export type CarrierId = z.infer<typeof carrierIdSchema>;
 
@@ -79,6 +88,20 @@ const oauth2ProfileSchema = z.strictObject({
   rotatesRefreshTokens: z.boolean().default(true),
 });
 
+/**
+ * Onboarding of authorization-code accounts (RFC 6749 4.1): where the carrier sends the user
+ * back, what to ask for, and whether to use PKCE (RFC 7636). The callback is served by the
+ * gateway at `/v1/oauth/callback`, so the redirect URI's path must end there.
+ */
+const authorizationSchema = z.strictObject({
+  /** Default: the top-level `publicUrl` + `/v1/oauth/callback`. Must be registered with the carrier. */
+  redirectUri: httpUrl.optional(),
+  /** Space-separated scopes for the authorization request (RFC 6749 3.3); default: `oauth2.scope`. */
+  scope: z.string().min(1).optional(),
+  /** PKCE S256 (RFC 7636); default per carrier: UPS and oauth2 on, USPS off (support UNVERIFIED). */
+  pkce: z.boolean().optional(),
+});
+
 const accountSchema = z.strictObject({
   id,
   carrier: carrierIdSchema,
@@ -89,9 +112,12 @@ const accountSchema = z.strictObject({
       token: httpUrl.optional(),
       refresh: httpUrl.optional(),
       api: httpUrl.optional(),
+      /** The authorization endpoint (RFC 6749 3.1); required for oauth2 accounts onboarded by the gateway. */
+      authorize: httpUrl.optional(),
     })
     .optional(),
   credentials: credentialsSchema,
+  authorization: authorizationSchema.optional(),
   refresh: refreshPolicySchema.optional(),
   token: tokenChecksSchema.optional(),
   oauth2: oauth2ProfileSchema.optional(),
@@ -110,6 +136,13 @@ const clientSchema = z.strictObject({
   accounts: z.array(id).min(1),
 });
 export type ClientConfig = z.infer<typeof clientSchema>;
+
+/** Operators: they start authorization-code onboarding. Their keys are never client keys. */
+const adminSchema = z.strictObject({
+  id,
+  apiKey: z.string().min(16, 'at least 16 characters'),
+});
+export type AdminConfig = z.infer<typeof adminSchema>;
 
 export const configSchema = z
   .strictObject({
@@ -130,6 +163,9 @@ export const configSchema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
+    /** The gateway's address as browsers reach it; the default redirect URI is this + /v1/oauth/callback. */
+    publicUrl: httpUrl.optional(),
+    admins: z.array(adminSchema).optional(),
     clients: z.array(clientSchema).min(1),
     accounts: z.array(accountSchema).min(1),
   })
@@ -164,6 +200,26 @@ export const configSchema = z
           });
         }
       });
+    });
+    const adminIds = new Set<string>();
+    const clientKeys = new Set(config.clients.map((client) => client.apiKey));
+    (config.admins ?? []).forEach((admin, index) => {
+      if (adminIds.has(admin.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['admins', index, 'id'],
+          message: `duplicate admin id "${admin.id}"`,
+        });
+      }
+      adminIds.add(admin.id);
+      // A shipping app's key must never open the operators' endpoints, not even by configuration.
+      if (clientKeys.has(admin.apiKey)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['admins', index, 'apiKey'],
+          message: 'must differ from every client apiKey',
+        });
+      }
     });
   });
 

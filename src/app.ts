@@ -1,18 +1,24 @@
 /**
  * @module app
- * The hono application for everything but the proxy's hot path: liveness, readiness and the
- * token status of a client's accounts. One `onError` renders every failure in the one envelope
- * (RFC 9457 problem+json); nothing a carrier said reaches a client unmapped.
+ * The hono application for everything but the proxy's hot path: liveness, readiness, the token
+ * status of a client's accounts, and authorization-code onboarding (an admin route and the
+ * carrier's callback). One `onError` renders every failure in the one envelope (RFC 9457
+ * problem+json); nothing a carrier said reaches a client unmapped.
  */
 import { Hono } from 'hono';
 
+import { OAUTH_CALLBACK_PATH } from '../carriers/registry.js';
+import type { AdminRegistry } from './admins.js';
+import type { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenEngine } from './auth/token-engine.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
 import { GatewayError, isGatewayError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.js';
 import type { Logger } from './log.js';
 import type { RedisConnection } from './redis.js';
 import { getAccounts } from './routes/getAccounts.js';
+import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
+import { getOAuthCallback } from './routes/getOAuthCallback.js';
 
 export interface AppVariables {
   client: AuthenticatedClient;
@@ -23,6 +29,9 @@ export interface AppDependencies {
   clients: ClientRegistry;
   redis?: RedisConnection;
   log: Logger;
+  /** Onboarding: operators' keys and the authorization-code flow. Without them the routes are absent. */
+  admins?: AdminRegistry;
+  authorization?: AuthorizationFlow;
 }
 
 export type AppEnv = { Variables: AppVariables };
@@ -32,6 +41,16 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
 
   app.get('/healthz', getHealthz());
   app.get('/readyz', getReadyz(deps));
+
+  // Registered before the client-key middleware: these answer (or refuse) before it runs, so a
+  // shipping app's key never reaches them and the carrier's redirect needs none.
+  if (deps.admins && deps.authorization) {
+    app.get(
+      '/v1/accounts/:id/authorize',
+      getAuthorize({ admins: deps.admins, authorization: deps.authorization }),
+    );
+    app.get(OAUTH_CALLBACK_PATH, getOAuthCallback({ authorization: deps.authorization }));
+  }
 
   app.use('/v1/*', async function clientAuthentication(c, next) {
     c.set('client', deps.clients.authenticate(c.req.header('authorization')));

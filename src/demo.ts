@@ -5,11 +5,14 @@
  */
 import { join } from 'node:path';
 
+import { startColissimoSimulator } from '../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../carriers/fedex/simulator.js';
+import { startLaposteSimulator } from '../carriers/laposte/simulator.js';
 import { startOAuth2Simulator } from '../carriers/oauth2/simulator.js';
 import { startUpsSimulator } from '../carriers/ups/simulator.js';
+import { startUspsSimulator } from '../carriers/usps/simulator.js';
 import type { SimulatorHandle } from './sim/index.js';
 import { projectRoot } from './project-root.js';
 
@@ -38,6 +41,21 @@ export async function startDemoSimulators(): Promise<SimulatorHandle[]> {
       host,
       port: 9500,
       clients: [{ clientId: 'demo-mydhl-key', clientSecret: 'demo-mydhl-secret' }],
+    }),
+    startUspsSimulator({
+      host,
+      port: 9600,
+      clients: [{ clientId: 'demo-usps-client', clientSecret: 'demo-usps-secret' }],
+    }),
+    startLaposteSimulator({
+      host,
+      port: 9700,
+      clients: [{ clientId: 'demo-laposte-app', clientSecret: 'demo-okapi-key' }],
+    }),
+    startColissimoSimulator({
+      host,
+      port: 9800,
+      clients: [{ clientId: 'demo-colissimo-contract', clientSecret: 'demo-colissimo-key' }],
     }),
     startOAuth2Simulator({
       host,

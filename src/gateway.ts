@@ -10,7 +10,9 @@ import { getRequestListener } from '@hono/node-server';
 
 import type { GatewayConfig } from '../config/schema.js';
 import { resolveAccount, validateCarrierData, type ConfiguredAccount } from '../carriers/registry.js';
+import { AdminRegistry } from './admins.js';
 import { createApp } from './app.js';
+import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
 import { ClientRegistry } from './clients.js';
@@ -24,6 +26,8 @@ export interface GatewayOptions {
   /** Seals tokens at rest in Redis; required when Redis is configured. */
   sealer?: TokenSealer;
   engine?: Omit<TokenEngineOptions, 'accounts' | 'log' | 'redis' | 'sealer'>;
+  /** How long an authorization state is accepted (default 10 minutes); tests shorten it. */
+  authorizationStateTtlMs?: number;
 }
 
 export interface Gateway {
@@ -38,7 +42,9 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
   validateCarrierData();
-  const accounts = config.accounts.map((account, index) => resolveAccount(account, index));
+  const accounts = config.accounts.map((account, index) =>
+    resolveAccount(account, index, config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+  );
   const { log } = options;
 
   let redis: RedisConnection | undefined;
@@ -65,7 +71,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const clients = new ClientRegistry(config.clients);
   const proxy = new CarrierProxy({ accounts, engine, clients, log });
-  const app = createApp({ engine, clients, log, ...(redis ? { redis } : {}) });
+  const admins = new AdminRegistry(config.admins ?? []);
+  const authorization = new AuthorizationFlow({
+    accounts,
+    engine,
+    log,
+    ...(options.authorizationStateTtlMs !== undefined ? { stateTtlMs: options.authorizationStateTtlMs } : {}),
+  });
+  const app = createApp({ engine, clients, log, admins, authorization, ...(redis ? { redis } : {}) });
   const honoListener = getRequestListener(app.fetch);
 
   const server = createServer((req, res) => {

@@ -75,6 +75,41 @@ describe('the demo', () => {
       },
       'oauth2-demo': { path: '/api/resource' },
       'dhl-parcel-de-demo': { path: '/parcel/de/account/auth/ropc/v1/hello' },
+      'usps-demo': { path: '/addresses/v3/city-state?ZIPCode=10001' },
+      'laposte-demo': {
+        path: '/suivi/v2/idships/6A12345678901?lang=fr_FR',
+        headers: { accept: 'application/json' },
+      },
+      'colissimo-demo': {
+        path: '/checkGenerateLabel',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
+          letter: {
+            service: { productCode: 'DOM', depositDate: '2026-06-02T00:00:00.000Z' },
+            parcel: { weight: 0.8 },
+            sender: {
+              address: {
+                companyName: 'Boutique',
+                line2: '1 rue de Rivoli',
+                countryCode: 'FR',
+                city: 'Paris',
+                zipCode: '75001',
+              },
+            },
+            addressee: {
+              address: {
+                lastName: 'Martin',
+                line2: '2 place Bellecour',
+                countryCode: 'FR',
+                city: 'Lyon',
+                zipCode: '69002',
+              },
+            },
+          },
+        }),
+      },
       'dhl-express-demo': {
         path: '/address-validate?type=delivery&countryCode=DE&postalCode=53113&cityName=Bonn',
       },

@@ -3,7 +3,7 @@
  * Any standards-compliant OAuth 2.0 server, configured by data in the account's `oauth2:` block.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { OAUTH2_REFRESH, OAUTH2_TOKEN } from './auth.js';
+import { OAUTH2_AUTHORIZATION, OAUTH2_REFRESH, OAUTH2_TOKEN } from './auth.js';
 import { OAUTH2_API_ERRORS, OAUTH2_ERRORS } from './errors.js';
 import { oauth2TokenResponseSchema } from './schemas.js';
 
@@ -12,9 +12,15 @@ export const oauth2: CarrierDescriptor = {
     id: 'oauth2',
     name: 'OAuth 2.0',
     token: { ...OAUTH2_TOKEN, ...OAUTH2_ERRORS },
+    authorization: OAUTH2_AUTHORIZATION,
     api: OAUTH2_API_ERRORS,
     refresh: OAUTH2_REFRESH,
-    sources: ['RFC 6749 (OAuth 2.0)', 'RFC 6750 (Bearer tokens)', 'RFC 8707 (resource indicators)'],
+    sources: [
+      'RFC 6749 (OAuth 2.0)',
+      'RFC 6750 (Bearer tokens)',
+      'RFC 7636 (PKCE)',
+      'RFC 8707 (resource indicators)',
+    ],
   },
   tokenResponseSchema: oauth2TokenResponseSchema,
 };

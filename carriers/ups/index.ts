@@ -4,7 +4,7 @@
  */
 import type { CarrierDescriptor } from '../descriptor.js';
 import { decorateUpsRequest, UPS_ENVIRONMENTS } from './api.js';
-import { UPS_REFRESH, UPS_TOKEN } from './auth.js';
+import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
 
@@ -14,6 +14,7 @@ export const ups: CarrierDescriptor = {
     name: 'UPS',
     environments: UPS_ENVIRONMENTS,
     token: { ...UPS_TOKEN, ...UPS_ERRORS },
+    authorization: UPS_AUTHORIZATION,
     api: UPS_API_ERRORS,
     refresh: UPS_REFRESH,
     sources: [

@@ -3,7 +3,7 @@
  * The USPS v3 token endpoint: client_id and client_secret in the body (JSON or form; form is
  * what karrio sends), client credentials and authorization code with rotating refresh tokens.
  */
-import type { TokenEndpointData } from '../descriptor.js';
+import type { AuthorizationData, TokenEndpointData } from '../descriptor.js';
 
 export const USPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // [USPS-OAUTH] 5.3: credentials in the request body; [KAR-USPS] sends them form-encoded.
@@ -26,3 +26,22 @@ export const USPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes'
 
 /** 8-hour access tokens ([USPS-OAUTH-GEN]); karrio refreshes 30 minutes early ([KAR-USPS]). */
 export const USPS_REFRESH = { marginSeconds: 300, windowSeconds: 1800 };
+
+/**
+ * Authorization code through the Customer Onboarding Platform ([USPS-I29] [USPS-PAY] 5.2). No PKCE
+ * parameters are documented (UNVERIFIED), so PKCE is off unless the account turns it on, and then
+ * the client keeps authenticating as usual (RFC 7636 4.5).
+ */
+export const USPS_AUTHORIZATION: AuthorizationData = {
+  pkce: 'unverified',
+  pkceDefault: false,
+  pkceClientAuthentication: 'as-configured',
+  codeExchangeErrors: {
+    // RFC 6749 5.2. USPS's documented text for a bad code also names an unregistered redirect_uri:
+    // "either the authorization code has expired, is invalid, or the redirect_uri is not registered."
+    invalid_grant: {
+      outcome: 'code_rejected',
+      note: 'USPS uses one answer for an expired, invalid or spent code and an unregistered redirect_uri ([USPS-OAUTH] 5.5)',
+    },
+  },
+};

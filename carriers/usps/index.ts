@@ -4,7 +4,7 @@
  */
 import type { CarrierDescriptor } from '../descriptor.js';
 import { USPS_ENVIRONMENTS } from './api.js';
-import { USPS_REFRESH, USPS_TOKEN } from './auth.js';
+import { USPS_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
 
@@ -14,6 +14,7 @@ export const usps: CarrierDescriptor = {
     name: 'USPS',
     environments: USPS_ENVIRONMENTS,
     token: { ...USPS_TOKEN, ...USPS_ERRORS },
+    authorization: USPS_AUTHORIZATION,
     api: USPS_API_ERRORS,
     refresh: USPS_REFRESH,
     sources: [

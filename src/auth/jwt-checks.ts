@@ -21,6 +21,13 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 type VerificationKey = Parameters<typeof jwtVerify>[1];
 
+/**
+ * After a carrier rotates its signing key, a token with the new `kid` fails until the key set is
+ * fetched again; jose waits `cooldownDuration` after the last fetch before it refetches (30 s by
+ * default). 5 s keeps a rotation short without letting unknown kids flood the carrier's JWKS.
+ */
+export const JWKS_REFETCH_COOLDOWN_MS = 5_000;
+
 /** Caches remote key sets per URL; jose refreshes them itself with a cooldown. */
 const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
@@ -41,7 +48,7 @@ async function verificationKey(expect: JwtExpectations, alg: string): Promise<Ve
   if (expect.jwksUrl !== undefined) {
     let set = remoteKeySets.get(expect.jwksUrl);
     if (!set) {
-      set = createRemoteJWKSet(new URL(expect.jwksUrl));
+      set = createRemoteJWKSet(new URL(expect.jwksUrl), { cooldownDuration: JWKS_REFETCH_COOLDOWN_MS });
       remoteKeySets.set(expect.jwksUrl, set);
     }
     return set;

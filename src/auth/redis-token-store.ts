@@ -14,6 +14,7 @@ import {
   hourBucket,
   HOUR_MS,
   type AccountSharedState,
+  type PendingAuthorization,
   type StoredToken,
   type TokenRequestCounts,
   type TokenStore,
@@ -170,5 +171,31 @@ export class RedisTokenStore implements TokenStore {
 
   async purge(account: string): Promise<void> {
     await this.#run(() => this.redis.client.del(this.#key('token', account), this.#key('state', account)));
+  }
+
+  /**
+   * The key is a digest of the state (the state travels in URLs and browser history; the key
+   * need not repeat it), and the record is sealed with that key as additional data, so a record
+   * copied under another state does not open.
+   */
+  #authorizationKey(state: string): { key: string; aad: string } {
+    const digest = createHash('sha256').update(state).digest('base64url');
+    return { key: `${this.redis.keyPrefix}oauth-state:${digest}`, aad: `oauth-state:${digest}` };
+  }
+
+  async saveAuthorization(state: string, pending: PendingAuthorization, retainMs: number): Promise<void> {
+    const { key, aad } = this.#authorizationKey(state);
+    const sealed = this.sealer.seal(JSON.stringify(pending), aad);
+    await this.#run(() => this.redis.client.set(key, sealed, 'PX', Math.ceil(retainMs)));
+  }
+
+  async takeAuthorization(state: string): Promise<PendingAuthorization | null> {
+    const { key, aad } = this.#authorizationKey(state);
+    // GETDEL (Redis 6.2): read and delete in one command, so two instances handed the same
+    // callback cannot both see the record.
+    const sealed = await this.#run(() => this.redis.client.getdel(key));
+    if (sealed === null) return null;
+    const json = this.sealer.open(sealed, aad);
+    return json === null ? null : (JSON.parse(json) as PendingAuthorization);
   }
 }

@@ -18,7 +18,14 @@ import {
 import { checkJwt } from './jwt-checks.js';
 import { acceptTokenResponse, type AcceptedToken } from './token-response.js';
 
-export type TokenGrantInput = { kind: 'initial' } | { kind: 'refresh'; refreshToken: string };
+/**
+ * `code`: the authorization-code exchange of RFC 6749 4.1.3, with the PKCE `code_verifier` when
+ * the authorization request carried a challenge (RFC 7636 4.5).
+ */
+export type CodeGrantInput = { kind: 'code'; code: string; redirectUri: string; codeVerifier?: string };
+
+export type TokenGrantInput =
+  { kind: 'initial' } | { kind: 'refresh'; refreshToken: string } | CodeGrantInput;
 
 export interface TokenRequest {
   url: string;
@@ -47,12 +54,22 @@ export function buildTokenRequest(account: ResolvedAccount, grant: TokenGrantInp
   if (grant.kind === 'refresh') {
     fields.grant_type = 'refresh_token';
     fields.refresh_token = grant.refreshToken;
+  } else if (grant.kind === 'code') {
+    // RFC 6749 4.1.3: the redirect_uri is the one sent on the authorization request, unchanged.
+    fields.grant_type = 'authorization_code';
+    fields.code = grant.code;
+    fields.redirect_uri = grant.redirectUri;
+    if (grant.codeVerifier !== undefined) fields.code_verifier = grant.codeVerifier;
   } else {
     fields.grant_type = profile.grant;
     Object.assign(fields, profile.params);
   }
   const headers: Record<string, string> = { accept: 'application/json', ...profile.headers };
-  if (profile.clientAuthentication === 'client_secret_basic') {
+  if (grant.kind === 'code' && grant.codeVerifier !== undefined && account.authorization?.pkceClientIdOnly) {
+    // UPS with PKCE: "the BASIC Authorization header should not be included, just the client_id
+    // parameter in the body" (OAuthAuthCode.yaml; [UPS-AC] 1.3).
+    fields.client_id = clientId;
+  } else if (profile.clientAuthentication === 'client_secret_basic') {
     headers.authorization = basicAuthorization(clientId, clientSecret ?? '', profile.basicCredentialEncoding);
   } else {
     fields.client_id = clientId;
@@ -113,7 +130,8 @@ export async function exchangeToken(
   options: TokenClientOptions = {},
 ): Promise<AcceptedToken> {
   const now = options.now ?? Date.now;
-  const grantKind: GrantKind = grant.kind;
+  // A code exchange is an initial grant for error classification: refresh-only meanings do not apply.
+  const grantKind: GrantKind = grant.kind === 'refresh' ? 'refresh' : 'initial';
   const plan = buildTokenRequest(account, grant);
   const signal = AbortSignal.timeout(account.token.timeoutMs);
   const sentAt = now();

@@ -98,6 +98,12 @@ export class TokenEngine {
     return manager;
   }
 
+  /** The token manager of an account whose carrier issues tokens; undefined otherwise (static or unknown). */
+  tokenManager(accountId: string): TokenManager | undefined {
+    const manager = this.#managers.get(accountId);
+    return manager instanceof TokenManager ? manager : undefined;
+  }
+
   get shared(): boolean {
     return this.#redis !== undefined;
   }

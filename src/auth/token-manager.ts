@@ -23,6 +23,7 @@ import {
 import {
   exchangeToken,
   isMaybeDelivered,
+  type CodeGrantInput,
   type TokenClientOptions,
   type TokenGrantInput,
 } from './token-client.js';
@@ -62,6 +63,11 @@ export interface TokenStatus {
   lastCredentialRejectionAt?: string | null;
   cooldownUntil: string | null;
   reauthorizationReason: string | null;
+  /**
+   * In `reauthorization_required`, for accounts the gateway can onboard: where an operator starts
+   * the authorization-code flow again (admin key required).
+   */
+  authorizeUrl?: string;
 }
 
 /** What the proxy and the routes need from an account's credentials, tokens or static. */
@@ -100,6 +106,12 @@ interface TokenTimings {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The grants the engine sends by itself; a code exchange only happens through completeAuthorization. */
+type EngineGrantInput = Exclude<TokenGrantInput, CodeGrantInput>;
+
+/** The admin route that starts onboarding (src/routes/getAuthorize.ts). */
+export const authorizePath = (accountId: string) => `/v1/accounts/${encodeURIComponent(accountId)}/authorize`;
 
 export class TokenManager implements AccountCredentials {
   #current: StoredToken | null = null;
@@ -398,7 +410,7 @@ export class TokenManager implements AccountCredentials {
     }
   }
 
-  async #chooseGrant(stored: StoredToken | null): Promise<TokenGrantInput> {
+  async #chooseGrant(stored: StoredToken | null): Promise<EngineGrantInput> {
     const id = this.account.id;
     if (!this.account.token.usesRefreshToken) return { kind: 'initial' };
     // The configured refresh token only seeds an account neither the store nor this process has
@@ -437,7 +449,7 @@ export class TokenManager implements AccountCredentials {
     });
   }
 
-  async #exchangeWithRetries(grant: TokenGrantInput): Promise<AcceptedToken> {
+  async #exchangeWithRetries(grant: EngineGrantInput): Promise<AcceptedToken> {
     const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
     for (let attempt = 1; ; attempt += 1) {
       await this.options.store.countTokenRequest(this.account.id, this.#now()).catch(() => {});
@@ -564,7 +576,7 @@ export class TokenManager implements AccountCredentials {
       });
     }
     const started = this.#now();
-    const grant: TokenGrantInput =
+    const grant: EngineGrantInput =
       this.account.token.usesRefreshToken && current?.refreshToken
         ? { kind: 'refresh', refreshToken: current.refreshToken }
         : { kind: 'initial' };
@@ -589,6 +601,77 @@ export class TokenManager implements AccountCredentials {
     }
   }
 
+  /**
+   * Onboarding: exchanges an authorization code (RFC 6749 4.1.3) and stores the tokens it yields
+   * as the account's new token family. Runs under the account's refresh lock with a fresh fencing
+   * generation taken before the exchange, so no refresh in flight anywhere can overwrite it; then
+   * clears reauthorization_required, refresh_outcome_unknown and the cooldown, and announces the
+   * token to the fleet. The code is sent once, never retried: codes are single-use (RFC 6749
+   * 4.1.2, 10.5). A failed exchange changes nothing stored.
+   */
+  async completeAuthorization(grant: CodeGrantInput): Promise<StoredToken> {
+    const { store, lock } = this.options;
+    const id = this.account.id;
+    if (store.shared && !this.options.sharedStoreAvailable()) {
+      throw new GatewayError('ERR_REDIS_UNAVAILABLE', undefined, {
+        account: id,
+        detail: 'authorization needs the shared store to keep its tokens',
+      });
+    }
+    const lockWaitMs = this.options.lockWaitMs ?? 10_000;
+    const deadline = this.#now() + lockWaitMs;
+    let handle = await lock.tryAcquire(id);
+    while (handle === null) {
+      if (this.#now() >= deadline) {
+        throw new GatewayError('ERR_LOCK_TIMEOUT', undefined, {
+          account: id,
+          detail: `waited ${lockWaitMs} ms for the refresh lock; the code was not sent`,
+        });
+      }
+      await sleep((this.options.lockPollMs ?? 50) * (0.5 + this.#random()));
+      handle = await lock.tryAcquire(id);
+    }
+    try {
+      const stored = await store.read(id);
+      const generation = await store.nextGeneration(
+        id,
+        Math.max(this.#current?.generation ?? 0, stored?.generation ?? 0),
+      );
+      const started = this.#now();
+      await store.countTokenRequest(id, started).catch(() => {});
+      const accepted = await exchangeToken(this.account, grant, {
+        now: this.#now,
+        ...this.options.transport,
+      });
+      const token: StoredToken = { ...accepted.token, generation };
+      if (token.refreshToken === undefined) {
+        // RFC 6749 4.1.4: the refresh token is OPTIONAL; without one the account needs another
+        // authorization when this access token expires.
+        this.options.log.warn({ account: id }, 'authorization yielded no refresh token');
+      }
+      const written = await store.write(id, token);
+      if (written !== 'written') {
+        // Only a generation taken after ours (a lock lost mid-exchange) can be newer; ours is not kept.
+        throw new GatewayError('ERR_INTERNAL', undefined, {
+          account: id,
+          detail: `authorized token refused by the fenced write (${written})`,
+        });
+      }
+      this.#recordSuccess(accepted, started, 'authorization');
+      await store.updateState(id, {
+        cooldown: null,
+        refreshOutcomeUnknown: null,
+        reauthorizationRequired: null,
+      });
+      this.#shared = {};
+      await store.announce(id, generation).catch(() => {});
+      this.options.log.info({ account: id, generation }, 'account authorized: tokens stored');
+      return this.#adopt(token, false);
+    } finally {
+      await handle.release();
+    }
+  }
+
   async status(): Promise<TokenStatus> {
     const now = this.#now();
     const current = this.#current;
@@ -600,7 +683,19 @@ export class TokenManager implements AccountCredentials {
       // Redis away: counts unknown; the state says why.
     }
     let state = this.#state;
-    if (this.#shared.reauthorizationRequired) state = 'reauthorization_required';
+    let neverAuthorized = false;
+    if (
+      state === 'no_token' &&
+      this.account.token.usesRefreshToken &&
+      this.account.credentials.refreshToken === undefined
+    ) {
+      // Nothing to refresh from until an operator completes the authorization-code flow.
+      neverAuthorized = await this.options.store.read(this.account.id).then(
+        (stored) => stored === null,
+        () => false,
+      );
+    }
+    if (this.#shared.reauthorizationRequired || neverAuthorized) state = 'reauthorization_required';
     else if (this.#shared.refreshOutcomeUnknown && state !== 'ok') state = 'refresh_outcome_unknown';
     else if (this.options.store.shared && !this.options.sharedStoreAvailable()) state = 'redis_unavailable';
     const cooldown = this.#shared.cooldown;
@@ -623,7 +718,11 @@ export class TokenManager implements AccountCredentials {
       clockSkewMs: this.#skewMs,
       prematureRejections: this.#prematureRejections,
       cooldownUntil: cooldown && cooldown.until > now ? new Date(cooldown.until).toISOString() : null,
-      reauthorizationReason: this.#shared.reauthorizationRequired?.reason ?? null,
+      reauthorizationReason:
+        this.#shared.reauthorizationRequired?.reason ?? (neverAuthorized ? 'not authorized yet' : null),
+      ...(state === 'reauthorization_required' && this.account.authorization !== undefined
+        ? { authorizeUrl: authorizePath(this.account.id) }
+        : {}),
     };
   }
 }

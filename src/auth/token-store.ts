@@ -27,6 +27,23 @@ export interface AccountSharedState {
 
 export type WriteResult = 'written' | 'stale' | 'expired';
 
+/**
+ * An authorization request the gateway sent a browser off with (RFC 6749 4.1.1), kept under its
+ * `state` until the callback comes back. The PKCE verifier is a secret (RFC 7636 4.1): Redis
+ * keeps this record sealed like tokens, and it is never logged.
+ */
+export interface PendingAuthorization {
+  account: string;
+  /** The redirect URI sent on /authorize; the code exchange must repeat it (RFC 6749 4.1.3). */
+  redirectUri: string;
+  codeVerifier?: string;
+  /** Who started it (an admin id), for the audit log. */
+  startedBy: string;
+  createdAt: number;
+  /** After this the state is refused as expired. */
+  expiresAt: number;
+}
+
 export interface TokenRequestCounts {
   thisHour: number;
   lastHour: number;
@@ -63,6 +80,16 @@ export interface TokenStore {
   announce(account: string, generation: number): Promise<void>;
   /** Removes everything stored for an account (tests, and purge in the operations API). */
   purge(account: string): Promise<void>;
+  /**
+   * Keeps a pending authorization under its `state` for `retainMs` (at least until it expires, so
+   * an expired state can be told apart from an unknown one).
+   */
+  saveAuthorization(state: string, pending: PendingAuthorization, retainMs: number): Promise<void>;
+  /**
+   * Returns and deletes the pending authorization in one step: of any number of callbacks with
+   * the same state, across the fleet, exactly one gets it (RFC 6749 10.12; RFC 9700 4.7).
+   */
+  takeAuthorization(state: string): Promise<PendingAuthorization | null>;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -79,6 +106,7 @@ export class MemoryTokenStore implements TokenStore {
   readonly #claims = new Set<string>();
   readonly #states = new Map<string, AccountSharedState>();
   readonly #counts = new Map<string, number>();
+  readonly #authorizations = new Map<string, { pending: PendingAuthorization; dropAt: number }>();
 
   /** `now` is the clock tokens are judged dead by (the token manager's, in tests with a fake clock). */
   constructor(private readonly now: () => number = Date.now) {}
@@ -149,5 +177,19 @@ export class MemoryTokenStore implements TokenStore {
   async purge(account: string): Promise<void> {
     this.#tokens.delete(account);
     this.#states.delete(account);
+  }
+
+  async saveAuthorization(state: string, pending: PendingAuthorization, retainMs: number): Promise<void> {
+    const now = this.now();
+    // Few and short-lived: swept whenever a new one arrives.
+    for (const [key, entry] of this.#authorizations)
+      if (entry.dropAt <= now) this.#authorizations.delete(key);
+    this.#authorizations.set(state, { pending: { ...pending }, dropAt: now + retainMs });
+  }
+
+  async takeAuthorization(state: string): Promise<PendingAuthorization | null> {
+    const entry = this.#authorizations.get(state);
+    this.#authorizations.delete(state);
+    return entry === undefined || entry.dropAt <= this.now() ? null : entry.pending;
   }
 }

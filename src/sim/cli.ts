@@ -13,11 +13,14 @@ import { parseArgs } from 'node:util';
 
 import { z } from 'zod';
 
+import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
+import { startLaposteSimulator } from '../../carriers/laposte/simulator.js';
 import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
+import { startUspsSimulator } from '../../carriers/usps/simulator.js';
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
 const STARTERS: Record<string, (options: SimulatorOptions) => Promise<SimulatorHandle>> = {
@@ -26,6 +29,10 @@ const STARTERS: Record<string, (options: SimulatorOptions) => Promise<SimulatorH
   oauth2: startOAuth2Simulator,
   'dhl-parcel-de': startDhlParcelDeSimulator,
   'dhl-express': startDhlExpressSimulator,
+  usps: startUspsSimulator,
+  laposte: startLaposteSimulator,
+  'laposte-oauth': (options) => startLaposteSimulator({ ...options, oauth: true }),
+  colissimo: startColissimoSimulator,
 };
 
 const clientsSchema = z.array(

@@ -1,0 +1,22 @@
+/**
+ * @module carriers/colissimo
+ * Colissimo (La Poste's parcel label service) with a static API key, in the shape of carriers/ups.
+ */
+import type { CarrierDescriptor } from '../descriptor.js';
+import { COLISSIMO_ENVIRONMENTS } from './api.js';
+import { COLISSIMO_CREDENTIALS } from './auth.js';
+import { COLISSIMO_API_ERRORS } from './errors.js';
+
+export const colissimo: CarrierDescriptor = {
+  data: {
+    id: 'colissimo',
+    name: 'Colissimo',
+    environments: COLISSIMO_ENVIRONMENTS,
+    staticCredentials: COLISSIMO_CREDENTIALS,
+    api: COLISSIMO_API_ERRORS,
+    sources: [
+      '../shared/carrier-specs/laposte/colissimo-shipping-openapi.json',
+      '../shared/carrier-auth-facts.md section 4b (Colissimo)',
+    ],
+  },
+};

@@ -1,0 +1,198 @@
+/**
+ * @module carriers/colissimo/simulator
+ * Loopback simulator of the Colissimo SLS label web service (ws.colissimo.fr,
+ * `/sls-ws/SlsServiceWSRest/2.0`): `POST generateLabel` and `POST checkGenerateLabel` behind the
+ * `apiKey` request header, written from `shared/carrier-specs/laposte/colissimo-shipping-openapi.json`
+ * [COL-SPEC] and `carrier-auth-facts.md` §4b. Answers that no source pins down are marked
+ * UNVERIFIED; a public integration's recorded answers ([COL-CODE]: karrio
+ * `modules/connectors/colissimo/tests/colissimo/test_shipment.py`) fill in message ids and texts.
+ *
+ * One deliberate simplification: the real generateLabel answers `multipart/mixed`, a `jsonInfos`
+ * JSON part plus the label bytes as a separate `label` part ([COL-SPEC] generateLabel description,
+ * "MultipartBody"; the karrio recording is multipart too). This simulator answers one JSON body in
+ * the spec's GenerateLabelV2Response shape, with the label as a base64 string in
+ * `labelV2Response.label` (the spec types that field as a Java DataHandler object).
+ */
+import { randomBytes } from 'node:crypto';
+
+import { StaticKeys } from '../laposte/simulator.js';
+import {
+  defaultFaults,
+  freezeFaults,
+  header,
+  json,
+  jsonOf,
+  startSimulator,
+  type CarrierDefinition,
+  type SimContext,
+  type SimFaults,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorHandle,
+  type SimulatorOptions,
+} from '../../src/sim/index.js';
+
+/** [COL-SPEC] paths under the REST base; public host and base per facts §4b ([COL-CODE]). */
+export const COLISSIMO_BASE = '/sls-ws/SlsServiceWSRest/2.0';
+export const COLISSIMO_PATHS = {
+  generateLabel: `${COLISSIMO_BASE}/generateLabel`,
+  checkGenerateLabel: `${COLISSIMO_BASE}/checkGenerateLabel`,
+} as const;
+
+/** No tokens are issued (facts §4b.1); the lifetime only fills the kit's fault defaults. */
+export const COLISSIMO_DEFAULT_FAULTS: Readonly<SimFaults> = freezeFaults(defaultFaults(0));
+
+interface Message {
+  id: string;
+  type: 'ERROR' | 'INFOS';
+  messageContent: string;
+}
+
+/**
+ * Every answer carries the spec's `messages` list of MessageRest {id, type, messageContent}
+ * ([COL-SPEC] GenerateLabelV2Response). The spec declares 400, 403 and 422 without bodies, so
+ * that error answers use this shape is UNVERIFIED (the karrio recording has errors in it).
+ */
+function answer(status: number, messages: Message[], label: Record<string, unknown> | null = null) {
+  return json(status, { messages, labelXmlV2Reponse: null, labelV2Response: label });
+}
+const error = (status: number, id: string, messageContent: string) =>
+  answer(status, [{ id, type: 'ERROR', messageContent }]);
+
+/**
+ * [COL-SPEC] 403 "Token KO or Unauthorized access (sid non-existent or customer account inactive
+ * or customer terminated)". Id and text are those the karrio recording shows for wrong
+ * credentials; that a wrong apiKey gets the same is UNVERIFIED.
+ */
+const forbidden = () => error(403, '30000', 'Identifiant ou mot de passe incorrect');
+/** [COL-SPEC] 422 "The JSON input to the service is badly formatted"; id synthetic (UNVERIFIED). */
+const badJson = () => error(422, 'SIM422', 'Le JSON en entrée du service est mal formaté');
+/** [COL-SPEC] 400 "Functional error"; Colissimo's own ids per field are UNVERIFIED, so one synthetic id. */
+const functional = (what: string) => error(400, 'SIM400', what);
+/** Unknown operation: status and body UNVERIFIED. */
+const notFound = () => error(404, 'SIM404', 'Ressource inconnue');
+/** [COL-CODE] the success message of the karrio recording. */
+const SUCCESS: Message = { id: '0', type: 'INFOS', messageContent: 'La requête a été traitée avec succès' };
+
+/** Smallest one-page blank PDF, 10×15 cm (283×425 pt): stands in for the label bytes. */
+const LABEL_PDF_BASE64 = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
+    '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 283 425]>>endobj\n' +
+    'trailer<</Root 1 0 R>>\n%%EOF\n',
+).toString('base64');
+
+/** 2 characters + 11 digits, the shape of the karrio recording's `6A15984040331` ([COL-CODE]). */
+function parcelNumber(): string {
+  return `6A${Array.from(randomBytes(11), (b) => String(b % 10)).join('')}`;
+}
+
+type Json = Record<string, unknown>;
+const objectAt = (value: unknown, key: string): Json | undefined => {
+  const inner = (value as Json | undefined)?.[key];
+  return typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Json) : undefined;
+};
+const isText = (value: unknown) => typeof value === 'string' && value.trim() !== '';
+
+/**
+ * The request schema's hard requirements only ([COL-SPEC] GenerateLabelRequestV31 and
+ * CheckGenerateLabelRequest: letter, and outputFormat for generateLabel; OutputFormat x, y,
+ * outputPrintingType; Service productCode, depositDate; Parcel weight, "Minimum: 0.01kg, Maximum:
+ * 30.00 kg"; Addressee address; Address countryCode "ISO country code on 2 letters", zipCode).
+ */
+function problem(body: Json, needsOutputFormat: boolean): string | null {
+  const output = objectAt(body, 'outputFormat');
+  if (needsOutputFormat && !output) return 'outputFormat est obligatoire';
+  if (
+    output &&
+    (!Number.isInteger(output['x']) ||
+      !Number.isInteger(output['y']) ||
+      !isText(output['outputPrintingType']))
+  )
+    return 'outputFormat: x, y et outputPrintingType sont obligatoires';
+  const letter = objectAt(body, 'letter');
+  if (!letter) return 'letter est obligatoire';
+  const service = objectAt(letter, 'service');
+  if (!isText(service?.['productCode']) || !isText(service?.['depositDate']))
+    return 'letter.service: productCode et depositDate sont obligatoires';
+  const weight = objectAt(letter, 'parcel')?.['weight'];
+  if (typeof weight !== 'number' || weight < 0.01 || weight > 30)
+    return 'letter.parcel.weight doit être entre 0.01 et 30 kg';
+  const address = objectAt(objectAt(letter, 'addressee'), 'address');
+  if (
+    typeof address?.['countryCode'] !== 'string' ||
+    !/^[A-Z]{2}$/.test(address['countryCode']) ||
+    !isText(address['zipCode'])
+  )
+    return 'letter.addressee.address: countryCode (2 lettres) et zipCode sont obligatoires';
+  return null;
+}
+
+/**
+ * Start a Colissimo simulator on loopback. A client's `clientSecret` is its apiKey; the deprecated
+ * body credentials (contractNumber + password, "Deprecated. Use apikey instead", [COL-SPEC]) are
+ * its clientId and clientSecret.
+ * @example
+ * const colissimo = await startColissimoSimulator({ clients: [{ clientId: '123456', clientSecret: 'api-key' }] });
+ * // POST `${colissimo.url}/sls-ws/SlsServiceWSRest/2.0/generateLabel` with apiKey: api-key and a JSON label request
+ */
+export async function startColissimoSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const keys = new StaticKeys(options.clients);
+
+  function authorised(req: SimRequest, body: Json | undefined, ctx: SimContext): boolean {
+    const apiKey = header(req, 'apikey');
+    if (apiKey !== undefined) return keys.clientOf(apiKey) !== undefined;
+    const contract = body?.['contractNumber'];
+    const password = body?.['password'];
+    return (
+      typeof contract === 'string' &&
+      typeof password === 'string' &&
+      ctx.checkClient(contract, password) === 'ok'
+    );
+  }
+
+  function route(req: SimRequest, ctx: SimContext): SimResponse {
+    const generate = req.path === COLISSIMO_PATHS.generateLabel;
+    if (req.method !== 'POST' || (!generate && req.path !== COLISSIMO_PATHS.checkGenerateLabel))
+      return notFound();
+    // A wrong apiKey is refused before the body is read; without one, the body's deprecated
+    // credentials decide. Which check the real service runs first is UNVERIFIED.
+    const apiKey = header(req, 'apikey');
+    if (apiKey !== undefined && !authorised(req, undefined, ctx)) return forbidden();
+    const parsed = jsonOf(req);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return badJson();
+    const body = parsed as Json;
+    if (apiKey === undefined && !authorised(req, body, ctx)) return forbidden();
+    const why = problem(body, generate);
+    if (why !== null) return functional(why);
+    // checkGenerateLabel: "Data control without label generation" ([COL-SPEC]); its success body
+    // is declared as GenerateLabelV2Response, so labelV2Response is null here (UNVERIFIED).
+    if (!generate) return answer(200, [SUCCESS]);
+    return answer(200, [SUCCESS], {
+      parcelNumber: parcelNumber(),
+      pdfUrl: null,
+      fields: null,
+      label: LABEL_PDF_BASE64,
+    });
+  }
+
+  const definition: CarrierDefinition = {
+    defaults: COLISSIMO_DEFAULT_FAULTS,
+    refreshTokenLifetimeSeconds: null, // no token endpoint (facts §4b.4)
+    // Nothing is a token path, so the kit's token faults never fire; outages, API latency and
+    // the skewed Date header apply.
+    isTokenPath: () => false,
+    isApiPath: (path) => path.startsWith('/sls-ws/'),
+    clientIdOf: () => undefined,
+    // Required by the kit, unreachable without a token path. No published SLS rate limit ([LP-RL-EV]).
+    throttled: () => error(429, 'SIM429', 'Trop de requêtes'),
+    serverError: (_req, status) => error(status, 'SIM500', 'Erreur technique'),
+    errorInSuccessBody: () =>
+      answer(200, [{ id: '30000', type: 'ERROR', messageContent: 'Identifiant ou mot de passe incorrect' }]),
+    handle: route,
+  };
+
+  const sim = await startSimulator(definition, options);
+  keys.follow(sim);
+  return sim;
+}

@@ -1,0 +1,15 @@
+/**
+ * @module carriers/laposte/errors
+ * Okapi answers a missing key with 401 {"code":"UNAUTHORIZED","message":...} ([LP-AUTH-EV],
+ * observed; the Suivi spec declares 401 "Unauthorized: HMAC verification failed" with no body, and
+ * the body for a wrong rather than missing key is UNVERIFIED) and a spent quota with 429
+ * {"code":"TOO_MANY_REQUESTS",...} ([KAR-LP]); a 429 is not a rejection of the key.
+ */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
+export const LAPOSTE_API_ERRORS: CarrierDescriptorData['api'] = {
+  tokenRejectedStatuses: [401],
+  // Okapi's body is {code, message}, which none of ERROR_BODY_SHAPES describes; the field is not
+  // read for API errors today, so the nearest value stands in until the descriptor has that shape.
+  errorBodyShape: 'rfc6749',
+};

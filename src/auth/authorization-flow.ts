@@ -1,0 +1,320 @@
+/**
+ * @module auth/authorization-flow
+ * Onboarding of authorization-code accounts (RFC 6749 4.1) with PKCE where the carrier has it
+ * (RFC 7636): `begin` builds the carrier's authorization URL and keeps the request's `state` and
+ * code verifier in the token store; `complete` takes them back exactly once, checks the callback,
+ * and has the account's TokenManager exchange the code and store the tokens under its lock.
+ *
+ * Every way a callback can be wrong has its own error code, and none of them changes the
+ * account's tokens: an unknown, used or expired state, a callback on another redirect URI, a
+ * denied consent, a code the carrier refuses. State, code and verifier are never logged.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { Logger } from 'pino';
+
+import {
+  OAUTH_CALLBACK_PATH,
+  type AuthorizationProfile,
+  type ConfiguredAccount,
+  type ResolvedAccount,
+} from '../../carriers/registry.js';
+import type { AuthenticatedAdmin } from '../admins.js';
+import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
+import type { TokenEngine } from './token-engine.js';
+import type { PendingAuthorization } from './token-store.js';
+
+/** How long an operator has between starting the flow and the carrier's redirect back. */
+export const AUTHORIZATION_STATE_TTL_MS = 10 * 60_000;
+/** An expired state is kept this much longer, so a late callback hears "expired", not "unknown". */
+const EXPIRED_STATE_RETENTION_MS = 60 * 60_000;
+
+/** RFC 7636 4.1: 32 random octets, base64url-encoded, give a 43-character verifier. */
+export function newCodeVerifier(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** RFC 7636 4.2: code_challenge = BASE64URL(SHA256(ASCII(code_verifier))) for method S256. */
+export function s256Challenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+/** The parameters of RFC 6749 4.1.2 and 4.1.2.1 that the callback reads; none may repeat (3.1). */
+const CALLBACK_PARAMS = ['state', 'code', 'error', 'error_description', 'error_uri', 'iss'] as const;
+
+export interface CallbackRequest {
+  /** Every value of every query parameter. */
+  query: Record<string, string[]>;
+  /** The URL the callback arrived on, as this gateway saw it (its Host header and path). */
+  url: URL;
+}
+
+export interface AuthorizationResult {
+  account: string;
+  generation: number;
+  expiresAt: number;
+  /** Whether the carrier sent a refresh token (RFC 6749 4.1.4 makes it optional). */
+  refreshToken: boolean;
+}
+
+export interface AuthorizationFlowOptions {
+  accounts: readonly ConfiguredAccount[];
+  engine: TokenEngine;
+  log: Logger;
+  stateTtlMs?: number;
+  now?: () => number;
+}
+
+/** An RFC 6749 `error` value is ASCII %x20-21 / %x23-5B / %x5D-7E; anything else is not passed on. */
+function sanitizeErrorValue(value: string): string {
+  return /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(value) ? value : 'malformed';
+}
+
+export class AuthorizationFlow {
+  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #engine: TokenEngine;
+  readonly #log: Logger;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(options: AuthorizationFlowOptions) {
+    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#engine = options.engine;
+    this.#log = options.log;
+    this.#ttlMs = options.stateTtlMs ?? AUTHORIZATION_STATE_TTL_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The issuer the account expects (`token.expectedIssuer`), checked against RFC 9207 `iss`. */
+  #jwtIssuer(accountId: string): string | undefined {
+    const account = this.#accounts.get(accountId);
+    return account?.kind === 'oauth' ? account.jwt.issuer : undefined;
+  }
+
+  #onboardable(accountId: string): ResolvedAccount & { authorization: AuthorizationProfile } {
+    const account = this.#accounts.get(accountId);
+    if (account === undefined) {
+      throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
+    }
+    if (account.kind !== 'oauth' || account.authorization === undefined) {
+      const why =
+        account.kind !== 'oauth'
+          ? 'the account uses static credentials'
+          : account.token.grant !== 'authorization_code'
+            ? `the account's grant is ${account.token.grant}, not authorization_code`
+            : 'the account has no redirect URI (authorization.redirectUri or a top-level publicUrl)';
+      throw new GatewayError('ERR_AUTHORIZATION_NOT_CONFIGURED', undefined, {
+        account: accountId,
+        detail: why,
+      });
+    }
+    return account as ResolvedAccount & { authorization: AuthorizationProfile };
+  }
+
+  /**
+   * Starts an authorization: stores state (and verifier) and returns the carrier's authorization
+   * URL (RFC 6749 4.1.1) for the operator's browser.
+   */
+  async begin(accountId: string, admin: AuthenticatedAdmin): Promise<string> {
+    const account = this.#onboardable(accountId);
+    const profile = account.authorization;
+    // RFC 6749 10.10 / 10.12: an unguessable state binds the callback to this request.
+    const state = randomBytes(32).toString('base64url');
+    const now = this.#now();
+    const pending: PendingAuthorization = {
+      account: account.id,
+      redirectUri: profile.redirectUri,
+      startedBy: admin.id,
+      createdAt: now,
+      expiresAt: now + this.#ttlMs,
+    };
+    const url = new URL(profile.authorizeUrl);
+    const query = url.searchParams;
+    query.set('response_type', 'code');
+    query.set('client_id', account.credentials.clientId);
+    query.set('redirect_uri', profile.redirectUri);
+    if (profile.scope !== undefined) query.set('scope', profile.scope);
+    query.set('state', state);
+    for (const [name, value] of Object.entries(profile.params)) query.set(name, value);
+    if (profile.pkce) {
+      pending.codeVerifier = newCodeVerifier();
+      query.set('code_challenge', s256Challenge(pending.codeVerifier));
+      // RFC 7636 4.3. UPS documents only code_challenge (OAuthAuthCode.yaml) and S256 is the only
+      // transform it describes, so naming the method is consistent with it.
+      query.set('code_challenge_method', 'S256');
+    }
+    await this.#engine.store.saveAuthorization(state, pending, this.#ttlMs + EXPIRED_STATE_RETENTION_MS);
+    this.#log.info(
+      { account: account.id, admin: admin.id, pkce: profile.pkce, expiresInSeconds: this.#ttlMs / 1000 },
+      'authorization started',
+    );
+    return url.toString();
+  }
+
+  /** Handles the redirect back from the carrier (RFC 6749 4.1.2). */
+  async complete(callback: CallbackRequest): Promise<AuthorizationResult> {
+    for (const name of CALLBACK_PARAMS) {
+      if ((callback.query[name]?.length ?? 0) > 1) {
+        // RFC 6749 3.1: parameters MUST NOT be included more than once. Nothing is consumed.
+        throw new GatewayError('ERR_OAUTH_CALLBACK_INVALID', undefined, {
+          detail: `repeated parameter ${name}`,
+        });
+      }
+    }
+    const param = (name: (typeof CALLBACK_PARAMS)[number]) => callback.query[name]?.[0];
+    const state = param('state');
+    if (state === undefined || state === '') {
+      throw new GatewayError('ERR_OAUTH_STATE_INVALID', undefined, {
+        detail: 'the callback carries no state',
+      });
+    }
+    const pending = await this.#engine.store.takeAuthorization(state);
+    if (pending === null) {
+      this.#log.warn('authorization callback with an unknown or already used state');
+      throw new GatewayError('ERR_OAUTH_STATE_INVALID', undefined, {
+        detail: 'no authorization is waiting for this state: unknown, or already used',
+      });
+    }
+    const id = pending.account;
+    const fail = (code: GatewayErrorCode, detail: string, extra: { carrierCode?: string } = {}) => {
+      this.#log.warn({ account: id, code, ...extra }, 'authorization callback refused');
+      return new GatewayError(code, undefined, { account: id, detail, ...extra });
+    };
+    if (this.#now() >= pending.expiresAt) {
+      throw fail(
+        'ERR_OAUTH_STATE_EXPIRED',
+        `the authorization was started more than ${Math.round(this.#ttlMs / 60_000)} minutes ago; start it again`,
+      );
+    }
+    const mismatch = redirectMismatch(pending.redirectUri, callback.url);
+    if (mismatch !== null) throw fail('ERR_OAUTH_REDIRECT_URI_MISMATCH', mismatch);
+
+    const issuer = param('iss');
+    const expectedIssuer = this.#jwtIssuer(id);
+    if (issuer !== undefined && expectedIssuer !== undefined && issuer !== expectedIssuer) {
+      // RFC 9207 2.4: a response naming another issuer may come from a mix-up attack; it is not
+      // processed, errors included.
+      throw fail(
+        'ERR_OAUTH_CALLBACK_INVALID',
+        'the callback names another issuer (iss) than the account expects',
+      );
+    }
+
+    const error = param('error');
+    if (error !== undefined) {
+      const carrierCode = sanitizeErrorValue(error);
+      // RFC 6749 4.1.2.1: access_denied is the resource owner (or the carrier) saying no.
+      if (carrierCode === 'access_denied') {
+        throw fail('ERR_OAUTH_ACCESS_DENIED', 'consent was denied at the carrier; no tokens were stored', {
+          carrierCode,
+        });
+      }
+      throw fail(
+        'ERR_OAUTH_AUTHORIZATION_FAILED',
+        'the carrier answered the authorization request with an error',
+        {
+          carrierCode,
+        },
+      );
+    }
+    const code = param('code');
+    if (code === undefined || code === '') {
+      throw fail('ERR_OAUTH_CALLBACK_INVALID', 'the callback carries neither code nor error');
+    }
+
+    const account = this.#onboardable(id);
+    const manager = this.#engine.tokenManager(id);
+    if (manager === undefined) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: id });
+    try {
+      const token = await manager.completeAuthorization({
+        kind: 'code',
+        code,
+        redirectUri: pending.redirectUri,
+        ...(pending.codeVerifier !== undefined ? { codeVerifier: pending.codeVerifier } : {}),
+      });
+      this.#log.info(
+        { account: id, admin: pending.startedBy, generation: token.generation },
+        'authorization completed',
+      );
+      return {
+        account: id,
+        generation: token.generation,
+        expiresAt: token.expiresAt,
+        refreshToken: token.refreshToken !== undefined,
+      };
+    } catch (failure) {
+      const mapped = codeExchangeFailure(account, failure);
+      if (isGatewayError(mapped)) {
+        this.#log.warn(
+          {
+            account: id,
+            code: mapped.code,
+            carrierCode: mapped.carrierCode,
+            upstreamStatus: mapped.upstreamStatus,
+          },
+          'authorization code exchange failed',
+        );
+      }
+      throw mapped;
+    }
+  }
+}
+
+/**
+ * Null when the callback arrived where the authorization said it would, else why not. The path
+ * is this route's by construction (the redirect URI must end with OAUTH_CALLBACK_PATH, a reverse
+ * proxy may prefix it), so what can differ is the host, and any query parameter the registered
+ * redirect URI carries (RFC 6749 3.1.2 allows one). The Host header is what the gateway sees, so a
+ * reverse proxy in front must pass it through.
+ */
+function redirectMismatch(registered: string, arrived: URL): string | null {
+  const expected = new URL(registered);
+  // A port is compared only when both sides name one: a proxy may drop or add a default port.
+  const portsDiffer = expected.port !== '' && arrived.port !== '' && expected.port !== arrived.port;
+  if (expected.hostname !== arrived.hostname || portsDiffer) {
+    return `the callback arrived on host ${arrived.host}; the authorization was started with redirect URI host ${expected.host}`;
+  }
+  if (!expected.pathname.endsWith(arrived.pathname) || arrived.pathname !== OAUTH_CALLBACK_PATH) {
+    return `the callback arrived on path ${arrived.pathname}`;
+  }
+  for (const [name, value] of expected.searchParams) {
+    if (arrived.searchParams.get(name) !== value) {
+      return `the callback lacks the redirect URI's query parameter ${name}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A refused code exchange in the onboarding vocabulary: what the carrier's code means for the
+ * code (its descriptor says: carriers/<carrier>/auth.ts `codeExchangeErrors`), and RFC 6749 5.2
+ * `invalid_grant` for the rest. Throttling, 5xx, unreachable and credential errors keep their
+ * token-endpoint codes.
+ */
+function codeExchangeFailure(
+  account: ResolvedAccount & { authorization: AuthorizationProfile },
+  error: unknown,
+) {
+  if (!isGatewayError(error)) return error;
+  const status = error.upstreamStatus;
+  if (status === undefined || status === 429 || status >= 500) return error;
+  const known =
+    error.carrierCode === undefined ? undefined : account.authorization.codeExchangeErrors[error.carrierCode];
+  if (known === undefined && error.code !== 'ERR_TOKEN_INVALID_GRANT') return error;
+  const code: GatewayErrorCode =
+    known?.outcome === 'redirect_uri_mismatch'
+      ? 'ERR_OAUTH_REDIRECT_URI_MISMATCH'
+      : 'ERR_OAUTH_CODE_REJECTED';
+  const detail =
+    known?.note ??
+    (code === 'ERR_OAUTH_CODE_REJECTED'
+      ? 'the carrier refused the code: already used, expired, or issued for another client or redirect URI; start the authorization again'
+      : 'the carrier refused the redirect URI at the code exchange');
+  return new GatewayError(code, undefined, {
+    account: account.id,
+    upstreamStatus: status,
+    ...(error.carrierCode !== undefined ? { carrierCode: error.carrierCode } : {}),
+    detail,
+    cause: error,
+  });
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { colissimoExampleLabelRequest } from '../carriers/colissimo/simulator.js';
 import { projectRoot } from '../src/project-root.js';
 import { captureChildOutput } from './support/log-capture.js';
 import { freePort } from './support/redis-server.js';
@@ -84,31 +85,7 @@ describe('the demo', () => {
         path: '/checkGenerateLabel',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
-          letter: {
-            service: { productCode: 'DOM', depositDate: '2026-06-02T00:00:00.000Z' },
-            parcel: { weight: 0.8 },
-            sender: {
-              address: {
-                companyName: 'Boutique',
-                line2: '1 rue de Rivoli',
-                countryCode: 'FR',
-                city: 'Paris',
-                zipCode: '75001',
-              },
-            },
-            addressee: {
-              address: {
-                lastName: 'Martin',
-                line2: '2 place Bellecour',
-                countryCode: 'FR',
-                city: 'Lyon',
-                zipCode: '69002',
-              },
-            },
-          },
-        }),
+        body: JSON.stringify(colissimoExampleLabelRequest()),
       },
       'dhl-express-demo': {
         path: '/address-validate?type=delivery&countryCode=DE&postalCode=53113&cityName=Bonn',

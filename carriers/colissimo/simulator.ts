@@ -196,3 +196,35 @@ export async function startColissimoSimulator(options: SimulatorOptions = {}): P
   keys.follow(sim);
   return sim;
 }
+
+/**
+ * The smallest label request GenerateLabelRequestV31 accepts, with a sender (a full date-time for
+ * depositDate: the spec's own date-only example fails its date-time format). For tests and the demo.
+ */
+export function colissimoExampleLabelRequest(weightKg = 0.8) {
+  return {
+    outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
+    letter: {
+      service: { productCode: 'DOM', depositDate: '2026-06-02T00:00:00.000Z' },
+      parcel: { weight: weightKg },
+      sender: {
+        address: {
+          companyName: 'Boutique',
+          line2: '1 rue de Rivoli',
+          countryCode: 'FR',
+          city: 'Paris',
+          zipCode: '75001',
+        },
+      },
+      addressee: {
+        address: {
+          lastName: 'Martin',
+          line2: '2 place Bellecour',
+          countryCode: 'FR',
+          city: 'Lyon',
+          zipCode: '69002',
+        },
+      },
+    },
+  };
+}

@@ -7,38 +7,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { COLISSIMO_PATHS, startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
+import {
+  colissimoExampleLabelRequest,
+  COLISSIMO_PATHS,
+  startColissimoSimulator,
+} from '../../carriers/colissimo/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { call, connectionError, postJson, type Reply } from './helpers.js';
 
 const CONTRACT = { clientId: '800123', clientSecret: 'colissimo-api-key-0123456789' };
 
-/** The smallest request GenerateLabelRequestV31 accepts, plus a sender. */
-const LABEL_REQUEST = {
-  outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
-  letter: {
-    service: { productCode: 'DOM', depositDate: '2025-06-02T00:00:00.000Z' },
-    parcel: { weight: 1.5 },
-    sender: {
-      address: {
-        companyName: 'Boutique',
-        line2: '1 rue de Rivoli',
-        countryCode: 'FR',
-        city: 'Paris',
-        zipCode: '75001',
-      },
-    },
-    addressee: {
-      address: {
-        lastName: 'Martin',
-        line2: '2 place Bellecour',
-        countryCode: 'FR',
-        city: 'Lyon',
-        zipCode: '69002',
-      },
-    },
-  },
-};
+const LABEL_REQUEST = colissimoExampleLabelRequest(1.5);
 
 describe('Colissimo simulator', () => {
   let sim: SimulatorHandle;

@@ -78,6 +78,41 @@ const credentialField = z.enum([
   'password',
 ]);
 
+/**
+ * A second token some API paths need beside the access token (USPS labels: the payment
+ * authorization token). It is obtained from the carrier API with the account's current access
+ * token, from a block of the account's configuration, and cached, shared and refreshed by the
+ * engine like any token (src/auth/dependent-token.ts).
+ */
+export const dependentTokenSchema = z.strictObject({
+  /** Short name: status output and the store key suffix. */
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  /** The account configuration block that is the request body (config/schema.ts `payment`). */
+  configBlock: z.literal('payment'),
+  /** POST, relative to the account's API base. */
+  path: z.string().startsWith('/'),
+  /** The response body field holding the token. */
+  responseField: z.string().min(1),
+  /** The request header carrying it to the API. */
+  header: z.string().regex(/^[A-Za-z0-9-]+$/),
+  /** API paths (relative to the API base) that need it. */
+  pathPrefixes: z.array(z.string().startsWith('/')).min(1),
+  /** Documented lifetime; a JWT's `exp`, when earlier, wins. */
+  lifetimeSeconds: z.number().int().positive(),
+  /** Refresh this long before expiry at the latest (scaled down for short tokens, as for access tokens). */
+  marginSeconds: z.number().int().min(0),
+  windowSeconds: z.number().int().min(0),
+  /**
+   * How the API says "this token, not the access token, was rejected": one of `statuses` without
+   * a `WWW-Authenticate` challenge of scheme `notChallenge` (the access token's rejection carries one).
+   */
+  rejection: z.strictObject({
+    statuses: z.array(z.number().int().min(400).max(499)).min(1),
+    notChallenge: z.string().min(1),
+  }),
+});
+export type DependentTokenData = z.infer<typeof dependentTokenSchema>;
+
 export const descriptorDataSchema = z
   .strictObject({
     id: z.string().min(1),
@@ -137,6 +172,8 @@ export const descriptorDataSchema = z
       tokenRejectedStatuses: z.array(z.number().int().min(400).max(499)).min(1),
       errorBodyShape: z.enum(ERROR_BODY_SHAPES),
     }),
+    /** Further tokens some API paths need, obtained with the access token (token carriers only). */
+    dependentTokens: z.array(dependentTokenSchema).optional(),
     refresh: z
       .strictObject({
         marginSeconds: z.number().int().min(0),
@@ -175,6 +212,9 @@ export const descriptorDataSchema = z
           });
         }
       }
+    }
+    if (data.dependentTokens !== undefined && data.token === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dependentTokens'], message: 'only with a token endpoint' });
     }
     if (data.staticCredentials?.scheme === 'header' && data.staticCredentials.header === undefined) {
       ctx.addIssue({

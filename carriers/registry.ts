@@ -11,6 +11,7 @@ import {
   type AuthorizationData,
   type CarrierDescriptor,
   type CarrierDescriptorData,
+  type DependentTokenData,
   type TokenEndpointData,
   type TokenFailureClass,
 } from './descriptor.js';
@@ -112,6 +113,17 @@ interface AccountBase {
   api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
 }
 
+/**
+ * A dependent token as one account uses it: the carrier's data, the URL it is obtained from and
+ * the account's configuration block that is the request body (undefined: not configured, and
+ * the paths that need it answer ERR_DEPENDENT_TOKEN_NOT_CONFIGURED).
+ */
+export interface DependentTokenProfile {
+  data: DependentTokenData;
+  url: string;
+  body?: unknown;
+}
+
 /** An account whose carrier issues tokens: the token engine refreshes them. */
 export interface ResolvedAccount extends AccountBase {
   kind: 'oauth';
@@ -120,6 +132,8 @@ export interface ResolvedAccount extends AccountBase {
   refresh: { marginMs: number; windowMs: number };
   /** Authorization-code onboarding through `/v1/accounts/{id}/authorize`, where configured. */
   authorization?: AuthorizationProfile;
+  /** Second tokens some API paths need (USPS labels); empty for most carriers. */
+  dependentTokens: DependentTokenProfile[];
 }
 
 /** An account with static credentials (API key header, HTTP Basic): sent as they are on every call. */
@@ -184,6 +198,12 @@ export function resolveAccount(
   context: ResolveContext = {},
 ): ConfiguredAccount {
   const data = CARRIERS[account.carrier].data;
+  if (
+    account.payment !== undefined &&
+    !(data.dependentTokens ?? []).some((dependent) => dependent.configBlock === 'payment')
+  ) {
+    throw accountError(index, 'payment', `${data.name} takes no payment block`);
+  }
   return data.staticCredentials
     ? resolveStaticAccount(account, index)
     : resolveOAuthAccount(account, index, context);
@@ -356,6 +376,16 @@ export function resolveOAuthAccount(
   if (tokenData.issuedAtUnit !== undefined) token.issuedAtUnit = tokenData.issuedAtUnit;
   if (tokenData.publicKeyField !== undefined) token.publicKeyField = tokenData.publicKeyField;
 
+  const api = apiSettings(account, index, data);
+  const dependentTokens = (data.dependentTokens ?? []).map((dependent): DependentTokenProfile => {
+    const body = dependent.configBlock === 'payment' ? account.payment : undefined;
+    return {
+      data: dependent,
+      url: new URL(dependent.path.slice(1), api.baseUrl).toString(),
+      ...(body !== undefined ? { body } : {}),
+    };
+  });
+
   return {
     kind: 'oauth',
     id: account.id,
@@ -364,11 +394,12 @@ export function resolveOAuthAccount(
     credentials: account.credentials,
     token,
     jwt,
+    dependentTokens,
     refresh: {
       marginMs: (account.refresh?.marginSeconds ?? refreshData.marginSeconds) * 1000,
       windowMs: (account.refresh?.windowSeconds ?? refreshData.windowSeconds) * 1000,
     },
-    api: apiSettings(account, index, data),
+    api,
     ...(authorization ? { authorization } : {}),
   };
 }

@@ -102,6 +102,41 @@ const authorizationSchema = z.strictObject({
   pkce: z.boolean().optional(),
 });
 
+/**
+ * USPS Payments `roles` ([USPS-PAY] Role + PaymentAccount): who pays (PAYER), whose label ranges
+ * are used (LABEL_OWNER), and so on. The body of POST /payments/v3/payment-authorization.
+ */
+const paymentRoleSchema = z.strictObject({
+  roleName: z.enum([
+    'PAYER',
+    'RATE_HOLDER',
+    'LABEL_OWNER',
+    'SHIPPER',
+    'MAIL_OWNER',
+    'PLATFORM',
+    'RETURN_LABEL_PAYER',
+    'RETURN_LABEL_RATE_HOLDER',
+    'RETURN_LABEL_OWNER',
+    'LABEL_PROVIDER',
+  ]),
+  CRID: z.string().min(1).max(18).optional(),
+  MID: z
+    .string()
+    .regex(/^(\d{6}|\d{9})$/)
+    .optional(),
+  manifestMID: z
+    .string()
+    .regex(/^(\d{6}|\d{9})$/)
+    .optional(),
+  accountType: z.enum(['EPS', 'PERMIT', 'METER', 'OMAS']).optional(),
+  accountNumber: z.string().min(1).optional(),
+  permitNumber: z.string().min(1).optional(),
+  permitZIP: z.string().max(5).optional(),
+});
+export type PaymentRole = z.infer<typeof paymentRoleSchema>;
+
+const paymentSchema = z.strictObject({ roles: z.array(paymentRoleSchema).min(1) });
+
 const accountSchema = z.strictObject({
   id,
   carrier: carrierIdSchema,
@@ -121,6 +156,8 @@ const accountSchema = z.strictObject({
   refresh: refreshPolicySchema.optional(),
   token: tokenChecksSchema.optional(),
   oauth2: oauth2ProfileSchema.optional(),
+  /** Carriers whose label calls need a payment authorization (USPS): the roles it is asked for. */
+  payment: paymentSchema.optional(),
   timeouts: z
     .strictObject({
       tokenMs: z.number().int().min(100).max(120_000).optional(),

@@ -3,7 +3,7 @@
  * The USPS v3 token endpoint: client_id and client_secret in the body (JSON or form; form is
  * what karrio sends), client credentials and authorization code with rotating refresh tokens.
  */
-import type { AuthorizationData, TokenEndpointData } from '../descriptor.js';
+import type { AuthorizationData, DependentTokenData, TokenEndpointData } from '../descriptor.js';
 
 export const USPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // [USPS-OAUTH] 5.3: credentials in the request body; [KAR-USPS] sends them form-encoded.
@@ -44,4 +44,24 @@ export const USPS_AUTHORIZATION: AuthorizationData = {
       note: 'USPS uses one answer for an expired, invalid or spent code and an unregistered redirect_uri ([USPS-OAUTH] 5.5)',
     },
   },
+};
+
+/**
+ * The payment authorization token labels need ([USPS-PAY] POST /payment-authorization, response
+ * `paymentAuthorizationToken`; [USPS-LABELS] header `X-Payment-Authorization-Token`). "Valid for
+ * eight hours after issuance" and "should not be re-fetched per label" ([USPS-PAY], facts 5.6).
+ * A rejected payment token is a 401 without the `Bearer` challenge every access-token 401 carries
+ * ([USPS-SPECS]); the simulator's body names the header as `source` (wording UNVERIFIED).
+ */
+export const USPS_PAYMENT_AUTHORIZATION: DependentTokenData = {
+  name: 'payment-authorization',
+  configBlock: 'payment',
+  path: '/payments/v3/payment-authorization',
+  responseField: 'paymentAuthorizationToken',
+  header: 'X-Payment-Authorization-Token',
+  pathPrefixes: ['/labels/v3/'],
+  lifetimeSeconds: 8 * 3600,
+  marginSeconds: 300,
+  windowSeconds: 1800,
+  rejection: { statuses: [401], notChallenge: 'Bearer' },
 };

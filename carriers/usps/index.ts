@@ -4,7 +4,7 @@
  */
 import type { CarrierDescriptor } from '../descriptor.js';
 import { USPS_ENVIRONMENTS } from './api.js';
-import { USPS_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
+import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
 
@@ -16,10 +16,12 @@ export const usps: CarrierDescriptor = {
     token: { ...USPS_TOKEN, ...USPS_ERRORS },
     authorization: USPS_AUTHORIZATION,
     api: USPS_API_ERRORS,
+    dependentTokens: [USPS_PAYMENT_AUTHORIZATION],
     refresh: USPS_REFRESH,
     sources: [
       '../shared/carrier-specs/usps/addresses.yaml',
       '../shared/carrier-specs/usps/payments.yaml',
+      '../shared/carrier-specs/usps/domestic-labels.yaml',
       '../shared/carrier-auth-facts.md section 5 (USPS)',
     ],
   },

@@ -137,6 +137,8 @@ export interface UspsSimulatorHandle extends SimulatorHandle {
   issueAuthorizationCode(clientId: string, redirectUri: string, grant?: ConsentGrant): string;
   /** Labels created; an idempotent replay (same X-Idempotency-Key and payload) creates none. */
   labelsCreated(): number;
+  /** Payment authorization tokens issued (POST /payment-authorization answered 200). */
+  paymentAuthorizationsIssued(): number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,6 +441,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
   const paymentTokens = new Map<string, PaymentGrant>();
   const labels = new Map<string, StoredLabel>();
   let labelsCreated = 0;
+  let paymentAuthorizationsIssued = 0;
   /** The engine's context, kept from the first token issued so the handle can judge tokens as the APIs do. */
   let issuingContext: SimContext | undefined;
   const num = (value: number): number | string => (options.stringNumbers ? String(value) : value);
@@ -750,6 +753,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
       labelOwnerCrid: ownerCrid,
       expiresAtMs: now + USPS_PAYMENT_TOKEN_LIFETIME_SECONDS * 1000,
     });
+    paymentAuthorizationsIssued += 1;
     return json(200, { paymentAuthorizationToken: paymentToken, roles });
   }
 
@@ -920,6 +924,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     issueAuthorizationCode: (clientId: string, redirectUri: string, grant: ConsentGrant = {}) =>
       newAuthCode(clientId, redirectUri, grant),
     labelsCreated: () => labelsCreated,
+    paymentAuthorizationsIssued: () => paymentAuthorizationsIssued,
     /** What the APIs accept: self-contained JWTs outlive a revoked refresh-token family (see `checkBearer`). */
     isAccessTokenValid: (value: string) =>
       issuingContext !== undefined &&

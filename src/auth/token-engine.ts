@@ -10,6 +10,7 @@ import type { ConfiguredAccount } from '../../carriers/registry.js';
 import { GatewayError } from '../errors.js';
 import type { RedisConnection } from '../redis.js';
 import type { TokenSealer } from './crypto.js';
+import { DependentToken } from './dependent-token.js';
 import { LocalRefreshLock, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
 import { RedisTokenStore, TOKEN_EVENTS_CHANNEL } from './redis-token-store.js';
 import { StaticCredentials } from './static-credentials.js';
@@ -35,6 +36,9 @@ export interface TokenEngineOptions {
 export class TokenEngine {
   readonly store: TokenStore;
   readonly #managers = new Map<string, AccountCredentials>();
+  /** Dependent tokens per account, and by their store id (for token events). */
+  readonly #dependents = new Map<string, DependentToken[]>();
+  readonly #dependentsByStoreId = new Map<string, DependentToken>();
   readonly #redis: RedisConnection | undefined;
   readonly #onMessage: ((channel: string, message: string) => void) | undefined;
 
@@ -58,16 +62,20 @@ export class TokenEngine {
         this.#managers.set(account.id, new StaticCredentials(account, options.log));
         continue;
       }
-      this.#managers.set(
-        account.id,
-        new TokenManager(account, {
-          ...options.manager,
-          store: this.store,
-          lock,
-          log: options.log,
-          sharedStoreAvailable: () => redis?.available ?? false,
-        }),
+      const managerOptions = {
+        ...options.manager,
+        store: this.store,
+        lock,
+        log: options.log,
+        sharedStoreAvailable: () => redis?.available ?? false,
+      };
+      const manager = new TokenManager(account, managerOptions);
+      this.#managers.set(account.id, manager);
+      const dependents = account.dependentTokens.map(
+        (profile) => new DependentToken(manager, profile, managerOptions),
       );
+      if (dependents.length > 0) this.#dependents.set(account.id, dependents);
+      for (const dependent of dependents) this.#dependentsByStoreId.set(dependent.storeId, dependent);
     }
     if (redis) {
       const channel = `${redis.keyPrefix}${TOKEN_EVENTS_CHANNEL}`;
@@ -77,6 +85,7 @@ export class TokenEngine {
           const event = JSON.parse(message) as { account?: unknown; generation?: unknown };
           if (typeof event.account === 'string' && typeof event.generation === 'number') {
             this.#managers.get(event.account)?.onRemoteUpdate(event.generation);
+            this.#dependentsByStoreId.get(event.account)?.onRemoteUpdate(event.generation);
           }
         } catch {
           // Not ours; ignore.
@@ -104,16 +113,33 @@ export class TokenEngine {
     return manager instanceof TokenManager ? manager : undefined;
   }
 
+  /** The dependent token a request path (relative to the API base) needs, if any. */
+  dependentFor(accountId: string, path: string): DependentToken | undefined {
+    return this.#dependents.get(accountId)?.find((dependent) => dependent.matches(path));
+  }
+
   get shared(): boolean {
     return this.#redis !== undefined;
   }
 
+  /** An account's status, with its dependent tokens (never their values). */
+  async status(accountId: string): Promise<TokenStatus> {
+    const status = await this.manager(accountId).status();
+    const dependents = this.#dependents.get(accountId);
+    if (dependents === undefined) return status;
+    return {
+      ...status,
+      dependentTokens: await Promise.all(dependents.map((dependent) => dependent.status())),
+    };
+  }
+
   async statuses(): Promise<TokenStatus[]> {
-    return Promise.all([...this.#managers.values()].map((manager) => manager.status()));
+    return Promise.all([...this.#managers.keys()].map((id) => this.status(id)));
   }
 
   stop(): void {
     for (const manager of this.#managers.values()) manager.stop();
+    for (const dependent of this.#dependentsByStoreId.values()) dependent.stop();
     if (this.#redis && this.#onMessage) this.#redis.subscriber.off('message', this.#onMessage);
   }
 }

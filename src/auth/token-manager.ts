@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { ResolvedAccount } from '../../carriers/registry.js';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
 import { impliedClass, type GrantKind } from './classify.js';
+import type { DependentTokenStatus } from './dependent-token.js';
 import type { RefreshLock } from './refresh-lock.js';
 import {
   cooldownMs,
@@ -63,6 +64,8 @@ export interface TokenStatus {
   lastCredentialRejectionAt?: string | null;
   cooldownUntil: string | null;
   reauthorizationReason: string | null;
+  /** Second tokens some API paths need (USPS payment authorization): state and lifetime, never the value. */
+  dependentTokens?: DependentTokenStatus[];
   /**
    * In `reauthorization_required`, for accounts the gateway can onboard: where an operator starts
    * the authorization-code flow again (admin key required).
@@ -98,6 +101,16 @@ export interface TokenManagerOptions {
   random?: () => number;
   /** Skew worth a warning (the carrier's clock against ours). */
   skewWarningMs?: number;
+  /**
+   * Replaces the OAuth token exchange (dependent tokens: src/auth/dependent-token.ts). Failures
+   * must be GatewayErrors so retries and cooldowns classify them as usual.
+   */
+  exchange?: () => Promise<AcceptedToken>;
+  /**
+   * Extra condition for a token to be served or adopted (dependent tokens: still bound to the
+   * parent's identity). A token failing it is never served, not even inside its margin.
+   */
+  accepts?: (token: StoredToken) => boolean;
 }
 
 interface TokenTimings {
@@ -148,7 +161,11 @@ export class TokenManager implements AccountCredentials {
   }
 
   #isFresh(token: StoredToken | null, now: number): boolean {
-    return token !== null && now < token.expiresAt - this.#timings(token).marginMs;
+    return token !== null && now < token.expiresAt - this.#timings(token).marginMs && this.#accepted(token);
+  }
+
+  #accepted(token: StoredToken): boolean {
+    return this.options.accepts === undefined || this.options.accepts(token);
   }
 
   /** The hot path: a fresh token from memory, or undefined. No I/O, no promise. */
@@ -163,7 +180,7 @@ export class TokenManager implements AccountCredentials {
     const current = this.#current;
     if (current !== null && this.#isFresh(current, now)) return current;
     const refresh = this.#refresh(current?.generation ?? 0, 'demand');
-    if (current !== null && now < current.expiresAt) {
+    if (current !== null && now < current.expiresAt && this.#accepted(current)) {
       refresh.catch(() => {});
       return current;
     }
@@ -454,6 +471,7 @@ export class TokenManager implements AccountCredentials {
     for (let attempt = 1; ; attempt += 1) {
       await this.options.store.countTokenRequest(this.account.id, this.#now()).catch(() => {});
       try {
+        if (this.options.exchange) return await this.options.exchange();
         return await exchangeToken(this.account, grant, { now: this.#now, ...this.options.transport });
       } catch (error) {
         if (!isGatewayError(error)) throw error;

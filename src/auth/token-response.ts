@@ -20,6 +20,11 @@ export interface IssuedToken {
   refreshToken?: string;
   refreshTokenExpiresAt?: number;
   scope?: string;
+  /**
+   * Dependent tokens only: a digest of what the token was obtained for (the parent's client id
+   * and subject, the configured body). Never the parent token itself.
+   */
+  binding?: string;
 }
 
 export interface ResponseTiming {

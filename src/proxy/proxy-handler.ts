@@ -6,6 +6,12 @@
  * to the account's API base over a keep-alive undici Pool bound to that origin, and stream the
  * answer back. When the carrier rejects the token, the token is invalidated and an idempotent,
  * bodiless request is retried once with a fresh one.
+ *
+ * Paths that need a dependent token (USPS labels: `X-Payment-Authorization-Token`) get it
+ * injected. When the carrier data identifies a rejection as the dependent token's (a 401 without
+ * the Bearer challenge), only that token is dropped, never the access token, and the request is
+ * retried once if that is safe: an idempotent method, or an `X-Idempotency-Key` (USPS returns the
+ * same label for the same key, domestic-labels.yaml), with the body buffered for the replay.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -14,6 +20,7 @@ import { Writable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 
 import type { ConfiguredAccount } from '../../carriers/registry.js';
+import type { DependentToken } from '../auth/dependent-token.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { StoredToken } from '../auth/token-store.js';
 import type { AuthenticatedClient, ClientRegistry } from '../clients.js';
@@ -105,6 +112,34 @@ function withCredential(
   if (account.kind === 'static') headers[account.staticCredential.header] = token.accessToken;
   else headers.authorization = `Bearer ${token.accessToken}`;
   return headers;
+}
+
+/** What a single send ended in: passed through, or held back for a retry because a token was rejected. */
+type SendOutcome = 'done' | 'token-rejected' | 'dependent-rejected';
+
+/** The dependent token on one request: where it goes, what it is, and how its rejection looks. */
+interface DependentUse {
+  dependent: DependentToken;
+  header: string;
+  value: string;
+}
+
+/** RFC 9110 11.6.1: a challenge of `scheme` among the WWW-Authenticate values. */
+function hasChallenge(value: string | string[] | undefined, scheme: string): boolean {
+  if (value === undefined) return false;
+  const lower = scheme.toLowerCase();
+  return (Array.isArray(value) ? value : [value]).some((entry) =>
+    entry.split(',').some((part) => {
+      const token = part.trim().toLowerCase();
+      return token === lower || token.startsWith(`${lower} `);
+    }),
+  );
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 const discard = () =>
@@ -201,54 +236,101 @@ export class CarrierProxy {
     const retryable = account.kind === 'oauth' && IDEMPOTENT_METHODS.has(method) && !withBody;
     const token = manager.peek() ?? (await manager.getToken());
 
-    const rejected = await this.#send(
-      pool,
-      account,
-      req,
-      res,
-      method,
-      upstreamPath,
-      headers,
-      token,
-      withBody,
-      retryable,
-    );
-    if (!rejected) return;
+    let dependent = account.kind === 'oauth' ? this.options.engine.dependentFor(accountId, path) : undefined;
+    // An account without the configuration keeps the behaviour it had: a client that obtained the
+    // token itself (through this proxy) still sends it as it is; only a call with neither fails.
+    if (
+      dependent?.configured === false &&
+      req.headers[dependent.profile.data.header.toLowerCase()] !== undefined
+    )
+      dependent = undefined;
+    let use: DependentUse | undefined;
+    let body: IncomingMessage | Buffer | null = withBody ? req : null;
+    let dependentRetryable = false;
+    if (dependent !== undefined) {
+      const value = (dependent.peek(token) ?? (await dependent.get(token))).accessToken;
+      use = { dependent, header: dependent.profile.data.header.toLowerCase(), value };
+      // A replay is safe when the method is idempotent or the carrier deduplicates by key.
+      dependentRetryable = IDEMPOTENT_METHODS.has(method) || req.headers['x-idempotency-key'] !== undefined;
+      // Buffered so the one retry can send it again (label requests are small JSON documents).
+      if (dependentRetryable && withBody) body = await readBody(req);
+    }
+
+    const send = (
+      credential: StoredToken,
+      value: string | undefined,
+      hold: boolean,
+      holdDependent: boolean,
+    ) =>
+      this.#send(pool, account, res, method, upstreamPath, headers, credential, body, {
+        hold,
+        holdDependent,
+        ...(use !== undefined && value !== undefined ? { use: { ...use, value } } : {}),
+      });
+
+    const outcome = await send(token, use?.value, retryable, dependentRetryable);
+    if (outcome === 'done') return;
+    if (outcome === 'dependent-rejected') {
+      // Only the dependent token goes; the access token was accepted.
+      const fresh = await use!.dependent.invalidate(use!.value, token);
+      await send(token, fresh.accessToken, false, false);
+      return;
+    }
     // The carrier refused the token: drop it fleet-wide and try once more with a fresh one.
     const fresh = await manager.invalidate(token.accessToken);
-    await this.#send(pool, account, req, res, method, upstreamPath, headers, fresh, false, false);
+    const value = use
+      ? (use.dependent.peek(fresh) ?? (await use.dependent.get(fresh))).accessToken
+      : undefined;
+    await send(fresh, value, false, false);
   }
 
-  /** Sends once; returns true when the carrier rejected the token and the answer was held back for a retry. */
+  /** Sends once; reports a token rejection whose answer was held back for a retry. */
   async #send(
     pool: Pool,
     account: ConfiguredAccount,
-    req: IncomingMessage,
     res: ServerResponse,
     method: string,
     path: string,
     headers: Record<string, string | string[]>,
     token: StoredToken,
-    withBody: boolean,
-    holdRejection: boolean,
-  ): Promise<boolean> {
-    let rejected = false;
+    body: IncomingMessage | Buffer | null,
+    mode: { hold: boolean; holdDependent: boolean; use?: DependentUse },
+  ): Promise<SendOutcome> {
+    let outcome: SendOutcome = 'done';
     const rejectedStatuses = account.api.tokenRejectedStatuses;
+    const use = mode.use;
+    const rejection = use?.dependent.profile.data.rejection;
+    const outgoing = withCredential(headers, account, token);
+    if (use !== undefined) outgoing[use.header] = use.value;
     try {
       await pool.stream(
         {
           path,
           method: method as Dispatcher.HttpMethod,
-          headers: withCredential(headers, account, token),
-          body: withBody ? req : null,
+          headers: outgoing,
+          body,
           // Per request: accounts sharing an origin share a Pool but not their timeouts.
           headersTimeout: account.api.timeoutMs,
           bodyTimeout: account.api.timeoutMs,
         },
         ({ statusCode, headers: upstreamHeaders }) => {
-          if (rejectedStatuses.includes(statusCode)) {
-            rejected = true;
-            if (holdRejection) return discard();
+          if (
+            use !== undefined &&
+            rejection !== undefined &&
+            rejection.statuses.includes(statusCode) &&
+            !hasChallenge(upstreamHeaders['www-authenticate'], rejection.notChallenge)
+          ) {
+            // The access token was accepted; the dependent token was not.
+            if (mode.holdDependent) {
+              outcome = 'dependent-rejected';
+              return discard();
+            }
+            use.dependent.invalidate(use.value, token).catch(() => {});
+          } else if (rejectedStatuses.includes(statusCode)) {
+            if (mode.hold) {
+              outcome = 'token-rejected';
+              return discard();
+            }
             // Not retried (a body was sent or the method is not idempotent): the next request gets a fresh token.
             this.options.engine
               .manager(account.id)
@@ -268,7 +350,7 @@ export class CarrierProxy {
     } catch (cause) {
       throw this.#transportError(account.id, cause);
     }
-    return rejected && holdRejection;
+    return outcome;
   }
 
   #transportError(account: string, cause: unknown): GatewayError {

@@ -11,7 +11,7 @@ import type { AppDependencies, AppEnv } from '../app.js';
 export function getAccounts(deps: Pick<AppDependencies, 'engine'>) {
   return async function accounts(c: Context<AppEnv>) {
     const client = c.get('client');
-    const statuses = await Promise.all(client.accounts.map((id) => deps.engine.manager(id).status()));
+    const statuses = await Promise.all(client.accounts.map((id) => deps.engine.status(id)));
     return c.json({ accounts: statuses });
   };
 }

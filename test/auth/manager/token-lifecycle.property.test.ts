@@ -136,6 +136,9 @@ describe('token lifecycle (property)', () => {
             mode = command.mode;
           } else if (command.kind === 'reject') {
             if (held && held.expiresAt > clock.now) {
+              // The refresh this triggers meets the current mode too; its failure can start the
+              // cooldown a later get reports.
+              if (mode !== 'ok') failureModes.add(mode);
               rejected.add(held.accessToken);
               await manager.invalidate(held.accessToken).catch(() => {});
               await manager.whenIdle();

@@ -184,11 +184,12 @@ export const descriptorDataSchema = z
     sources: z.array(z.string().min(1)).min(1),
   })
   .superRefine((data, ctx) => {
-    if ((data.token === undefined) === (data.staticCredentials === undefined)) {
+    // A carrier may offer both (La Poste: keys by default, tokens for accounts that name a grant).
+    if (data.token === undefined && data.staticCredentials === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['token'],
-        message: 'exactly one of token and staticCredentials',
+        message: 'at least one of token and staticCredentials',
       });
     }
     if (data.token !== undefined && data.refresh === undefined) {
@@ -204,7 +205,8 @@ export const descriptorDataSchema = z
     }
     if (authorizationCode && data.environments !== undefined) {
       for (const name of ['sandbox', 'production'] as const) {
-        if (data.environments[name].authorize === undefined) {
+        // Hosts without a documented token endpoint leave every OAuth URL to the account.
+        if (data.environments[name].token !== undefined && data.environments[name].authorize === undefined) {
           ctx.addIssue({
             code: 'custom',
             path: ['environments', name, 'authorize'],

@@ -204,9 +204,10 @@ export function resolveAccount(
   ) {
     throw accountError(index, 'payment', `${data.name} takes no payment block`);
   }
-  return data.staticCredentials
-    ? resolveStaticAccount(account, index)
-    : resolveOAuthAccount(account, index, context);
+  // A carrier with both modes uses tokens only for accounts that name a grant.
+  const useStatic =
+    data.staticCredentials !== undefined && (data.token === undefined || account.grant === undefined);
+  return useStatic ? resolveStaticAccount(account, index) : resolveOAuthAccount(account, index, context);
 }
 
 function apiSettings(account: AccountConfig, index: number, data: CarrierDescriptorData): AccountBase['api'] {
@@ -323,6 +324,9 @@ export function resolveOAuthAccount(
       if (account.urls?.[key] === undefined)
         throw accountError(index, `urls.${key}`, 'required for carrier oauth2');
     }
+  }
+  if (urls.token === undefined) {
+    throw accountError(index, 'urls.token', `${data.name} documents no token endpoint: give the account's`);
   }
   const refreshUrl =
     account.urls?.refresh ?? deriveSiblingUrl(urls.token!, 'refresh', urls.refresh, data) ?? urls.token!;

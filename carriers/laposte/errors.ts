@@ -5,11 +5,28 @@
  * the body for a wrong rather than missing key is UNVERIFIED) and a spent quota with 429
  * {"code":"TOO_MANY_REQUESTS",...} ([KAR-LP]); a 429 is not a rejection of the key.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
 
 export const LAPOSTE_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401],
   // Okapi's body is {code, message}, which none of ERROR_BODY_SHAPES describes; the field is not
   // read for API errors today, so the nearest value stands in until the descriptor has that shape.
   errorBodyShape: 'rfc6749',
+};
+
+/** The OAuth mode's token endpoint answers RFC 6749 5.2 bodies (see auth.ts: UNVERIFIED for La Poste). */
+export const LAPOSTE_OAUTH_ERRORS: Pick<
+  TokenEndpointData,
+  'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
+> = {
+  errorBodyShape: 'rfc6749',
+  errorCodes: {
+    invalid_client: 'invalid_client',
+    invalid_grant: 'invalid_grant',
+    invalid_scope: 'invalid_scope',
+    unauthorized_client: 'unauthorized_client',
+    unsupported_grant_type: 'unauthorized_client',
+    invalid_request: 'invalid_request',
+  },
+  refreshErrorCodes: {},
 };

@@ -1,11 +1,18 @@
 /**
  * @module carriers/laposte
- * La Poste Okapi APIs (Suivi tracking) with a static application key, in the shape of carriers/ups.
+ * La Poste Okapi APIs (Suivi tracking) with a static application key, in the shape of carriers/ups;
+ * accounts that name `grant: authorization_code` use the OAuth mode instead.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
 import { LAPOSTE_ENVIRONMENTS } from './api.js';
-import { LAPOSTE_CREDENTIALS } from './auth.js';
-import { LAPOSTE_API_ERRORS } from './errors.js';
+import {
+  LAPOSTE_AUTHORIZATION,
+  LAPOSTE_CREDENTIALS,
+  LAPOSTE_OAUTH_REFRESH,
+  LAPOSTE_OAUTH_TOKEN,
+} from './auth.js';
+import { LAPOSTE_API_ERRORS, LAPOSTE_OAUTH_ERRORS } from './errors.js';
+import { laposteTokenResponseSchema } from './schemas.js';
 
 export const laposte: CarrierDescriptor = {
   data: {
@@ -13,10 +20,15 @@ export const laposte: CarrierDescriptor = {
     name: 'La Poste',
     environments: LAPOSTE_ENVIRONMENTS,
     staticCredentials: LAPOSTE_CREDENTIALS,
+    token: { ...LAPOSTE_OAUTH_TOKEN, ...LAPOSTE_OAUTH_ERRORS },
+    refresh: LAPOSTE_OAUTH_REFRESH,
+    authorization: LAPOSTE_AUTHORIZATION,
     api: LAPOSTE_API_ERRORS,
     sources: [
       '../shared/carrier-specs/laposte/la-poste-groupe-suivi-openapi.json',
       '../shared/carrier-auth-facts.md section 4a (La Poste Okapi)',
+      'RFC 6749 (OAuth 2.0) and RFC 7636 (PKCE) for the OAuth mode',
     ],
   },
+  tokenResponseSchema: laposteTokenResponseSchema,
 };

@@ -188,66 +188,70 @@ function oauthAccountYaml(id: string, sim: LaposteSimulatorHandle, seed: string)
 }
 
 describe('La Poste OAuth mode (authorization code + PKCE, single-use refresh tokens)', () => {
-  it('onboarding through /v1/accounts/{id}/authorize: S256 challenge, code exchange with the verifier, then Suivi calls', async () => {
-    const sim = await startLaposteSimulator({ clients: [OAUTH_APP], oauth: true });
-    try {
-      const port = await freePort();
-      const publicUrl = `http://127.0.0.1:${port}`;
-      const { gateway, url } = await startGateway(
-        [
-          {
-            id: 'laposte-onboard',
-            carrier: 'oauth2',
-            grant: 'authorization_code',
-            urls: {
-              authorize: `${sim.url}${LAPOSTE_PATHS.authorize}`,
-              token: `${sim.url}${LAPOSTE_PATHS.token}`,
-              api: sim.url,
+  // The OAuth mode is reached as a `laposte` account naming the grant, or as a generic `oauth2` one.
+  it.each(['laposte', 'oauth2'])(
+    'onboarding a %s account through /v1/accounts/{id}/authorize: S256 challenge, code exchange with the verifier, then Suivi calls',
+    async (carrier) => {
+      const sim = await startLaposteSimulator({ clients: [OAUTH_APP], oauth: true });
+      try {
+        const port = await freePort();
+        const publicUrl = `http://127.0.0.1:${port}`;
+        const { gateway, url } = await startGateway(
+          [
+            {
+              id: 'laposte-onboard',
+              carrier,
+              grant: 'authorization_code',
+              urls: {
+                authorize: `${sim.url}${LAPOSTE_PATHS.authorize}`,
+                token: `${sim.url}${LAPOSTE_PATHS.token}`,
+                api: sim.url,
+              },
+              credentials: OAUTH_APP,
+              authorization: { pkce: true },
             },
-            credentials: OAUTH_APP,
-            authorization: { pkce: true },
-          },
-        ],
-        { publicUrl, admins: [{ id: 'ops', apiKey: ADMIN_KEY }] },
-        port,
-      );
-      const start = await fetch(`${url}/v1/accounts/laposte-onboard/authorize`, {
-        headers: { authorization: `Bearer ${ADMIN_KEY}` },
-        redirect: 'manual',
-      });
-      expect(start.status).toBe(302);
-      const authorizeUrl = new URL(start.headers.get('location')!);
-      expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`${sim.url}${LAPOSTE_PATHS.authorize}`);
-      expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
-      expect(authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+          ],
+          { publicUrl, admins: [{ id: 'ops', apiKey: ADMIN_KEY }] },
+          port,
+        );
+        const start = await fetch(`${url}/v1/accounts/laposte-onboard/authorize`, {
+          headers: { authorization: `Bearer ${ADMIN_KEY}` },
+          redirect: 'manual',
+        });
+        expect(start.status).toBe(302);
+        const authorizeUrl = new URL(start.headers.get('location')!);
+        expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`${sim.url}${LAPOSTE_PATHS.authorize}`);
+        expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+        expect(authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-      // The simulator stands in for the consenting user and sends the browser back with a code.
-      const consent = await fetch(authorizeUrl, { redirect: 'manual' });
-      expect(consent.status).toBe(302);
-      const callback = new URL(consent.headers.get('location')!);
-      expect(`${callback.origin}${callback.pathname}`).toBe(`${publicUrl}/v1/oauth/callback`);
-      registerSecrets(callback.searchParams.get('code')!);
-      const done = await fetch(callback, { headers: { accept: 'application/json' } });
-      expect(done.status).toBe(200);
-      expect(await done.json()).toMatchObject({
-        status: 'authorized',
-        account: 'laposte-onboard',
-        refreshToken: true,
-      });
+        // The simulator stands in for the consenting user and sends the browser back with a code.
+        const consent = await fetch(authorizeUrl, { redirect: 'manual' });
+        expect(consent.status).toBe(302);
+        const callback = new URL(consent.headers.get('location')!);
+        expect(`${callback.origin}${callback.pathname}`).toBe(`${publicUrl}/v1/oauth/callback`);
+        registerSecrets(callback.searchParams.get('code')!);
+        const done = await fetch(callback, { headers: { accept: 'application/json' } });
+        expect(done.status).toBe(200);
+        expect(await done.json()).toMatchObject({
+          status: 'authorized',
+          account: 'laposte-onboard',
+          refreshToken: true,
+        });
 
-      const token = gateway.engine.manager('laposte-onboard').peek();
-      expect(token).toBeDefined();
-      registerSecrets(token!.accessToken, token!.refreshToken ?? '');
-      expect(sim.isAccessTokenValid(token!.accessToken)).toBe(true);
-      const reply = await proxied(url, 'laposte-onboard', SUIVI);
-      expect(reply).toMatchObject({ status: 200, body: [{ returnCode: 200 }] });
-      expect(sim.stats()).toMatchObject({ tokenRequests: 1, refreshTokenReuses: 0, familiesRevoked: 0 });
-    } finally {
-      registerIssuedTokens(sim);
-      await Promise.all(running.splice(0).map((gateway) => gateway.close()));
-      await sim.close();
-    }
-  });
+        const token = gateway.engine.manager('laposte-onboard').peek();
+        expect(token).toBeDefined();
+        registerSecrets(token!.accessToken, token!.refreshToken ?? '');
+        expect(sim.isAccessTokenValid(token!.accessToken)).toBe(true);
+        const reply = await proxied(url, 'laposte-onboard', SUIVI);
+        expect(reply).toMatchObject({ status: 200, body: [{ returnCode: 200 }] });
+        expect(sim.stats()).toMatchObject({ tokenRequests: 1, refreshTokenReuses: 0, familiesRevoked: 0 });
+      } finally {
+        registerIssuedTokens(sim);
+        await Promise.all(running.splice(0).map((gateway) => gateway.close()));
+        await sim.close();
+      }
+    },
+  );
 
   describe('three instances sharing one Redis', () => {
     const ROUNDS = 20;

@@ -1016,3 +1016,44 @@ function labelResponse(req: SimRequest, body: Record<string, unknown>): SimRespo
     body: multipart,
   };
 }
+
+/**
+ * A Ground Advantage label request valid per domestic-labels.yaml (GroundAdvantageRequest), for
+ * tests and the demo.
+ */
+export function uspsExampleLabelRequest() {
+  return {
+    toAddress: {
+      firstName: 'Nick',
+      lastName: 'Fury',
+      streetAddress: '2700 S Jefferson Ave',
+      secondaryAddress: 'STE 150',
+      city: 'St. Louis',
+      state: 'MO',
+      ZIPCode: '63104',
+      ZIPPlus4: '2351',
+    },
+    fromAddress: {
+      firstName: 'Sam',
+      lastName: 'Wilson',
+      streetAddress: '45 L St SW',
+      city: 'Washington',
+      state: 'DC',
+      ZIPCode: '20024',
+    },
+    packageDescription: {
+      mailClass: 'USPS_GROUND_ADVANTAGE',
+      rateIndicator: 'SP',
+      weightUOM: 'lb',
+      weight: 0.5,
+      dimensionsUOM: 'in',
+      length: 9,
+      height: 6,
+      width: 0.25,
+      processingCategory: 'NONSTANDARD',
+      mailingDate: '2024-10-05',
+      extraServices: [],
+      destinationEntryFacilityType: 'NONE',
+    },
+  };
+}

@@ -15,7 +15,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-import { USPS_PATHS, startUspsSimulator, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
+import {
+  USPS_PATHS,
+  startUspsSimulator,
+  uspsExampleLabelRequest,
+  type UspsSimulatorHandle,
+} from '../../carriers/usps/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { manualClock } from '../../src/sim/clock.js';
@@ -44,39 +49,7 @@ const OTHER_ROLES = [
   { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
 ];
 
-/** [USPS-LABELS] GroundAdvantageRequest. */
-const LABEL_REQUEST = {
-  toAddress: {
-    firstName: 'Nick',
-    lastName: 'Fury',
-    streetAddress: '2700 S Jefferson Ave',
-    city: 'St. Louis',
-    state: 'MO',
-    ZIPCode: '63104',
-  },
-  fromAddress: {
-    firstName: 'Sam',
-    lastName: 'Wilson',
-    streetAddress: '45 L St SW',
-    city: 'Washington',
-    state: 'DC',
-    ZIPCode: '20024',
-  },
-  packageDescription: {
-    mailClass: 'USPS_GROUND_ADVANTAGE',
-    rateIndicator: 'SP',
-    weightUOM: 'lb',
-    weight: 0.5,
-    dimensionsUOM: 'in',
-    length: 9,
-    height: 6,
-    width: 0.25,
-    processingCategory: 'NONSTANDARD',
-    mailingDate: '2024-10-05',
-    extraServices: [],
-    destinationEntryFacilityType: 'NONE',
-  },
-};
+const LABEL_REQUEST = uspsExampleLabelRequest();
 
 /** Every answer a client got here (status, headers, body), for the leak check. */
 const received: string[] = [];

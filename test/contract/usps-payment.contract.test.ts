@@ -12,6 +12,7 @@ import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
+import { uspsExampleLabelRequest } from '../../carriers/usps/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway } from '../../src/gateway.js';
 import { registerSecrets, testLogger } from '../support/log-capture.js';
@@ -45,39 +46,7 @@ const ROLES = [
   { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
 ];
 
-/** [USPS-LABELS] GroundAdvantageRequest. */
-const LABEL_BODY = JSON.stringify({
-  toAddress: {
-    firstName: 'Nick',
-    lastName: 'Fury',
-    streetAddress: '2700 S Jefferson Ave',
-    city: 'St. Louis',
-    state: 'MO',
-    ZIPCode: '63104',
-  },
-  fromAddress: {
-    firstName: 'Sam',
-    lastName: 'Wilson',
-    streetAddress: '45 L St SW',
-    city: 'Washington',
-    state: 'DC',
-    ZIPCode: '20024',
-  },
-  packageDescription: {
-    mailClass: 'USPS_GROUND_ADVANTAGE',
-    rateIndicator: 'SP',
-    weightUOM: 'lb',
-    weight: 0.5,
-    dimensionsUOM: 'in',
-    length: 9,
-    height: 6,
-    width: 0.25,
-    processingCategory: 'NONSTANDARD',
-    mailingDate: '2024-10-05',
-    extraServices: [],
-    destinationEntryFacilityType: 'NONE',
-  },
-});
+const LABEL_BODY = JSON.stringify(uspsExampleLabelRequest());
 
 const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
 let signingKey: CryptoKey;

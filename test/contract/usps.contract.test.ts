@@ -19,6 +19,7 @@ import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
+import { uspsExampleLabelRequest } from '../../carriers/usps/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway } from '../../src/gateway.js';
 import { registerSecrets, testLogger } from '../support/log-capture.js';
@@ -61,41 +62,7 @@ const PAYMENT_BODY = JSON.stringify({
   ],
 });
 
-/** [USPS-LABELS] GroundAdvantageRequest. */
-const LABEL_BODY = JSON.stringify({
-  toAddress: {
-    firstName: 'Nick',
-    lastName: 'Fury',
-    streetAddress: '2700 S Jefferson Ave',
-    secondaryAddress: 'STE 150',
-    city: 'St. Louis',
-    state: 'MO',
-    ZIPCode: '63104',
-    ZIPPlus4: '2351',
-  },
-  fromAddress: {
-    firstName: 'Sam',
-    lastName: 'Wilson',
-    streetAddress: '45 L St SW',
-    city: 'Washington',
-    state: 'DC',
-    ZIPCode: '20024',
-  },
-  packageDescription: {
-    mailClass: 'USPS_GROUND_ADVANTAGE',
-    rateIndicator: 'SP',
-    weightUOM: 'lb',
-    weight: 0.5,
-    dimensionsUOM: 'in',
-    length: 9,
-    height: 6,
-    width: 0.25,
-    processingCategory: 'NONSTANDARD',
-    mailingDate: '2024-10-05',
-    extraServices: [],
-    destinationEntryFacilityType: 'NONE',
-  },
-});
+const LABEL_BODY = JSON.stringify(uspsExampleLabelRequest());
 
 /** What a client got from the payments API earlier; the gateway passes it through as a header. */
 const PAYMENT_TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from('{"sub":"contract"}').toString('base64url')}.c2ln`;

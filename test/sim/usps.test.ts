@@ -21,6 +21,7 @@ import {
   startUspsSimulator,
   type UspsSimulatorHandle,
   type UspsSimulatorOptions,
+  uspsExampleLabelRequest,
 } from '../../carriers/usps/simulator.js';
 import { manualClock, type ManualClock } from '../../src/sim/index.js';
 import { call, connectionError, form, jwtPayload, postJson, type Reply } from './helpers.js';
@@ -45,41 +46,7 @@ const PAYMENT_REQUEST = {
   ],
 };
 
-/** [USPS-LABELS] GroundAdvantageRequest. */
-const LABEL_REQUEST = {
-  toAddress: {
-    firstName: 'Nick',
-    lastName: 'Fury',
-    streetAddress: '2700 S Jefferson Ave',
-    secondaryAddress: 'STE 150',
-    city: 'St. Louis',
-    state: 'MO',
-    ZIPCode: '63104',
-    ZIPPlus4: '2351',
-  },
-  fromAddress: {
-    firstName: 'Sam',
-    lastName: 'Wilson',
-    streetAddress: '45 L St SW',
-    city: 'Washington',
-    state: 'DC',
-    ZIPCode: '20024',
-  },
-  packageDescription: {
-    mailClass: 'USPS_GROUND_ADVANTAGE',
-    rateIndicator: 'SP',
-    weightUOM: 'lb',
-    weight: 0.5,
-    dimensionsUOM: 'in',
-    length: 9,
-    height: 6,
-    width: 0.25,
-    processingCategory: 'NONSTANDARD',
-    mailingDate: '2024-10-05',
-    extraServices: [],
-    destinationEntryFacilityType: 'NONE',
-  },
-};
+const LABEL_REQUEST = uspsExampleLabelRequest();
 
 /** The body [USPS-I68] observed for a missing or non-JWT token, for the given API. */
 const missingTokenBody = (apiVersion: string) => ({

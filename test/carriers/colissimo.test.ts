@@ -13,7 +13,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-import { COLISSIMO_BASE, startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
+import {
+  COLISSIMO_BASE,
+  colissimoExampleLabelRequest,
+  startColissimoSimulator,
+} from '../../carriers/colissimo/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
@@ -25,31 +29,7 @@ const WRONG_KEY = `colissimo-wrong-key-${randomUUID()}`;
 const SECRETS = [CLIENT_KEY, CONTRACT.clientSecret, WRONG_KEY];
 registerSecrets(...SECRETS);
 
-const LABEL_REQUEST = JSON.stringify({
-  outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
-  letter: {
-    service: { productCode: 'DOM', depositDate: '2025-06-02T00:00:00.000Z' },
-    parcel: { weight: 0.8 },
-    sender: {
-      address: {
-        companyName: 'Boutique',
-        line2: '1 rue de Rivoli',
-        countryCode: 'FR',
-        city: 'Paris',
-        zipCode: '75001',
-      },
-    },
-    addressee: {
-      address: {
-        lastName: 'Martin',
-        line2: '2 place Bellecour',
-        countryCode: 'FR',
-        city: 'Lyon',
-        zipCode: '69002',
-      },
-    },
-  },
-});
+const LABEL_REQUEST = JSON.stringify(colissimoExampleLabelRequest());
 
 describe('colissimo adapter through the gateway', () => {
   let sim: SimulatorHandle;

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
+import { colissimoExampleLabelRequest } from '../../carriers/colissimo/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { registerSecrets, testLogger } from '../support/log-capture.js';
@@ -47,31 +48,7 @@ const SUIVI = '/suivi/v2/idships/1A00915820380?lang=fr_FR';
 const SUIVI_MANY = '/suivi/v2/idships/1A00915820380,8K00009775862?lang=en_GB';
 
 /** GenerateLabelRequestV31's required members; the date in the spec's `date-time` format. */
-const LABEL_REQUEST = {
-  outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
-  letter: {
-    service: { productCode: 'DOM', depositDate: '2025-06-02T00:00:00.000Z' },
-    parcel: { weight: 0.8 },
-    sender: {
-      address: {
-        companyName: 'Boutique',
-        line2: '1 rue de Rivoli',
-        countryCode: 'FR',
-        city: 'Paris',
-        zipCode: '75001',
-      },
-    },
-    addressee: {
-      address: {
-        lastName: 'Martin',
-        line2: '2 place Bellecour',
-        countryCode: 'FR',
-        city: 'Lyon',
-        zipCode: '69002',
-      },
-    },
-  },
-};
+const LABEL_REQUEST = colissimoExampleLabelRequest();
 
 let carrier: RecordingServer;
 let gateway: Gateway;

@@ -13,14 +13,16 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
-import { parseConfig } from '../../config/load.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
 import { manualClock } from '../../src/sim/clock.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import {
+  closeEmbeddedGateways,
+  startEmbeddedGateway,
+  type RunningGateway,
+} from '../support/embedded-gateway.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 
 const CLIENT_KEY = `oauth2-shop-key-${randomUUID()}`;
@@ -82,31 +84,11 @@ async function startTap(target: string): Promise<Tap> {
 
 const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
-interface RunningGateway {
-  gateway: Gateway;
-  url: string;
-  close(): Promise<void>;
-}
+/** An embedded-mode gateway with the given accounts, on an ephemeral loopback port. */
+const startGateway = (...accounts: Record<string, unknown>[]): Promise<RunningGateway> =>
+  startEmbeddedGateway(CLIENT_KEY, accounts, 'oauth2');
 
-const running: RunningGateway[] = [];
-
-/** An embedded-mode gateway with the given accounts (YAML), on an ephemeral loopback port. */
-async function startGateway(...accounts: Record<string, unknown>[]): Promise<RunningGateway> {
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-    accounts,
-  });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('oauth2') });
-  const port = await gateway.listen(0, '127.0.0.1');
-  const handle = { gateway, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
-  running.push(handle);
-  return handle;
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((gw) => gw.close()));
-});
+afterEach(closeEmbeddedGateways);
 
 /** An oauth2 account whose token URL is `<tokenBase>/oauth/token` and whose API is the simulator. */
 function account(
@@ -582,7 +564,7 @@ describe('oauth2 adapter: a Bearer token the resource server rejects (RFC 6750 4
       expect(stats.tokenRequests).toBe(2);
       expect((await manager.status()).prematureRejections).toBe(1);
     } finally {
-      await Promise.all(running.splice(0).map((gw) => gw.close()));
+      await closeEmbeddedGateways();
       await sim.close();
     }
   });

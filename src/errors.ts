@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   ERR_OAUTH_AUTHORIZATION_FAILED: { status: 502, title: 'Carrier refused the authorization request' },
   ERR_OAUTH_CALLBACK_INVALID: { status: 400, title: 'Authorization callback is malformed' },
   ERR_OAUTH_CODE_REJECTED: { status: 400, title: 'Carrier rejected the authorization code' },
+  ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large to hold for a replay' },
   ERR_DEPENDENT_TOKEN_NOT_CONFIGURED: { status: 409, title: 'Account lacks what this path needs (payment)' },
   ERR_CARRIER_UNREACHABLE: { status: 502, title: 'Carrier API unreachable' },
   ERR_CARRIER_TIMEOUT: { status: 504, title: 'Carrier API timed out' },

@@ -136,9 +136,22 @@ function hasChallenge(value: string | string[] | undefined, scheme: string): boo
   );
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** A body held in memory for a replay is bounded; label requests are a few kilobytes. */
+export const REPLAY_BODY_LIMIT_BYTES = 1024 * 1024;
+
+async function readBody(req: IncomingMessage, account: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > REPLAY_BODY_LIMIT_BYTES) {
+      throw new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
+        account,
+        detail: `a request that may be replayed is held in memory, up to ${REPLAY_BODY_LIMIT_BYTES} bytes`,
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -253,7 +266,7 @@ export class CarrierProxy {
       // A replay is safe when the method is idempotent or the carrier deduplicates by key.
       dependentRetryable = IDEMPOTENT_METHODS.has(method) || req.headers['x-idempotency-key'] !== undefined;
       // Buffered so the one retry can send it again (label requests are small JSON documents).
-      if (dependentRetryable && withBody) body = await readBody(req);
+      if (dependentRetryable && withBody) body = await readBody(req, accountId);
     }
 
     const send = (

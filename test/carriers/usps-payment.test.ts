@@ -21,6 +21,7 @@ import {
   uspsExampleLabelRequest,
   type UspsSimulatorHandle,
 } from '../../carriers/usps/simulator.js';
+import { REPLAY_BODY_LIMIT_BYTES } from '../../src/proxy/proxy-handler.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { manualClock } from '../../src/sim/clock.js';
@@ -249,6 +250,24 @@ describe('usps payment authorization token (embedded mode)', () => {
     expect(sim.stats().tokenRequests).toBe(stats.tokenRequests);
     expect((await createLabel(gw)).status).toBe(200);
     expect(sim.paymentAuthorizationsIssued()).toBe(3);
+  });
+
+  it('refuses a replayable label body over the replay limit with ERR_BODY_TOO_LARGE, sending nothing', async () => {
+    const sim = await startSim();
+    const gw = await startGateway(account(sim));
+    const response = await fetch(`${gw.url}/v1/carriers/usps-labels${USPS_PATHS.label}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${CLIENT_KEY}`,
+        'content-type': 'application/json',
+        'x-idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ ...LABEL_REQUEST, padding: 'x'.repeat(REPLAY_BODY_LIMIT_BYTES) }),
+    });
+    const reply = await keep(response);
+    expect(reply.status).toBe(413);
+    expect(reply.body).toMatchObject({ code: 'ERR_BODY_TOO_LARGE', account: 'usps-labels' });
+    expect(sim.labelsCreated()).toBe(0);
   });
 
   it('answers a label call without payment configured with ERR_DEPENDENT_TOKEN_NOT_CONFIGURED, and sends nothing', async () => {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 
 import { clientAuthSchema, grantSchema } from '../config/schema.js';
+import type { ShippingAdapter } from './shipping.js';
 
 /**
  * Failure classes at the token endpoint (the `token_endpoint.*` part of the taxonomy). Carrier
@@ -245,4 +246,7 @@ export interface CarrierDescriptor {
   tokenResponseSchema?: z.ZodType<Record<string, unknown>>;
   /** Adjusts per-request headers: adds what the carrier requires (UPS `transId`), drops what it refuses alongside ours (DHL `dhl-api-key`). */
   decorateApiRequest?: (request: ApiRequestContext) => void;
+  /** The carrier's label API for `POST /v1/shipments` (carriers/<carrier>/shipping.ts). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each carrier has its own settings type
+  shipping?: ShippingAdapter<any>;
 }

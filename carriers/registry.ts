@@ -4,6 +4,7 @@
  * carrier data + account settings merged into the one complete description the token engine
  * and the proxy work from. Carrier data is validated here, at boot.
  */
+import type { ShippingAdapter } from './shipping.js';
 import type { AccountConfig, CarrierId, ClientAuthMethod, Credentials, Grant } from '../config/schema.js';
 import { GatewayError } from '../src/errors.js';
 import {
@@ -111,6 +112,14 @@ interface AccountBase {
   descriptor: CarrierDescriptor;
   credentials: Credentials;
   api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
+  /** Label creation through `POST /v1/shipments`; absent when the carrier or the account cannot ship. */
+  shipping?: AccountShipping;
+}
+
+/** A carrier's shipping adapter with this account's settings, checked at boot. */
+export interface AccountShipping {
+  adapter: ShippingAdapter;
+  settings: unknown;
 }
 
 /**
@@ -207,7 +216,29 @@ export function resolveAccount(
   // A carrier with both modes uses tokens only for accounts that name a grant.
   const useStatic =
     data.staticCredentials !== undefined && (data.token === undefined || account.grant === undefined);
-  return useStatic ? resolveStaticAccount(account, index) : resolveOAuthAccount(account, index, context);
+  const resolved = useStatic ? resolveStaticAccount(account, index) : resolveOAuthAccount(account, index, context);
+  const shipping = resolveShipping(account, index);
+  if (shipping !== undefined) resolved.shipping = shipping;
+  return resolved;
+}
+
+/**
+ * The account's shipping settings, parsed by its carrier's adapter. A `shipping` block that does
+ * not parse is a start-up error naming the field; an account with no block ships only when its
+ * carrier needs no settings (the schema accepts `{}`).
+ */
+function resolveShipping(account: AccountConfig, index: number): AccountShipping | undefined {
+  const adapter = CARRIERS[account.carrier].shipping;
+  if (adapter === undefined) {
+    if (account.shipping !== undefined)
+      throw accountError(index, 'shipping', `${CARRIERS[account.carrier].data.name} has no label API here`);
+    return undefined;
+  }
+  const parsed = adapter.settingsSchema.safeParse(account.shipping ?? {});
+  if (parsed.success) return { adapter, settings: parsed.data };
+  if (account.shipping === undefined) return undefined;
+  const issue = parsed.error.issues[0]!;
+  throw accountError(index, ['shipping', ...issue.path.map(String)].join('.'), issue.message);
 }
 
 function apiSettings(account: AccountConfig, index: number, data: CarrierDescriptorData): AccountBase['api'] {

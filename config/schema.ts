@@ -158,6 +158,11 @@ const accountSchema = z.strictObject({
   oauth2: oauth2ProfileSchema.optional(),
   /** Carriers whose label calls need a payment authorization (USPS): the roles it is asked for. */
   payment: paymentSchema.optional(),
+  /**
+   * What the carrier's label API needs for this account (shipper or billing numbers). Checked
+   * against the carrier's own schema at boot (carriers/<carrier>/shipping.ts, `settingsSchema`).
+   */
+  shipping: z.record(z.string(), z.unknown()).optional(),
   timeouts: z
     .strictObject({
       tokenMs: z.number().int().min(100).max(120_000).optional(),

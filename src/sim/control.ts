@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 import { jsonOf, type SimRequest, type SimResponse } from './http.js';
-import type { SimulatorHandle } from './types.js';
+import { SHIPMENT_FAULT_KINDS, type SimulatorHandle } from './types.js';
 
 export const CONTROL_PREFIX = '/__sim/';
 
@@ -42,6 +42,7 @@ export const faultsPatchSchema = z.strictObject({
   tokenLifetimeSeconds: nonNegativeInt.optional(),
   prematureExpirySeconds: z.number().min(0).nullable().optional(),
   skewSeconds: z.number().int().optional(),
+  shipmentFault: z.strictObject({ kind: z.enum(SHIPMENT_FAULT_KINDS), count: nonNegativeInt }).optional(),
   restoreAfterMs: z.number().int().positive().optional(),
 });
 

@@ -22,6 +22,7 @@ export {
   startSimulator,
   type CarrierDefinition,
   type ClientCheck,
+  type ShippingDefinition,
   type SimContext,
 } from './server.js';
 export { opaqueToken, TokenStore, type AccessCheck, type AccessRecord, type TokenFamily } from './tokens.js';
@@ -29,6 +30,8 @@ export {
   defaultFaults,
   emptyStats,
   freezeFaults,
+  SHIPMENT_FAULT_KINDS,
+  type ShipmentFaultKind,
   type SimClient,
   type SimFaults,
   type SimStats,

@@ -26,6 +26,9 @@ import {
   type SimulatorOptions,
 } from './types.js';
 
+/** An API answer that never comes (shipment fault `hang_after_create`). */
+const HANG = Symbol('hang');
+
 /** Key used in `tokenRequestsByClient` when a token request named no client at all. */
 export const NO_CLIENT = '(none)';
 
@@ -43,6 +46,8 @@ export interface SimContext {
   carrierNow(): number;
   checkClient(clientId: string, clientSecret: string): ClientCheck;
   hasClient(clientId: string): boolean;
+  /** Count labels the carrier created (`labelsCreated`); call it where the label is made. */
+  recordLabels(count?: number): void;
   /** Register an access token the carrier minted; counts `tokensIssued`. */
   recordAccess(token: string, record: AccessRecord): void;
   /** Access token check with the current premature-expiry fault applied. */
@@ -72,10 +77,23 @@ export interface CarrierDefinition {
   serverError(req: SimRequest, status: 500 | 503): SimResponse;
   errorInSuccessBody(req: SimRequest): SimResponse;
   handle(req: SimRequest, ctx: SimContext): SimResponse | Promise<SimResponse>;
+  /** Carriers with a label API: which request creates a label, and its error answers for `shipmentFault`. */
+  readonly shipping?: ShippingDefinition;
+}
+
+/** The carrier's label endpoint and its own error bodies, for the shipment faults. */
+export interface ShippingDefinition {
+  isShipmentRequest(req: SimRequest): boolean;
+  /** 400 about the shipment data. */
+  validationError(req: SimRequest): SimResponse;
+  /** 403: the token is valid but lacks the scope or permission. */
+  forbidden(req: SimRequest): SimResponse;
+  /** A 5xx as the carrier's gateway or backend answers it. */
+  serverError(req: SimRequest): SimResponse;
 }
 
 function cloneFaults(faults: SimFaults): SimFaults {
-  return { ...faults, throttle: { ...faults.throttle } };
+  return { ...faults, throttle: { ...faults.throttle }, shipmentFault: { ...faults.shipmentFault } };
 }
 
 /** Copies `throttle` so the engine's countdown never mutates the caller's object. */
@@ -83,7 +101,8 @@ function mergeFaults(target: SimFaults, partial: Partial<SimFaults>): void {
   for (const [key, value] of Object.entries(partial)) {
     // An explicit `undefined` (e.g. from a spread) means "leave as is", never "unset".
     if (value === undefined) continue;
-    Object.assign(target, { [key]: key === 'throttle' ? { ...(value as SimFaults['throttle']) } : value });
+    const copy = key === 'throttle' || key === 'shipmentFault' ? { ...(value as object) } : value;
+    Object.assign(target, { [key]: copy });
   }
 }
 
@@ -146,6 +165,9 @@ export async function startSimulator(
       return secret === clientSecret ? 'ok' : 'wrong_secret';
     },
     hasClient: (clientId) => clients.has(clientId),
+    recordLabels(count = 1) {
+      stats.labelsCreated += count;
+    },
     recordAccess(token, record) {
       tokens.addAccess(token, record);
       stats.tokensIssued += 1;
@@ -311,7 +333,11 @@ export async function startSimulator(
     }
 
     if (definition.isTokenPath(request.path)) return send(res, await answerToken(request));
-    if (definition.isApiPath(request.path)) return send(res, await answerApi(request));
+    if (definition.isApiPath(request.path)) {
+      const answer = await answerApi(request);
+      if (answer === HANG) return hangUntilClosed(req, res);
+      return send(res, answer);
+    }
     return send(res, await definition.handle(request, context));
   }
 
@@ -332,12 +358,31 @@ export async function startSimulator(
     return definition.handle(request, context);
   }
 
-  async function answerApi(request: SimRequest): Promise<SimResponse> {
+  async function answerApi(request: SimRequest): Promise<SimResponse | typeof HANG> {
     stats.apiRequests += 1;
     if (faults.apiLatencyMs > 0) await sleep(faults.apiLatencyMs);
+    const shipping = definition.shipping;
+    const fault = faults.shipmentFault;
+    if (shipping && fault.kind !== 'none' && fault.count > 0 && shipping.isShipmentRequest(request)) {
+      fault.count -= 1;
+      if (fault.kind === 'validation_error') return shipping.validationError(request);
+      if (fault.kind === 'forbidden') return shipping.forbidden(request);
+      const created = await definition.handle(request, context);
+      // Only a label that was really made turns into the ambiguous answer.
+      if (created.status < 200 || created.status > 299) return created;
+      return fault.kind === 'hang_after_create' ? HANG : shipping.serverError(request);
+    }
     const response = await definition.handle(request, context);
     if (response.status === 401) stats.apiRejections += 1;
     return response;
+  }
+
+  /** The label exists, but the caller never hears back: the socket stays open until the caller gives up. */
+  function hangUntilClosed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      res.once('close', resolve);
+      req.socket.once('close', resolve);
+    });
   }
 
   await listen();

@@ -39,7 +39,26 @@ export interface SimFaults {
   prematureExpirySeconds: number | null;
   /** The simulated carrier clock runs this far ahead (negative: behind): Date header, issued_at, JWT iat/nbf/exp. */
   skewSeconds: number;
+  /**
+   * The next `count` shipment (label) requests meet `kind`, in the carrier's own error shape:
+   * - validation_error: 400 about the shipment data, nothing created;
+   * - forbidden: 403, the token lacks the scope or permission, nothing created;
+   * - server_error_after_create: the label IS created (and counted), then the answer is a 5xx;
+   * - hang_after_create: the label IS created, then no answer ever comes (the caller times out).
+   * The "after create" kinds are the worst case of an ambiguous outcome: only the caller's
+   * idempotency keeps a retry from making a second label.
+   */
+  shipmentFault: { kind: ShipmentFaultKind; count: number };
 }
+
+export const SHIPMENT_FAULT_KINDS = [
+  'none',
+  'validation_error',
+  'forbidden',
+  'server_error_after_create',
+  'hang_after_create',
+] as const;
+export type ShipmentFaultKind = (typeof SHIPMENT_FAULT_KINDS)[number];
 
 export interface SimStats {
   /** Every request to a token or refresh endpoint, faulted ones included. */
@@ -56,6 +75,8 @@ export interface SimStats {
   familiesRevoked: number;
   /** Carrier requests whose socket was reset by `outage: 'reset'` (they count nowhere else). */
   connectionsReset: number;
+  /** Labels (shipments) the carrier created, faulted answers included; idempotent replays create none. */
+  labelsCreated: number;
 }
 
 export interface SimulatorHandle {
@@ -107,12 +128,14 @@ export function defaultFaults(tokenLifetimeSeconds: number): SimFaults {
     tokenLifetimeSeconds,
     prematureExpirySeconds: null,
     skewSeconds: 0,
+    shipmentFault: { kind: 'none', count: 0 },
   };
 }
 
 /** Carrier default constants are frozen, nested throttle included, so no test can alter them by accident. */
 export function freezeFaults(faults: SimFaults): Readonly<SimFaults> {
   Object.freeze(faults.throttle);
+  Object.freeze(faults.shipmentFault);
   return Object.freeze(faults);
 }
 
@@ -126,5 +149,6 @@ export function emptyStats(): SimStats {
     refreshTokenReuses: 0,
     familiesRevoked: 0,
     connectionsReset: 0,
+    labelsCreated: 0,
   };
 }

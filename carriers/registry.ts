@@ -216,7 +216,9 @@ export function resolveAccount(
   // A carrier with both modes uses tokens only for accounts that name a grant.
   const useStatic =
     data.staticCredentials !== undefined && (data.token === undefined || account.grant === undefined);
-  const resolved = useStatic ? resolveStaticAccount(account, index) : resolveOAuthAccount(account, index, context);
+  const resolved = useStatic
+    ? resolveStaticAccount(account, index)
+    : resolveOAuthAccount(account, index, context);
   const shipping = resolveShipping(account, index);
   if (shipping !== undefined) resolved.shipping = shipping;
   return resolved;

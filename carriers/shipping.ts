@@ -56,6 +56,11 @@ export interface ShippingAdapter<Settings = unknown> {
   settingsSchema: z.ZodType<Settings>;
   /** The carrier's own idempotency header, when its label API deduplicates by one. */
   idempotencyHeader?: string;
+  /**
+   * Whether this carrier can carry the shipment at all (USPS domestic labels only, say). An
+   * account that cannot is skipped before anything is sent, and the attempt says why.
+   */
+  supports?(shipment: ShipmentRequest): boolean;
   build(draft: ShipmentDraft<Settings>): ShippingCall;
   /** Reads a 2xx answer: the label, or `unreadable`. */
   readSuccess(status: number, body: string): CarrierAnswer;
@@ -66,7 +71,9 @@ export interface ShippingAdapter<Settings = unknown> {
 /** The carrier's service code for a shipment. */
 export function serviceCode(adapter: Pick<ShippingAdapter, 'services'>, shipment: ShipmentRequest): string {
   const codes = adapter.services[shipment.service];
-  return shipment.shipper.countryCode === shipment.recipient.countryCode ? codes.domestic : codes.international;
+  return shipment.shipper.countryCode === shipment.recipient.countryCode
+    ? codes.domestic
+    : codes.international;
 }
 
 /** JSON body or undefined, for adapters reading carrier answers. */

@@ -6,10 +6,13 @@
  * problem+json); nothing a carrier said reaches a client unmapped.
  */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 
 import { OAUTH_CALLBACK_PATH } from '../carriers/registry.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthorizationFlow } from './auth/authorization-flow.js';
+import type { AuthBreakers } from './breaker/auth-breaker.js';
+import type { AccountOverrides } from './routing/overrides.js';
 import type { TokenEngine } from './auth/token-engine.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
 import { GatewayError, isGatewayError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.js';
@@ -19,6 +22,8 @@ import { getAccounts } from './routes/getAccounts.js';
 import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
+import { postShipments, SHIPMENT_BODY_LIMIT_BYTES } from './routes/postShipments.js';
+import type { ShipmentService } from './shipments/shipment-service.js';
 
 export interface AppVariables {
   client: AuthenticatedClient;
@@ -32,6 +37,10 @@ export interface AppDependencies {
   /** Onboarding: operators' keys and the authorization-code flow. Without them the routes are absent. */
   admins?: AdminRegistry;
   authorization?: AuthorizationFlow;
+  /** `POST /v1/shipments`; absent in apps built for a single concern in tests. */
+  shipments?: ShipmentService;
+  breakers?: AuthBreakers;
+  overrides?: AccountOverrides;
 }
 
 export type AppEnv = { Variables: AppVariables };
@@ -57,6 +66,20 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     await next();
   });
   app.get('/v1/accounts', getAccounts(deps));
+  if (deps.shipments) {
+    app.post(
+      '/v1/shipments',
+      bodyLimit({
+        maxSize: SHIPMENT_BODY_LIMIT_BYTES,
+        onError: () => {
+          throw new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
+            detail: `a shipment body is at most ${SHIPMENT_BODY_LIMIT_BYTES} bytes`,
+          });
+        },
+      }),
+      postShipments({ shipments: deps.shipments }),
+    );
+  }
 
   app.notFound(() => {
     throw new GatewayError('ERR_ROUTE_NOT_FOUND');
@@ -64,7 +87,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.onError((error, c) => {
     if (!isGatewayError(error)) deps.log.error({ err: { message: error.message } }, 'unhandled error');
     const problem = toProblem(error);
-    return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
+    const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+    if (problem.retryAfterSeconds !== undefined) headers['retry-after'] = String(problem.retryAfterSeconds);
+    return c.body(JSON.stringify(problem), problem.status as 400, headers);
   });
   return app;
 }

@@ -39,10 +39,18 @@ export const ERROR_CATALOGUE = {
   ERR_OAUTH_AUTHORIZATION_FAILED: { status: 502, title: 'Carrier refused the authorization request' },
   ERR_OAUTH_CALLBACK_INVALID: { status: 400, title: 'Authorization callback is malformed' },
   ERR_OAUTH_CODE_REJECTED: { status: 400, title: 'Carrier rejected the authorization code' },
-  ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large to hold for a replay' },
+  ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   ERR_DEPENDENT_TOKEN_NOT_CONFIGURED: { status: 409, title: 'Account lacks what this path needs (payment)' },
   ERR_CARRIER_UNREACHABLE: { status: 502, title: 'Carrier API unreachable' },
   ERR_CARRIER_TIMEOUT: { status: 504, title: 'Carrier API timed out' },
+  ERR_REQUEST_INVALID: { status: 400, title: 'Request body is invalid' },
+  ERR_IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'Idempotency-Key header missing or malformed' },
+  ERR_IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key was used with a different body' },
+  ERR_SHIPMENT_REJECTED: { status: 422, title: 'Carrier refused the shipment data' },
+  ERR_SHIPMENT_OUTCOME_UNKNOWN: { status: 502, title: 'Shipment sent but its outcome is unknown' },
+  ERR_NO_ACCOUNT_AVAILABLE: { status: 503, title: 'No carrier account could take the shipment' },
+  ERR_CARRIER_THROTTLED: { status: 503, title: 'Carrier API is throttling' },
   ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
@@ -62,6 +70,8 @@ export interface GatewayErrorOptions {
   retryAfterMs?: number;
   /** Extra, non-secret detail for operators (field paths, variable names). */
   detail?: string;
+  /** Further problem members (RFC 9457 3.2 extensions): never secrets, never a carrier's message. */
+  extensions?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -77,6 +87,7 @@ export class GatewayError extends Error {
   readonly upstreamStatus?: number;
   readonly retryAfterMs?: number;
   readonly detail?: string;
+  readonly extensions?: Readonly<Record<string, unknown>>;
   declare readonly upstreamBody?: unknown;
 
   constructor(code: GatewayErrorCode, message?: string, options: GatewayErrorOptions = {}) {
@@ -92,6 +103,7 @@ export class GatewayError extends Error {
     if (options.upstreamStatus !== undefined) this.upstreamStatus = options.upstreamStatus;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.detail !== undefined) this.detail = options.detail;
+    if (options.extensions !== undefined) this.extensions = options.extensions;
   }
 
   /** Attach the carrier's body for debugging without letting it reach logs or clients. */
@@ -116,6 +128,7 @@ export interface Problem {
   carrierCode?: string;
   upstreamStatus?: number;
   retryAfterSeconds?: number;
+  [extension: string]: unknown;
 }
 
 const PROBLEM_TYPE_BASE = 'https://carrier-gateway.dev/errors/';
@@ -134,6 +147,10 @@ export function toProblem(error: unknown): Problem {
   if (known.carrierCode !== undefined) problem.carrierCode = known.carrierCode;
   if (known.upstreamStatus !== undefined) problem.upstreamStatus = known.upstreamStatus;
   if (known.retryAfterMs !== undefined) problem.retryAfterSeconds = Math.ceil(known.retryAfterMs / 1000);
+  // Extensions add members; they never replace the standard ones.
+  for (const [name, value] of Object.entries(known.extensions ?? {})) {
+    if (!(name in problem)) problem[name] = value;
+  }
   return problem;
 }
 

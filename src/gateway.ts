@@ -20,6 +20,13 @@ import { GatewayError } from './errors.js';
 import type { Logger } from './log.js';
 import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
 import { RedisConnection } from './redis.js';
+import { AuthBreakers, type BreakerPolicy, type BreakerState } from './breaker/auth-breaker.js';
+import { MemoryTrialLease, RedisTrialLease } from './breaker/trial-lease.js';
+import { AccountOverrides } from './routing/overrides.js';
+import { VersionedState } from './shared/versioned-state.js';
+import { CarrierCaller } from './shipments/carrier-call.js';
+import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
+import { ShipmentService } from './shipments/shipment-service.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -28,11 +35,17 @@ export interface GatewayOptions {
   engine?: Omit<TokenEngineOptions, 'accounts' | 'log' | 'redis' | 'sealer'>;
   /** How long an authorization state is accepted (default 10 minutes); tests shorten it. */
   authorizationStateTtlMs?: number;
+  /** Breaker thresholds and timings; tests shorten them. */
+  breaker?: Partial<BreakerPolicy>;
+  /** How often fleet-shared records (breakers, overrides) are re-read from Redis. */
+  sharedStatePollMs?: number;
 }
 
 export interface Gateway {
   server: Server;
   engine: TokenEngine;
+  breakers: AuthBreakers;
+  overrides: AccountOverrides;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
   /** Listens on the configured host and port; resolves with the bound port. */
@@ -78,7 +91,45 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     ...(options.authorizationStateTtlMs !== undefined ? { stateTtlMs: options.authorizationStateTtlMs } : {}),
   });
-  const app = createApp({ engine, clients, log, admins, authorization, ...(redis ? { redis } : {}) });
+  const accountIds = accounts.map((account) => account.id);
+  const shared = {
+    log,
+    accounts: accountIds,
+    ...(redis ? { redis } : {}),
+    ...(options.sharedStatePollMs !== undefined ? { pollMs: options.sharedStatePollMs } : {}),
+  };
+  const overrides = new AccountOverrides(shared);
+  const breakers = new AuthBreakers({
+    accounts: accountIds,
+    state: new VersionedState<BreakerState>({ namespace: 'breaker', ...shared }),
+    trials: redis ? new RedisTrialLease(redis) : new MemoryTrialLease(),
+    overrides,
+    log,
+    ...(options.breaker ? { policy: options.breaker } : {}),
+  });
+  const caller = new CarrierCaller();
+  const shipments = new ShipmentService({
+    accounts,
+    engine,
+    breakers,
+    overrides,
+    idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
+    caller,
+    log,
+  });
+  overrides.start();
+  breakers.start();
+  const app = createApp({
+    engine,
+    clients,
+    log,
+    admins,
+    authorization,
+    shipments,
+    breakers,
+    overrides,
+    ...(redis ? { redis } : {}),
+  });
   const honoListener = getRequestListener(app.fetch);
 
   const server = createServer((req, res) => {
@@ -90,6 +141,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   return {
     server,
     engine,
+    breakers,
+    overrides,
     accounts,
     ...(redis ? { redis } : {}),
     listen: (port = config.listen.port, host = config.listen.host) =>
@@ -99,11 +152,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       }),
     close: async () => {
       engine.stop();
+      breakers.stop();
+      overrides.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await proxy.close();
+      await caller.close();
       if (redis) await redis.close();
     },
   };

@@ -125,7 +125,7 @@ interface DependentUse {
 }
 
 /** RFC 9110 11.6.1: a challenge of `scheme` among the WWW-Authenticate values. */
-function hasChallenge(value: string | string[] | undefined, scheme: string): boolean {
+export function hasChallenge(value: string | string[] | undefined, scheme: string): boolean {
   if (value === undefined) return false;
   const lower = scheme.toLowerCase();
   return (Array.isArray(value) ? value : [value]).some((entry) =>

@@ -21,9 +21,7 @@ const partySchema = z.strictObject({
   street: z.array(text(100)).min(1).max(3),
   city: text(100),
   postalCode: text(20),
-  countryCode: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code in capitals, e.g. "DE"'),
+  countryCode: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code in capitals, e.g. "DE"'),
   stateCode: text(10).optional(),
   phone: text(30).optional(),
   email: z.email().max(100).optional(),

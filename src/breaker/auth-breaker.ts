@@ -1,0 +1,260 @@
+/**
+ * @module breaker/auth-breaker
+ * One authentication circuit breaker per carrier account, shared by the fleet.
+ *
+ * - Deciding to open: an opossum breaker per account and instance counts outcomes in its rolling
+ *   window (volume threshold, error percentage). Only authentication outcomes reach it: a token
+ *   the carrier would not issue, or a freshly issued token it rejected. Shipment validation
+ *   errors count as successes (the carrier accepted the token); lock timeouts and Redis outages
+ *   say nothing about the carrier and are not counted at all.
+ * - The state the fleet acts on: a versioned record per account (src/shared/versioned-state.ts).
+ *   When any instance's opossum opens, it writes `open` on top of the generation it saw; every
+ *   instance reads it from its cache on the next request (pub/sub, and a poll as a backstop).
+ * - Half-open: once `openUntil` has passed, the one caller in the fleet that takes the trial
+ *   lease sends the trial request; everyone else keeps treating the account as open. The trial's
+ *   outcome closes the breaker everywhere or opens it again for another reset period.
+ * - Operator overrides (src/routing/overrides.ts) win over all of this.
+ */
+import { EventEmitter } from 'node:events';
+
+import CircuitBreaker from 'opossum';
+import type { Logger } from 'pino';
+
+import type { AccountOverrides } from '../routing/overrides.js';
+import type { VersionedState } from '../shared/versioned-state.js';
+import type { TrialLease } from './trial-lease.js';
+
+export type BreakerStateName = 'closed' | 'open' | 'half_open';
+
+export interface BreakerState {
+  state: BreakerStateName;
+  /** Epoch ms of the transition. */
+  since: number;
+  /** What caused it: an error code, `fresh_token_rejected`, `trial_succeeded`... */
+  cause: string;
+  /** While open: when a trial may be sent. */
+  openUntil?: number;
+}
+
+/** What a caller may do with an account right now. */
+export type BreakerPermit =
+  | { kind: 'pass' }
+  | { kind: 'trial'; lease: string }
+  | { kind: 'open'; cause: string; retryAt?: number; forced: boolean };
+
+export type BreakerOutcome = 'success' | 'auth_failure' | 'neutral';
+
+export interface BreakerPolicy {
+  /** Failures in the rolling window before the breaker may open. */
+  volumeThreshold: number;
+  /** Opens when the failure share in the window exceeds this. */
+  errorThresholdPercentage: number;
+  rollingCountTimeoutMs: number;
+  /** How long it stays open before a trial. */
+  resetTimeoutMs: number;
+  /** A trial whose caller vanished frees the slot after this. */
+  trialLeaseMs: number;
+}
+
+export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
+  volumeThreshold: 5,
+  errorThresholdPercentage: 50,
+  rollingCountTimeoutMs: 10_000,
+  resetTimeoutMs: 30_000,
+  trialLeaseMs: 60_000,
+};
+
+export interface BreakerTransition {
+  account: string;
+  from: BreakerStateName;
+  to: BreakerStateName;
+  cause: string;
+  generation: number;
+  /** This instance wrote it (false: learnt from another instance). */
+  local: boolean;
+}
+
+const CLOSED: BreakerState = { state: 'closed', since: 0, cause: 'initial' };
+
+class AuthFailure extends Error {}
+
+export interface AuthBreakersOptions {
+  accounts: string[];
+  state: VersionedState<BreakerState>;
+  trials: TrialLease;
+  overrides: AccountOverrides;
+  log: Logger;
+  policy?: Partial<BreakerPolicy>;
+  now?: () => number;
+}
+
+export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition] }> {
+  readonly policy: BreakerPolicy;
+  readonly #counters = new Map<string, CircuitBreaker<[boolean], void>>();
+  readonly #state: VersionedState<BreakerState>;
+  readonly #trials: TrialLease;
+  readonly #overrides: AccountOverrides;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #writing = new Set<string>();
+
+  constructor(options: AuthBreakersOptions) {
+    super();
+    this.policy = { ...DEFAULT_BREAKER_POLICY, ...options.policy };
+    this.#state = options.state;
+    this.#trials = options.trials;
+    this.#overrides = options.overrides;
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#state.track(options.accounts);
+    for (const account of options.accounts) this.#counters.set(account, this.#newCounter(account));
+    this.#state.on('change', (account, next, previous) => {
+      const to = next?.value.state ?? 'closed';
+      const from = previous?.value.state ?? 'closed';
+      // A fresh window after every close: failures from before the outage must not reopen it.
+      if (to === 'closed' && from !== 'closed') this.#resetCounter(account);
+      if (to !== from && !this.#writing.has(account)) {
+        this.#announce({
+          account,
+          from,
+          to,
+          cause: next?.value.cause ?? 'reset',
+          generation: next?.generation ?? 0,
+          local: false,
+        });
+      }
+    });
+  }
+
+  #newCounter(account: string): CircuitBreaker<[boolean], void> {
+    const counter = new CircuitBreaker<[boolean], void>(
+      async (failed: boolean) => {
+        if (failed) throw new AuthFailure();
+      },
+      {
+        name: account,
+        timeout: false,
+        volumeThreshold: this.policy.volumeThreshold,
+        errorThresholdPercentage: this.policy.errorThresholdPercentage,
+        rollingCountTimeout: this.policy.rollingCountTimeoutMs,
+        // The fleet record decides when to try again, not this instance's timer.
+        resetTimeout: 2 ** 31 - 1,
+      },
+    );
+    counter.on('open', () => {
+      this.#open(account, this.#lastCause.get(account) ?? 'auth_failure').catch((error: Error) =>
+        this.#log.warn({ account, err: { message: error.message } }, 'breaker could not record its opening'),
+      );
+    });
+    return counter;
+  }
+
+  #resetCounter(account: string): void {
+    this.#counters.get(account)?.shutdown();
+    this.#counters.set(account, this.#newCounter(account));
+  }
+
+  readonly #lastCause = new Map<string, string>();
+
+  /** The shared state as this instance knows it. */
+  state(account: string): BreakerState {
+    return this.#state.cached(account)?.value ?? CLOSED;
+  }
+
+  generation(account: string): number {
+    return this.#state.cached(account)?.generation ?? 0;
+  }
+
+  /** May a request go to this account now? A `trial` permit must be reported back. */
+  async permit(account: string): Promise<BreakerPermit> {
+    const mode = this.#overrides.current(account).breaker;
+    if (mode === 'open') return { kind: 'open', cause: 'forced_open', forced: true };
+    if (mode === 'closed') return { kind: 'pass' };
+    const current = this.state(account);
+    if (current.state === 'closed') return { kind: 'pass' };
+    const now = this.#now();
+    if (current.state === 'open' && current.openUntil !== undefined && now < current.openUntil) {
+      return { kind: 'open', cause: current.cause, retryAt: current.openUntil, forced: false };
+    }
+    const lease = await this.#trials.acquire(account, this.policy.trialLeaseMs);
+    if (lease === null) return { kind: 'open', cause: current.cause, forced: false };
+    if (current.state === 'open') {
+      await this.#transition(account, { state: 'half_open', since: now, cause: 'trial_started' });
+    }
+    return { kind: 'trial', lease };
+  }
+
+  /** Report what a permitted request showed about the account's authentication. */
+  async report(
+    account: string,
+    permit: BreakerPermit,
+    outcome: BreakerOutcome,
+    cause?: string,
+  ): Promise<void> {
+    if (permit.kind === 'open') return;
+    if (permit.kind === 'pass') {
+      if (outcome === 'neutral' || this.#overrides.current(account).breaker !== 'auto') return;
+      if (outcome === 'auth_failure') this.#lastCause.set(account, cause ?? 'auth_failure');
+      await this.#counters
+        .get(account)
+        ?.fire(outcome === 'auth_failure')
+        .catch(() => undefined);
+      return;
+    }
+    try {
+      if (outcome === 'success') {
+        await this.#transition(account, { state: 'closed', since: this.#now(), cause: 'trial_succeeded' });
+      } else if (outcome === 'auth_failure') {
+        await this.#open(account, cause ?? 'trial_failed');
+      }
+    } finally {
+      await this.#trials.release(account, permit.lease).catch(() => undefined);
+    }
+  }
+
+  async #open(account: string, cause: string): Promise<void> {
+    const now = this.#now();
+    await this.#transition(account, {
+      state: 'open',
+      since: now,
+      cause,
+      openUntil: now + this.policy.resetTimeoutMs,
+    });
+  }
+
+  /** Writes a transition on top of the generation this instance holds; a lost race keeps the winner's. */
+  async #transition(account: string, next: BreakerState): Promise<void> {
+    const expected = this.generation(account);
+    const from = this.state(account).state;
+    this.#writing.add(account);
+    let written;
+    try {
+      written = await this.#state.compareAndSet(account, expected, next);
+    } finally {
+      this.#writing.delete(account);
+    }
+    if (written === null) return;
+    this.#announce({
+      account,
+      from,
+      to: next.state,
+      cause: next.cause,
+      generation: written.generation,
+      local: true,
+    });
+  }
+
+  #announce(transition: BreakerTransition): void {
+    this.#log[transition.to === 'open' ? 'warn' : 'info'](transition, 'auth breaker state changed');
+    this.emit('transition', transition);
+  }
+
+  start(): void {
+    this.#state.start();
+  }
+
+  stop(): void {
+    this.#state.stop();
+    for (const counter of this.#counters.values()) counter.shutdown();
+  }
+}

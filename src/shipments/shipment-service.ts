@@ -187,7 +187,19 @@ export class ShipmentService {
     const attempts: Attempt[] = [];
     for (const id of order) {
       const account = this.#accounts.get(id)!;
-      const result = await this.#attempt(claim, account, shipment);
+      const deduplicates = account.shipping?.adapter.idempotencyHeader !== undefined;
+      // Sending again to a carrier that cannot recognise the first request could make a second
+      // label; the outcome stays unknown until someone looks (see the detail below).
+      const result: AttemptResult =
+        pinned && !deduplicates
+          ? {
+              attempt: {
+                account: id,
+                outcome: 'outcome_unknown',
+                failure: { code: 'carrier_cannot_deduplicate' },
+              },
+            }
+          : await this.#attempt(claim, account, shipment);
       attempts.push(result.attempt);
       if (result.created) return this.#created(claim, account, shipment, attempts, result.created);
       if (result.attempt.outcome === 'rejected') {
@@ -213,8 +225,10 @@ export class ShipmentService {
           ...(result.attempt.failure?.upstreamStatus !== undefined
             ? { upstreamStatus: result.attempt.failure.upstreamStatus }
             : {}),
-          detail: `account ${id} may have created the label; retry with the same Idempotency-Key and it goes to ${id} again`,
-          extensions: { attempts, shipmentId: claim.record.shipmentId },
+          detail: deduplicates
+            ? `account ${id} may have created the label; retry with the same Idempotency-Key and it goes to ${id} again, which returns that label if it exists`
+            : `account ${id} may have created the label and its carrier cannot deduplicate a resend, so the gateway will not send it again: look for the shipment reference at the carrier; a new Idempotency-Key ships anew`,
+          extensions: { attempts, shipmentId: claim.record.shipmentId, carrierDeduplicates: deduplicates },
         });
       }
     }

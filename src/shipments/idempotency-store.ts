@@ -15,6 +15,7 @@
  * runs each step as one Lua script on Redis's clock; memory mode (embedded) does the same in
  * process.
  */
+import { GatewayError } from '../errors.js';
 import type { RedisConnection } from '../redis.js';
 
 export interface StoredResponse {
@@ -111,8 +112,24 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return `${this.redis.keyPrefix}idempotency:${key}`;
   }
 
+  /**
+   * Without its record a shipment could be made twice, so no Redis means no shipment: the
+   * failure becomes ERR_REDIS_UNAVAILABLE before anything is sent.
+   */
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (cause) {
+      throw new GatewayError('ERR_REDIS_UNAVAILABLE', undefined, {
+        cause,
+        detail: 'shipments keep their idempotency record in Redis, which is unreachable',
+        retryAfterMs: 2_000,
+      });
+    }
+  }
+
   async #read(key: string): Promise<IdempotencyRecord> {
-    const fields = await this.redis.client.hgetall(this.#key(key));
+    const fields = await this.#run(() => this.redis.client.hgetall(this.#key(key)));
     const record: IdempotencyRecord = {
       fingerprint: fields['fingerprint'] ?? '',
       shipmentId: fields['shipmentId'] ?? '',
@@ -125,16 +142,18 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async begin(key: string, owner: string, fresh: IdempotencyRecord, leaseMs: number): Promise<BeginResult> {
-    const outcome = (await this.redis.client.eval(
-      BEGIN,
-      1,
-      this.#key(key),
-      owner,
-      String(leaseMs),
-      String(this.ttlMs),
-      fresh.fingerprint,
-      fresh.shipmentId,
-      fresh.carrierKey,
+    const outcome = (await this.#run(() =>
+      this.redis.client.eval(
+        BEGIN,
+        1,
+        this.#key(key),
+        owner,
+        String(leaseMs),
+        String(this.ttlMs),
+        fresh.fingerprint,
+        fresh.shipmentId,
+        fresh.carrierKey,
+      ),
     )) as 'new' | 'mismatch' | 'completed' | 'in_use' | 'resumed';
     if (outcome === 'new') return { kind: 'new', record: fresh };
     if (outcome === 'mismatch' || outcome === 'in_use') return { kind: outcome };
@@ -142,7 +161,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async #owned(script: string, key: string, ...args: string[]): Promise<boolean> {
-    return (await this.redis.client.eval(script, 1, this.#key(key), ...args)) === 1;
+    return (await this.#run(() => this.redis.client.eval(script, 1, this.#key(key), ...args))) === 1;
   }
 
   pin(key: string, owner: string, account: string, leaseMs: number): Promise<boolean> {

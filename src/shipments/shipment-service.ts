@@ -203,7 +203,7 @@ export class ShipmentService {
       attempts.push(result.attempt);
       if (result.created) return this.#created(claim, account, shipment, attempts, result.created);
       if (result.attempt.outcome === 'rejected') {
-        await this.options.idempotency.release(claim.key, claim.owner);
+        await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
         throw new GatewayError('ERR_SHIPMENT_REJECTED', undefined, {
           account: id,
           ...(result.attempt.failure?.carrierCode !== undefined
@@ -219,7 +219,7 @@ export class ShipmentService {
       }
       if (!SAFE_TO_FAIL_OVER.has(result.attempt.outcome) || pinned) {
         // Either it happened now, or it happened before and this retry could not settle it.
-        await this.options.idempotency.markUnknown(claim.key, claim.owner, id);
+        await this.#settle(claim, () => this.options.idempotency.markUnknown(claim.key, claim.owner, id));
         throw new GatewayError('ERR_SHIPMENT_OUTCOME_UNKNOWN', undefined, {
           account: id,
           ...(result.attempt.failure?.upstreamStatus !== undefined
@@ -232,12 +232,28 @@ export class ShipmentService {
         });
       }
     }
-    await this.options.idempotency.release(claim.key, claim.owner);
+    await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
     throw new GatewayError('ERR_NO_ACCOUNT_AVAILABLE', undefined, {
       detail:
         'no account took the shipment and none can have created a label; the Idempotency-Key is free again',
       extensions: { attempts },
     });
+  }
+
+  /**
+   * Records how the request ended. A failure here must not hide the answer (a label made is a
+   * label made); the record's lease then runs out and a retry resumes on the pinned account.
+   */
+  async #settle(claim: Claim, write: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await write();
+    } catch (error) {
+      this.options.log.error(
+        { shipmentId: claim.record.shipmentId, err: { message: (error as Error).message } },
+        'idempotency record not updated',
+      );
+      return false;
+    }
   }
 
   async #created(
@@ -265,7 +281,9 @@ export class ShipmentService {
       .map((attempt) => attempt.account);
     if (skipped.length > 0) headers['x-failover-from'] = skipped.join(', ');
     const response: StoredResponse = { status: 201, headers, body: JSON.stringify(body) };
-    const stored = await this.options.idempotency.complete(claim.key, claim.owner, response);
+    const stored = await this.#settle(claim, () =>
+      this.options.idempotency.complete(claim.key, claim.owner, response),
+    );
     if (!stored) {
       this.options.log.error(
         { account: account.id, shipmentId: claim.record.shipmentId },

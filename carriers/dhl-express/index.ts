@@ -6,6 +6,7 @@ import type { CarrierDescriptor } from '../descriptor.js';
 import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS } from './api.js';
 import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
 import { DHL_EXPRESS_API_ERRORS } from './errors.js';
+import { dhlExpressShipping } from './shipping.js';
 
 export const dhlExpress: CarrierDescriptor = {
   data: {
@@ -20,4 +21,5 @@ export const dhlExpress: CarrierDescriptor = {
     ],
   },
   decorateApiRequest: decorateDhlExpressRequest,
+  shipping: dhlExpressShipping,
 };

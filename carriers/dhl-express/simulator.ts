@@ -12,7 +12,9 @@
  * MyDHL has none. This simulator therefore applies `throttle` and `tokenServerErrors` (with
  * `tokenServerErrorStatus`) to API calls itself; `apiLatencyMs`, `outage` and `skewSeconds` are
  * applied by the kit as for every carrier. `tokenLatencyMs`, `errorInSuccessBody`,
- * `tokenLifetimeSeconds` and `prematureExpirySeconds` have nothing to act on here.
+ * `tokenLifetimeSeconds` and `prematureExpirySeconds` have nothing to act on here. The kit applies
+ * `shipmentFault` to `POST /shipments` with the answers of `shipmentFault()` below; each shipment
+ * created counts one label (`labelsCreated`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -273,6 +275,24 @@ const LABEL_PDF_BASE64 = Buffer.from(
     'trailer<</Root 1 0 R>>\n%%EOF\n',
 ).toString('base64');
 
+/** A minimal ZPL II label (a text line and a Code 128 barcode of the waybill number). */
+const zplLabel = (number: string) =>
+  `^XA^CI28^FO40,40^A0N,40,40^FDDHL Express^FS^FO40,100^BCN,120,Y,N,N^FD${number}^FS^XZ\n`;
+
+/**
+ * The label in the `outputImageProperties.encodingFormat` asked for ([MYDHL-SPEC] enum pdf, zpl,
+ * lp2, epl; default pdf), or null for a value outside the enum. documents[].content is "base64
+ * encoded document image" whatever the format; imageFormat is upper case as in the spec's `PDF`.
+ * lp2 and epl are not simulated and get the PDF (UNVERIFIED what DHL names them).
+ */
+function labelDocument(properties: unknown, number: string): { imageFormat: string; content: string } | null {
+  const format = isObject(properties) ? (properties['encodingFormat'] ?? 'pdf') : 'pdf';
+  if (!['pdf', 'zpl', 'lp2', 'epl'].includes(format as string)) return null;
+  if (format === 'zpl')
+    return { imageFormat: 'ZPL', content: Buffer.from(zplLabel(number)).toString('base64') };
+  return { imageFormat: 'PDF', content: LABEL_PDF_BASE64 };
+}
+
 function digits(count: number): string {
   return Array.from(randomBytes(count), (b) => String(b % 10)).join('');
 }
@@ -493,11 +513,12 @@ export async function startDhlExpressSimulator(
   }
 
   /**
-   * [MYDHL-SPEC] POST /shipments: checks the top-level `required` list, `content.packages`
-   * (minItems 1, each with a weight) and the shipper/receiver country codes, then answers 201 with
-   * `Location`, the shipment number, piece IDs and one base64 PDF label ("The key elements in the
-   * response ... a base64 encoded PDF label and the Shipment and Piece identification numbers").
-   * Deeper schema rules, rating and `validateDataOnly` are not simulated.
+   * [MYDHL-SPEC] POST /shipments: checks the top-level `required` list, `content` (packages with a
+   * weight, its other required keys), the shipper/receiver country codes and contacts, and the
+   * label encoding, then answers 201 with `Location`, the shipment number, piece IDs and one base64
+   * label ("The key elements in the response ... a base64 encoded PDF label and the Shipment and
+   * Piece identification numbers"), counting one label per shipment (waybill). Deeper schema
+   * rules, rating and `validateDataOnly` are not simulated.
    */
   function createShipment(
     req: SimRequest,
@@ -547,6 +568,17 @@ export async function startDhlExpressSimulator(
       if (typeof countryCode !== 'string' || countryCode.length !== 2) {
         return validationError(instance, `#/customerDetails/${role}: required key [countryCode] not found`);
       }
+      // [MYDHL-SPEC] supermodelIoLogisticsExpressContact `required: [phone, companyName, fullName]`.
+      const contact = isObject(details) ? details['contactInformation'] : undefined;
+      const noContact = ['phone', 'companyName', 'fullName'].find(
+        (key) => !isObject(contact) || typeof contact[key] !== 'string' || contact[key] === '',
+      );
+      if (noContact) {
+        return validationError(
+          instance,
+          `#/customerDetails/${role}/contactInformation: required key [${noContact}] not found`,
+        );
+      }
       const cityName = isObject(postal) && typeof postal['cityName'] === 'string' ? postal['cityName'] : '';
       return { countryCode, cityName };
     };
@@ -555,7 +587,20 @@ export async function startDhlExpressSimulator(
     const receiver = place('receiverDetails');
     if ('status' in receiver) return receiver;
 
+    // [MYDHL-SPEC] content `required`: packages (checked above), isCustomsDeclarable, description, incoterm, unitOfMeasurement.
+    const noContentKey = ['isCustomsDeclarable', 'description', 'incoterm', 'unitOfMeasurement'].find(
+      (key) => !isObject(content) || content[key] === undefined,
+    );
+    if (noContentKey) return validationError(instance, `#/content: required key [${noContentKey}] not found`);
     const number = waybillNumber();
+    const label = labelDocument(body['outputImageProperties'], number);
+    if (label === null) {
+      return validationError(
+        instance,
+        '#/outputImageProperties/encodingFormat: expected one of [pdf, zpl, lp2, epl]',
+      );
+    }
+    ctx.recordLabels();
     const record: ShipmentRecord = {
       number,
       productCode: typeof body['productCode'] === 'string' ? body['productCode'].slice(0, 1) : 'P',
@@ -583,8 +628,7 @@ export async function startDhlExpressSimulator(
           trackingNumber: piece.trackingNumber,
           trackingUrl: `${trackingUrl}?pieceTrackingNumber=${piece.trackingNumber}`,
         })),
-        // PDF whatever `outputImageProperties.encodingFormat` asks for: other formats are not simulated.
-        documents: [{ imageFormat: 'PDF', content: LABEL_PDF_BASE64, typeCode: 'label' }],
+        documents: [{ ...label, typeCode: 'label' }],
       },
       { Location: `${DHL_EXPRESS_RESOURCES.shipments}/${number}` },
     );
@@ -735,6 +779,13 @@ export async function startDhlExpressSimulator(
     // HTTP 200 carrying the 401 body, as the fault is defined for token endpoints.
     errorInSuccessBody: (req) => ({ ...unauthorized(req.path), status: 200 }),
     handle: route,
+    shipping: {
+      isShipmentRequest: (req) =>
+        req.method === 'POST' && locate(req.path)?.resource === DHL_EXPRESS_RESOURCES.shipments,
+      validationError: (req) => shipmentFault(req, 400),
+      forbidden: (req) => shipmentFault(req, 403),
+      serverError: (req) => shipmentFault(req, 500),
+    },
   };
 
   const sim = await startSimulator(definition, { ...options, clock });
@@ -744,6 +795,38 @@ export async function startDhlExpressSimulator(
       records.length = 0;
     },
     createdShipments: () => [...created.keys()],
+  });
+}
+
+/**
+ * The `shipmentFault` answers in [MYDHL-SPEC] ErrorResponse shape: the 400 "Incorrect date" example
+ * (code 998 in `detail`), the 500 "Process Error" example (999; `status` sent instead of the
+ * example's schema-less `code`), and a 403, which the spec does not declare (UNVERIFIED).
+ */
+function shipmentFault(req: SimRequest, status: 400 | 403 | 500): SimResponse {
+  const instance = instanceOf(locate(req.path)?.resource ?? req.path, req.query.toString());
+  if (status === 400) {
+    return dhlError(400, {
+      instance,
+      title: 'Bad request',
+      message: 'Bad request',
+      detail:
+        "998: ShipTimeStamp is not well formatted.(Expected Sample Format : '2010-02-11T17:10:09 GMT+01:00')",
+    });
+  }
+  if (status === 403) {
+    return dhlError(403, {
+      instance,
+      title: 'Forbidden',
+      message: 'Forbidden',
+      detail: 'The account is not authorised for this operation.',
+    });
+  }
+  return dhlError(500, {
+    instance,
+    title: 'Internal Server Error',
+    message: 'Internal Server Error',
+    detail: '999: Process failure occurred. Process ID associated for that transaction (1234567890)',
   });
 }
 

@@ -7,6 +7,7 @@ import { decorateDhlParcelDeRequest, DHL_PARCEL_DE_ENVIRONMENTS } from './api.js
 import { DHL_PARCEL_DE_REFRESH, DHL_PARCEL_DE_TOKEN } from './auth.js';
 import { DHL_PARCEL_DE_API_ERRORS, DHL_PARCEL_DE_ERRORS } from './errors.js';
 import { dhlParcelDeTokenResponseSchema } from './schemas.js';
+import { dhlParcelDeShipping } from './shipping.js';
 
 export const dhlParcelDe: CarrierDescriptor = {
   data: {
@@ -24,4 +25,5 @@ export const dhlParcelDe: CarrierDescriptor = {
   },
   tokenResponseSchema: dhlParcelDeTokenResponseSchema,
   decorateApiRequest: decorateDhlParcelDeRequest,
+  shipping: dhlParcelDeShipping,
 };

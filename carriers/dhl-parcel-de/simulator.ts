@@ -1,7 +1,8 @@
 /**
  * @module carriers/dhl-parcel-de/simulator
  * Loopback simulator of DHL Parcel Germany: the ROPC token endpoint (`/token`, `/hello`, version)
- * of the Account Authorization API and a slice of the Shipping API v2 (version, `POST /orders`),
+ * of the Account Authorization API and a slice of the Shipping API v2 (version, `POST /orders` with
+ * PDF or ZPL2 labels, one counted per created shipment, and the kit's shipment faults),
  * written from `shared/carrier-specs/dhl/pp-account-auth-ropc_0.yaml` [ROPC],
  * `shared/carrier-specs/dhl/parcel-de-shipping-v2_2.yaml` [SHIP] and `carrier-auth-facts.md` §3a
  * (tags [DHL-ROPC], [DHL-SHIP], [NR-I80], [KAR-DHLDE]). Every choice the sources leave open is
@@ -22,6 +23,7 @@ import {
   startSimulator,
   type AccessRecord,
   type CarrierDefinition,
+  type ShippingDefinition,
   type SimContext,
   type SimFaults,
   type SimRequest,
@@ -270,7 +272,7 @@ export async function startDhlParcelDeSimulator(
     const auth = authenticate(req, ctx);
     if (auth.kind === 'rejected') return auth.response;
     if (req.method === 'GET' && req.path === DHL_PARCEL_DE_PATHS.hello) return hello(auth, ctx);
-    if (req.method === 'POST' && req.path === DHL_PARCEL_DE_PATHS.orders) return createOrders(req);
+    if (req.method === 'POST' && req.path === DHL_PARCEL_DE_PATHS.orders) return createOrders(req, ctx);
     return notFound(req);
   }
 
@@ -304,6 +306,7 @@ export async function startDhlParcelDeSimulator(
         : problem(500, 'Internal Server Error', 'An unexpected error occurred.', req.path),
     errorInSuccessBody: () => oauthError(200, 'invalid_client', 'Client authentication failed.'),
     handle: route,
+    shipping: DHL_PARCEL_DE_SHIPPING,
   };
 
   return startSimulator(definition, options);
@@ -320,19 +323,49 @@ interface ValidationMessage {
   validationState: 'Error';
 }
 
+/** [SHIP] `Product` enum. */
+const PRODUCTS = new Set(['V01PAK', 'V53WPAK', 'V54EPAK', 'V62WP', 'V62KP', 'V66WPI']);
+/** [SHIP] `docFormat` enum (default PDF). */
+const DOC_FORMATS = new Set(['PDF', 'ZPL2']);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
- * The request schema's hard requirements only ([SHIP] ShipmentOrderRequest: profile ≤35 chars,
- * 1–30 shipments; ShipmentDetails: weight; Weight: uom g|kg and value 0–31500).
+ * [SHIP] Shipper (without `shipperRef`) and ContactAddress require name1, addressStreet, city and
+ * country, the country as ISO 3166-1 alpha-3 ([SHIP] `Country`). Lockers, post offices and P.O.
+ * boxes (recognised by their ids) are not checked.
+ */
+function addressProblems(
+  address: unknown,
+  at: string,
+  add: (property: string, message: string) => void,
+): void {
+  if (!isRecord(address) || 'shipperRef' in address) return;
+  if (['lockerID', 'retailID', 'poBoxID'].some((id) => id in address)) return;
+  for (const field of ['name1', 'addressStreet', 'city']) {
+    if (typeof address[field] !== 'string' || address[field] === '')
+      add(`${at}.${field}`, 'must not be empty');
+  }
+  if (typeof address['country'] !== 'string' || !/^[A-Z]{3}$/.test(address['country']))
+    add(`${at}.country`, 'must be an ISO 3166-1 alpha-3 country code');
+}
+
+/**
+ * The request schema's hard requirements ([SHIP] ShipmentOrderRequest: profile ≤35 chars, 1–30
+ * shipments; ShipmentDetails: weight; Weight: uom g|kg and value 0–31500), and, where present, the
+ * product, the billing number ([SHIP] Shipment.billingNumber: `\w{10}\d{2}\w{2}`, digits 11–12 the
+ * product's number) and the addresses. [SHIP] Shipment declares nothing `required`, so a shipment
+ * without them passes here (the real backend's answer to that is UNVERIFIED).
  */
 function orderProblems(body: unknown): ValidationMessage[] {
   const problems: ValidationMessage[] = [];
   const add = (property: string, validationMessage: string) =>
     problems.push({ property, validationMessage, validationState: 'Error' });
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isRecord(body)) {
     add('body', 'must be a JSON object');
     return problems;
   }
-  const { profile, shipments } = body as { profile?: unknown; shipments?: unknown };
+  const { profile, shipments } = body;
   if (typeof profile !== 'string' || profile.length > 35)
     add('profile', 'must be a string of at most 35 characters');
   if (!Array.isArray(shipments) || shipments.length < 1 || shipments.length > 30) {
@@ -340,11 +373,22 @@ function orderProblems(body: unknown): ValidationMessage[] {
     return problems;
   }
   shipments.forEach((shipment: unknown, index) => {
-    if (typeof shipment !== 'object' || shipment === null) {
-      add(`shipments[${index}]`, 'must be an object');
+    const at = `shipments[${index}]`;
+    if (!isRecord(shipment)) {
+      add(at, 'must be an object');
       return;
     }
-    const details = (shipment as { details?: unknown }).details;
+    const { product, billingNumber, details } = shipment;
+    if (product !== undefined && !PRODUCTS.has(product as string))
+      add(`${at}.product`, 'is not a known product');
+    if (billingNumber !== undefined) {
+      const valid = typeof billingNumber === 'string' && /^\w{10}\d{2}\w{2}$/.test(billingNumber);
+      if (!valid) add(`${at}.billingNumber`, 'must be 14 characters: EKP, procedure and participation');
+      else if (typeof product === 'string' && billingNumber.slice(10, 12) !== product.slice(1, 3))
+        add(`${at}.billingNumber`, `is not valid for product ${product}`);
+    }
+    addressProblems(shipment['shipper'], `${at}.shipper`, add);
+    addressProblems(shipment['consignee'], `${at}.consignee`, add);
     if (details === undefined) return;
     const weight = (details as { weight?: { uom?: unknown; value?: unknown } } | null)?.weight;
     const valid =
@@ -352,46 +396,73 @@ function orderProblems(body: unknown): ValidationMessage[] {
       typeof weight.value === 'number' &&
       weight.value >= 0 &&
       weight.value <= 31500;
-    if (!valid) add(`shipments[${index}].details.weight`, 'needs uom g or kg and a value from 0 to 31500');
+    if (!valid) add(`${at}.details.weight`, 'needs uom g or kg and a value from 0 to 31500');
   });
   return problems;
 }
 
 const OK_STATUS = { title: 'OK', status: 200, statusCode: 200 };
+const BAD_REQUEST = { title: 'Bad Request', status: 400, statusCode: 400 };
+
+/** [SHIP] BadRequest: a LabelDataResponse as problem+json, one item carrying the validation messages. */
+function badRequest(req: SimRequest, problems: ValidationMessage[]): SimResponse {
+  return json(
+    400,
+    {
+      status: { ...BAD_REQUEST, instance: req.path, detail: 'JSON Schema validation failed.' },
+      items: [{ sstatus: BAD_REQUEST, validationMessages: problems }],
+    },
+    PROBLEM_JSON,
+  );
+}
+
+/**
+ * [SHIP] Document: "base64 encoded for PDF, text for ZPL" — `b64` with fileFormat PDF, or the ZPL
+ * text in `zpl2` with fileFormat ZPL2. The print format is the one asked for where [SHIP]
+ * Document's enum has it; otherwise A4 (the portal default is UNVERIFIED).
+ */
+function labelDocument(docFormat: string, printFormat: string | null, shipmentNo: string) {
+  const documentFormats = ['A4', '910-300-700', '910-300-300', '910-300-300-oz', '910-300-710', '100x70mm'];
+  const format = printFormat !== null && documentFormats.includes(printFormat) ? printFormat : 'A4';
+  if (docFormat === 'ZPL2') {
+    const zpl = `^XA^CI28^FO40,40^A0N,40,40^FDDHL Paket^FS^FO40,100^BCN,120,Y,N,N^FD${shipmentNo}^FS^XZ\n`;
+    return { zpl2: zpl, fileFormat: 'ZPL2', printFormat: format };
+  }
+  return { b64: LABEL_PDF_BASE64, fileFormat: 'PDF', printFormat: format };
+}
 
 /**
  * [SHIP] POST /orders: one LabelDataResponse item per shipment, in request order; 200 for one
  * shipment, 207 (multistatus) for several; `validate=true` is a dry run with no numbers or labels.
- * Labels are always included as base64 PDF (the `includeDocs=include` default).
+ * Labels are always included (`includeDocs=URL` is not simulated) in the `docFormat` asked for;
+ * every shipment created counts one label.
  */
-function createOrders(req: SimRequest): SimResponse {
+function createOrders(req: SimRequest, ctx: SimContext): SimResponse {
   const body = jsonOf(req);
   const problems = orderProblems(body);
-  if (problems.length > 0) {
-    // [SHIP] BadRequest: a LabelDataResponse as problem+json.
-    const badRequest = { title: 'Bad Request', status: 400, statusCode: 400 };
-    return json(
-      400,
-      {
-        status: { ...badRequest, instance: req.path, detail: 'JSON Schema validation failed.' },
-        items: [{ sstatus: badRequest, validationMessages: problems }],
-      },
-      PROBLEM_JSON,
-    );
-  }
+  const docFormat = req.query.get('docFormat') ?? 'PDF';
+  if (!DOC_FORMATS.has(docFormat))
+    problems.push({
+      property: 'docFormat',
+      validationMessage: 'must be PDF or ZPL2',
+      validationState: 'Error',
+    });
+  if (problems.length > 0) return badRequest(req, problems);
   const shipments = (body as { shipments: { refNo?: unknown }[] }).shipments;
   const dryRun = req.query.get('validate') === 'true';
   const items = shipments.map((shipment) => {
     if (dryRun) return { sstatus: OK_STATUS, validationMessages: [] };
     const refNo = shipment.refNo;
+    const shipmentNo = shipmentNumber();
+    ctx.recordLabels();
     return {
-      shipmentNo: shipmentNumber(),
+      shipmentNo,
       sstatus: OK_STATUS,
       // [SHIP] ResponseItem.shipmentRefNo (6–50 characters) echoes the request's refNo.
       ...(typeof refNo === 'string' && refNo.length >= 6 && refNo.length <= 50
         ? { shipmentRefNo: refNo }
         : {}),
-      label: { b64: LABEL_PDF_BASE64, fileFormat: 'PDF', printFormat: 'A4' },
+      label: labelDocument(docFormat, req.query.get('printFormat'), shipmentNo),
     };
   });
   const multi = shipments.length > 1;
@@ -404,3 +475,23 @@ function createOrders(req: SimRequest): SimResponse {
     items,
   });
 }
+
+/**
+ * The answers for `shipmentFault`, in [SHIP]'s shapes: a BadRequest LabelDataResponse about the
+ * consignee's postal code, and RequestStatus problems for 403 and 500. [SHIP] declares no 403 for
+ * POST /orders (the ROPC spec's 403 "authenticated but not authorised" has no body): UNVERIFIED.
+ */
+export const DHL_PARCEL_DE_SHIPPING: ShippingDefinition = {
+  isShipmentRequest: (req) => req.method === 'POST' && req.path === DHL_PARCEL_DE_PATHS.orders,
+  validationError: (req) =>
+    badRequest(req, [
+      {
+        property: 'shipments[0].consignee.postalCode',
+        validationMessage: 'The postal code of the consignee is invalid.',
+        validationState: 'Error',
+      },
+    ]),
+  forbidden: (req) =>
+    problem(403, 'Forbidden', 'The user is not allowed to use this billing number.', req.path),
+  serverError: (req) => problem(500, 'Internal Server Error', 'An unexpected error occurred.', req.path),
+};

@@ -54,6 +54,11 @@ export interface ShippingAdapter<Settings = unknown> {
   services: Record<ServiceLevel, { domestic: string; international: string }>;
   /** The account's `shipping` block; an account of this carrier without a valid one cannot ship. */
   settingsSchema: z.ZodType<Settings>;
+  /**
+   * How the answer's bytes become the string `readSuccess` reads: `latin1` keeps every byte (a
+   * multipart answer with a binary label part); default `utf8`.
+   */
+  answerEncoding?: 'utf8' | 'latin1';
   /** The carrier's own idempotency header, when its label API deduplicates by one. */
   idempotencyHeader?: string;
   /**

@@ -205,6 +205,16 @@ export const configSchema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
+    /** Auth circuit breakers of every account (src/breaker/auth-breaker.ts has the defaults). */
+    breaker: z
+      .strictObject({
+        volumeThreshold: z.number().int().min(1).max(10_000).optional(),
+        errorThresholdPercentage: z.number().min(0).max(100).optional(),
+        rollingCountTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+        resetTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+        trialLeaseMs: z.number().int().min(1_000).max(600_000).optional(),
+      })
+      .optional(),
     /** The gateway's address as browsers reach it; the default redirect URI is this + /v1/oauth/callback. */
     publicUrl: httpUrl.optional(),
     admins: z.array(adminSchema).optional(),

@@ -53,6 +53,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
 export async function createGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
   validateCarrierData();
   const accounts = config.accounts.map((account, index) =>
@@ -105,7 +109,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     trials: redis ? new RedisTrialLease(redis) : new MemoryTrialLease(),
     overrides,
     log,
-    ...(options.breaker ? { policy: options.breaker } : {}),
+    policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
   const caller = new CarrierCaller();
   const shipments = new ShipmentService({

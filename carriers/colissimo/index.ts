@@ -6,6 +6,7 @@ import type { CarrierDescriptor } from '../descriptor.js';
 import { COLISSIMO_ENVIRONMENTS } from './api.js';
 import { COLISSIMO_CREDENTIALS } from './auth.js';
 import { COLISSIMO_API_ERRORS } from './errors.js';
+import { colissimoShipping } from './shipping.js';
 
 export const colissimo: CarrierDescriptor = {
   data: {
@@ -19,4 +20,5 @@ export const colissimo: CarrierDescriptor = {
       '../shared/carrier-auth-facts.md section 4b (Colissimo)',
     ],
   },
+  shipping: colissimoShipping,
 };

@@ -11,7 +11,9 @@
  * JSON part plus the label bytes as a separate `label` part ([COL-SPEC] generateLabel description,
  * "MultipartBody"; the karrio recording is multipart too). This simulator answers one JSON body in
  * the spec's GenerateLabelV2Response shape, with the label as a base64 string in
- * `labelV2Response.label` (the spec types that field as a Java DataHandler object).
+ * `labelV2Response.label` (the spec types that field as a Java DataHandler object), drawn in the
+ * requested `outputPrintingType` (PDF, or ZPL at 203 or 300 dpi). Every label made is counted in
+ * the kit's `labelsCreated`; the kit's shipment faults answer in the same `messages` shape.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -81,6 +83,28 @@ const LABEL_PDF_BASE64 = Buffer.from(
     '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 283 425]>>endobj\n' +
     'trailer<</Root 1 0 R>>\n%%EOF\n',
 ).toString('base64');
+
+/**
+ * A minimal ZPL II label, 10×15 cm at the requested resolution: stands in for a thermal label
+ * (content synthetic). DPL and the other printer languages are answered with the PDF.
+ */
+function zplLabel(outputPrintingType: string, parcel: string): string {
+  const dpmm = outputPrintingType.includes('300dpi') ? 12 : 8; // 300 and 203 dpi in dots per mm
+  const dot = (mm: number) => Math.round(mm * dpmm);
+  return (
+    `^XA^PW${dot(100)}^LL${dot(150)}` +
+    `^FO${dot(5)},${dot(5)}^A0N,${dot(6)},${dot(6)}^FDCOLISSIMO SIMULATED LABEL^FS` +
+    `^FO${dot(5)},${dot(25)}^BCN,${dot(25)},Y,N,N^FD${parcel}^FS^XZ\n`
+  );
+}
+
+/** The label in the asked `outputPrintingType` ([COL-SPEC] OutputFormat), base64 as this simulator sends it. */
+function labelFor(body: Json, parcel: string): string {
+  const type = objectAt(body, 'outputFormat')?.['outputPrintingType'];
+  return typeof type === 'string' && type.startsWith('ZPL_')
+    ? Buffer.from(zplLabel(type, parcel)).toString('base64')
+    : LABEL_PDF_BASE64;
+}
 
 /** 2 characters + 11 digits, the shape of the karrio recording's `6A15984040331` ([COL-CODE]). */
 function parcelNumber(): string {
@@ -168,11 +192,13 @@ export async function startColissimoSimulator(options: SimulatorOptions = {}): P
     // checkGenerateLabel: "Data control without label generation" ([COL-SPEC]); its success body
     // is declared as GenerateLabelV2Response, so labelV2Response is null here (UNVERIFIED).
     if (!generate) return answer(200, [SUCCESS]);
+    const parcel = parcelNumber();
+    ctx.recordLabels();
     return answer(200, [SUCCESS], {
-      parcelNumber: parcelNumber(),
+      parcelNumber: parcel,
       pdfUrl: null,
       fields: null,
-      label: LABEL_PDF_BASE64,
+      label: labelFor(body, parcel),
     });
   }
 
@@ -190,6 +216,16 @@ export async function startColissimoSimulator(options: SimulatorOptions = {}): P
     errorInSuccessBody: () =>
       answer(200, [{ id: '30000', type: 'ERROR', messageContent: 'Identifiant ou mot de passe incorrect' }]),
     handle: route,
+    // Shipment faults on generateLabel, in the messages shape of every other answer here.
+    shipping: {
+      isShipmentRequest: (req) => req.method === 'POST' && req.path === COLISSIMO_PATHS.generateLabel,
+      // [COL-SPEC] 400 "Functional error"; Colissimo's id for a bad address is UNVERIFIED.
+      validationError: () => functional("L'adresse du destinataire est incomplète ou invalide"),
+      // [COL-SPEC] 403 "Unauthorized access (... customer account inactive ...)"; id 30000 as above.
+      forbidden: () => forbidden(),
+      // [COL-SPEC] 500 "Technical error or server error"; body UNVERIFIED.
+      serverError: () => error(500, 'SIM500', 'Erreur technique'),
+    },
   };
 
   const sim = await startSimulator(definition, options);

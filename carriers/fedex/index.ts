@@ -7,6 +7,7 @@ import { FEDEX_ENVIRONMENTS } from './api.js';
 import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
 import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
 import { fedexTokenResponseSchema } from './schemas.js';
+import { fedexShipping } from './shipping.js';
 
 export const fedex: CarrierDescriptor = {
   data: {
@@ -19,8 +20,10 @@ export const fedex: CarrierDescriptor = {
     sources: [
       '../shared/carrier-specs/fedex/APIAuthorization-Resource.json',
       '../shared/carrier-specs/fedex/TrackingNumbers-Resource.json',
+      '../shared/carrier-specs/fedex/Shipment-Resource.json',
       '../shared/carrier-auth-facts.md section 2 (FedEx)',
     ],
   },
   tokenResponseSchema: fedexTokenResponseSchema,
+  shipping: fedexShipping,
 };

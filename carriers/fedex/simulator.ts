@@ -1,9 +1,10 @@
 /**
  * @module carriers/fedex/simulator
- * Loopback simulator of the FedEx OAuth token endpoint and two protected FedEx APIs (Address
- * Validation, Track by tracking number), written from the FedEx OpenAPI JSON files in
- * `shared/carrier-specs/fedex/` and `carrier-auth-facts.md` §2. Quirks cite [FDX-AUTH], [FDX-AV],
- * [FDX-TRK], [FDX-RL] or another facts tag.
+ * Loopback simulator of the FedEx OAuth token endpoint and three protected FedEx APIs (Address
+ * Validation, Track by tracking number, Create Shipment), written from the FedEx OpenAPI JSON files
+ * in `shared/carrier-specs/fedex/` and `carrier-auth-facts.md` §2. Quirks cite [FDX-AUTH], [FDX-AV],
+ * [FDX-TRK], [FDX-SHIP], [FDX-RL] or another facts tag; [SR-I101] is alexeybusygin/ShippingRates#101
+ * (an observed Ship API 400 body).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -20,6 +21,7 @@ import {
   jsonOf,
   startSimulator,
   type CarrierDefinition,
+  type ShippingDefinition,
   type SimContext,
   type SimFaults,
   type SimRequest,
@@ -32,6 +34,7 @@ export const FEDEX_PATHS = {
   token: '/oauth/token',
   addressResolve: '/address/v1/addresses/resolve',
   trackByNumber: '/track/v1/trackingnumbers',
+  ship: '/ship/v1/shipments',
 } as const;
 
 /** Real responses carry 3599; the spec's example says 3600 ("one hour") [FDX-AUTH] [KAR-FDX tests]. */
@@ -145,6 +148,7 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
     }
     if (req.method === 'POST' && req.path === FEDEX_PATHS.addressResolve) return resolveAddresses(req);
     if (req.method === 'POST' && req.path === FEDEX_PATHS.trackByNumber) return trackByNumber(req);
+    if (req.method === 'POST' && req.path === FEDEX_PATHS.ship) return createShipment(req, ctx);
     return fedexError(req, 404, 'NOT.FOUND.ERROR', MESSAGES.notFound);
   }
 
@@ -169,6 +173,7 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
         ? fedexError(req, 500, 'INTERNAL.SERVER.ERROR', MESSAGES.internal)
         : fedexError(req, 503, 'SERVICE.UNAVAILABLE.ERROR', MESSAGES.unavailable),
     errorInSuccessBody: (req) => fedexError(req, 200, 'NOT.AUTHORIZED.ERROR', MESSAGES.badCredentials),
+    shipping: FEDEX_SHIPPING,
     handle: (req, ctx) =>
       req.path === FEDEX_PATHS.token
         ? token(req, ctx)
@@ -247,6 +252,225 @@ function trackByNumber(req: SimRequest): SimResponse {
           },
         ],
       })),
+    },
+  });
+}
+
+/**
+ * The Ship API's answers to the shipment faults, each the [FDX-SHIP] example for its status:
+ * 400 ACCOUNTNUMBER.REGISTRATION.REQUIRED, 403 FORBIDDEN.ERROR, 500 INTERNAL.SERVER.ERROR.
+ */
+const FEDEX_SHIPPING: ShippingDefinition = {
+  isShipmentRequest: (req) => req.method === 'POST' && req.path === FEDEX_PATHS.ship,
+  validationError: (req) => invalidAccount(req),
+  forbidden: (req) =>
+    fedexError(
+      req,
+      403,
+      'FORBIDDEN.ERROR',
+      'We could not authorize your credentials. Please check your permissions and try again.',
+    ),
+  serverError: (req) => fedexError(req, 500, 'INTERNAL.SERVER.ERROR', MESSAGES.internal),
+};
+
+const invalidAccount = (req: SimRequest) =>
+  fedexError(
+    req,
+    400,
+    'ACCOUNTNUMBER.REGISTRATION.REQUIRED',
+    'Please enter a valid 9-digit FedEx account number or register for a new FedEx account number.',
+  );
+/** [SR-I101] observed code and wording. */
+const accountMismatch = (req: SimRequest) =>
+  fedexError(
+    req,
+    400,
+    'ACCOUNT.NUMBER.MISMATCH',
+    'Account Number Mismatch -As the payment Type is SENDER, ShippingChargesPayment Payor AccountNumber should match the shipper account number .Please update and try again.',
+  );
+/** Any other missing or invalid member. [FDX-SHIP] lists no such code: synthetic, UNVERIFIED. */
+const invalidShipment = (req: SimRequest, field: string) =>
+  fedexError(
+    req,
+    400,
+    'SHIPMENT.VALIDATION.ERROR',
+    `Invalid or missing field: ${field}. Please modify your request and try again.`,
+  );
+
+/** [FDX-SHIP] enums used by the checks below. */
+const PICKUP_TYPES = new Set([
+  'CONTACT_FEDEX_TO_SCHEDULE',
+  'DROPOFF_AT_FEDEX_LOCATION',
+  'USE_SCHEDULED_PICKUP',
+]);
+const PAYMENT_TYPES = new Set(['SENDER', 'RECIPIENT', 'THIRD_PARTY', 'COLLECT']);
+const IMAGE_TYPES = new Set(['ZPLII', 'EPL2', 'PDF', 'PNG']);
+const WEIGHT_UNITS = new Set(['KG', 'LB']);
+
+type Json = Record<string, unknown>;
+const obj = (value: unknown): Json | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+const text = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+const positive = (value: unknown) => typeof value === 'number' && value > 0;
+
+/** [FDX-SHIP] PartyAddress_2 (streetLines, city, countryCode) and PartyContact (phoneNumber). */
+function partyProblem(party: unknown, name: string): string | undefined {
+  const address = obj(obj(party)?.['address']);
+  if (!address) return `${name}.address`;
+  const lines = address['streetLines'];
+  if (!Array.isArray(lines) || !lines.some(text)) return `${name}.address.streetLines`;
+  if (!text(address['city'])) return `${name}.address.city`;
+  if (typeof address['countryCode'] !== 'string' || !/^[A-Z]{2}$/.test(address['countryCode']))
+    return `${name}.address.countryCode`;
+  const phone = obj(obj(party)?.['contact'])?.['phoneNumber'];
+  if (typeof phone !== 'string' || !/^\+?\d{10,15}$/.test(phone)) return `${name}.contact.phoneNumber`;
+  return undefined;
+}
+
+interface ValidShipment {
+  serviceType: string;
+  imageType: string;
+  urlOnly: boolean;
+  pieces: number;
+}
+
+/** The required members of [FDX-SHIP] Full_Schema_Ship, checked as FedEx would before making labels. */
+function validateShipment(req: SimRequest): ValidShipment | SimResponse {
+  const body = obj(jsonOf(req));
+  if (!body) return invalidShipment(req, 'body');
+  const account = obj(body['accountNumber'])?.['value'];
+  if (typeof account !== 'string' || !/^\d{9}$/.test(account)) return invalidAccount(req);
+  const responseOption = body['labelResponseOptions'];
+  if (responseOption !== 'LABEL' && responseOption !== 'URL_ONLY')
+    return invalidShipment(req, 'labelResponseOptions');
+  const shipment = obj(body['requestedShipment']);
+  if (!shipment) return invalidShipment(req, 'requestedShipment');
+  const recipients = shipment['recipients'];
+  if (!Array.isArray(recipients) || recipients.length === 0)
+    return invalidShipment(req, 'requestedShipment.recipients');
+  const partyError =
+    partyProblem(shipment['shipper'], 'requestedShipment.shipper') ??
+    recipients.map((r, i) => partyProblem(r, `requestedShipment.recipients[${i}]`)).find(Boolean);
+  if (partyError) return invalidShipment(req, partyError);
+  if (!PICKUP_TYPES.has(String(shipment['pickupType'])))
+    return invalidShipment(req, 'requestedShipment.pickupType');
+  if (!text(shipment['serviceType'])) return invalidShipment(req, 'requestedShipment.serviceType');
+  if (!text(shipment['packagingType'])) return invalidShipment(req, 'requestedShipment.packagingType');
+  if (!positive(shipment['totalWeight'])) return invalidShipment(req, 'requestedShipment.totalWeight');
+  const payment = obj(shipment['shippingChargesPayment']);
+  if (!PAYMENT_TYPES.has(String(payment?.['paymentType'])))
+    return invalidShipment(req, 'requestedShipment.shippingChargesPayment.paymentType');
+  const payor = obj(obj(obj(payment?.['payor'])?.['responsibleParty'])?.['accountNumber'])?.['value'];
+  if (payment?.['paymentType'] === 'SENDER' && payor !== undefined && payor !== account)
+    return accountMismatch(req);
+  const label = obj(shipment['labelSpecification']);
+  if (!IMAGE_TYPES.has(String(label?.['imageType'])))
+    return invalidShipment(req, 'requestedShipment.labelSpecification.imageType');
+  if (!text(label?.['labelStockType']))
+    return invalidShipment(req, 'requestedShipment.labelSpecification.labelStockType');
+  const items = shipment['requestedPackageLineItems'];
+  if (!Array.isArray(items) || items.length === 0)
+    return invalidShipment(req, 'requestedShipment.requestedPackageLineItems');
+  for (const [index, item] of items.entries()) {
+    const weight = obj(obj(item)?.['weight']);
+    if (!WEIGHT_UNITS.has(String(weight?.['units'])) || !positive(weight?.['value']))
+      return invalidShipment(req, `requestedShipment.requestedPackageLineItems[${index}].weight`);
+  }
+  // groupPackageCount N stands for N identical pieces (US_Domestic_SingleShot_Multi_Piece_Shipment).
+  const pieces = items.reduce<number>((sum, item) => {
+    const count = obj(item)?.['groupPackageCount'];
+    return sum + (typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1);
+  }, 0);
+  return {
+    serviceType: shipment['serviceType'] as string,
+    imageType: String(label?.['imageType']),
+    urlOnly: responseOption === 'URL_ONLY',
+    pieces,
+  };
+}
+
+/** FedEx Express/Ground tracking numbers are 12 digits (spec example 794953535000). */
+function fedexTrackingNumber(): string {
+  return `7949${Array.from(randomBytes(8), (b) => String(b % 10)).join('')}`;
+}
+
+/** A one-page PDF with the tracking number on it, byte offsets in the xref table computed. */
+function tinyPdf(line: string): Buffer {
+  const content = `BT /F1 18 Tf 36 360 Td (${line.replace(/[()\\]/g, '')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 432] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objects.map((body, index) => {
+    const offset = pdf.length;
+    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
+    return offset;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+/** Smallest valid PNG (1×1), for imageType PNG. */
+const LABEL_PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+/** The label in the imageType asked: a PDF, a PNG, or thermal-printer text (ZPLII, EPL2). */
+function encodedLabel(imageType: string, tracking: string): string {
+  if (imageType === 'PDF') return tinyPdf(`FedEx ${tracking}`).toString('base64');
+  if (imageType === 'PNG') return LABEL_PNG_BASE64;
+  const printer =
+    imageType === 'ZPLII'
+      ? `^XA^FO50,50^A0N,40,40^FDFedEx ${tracking}^FS^FO50,120^BCN,120,Y,N,N^FD${tracking}^FS^XZ`
+      : `N\nA50,50,0,4,1,1,N,"FedEx ${tracking}"\nB50,120,0,1,2,4,120,B,"${tracking}"\nP1\n`;
+  return Buffer.from(printer, 'ascii').toString('base64');
+}
+
+/**
+ * [FDX-SHIP] POST /ship/v1/shipments → SHPCResponseVO_ShipShipment: one transaction shipment whose
+ * pieceResponses carry each piece's tracking number and its label (encodedLabel with LABEL, a url
+ * with URL_ONLY); the first piece's number is the masterTrackingNumber.
+ */
+function createShipment(req: SimRequest, ctx: SimContext): SimResponse {
+  const valid = validateShipment(req);
+  if ('status' in valid) return valid;
+  const numbers = Array.from({ length: valid.pieces }, fedexTrackingNumber);
+  const master = numbers[0];
+  ctx.recordLabels();
+  return json(200, {
+    ...envelope(req),
+    output: {
+      transactionShipments: [
+        {
+          serviceType: valid.serviceType,
+          shipDatestamp: new Date(ctx.carrierNow()).toISOString().slice(0, 10),
+          masterTrackingNumber: master,
+          pieceResponses: numbers.map((trackingNumber, index) => ({
+            masterTrackingNumber: master,
+            trackingNumber,
+            packageSequenceNumber: index + 1,
+            packageDocuments: [
+              {
+                contentType: 'LABEL',
+                copiesToPrint: 1,
+                docType: valid.imageType,
+                ...(valid.urlOnly
+                  ? {
+                      url: `${ctx.url}/document/v2/document/retrieve/SH,${trackingNumber}_Merge/isLabel=true`,
+                    }
+                  : { encodedLabel: encodedLabel(valid.imageType, trackingNumber) }),
+              },
+            ],
+          })),
+        },
+      ],
+      alerts: [],
     },
   });
 }

@@ -7,6 +7,7 @@ import { decorateUpsRequest, UPS_ENVIRONMENTS } from './api.js';
 import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
+import { upsShipping } from './shipping.js';
 
 export const ups: CarrierDescriptor = {
   data: {
@@ -21,9 +22,11 @@ export const ups: CarrierDescriptor = {
       '../shared/carrier-specs/ups/OAuthClientCredentials.yaml',
       '../shared/carrier-specs/ups/OAuthAuthCode.yaml',
       '../shared/carrier-specs/ups/Tracking.yaml',
+      '../shared/carrier-specs/ups/Shipping.yaml',
       '../shared/carrier-auth-facts.md section 1 (UPS)',
     ],
   },
   tokenResponseSchema: upsTokenResponseSchema,
   decorateApiRequest: decorateUpsRequest,
+  shipping: upsShipping,
 };

@@ -3,7 +3,9 @@
  * Loopback simulator of the UPS OAuth endpoints (client credentials, authorization code, refresh)
  * and three protected UPS APIs (Address Validation, Tracking, Shipping), written from the UPS
  * OpenAPI files in `shared/carrier-specs/ups/` and the facts file `carrier-auth-facts.md` §1.
- * Quirks cite their source as [UPS-CC], [UPS-AC], [UPS-XAV], [UPS-TRK], [UPS-SHIP] or a facts tag.
+ * Quirks cite their source as [UPS-CC], [UPS-AC], [UPS-XAV], [UPS-TRK], [UPS-SHIP] or a facts tag;
+ * the label API's error codes also cite [UPS-ERR] (developer.ups.com/en-us/landed-cost-quoting-errors,
+ * "Common Error Codes … can apply to all APIs") and [UPS-120100] (observed: gabrielbull/php-ups-api#111).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -19,6 +21,7 @@ import {
   opaqueToken,
   startSimulator,
   type CarrierDefinition,
+  type ShippingDefinition,
   type SimContext,
   type SimFaults,
   type SimRequest,
@@ -93,9 +96,9 @@ interface AuthCode {
 }
 
 /** A UPS 1Z tracking number shape: 1Z + 6-char shipper number + 2-digit service + 8 digits. */
-function trackingNumber(): string {
+function trackingNumber(shipperNumber = '999AA1', service = '01'): string {
   const digits = Array.from(randomBytes(8), (b) => String(b % 10)).join('');
-  return `1Z999AA101${digits}`;
+  return `1Z${shipperNumber}${/^\d{2}$/.test(service) ? service : '01'}${digits}`;
 }
 
 /** Smallest valid GIF (1×1): stands in for the base64 label image of [UPS-SHIP] ShippingLabel.GraphicImage. */
@@ -235,7 +238,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     const track = /^\/api\/track\/v1\/details\/([^/]+)$/.exec(req.path);
     if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
-    if (ship && req.method === 'POST') return shipment(req);
+    if (ship && req.method === 'POST') return shipment(req, ctx);
     return notFound();
   }
 
@@ -266,6 +269,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
       upsError(status, `10${status}`, status === 503 ? 'Service Unavailable' : 'Internal Server Error'),
     errorInSuccessBody: () => upsError(200, '10401', 'ClientId is Invalid'),
     handle: route,
+    shipping: UPS_SHIPPING,
   };
 
   const sim = await startSimulator(definition, options);
@@ -341,40 +345,217 @@ function trackDetails(req: SimRequest, inquiryNumber: string): SimResponse {
   });
 }
 
-/** [UPS-SHIP] POST /shipments/{version}/ship → ShipmentResponse with PackageResults[].ShippingLabel. */
-function shipment(req: SimRequest): SimResponse {
-  const body = jsonOf(req) as
-    | {
-        ShipmentRequest?: {
-          Shipment?: unknown;
-          Request?: { TransactionReference?: { CustomerContext?: unknown } };
-        };
-      }
-    | undefined;
-  if (!body?.ShipmentRequest?.Shipment) return badRequest('Missing ShipmentRequest.Shipment');
-  const tracking = trackingNumber();
-  // [UPS-XAV]/[UPS-SHIP] Response_TransactionReference: CustomerContext is echoed back from the request.
-  const context = body.ShipmentRequest.Request?.TransactionReference?.CustomerContext;
+/** [UPS-SHIP] POST /shipments/{version}/ship (the simulator serves every vNNNN as v2409). */
+const SHIP_PATH = /^\/api\/shipments\/v\d+\/ship$/;
+
+/**
+ * [UPS-ERR] common codes: 10001 not well formed, 20007 "Missing Required field, {0}.", 20008 "The field, {0}, contains
+ * invalid data, {1}.", 20001 (transient) "General process failure". The HTTP statuses are UNVERIFIED
+ * ([UPS-SHIP] declares 400 for an invalid request; no 5xx at all).
+ */
+const notWellFormed = () => upsError(400, '10001', 'The request is not well formed.');
+const missingField = (field: string) => upsError(400, '20007', `Missing Required field, ${field}.`);
+const invalidField = (field: string, value: unknown) =>
+  upsError(400, '20008', `The field, ${field}, contains invalid data, ${String(value)}.`);
+/** Observed wording and code for a bad ShipperNumber [UPS-120100]. */
+const invalidShipperNumber = () => upsError(400, '120100', 'Missing or invalid shipper number');
+
+/**
+ * The label API's answers to the shipment faults. [UPS-SHIP] declares 403 "Blocked Merchant" with
+ * the common error body but names no code: 'SIM403' is synthetic (UNVERIFIED).
+ */
+const UPS_SHIPPING: ShippingDefinition = {
+  isShipmentRequest: (req) => req.method === 'POST' && SHIP_PATH.test(req.path),
+  validationError: invalidShipperNumber,
+  forbidden: () => upsError(403, 'SIM403', 'Blocked Merchant'),
+  serverError: () => upsError(500, '20001', 'General process failure'),
+};
+
+/** Label image formats of [UPS-SHIP] LabelSpecification_LabelImageFormat.Code (no PDF). */
+const LABEL_FORMATS = new Set(['GIF', 'ZPL', 'EPL', 'SPL']);
+const WEIGHT_UNITS = new Set(['LBS', 'KGS', 'OZS']);
+
+type Json = Record<string, unknown>;
+const obj = (value: unknown): Json | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined;
+/** UPS JSON is XML-derived: a repeatable element may come as one object or as an array. */
+const list = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
+
+/** [UPS-SHIP] Shipper_Address / ShipTo_Address: AddressLine, City and CountryCode are required. */
+function checkParty(party: unknown, name: string): SimResponse | undefined {
+  const container = obj(party);
+  if (!container) return missingField(name);
+  if (!text(container['Name'])) return missingField(`${name}/Name`);
+  const address = obj(container['Address']);
+  if (!address) return missingField(`${name}/Address`);
+  if (!list(address['AddressLine']).some((line) => text(line)))
+    return missingField(`${name}/Address/AddressLine`);
+  if (!text(address['City'])) return missingField(`${name}/Address/City`);
+  const country = address['CountryCode'];
+  if (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country))
+    return country === undefined
+      ? missingField(`${name}/Address/CountryCode`)
+      : invalidField(`${name}/Address/CountryCode`, country);
+  return undefined;
+}
+
+/** [UPS-SHIP] Shipment_Package: Packaging.Code required; PackageWeight with a unit and a weight. */
+function checkPackage(pkg: unknown, index: number): SimResponse | undefined {
+  const name = `ShipmentRequest/Shipment/Package[${index}]`;
+  const container = obj(pkg);
+  if (!container) return missingField(name);
+  if (!text(obj(container['Packaging'])?.['Code'])) return missingField(`${name}/Packaging/Code`);
+  const weight = obj(container['PackageWeight']);
+  if (!weight) return missingField(`${name}/PackageWeight`);
+  const unit = obj(weight['UnitOfMeasurement'])?.['Code'];
+  if (typeof unit !== 'string' || !WEIGHT_UNITS.has(unit))
+    return invalidField(`${name}/PackageWeight/UnitOfMeasurement/Code`, unit);
+  const value = weight['Weight'];
+  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || value.length > 5)
+    return invalidField(`${name}/PackageWeight/Weight`, value);
+  return undefined;
+}
+
+interface ValidShipment {
+  shipperNumber: string;
+  serviceCode: string;
+  labelFormat: string;
+  packages: Json[];
+  customerContext?: string;
+}
+
+/** The required members of [UPS-SHIP] SHIPRequestWrapper, checked as UPS would before making a label. */
+function validateShipment(req: SimRequest): ValidShipment | SimResponse {
+  const root = obj(jsonOf(req));
+  if (!root) return notWellFormed();
+  const request = obj(root['ShipmentRequest']);
+  if (!request) return missingField('ShipmentRequest');
+  if (!text(obj(request['Request'])?.['RequestOption']))
+    return missingField('ShipmentRequest/Request/RequestOption');
+  const shipment = obj(request['Shipment']);
+  if (!shipment) return missingField('ShipmentRequest/Shipment');
+  const shipperNumber = obj(shipment['Shipper'])?.['ShipperNumber'];
+  if (typeof shipperNumber !== 'string' || !/^[0-9A-Z]{6}$/.test(shipperNumber))
+    return invalidShipperNumber();
+  const partyError =
+    checkParty(shipment['Shipper'], 'ShipmentRequest/Shipment/Shipper') ??
+    checkParty(shipment['ShipTo'], 'ShipmentRequest/Shipment/ShipTo');
+  if (partyError) return partyError;
+  const serviceCode = obj(shipment['Service'])?.['Code'];
+  if (typeof serviceCode !== 'string' || serviceCode.length !== 2)
+    return serviceCode === undefined
+      ? missingField('ShipmentRequest/Shipment/Service/Code')
+      : invalidField('ShipmentRequest/Shipment/Service/Code', serviceCode);
+  const packages = list(shipment['Package']);
+  if (packages.length === 0) return missingField('ShipmentRequest/Shipment/Package');
+  for (const [index, pkg] of packages.entries()) {
+    const error = checkPackage(pkg, index);
+    if (error) return error;
+  }
+  // [UPS-SHIP] LabelSpecification: LabelImageFormat and LabelStockSize are required.
+  const labelSpecification = obj(request['LabelSpecification']);
+  if (!labelSpecification) return missingField('ShipmentRequest/LabelSpecification');
+  const labelFormat = obj(labelSpecification['LabelImageFormat'])?.['Code'];
+  if (typeof labelFormat !== 'string' || !LABEL_FORMATS.has(labelFormat.toUpperCase()))
+    return invalidField('ShipmentRequest/LabelSpecification/LabelImageFormat/Code', labelFormat);
+  if (!obj(labelSpecification['LabelStockSize']))
+    return missingField('ShipmentRequest/LabelSpecification/LabelStockSize');
+  const customerContext = obj(obj(request['Request'])?.['TransactionReference'])?.['CustomerContext'];
+  return {
+    shipperNumber,
+    serviceCode,
+    labelFormat: labelFormat.toUpperCase(),
+    packages: packages as Json[],
+    ...(typeof customerContext === 'string' ? { customerContext } : {}),
+  };
+}
+
+/** A label in the format asked: the 1×1 GIF, or a ZPL (EPL/SPL: the same text stands in) with the barcode. */
+function labelImage(format: string, tracking: string): string {
+  if (format === 'GIF') return LABEL_GIF_BASE64;
+  const zpl = `^XA^FO50,50^A0N,40,40^FDUPS ${tracking}^FS^FO50,120^BCN,120,Y,N,N^FD${tracking}^FS^XZ`;
+  return Buffer.from(zpl, 'ascii').toString('base64');
+}
+
+/**
+ * [UPS-SHIP] POST /shipments/{version}/ship → ShipmentResponse: one PackageResults per package
+ * (always an array from v2403 on), each with its 1Z number and ShippingLabel in the format asked.
+ */
+function shipment(req: SimRequest, ctx: SimContext): SimResponse {
+  const valid = validateShipment(req);
+  if ('status' in valid) return valid;
+  const results = valid.packages.map(() => {
+    const tracking = trackingNumber(valid.shipperNumber, valid.serviceCode);
+    return {
+      TrackingNumber: tracking,
+      ShippingLabel: {
+        ImageFormat: { Code: valid.labelFormat, Description: valid.labelFormat },
+        GraphicImage: labelImage(valid.labelFormat, tracking),
+      },
+    };
+  });
+  ctx.recordLabels();
+  const weights = valid.packages.map((pkg) => obj(pkg['PackageWeight']) ?? {});
+  const unit = String(obj(weights[0]?.['UnitOfMeasurement'])?.['Code'] ?? 'KGS');
+  const total = weights.reduce((sum, weight) => sum + Number(weight['Weight']), 0);
   return json(200, {
     ShipmentResponse: {
       Response: {
         ResponseStatus: { Code: '1', Description: 'Success' },
-        ...(typeof context === 'string' ? { TransactionReference: { CustomerContext: context } } : {}),
+        // [UPS-XAV]/[UPS-SHIP] Response_TransactionReference: CustomerContext is echoed back from the request.
+        ...(valid.customerContext !== undefined
+          ? { TransactionReference: { CustomerContext: valid.customerContext } }
+          : {}),
       },
       ShipmentResults: {
         ShipmentCharges: { TotalCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' } },
-        BillingWeight: { UnitOfMeasurement: { Code: 'LBS', Description: 'Pounds' }, Weight: '1.0' },
-        ShipmentIdentificationNumber: tracking,
-        PackageResults: [
-          {
-            TrackingNumber: tracking,
-            ShippingLabel: {
-              ImageFormat: { Code: 'GIF', Description: 'GIF' },
-              GraphicImage: LABEL_GIF_BASE64,
-            },
-          },
-        ],
+        // ShipmentResults.BillingWeight is the one required member.
+        BillingWeight: { UnitOfMeasurement: { Code: unit }, Weight: total.toFixed(1) },
+        ShipmentIdentificationNumber: results[0]?.TrackingNumber,
+        PackageResults: results,
       },
     },
   });
+}
+
+/**
+ * A minimal valid [UPS-SHIP] shipment body (domestic US, one package, GIF label), for tests that
+ * need one without the gateway's adapter.
+ */
+export function upsExampleShipmentRequest(shipperNumber = 'A1B2C3'): Record<string, unknown> {
+  const address = (line: string, city: string, state: string, postal: string) => ({
+    AddressLine: [line],
+    City: city,
+    StateProvinceCode: state,
+    PostalCode: postal,
+    CountryCode: 'US',
+  });
+  return {
+    ShipmentRequest: {
+      Request: { RequestOption: 'nonvalidate', TransactionReference: { CustomerContext: 'example' } },
+      Shipment: {
+        Shipper: {
+          Name: 'ShipperName',
+          ShipperNumber: shipperNumber,
+          Address: address('2311 York Rd', 'Timonium', 'MD', '21093'),
+        },
+        ShipTo: { Name: 'Happy Dog Pet Supply', Address: address('123 Main St', 'Timonium', 'MD', '21030') },
+        PaymentInformation: {
+          ShipmentCharge: [{ Type: '01', BillShipper: { AccountNumber: shipperNumber } }],
+        },
+        Service: { Code: '03' },
+        Package: [
+          { Packaging: { Code: '02' }, PackageWeight: { UnitOfMeasurement: { Code: 'LBS' }, Weight: '5' } },
+        ],
+      },
+      LabelSpecification: {
+        LabelImageFormat: { Code: 'GIF' },
+        LabelStockSize: { Height: '6', Width: '4' },
+        HTTPUserAgent: 'Mozilla/4.5',
+      },
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { USPS_ENVIRONMENTS } from './api.js';
 import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
+import { uspsShipping } from './shipping.js';
 
 export const usps: CarrierDescriptor = {
   data: {
@@ -26,4 +27,5 @@ export const usps: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: uspsTokenResponseSchema,
+  shipping: uspsShipping,
 };

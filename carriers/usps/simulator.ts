@@ -7,6 +7,10 @@
  * needs the payment authorization token). Written from `../shared/carrier-auth-facts.md` §5 and the USPS OpenAPI files in
  * `../shared/carrier-specs/usps/` (addresses.yaml, payments.yaml, domestic-labels.yaml).
  *
+ * The label endpoint draws its image in the requested imageType (PDF, or ZPL at 203 or 300 dpi),
+ * counts every label it creates in the kit's `labelsCreated`, and answers the kit's shipment
+ * faults in the spec's ErrorMessage shape.
+ *
  * Source tags in comments: [USPS-OAUTH] the USPS OAuth 2.0 3.0 spec v3.1.4 (only an escaped copy
  * exists, summarised in the facts file), [USPS-I68], [USPS-I84], [USPS-I95] issues in
  * USPS/api-examples, [USPS-README], [USPS-ADDR] addresses.yaml, [USPS-PAY] payments.yaml,
@@ -793,13 +797,9 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
       return badRequest(apiVersion, 'X-Idempotency-Key must be a UUID.', 'X-Idempotency-Key', randomUUID());
     }
     const body = jsonOf(req) as Record<string, unknown> | undefined;
-    // LabelRequest requires fromAddress, packageDescription and toAddress ([USPS-LABELS]).
-    const missing = ['toAddress', 'fromAddress', 'packageDescription'].filter(
-      (field) => typeof body?.[field] !== 'object' || body[field] === null,
-    );
-    if (!body || missing.length > 0) {
-      return badRequest(apiVersion, `Missing required fields: ${missing.join(', ') || 'body'}.`, missing[0]);
-    }
+    const invalid = labelRequestProblem(body);
+    if (invalid) return badRequest(apiVersion, invalid.detail, invalid.parameter);
+    if (!body) return badRequest(apiVersion, 'Missing required fields: body.');
     const payload = JSON.stringify(body);
     const key = idempotencyKey ? `${payment.labelOwnerCrid}:${idempotencyKey.toLowerCase()}` : undefined;
     const earlier = key ? labels.get(key) : undefined;
@@ -814,6 +814,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     }
     const response = labelResponse(req, body);
     labelsCreated += 1;
+    ctx.recordLabels();
     if (key) labels.set(key, { payload, response });
     return response;
   }
@@ -913,6 +914,23 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
         : oauthError(500, { error: 'server_error', error_description: 'Internal server error.' }),
     errorInSuccessBody: () => unknownClient(200),
     handle: route,
+    // Shipment faults on POST /labels/v3/label, in the ErrorMessage shape the spec declares for its
+    // 400, 403 and 503 ([USPS-LABELS] post-label responses); codes and wording are UNVERIFIED.
+    shipping: {
+      isShipmentRequest: (req) => req.method === 'POST' && req.path === USPS_PATHS.label,
+      validationError: () =>
+        badRequest('/labels/v3/', 'The address could not be matched to a deliverable address.', 'toAddress'),
+      forbidden: () => insufficientScope('/labels/v3/', 'labels'),
+      serverError: () =>
+        apiError(503, '/labels/v3/', 'Service is unavailable.', [
+          {
+            status: '503',
+            code: 'service_unavailable',
+            title: 'Service Unavailable',
+            detail: 'The service is temporarily unavailable. Try again later.',
+          },
+        ]),
+    },
   };
 
   const sim = await startSimulator(definition, options);
@@ -939,6 +957,116 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
 /** IMpb-style 22-digit tracking number ("92" + service and serial digits; the digits are synthetic). */
 function trackingNumber(): string {
   return `9200190${Array.from(randomBytes(15), (b) => String(b % 10)).join('')}`;
+}
+
+/** [USPS-LABELS] BaseDomesticPackageDescription.mailClass. */
+const MAIL_CLASSES = new Set([
+  'PARCEL_SELECT',
+  'PARCEL_SELECT_LIGHTWEIGHT',
+  'USPS_CONNECT_LOCAL',
+  'USPS_CONNECT_REGIONAL',
+  'USPS_CONNECT_MAIL',
+  'USPS_GROUND_ADVANTAGE',
+  'PRIORITY_MAIL_EXPRESS',
+  'PRIORITY_MAIL',
+  'FIRST-CLASS_PACKAGE_SERVICE',
+  'LIBRARY_MAIL',
+  'MEDIA_MAIL',
+  'BOUND_PRINTED_MATTER',
+]);
+/** [USPS-LABELS] ImageInfo.imageType; the simulator draws PDF and ZPL, and answers PDF for the rest. */
+const IMAGE_TYPES = new Set([
+  'PDF',
+  'TIFF',
+  'JPG',
+  'PNG',
+  'GIF',
+  'SVG',
+  'ZPL203DPI',
+  'ZPL300DPI',
+  'EPL300DPI',
+  'LABEL_BROKER',
+  'NONE',
+]);
+
+type LabelProblem = { detail: string; parameter?: string };
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPositive = (value: unknown) => typeof value === 'number' && value > 0;
+
+/**
+ * The LabelRequest rules the simulator enforces, from [USPS-LABELS]: the required blocks
+ * (fromAddress, packageDescription, toAddress), the address fields DomesticLabelAddress requires
+ * (streetAddress, city, state, ZIPCode `^\d{5}$`; toAddress's are required "unless a parcel
+ * locker is requested"), BaseDomesticPackageDescription's required fields with the mailClass
+ * enum and a weight of 70 lb at most, and the imageType enum. The real API checks much more
+ * (address validation, prices); wording and order of the checks are UNVERIFIED.
+ */
+function labelRequestProblem(body: unknown): LabelProblem | null {
+  if (!isRecord(body)) return { detail: 'Missing required fields: body.' };
+  const missing = ['toAddress', 'fromAddress', 'packageDescription'].filter(
+    (field) => !isRecord(body[field]),
+  );
+  if (missing.length > 0)
+    return { detail: `Missing required fields: ${missing.join(', ')}.`, parameter: missing[0] };
+  for (const block of ['toAddress', 'fromAddress']) {
+    const address = body[block] as Record<string, unknown>;
+    for (const field of ['streetAddress', 'city', 'state', 'ZIPCode']) {
+      if (typeof address[field] !== 'string' || address[field] === '')
+        return { detail: `${block}.${field} is required.`, parameter: `${block}.${field}` };
+    }
+    if (!/^\d{5}$/.test(address['ZIPCode'] as string))
+      return { detail: `${block}.ZIPCode must be 5 digits.`, parameter: `${block}.ZIPCode` };
+  }
+  const pkg = body['packageDescription'] as Record<string, unknown>;
+  for (const field of ['mailClass', 'processingCategory', 'destinationEntryFacilityType', 'mailingDate']) {
+    if (typeof pkg[field] !== 'string' || pkg[field] === '')
+      return { detail: `packageDescription.${field} is required.`, parameter: `packageDescription.${field}` };
+  }
+  for (const field of ['weight', 'length', 'height', 'width']) {
+    if (!isPositive(pkg[field]))
+      return {
+        detail: `packageDescription.${field} must be a positive number.`,
+        parameter: `packageDescription.${field}`,
+      };
+  }
+  if (!MAIL_CLASSES.has(pkg['mailClass'] as string))
+    return {
+      detail: 'packageDescription.mailClass is not a mail class.',
+      parameter: 'packageDescription.mailClass',
+    };
+  // "Items must weigh 70 pounds (1120 ounces) or less."
+  if ((pkg['weight'] as number) > 70)
+    return { detail: 'The package weighs more than 70 lb.', parameter: 'packageDescription.weight' };
+  const imageType = isRecord(body['imageInfo']) ? body['imageInfo']['imageType'] : undefined;
+  if (imageType !== undefined && !IMAGE_TYPES.has(imageType as string))
+    return { detail: 'imageInfo.imageType is not an image type.', parameter: 'imageInfo.imageType' };
+  return null;
+}
+
+/** A minimal ZPL II label (4x6 in at 203 or 300 dpi): stands in for a thermal label; content synthetic. */
+function zplLabel(dpi: 203 | 300, trackingNumber: string): string {
+  const dot = (inches: number) => Math.round(inches * dpi);
+  return (
+    `^XA^PW${dot(4)}^LL${dot(6)}` +
+    `^FO${dot(0.2)},${dot(0.2)}^A0N,${dot(0.3)},${dot(0.3)}^FDUSPS SIMULATED LABEL^FS` +
+    `^FO${dot(0.2)},${dot(1)}^BCN,${dot(1)},Y,N,N^FD${trackingNumber}^FS^XZ\n`
+  );
+}
+
+/** The label image in the requested imageType ([USPS-LABELS] ImageInfo, default PDF). */
+function labelImage(body: Record<string, unknown>, trackingNumber: string) {
+  const imageType = isRecord(body['imageInfo']) ? body['imageInfo']['imageType'] : undefined;
+  if (imageType === 'ZPL203DPI' || imageType === 'ZPL300DPI') {
+    const zpl = zplLabel(imageType === 'ZPL203DPI' ? 203 : 300, trackingNumber);
+    // ZPL is not in the part's listed content types; application/octet-stream is ([USPS-LABELS] encoding.labelImage).
+    return {
+      base64: Buffer.from(zpl).toString('base64'),
+      contentType: 'application/octet-stream',
+      ext: 'zpl',
+    };
+  }
+  return { base64: LABEL_PDF_BASE64, contentType: 'application/pdf', ext: 'pdf' };
 }
 
 /**
@@ -968,11 +1096,13 @@ function labelResponse(req: SimRequest, body: Record<string, unknown>): SimRespo
       .map((field) => [field, to[field]]),
   );
   const mailingDate = typeof pkg['mailingDate'] === 'string' ? pkg['mailingDate'] : '';
+  const tracking = trackingNumber();
+  const image = labelImage(body, tracking);
   const metadata = {
     labelAddress,
     // "The "420" 3-digit GS1 Application Identifier and the 5 or 9 digit Destination ZIP Code".
     routingInformation: `420${zip}`,
-    trackingNumber: trackingNumber(),
+    trackingNumber: tracking,
     constructCode: 'C01',
     SKU: 'DVXP0XXXXC01010',
     postage: 7.55,
@@ -987,7 +1117,7 @@ function labelResponse(req: SimRequest, body: Record<string, unknown>): SimRespo
   if ((header(req, 'accept') ?? '').toLowerCase().includes('application/vnd.usps.labels+json')) {
     return json(
       200,
-      { ...metadata, labelImage: LABEL_PDF_BASE64 },
+      { ...metadata, labelImage: image.base64 },
       {
         'Content-Type': 'application/vnd.usps.labels+json',
       },
@@ -1003,11 +1133,11 @@ function labelResponse(req: SimRequest, body: Record<string, unknown>): SimRespo
     ) +
     part(
       [
-        'Content-Disposition: form-data; name="labelImage"; filename="labelImage.pdf"',
-        'Content-Type: application/pdf',
+        `Content-Disposition: form-data; name="labelImage"; filename="labelImage.${image.ext}"`,
+        `Content-Type: ${image.contentType}`,
         'Content-Transfer-Encoding: base64',
       ],
-      LABEL_PDF_BASE64,
+      image.base64,
     ) +
     `--${boundary}--\r\n`;
   return {

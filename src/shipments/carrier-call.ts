@@ -86,7 +86,7 @@ export class CarrierCaller {
         kind: 'answered',
         status: response.statusCode,
         headers: response.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: Buffer.concat(chunks).toString(account.shipping?.adapter.answerEncoding ?? 'utf8'),
       };
     } catch (error) {
       const code = errorCode(error);

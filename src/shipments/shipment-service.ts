@@ -463,6 +463,15 @@ export class ShipmentService {
           verdict: 'success',
         };
       }
+      if (read.kind === 'rejected') {
+        // Some carriers refuse the data inside a 2xx (Colissimo: an ERROR message and no label).
+        const failure = {
+          code: 'carrier_rejected',
+          upstreamStatus: answer.status,
+          ...(read.carrierCode !== undefined ? { carrierCode: read.carrierCode } : {}),
+        };
+        return { result: { attempt: { account: id, outcome: 'rejected', failure } }, verdict: 'success' };
+      }
       return {
         result: {
           attempt: {

@@ -9,13 +9,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import {
+  startUpsSimulator,
+  upsExampleShipmentRequest,
+  type UpsSimulatorHandle,
+} from '../../carriers/ups/simulator.js';
 import { manualClock, type ManualClock } from '../../src/sim/index.js';
 import { SHOP_KEY, bearer, call, observeTokens, startGateway, type RunningGateway } from './helpers.js';
 
 const TRACK = '/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784';
 const SHIP = '/v1/carriers/ups-main/api/shipments/v2409/ship';
-const SHIPMENT = JSON.stringify({ ShipmentRequest: { Shipment: { Description: 'box' } } });
+const SHIPMENT = JSON.stringify(upsExampleShipmentRequest());
 
 describe('proxy when the carrier rejects the access token', () => {
   let clock: ManualClock;

@@ -9,6 +9,7 @@ import {
   UPS_DEFAULT_FAULTS,
   UPS_PATHS,
   startUpsSimulator,
+  upsExampleShipmentRequest,
   type UpsSimulatorHandle,
 } from '../../carriers/ups/simulator.js';
 import { manualClock, type ManualClock } from '../../src/sim/index.js';
@@ -122,7 +123,7 @@ describe('UPS simulator', () => {
 
     const ship = await call(
       `${ups.url}${UPS_PATHS.ship}`,
-      postJson({ ShipmentRequest: { Shipment: { Description: 'x' } } }, { authorization: `Bearer ${token}` }),
+      postJson(upsExampleShipmentRequest(), { authorization: `Bearer ${token}` }),
     );
     expect(ship.status).toBe(200);
     const results = (ship.body as { ShipmentResponse: { ShipmentResults: Record<string, unknown> } })

@@ -1,0 +1,11 @@
+/**
+ * @module carriers/laposte/shipping
+ * No label API: La Poste Okapi, as wired here, is Suivi (tracking) only
+ * (`../shared/carrier-specs/laposte/la-poste-groupe-suivi-openapi.json` has no shipment
+ * operation). La Poste parcels are labelled through Colissimo, `carriers/colissimo/shipping.ts`.
+ * Kept so every carrier folder has the same files; the descriptor leaves `shipping` unset, and an
+ * account that configures a `shipping:` block is refused at boot (carriers/registry.ts).
+ */
+import type { ShippingAdapter } from '../shipping.js';
+
+export const laposteShipping: ShippingAdapter | undefined = undefined;

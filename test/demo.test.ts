@@ -13,6 +13,7 @@ import { colissimoExampleLabelRequest } from '../carriers/colissimo/simulator.js
 import { projectRoot } from '../src/project-root.js';
 import { captureChildOutput } from './support/log-capture.js';
 import { freePort } from './support/redis-server.js';
+import { SHIPMENT } from './support/shipments.js';
 
 const root = projectRoot();
 
@@ -95,6 +96,64 @@ describe('the demo', () => {
       const headers = { ...(init.headers as Record<string, string>), authorization: `Bearer ${example![1]}` };
       const answer = await fetch(`${base}/${account}${path}`, { ...init, headers });
       expect(answer.status, account).toBe(200);
+    }
+
+    // A label at every carrier with a label API, through POST /v1/shipments.
+    const germany = {
+      name: 'Erika Muster',
+      street: ['Sträßchensweg 10'],
+      city: 'Bonn',
+      postalCode: '53113',
+      countryCode: 'DE',
+      phone: '+49228123456',
+    };
+    const france = {
+      name: 'Jean Dupont',
+      street: ['10 rue de la Paix'],
+      city: 'Paris',
+      postalCode: '75002',
+      countryCode: 'FR',
+      phone: '+33612345678',
+      email: 'jean@example.com',
+    };
+    const byCountry = {
+      US: { shipper: SHIPMENT.shipper, recipient: SHIPMENT.recipient },
+      DE: {
+        shipper: { ...germany, name: 'Lager Bonn' },
+        recipient: { ...germany, city: 'Berlin', postalCode: '10115' },
+      },
+      FR: {
+        shipper: { ...france, name: 'Entrepot' },
+        recipient: { ...france, city: 'Lyon', postalCode: '69001' },
+      },
+    };
+    const shipping: [string, keyof typeof byCountry][] = [
+      ['ups-demo', 'US'],
+      ['fedex-demo', 'US'],
+      ['usps-demo', 'US'],
+      ['dhl-parcel-de-demo', 'DE'],
+      ['dhl-express-demo', 'DE'],
+      ['colissimo-demo', 'FR'],
+    ];
+    for (const [account, country] of shipping) {
+      const answer = await fetch(`http://127.0.0.1:${port}/v1/shipments`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${example![1]}`,
+          'idempotency-key': `demo-${account}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ ...SHIPMENT, ...byCountry[country], accounts: [account] }),
+      });
+      const body = (await answer.json()) as {
+        account?: string;
+        labels?: { data: string }[];
+        trackingNumbers?: string[];
+      };
+      expect(answer.status, `${account}: ${JSON.stringify(body)}`).toBe(201);
+      expect(body.account).toBe(account);
+      expect(body.trackingNumbers?.length, account).toBeGreaterThan(0);
+      expect(Buffer.from(body.labels![0]!.data, 'base64').length, account).toBeGreaterThan(20);
     }
   }, 30_000);
 });

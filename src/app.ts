@@ -12,6 +12,7 @@ import { OAUTH_CALLBACK_PATH } from '../carriers/registry.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { AuthBreakers } from './breaker/auth-breaker.js';
+import type { GatewayMetrics } from './metrics/registry.js';
 import type { AccountOverrides } from './routing/overrides.js';
 import type { TokenEngine } from './auth/token-engine.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
@@ -41,6 +42,7 @@ export interface AppDependencies {
   shipments?: ShipmentService;
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
+  metrics?: GatewayMetrics;
 }
 
 export type AppEnv = { Variables: AppVariables };
@@ -49,6 +51,18 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/healthz', getHealthz());
+  const metrics = deps.metrics;
+  if (metrics) {
+    // Prometheus text format; account ids, states and codes only.
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+    );
+    app.use('/v1/shipments', async function shipmentMetrics(c, next) {
+      const started = performance.now();
+      await next();
+      metrics.shipmentAnswered(c.res.status, (performance.now() - started) / 1000);
+    });
+  }
   app.get('/readyz', getReadyz(deps));
 
   // Registered before the client-key middleware: these answer (or refuse) before it runs, so a

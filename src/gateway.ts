@@ -22,6 +22,7 @@ import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
 import { RedisConnection } from './redis.js';
 import { AuthBreakers, type BreakerPolicy, type BreakerState } from './breaker/auth-breaker.js';
 import { MemoryTrialLease, RedisTrialLease } from './breaker/trial-lease.js';
+import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './routing/overrides.js';
 import { VersionedState } from './shared/versioned-state.js';
 import { CarrierCaller } from './shipments/carrier-call.js';
@@ -111,6 +112,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
+  const metrics = new GatewayMetrics(accountIds, breakers);
   const caller = new CarrierCaller();
   const shipments = new ShipmentService({
     accounts,
@@ -120,6 +122,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
     caller,
     log,
+    metrics,
   });
   overrides.start();
   breakers.start();
@@ -132,6 +135,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     shipments,
     breakers,
     overrides,
+    metrics,
     ...(redis ? { redis } : {}),
   });
   const honoListener = getRequestListener(app.fetch);

@@ -23,6 +23,7 @@ import type { AuthenticatedClient } from '../clients.js';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { hasChallenge } from '../proxy/proxy-handler.js';
+import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../routing/overrides.js';
 import type { CarrierCaller, CallResult } from './carrier-call.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
@@ -76,6 +77,7 @@ export interface ShipmentServiceOptions {
   idempotency: IdempotencyStore;
   caller: CarrierCaller;
   log: Logger;
+  metrics?: GatewayMetrics;
   /** How long a claimed key stays ours without renewal (renewed every third of it). */
   leaseMs?: number;
 }
@@ -201,6 +203,7 @@ export class ShipmentService {
             }
           : await this.#attempt(claim, account, shipment);
       attempts.push(result.attempt);
+      this.options.metrics?.attempt(id, result.attempt.outcome);
       if (result.created) return this.#created(claim, account, shipment, attempts, result.created);
       if (result.attempt.outcome === 'rejected') {
         await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
@@ -279,7 +282,10 @@ export class ShipmentService {
     const skipped = attempts
       .filter((attempt) => attempt.account !== account.id)
       .map((attempt) => attempt.account);
-    if (skipped.length > 0) headers['x-failover-from'] = skipped.join(', ');
+    if (skipped.length > 0) {
+      headers['x-failover-from'] = skipped.join(', ');
+      this.options.metrics?.failover(skipped[0]!, account.id);
+    }
     const response: StoredResponse = { status: 201, headers, body: JSON.stringify(body) };
     const stored = await this.#settle(claim, () =>
       this.options.idempotency.complete(claim.key, claim.owner, response),

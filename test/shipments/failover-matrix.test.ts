@@ -286,4 +286,22 @@ describe('failover matrix (UPS first, FedEx next)', () => {
       await redis.restart();
     }
   });
+
+  it('exports every breaker change with its cause, and the shipments, attempts and failovers', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toContain(
+      'carrier_gateway_breaker_transitions_total{account="ups-down",from="closed",to="open",cause="ERR_TOKEN_ENDPOINT_UNREACHABLE"} 1',
+    );
+    expect(text).toContain(
+      'carrier_gateway_breaker_transitions_total{account="ups-fresh-401",from="closed",to="open",cause="fresh_token_rejected"} 1',
+    );
+    expect(text).toContain('carrier_gateway_breaker_state{account="ups-down"} 2');
+    expect(text).toContain('carrier_gateway_breaker_state{account="ups-lock"} 0');
+    expect(text).toContain('carrier_gateway_failovers_total{from="ups-down",to="fedex-main"} 1');
+    expect(text).toMatch(/carrier_gateway_shipments_total\{status="201"\} \d+/);
+    expect(text).toMatch(/carrier_gateway_shipments_total\{status="502"\} \d+/);
+    expect(text).toContain(
+      'carrier_gateway_shipment_attempts_total{account="ups-scope-403",outcome="token_rejected"} 1',
+    );
+  });
 });

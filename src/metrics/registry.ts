@@ -1,0 +1,86 @@
+/**
+ * @module metrics/registry
+ * The gateway's Prometheus metrics (prom-client), one registry per gateway instance so that
+ * several gateways in one process (tests) do not share counters. Label values are account ids,
+ * outcomes and stable codes: bounded sets, never a token or a carrier's message.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+import type { AuthBreakers, BreakerStateName, BreakerTransition } from '../breaker/auth-breaker.js';
+
+const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #breakerTransitions: Counter<'account' | 'from' | 'to' | 'cause'>;
+  readonly #shipments: Counter<'status'>;
+  readonly #shipmentSeconds: Histogram<'status'>;
+  readonly #attempts: Counter<'account' | 'outcome'>;
+  readonly #failovers: Counter<'from' | 'to'>;
+
+  constructor(accounts: readonly string[], breakers: AuthBreakers) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'carrier_gateway_breaker_state',
+      help: 'Auth breaker state as this instance knows it: 0 closed, 1 half-open, 2 open',
+      labelNames: ['account'],
+      registers,
+      collect() {
+        for (const account of accounts)
+          this.set({ account }, BREAKER_STATE_VALUE[breakers.state(account).state]);
+      },
+    });
+    this.#breakerTransitions = new Counter({
+      name: 'carrier_gateway_breaker_transitions_total',
+      help: 'Auth breaker state changes seen by this instance, with their cause',
+      labelNames: ['account', 'from', 'to', 'cause'],
+      registers,
+    });
+    this.#shipments = new Counter({
+      name: 'carrier_gateway_shipments_total',
+      help: 'POST /v1/shipments answers by HTTP status',
+      labelNames: ['status'],
+      registers,
+    });
+    this.#shipmentSeconds = new Histogram({
+      name: 'carrier_gateway_shipment_duration_seconds',
+      help: 'POST /v1/shipments latency by HTTP status',
+      labelNames: ['status'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#attempts = new Counter({
+      name: 'carrier_gateway_shipment_attempts_total',
+      help: 'Shipment attempts per account and outcome (created, breaker_open, token_rejected, ...)',
+      labelNames: ['account', 'outcome'],
+      registers,
+    });
+    this.#failovers = new Counter({
+      name: 'carrier_gateway_failovers_total',
+      help: 'Shipments made at another account than the first one tried',
+      labelNames: ['from', 'to'],
+      registers,
+    });
+    breakers.on('transition', (transition: BreakerTransition) =>
+      this.#breakerTransitions.inc({
+        account: transition.account,
+        from: transition.from,
+        to: transition.to,
+        cause: transition.cause,
+      }),
+    );
+  }
+
+  shipmentAnswered(status: number, seconds: number): void {
+    this.#shipments.inc({ status: String(status) });
+    this.#shipmentSeconds.observe({ status: String(status) }, seconds);
+  }
+
+  attempt(account: string, outcome: string): void {
+    this.#attempts.inc({ account, outcome });
+  }
+
+  failover(from: string, to: string): void {
+    this.#failovers.inc({ from, to });
+  }
+}

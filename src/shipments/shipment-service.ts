@@ -10,7 +10,9 @@
  * once and the call repeated. Any other answer ends the walk: a label, a refusal of the shipment
  * data, or an outcome nobody knows (timeout or 5xx after the request went out). The last is
  * pinned to its account in the idempotency record, so the client's retry with the same key goes
- * back there, never to another carrier.
+ * back there, never to another carrier; and it is sent again only to a carrier that deduplicates
+ * by a key of its own (USPS `X-Idempotency-Key`), because a resend to one that cannot recognise
+ * it could make the second label this gateway exists to prevent.
  */
 import { createHash, randomUUID } from 'node:crypto';
 
@@ -99,7 +101,7 @@ export class ShipmentService {
 
   constructor(private readonly options: ShipmentServiceOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
-    this.#leaseMs = options.leaseMs ?? 120_000;
+    this.#leaseMs = options.leaseMs ?? 60_000;
   }
 
   /** Reads the header value; a structured-field string (`"…"`, the IETF draft) or a bare token. */
@@ -319,12 +321,22 @@ export class ShipmentService {
     let verdict: BreakerOutcome = 'neutral';
     let cause: string | undefined;
     try {
-      const call = shipping.adapter.build({
-        shipment,
-        settings: shipping.settings,
-        carrierIdempotencyKey: claim.record.carrierKey,
-        shipmentId: claim.record.shipmentId,
-      });
+      let call: ShippingCall;
+      try {
+        call = shipping.adapter.build({
+          shipment,
+          settings: shipping.settings,
+          carrierIdempotencyKey: claim.record.carrierKey,
+          shipmentId: claim.record.shipmentId,
+        });
+      } catch (error) {
+        // The adapter cannot express this shipment (a field beyond the carrier's limits, say).
+        this.options.log.warn(
+          { account: id, err: { message: (error as Error).message } },
+          'shipment not buildable',
+        );
+        return skip('not_supported', 'shipment_not_supported');
+      }
       const outcome = await this.#send(claim, account, call);
       verdict = outcome.verdict;
       cause = outcome.cause;

@@ -8,6 +8,16 @@ declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
   namespace autocannon {
+    /** One entry of `requests`: fields override the top-level ones for this request. */
+    interface Request {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      /** Called before each send of this request; returns the request to send (a falsy value restarts the list). */
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    }
+
     interface Options {
       url: string;
       connections?: number;
@@ -20,6 +30,8 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       body?: string;
       title?: string;
+      /** Sent in turn on every connection, instead of one fixed request. */
+      requests?: Request[];
     }
 
     interface Histogram {

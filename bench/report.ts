@@ -1,13 +1,24 @@
 /**
  * @module bench/report
- * Turns the two sections' figures into what `npm run bench` prints: the machine and command
- * header, medians and gateway/baseline ratios, target verdicts, and a compact Markdown block that
- * can be pasted into docs/benchmarks.md as it is.
+ * Turns the sections' figures into what `npm run bench` prints: the machine and command header,
+ * medians and gateway/baseline ratios, target verdicts, and a compact Markdown block that can be
+ * pasted into docs/benchmarks.md as it is.
  */
 import { cpus, loadavg, release, type as osType } from 'node:os';
 
 import { fmtUs, TARGETS, type Measurement, type PassThroughResult, type TargetName } from './passthrough.js';
 import { KNOBS, type BenchSettings } from './settings.js';
+import {
+  FAILOVER_TARGETS,
+  SHIP_TARGETS,
+  type FailoverMeasurement,
+  type FailoverResult,
+  type FailoverTargetName,
+  type OutageResult,
+  type ShipMeasurement,
+  type ShipTargetName,
+  type ShipThroughputResult,
+} from './shipments.js';
 import type { StampedeResult } from './stampede.js';
 
 /** The throughput the gateway must keep, as a share of the baseline's. */
@@ -219,29 +230,382 @@ export const ROUND_HEADERS = [
   'gateway p50/p99 ms',
 ];
 
+/* Section 3: shipments throughput, gateway against the direct UPS label request. */
+
+export interface ShipTargetSummary {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+  labels: number;
+  gatewayCpuUs: number | undefined;
+  simCpuUs: number | undefined;
+  loadgenCpuUs: number;
+}
+
+export interface ShipSummary {
+  targets: Record<ShipTargetName, ShipTargetSummary>;
+  /** gateway / direct, from the medians. */
+  ratio: { rps: number; p50: number; p99: number };
+  /** gateway / direct within each round. */
+  roundRatios: number[];
+}
+
+export function summariseShipments(result: ShipThroughputResult): ShipSummary {
+  const of = (target: ShipTargetName) => result.measurements.filter((m) => m.target === target);
+  const summary = (runs: ShipMeasurement[]): ShipTargetSummary => ({
+    rps: median(runs.map((m) => m.rps)),
+    p50Ms: median(runs.map((m) => m.p50Ms)),
+    p99Ms: median(runs.map((m) => m.p99Ms)),
+    errors: runs.reduce((sum, m) => sum + m.errors, 0),
+    non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
+    requests: runs.reduce((sum, m) => sum + m.requests, 0),
+    labels: runs.reduce((sum, m) => sum + m.labels, 0),
+    gatewayCpuUs: optionalMedian(runs.map((m) => m.gatewayCpuUs)),
+    simCpuUs: optionalMedian(runs.map((m) => m.simCpuUs)),
+    loadgenCpuUs: median(runs.map((m) => m.loadgenCpuUs)),
+  });
+  const targets = { direct: summary(of('direct')), gateway: summary(of('gateway')) };
+  const directRuns = of('direct');
+  return {
+    targets,
+    ratio: {
+      rps: targets.gateway.rps / targets.direct.rps,
+      p50: targets.gateway.p50Ms / targets.direct.p50Ms,
+      p99: targets.gateway.p99Ms / targets.direct.p99Ms,
+    },
+    roundRatios: of('gateway').map((g) => g.rps / (directRuns.find((d) => d.round === g.round)?.rps ?? NaN)),
+  };
+}
+
+export const SHIP_HEADERS = [
+  'Target',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors / non-2xx',
+  'gateway CPU/req',
+  'simulator CPU/req',
+];
+
+export function shipRows(summary: ShipSummary): string[][] {
+  const rows = SHIP_TARGETS.map((target) => {
+    const t = summary.targets[target];
+    return [
+      target === 'direct' ? 'direct to UPS simulator' : 'gateway',
+      t.rps.toFixed(0),
+      ms(t.p50Ms),
+      ms(t.p99Ms),
+      `${t.errors} / ${t.non2xx}`,
+      fmtUs(t.gatewayCpuUs),
+      fmtUs(t.simCpuUs),
+    ];
+  });
+  rows.push([
+    'gateway / direct',
+    x(summary.ratio.rps),
+    x(summary.ratio.p50),
+    x(summary.ratio.p99),
+    '',
+    '',
+    '',
+  ]);
+  return rows;
+}
+
+export const SHIP_ROUND_HEADERS = [
+  'Round',
+  'direct req/s',
+  'gateway req/s',
+  'ratio',
+  'direct p50/p99 ms',
+  'gateway p50/p99 ms',
+];
+
+export function shipRoundRows(result: ShipThroughputResult): string[][] {
+  const rounds = [...new Set(result.measurements.map((m) => m.round))];
+  return rounds.map((round) => {
+    const get = (target: ShipTargetName) =>
+      result.measurements.find((m) => m.round === round && m.target === target);
+    const d = get('direct');
+    const g = get('gateway');
+    return [
+      String(round),
+      d ? d.rps.toFixed(0) : 'n/a',
+      g ? g.rps.toFixed(0) : 'n/a',
+      d && g ? x(g.rps / d.rps) : 'n/a',
+      d ? `${ms(d.p50Ms)} / ${ms(d.p99Ms)}` : 'n/a',
+      g ? `${ms(g.p50Ms)} / ${ms(g.p99Ms)}` : 'n/a',
+    ];
+  });
+}
+
+/* Section 4: failover past an open breaker, against FedEx alone. */
+
+export interface FailoverSummary {
+  targets: Record<
+    FailoverTargetName,
+    {
+      rps: number;
+      p50Ms: number;
+      p99Ms: number;
+      errors: number;
+      non2xx: number;
+      misrouted: number;
+      gatewayCpuUs: number | undefined;
+    }
+  >;
+  /** failover − fedex-only, from the medians, ms. */
+  diff: { p50: number; p99: number };
+  /** The same within each round. */
+  roundDiffs: { round: number; p50: number; p99: number }[];
+}
+
+export function summariseFailover(result: FailoverResult): FailoverSummary {
+  const of = (target: FailoverTargetName) => result.measurements.filter((m) => m.target === target);
+  const summary = (runs: FailoverMeasurement[]) => ({
+    rps: median(runs.map((m) => m.rps)),
+    p50Ms: median(runs.map((m) => m.p50Ms)),
+    p99Ms: median(runs.map((m) => m.p99Ms)),
+    errors: runs.reduce((sum, m) => sum + m.errors, 0),
+    non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
+    misrouted: runs.reduce((sum, m) => sum + m.misrouted, 0),
+    gatewayCpuUs: optionalMedian(runs.map((m) => m.gatewayCpuUs)),
+  });
+  const targets = { 'fedex-only': summary(of('fedex-only')), failover: summary(of('failover')) };
+  const fedexRuns = of('fedex-only');
+  return {
+    targets,
+    diff: {
+      p50: targets.failover.p50Ms - targets['fedex-only'].p50Ms,
+      p99: targets.failover.p99Ms - targets['fedex-only'].p99Ms,
+    },
+    roundDiffs: of('failover').map((f) => {
+      const base = fedexRuns.find((m) => m.round === f.round);
+      return { round: f.round, p50: f.p50Ms - (base?.p50Ms ?? NaN), p99: f.p99Ms - (base?.p99Ms ?? NaN) };
+    }),
+  };
+}
+
+const signedMs = (value: number) =>
+  Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(2)}` : 'n/a';
+
+const cpuDiff = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? '' : `${a >= b ? '+' : '−'}${Math.abs(a - b).toFixed(0)} µs`;
+
+const FAILOVER_LABELS: Record<FailoverTargetName, string> = {
+  'fedex-only': '[fedex-main]',
+  failover: '[ups-open (breaker open), fedex-main]',
+};
+
+export const FAILOVER_HEADERS = [
+  'Accounts',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors / non-2xx',
+  'misrouted',
+  'gateway CPU/req',
+];
+
+export function failoverRows(summary: FailoverSummary): string[][] {
+  const rows = FAILOVER_TARGETS.map((target) => {
+    const t = summary.targets[target];
+    return [
+      FAILOVER_LABELS[target],
+      t.rps.toFixed(0),
+      ms(t.p50Ms),
+      ms(t.p99Ms),
+      `${t.errors} / ${t.non2xx}`,
+      String(t.misrouted),
+      fmtUs(t.gatewayCpuUs),
+    ];
+  });
+  rows.push([
+    'difference (failover − FedEx alone)',
+    '',
+    signedMs(summary.diff.p50),
+    signedMs(summary.diff.p99),
+    '',
+    '',
+    cpuDiff(summary.targets.failover.gatewayCpuUs, summary.targets['fedex-only'].gatewayCpuUs),
+  ]);
+  return rows;
+}
+
+export const FAILOVER_ROUND_HEADERS = [
+  'Round',
+  '[fedex-main] p50/p99 ms',
+  'failover p50/p99 ms',
+  'difference p50/p99 ms',
+];
+
+export function failoverRoundRows(result: FailoverResult, summary: FailoverSummary): string[][] {
+  return summary.roundDiffs.map(({ round, p50, p99 }) => {
+    const get = (target: FailoverTargetName) =>
+      result.measurements.find((m) => m.round === round && m.target === target);
+    const f = get('fedex-only');
+    const o = get('failover');
+    return [
+      String(round),
+      f ? `${ms(f.p50Ms)} / ${ms(f.p99Ms)}` : 'n/a',
+      o ? `${ms(o.p50Ms)} / ${ms(o.p99Ms)}` : 'n/a',
+      `${signedMs(p50)} / ${signedMs(p99)}`,
+    ];
+  });
+}
+
+export function breakerStayedOpen(result: FailoverResult): boolean {
+  return result.after.state === 'open' && result.after.generation === result.before.generation;
+}
+
+/* Section 5: auth outage to open breaker. */
+
+export const OUTAGE_HEADERS = [
+  'Trial',
+  'ms to open (poll)',
+  'ms to open (transition)',
+  'shipments sent',
+  'tried UPS',
+  'failed at UPS',
+  'closed again after',
+];
+
+export function outageRows(result: OutageResult): string[][] {
+  const rows = result.trials.map((trial) => [
+    String(trial.index),
+    trial.msToOpenPolled.toFixed(0),
+    String(trial.msToOpenTransition),
+    String(trial.sent),
+    String(trial.triedUps),
+    String(trial.failedAtUps),
+    trial.recoveryMs === undefined ? 'n/a' : `${trial.recoveryMs.toFixed(0)} ms`,
+  ]);
+  const stat = (name: string, pick: (values: number[]) => number) => {
+    const of = (get: (trial: OutageResult['trials'][number]) => number) => pick(result.trials.map(get));
+    return [
+      name,
+      of((t) => t.msToOpenPolled).toFixed(0),
+      of((t) => t.msToOpenTransition).toFixed(0),
+      of((t) => t.sent).toFixed(0),
+      of((t) => t.triedUps).toFixed(0),
+      of((t) => t.failedAtUps).toFixed(0),
+      '',
+    ];
+  };
+  rows.push(
+    stat('median', median),
+    stat('max', (values) => Math.max(...values)),
+  );
+  return rows;
+}
+
+export function breakerText(settings: FailoverResult['breakerSettings']): string {
+  return (
+    `volumeThreshold ${settings.volumeThreshold}, errorThresholdPercentage ${settings.errorThresholdPercentage}, ` +
+    `rollingCountTimeoutMs ${settings.rollingCountTimeoutMs}, resetTimeoutMs ${settings.resetTimeoutMs}`
+  );
+}
+
+export function shipCpuText(summary: ShipSummary): string {
+  const { direct, gateway } = summary.targets;
+  return (
+    `CPU per request, median (gateway / simulator / load generator): ` +
+    `direct n/a / ${fmtUs(direct.simCpuUs)} / ${fmtUs(direct.loadgenCpuUs)}, ` +
+    `gateway ${fmtUs(gateway.gatewayCpuUs)} / ${fmtUs(gateway.simCpuUs)} / ${fmtUs(gateway.loadgenCpuUs)}`
+  );
+}
+
+export interface MarkdownParts {
+  stampede?: StampedeResult;
+  pass?: PassThroughResult;
+  ships?: ShipThroughputResult;
+  failover?: FailoverResult;
+  outage?: OutageResult;
+}
+
 export function markdown(
   /** Taken when the run started, so the load average is the one the run began under. */
   m: Machine,
   settings: BenchSettings,
-  stampede: StampedeResult,
-  pass: PassThroughResult,
-  summary: PassThroughSummary,
+  parts: MarkdownParts,
 ): string {
-  return [
+  const lines: string[] = [
     `Command: \`${command()}\` — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ` +
       `${new Date().toISOString().slice(0, 10)}, load average at start ${m.load}`,
-    '',
-    `Stampede: ${stampede.instances} gateway processes on one Redis, ${stampede.requestsPerInstance} concurrent ` +
-      `requests each per burst, token lifetime ${stampede.lifetimeSeconds} s, on-demand refresh only ` +
-      `(target: 1 token request per burst).`,
-    '',
-    markdownTable(STAMPEDE_HEADERS, stampedeRows(stampede)),
-    '',
-    `Pass-through: ${pass.connections} connections, ${pass.duration} s per run after ${pass.warmup} s warm-up, ` +
-      `${settings.rounds} alternating rounds, medians (target: gateway ≥ ${THROUGHPUT_TARGET}× baseline req/s).`,
-    '',
-    markdownTable(PASS_HEADERS, passRows(summary)),
-    '',
-    markdownTable(ROUND_HEADERS, roundRows(pass)),
-  ].join('\n');
+  ];
+  const { stampede, pass, ships, failover, outage } = parts;
+  if (stampede) {
+    lines.push(
+      '',
+      `Stampede: ${stampede.instances} gateway processes on one Redis, ${stampede.requestsPerInstance} concurrent ` +
+        `requests each per burst, token lifetime ${stampede.lifetimeSeconds} s, on-demand refresh only ` +
+        `(target: 1 token request per burst).`,
+      '',
+      markdownTable(STAMPEDE_HEADERS, stampedeRows(stampede)),
+    );
+  }
+  if (pass) {
+    lines.push(
+      '',
+      `Pass-through: ${pass.connections} connections, ${pass.duration} s per run after ${pass.warmup} s warm-up, ` +
+        `${settings.rounds} alternating rounds, medians (target: gateway ≥ ${THROUGHPUT_TARGET}× baseline req/s).`,
+      '',
+      markdownTable(PASS_HEADERS, passRows(summarise(pass))),
+      '',
+      markdownTable(ROUND_HEADERS, roundRows(pass)),
+    );
+  }
+  if (ships) {
+    const summary = summariseShipments(ships);
+    lines.push(
+      '',
+      `Shipments, warm token: POST /v1/shipments (one UPS account, a new Idempotency-Key each) against the ` +
+        `same UPS label request posted to the simulator; ${ships.connections} connections, ${ships.duration} s ` +
+        `per run after ${ships.warmup} s warm-up, ${ships.rounds} alternating rounds, medians (no target).`,
+      '',
+      markdownTable(SHIP_HEADERS, shipRows(summary)),
+      '',
+      markdownTable(SHIP_ROUND_HEADERS, shipRoundRows(ships)),
+      '',
+      `${shipCpuText(summary)}. Labels made by the simulator in the measured runs: direct ` +
+        `${summary.targets.direct.labels}, gateway ${summary.targets.gateway.labels} ` +
+        `(2xx answers: ${summary.targets.direct.requests - summary.targets.direct.non2xx}, ` +
+        `${summary.targets.gateway.requests - summary.targets.gateway.non2xx}). Token requests in the section: ` +
+        `${ships.tokenRequests}; gateway RSS ${mb(ships.gatewayRssMb.start)} → ${mb(ships.gatewayRssMb.end)} ` +
+        `with ${ships.idempotencyRecords} idempotency records in memory.`,
+    );
+  }
+  if (failover) {
+    const summary = summariseFailover(failover);
+    lines.push(
+      '',
+      `Failover past an open breaker: one gateway, ${failover.rate} shipments/s evenly paced (open loop), ` +
+        `${failover.duration} s per run after ${failover.warmup} s warm-up, ` +
+        `${failover.rounds} alternating rounds, medians; breaker ${breakerText(failover.breakerSettings)}; ` +
+        `ups-open ${failover.before.state} before (${failover.before.cause}) and ${failover.after.state} after ` +
+        `(generation ${failover.before.generation} → ${failover.after.generation}) (no target).`,
+      '',
+      markdownTable(FAILOVER_HEADERS, failoverRows(summary)),
+      '',
+      markdownTable(FAILOVER_ROUND_HEADERS, failoverRoundRows(failover, summary)),
+    );
+  }
+  if (outage) {
+    lines.push(
+      '',
+      `Auth outage to open breaker: ${outage.rate} shipments/s to [ups-main, fedex-main] (measured ` +
+        `${outage.achievedRate.toFixed(1)}/s), outage = UPS simulator prematureExpirySeconds 0 + ` +
+        `errorInSuccessBody at t0 after ${outage.prefillSeconds} s of load on a closed breaker, ` +
+        `GET /v1/accounts polled every 10 ms; breaker ${breakerText(outage.breakerSettings)}; ` +
+        `${outage.non201} of ${outage.shipments} shipments not 201 (no target).`,
+      '',
+      markdownTable(OUTAGE_HEADERS, outageRows(outage)),
+    );
+  }
+  return lines.join('\n');
 }
+
+const mb = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);

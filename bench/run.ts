@@ -1,38 +1,66 @@
 /**
  * @module bench/run
- * `npm run bench`: the gateway's two benchmark figures in one run, then a Markdown block for
+ * `npm run bench`: the gateway's benchmark figures in one run, then a Markdown block for
  * docs/benchmarks.md.
  *
  *  1. Token requests per expiry when a fleet of gateways on one Redis is stampeded at each expiry.
  *  2. Pass-through requests/s and latency, gateway against a minimal node:http proxy.
+ *  3. Shipments requests/s and latency with a warm token, gateway against the direct UPS label call.
+ *  4. Latency a failover adds when the first account's breaker is already open.
+ *  5. Time from a carrier auth outage to the breaker opening, under a steady 50 shipments/s.
  *
  * Knobs (environment): see bench/settings.ts, e.g. `BENCH_QUICK=1 npm run bench` for a smoke run,
- * `BENCH_DURATION=20 BENCH_CONNECTIONS=64 npm run bench`, `BENCH_CPU_PROF=/tmp/prof npm run bench`.
+ * `BENCH_DURATION=20 BENCH_CONNECTIONS=64 npm run bench`, `BENCH_CPU_PROF=/tmp/prof npm run bench`,
+ * `BENCH_SKIP=stampede,passthrough npm run bench` (shipments sections only).
  * Every process it starts is stopped on success, failure, Ctrl-C or SIGTERM.
  */
 import { statSync } from 'node:fs';
 
-import { runPassThrough } from './passthrough.js';
+import { runPassThrough, type PassThroughResult } from './passthrough.js';
 import { crashReport, killAllNow, stopAll } from './processes.js';
 import { profileFiles, summariseProfile } from './profile-summary.js';
 import {
+  breakerStayedOpen,
+  breakerText,
   command,
+  FAILOVER_HEADERS,
+  FAILOVER_ROUND_HEADERS,
+  failoverRoundRows,
+  failoverRows,
   machine,
   markdown,
+  OUTAGE_HEADERS,
+  outageRows,
   PASS_HEADERS,
   passRows,
   ROUND_HEADERS,
   roundRows,
+  SHIP_HEADERS,
+  SHIP_ROUND_HEADERS,
+  shipCpuText,
+  shipRoundRows,
+  shipRows,
   STAMPEDE_HEADERS,
   stampedeMet,
   stampedeRows,
   summarise,
+  summariseFailover,
+  summariseShipments,
   textTable,
   THROUGHPUT_TARGET,
 } from './report.js';
 import { readSettings } from './settings.js';
-import { runStampede } from './stampede.js';
-import { removeTempFiles, startSimulator } from './targets.js';
+import {
+  runAuthOutage,
+  runFailoverLatency,
+  runShipmentThroughput,
+  type FailoverResult,
+  type OutageResult,
+  type ShipmentsContext,
+  type ShipThroughputResult,
+} from './shipments.js';
+import { runStampede, type StampedeResult } from './stampede.js';
+import { removeTempFiles, startFedexSimulator, startSimulator } from './targets.js';
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -71,48 +99,129 @@ async function main(): Promise<number> {
 
   const sim = await startSimulator();
   log(`UPS simulator (own process, pid ${sim.child.pid}) at ${sim.url}`);
+  const runs = (section: Parameters<typeof settings.skip.has>[0]) => !settings.skip.has(section);
+  if (settings.skip.size > 0) log(`skipped sections (BENCH_SKIP): ${[...settings.skip].join(', ')}`);
   log();
 
-  const { instances, requestsPerInstance, expiries } = settings.stampede;
-  log(
-    `## 1. Token requests per expiry: ${instances} gateways × ${requestsPerInstance} concurrent requests, ` +
-      `cold start + ${expiries} expiries`,
-  );
-  const stampede = await runStampede(sim, settings, log);
-  log();
-  log(textTable(STAMPEDE_HEADERS, stampedeRows(stampede)));
-  const stampedeOk = stampedeMet(stampede);
-  log(`target (exactly 1 token request per burst, all 200): ${stampedeOk ? 'met' : 'NOT MET'}`);
-  log();
+  let stampede: StampedeResult | undefined;
+  let stampedeOk = true;
+  if (runs('stampede')) {
+    const { instances, requestsPerInstance, expiries } = settings.stampede;
+    log(
+      `## 1. Token requests per expiry: ${instances} gateways × ${requestsPerInstance} concurrent requests, ` +
+        `cold start + ${expiries} expiries`,
+    );
+    stampede = await runStampede(sim, settings, log);
+    log();
+    log(textTable(STAMPEDE_HEADERS, stampedeRows(stampede)));
+    stampedeOk = stampedeMet(stampede);
+    log(`target (exactly 1 token request per burst, all 200): ${stampedeOk ? 'met' : 'NOT MET'}`);
+    log();
+  }
 
-  log(
-    `## 2. Pass-through: ${settings.connections} connections, ${settings.duration} s runs after ` +
-      `${settings.warmup} s warm-up, ${settings.rounds} rounds of baseline then gateway`,
-  );
-  const pass = await runPassThrough(sim, settings, log);
-  const summary = summarise(pass);
-  log();
-  log(textTable(ROUND_HEADERS, roundRows(pass)));
-  log();
-  log(textTable(PASS_HEADERS, passRows(summary)));
-  const { baseline, gateway } = summary.targets;
-  log(
-    `CPU per request, median (proxy / simulator / load generator): ` +
-      `baseline ${baseline.proxyCpuUs?.toFixed(0) ?? 'n/a'} / ${baseline.simCpuUs?.toFixed(0) ?? 'n/a'} / ${baseline.loadgenCpuUs.toFixed(0)} µs, ` +
-      `gateway ${gateway.proxyCpuUs?.toFixed(0) ?? 'n/a'} / ${gateway.simCpuUs?.toFixed(0) ?? 'n/a'} / ${gateway.loadgenCpuUs.toFixed(0)} µs`,
-  );
-  log(
-    `simulator during pass-through: ${pass.tokenRequests} token requests (1 baseline + 1 gateway expected), ` +
-      `${pass.apiRejections} API 401s`,
-  );
-  const passOk =
-    summary.ratio.rps >= THROUGHPUT_TARGET &&
-    baseline.errors + baseline.non2xx + gateway.errors + gateway.non2xx === 0;
-  log(
-    `target (gateway ≥ ${THROUGHPUT_TARGET}× baseline req/s, no errors): ${passOk ? 'met' : 'NOT MET'} ` +
-      `(ratio of medians ${summary.ratio.rps.toFixed(3)}, per round ${summary.roundRatios.map((r) => r.toFixed(3)).join(', ')})`,
-  );
-  log();
+  let pass: PassThroughResult | undefined;
+  let passOk = true;
+  if (runs('passthrough')) {
+    log(
+      `## 2. Pass-through: ${settings.connections} connections, ${settings.duration} s runs after ` +
+        `${settings.warmup} s warm-up, ${settings.rounds} rounds of baseline then gateway`,
+    );
+    pass = await runPassThrough(sim, settings, log);
+    const summary = summarise(pass);
+    log();
+    log(textTable(ROUND_HEADERS, roundRows(pass)));
+    log();
+    log(textTable(PASS_HEADERS, passRows(summary)));
+    const { baseline, gateway } = summary.targets;
+    log(
+      `CPU per request, median (proxy / simulator / load generator): ` +
+        `baseline ${baseline.proxyCpuUs?.toFixed(0) ?? 'n/a'} / ${baseline.simCpuUs?.toFixed(0) ?? 'n/a'} / ${baseline.loadgenCpuUs.toFixed(0)} µs, ` +
+        `gateway ${gateway.proxyCpuUs?.toFixed(0) ?? 'n/a'} / ${gateway.simCpuUs?.toFixed(0) ?? 'n/a'} / ${gateway.loadgenCpuUs.toFixed(0)} µs`,
+    );
+    log(
+      `simulator during pass-through: ${pass.tokenRequests} token requests (1 baseline + 1 gateway expected), ` +
+        `${pass.apiRejections} API 401s`,
+    );
+    passOk =
+      summary.ratio.rps >= THROUGHPUT_TARGET &&
+      baseline.errors + baseline.non2xx + gateway.errors + gateway.non2xx === 0;
+    log(
+      `target (gateway ≥ ${THROUGHPUT_TARGET}× baseline req/s, no errors): ${passOk ? 'met' : 'NOT MET'} ` +
+        `(ratio of medians ${summary.ratio.rps.toFixed(3)}, per round ${summary.roundRatios.map((r) => r.toFixed(3)).join(', ')})`,
+    );
+    log();
+  }
+
+  let ships: ShipThroughputResult | undefined;
+  let failover: FailoverResult | undefined;
+  let outage: OutageResult | undefined;
+  if (runs('shipments') || runs('failover') || runs('outage')) {
+    const fedex = await startFedexSimulator();
+    log(`FedEx simulator (own process, pid ${fedex.child.pid}) at ${fedex.url}`);
+    log();
+    const context: ShipmentsContext = { ups: sim, fedex, settings, log };
+
+    if (runs('shipments')) {
+      log(
+        `## 3. Shipments with a warm token: ${settings.connections} connections, ${settings.duration} s runs ` +
+          `after ${settings.warmup} s warm-up, ${settings.rounds} rounds of direct (UPS simulator) then gateway`,
+      );
+      ships = await runShipmentThroughput(context);
+      const summary = summariseShipments(ships);
+      log();
+      log(textTable(SHIP_ROUND_HEADERS, shipRoundRows(ships)));
+      log();
+      log(textTable(SHIP_HEADERS, shipRows(summary)));
+      log(shipCpuText(summary));
+      log(
+        `UPS simulator during the section: ${ships.tokenRequests} token requests (1 direct + 1 gateway expected), ` +
+          `${ships.apiRejections} API 401s; gateway RSS ${ships.gatewayRssMb.start?.toFixed(0) ?? 'n/a'} → ` +
+          `${ships.gatewayRssMb.end?.toFixed(0) ?? 'n/a'} MB with ${ships.idempotencyRecords} idempotency records`,
+      );
+      log(
+        `gateway / direct req/s: ratio of medians ${summary.ratio.rps.toFixed(3)}, ` +
+          `per round ${summary.roundRatios.map((r) => r.toFixed(3)).join(', ')} (no target)`,
+      );
+      log();
+    }
+
+    if (runs('failover')) {
+      log(
+        `## 4. Failover past an open breaker: ${settings.shipments.failoverRate} shipments/s evenly paced, ` +
+          `${settings.duration} s runs after ${settings.warmup} s warm-up, ${settings.rounds} rounds of ` +
+          `[fedex-main] then [ups-open, fedex-main]`,
+      );
+      failover = await runFailoverLatency(context);
+      const summary = summariseFailover(failover);
+      log();
+      log(textTable(FAILOVER_ROUND_HEADERS, failoverRoundRows(failover, summary)));
+      log();
+      log(textTable(FAILOVER_HEADERS, failoverRows(summary)));
+      log(`breaker settings: ${breakerText(failover.breakerSettings)}`);
+      log(
+        `ups-open breaker ${breakerStayedOpen(failover) ? 'stayed open' : 'DID NOT STAY OPEN'} through the runs ` +
+          `(before: ${failover.before.state}, generation ${failover.before.generation}; ` +
+          `after: ${failover.after.state}, generation ${failover.after.generation})`,
+      );
+      log();
+    }
+
+    if (runs('outage')) {
+      const { outageRate, outageRepeats } = settings.shipments;
+      log(
+        `## 5. Auth outage to open breaker: ${outageRate} shipments/s to [ups-main, fedex-main], ` +
+          `${outageRepeats} trial(s)`,
+      );
+      outage = await runAuthOutage(context);
+      log();
+      log(textTable(OUTAGE_HEADERS, outageRows(outage)));
+      log(
+        `breaker settings: ${breakerText(outage.breakerSettings)}; ${outage.prefillSeconds} s of load before each t0; ` +
+          `send rate measured ${outage.achievedRate.toFixed(1)}/s; ${outage.non201} of ${outage.shipments} shipments not 201`,
+      );
+      log();
+    }
+  }
 
   await stopAll();
   if (settings.cpuProfileDir) {
@@ -124,7 +233,7 @@ async function main(): Promise<number> {
 
   log('## Markdown (for docs/benchmarks.md)');
   log();
-  log(markdown(m, settings, stampede, pass, summary));
+  log(markdown(m, settings, { stampede, pass, ships, failover, outage }));
   log();
   log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return settings.strict && !(stampedeOk && passOk) ? 1 : 0;

@@ -1,9 +1,13 @@
 /**
  * @module bench/settings
  * The benchmark's knobs, read once from the environment. Defaults are sized for the full run to
- * stay under about three minutes on a 2-core machine; `BENCH_QUICK=1` shrinks everything to a
+ * stay under about six minutes on a 2-core machine; `BENCH_QUICK=1` shrinks everything to a
  * smoke run that only proves the harness works (its figures mean little).
  */
+
+/** The sections of a run, in the order they run; `BENCH_SKIP` leaves some out. */
+export const SECTIONS = ['stampede', 'passthrough', 'shipments', 'failover', 'outage'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 export interface BenchSettings {
   quick: boolean;
@@ -19,6 +23,17 @@ export interface BenchSettings {
     requestsPerInstance: number;
     expiries: number;
     tokenLifetimeSeconds: number;
+  };
+  /** Sections left out (BENCH_SKIP). */
+  skip: ReadonlySet<Section>;
+  /** Sections 3 to 5: shipments through `POST /v1/shipments`. */
+  shipments: {
+    /** Shipments per second (evenly paced, open loop) of the failover-latency runs. */
+    failoverRate: number;
+    /** Shipments per second sent while the auth outage starts. */
+    outageRate: number;
+    /** Outage trials (each: load, outage, breaker opens, recovery). */
+    outageRepeats: number;
   };
   /** Folder for `--cpu-prof` output of the gateway and baseline processes, or undefined. */
   cpuProfileDir: string | undefined;
@@ -37,6 +52,10 @@ export const KNOBS = {
   BENCH_STAMPEDE_REQUESTS: 'concurrent requests per instance per burst (default 300)',
   BENCH_STAMPEDE_EXPIRIES: 'token expiries to stampede after the cold start (default 3)',
   BENCH_TOKEN_LIFETIME: 'simulator token lifetime in seconds during the stampede (default 5)',
+  BENCH_SKIP: `comma-separated sections to leave out: ${SECTIONS.join(', ')}`,
+  BENCH_FAILOVER_RATE: 'shipments/s, evenly paced, of the failover-latency runs (default 200)',
+  BENCH_OUTAGE_RATE: 'shipments/s while the auth outage starts (default 50)',
+  BENCH_OUTAGE_REPEATS: 'auth outage trials (default 3, quick: 1)',
   BENCH_CPU_PROF: 'folder: run the pass-through gateway and baseline under --cpu-prof',
   BENCH_STRICT: '1: exit 1 when a target is missed',
 } as const;
@@ -48,6 +67,18 @@ function number(name: keyof typeof KNOBS, fallback: number, min: number): number
   if (!Number.isFinite(value) || value < min)
     throw new Error(`${name} must be a number ≥ ${min}, got "${raw}"`);
   return value;
+}
+
+function sections(raw: string | undefined): Set<Section> {
+  const names = (raw ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!(SECTIONS as readonly string[]).includes(name))
+      throw new Error(`BENCH_SKIP: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
+  }
+  return new Set(names as Section[]);
 }
 
 export function readSettings(): BenchSettings {
@@ -65,6 +96,12 @@ export function readSettings(): BenchSettings {
       // The gateway refreshes on demand 1 s before expiry (marginSeconds: 1), so 2 s is the floor
       // at which a token is ever fresh at all.
       tokenLifetimeSeconds: Math.round(number('BENCH_TOKEN_LIFETIME', quick ? 3 : 5, 2)),
+    },
+    skip: sections(process.env.BENCH_SKIP),
+    shipments: {
+      failoverRate: number('BENCH_FAILOVER_RATE', 200, 1),
+      outageRate: number('BENCH_OUTAGE_RATE', 50, 1),
+      outageRepeats: Math.round(number('BENCH_OUTAGE_REPEATS', quick ? 1 : 3, 1)),
     },
     cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
     strict: process.env.BENCH_STRICT === '1',

@@ -27,8 +27,8 @@ export const TRACKING_PATH = `/v1/carriers/${ACCOUNT}/api/track/v1/details/1Z123
 
 const tempDirs: string[] = [];
 
-/** Config files hold the client secret, so they go at exit (see removeTempFiles). */
-function writeConfig(yaml: string): string {
+/** Config files hold the client secret, so they go at exit (see removeTempFiles). JSON is YAML too. */
+export function writeConfig(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'carrier-gateway-bench-'));
   tempDirs.push(dir);
   const file = join(dir, 'gateway.yaml');
@@ -54,21 +54,9 @@ async function expectOk(response: Response, what: string): Promise<Response> {
   return response;
 }
 
-export async function startSimulator(): Promise<Simulator> {
-  const { child, value: url } = await startNodeChild({
-    name: 'ups-simulator',
-    script: 'src/sim/cli.ts',
-    args: ['--carrier', 'ups', '--port', '0'],
-    env: {
-      SIM_CLIENTS: JSON.stringify([
-        { clientId: CREDENTIALS.clientId, clientSecret: CREDENTIALS.clientSecret },
-      ]),
-    },
-    ready: (line) => (typeof line.url === 'string' ? line.url : undefined),
-  });
+/** The `/__sim/*` calls every simulator answers, for a simulator child already listening at `url`. */
+function controlApi(url: string): Pick<Simulator, 'stats' | 'setFaults'> {
   return {
-    url,
-    child,
     stats: async () =>
       (await (await expectOk(await fetch(`${url}/__sim/stats`), 'simulator stats')).json()) as SimStats,
     setFaults: async (patch) => {
@@ -81,6 +69,32 @@ export async function startSimulator(): Promise<Simulator> {
         'simulator faults',
       );
     },
+  };
+}
+
+async function startSimulatorProcess(
+  carrier: string,
+  name: string,
+  clients: { clientId: string; clientSecret: string }[],
+): Promise<{ url: string; child: Child }> {
+  const { child, value: url } = await startNodeChild({
+    name,
+    script: 'src/sim/cli.ts',
+    args: ['--carrier', carrier, '--port', '0'],
+    env: { SIM_CLIENTS: JSON.stringify(clients) },
+    ready: (line) => (typeof line.url === 'string' ? line.url : undefined),
+  });
+  return { url, child };
+}
+
+export async function startSimulator(): Promise<Simulator> {
+  const { url, child } = await startSimulatorProcess('ups', 'ups-simulator', [
+    { clientId: CREDENTIALS.clientId, clientSecret: CREDENTIALS.clientSecret },
+  ]);
+  return {
+    url,
+    child,
+    ...controlApi(url),
     token: async () => {
       const basic = Buffer.from(`${CREDENTIALS.clientId}:${CREDENTIALS.clientSecret}`).toString('base64');
       const response = await fetch(`${url}/security/v1/oauth/token`, {
@@ -93,6 +107,18 @@ export async function startSimulator(): Promise<Simulator> {
       return body.access_token;
     },
   };
+}
+
+/** FedEx API key and secret of the FedEx simulator (the shipments sections fail over to it). */
+export const FEDEX_CREDENTIALS = {
+  clientId: 'bench-fedex-key',
+  clientSecret: `bench-fedex-secret-${randomBytes(12).toString('hex')}`,
+} as const;
+
+/** The FedEx simulator in its own process; `token()` is UPS-only and not offered here. */
+export async function startFedexSimulator(): Promise<Omit<Simulator, 'token'>> {
+  const { url, child } = await startSimulatorProcess('fedex', 'fedex-simulator', [FEDEX_CREDENTIALS]);
+  return { url, child, ...controlApi(url) };
 }
 
 export interface Service {

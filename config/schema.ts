@@ -210,6 +210,7 @@ export const configSchema = z
       .strictObject({
         volumeThreshold: z.number().int().min(1).max(10_000).optional(),
         errorThresholdPercentage: z.number().min(0).max(100).optional(),
+        consecutiveFailures: z.number().int().min(1).max(10_000).optional(),
         rollingCountTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
         resetTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
         trialLeaseMs: z.number().int().min(1_000).max(600_000).optional(),

@@ -49,6 +49,12 @@ export interface BreakerPolicy {
   volumeThreshold: number;
   /** Opens when the failure share in the window exceeds this. */
   errorThresholdPercentage: number;
+  /**
+   * Opens after this many auth failures in a row, whatever the window holds: a window full of
+   * successes from before an outage would otherwise keep shipments going to a dead account for
+   * half the window (docs/benchmarks.md, run 4).
+   */
+  consecutiveFailures: number;
   rollingCountTimeoutMs: number;
   /** How long it stays open before a trial. */
   resetTimeoutMs: number;
@@ -59,6 +65,7 @@ export interface BreakerPolicy {
 export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
   volumeThreshold: 5,
   errorThresholdPercentage: 50,
+  consecutiveFailures: 5,
   rollingCountTimeoutMs: 10_000,
   resetTimeoutMs: 30_000,
   trialLeaseMs: 60_000,
@@ -150,11 +157,14 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
   }
 
   #resetCounter(account: string): void {
+    this.#streaks.delete(account);
     this.#counters.get(account)?.shutdown();
     this.#counters.set(account, this.#newCounter(account));
   }
 
   readonly #lastCause = new Map<string, string>();
+  /** Auth failures in a row per account, on this instance. */
+  readonly #streaks = new Map<string, number>();
 
   /** The shared state as this instance knows it. */
   state(account: string): BreakerState {
@@ -194,11 +204,14 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
     if (permit.kind === 'open') return;
     if (permit.kind === 'pass') {
       if (outcome === 'neutral' || this.#overrides.current(account).breaker !== 'auto') return;
-      if (outcome === 'auth_failure') this.#lastCause.set(account, cause ?? 'auth_failure');
-      await this.#counters
-        .get(account)
-        ?.fire(outcome === 'auth_failure')
-        .catch(() => undefined);
+      const failed = outcome === 'auth_failure';
+      if (failed) this.#lastCause.set(account, cause ?? 'auth_failure');
+      const streak = failed ? (this.#streaks.get(account) ?? 0) + 1 : 0;
+      this.#streaks.set(account, streak);
+      const counter = this.#counters.get(account);
+      await counter?.fire(failed).catch(() => undefined);
+      // open() emits 'open' once, which records the opening for the fleet.
+      if (failed && streak >= this.policy.consecutiveFailures && counter && !counter.opened) counter.open();
       return;
     }
     try {

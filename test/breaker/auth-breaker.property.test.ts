@@ -22,6 +22,7 @@ import { testLogger } from '../support/log-capture.js';
 const POLICY = {
   volumeThreshold: 4,
   errorThresholdPercentage: 50,
+  consecutiveFailures: 6,
   // Longer than any run, so the window never rolls under the test (opossum uses the real clock).
   rollingCountTimeoutMs: 600_000,
   resetTimeoutMs: 30_000,
@@ -33,6 +34,7 @@ interface Model {
   openUntil: number;
   fires: number;
   failures: number;
+  streak: number;
   mode: BreakerMode;
 }
 
@@ -62,18 +64,21 @@ class Request implements fc.AsyncCommand<Model, Real> {
     await real.breakers.report(ACCOUNT, permit, this.outcome, 'ERR_TOKEN_INVALID_CLIENT');
     if (expected === 'pass' && model.mode === 'auto' && this.outcome !== 'neutral') {
       model.fires += 1;
+      model.streak = this.outcome === 'auth_failure' ? model.streak + 1 : 0;
       if (this.outcome === 'auth_failure') {
         model.failures += 1;
         if (
-          model.fires >= POLICY.volumeThreshold &&
-          (model.failures * 100) / model.fires > POLICY.errorThresholdPercentage
+          (model.fires >= POLICY.volumeThreshold &&
+            (model.failures * 100) / model.fires > POLICY.errorThresholdPercentage) ||
+          model.streak >= POLICY.consecutiveFailures
         ) {
           Object.assign(model, { state: 'open', openUntil: now + POLICY.resetTimeoutMs });
         }
       }
     }
     if (expected === 'trial') {
-      if (this.outcome === 'success') Object.assign(model, { state: 'closed', fires: 0, failures: 0 });
+      if (this.outcome === 'success')
+        Object.assign(model, { state: 'closed', fires: 0, failures: 0, streak: 0 });
       else if (this.outcome === 'auth_failure')
         Object.assign(model, { state: 'open', openUntil: now + POLICY.resetTimeoutMs });
       else model.state = 'half_open';
@@ -81,6 +86,18 @@ class Request implements fc.AsyncCommand<Model, Real> {
     expect(real.breakers.state(ACCOUNT).state).toBe(model.state);
   }
   toString = () => `request(${this.outcome})`;
+}
+
+class Streak implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly outcome: BreakerOutcome,
+    readonly count: number,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    for (let i = 0; i < this.count; i += 1) await new Request(this.outcome).run(model, real);
+  }
+  toString = () => `streak(${this.outcome} x${this.count})`;
 }
 
 class Advance implements fc.AsyncCommand<Model, Real> {
@@ -124,6 +141,9 @@ const commands = [
   fc
     .constantFrom<BreakerOutcome>('success', 'auth_failure', 'neutral')
     .map((outcome) => new Request(outcome)),
+  // Runs of successes fill the window, so that only the consecutive-failures rule can open it.
+  fc.integer({ min: 3, max: 12 }).map((count) => new Streak('success', count)),
+  fc.integer({ min: 3, max: 8 }).map((count) => new Streak('auth_failure', count)),
   // Failures weigh more, so that sequences reach the open and half-open states often.
   fc.constantFrom<BreakerOutcome>('auth_failure').map((outcome) => new Request(outcome)),
   fc.constantFrom<BreakerOutcome>('auth_failure').map((outcome) => new Request(outcome)),
@@ -148,7 +168,14 @@ describe('auth breaker state machine', () => {
           policy: POLICY,
           now: () => clock.now,
         });
-        const model: Model = { state: 'closed', openUntil: 0, fires: 0, failures: 0, mode: 'auto' };
+        const model: Model = {
+          state: 'closed',
+          openUntil: 0,
+          fires: 0,
+          failures: 0,
+          streak: 0,
+          mode: 'auto',
+        };
         try {
           await fc.asyncModelRun(() => ({ model, real: { breakers, overrides, clock } }), cmds);
         } finally {
@@ -185,6 +212,33 @@ describe('auth breaker state machine', () => {
     }
     // 25 successes in the window keep the failure share under the threshold.
     expect(breakers.state(ACCOUNT).state).toBe('closed');
+    breakers.stop();
+  });
+
+  it('opens on a run of auth failures although the window is full of successes', async () => {
+    const log = testLogger('breaker-streak');
+    const overrides = new AccountOverrides({ log, accounts: [ACCOUNT] });
+    const breakers = new AuthBreakers({
+      accounts: [ACCOUNT],
+      state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
+      trials: new MemoryTrialLease(),
+      overrides,
+      log,
+      policy: POLICY,
+    });
+    for (let i = 0; i < 100; i += 1)
+      await breakers.report(ACCOUNT, await breakers.permit(ACCOUNT), 'success');
+    for (let i = 1; i <= POLICY.consecutiveFailures; i += 1) {
+      expect(breakers.state(ACCOUNT).state).toBe('closed');
+      await breakers.report(
+        ACCOUNT,
+        await breakers.permit(ACCOUNT),
+        'auth_failure',
+        'ERR_TOKEN_INVALID_CLIENT',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(breakers.state(ACCOUNT)).toMatchObject({ state: 'open', cause: 'ERR_TOKEN_INVALID_CLIENT' });
     breakers.stop();
   });
 });

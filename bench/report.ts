@@ -505,6 +505,7 @@ export function outageRows(result: OutageResult): string[][] {
 export function breakerText(settings: FailoverResult['breakerSettings']): string {
   return (
     `volumeThreshold ${settings.volumeThreshold}, errorThresholdPercentage ${settings.errorThresholdPercentage}, ` +
+    `consecutiveFailures ${settings.consecutiveFailures}, ` +
     `rollingCountTimeoutMs ${settings.rollingCountTimeoutMs}, resetTimeoutMs ${settings.resetTimeoutMs}`
   );
 }

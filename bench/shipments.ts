@@ -60,7 +60,11 @@ export interface ShipmentsContext {
 
 type BreakerSettings = Pick<
   BreakerPolicy,
-  'volumeThreshold' | 'errorThresholdPercentage' | 'rollingCountTimeoutMs' | 'resetTimeoutMs'
+  | 'volumeThreshold'
+  | 'errorThresholdPercentage'
+  | 'consecutiveFailures'
+  | 'rollingCountTimeoutMs'
+  | 'resetTimeoutMs'
 >;
 
 interface AccountSpec {
@@ -345,6 +349,7 @@ export async function runFailoverLatency(context: ShipmentsContext): Promise<Fai
   const breakerSettings: BreakerSettings = {
     volumeThreshold: 1,
     errorThresholdPercentage: 50,
+    consecutiveFailures: 1,
     rollingCountTimeoutMs: 10_000,
     resetTimeoutMs: 3_600_000,
   };
@@ -517,11 +522,13 @@ export async function runAuthOutage(context: ShipmentsContext): Promise<OutageRe
   const breakerSettings: BreakerSettings = {
     volumeThreshold: 5,
     errorThresholdPercentage: 50,
+    consecutiveFailures: 5,
     rollingCountTimeoutMs: 10_000,
     resetTimeoutMs: 2_000,
   };
-  // The breaker decides on its rolling window, so what the window holds at t0 matters: after one
-  // full window of steady load it holds only successes, as on a gateway that has been serving.
+  // The breaker decides on its rolling window (or a run of failures in a row), so what the window
+  // holds at t0 matters: after one full window of steady load it holds only successes, as on a
+  // gateway that has been serving; then the run of failures is what opens it.
   // (Quick runs start sooner; their time to open is then shorter and means nothing.)
   const prefillSeconds = settings.quick ? 2 : breakerSettings.rollingCountTimeoutMs / 1000 + 1;
   await ups.setFaults({

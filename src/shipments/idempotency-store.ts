@@ -205,10 +205,30 @@ interface MemoryEntry {
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly #entries = new Map<string, MemoryEntry>();
 
+  /** Settled records dropped before their 24 h because the store was full. */
+  evicted = 0;
+
+  /**
+   * Embedded mode holds records in the process: at most `maxEntries` (a stored answer carries its
+   * labels, tens of kilobytes each). Past that, the oldest settled records go first; a key still
+   * in progress is never dropped. Redis mode has no such cap: Redis memory is sized for the day.
+   */
   constructor(
     private readonly ttlMs: number = IDEMPOTENCY_TTL_MS,
     private readonly now: () => number = Date.now,
+    private readonly maxEntries = 20_000,
   ) {}
+
+  #makeRoom(): void {
+    if (this.#entries.size < this.maxEntries) return;
+    this.#sweep(this.now());
+    for (const [key, entry] of this.#entries) {
+      if (this.#entries.size < this.maxEntries) return;
+      if (entry.record.state === 'in_progress') continue;
+      this.#entries.delete(key);
+      this.evicted += 1;
+    }
+  }
 
   #live(key: string): MemoryEntry | undefined {
     const entry = this.#entries.get(key);
@@ -236,6 +256,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (++this.#begins % 1024 === 0) this.#sweep(now);
     const entry = this.#live(key);
     if (!entry) {
+      this.#makeRoom();
       this.#entries.set(key, {
         record: { ...fresh, state: 'in_progress' },
         owner,

@@ -128,3 +128,19 @@ describe('redis idempotency store under concurrency', () => {
     }
   });
 });
+
+describe('memory idempotency store bounds', () => {
+  it('keeps at most maxEntries, dropping the oldest settled records and never one in progress', async () => {
+    const store = new MemoryIdempotencyStore(60_000, Date.now, 3);
+    await store.begin('held', 'owner', record(), 60_000);
+    for (const key of ['a', 'b']) {
+      await store.begin(key, 'owner', record(), 60_000);
+      await store.complete(key, 'owner', { status: 201, headers: {}, body: key });
+    }
+    await store.begin('c', 'owner', record(), 60_000);
+    expect(store.evicted).toBe(1);
+    expect((await store.begin('held', 'other', record(), 60_000)).kind).toBe('in_use');
+    // 'a' was the oldest settled record: it is gone, 'b' is still replayed.
+    expect((await store.begin('b', 'other', record('f1'), 60_000)).kind).toBe('completed');
+  });
+});

@@ -112,6 +112,9 @@ interface AccountBase {
   descriptor: CarrierDescriptor;
   credentials: Credentials;
   api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
+  /** Epoch ms when the client secret expires, where the configuration says. */
+  secretExpiresAt?: number;
+  tokenQuotaPerHour?: number;
   /** Label creation through `POST /v1/shipments`; absent when the carrier or the account cannot ship. */
   shipping?: AccountShipping;
 }
@@ -221,6 +224,8 @@ export function resolveAccount(
     : resolveOAuthAccount(account, index, context);
   const shipping = resolveShipping(account, index);
   if (shipping !== undefined) resolved.shipping = shipping;
+  if (account.secretExpiresAt !== undefined) resolved.secretExpiresAt = Date.parse(account.secretExpiresAt);
+  if (account.tokenQuotaPerHour !== undefined) resolved.tokenQuotaPerHour = account.tokenQuotaPerHour;
   return resolved;
 }
 

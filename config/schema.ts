@@ -158,6 +158,10 @@ const accountSchema = z.strictObject({
   oauth2: oauth2ProfileSchema.optional(),
   /** Carriers whose label calls need a payment authorization (USPS): the roles it is asked for. */
   payment: paymentSchema.optional(),
+  /** When the client secret expires (the carrier's console says): health warns 14 days ahead. */
+  secretExpiresAt: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
+  /** Token requests the carrier allows per hour, where it limits them: health warns past 80 %. */
+  tokenQuotaPerHour: z.number().int().positive().optional(),
   /**
    * What the carrier's label API needs for this account (shipper or billing numbers). Checked
    * against the carrier's own schema at boot (carriers/<carrier>/shipping.ts, `settingsSchema`).

@@ -12,7 +12,9 @@ import { OAUTH_CALLBACK_PATH } from '../carriers/registry.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { AuthBreakers } from './breaker/auth-breaker.js';
+import type { HealthService } from './health/health-service.js';
 import type { GatewayMetrics } from './metrics/registry.js';
+import { getHealthCarrier, getHealthCarriers } from './routes/getHealthCarriers.js';
 import type { AccountOverrides } from './routing/overrides.js';
 import type { TokenEngine } from './auth/token-engine.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
@@ -43,6 +45,7 @@ export interface AppDependencies {
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;
+  health?: HealthService;
 }
 
 export type AppEnv = { Variables: AppVariables };
@@ -73,6 +76,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       getAuthorize({ admins: deps.admins, authorization: deps.authorization }),
     );
     app.get(OAUTH_CALLBACK_PATH, getOAuthCallback({ authorization: deps.authorization }));
+  }
+
+  // Operators (admin key) or shipping apps (their own accounts): registered before the client-key middleware.
+  if (deps.health && deps.admins) {
+    const healthDeps = { health: deps.health, admins: deps.admins, clients: deps.clients };
+    app.get('/v1/health/carriers', getHealthCarriers(healthDeps));
+    app.get('/v1/health/carriers/:id', getHealthCarrier(healthDeps));
   }
 
   app.use('/v1/*', async function clientAuthentication(c, next) {

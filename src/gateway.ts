@@ -22,6 +22,10 @@ import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
 import { RedisConnection } from './redis.js';
 import { AuthBreakers, type BreakerPolicy, type BreakerState } from './breaker/auth-breaker.js';
 import { MemoryTrialLease, RedisTrialLease } from './breaker/trial-lease.js';
+import { HealthService } from './health/health-service.js';
+import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
+import { HealthRecorder } from './health/recorder.js';
+import { classifyError } from './health/taxonomy.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './routing/overrides.js';
 import { VersionedState } from './shared/versioned-state.js';
@@ -47,6 +51,8 @@ export interface Gateway {
   engine: TokenEngine;
   breakers: AuthBreakers;
   overrides: AccountOverrides;
+  health: HealthService;
+  recorder: HealthRecorder;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
   /** Listens on the configured host and port; resolves with the bound port. */
@@ -81,14 +87,29 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     );
   }
 
+  const recorder = new HealthRecorder({
+    history: redis ? new RedisHistoryStore(redis) : new MemoryHistoryStore(),
+    log,
+  });
   const engine = new TokenEngine({
     accounts,
     log,
     ...(redis && options.sealer ? { redis, sealer: options.sealer } : {}),
     ...options.engine,
+    manager: {
+      ...options.engine?.manager,
+      observer: (event) =>
+        recorder.record({
+          account: event.account,
+          source: 'token',
+          ok: event.ok,
+          latencyMs: event.latencyMs,
+          ...(event.code !== undefined ? { failureClass: classifyError(event.code, event.detail) } : {}),
+        }),
+    },
   });
   const clients = new ClientRegistry(config.clients);
-  const proxy = new CarrierProxy({ accounts, engine, clients, log });
+  const proxy = new CarrierProxy({ accounts, engine, clients, log, health: recorder });
   const admins = new AdminRegistry(config.admins ?? []);
   const authorization = new AuthorizationFlow({
     accounts,
@@ -123,7 +144,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     caller,
     log,
     metrics,
+    health: recorder,
   });
+  const health = new HealthService({ accounts, engine, breakers, overrides, recorder });
   overrides.start();
   breakers.start();
   const app = createApp({
@@ -136,6 +159,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     breakers,
     overrides,
     metrics,
+    health,
     ...(redis ? { redis } : {}),
   });
   const honoListener = getRequestListener(app.fetch);
@@ -151,6 +175,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     engine,
     breakers,
     overrides,
+    health,
+    recorder,
     accounts,
     ...(redis ? { redis } : {}),
     listen: (port = config.listen.port, host = config.listen.host) =>
@@ -162,6 +188,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       engine.stop();
       breakers.stop();
       overrides.stop();
+      await recorder.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

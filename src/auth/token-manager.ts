@@ -111,6 +111,17 @@ export interface TokenManagerOptions {
    * parent's identity). A token failing it is never served, not even inside its margin.
    */
   accepts?: (token: StoredToken) => boolean;
+  /** Told about every token request the carrier answered or failed (health history, metrics). */
+  observer?: (event: TokenRequestEvent) => void;
+}
+
+/** One token request, as health and metrics see it: never the token. */
+export interface TokenRequestEvent {
+  account: string;
+  ok: boolean;
+  latencyMs: number;
+  code?: GatewayErrorCode;
+  detail?: string;
 }
 
 interface TokenTimings {
@@ -513,6 +524,13 @@ export class TokenManager implements AccountCredentials {
     const gatewayError = isGatewayError(error)
       ? error
       : new GatewayError('ERR_INTERNAL', undefined, { cause: error });
+    this.options.observer?.({
+      account: id,
+      ok: false,
+      latencyMs: this.#now() - started,
+      code: gatewayError.code,
+      ...(gatewayError.detail !== undefined ? { detail: gatewayError.detail } : {}),
+    });
     this.#lastRefresh = {
       at: new Date(this.#now()).toISOString(),
       outcome: 'failure',
@@ -559,6 +577,7 @@ export class TokenManager implements AccountCredentials {
 
   #recordSuccess(accepted: AcceptedToken, started: number, reason: string): void {
     const latencyMs = this.#now() - started;
+    this.options.observer?.({ account: this.account.id, ok: true, latencyMs });
     this.#consecutiveFailures = 0;
     this.#lastRefresh = { at: new Date(this.#now()).toISOString(), outcome: 'success', latencyMs };
     if (accepted.skewMs !== undefined) {

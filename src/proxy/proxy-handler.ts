@@ -25,6 +25,8 @@ import type { TokenEngine } from '../auth/token-engine.js';
 import type { StoredToken } from '../auth/token-store.js';
 import type { AuthenticatedClient, ClientRegistry } from '../clients.js';
 import { GatewayError, isGatewayError } from '../errors.js';
+import { classifyApiAnswer, classifyError } from '../health/taxonomy.js';
+import type { HealthRecorder } from '../health/recorder.js';
 import { sendProblem } from '../http/problem.js';
 import type { Logger } from '../log.js';
 
@@ -87,6 +89,8 @@ export interface ProxyOptions {
   log: Logger;
   /** Connections per carrier origin. */
   connections?: number;
+  /** Health history: every answer passed through, classified by status (no body is read). */
+  health?: HealthRecorder;
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -356,14 +360,39 @@ export class CarrierProxy {
             if (value === undefined || RESPONSE_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
             out[name] = value;
           }
+          this.#observe(account, statusCode, token);
           res.writeHead(statusCode, out);
           return res;
         },
       );
     } catch (cause) {
-      throw this.#transportError(account.id, cause);
+      const error = this.#transportError(account.id, cause);
+      this.options.health?.record({
+        account: account.id,
+        source: 'api',
+        ok: false,
+        failureClass: classifyError(error.code, error.detail),
+      });
+      throw error;
     }
     return outcome;
+  }
+
+  #observe(account: ConfiguredAccount, status: number, token: StoredToken): void {
+    const health = this.options.health;
+    if (!health) return;
+    const failureClass = classifyApiAnswer({
+      status,
+      tokenRejectedStatuses: account.api.tokenRejectedStatuses,
+      ...(account.kind === 'oauth'
+        ? { tokenAgeMs: Date.now() - token.obtainedAt, tokenLifetimeMs: token.expiresAt - token.obtainedAt }
+        : {}),
+    });
+    health.record(
+      failureClass === null
+        ? { account: account.id, source: 'api', ok: true }
+        : { account: account.id, source: 'api', ok: false, failureClass },
+    );
   }
 
   #transportError(account: string, cause: unknown): GatewayError {

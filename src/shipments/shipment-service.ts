@@ -25,6 +25,8 @@ import type { AuthenticatedClient } from '../clients.js';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { hasChallenge } from '../proxy/proxy-handler.js';
+import type { HealthRecorder } from '../health/recorder.js';
+import { classifyError, type FailureClass } from '../health/taxonomy.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../routing/overrides.js';
 import type { CarrierCaller, CallResult } from './carrier-call.js';
@@ -80,6 +82,7 @@ export interface ShipmentServiceOptions {
   caller: CarrierCaller;
   log: Logger;
   metrics?: GatewayMetrics;
+  health?: HealthRecorder;
   /** How long a claimed key stays ours without renewal (renewed every third of it). */
   leaseMs?: number;
 }
@@ -206,6 +209,7 @@ export class ShipmentService {
           : await this.#attempt(claim, account, shipment);
       attempts.push(result.attempt);
       this.options.metrics?.attempt(id, result.attempt.outcome);
+      this.#observe(result.attempt);
       if (result.created) return this.#created(claim, account, shipment, attempts, result.created);
       if (result.attempt.outcome === 'rejected') {
         await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
@@ -243,6 +247,36 @@ export class ShipmentService {
         'no account took the shipment and none can have created a label; the Idempotency-Key is free again',
       extensions: { attempts },
     });
+  }
+
+  /** What each attempt that reached the token endpoint or the carrier says about the account's health. */
+  #observe(attempt: Attempt): void {
+    const health = this.options.health;
+    if (!health) return;
+    const account = attempt.account;
+    const code = attempt.failure?.code ?? '';
+    const classes: Partial<Record<AttemptOutcome, FailureClass>> = {
+      throttled: 'downstream.throttled',
+      rejected: 'downstream.client_error',
+      outcome_unknown: code === 'ERR_CARRIER_TIMEOUT' ? 'downstream.timeout' : 'downstream.server_error',
+      unreachable: /ENOTFOUND|EAI_AGAIN/.test(code) ? 'transport.dns' : 'transport.connect',
+      token_rejected:
+        attempt.failure?.upstreamStatus === 403 ? 'authorization.scope' : 'authorization.rejected',
+    };
+    if (attempt.outcome === 'created') {
+      health.record({ account, source: 'shipment', ok: true });
+    } else if (attempt.outcome === 'token_unavailable') {
+      const failureClass = classifyError(code as GatewayErrorCode);
+      health.record({ account, source: 'shipment', ok: false, failureClass });
+    } else if (classes[attempt.outcome] !== undefined && code !== 'carrier_cannot_deduplicate') {
+      health.record({
+        account,
+        source: 'shipment',
+        ok: false,
+        failureClass: classes[attempt.outcome]!,
+        ...(attempt.outcome === 'token_rejected' ? { freshRejection: true } : {}),
+      });
+    }
   }
 
   /**

@@ -1,0 +1,184 @@
+/**
+ * @module health/history
+ * Per account, one-minute buckets for 24 hours: successes and failures by source, failures by
+ * taxonomy class, a latency histogram of token requests, and the score at the end of the minute.
+ * Redis mode: one hash per account and hour (`health:<account>:<hour>`, fields
+ * `<minute>|<field>`), so reading a day is 24 reads per account and every key expires after 25
+ * hours; the fleet adds into the same buckets. Memory mode keeps the same buckets in process.
+ * Both are bounded: 1,440 minutes × a fixed set of fields per account.
+ */
+import type { RedisConnection } from '../redis.js';
+import type { FailureClass } from './taxonomy.js';
+
+export const MINUTE_MS = 60_000;
+export const HISTORY_MINUTES = 24 * 60;
+
+/** Upper bounds (ms) of the latency histogram buckets; the last one is open-ended. */
+export const LATENCY_BOUNDS_MS = [25, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400, Infinity] as const;
+
+export type EventSource = 'token' | 'api' | 'probe' | 'shipment';
+
+/** One minute of one account. Counters are sums over the fleet. */
+export interface Bucket {
+  minute: number;
+  ok: Partial<Record<EventSource, number>>;
+  failed: Partial<Record<EventSource, number>>;
+  classes: Partial<Record<FailureClass, number>>;
+  /** Token request latency histogram, one count per LATENCY_BOUNDS_MS entry. */
+  latency: number[];
+  /** Fresh tokens the carrier rejected. */
+  freshRejections: number;
+  score?: number;
+}
+
+/** Increments to add into one minute. */
+export interface BucketDelta {
+  ok?: Partial<Record<EventSource, number>>;
+  failed?: Partial<Record<EventSource, number>>;
+  classes?: Partial<Record<FailureClass, number>>;
+  latency?: number[];
+  freshRejections?: number;
+}
+
+export function emptyBucket(minute: number): Bucket {
+  return {
+    minute,
+    ok: {},
+    failed: {},
+    classes: {},
+    latency: LATENCY_BOUNDS_MS.map(() => 0),
+    freshRejections: 0,
+  };
+}
+
+export function latencyIndex(ms: number): number {
+  return LATENCY_BOUNDS_MS.findIndex((bound) => ms <= bound);
+}
+
+/** Flattens a delta into `field → increment` (the Redis hash layout, without the minute prefix). */
+export function deltaFields(delta: BucketDelta): [string, number][] {
+  const fields: [string, number][] = [];
+  for (const [source, n] of Object.entries(delta.ok ?? {})) fields.push([`ok.${source}`, n]);
+  for (const [source, n] of Object.entries(delta.failed ?? {})) fields.push([`failed.${source}`, n]);
+  for (const [name, n] of Object.entries(delta.classes ?? {})) fields.push([`class.${name}`, n]);
+  (delta.latency ?? []).forEach((n, index) => {
+    if (n > 0) fields.push([`latency.${index}`, n]);
+  });
+  if (delta.freshRejections) fields.push(['freshRejections', delta.freshRejections]);
+  return fields;
+}
+
+function applyField(bucket: Bucket, field: string, value: number): void {
+  const dot = field.indexOf('.');
+  const head = dot === -1 ? field : field.slice(0, dot);
+  const tail = field.slice(dot + 1);
+  if (head === 'ok' || head === 'failed') {
+    const target = bucket[head] as Record<string, number>;
+    target[tail] = (target[tail] ?? 0) + value;
+  } else if (head === 'class') {
+    const classes = bucket.classes as Record<string, number>;
+    classes[tail] = (classes[tail] ?? 0) + value;
+  } else if (head === 'latency') {
+    const index = Number(tail);
+    if (index >= 0 && index < bucket.latency.length) bucket.latency[index]! += value;
+  } else if (head === 'freshRejections') {
+    bucket.freshRejections += value;
+  } else if (head === 'score') {
+    bucket.score = value;
+  }
+}
+
+export interface HistoryStore {
+  add(account: string, minute: number, delta: BucketDelta): Promise<void>;
+  setScore(account: string, minute: number, score: number): Promise<void>;
+  /** Buckets with anything in them from `fromMinute` to `toMinute` inclusive, oldest first. */
+  read(account: string, fromMinute: number, toMinute: number): Promise<Bucket[]>;
+}
+
+export class MemoryHistoryStore implements HistoryStore {
+  readonly #accounts = new Map<string, Map<number, Bucket>>();
+
+  #bucket(account: string, minute: number): Bucket {
+    let buckets = this.#accounts.get(account);
+    if (!buckets) {
+      buckets = new Map();
+      this.#accounts.set(account, buckets);
+    }
+    let bucket = buckets.get(minute);
+    if (!bucket) {
+      bucket = emptyBucket(minute);
+      buckets.set(minute, bucket);
+      for (const old of buckets.keys()) if (old <= minute - HISTORY_MINUTES) buckets.delete(old);
+    }
+    return bucket;
+  }
+
+  async add(account: string, minute: number, delta: BucketDelta): Promise<void> {
+    const bucket = this.#bucket(account, minute);
+    for (const [field, value] of deltaFields(delta)) applyField(bucket, field, value);
+  }
+
+  async setScore(account: string, minute: number, score: number): Promise<void> {
+    this.#bucket(account, minute).score = score;
+  }
+
+  async read(account: string, fromMinute: number, toMinute: number): Promise<Bucket[]> {
+    const buckets = this.#accounts.get(account);
+    if (!buckets) return [];
+    return [...buckets.values()]
+      .filter((bucket) => bucket.minute >= fromMinute && bucket.minute <= toMinute)
+      .sort((a, b) => a.minute - b.minute)
+      .map((bucket) => structuredClone(bucket));
+  }
+}
+
+const HOUR_KEY_TTL_SECONDS = 25 * 3600;
+
+export class RedisHistoryStore implements HistoryStore {
+  constructor(private readonly redis: RedisConnection) {}
+
+  #key(account: string, minute: number): string {
+    return `${this.redis.keyPrefix}health:${account}:${Math.floor(minute / 60)}`;
+  }
+
+  async add(account: string, minute: number, delta: BucketDelta): Promise<void> {
+    const key = this.#key(account, minute);
+    const pipeline = this.redis.client.pipeline();
+    for (const [field, value] of deltaFields(delta)) pipeline.hincrby(key, `${minute}|${field}`, value);
+    pipeline.expire(key, HOUR_KEY_TTL_SECONDS);
+    await pipeline.exec();
+  }
+
+  async setScore(account: string, minute: number, score: number): Promise<void> {
+    const key = this.#key(account, minute);
+    await this.redis.client
+      .pipeline()
+      .hset(key, `${minute}|score`, score)
+      .expire(key, HOUR_KEY_TTL_SECONDS)
+      .exec();
+  }
+
+  async read(account: string, fromMinute: number, toMinute: number): Promise<Bucket[]> {
+    const pipeline = this.redis.client.pipeline();
+    for (let hour = Math.floor(fromMinute / 60); hour <= Math.floor(toMinute / 60); hour += 1) {
+      pipeline.hgetall(`${this.redis.keyPrefix}health:${account}:${hour}`);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const buckets = new Map<number, Bucket>();
+    for (const [error, fields] of results) {
+      if (error) throw error;
+      for (const [name, raw] of Object.entries(fields as Record<string, string>)) {
+        const bar = name.indexOf('|');
+        const minute = Number(name.slice(0, bar));
+        if (!(minute >= fromMinute && minute <= toMinute)) continue;
+        let bucket = buckets.get(minute);
+        if (!bucket) {
+          bucket = emptyBucket(minute);
+          buckets.set(minute, bucket);
+        }
+        applyField(bucket, name.slice(bar + 1), Number(raw));
+      }
+    }
+    return [...buckets.values()].sort((a, b) => a.minute - b.minute);
+  }
+}

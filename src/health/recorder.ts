@@ -1,0 +1,114 @@
+/**
+ * @module health/recorder
+ * Where the token engine, the proxy, shipments and probes report what happened to an account.
+ * Recording is a few additions in memory (nothing on the request path waits for Redis); the
+ * pending minute deltas go to the history store every `flushMs`, where the fleet's add up.
+ * Listeners see every event as it happens (alerts, metrics).
+ */
+import { EventEmitter } from 'node:events';
+
+import type { Logger } from 'pino';
+
+import {
+  latencyIndex,
+  LATENCY_BOUNDS_MS,
+  MINUTE_MS,
+  type BucketDelta,
+  type EventSource,
+  type HistoryStore,
+} from './history.js';
+import type { FailureClass } from './taxonomy.js';
+
+export interface HealthEvent {
+  account: string;
+  source: EventSource;
+  ok: boolean;
+  failureClass?: FailureClass;
+  /** Token requests: how long the carrier took. */
+  latencyMs?: number;
+  /** The carrier rejected a token it had just issued. */
+  freshRejection?: boolean;
+}
+
+export interface HealthRecorderOptions {
+  history: HistoryStore;
+  log: Logger;
+  flushMs?: number;
+  now?: () => number;
+}
+
+export class HealthRecorder extends EventEmitter<{ event: [HealthEvent] }> {
+  readonly history: HistoryStore;
+  readonly #pending = new Map<string, { account: string; minute: number; delta: Required<BucketDelta> }>();
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #timer: NodeJS.Timeout;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(options: HealthRecorderOptions) {
+    super();
+    this.history = options.history;
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 2_000);
+    this.#timer.unref();
+  }
+
+  minute(at = this.#now()): number {
+    return Math.floor(at / MINUTE_MS);
+  }
+
+  record(event: HealthEvent): void {
+    const minute = this.minute();
+    const key = `${event.account}\n${minute}`;
+    let entry = this.#pending.get(key);
+    if (!entry) {
+      entry = {
+        account: event.account,
+        minute,
+        delta: {
+          ok: {},
+          failed: {},
+          classes: {},
+          latency: LATENCY_BOUNDS_MS.map(() => 0),
+          freshRejections: 0,
+        },
+      };
+      this.#pending.set(key, entry);
+    }
+    const { delta } = entry;
+    const side = event.ok ? delta.ok : delta.failed;
+    side[event.source] = (side[event.source] ?? 0) + 1;
+    if (event.failureClass) delta.classes[event.failureClass] = (delta.classes[event.failureClass] ?? 0) + 1;
+    if (event.latencyMs !== undefined && event.source === 'token')
+      delta.latency[latencyIndex(event.latencyMs)]! += 1;
+    if (event.freshRejection) delta.freshRejections += 1;
+    this.emit('event', event);
+  }
+
+  /** Writes what is pending. Serialised, so two flushes never add the same delta twice. */
+  flush(): Promise<void> {
+    const run = async () => {
+      const entries = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const entry of entries) {
+        try {
+          await this.history.add(entry.account, entry.minute, entry.delta);
+        } catch (error) {
+          // History is for operators; losing a few seconds of it while Redis is away is acceptable.
+          this.#log.debug(
+            { account: entry.account, err: { message: (error as Error).message } },
+            'health history not written',
+          );
+        }
+      }
+    };
+    this.#flushing = this.#flushing.then(run, run);
+    return this.#flushing;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+}

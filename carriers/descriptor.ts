@@ -9,6 +9,7 @@
 import { z } from 'zod';
 
 import { clientAuthSchema, grantSchema } from '../config/schema.js';
+import { FAILURE_CLASSES } from '../src/health/taxonomy.js';
 import type { ShippingAdapter } from './shipping.js';
 
 /**
@@ -172,7 +173,28 @@ export const descriptorDataSchema = z
       /** Statuses with which the carrier API says "this token is not (or no longer) accepted". */
       tokenRejectedStatuses: z.array(z.number().int().min(400).max(499)).min(1),
       errorBodyShape: z.enum(ERROR_BODY_SHAPES),
+      /** The carrier's own API error codes → failure classes (src/health/taxonomy.ts), each with its source. */
+      errorClasses: z.record(z.string(), z.enum(FAILURE_CLASSES)).optional(),
     }),
+    /**
+     * The synthetic probe's protected call: the carrier's cheapest authenticated endpoint
+     * (src/health/probes.ts). `freshIssuance: false` where a fresh token would disturb the shared
+     * one (single active token per client, rotating refresh tokens, tight token quotas): the
+     * probe then validates the shared token instead of asking for a new one.
+     */
+    probe: z
+      .strictObject({
+        method: z.enum(['GET', 'POST']),
+        /** Relative to the account's API base, leading slash, query allowed. */
+        path: z.string().startsWith('/'),
+        headers: z.record(z.string(), z.string()).optional(),
+        /** JSON body for POST. */
+        body: z.unknown().optional(),
+        /** Statuses that mean "authenticated and answered" (a 4xx about the probe's data still proves auth). */
+        okStatuses: z.array(z.number().int().min(200).max(499)).min(1),
+        freshIssuance: z.boolean(),
+      })
+      .optional(),
     /** Further tokens some API paths need, obtained with the access token (token carriers only). */
     dependentTokens: z.array(dependentTokenSchema).optional(),
     refresh: z

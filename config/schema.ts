@@ -220,6 +220,35 @@ export const configSchema = z
         trialLeaseMs: z.number().int().min(1_000).max(600_000).optional(),
       })
       .optional(),
+    /** Synthetic probes of every account (src/health/probes.ts). */
+    probes: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        intervalSeconds: z.number().int().min(5).max(3_600).default(60),
+        /** Each run starts up to this much later, so instances and accounts do not probe in step. */
+        jitterSeconds: z.number().int().min(0).max(600).default(10),
+      })
+      .optional(),
+    /** Alert webhooks (src/health/alerts.ts). */
+    alerts: z
+      .strictObject({
+        sinks: z
+          .array(
+            z.strictObject({
+              kind: z.enum(['json', 'slack']),
+              url: httpUrl,
+            }),
+          )
+          .default([]),
+        /** The same alert for the same account is sent once per this period (fleet-wide). */
+        cooldownSeconds: z.number().int().min(0).max(86_400).default(900),
+        expiryWarningDays: z.number().int().min(1).max(365).default(14),
+        clockSkewThresholdMs: z.number().int().min(0).default(30_000),
+        tokenQuotaThreshold: z.number().min(0).max(1).default(0.8),
+        /** Where runbook links point (docs/runbooks/ in the repository by default). */
+        runbookBaseUrl: httpUrl.optional(),
+      })
+      .optional(),
     /** The gateway's address as browsers reach it; the default redirect URI is this + /v1/oauth/callback. */
     publicUrl: httpUrl.optional(),
     admins: z.array(adminSchema).optional(),

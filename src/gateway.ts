@@ -133,7 +133,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
-  const metrics = new GatewayMetrics(accountIds, breakers);
+  const metrics = new GatewayMetrics(accountIds, breakers, recorder);
   const caller = new CarrierCaller();
   const shipments = new ShipmentService({
     accounts,

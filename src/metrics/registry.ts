@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { AuthBreakers, BreakerStateName, BreakerTransition } from '../breaker/auth-breaker.js';
+import type { HealthEvent, HealthRecorder } from '../health/recorder.js';
 
 const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -18,7 +19,7 @@ export class GatewayMetrics {
   readonly #attempts: Counter<'account' | 'outcome'>;
   readonly #failovers: Counter<'from' | 'to'>;
 
-  constructor(accounts: readonly string[], breakers: AuthBreakers) {
+  constructor(accounts: readonly string[], breakers: AuthBreakers, recorder?: HealthRecorder) {
     const registers = [this.registry];
     new Gauge({
       name: 'carrier_gateway_breaker_state',
@@ -60,6 +61,44 @@ export class GatewayMetrics {
       help: 'Shipments made at another account than the first one tried',
       labelNames: ['from', 'to'],
       registers,
+    });
+    const tokenRequests = new Counter({
+      name: 'carrier_gateway_token_requests_total',
+      help: 'Token requests to carriers by account, outcome and failure class',
+      labelNames: ['account', 'outcome', 'class'],
+      registers,
+    });
+    const refreshSeconds = new Histogram({
+      name: 'carrier_gateway_token_request_duration_seconds',
+      help: 'Token request latency by account',
+      labelNames: ['account'],
+      buckets: [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4],
+      registers,
+    });
+    const probes = new Counter({
+      name: 'carrier_gateway_probes_total',
+      help: 'Synthetic probe results by account, outcome and failure class',
+      labelNames: ['account', 'outcome', 'class'],
+      registers,
+    });
+    const proxied = new Counter({
+      name: 'carrier_gateway_proxied_requests_total',
+      help: 'Requests passed through to carriers by account and outcome (failure class when failed)',
+      labelNames: ['account', 'outcome', 'class'],
+      registers,
+    });
+    recorder?.on('event', (event: HealthEvent) => {
+      const labels = {
+        account: event.account,
+        outcome: event.ok ? 'ok' : 'failed',
+        class: event.failureClass ?? '',
+      };
+      if (event.source === 'token') {
+        tokenRequests.inc(labels);
+        if (event.latencyMs !== undefined)
+          refreshSeconds.observe({ account: event.account }, event.latencyMs / 1000);
+      } else if (event.source === 'probe') probes.inc(labels);
+      else if (event.source === 'api') proxied.inc(labels);
     });
     breakers.on('transition', (transition: BreakerTransition) =>
       this.#breakerTransitions.inc({

@@ -147,6 +147,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     health: recorder,
   });
   const health = new HealthService({ accounts, engine, breakers, overrides, recorder });
+  metrics.readScoresFrom(health);
   overrides.start();
   breakers.start();
   const app = createApp({

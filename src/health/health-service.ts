@@ -123,10 +123,16 @@ const count = (record: Partial<Record<string, number>>) =>
 export class HealthService {
   readonly #accounts: Map<string, ConfiguredAccount>;
   readonly #now: () => number;
+  readonly #lastScores = new Map<string, { score: number; status: HealthStatus }>();
 
   constructor(private readonly options: HealthServiceOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
     this.#now = options.now ?? Date.now;
+  }
+
+  /** The score of the last report made on this instance (metrics read it without recomputing). */
+  lastScore(account: string): { score: number; status: HealthStatus } | undefined {
+    return this.#lastScores.get(account);
   }
 
   has(account: string): boolean {
@@ -173,6 +179,7 @@ export class HealthService {
           ? status.tokenRequests.thisHour / account.tokenQuotaPerHour
           : null,
     });
+    this.#lastScores.set(id, { score: scored.score, status: scored.status });
     // Kept per minute, so the trend shows the score as it was.
     await recorder.history.setScore(id, minute, scored.score).catch(() => undefined);
 

@@ -18,6 +18,7 @@ export class GatewayMetrics {
   readonly #shipmentSeconds: Histogram<'status'>;
   readonly #attempts: Counter<'account' | 'outcome'>;
   readonly #failovers: Counter<'from' | 'to'>;
+  #scores: { lastScore(account: string): { score: number } | undefined } | undefined;
 
   constructor(accounts: readonly string[], breakers: AuthBreakers, recorder?: HealthRecorder) {
     const registers = [this.registry];
@@ -29,6 +30,19 @@ export class GatewayMetrics {
       collect() {
         for (const account of accounts)
           this.set({ account }, BREAKER_STATE_VALUE[breakers.state(account).state]);
+      },
+    });
+    const scores = () => this.#scores;
+    new Gauge({
+      name: 'carrier_gateway_health_score',
+      help: 'Health score 0-100 of each account, as last reported on this instance',
+      labelNames: ['account'],
+      registers,
+      collect() {
+        for (const account of accounts) {
+          const last = scores()?.lastScore(account);
+          if (last) this.set({ account }, last.score);
+        }
       },
     });
     this.#breakerTransitions = new Counter({
@@ -108,6 +122,11 @@ export class GatewayMetrics {
         cause: transition.cause,
       }),
     );
+  }
+
+  /** Where the health score gauge reads from (the health service is built after the metrics). */
+  readScoresFrom(source: { lastScore(account: string): { score: number } | undefined }): void {
+    this.#scores = source;
   }
 
   shipmentAnswered(status: number, seconds: number): void {

@@ -7,6 +7,7 @@
 import type { ShippingAdapter } from './shipping.js';
 import type { AccountConfig, CarrierId, ClientAuthMethod, Credentials, Grant } from '../config/schema.js';
 import { GatewayError } from '../src/errors.js';
+import type { FailureClass } from '../src/health/taxonomy.js';
 import {
   descriptorDataSchema,
   type AuthorizationData,
@@ -111,7 +112,13 @@ interface AccountBase {
   carrier: CarrierId;
   descriptor: CarrierDescriptor;
   credentials: Credentials;
-  api: { baseUrl: URL; timeoutMs: number; tokenRejectedStatuses: number[] };
+  api: {
+    baseUrl: URL;
+    timeoutMs: number;
+    tokenRejectedStatuses: number[];
+    /** The carrier's API error codes → failure classes (health taxonomy). */
+    errorClasses: Readonly<Record<string, FailureClass>>;
+  };
   /** Epoch ms when the client secret expires, where the configuration says. */
   secretExpiresAt?: number;
   tokenQuotaPerHour?: number;
@@ -257,6 +264,7 @@ function apiSettings(account: AccountConfig, index: number, data: CarrierDescrip
     baseUrl,
     timeoutMs: account.timeouts?.apiMs ?? 30_000,
     tokenRejectedStatuses: data.api.tokenRejectedStatuses,
+    errorClasses: data.api.errorClasses ?? {},
   };
 }
 

@@ -25,6 +25,7 @@ import { getAccounts } from './routes/getAccounts.js';
 import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
+import { getOps } from './routes/getOps.js';
 import { postShipments, SHIPMENT_BODY_LIMIT_BYTES } from './routes/postShipments.js';
 import type { ShipmentService } from './shipments/shipment-service.js';
 
@@ -83,6 +84,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const healthDeps = { health: deps.health, admins: deps.admins, clients: deps.clients };
     app.get('/v1/health/carriers', getHealthCarriers(healthDeps));
     app.get('/v1/health/carriers/:id', getHealthCarrier(healthDeps));
+    // The operations page holds no data: its script reads /v1/health/carriers with the operator's key.
+    app.get('/ops', getOps());
   }
 
   app.use('/v1/*', async function clientAuthentication(c, next) {

@@ -22,6 +22,7 @@ import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
 import { RedisConnection } from './redis.js';
 import { AuthBreakers, type BreakerPolicy, type BreakerState } from './breaker/auth-breaker.js';
 import { MemoryTrialLease, RedisTrialLease } from './breaker/trial-lease.js';
+import { Alerter } from './health/alerts.js';
 import { HealthService } from './health/health-service.js';
 import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
@@ -109,7 +110,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
   });
   const clients = new ClientRegistry(config.clients);
-  const proxy = new CarrierProxy({ accounts, engine, clients, log, health: recorder });
+  // The alerter needs the health service, built last; the request paths reach it through this.
+  const late: { alerter?: Alerter } = {};
+  const proxy = new CarrierProxy({
+    accounts,
+    engine,
+    clients,
+    log,
+    health: recorder,
+    alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
+  });
   const admins = new AdminRegistry(config.admins ?? []);
   const authorization = new AuthorizationFlow({
     accounts,
@@ -145,9 +155,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     metrics,
     health: recorder,
+    alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
   });
   const health = new HealthService({ accounts, engine, breakers, overrides, recorder });
   metrics.readScoresFrom(health);
+  if (config.alerts) {
+    late.alerter = new Alerter({
+      accounts,
+      health,
+      breakers,
+      recorder,
+      log,
+      config: config.alerts,
+      ...(redis ? { redis } : {}),
+    });
+    late.alerter.start();
+  }
   overrides.start();
   breakers.start();
   const app = createApp({
@@ -189,6 +212,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       engine.stop();
       breakers.stop();
       overrides.stop();
+      await late.alerter?.stop();
       await recorder.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -24,5 +24,12 @@ export const DHL_PARCEL_DE_ERRORS: Pick<
 
 export const DHL_PARCEL_DE_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401],
+  // Business APIs answer application/problem+json RequestStatus {title, status, statusCode,
+  // instance, detail} (parcel-de-shipping-v2_2.yaml), which no ERROR_BODY_SHAPES entry reads.
   errorBodyShape: 'rfc6749',
+  // None documented: RequestStatus carries no code of its own, only the HTTP status again
+  // (`status`, deprecated `statusCode`) and free text (401 "Authentication failed. Please check
+  // your access credentials." [NR-I80], observed). Unauthorized, TooManyRequests and
+  // InternalServerError are classed by their status (401, 429, 500).
+  errorClasses: {},
 };

@@ -3,7 +3,8 @@
  * Loopback simulator of a generic OAuth 2.0 authorization server plus resource server, for carriers
  * that follow the RFCs (USPS-like): token endpoint per RFC 6749 (client_credentials, password,
  * refresh_token with rotation), RS256 JWT access tokens per RFC 9068 with a JWKS (RFC 7517), and
- * Bearer-protected resources per RFC 6750.
+ * Bearer-protected resources per RFC 6750. Per-client registrations (the scopes and grants a client
+ * may use) reproduce a registration changed at the carrier: invalid_scope and unauthorized_client.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -42,14 +43,30 @@ export const OAUTH2_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 export const OAUTH2_REFRESH_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600;
 /** RFC 6749 §3.3: without a `scope` parameter the server must apply a default. */
 export const OAUTH2_DEFAULT_SCOPE = 'api';
+const SUPPORTED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'password', 'refresh_token']);
 
 export const OAUTH2_DEFAULT_FAULTS: Readonly<SimFaults> = freezeFaults(
   defaultFaults(OAUTH2_ACCESS_TOKEN_LIFETIME_SECONDS),
 );
 
+/**
+ * What the server lets one client ask for (RFC 6749 §3.3, §5.2); unset fields allow anything.
+ * Changed at run time (`register`), it reproduces a registration changed at the carrier: a scope
+ * withdrawn answers `invalid_scope`, a grant withdrawn `unauthorized_client`, which the gateway's
+ * failure taxonomy must tell apart from a bad secret (test/health/taxonomy-faults.test.ts).
+ */
+export interface OAuth2ClientRegistration {
+  /** Scopes the client may request; asking for any other gets 400 invalid_scope. */
+  scopes?: string[];
+  /** Grant types the client may use; any other (supported) grant gets 400 unauthorized_client. */
+  grants?: string[];
+}
+
 export interface OAuth2SimulatorOptions extends SimulatorOptions {
   /** Resource owners for the password grant (RFC 6749 §4.3). */
   users?: { username: string; password: string }[];
+  /** Per-client registrations; clients not listed may use every grant and scope. */
+  registrations?: Record<string, OAuth2ClientRegistration>;
   /** `aud` when the request names neither `audience` nor `resource`. Default `<url>/api`. */
   audience?: string;
   /** `iss` of issued tokens. Default: the server URL. */
@@ -63,6 +80,8 @@ export interface OAuth2SimulatorHandle extends SimulatorHandle {
   readonly audience: string;
   /** The public signing key set, as served at `/jwks`. */
   jwks(): { keys: JWK[] };
+  /** Replaces a client's registration (null: no restriction); tokens already issued stay valid. */
+  register(clientId: string, registration: OAuth2ClientRegistration | null): void;
 }
 
 const REALM = 'oauth2-sim';
@@ -113,6 +132,7 @@ export async function startOAuth2Simulator(
   options: OAuth2SimulatorOptions = {},
 ): Promise<OAuth2SimulatorHandle> {
   const users = new Map((options.users ?? []).map((u) => [u.username, u.password]));
+  const registrations = new Map(Object.entries(options.registrations ?? {}));
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
@@ -202,8 +222,31 @@ export async function startOAuth2Simulator(
     const { clientId } = auth;
     const requestedScope = form.get('scope') || null;
     const audience = audienceOf(form);
+    const registration = registrations.get(clientId);
+    const grantType = form.get('grant_type');
+    if (registration !== undefined && grantType !== null && SUPPORTED_GRANTS.has(grantType)) {
+      // §5.2 unauthorized_client: "not authorized to use this authorization grant type".
+      if (registration.grants !== undefined && !registration.grants.includes(grantType)) {
+        return oauthError(400, 'unauthorized_client', 'The client is not authorized to use this grant type.');
+      }
+      // §5.2 invalid_scope: the scope asked for (or the default one, §3.3) exceeds the registration.
+      // A refresh without `scope` keeps the original grant's (§6), which is checked elsewhere.
+      const asked = grantType === 'refresh_token' ? requestedScope : (requestedScope ?? OAUTH2_DEFAULT_SCOPE);
+      const allowed = registration.scopes;
+      if (
+        asked !== null &&
+        allowed !== undefined &&
+        ![...scopeSet(asked)].every((s) => allowed.includes(s))
+      ) {
+        return oauthError(
+          400,
+          'invalid_scope',
+          'The requested scope exceeds what the client is registered for.',
+        );
+      }
+    }
 
-    switch (form.get('grant_type')) {
+    switch (grantType) {
       case null:
       case '':
         return invalidRequest('Missing grant_type.');
@@ -302,7 +345,7 @@ export async function startOAuth2Simulator(
         issuer: issuer(),
         token_endpoint: `${ctx.url}${OAUTH2_PATHS.token}`,
         jwks_uri: `${ctx.url}${OAUTH2_PATHS.jwks}`,
-        grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+        grant_types_supported: [...SUPPORTED_GRANTS],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       });
     }
@@ -342,6 +385,13 @@ export async function startOAuth2Simulator(
     issuer: { get: issuer, enumerable: true },
     audience: { get: defaultAudience, enumerable: true },
     jwks: { value: () => structuredClone(jwks), enumerable: true },
+    register: {
+      value: (clientId: string, registration: OAuth2ClientRegistration | null) => {
+        if (registration === null) registrations.delete(clientId);
+        else registrations.set(clientId, { ...registration });
+      },
+      enumerable: true,
+    },
   }) as OAuth2SimulatorHandle;
 }
 

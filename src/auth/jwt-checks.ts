@@ -108,6 +108,13 @@ export async function checkJwt(
         .payload;
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERR_JWT';
+      // jose checked the signature and then a claim: name the claim, so expiry and audience
+      // failures are not mistaken for a bad signature (src/health/taxonomy.ts reads the detail).
+      if (code === 'ERR_JWT_EXPIRED') throw invalid(account, `exp is in the past (${code})`, error);
+      const claim = (error as { claim?: string }).claim;
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim !== undefined) {
+        throw invalid(account, `${claim} claim check failed (${code})`, error);
+      }
       throw invalid(account, `verification failed (${code})`, error);
     }
   } else {

@@ -130,8 +130,9 @@ export const PREMATURE_SHARE = 0.9;
 export function classifyApiAnswer(facts: ApiAnswerFacts): FailureClass | null {
   if (facts.status < 400) return null;
   const mapped = facts.carrierCode !== undefined ? facts.carrierClasses?.[facts.carrierCode] : undefined;
-  if (mapped) return mapped;
-  if (facts.tokenRejectedStatuses.includes(facts.status)) {
+  // A carrier's generic "token rejected" code still leaves the token's age to tell expiry apart.
+  if (mapped && mapped !== 'authorization.rejected') return mapped;
+  if (mapped === 'authorization.rejected' || facts.tokenRejectedStatuses.includes(facts.status)) {
     const { tokenAgeMs, tokenLifetimeMs } = facts;
     if (tokenAgeMs !== undefined && tokenLifetimeMs !== undefined) {
       // Our own clock says the token should still live: the carrier dropped it early.

@@ -91,6 +91,8 @@ export interface ProxyOptions {
   connections?: number;
   /** Health history: every answer passed through, classified by status (no body is read). */
   health?: HealthRecorder;
+  /** Told when a connection authenticates a client (the new-network alert). */
+  alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -195,12 +197,22 @@ export class CarrierProxy {
     if (known !== undefined && header !== undefined && known.header === header) return known.client;
     const client = this.options.clients.authenticate(header);
     this.#connections.set(req.socket, { header: header!, client });
+    // Once per connection and key, not per request: cheap enough for the hot path.
+    this.options.alerts?.clientKeyUsed(client.id, req.socket.remoteAddress);
     return client;
   }
 
   /** Handles a request whose URL starts with PROXY_PREFIX. */
   handle(req: IncomingMessage, res: ServerResponse): void {
     this.#forward(req, res).catch((error: unknown) => {
+      // Failures before the carrier call (no token: lock timeout, Redis, consent needed, cooldown)
+      // count in the account's health too; the carrier call's own failures are recorded in #send.
+      if (isGatewayError(error) && error.account !== undefined && !error.code.startsWith('ERR_CARRIER_')) {
+        const failureClass = classifyError(error.code, error.detail);
+        if (failureClass !== 'gateway.internal' && this.#targets.has(error.account)) {
+          this.options.health?.record({ account: error.account, source: 'api', ok: false, failureClass });
+        }
+      }
       if (!isGatewayError(error)) {
         this.options.log.error({ err: { message: (error as Error)?.message } }, 'proxy failure');
       }

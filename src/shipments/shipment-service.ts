@@ -83,6 +83,8 @@ export interface ShipmentServiceOptions {
   log: Logger;
   metrics?: GatewayMetrics;
   health?: HealthRecorder;
+  /** Told about every label made, with the attempts before it (failover alerts). */
+  alerts?: { shipmentCreated(attempts: readonly Attempt[]): void };
   /** How long a claimed key stays ours without renewal (renewed every third of it). */
   leaseMs?: number;
 }
@@ -255,13 +257,17 @@ export class ShipmentService {
     if (!health) return;
     const account = attempt.account;
     const code = attempt.failure?.code ?? '';
+    const carrierCode = attempt.failure?.carrierCode;
+    const mapped =
+      carrierCode !== undefined ? this.#accounts.get(account)?.api.errorClasses[carrierCode] : undefined;
     const classes: Partial<Record<AttemptOutcome, FailureClass>> = {
       throttled: 'downstream.throttled',
-      rejected: 'downstream.client_error',
+      rejected: mapped ?? 'downstream.client_error',
       outcome_unknown: code === 'ERR_CARRIER_TIMEOUT' ? 'downstream.timeout' : 'downstream.server_error',
       unreachable: /ENOTFOUND|EAI_AGAIN/.test(code) ? 'transport.dns' : 'transport.connect',
       token_rejected:
-        attempt.failure?.upstreamStatus === 403 ? 'authorization.scope' : 'authorization.rejected',
+        mapped ??
+        (attempt.failure?.upstreamStatus === 403 ? 'authorization.scope' : 'authorization.rejected'),
     };
     if (attempt.outcome === 'created') {
       health.record({ account, source: 'shipment', ok: true });
@@ -323,6 +329,7 @@ export class ShipmentService {
       this.options.metrics?.failover(skipped[0]!, account.id);
     }
     const response: StoredResponse = { status: 201, headers, body: JSON.stringify(body) };
+    this.options.alerts?.shipmentCreated(attempts);
     const stored = await this.#settle(claim, () =>
       this.options.idempotency.complete(claim.key, claim.owner, response),
     );

@@ -297,7 +297,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
       [
         'a wrong expectedAudience (signature checked)',
         { expectedAudience: 'https://someone-else.example', jwksUrl: 'JWKS' },
-        /^verification failed \(ERR_JWT_CLAIM_VALIDATION_FAILED\)$/,
+        /^aud claim check failed \(ERR_JWT_CLAIM_VALIDATION_FAILED\)$/,
       ],
       [
         'a wrong expectedAudience (no key configured: claims only)',
@@ -312,7 +312,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
       [
         'a wrong expectedIssuer',
         { expectedIssuer: 'https://issuer.example', jwksUrl: 'JWKS' },
-        /^verification failed \(ERR_JWT_CLAIM_VALIDATION_FAILED\)$/,
+        /^iss claim check failed \(ERR_JWT_CLAIM_VALIDATION_FAILED\)$/,
       ],
     ])('%s → ERR_TOKEN_JWT_INVALID and no token is kept', async (_name, checks, detail) => {
       const token = Object.fromEntries(

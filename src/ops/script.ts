@@ -1,0 +1,340 @@
+/**
+ * @module ops/script
+ * The operations page's script, inlined in the page and allowed by its hash in the
+ * Content-Security-Policy (src/ops/page.ts). The page carries no data: the script asks the
+ * operator for an admin (or client) key once, keeps it in this tab's sessionStorage, and polls
+ * `GET /v1/health/carriers` with it as a Bearer token. Everything is drawn with DOM APIs and
+ * textContent, never markup built from data, and the CSP's Trusted Types directive makes the
+ * browser refuse any HTML sink, should one creep in.
+ *
+ * Plain ES2022 in a string (no build step); the browser test (test/ops/ops-page.test.ts) runs it
+ * and the route test parses it. It avoids backticks and dollar-brace so it can live in a
+ * template literal unescaped.
+ */
+
+export interface OpsScriptConfig {
+  /** Seconds between refreshes when the URL has no `?refresh=`. */
+  defaultRefreshSeconds: number;
+  /** Failure class → runbook name (src/health/taxonomy.ts `RUNBOOKS`). */
+  runbooks: Readonly<Record<string, string>>;
+  /** Where runbook names are found in the repository (`docs/runbooks/`). */
+  runbookPath: string;
+  /** An http(s) base the runbook names are appended to; without it runbooks are shown as paths. */
+  runbookBaseUrl: string | null;
+}
+
+const CLIENT = String.raw`
+(() => {
+  'use strict';
+  const KEY_ITEM = 'carrier-gateway.ops.key';
+  const HEALTH_URL = '/v1/health/carriers';
+  const FETCH_TIMEOUT_MS = 10000;
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const STATUSES = ['healthy', 'degraded', 'down'];
+  const BREAKERS = ['closed', 'open', 'half_open'];
+  const byId = (id) => document.getElementById(id);
+  const ui = {
+    form: byId('key-form'), input: byId('key'), banner: byId('banner'), table: byId('accounts'),
+    rows: byId('rows'), updated: byId('updated'), summary: byId('summary'), forget: byId('forget'),
+    interval: byId('interval'),
+  };
+
+  const refreshSeconds = (() => {
+    const asked = Number(new URLSearchParams(location.search).get('refresh'));
+    return Number.isFinite(asked) && asked >= 1 ? Math.min(Math.floor(asked), 3600) : CONFIG.defaultRefreshSeconds;
+  })();
+  ui.interval.textContent = String(refreshSeconds);
+
+  // sessionStorage can be switched off; the key then lives as long as the page.
+  let keyInMemory = null;
+  const readKey = () => { try { return sessionStorage.getItem(KEY_ITEM); } catch { return keyInMemory; } };
+  const writeKey = (key) => { keyInMemory = key; try { sessionStorage.setItem(KEY_ITEM, key); } catch { /* memory only */ } };
+  const forgetKey = () => { keyInMemory = null; try { sessionStorage.removeItem(KEY_ITEM); } catch { /* memory only */ } };
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    setAttributes(node, attrs);
+    if (children) node.append(...children);
+    return node;
+  }
+  function svg(tag, attrs) {
+    const node = document.createElementNS(SVG_NS, tag);
+    setAttributes(node, attrs);
+    return node;
+  }
+  function setAttributes(node, attrs) {
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === 'text') node.textContent = String(value);
+      else node.setAttribute(name, String(value));
+    }
+  }
+  const small = (text) => el('span', { class: 'small', text });
+  const known = (value, list) => (list.includes(value) ? value : 'unknown');
+  const pad = (n) => String(n).padStart(2, '0');
+  const clock = (at) => { const d = new Date(at); return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()); };
+  const percent = (rate) => (rate >= 1 ? '100%' : (rate * 100).toFixed(1) + '%');
+  const millis = (ms) => (ms < 1000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(1) + ' s');
+  function duration(total) {
+    const seconds = Math.floor(total);
+    if (seconds <= 0) return 'expired';
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min ' + pad(seconds % 60) + ' s';
+    return Math.floor(seconds / 3600) + ' h ' + pad(Math.floor((seconds % 3600) / 60)) + ' min';
+  }
+  /** Text with a line-break opportunity after each dot, underscore and slash (long class names, codes, paths). */
+  function breakable(text) {
+    const nodes = [];
+    String(text).split(/(?<=[._/])/).forEach((part, i) => { if (i > 0) nodes.push(document.createElement('wbr')); nodes.push(part); });
+    return nodes;
+  }
+  const words = (name) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+
+  function runbook(failureClass, given) {
+    const name = CONFIG.runbooks[failureClass];
+    let href = null;
+    if (typeof given === 'string' && /^https?:\/\//i.test(given)) href = given;
+    else if (name && CONFIG.runbookBaseUrl) href = CONFIG.runbookBaseUrl + name + '.md';
+    if (href) {
+      return el('a', { class: 'runbook', href, target: '_blank', rel: 'noopener noreferrer', text: 'runbook: ' + (name || href) });
+    }
+    const path = typeof given === 'string' ? given : name ? CONFIG.runbookPath + name + '.md' : null;
+    if (!path) return small('no runbook');
+    return el('span', { class: 'runbook', title: 'in the gateway repository' }, ['runbook: ', el('code', {}, breakable(path))]);
+  }
+
+  /** One line per 15-minute slice, broken where a slice has no data; a lone point is a dot. */
+  function sparkline(values, kind, range, label) {
+    const W = 102, H = 30, P = 3;
+    const chart = svg('svg', { class: 'spark spark-' + kind, width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': label });
+    const title = svg('title', {});
+    title.textContent = label;
+    chart.append(title);
+    const x = (i) => P + (values.length < 2 ? W - 2 * P : (i * (W - 2 * P)) / (values.length - 1));
+    const y = (v) => H - P - ((Math.min(Math.max(v, range[0]), range[1]) - range[0]) / (range[1] - range[0])) * (H - 2 * P);
+    chart.append(svg('line', { class: 'base', x1: P, x2: W - P, y1: y(range[0]), y2: y(range[0]) }));
+    let run = [];
+    const flush = () => {
+      if (run.length === 1) chart.append(svg('circle', { class: 'dot', cx: run[0][0], cy: run[0][1], r: 1.8 }));
+      else if (run.length > 1) chart.append(svg('path', { class: 'line', d: 'M' + run.map((p) => p[0].toFixed(1) + ' ' + p[1].toFixed(1)).join('L') }));
+      run = [];
+    };
+    values.forEach((v, i) => { if (typeof v === 'number') run.push([x(i), y(v)]); else flush(); });
+    flush();
+    return chart;
+  }
+
+  function trendCell(values, kind, describe) {
+    const present = values.filter((v) => typeof v === 'number');
+    const latest = present.length > 0 ? present[present.length - 1] : null;
+    const range = kind === 'success' ? [0, 1] : [0, Math.max(100, ...present)];
+    const label = describe(present, latest);
+    return [el('div', { class: 'trend' }, [
+      sparkline(values, kind, range, label),
+      el('span', { class: 'spark-value', text: latest === null ? 'no data' : kind === 'success' ? percent(latest) : millis(latest) }),
+    ])];
+  }
+
+  function countsOf(record) {
+    return Object.entries(record || {}).filter((e) => e[1] > 0).sort((a, b) => b[1] - a[1]);
+  }
+
+  const COLUMNS = [
+    { name: 'account', header: true, key: (h) => [h.account, h.carrier, h.override], render: (h) => {
+      const parts = [h.account, small(h.carrier)];
+      const o = h.override || {};
+      if (o.drained) parts.push(el('span', { class: 'tag', title: o.reason, text: 'drained' }));
+      if (o.breaker && o.breaker !== 'auto') parts.push(el('span', { class: 'tag', title: o.reason, text: 'breaker forced ' + o.breaker }));
+      return parts;
+    } },
+    { name: 'status', key: (h) => h.status, render: (h) => [el('span', { class: 'badge badge-' + known(h.status, STATUSES), text: h.status })] },
+    { name: 'score', key: (h) => [h.score, h.inputs], render: (h) => {
+      const penalties = (h.inputs || []).filter((i) => i.penalty > 0).sort((a, b) => b.penalty - a.penalty);
+      return [
+        el('span', { class: 'score', text: h.score }),
+        el('meter', { min: 0, max: 100, low: 40, high: 80, optimum: 100, value: h.score, 'aria-hidden': 'true' }),
+        ...penalties.slice(0, 3).map((i) => small('\u2212' + i.penalty + ' ' + words(i.name))),
+      ];
+    } },
+    { name: 'breaker', key: (h) => h.breaker, render: (h) => {
+      const b = h.breaker || {};
+      const parts = [el('span', { class: 'breaker breaker-' + known(b.state, BREAKERS), text: words(String(b.state || 'unknown')) })];
+      if (b.state === 'open' && b.openUntil) parts.push(small('trial after ' + clock(b.openUntil)));
+      if (b.cause && b.cause !== 'initial') parts.push(el('span', { class: 'small' }, breakable(b.cause)));
+      return parts;
+    } },
+    { name: 'token', key: (h) => h.token, render: (h) => {
+      const t = h.token || {};
+      const parts = [el('span', { class: 'num', text: typeof t.expiresInSeconds === 'number' ? duration(t.expiresInSeconds) : '\u2014' })];
+      if (t.state && t.state !== 'ok') parts.push(small(words(t.state)));
+      const l = t.refreshLatencyMs || {};
+      if (typeof l.p95 === 'number') parts.push(small('refresh p50 ' + millis(l.p50)), small('refresh p95 ' + millis(l.p95)));
+      return parts;
+    } },
+    { name: 'success', key: (h) => (h.trend || []).map((p) => p.successRate), render: (h) =>
+      trendCell((h.trend || []).map((p) => p.successRate), 'success', (present, latest) => latest === null
+        ? 'Success rate, last 24 hours: no data'
+        : 'Success rate, last 24 hours: latest ' + percent(latest) + ', lowest ' + percent(Math.min(...present))) },
+    { name: 'latency', key: (h) => (h.trend || []).map((p) => p.refreshLatencyP95Ms), render: (h) =>
+      trendCell((h.trend || []).map((p) => p.refreshLatencyP95Ms), 'latency', (present, latest) => latest === null
+        ? 'Token refresh latency p95, last 24 hours: no data'
+        : 'Token refresh latency p95, last 24 hours: latest ' + millis(latest) + ', highest ' + millis(Math.max(...present))) },
+    { name: 'failing', key: (h) => [h.currentFailureClass, h.runbook], render: (h) => h.currentFailureClass
+      ? [el('code', { class: 'failure' }, breakable(h.currentFailureClass)), runbook(h.currentFailureClass, h.runbook)]
+      : [el('span', { class: 'muted', text: 'nothing' })] },
+    { name: 'incidents', key: (h) => h.failures, render: (h) => {
+      const failures = h.failures || {};
+      const hour = countsOf(failures['1h']);
+      const day = countsOf(failures['24h']).reduce((sum, e) => sum + e[1], 0);
+      const parts = hour.length === 0
+        ? [el('span', { class: 'muted', text: 'none' })]
+        : [el('ul', { class: 'incidents' }, hour.map((e) => el('li', {}, [
+            el('code', {}, breakable(e[0])), ' ', el('span', { class: 'count', text: '\u00d7' + e[1] }), runbook(e[0], null),
+          ])))];
+      parts.push(small(day + ' failure' + (day === 1 ? '' : 's') + ' in 24 h'));
+      return parts;
+    } },
+  ];
+
+  const rows = new Map();
+  const drawn = new WeakMap();
+
+  function rowFor(account) {
+    let row = rows.get(account);
+    if (row) return row;
+    const tr = el('tr', { 'data-account': account });
+    const cells = new Map();
+    for (const column of COLUMNS) {
+      const cell = el(column.header ? 'th' : 'td', { 'data-col': column.name });
+      if (column.header) cell.setAttribute('scope', 'row');
+      cells.set(column.name, cell);
+      tr.append(cell);
+    }
+    row = { tr, cells };
+    rows.set(account, row);
+    return row;
+  }
+
+  /** Redraws only the cells whose data changed, so a focused link survives a refresh. */
+  function render(carriers) {
+    const seen = new Set();
+    carriers.forEach((health, index) => {
+      const row = rowFor(health.account);
+      seen.add(health.account);
+      row.tr.setAttribute('data-status', known(health.status, STATUSES));
+      for (const column of COLUMNS) {
+        const cell = row.cells.get(column.name);
+        const key = JSON.stringify(column.key(health));
+        if (drawn.get(cell) === key) continue;
+        cell.replaceChildren(...column.render(health));
+        drawn.set(cell, key);
+      }
+      if (ui.rows.children[index] !== row.tr) ui.rows.insertBefore(row.tr, ui.rows.children[index] || null);
+    });
+    for (const [account, row] of rows) if (!seen.has(account)) { row.tr.remove(); rows.delete(account); }
+    const counts = STATUSES.map((s) => [s, carriers.filter((h) => h.status === s).length]).filter((e) => e[1] > 0);
+    ui.summary.textContent = carriers.length + ' account' + (carriers.length === 1 ? '' : 's') +
+      counts.map((e) => ' \u00b7 ' + e[1] + ' ' + e[0]).join('');
+    ui.table.hidden = false;
+  }
+
+  const showBanner = (text) => { ui.banner.textContent = text; };
+
+  function showKeyForm() {
+    ui.form.hidden = false;
+    ui.forget.hidden = true;
+    ui.input.focus();
+  }
+
+  async function problemOf(response) {
+    let what = 'HTTP ' + response.status;
+    try {
+      const body = await response.json();
+      if (body && typeof body.code === 'string') what = body.code + ', ' + what;
+    } catch { /* not JSON */ }
+    return what;
+  }
+
+  let timer = 0;
+  let inFlight = false;
+  let lastSuccess = null;
+
+  async function refresh() {
+    clearTimeout(timer);
+    const key = readKey();
+    if (!key) { showKeyForm(); return; }
+    if (inFlight) return;
+    inFlight = true;
+    const controller = new AbortController();
+    const abort = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
+    try {
+      let response;
+      try {
+        response = await fetch(HEALTH_URL, {
+          headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
+          cache: 'no-store', credentials: 'omit', redirect: 'error', signal: controller.signal,
+        });
+      } catch (error) {
+        throw new Error(error && error.name === 'AbortError' ? 'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
+          : 'the gateway could not be reached');
+      }
+      if (response.status === 401 || response.status === 403) {
+        const what = await problemOf(response);
+        forgetKey();
+        showBanner('The key was refused (' + what + '). Enter an admin or client key.');
+        showKeyForm();
+        return;
+      }
+      if (!response.ok) throw new Error(await problemOf(response));
+      const body = await response.json();
+      if (!body || !Array.isArray(body.carriers)) throw new Error('the answer has no carriers list');
+      render(body.carriers);
+      lastSuccess = Date.now();
+      ui.updated.textContent = 'Updated ' + clock(lastSuccess);
+      ui.updated.setAttribute('datetime', new Date(lastSuccess).toISOString());
+      ui.table.classList.remove('stale');
+      showBanner('');
+    } catch (error) {
+      const reason = String((error && error.message) || error);
+      showBanner('Refresh failed at ' + clock(Date.now()) + ': ' + reason + '. ' +
+        (lastSuccess === null ? 'No data yet.' : 'Showing data from ' + clock(lastSuccess) + '.'));
+      ui.table.classList.add('stale');
+    } finally {
+      clearTimeout(abort);
+      inFlight = false;
+    }
+    if (readKey()) timer = setTimeout(refresh, refreshSeconds * 1000);
+  }
+
+  ui.form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = ui.input.value.trim();
+    if (!key) return;
+    writeKey(key);
+    ui.input.value = '';
+    ui.form.hidden = true;
+    ui.forget.hidden = false;
+    showBanner('');
+    void refresh();
+  });
+  ui.forget.addEventListener('click', () => {
+    forgetKey();
+    clearTimeout(timer);
+    for (const row of rows.values()) row.tr.remove();
+    rows.clear();
+    ui.table.hidden = true;
+    ui.summary.textContent = '';
+    ui.updated.textContent = 'Not loaded';
+    showKeyForm();
+  });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible' && readKey()) void refresh(); });
+
+  if (readKey()) { ui.forget.hidden = false; void refresh(); } else showKeyForm();
+})();
+`;
+
+/** The script with its configuration in front of it (`<` escaped so no `</script>` can appear). */
+export function opsScript(config: OpsScriptConfig): string {
+  const json = JSON.stringify(config).replace(/</g, '\\u003c');
+  return `\nconst CONFIG = Object.freeze(${json});${CLIENT}`;
+}

@@ -1,0 +1,241 @@
+/**
+ * @module test/health/alerts-fleet.test
+ * Two gateway instances on one real redis-server, each with its own Alerter, post to one webhook:
+ * an incident both see makes one alert and one recovery (breaker transitions reach both; both
+ * evaluate the same rules at the same moment), a new network is new once for the whole fleet,
+ * and failover through real `POST /v1/shipments` calls starts and ends once.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
+import { startUpsSimulator } from '../../carriers/ups/simulator.js';
+import { parseConfig } from '../../config/load.js';
+import { Alerter, type Alert } from '../../src/health/alerts.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import type { Attempt } from '../../src/shipments/shipment-service.js';
+import { TEST_SEALER } from '../support/engine.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { TestRedis } from '../support/redis-server.js';
+import { SHIPMENT } from '../support/shipments.js';
+
+const CLIENT_KEY = `fleet-alerts-key-${randomUUID()}`;
+const UPS_CLIENT = { clientId: 'fleet-alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
+const FEDEX_CLIENT = { clientId: 'fleet-alerts-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
+const RESET_MS = 300;
+registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+
+let redis: TestRedis;
+let ups: SimulatorHandle;
+let fedex: SimulatorHandle;
+let webhook: RecordingServer;
+let instances: { gateway: Gateway; alerter: Alerter; base: string }[] = [];
+
+const alerts = (rule: string, account?: string) =>
+  webhook.requests
+    .map((request) => JSON.parse(request.body) as Alert)
+    .filter((alert) => alert.rule === rule && (account === undefined || alert.account === account));
+const idle = () => Promise.all(instances.map(({ alerter }) => alerter.idle()));
+/** Both instances run their periodic rules at the same moment, twice. */
+async function evaluateBoth(): Promise<void> {
+  for (let round = 0; round < 2; round += 1) {
+    await Promise.all(instances.map(({ alerter }) => alerter.evaluate()));
+    await idle();
+  }
+}
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
+  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  webhook = await startRecordingServer();
+  const ups_ = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    carrier: 'ups',
+    urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
+    credentials: UPS_CLIENT,
+    shipping: { shipperNumber: 'A1B2C3' },
+    ...extra,
+  });
+  const config = parseConfig(
+    JSON.stringify({
+      redis: { url: redis.url, keyPrefix: `alerts-fleet-${randomUUID()}:` },
+      clients: [
+        {
+          id: 'shop',
+          apiKey: CLIENT_KEY,
+          accounts: ['ups-main', 'ups-expiring', 'ups-failover', 'fedex-main'],
+        },
+      ],
+      accounts: [
+        ups_('ups-main'),
+        ups_('ups-expiring', { secretExpiresAt: new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString() }),
+        ups_('ups-failover'),
+        {
+          id: 'fedex-main',
+          carrier: 'fedex',
+          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
+          credentials: FEDEX_CLIENT,
+          shipping: { accountNumber: '740561073' },
+        },
+      ],
+      alerts: { sinks: [{ kind: 'json', url: `${webhook.url}/alerts` }], cooldownSeconds: 900 },
+    }),
+    'fleet-alerts',
+  );
+  for (let i = 0; i < 2; i += 1) {
+    const log = testLogger(`alerts-fleet-${i}`);
+    const gateway = await createGateway(config, {
+      log,
+      sealer: TEST_SEALER,
+      sharedStatePollMs: 200,
+      breaker: {
+        volumeThreshold: 1,
+        errorThresholdPercentage: 0,
+        consecutiveFailures: 1,
+        resetTimeoutMs: RESET_MS,
+      },
+      engine: {
+        manager: {
+          retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+          cooldown: { baseMs: 50, maxMs: 100 },
+        },
+      },
+    });
+    const alerter = new Alerter({
+      accounts: gateway.accounts,
+      health: gateway.health,
+      breakers: gateway.breakers,
+      recorder: gateway.recorder,
+      log,
+      config: config.alerts!,
+      redis: gateway.redis!,
+      intervalMs: 3_600_000,
+    });
+    alerter.start();
+    const base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+    instances.push({ gateway, alerter, base });
+  }
+  // Let the shared-state subscriptions land.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+});
+
+afterAll(async () => {
+  for (const { gateway, alerter } of instances) {
+    await alerter.stop();
+    await gateway.close();
+  }
+  instances = [];
+  registerIssuedTokens(ups, fedex);
+  await ups?.close();
+  await fedex?.close();
+  await webhook?.close();
+  await redis?.kill();
+});
+
+describe('alerts across the fleet (two instances, one Redis)', () => {
+  it('a breaker both instances see open makes one alert, and its closing one recovery', async () => {
+    const [a, b] = instances;
+    const permit = await a!.gateway.breakers.permit('ups-main');
+    await a!.gateway.breakers.report('ups-main', permit, 'auth_failure', 'ERR_TOKEN_INVALID_CLIENT');
+    await vi.waitFor(() => expect(b!.gateway.breakers.state('ups-main').state).toBe('open'));
+    await idle();
+    await evaluateBoth();
+    expect(alerts('breaker_open', 'ups-main')).toEqual([
+      expect.objectContaining({ account: 'ups-main', severity: 'critical', resolved: false }),
+    ]);
+
+    await new Promise((resolve) => setTimeout(resolve, RESET_MS + 20));
+    const trial = await b!.gateway.breakers.permit('ups-main');
+    expect(trial.kind).toBe('trial');
+    await b!.gateway.breakers.report('ups-main', trial, 'success');
+    await vi.waitFor(() => expect(a!.gateway.breakers.state('ups-main').state).toBe('closed'));
+    await idle();
+    await evaluateBoth();
+    const sent = alerts('breaker_open', 'ups-main');
+    expect(sent.map((alert) => alert.resolved)).toEqual([false, true]);
+    expect(sent[1]!.incidentId).toBe(sent[0]!.incidentId);
+  });
+
+  it('a periodic rule evaluated by both instances at once alerts once', async () => {
+    await evaluateBoth();
+    await evaluateBoth();
+    expect(alerts('secret_expiring')).toEqual([
+      expect.objectContaining({
+        account: 'ups-expiring',
+        title: 'ups-expiring: client secret expires in 2 days',
+      }),
+    ]);
+  });
+
+  it('a network is new once for the whole fleet, and the first one is never alerted', async () => {
+    const [a, b] = instances;
+    a!.alerter.clientKeyUsed('shop', '192.0.2.10');
+    await idle();
+    b!.alerter.clientKeyUsed('shop', '192.0.2.77');
+    await idle();
+    expect(alerts('client_new_network')).toEqual([]);
+    // Both instances meet the same new network at the same moment.
+    a!.alerter.clientKeyUsed('shop', '198.51.100.5');
+    b!.alerter.clientKeyUsed('shop', '198.51.100.6');
+    await idle();
+    a!.alerter.clientKeyUsed('shop', '198.51.100.9');
+    await idle();
+    expect(alerts('client_new_network')).toEqual([
+      expect.objectContaining({ client: 'shop', text: expect.stringContaining('198.51.100.0/24') }),
+    ]);
+  });
+
+  it('failover through real shipments starts once and ends once, whichever instance made the labels', async () => {
+    const ship = async (base: string) => {
+      const response = await fetch(`${base}/v1/shipments`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${CLIENT_KEY}`,
+          'idempotency-key': randomUUID(),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ ...SHIPMENT, accounts: ['ups-failover', 'fedex-main'] }),
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { attempts: Attempt[] }).attempts;
+    };
+    // UPS's token endpoint answers 200 with an error: ups-failover cannot get a token.
+    await ups.setFaults({ errorInSuccessBody: true });
+    const first = await ship(instances[0]!.base);
+    expect(first.map((attempt) => [attempt.account, attempt.outcome])).toEqual([
+      ['ups-failover', 'token_unavailable'],
+      ['fedex-main', 'created'],
+    ]);
+    // What ShipmentService would call on each instance after a created shipment.
+    instances[0]!.alerter.shipmentCreated(first);
+    const second = await ship(instances[1]!.base);
+    expect(second[0]).toMatchObject({ account: 'ups-failover', outcome: 'breaker_open' });
+    instances[1]!.alerter.shipmentCreated(second);
+    await idle();
+    expect(alerts('failover')).toEqual([
+      expect.objectContaining({
+        account: 'ups-failover',
+        title: 'Shipments fail over from ups-failover to fedex-main',
+        resolved: false,
+      }),
+    ]);
+
+    await ups.resetFaults();
+    await new Promise((resolve) => setTimeout(resolve, RESET_MS + 20));
+    const back = await ship(instances[1]!.base);
+    expect(back).toEqual([{ account: 'ups-failover', outcome: 'created' }]);
+    instances[1]!.alerter.shipmentCreated(back);
+    instances[0]!.alerter.shipmentCreated(back);
+    await idle();
+    const sent = alerts('failover');
+    expect(sent.map((alert) => alert.resolved)).toEqual([false, true]);
+    expect(sent[1]).toMatchObject({
+      title: 'Shipments land on ups-failover again',
+      incidentId: sent[0]!.incidentId,
+    });
+  });
+});

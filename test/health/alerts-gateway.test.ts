@@ -1,0 +1,130 @@
+/**
+ * @module test/health/alerts-gateway.test
+ * Alerts as the gateway wires them (`alerts:` in the configuration): an auth outage at UPS that
+ * opens its breaker and fails shipments over to FedEx sends one breaker alert and one failover
+ * alert to the JSON webhook, each with a runbook link, whatever the number of shipments; the
+ * recovery (a shipment made at UPS again) sends the matching "resolved" alerts once.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+
+import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
+import { startUpsSimulator } from '../../carriers/ups/simulator.js';
+import { parseConfig } from '../../config/load.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { SHIPMENT } from '../support/shipments.js';
+
+const CLIENT_KEY = `alerts-gw-key-${randomUUID()}`;
+const UPS_CLIENT = { clientId: 'alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
+const FEDEX_CLIENT = { clientId: 'alerts-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
+registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+
+let ups: SimulatorHandle;
+let fedex: SimulatorHandle;
+let hook: RecordingServer;
+let gateway: Gateway;
+let base = '';
+
+interface Alert {
+  rule: string;
+  account?: string;
+  resolved: boolean;
+  runbook?: string;
+}
+
+const alerts = (): Alert[] => hook.requests.map((request) => JSON.parse(request.body.toString()) as Alert);
+
+async function ship(): Promise<string | null> {
+  const response = await fetch(`${base}/v1/shipments`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${CLIENT_KEY}`,
+      'idempotency-key': randomUUID(),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(SHIPMENT),
+  });
+  await response.arrayBuffer();
+  return response.headers.get('x-carrier-account');
+}
+
+async function until(check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${JSON.stringify(alerts())}`);
+    await sleep(20);
+  }
+}
+
+beforeAll(async () => {
+  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
+  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  hook = await startRecordingServer(() => ({ status: 204 }));
+  const config = parseConfig(
+    stringify({
+      listen: { port: 0, host: '127.0.0.1' },
+      breaker: { volumeThreshold: 3, consecutiveFailures: 3, resetTimeoutMs: 500 },
+      alerts: { sinks: [{ kind: 'json', url: `${hook.url}/alerts` }], cooldownSeconds: 600 },
+      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
+      accounts: [
+        {
+          id: 'ups-main',
+          carrier: 'ups',
+          urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
+          credentials: UPS_CLIENT,
+          shipping: { shipperNumber: 'A1B2C3' },
+        },
+        {
+          id: 'fedex-main',
+          carrier: 'fedex',
+          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
+          credentials: FEDEX_CLIENT,
+          shipping: { accountNumber: '740561073' },
+        },
+      ],
+    }),
+    'alerts',
+  );
+  gateway = await createGateway(config, { log: testLogger('alerts-gateway') });
+  base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+});
+
+afterAll(async () => {
+  registerIssuedTokens(ups, fedex);
+  await gateway?.close();
+  await ups?.close();
+  await fedex?.close();
+  await hook?.close();
+});
+
+describe('alerts wired into the gateway', () => {
+  it('one alert per incident however many shipments fail over, and one on recovery', async () => {
+    expect(await ship()).toBe('ups-main');
+    await ups.setFaults({ prematureExpirySeconds: 0, errorInSuccessBody: true });
+    for (let i = 0; i < 8; i += 1) expect(await ship()).toBe('fedex-main');
+    await until(() => alerts().some((alert) => alert.rule === 'breaker_open' && !alert.resolved), 3_000);
+    await until(() => alerts().some((alert) => alert.rule === 'failover' && !alert.resolved), 3_000);
+    const opened = alerts().filter((alert) => alert.account === 'ups-main' && !alert.resolved);
+    expect(opened.filter((alert) => alert.rule === 'breaker_open')).toHaveLength(1);
+    expect(opened.filter((alert) => alert.rule === 'failover')).toHaveLength(1);
+    for (const alert of opened) expect(alert.runbook).toMatch(/runbooks\/[a-z-]+\.md$/);
+
+    // UPS recovers; after the reset time the trial shipment closes the breaker.
+    await ups.resetFaults();
+    await sleep(2_600); // the token engine's first cooldown (2 s) and the breaker's reset (0.5 s)
+    expect(await ship()).toBe('ups-main');
+    await until(() => alerts().some((alert) => alert.rule === 'breaker_open' && alert.resolved), 3_000);
+    await until(() => alerts().some((alert) => alert.rule === 'failover' && alert.resolved), 3_000);
+    for (let i = 0; i < 3; i += 1) await ship();
+    await sleep(300);
+    const resolved = alerts().filter((alert) => alert.account === 'ups-main' && alert.resolved);
+    expect(resolved.filter((alert) => alert.rule === 'breaker_open')).toHaveLength(1);
+    expect(resolved.filter((alert) => alert.rule === 'failover')).toHaveLength(1);
+  }, 20_000);
+});

@@ -47,6 +47,8 @@ export interface AppDependencies {
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;
   health?: HealthService;
+  /** Where runbook links point (`alerts.runbookBaseUrl`); the repository paths otherwise. */
+  runbookBaseUrl?: string;
 }
 
 export type AppEnv = { Variables: AppVariables };
@@ -85,7 +87,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.get('/v1/health/carriers', getHealthCarriers(healthDeps));
     app.get('/v1/health/carriers/:id', getHealthCarrier(healthDeps));
     // The operations page holds no data: its script reads /v1/health/carriers with the operator's key.
-    app.get('/ops', getOps());
+    app.get('/ops', getOps(deps.runbookBaseUrl !== undefined ? { runbookBaseUrl: deps.runbookBaseUrl } : {}));
   }
 
   app.use('/v1/*', async function clientAuthentication(c, next) {

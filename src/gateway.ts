@@ -184,6 +184,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     overrides,
     metrics,
     health,
+    ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
     ...(redis ? { redis } : {}),
   });
   const honoListener = getRequestListener(app.fetch);

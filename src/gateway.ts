@@ -24,6 +24,7 @@ import { AuthBreakers, type BreakerPolicy, type BreakerState } from './breaker/a
 import { MemoryTrialLease, RedisTrialLease } from './breaker/trial-lease.js';
 import { Alerter } from './health/alerts.js';
 import { HealthService } from './health/health-service.js';
+import { Prober } from './health/probes.js';
 import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './health/taxonomy.js';
@@ -54,6 +55,7 @@ export interface Gateway {
   overrides: AccountOverrides;
   health: HealthService;
   recorder: HealthRecorder;
+  prober?: Prober;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
   /** Listens on the configured host and port; resolves with the bound port. */
@@ -157,7 +159,28 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     health: recorder,
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
   });
-  const health = new HealthService({ accounts, engine, breakers, overrides, recorder });
+  // Probes run only where the configuration has a `probes:` block: each one is a carrier call.
+  const prober =
+    config.probes?.enabled === true
+      ? new Prober({
+          accounts,
+          engine,
+          breakers,
+          recorder,
+          log,
+          intervalMs: config.probes.intervalSeconds * 1000,
+          jitterMs: config.probes.jitterSeconds * 1000,
+          ...(redis ? { redis } : {}),
+        })
+      : undefined;
+  const health = new HealthService({
+    accounts,
+    engine,
+    breakers,
+    overrides,
+    recorder,
+    ...(prober ? { probes: prober } : {}),
+  });
   metrics.readScoresFrom(health);
   if (config.alerts) {
     late.alerter = new Alerter({
@@ -173,6 +196,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   overrides.start();
   breakers.start();
+  prober?.start();
   const app = createApp({
     engine,
     clients,
@@ -202,6 +226,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     overrides,
     health,
     recorder,
+    ...(prober ? { prober } : {}),
     accounts,
     ...(redis ? { redis } : {}),
     listen: (port = config.listen.port, host = config.listen.host) =>
@@ -210,6 +235,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
     close: async () => {
+      await prober?.stop();
       engine.stop();
       breakers.stop();
       overrides.stop();

@@ -3,7 +3,7 @@
  * Colissimo (La Poste's parcel label service) with a static API key, in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { COLISSIMO_ENVIRONMENTS } from './api.js';
+import { COLISSIMO_ENVIRONMENTS, COLISSIMO_PROBE } from './api.js';
 import { COLISSIMO_CREDENTIALS } from './auth.js';
 import { COLISSIMO_API_ERRORS } from './errors.js';
 import { colissimoShipping } from './shipping.js';
@@ -15,6 +15,7 @@ export const colissimo: CarrierDescriptor = {
     environments: COLISSIMO_ENVIRONMENTS,
     staticCredentials: COLISSIMO_CREDENTIALS,
     api: COLISSIMO_API_ERRORS,
+    probe: COLISSIMO_PROBE,
     sources: [
       '../shared/carrier-specs/laposte/colissimo-shipping-openapi.json',
       '../shared/carrier-auth-facts.md section 4b (Colissimo)',

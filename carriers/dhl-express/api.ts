@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ApiRequestContext } from '../descriptor.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../descriptor.js';
 
 /** The official spec's hosts; a third-party page's api-eu.dhl.com base conflicts with it ([APIDOJO]). */
 export const DHL_EXPRESS_ENVIRONMENTS = {
@@ -27,3 +27,16 @@ export function decorateDhlExpressRequest(request: ApiRequestContext): void {
     request.headers['message-reference-date'] = new Date().toUTCString();
   }
 }
+
+/**
+ * The synthetic probe: dpdhl-express-api-3.1.1_swagger.yaml `GET /address-validate`
+ * (operationId exp-api-address-validate), the facts' probe ([MYDHL] 3b.6): a read-only capability
+ * check for one delivery address. No token endpoint (HTTP Basic on every call), so there is
+ * nothing to issue: the probe sends the static credentials.
+ */
+export const DHL_EXPRESS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
+  method: 'GET',
+  path: '/address-validate?type=delivery&countryCode=DE&postalCode=53113&cityName=Bonn',
+  okStatuses: [200],
+  freshIssuance: false,
+};

@@ -3,7 +3,7 @@
  * DHL Express (MyDHL API): static HTTP Basic credentials, in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS } from './api.js';
+import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS, DHL_EXPRESS_PROBE } from './api.js';
 import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
 import { DHL_EXPRESS_API_ERRORS } from './errors.js';
 import { dhlExpressShipping } from './shipping.js';
@@ -15,6 +15,7 @@ export const dhlExpress: CarrierDescriptor = {
     environments: DHL_EXPRESS_ENVIRONMENTS,
     staticCredentials: DHL_EXPRESS_CREDENTIALS,
     api: DHL_EXPRESS_API_ERRORS,
+    probe: DHL_EXPRESS_PROBE,
     sources: [
       '../shared/carrier-specs/dhl/dpdhl-express-api-3.1.1_swagger.yaml',
       '../shared/carrier-auth-facts.md section 3b (DHL Express MyDHL)',

@@ -4,7 +4,7 @@
  * /parcel/de/account/auth/ropc/v1 (pp-account-auth-ropc_0.yaml `servers`), business APIs under
  * /parcel/de/... (parcel-de-shipping-v2_2.yaml `servers`).
  */
-import type { ApiRequestContext } from '../descriptor.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../descriptor.js';
 
 export const DHL_PARCEL_DE_ENVIRONMENTS = {
   sandbox: {
@@ -27,3 +27,18 @@ export const DHL_PARCEL_DE_ENVIRONMENTS = {
 export function decorateDhlParcelDeRequest(request: ApiRequestContext): void {
   delete request.headers['dhl-api-key'];
 }
+
+/**
+ * The synthetic probe: pp-account-auth-ropc_0.yaml `GET /hello` (operationId hello) under the
+ * ROPC base, "allows testing of the token" ([DHL-ROPC] facts 3a.1 and 3a.6): purpose-built and
+ * free of side effects. `freshIssuance: false`: the developer portal's tiers cap a Starter app at
+ * 250 calls a day ([DHL-PORTAL-RL]; whether that binds Parcel DE is UNVERIFIED), and the token
+ * lives 30 minutes ([DHL-ROPC] 3a.4), so the engine's own refreshes already exercise the token
+ * endpoint twice an hour.
+ */
+export const DHL_PARCEL_DE_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
+  method: 'GET',
+  path: '/parcel/de/account/auth/ropc/v1/hello',
+  okStatuses: [200],
+  freshIssuance: false,
+};

@@ -3,7 +3,7 @@
  * DHL Parcel Germany (Post & Parcel Germany), in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { decorateDhlParcelDeRequest, DHL_PARCEL_DE_ENVIRONMENTS } from './api.js';
+import { decorateDhlParcelDeRequest, DHL_PARCEL_DE_ENVIRONMENTS, DHL_PARCEL_DE_PROBE } from './api.js';
 import { DHL_PARCEL_DE_REFRESH, DHL_PARCEL_DE_TOKEN } from './auth.js';
 import { DHL_PARCEL_DE_API_ERRORS, DHL_PARCEL_DE_ERRORS } from './errors.js';
 import { dhlParcelDeTokenResponseSchema } from './schemas.js';
@@ -16,6 +16,7 @@ export const dhlParcelDe: CarrierDescriptor = {
     environments: DHL_PARCEL_DE_ENVIRONMENTS,
     token: { ...DHL_PARCEL_DE_TOKEN, ...DHL_PARCEL_DE_ERRORS },
     api: DHL_PARCEL_DE_API_ERRORS,
+    probe: DHL_PARCEL_DE_PROBE,
     refresh: DHL_PARCEL_DE_REFRESH,
     sources: [
       '../shared/carrier-specs/dhl/pp-account-auth-ropc_0.yaml',

@@ -3,7 +3,7 @@
  * FedEx, in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { FEDEX_ENVIRONMENTS } from './api.js';
+import { FEDEX_ENVIRONMENTS, FEDEX_PROBE } from './api.js';
 import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
 import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
 import { fedexTokenResponseSchema } from './schemas.js';
@@ -16,6 +16,7 @@ export const fedex: CarrierDescriptor = {
     environments: FEDEX_ENVIRONMENTS,
     token: { ...FEDEX_TOKEN, ...FEDEX_ERRORS },
     api: FEDEX_API_ERRORS,
+    probe: FEDEX_PROBE,
     refresh: FEDEX_REFRESH,
     sources: [
       '../shared/carrier-specs/fedex/APIAuthorization-Resource.json',

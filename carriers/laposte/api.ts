@@ -4,7 +4,25 @@
  * (la-poste-groupe-suivi-openapi.json `servers`: https://api.laposte.fr/suivi/v2). Sandbox and
  * production keys use the same host and header; nothing tells them apart ([LP-AUTH-EV]).
  */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
 export const LAPOSTE_ENVIRONMENTS = {
   sandbox: { api: 'https://api.laposte.fr' },
   production: { api: 'https://api.laposte.fr' },
+};
+
+/**
+ * The synthetic probe: la-poste-groupe-suivi-openapi.json `GET /idships/{idship}` with
+ * `lang=fr_FR` and `Accept: application/json` (required), the facts' cheap probe ([LP-SUIVI]
+ * [KAR-LP] 4a.6). A made-up parcel number is "unknown" to the real service: 404 with returnCode
+ * 104 still proves the key was accepted (a refused key is 401, [LP-AUTH-EV]). `freshIssuance:
+ * false`: key accounts have no token, and the OAuth mode is authorization code with single-use
+ * refresh tokens (auth.ts).
+ */
+export const LAPOSTE_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
+  method: 'GET',
+  path: '/suivi/v2/idships/6A12345678901?lang=fr_FR',
+  headers: { accept: 'application/json' },
+  okStatuses: [200, 404],
+  freshIssuance: false,
 };

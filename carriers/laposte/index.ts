@@ -4,7 +4,7 @@
  * accounts that name `grant: authorization_code` use the OAuth mode instead.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { LAPOSTE_ENVIRONMENTS } from './api.js';
+import { LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
 import {
   LAPOSTE_AUTHORIZATION,
   LAPOSTE_CREDENTIALS,
@@ -24,6 +24,7 @@ export const laposte: CarrierDescriptor = {
     refresh: LAPOSTE_OAUTH_REFRESH,
     authorization: LAPOSTE_AUTHORIZATION,
     api: LAPOSTE_API_ERRORS,
+    probe: LAPOSTE_PROBE,
     sources: [
       '../shared/carrier-specs/laposte/la-poste-groupe-suivi-openapi.json',
       '../shared/carrier-auth-facts.md section 4a (La Poste Okapi)',

@@ -3,7 +3,24 @@
  * The generic adapter has no hosts of its own: every account names its token URL and API base,
  * and, when the gateway onboards it with the authorization-code flow, its authorization endpoint.
  */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
 export const OAUTH2_REQUIRED_URLS = ['token', 'api'] as const;
 
 /** Required on top of OAUTH2_REQUIRED_URLS for an account onboarded through `/v1/accounts/{id}/authorize`. */
 export const OAUTH2_ONBOARDING_URLS = ['authorize'] as const;
+
+/**
+ * The synthetic probe: a Bearer-protected GET (RFC 6750) at `/api/resource` below the account's
+ * API base, the resource carriers/oauth2/simulator.ts serves. A generic server has no documented
+ * cheap endpoint, so this holds for the simulator and servers laid out like it. `freshIssuance:
+ * true`: RFC 6749 4.4 client-credentials tokens do not replace one another; accounts with the
+ * authorization-code grant (rotating refresh tokens) or a `tokenQuotaPerHour` validate the shared
+ * token instead (src/health/probe-token.ts).
+ */
+export const OAUTH2_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
+  method: 'GET',
+  path: '/api/resource',
+  okStatuses: [200],
+  freshIssuance: true,
+};

@@ -3,6 +3,7 @@
  * Any standards-compliant OAuth 2.0 server, configured by data in the account's `oauth2:` block.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
+import { OAUTH2_PROBE } from './api.js';
 import { OAUTH2_AUTHORIZATION, OAUTH2_REFRESH, OAUTH2_TOKEN } from './auth.js';
 import { OAUTH2_API_ERRORS, OAUTH2_ERRORS } from './errors.js';
 import { oauth2TokenResponseSchema } from './schemas.js';
@@ -14,6 +15,7 @@ export const oauth2: CarrierDescriptor = {
     token: { ...OAUTH2_TOKEN, ...OAUTH2_ERRORS },
     authorization: OAUTH2_AUTHORIZATION,
     api: OAUTH2_API_ERRORS,
+    probe: OAUTH2_PROBE,
     refresh: OAUTH2_REFRESH,
     sources: [
       'RFC 6749 (OAuth 2.0)',

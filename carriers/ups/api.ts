@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ApiRequestContext } from '../descriptor.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../descriptor.js';
 
 /**
  * Security paths have no `/api` prefix, business APIs do ([UPS-CC], [UPS-I26] in
@@ -34,3 +34,31 @@ export function decorateUpsRequest(request: ApiRequestContext): void {
   if (!request.headers['transid']) request.headers['transid'] = randomUUID().replaceAll('-', '');
   if (!request.headers['transactionsrc']) request.headers['transactionsrc'] = 'carrier-gateway';
 }
+
+/**
+ * The synthetic probe (src/health/probes.ts): Address Validation with request option 1
+ * (validation only), AddressValidation.yaml `POST /addressvalidation/{version}/{requestoption}`
+ * (operationId AddressValidation, version v2), with the spec's own example address: in CIE,
+ * street-level validation answers only for NY and CA addresses ([UPS-XAV] facts 1.6).
+ * `freshIssuance: false`: UPS staff suspect token churn behind unexplained 429s ([UPS-I8],
+ * [UPS-I123]), a limit of ~250 token requests a day is reported (UNVERIFIED, facts 1.5), and
+ * authorization-code accounts rotate single-use refresh tokens ([UPS-I90]).
+ */
+export const UPS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
+  method: 'POST',
+  path: '/api/addressvalidation/v2/1',
+  headers: { 'content-type': 'application/json' },
+  body: {
+    XAVRequest: {
+      AddressKeyFormat: {
+        AddressLine: ['26601 ALISO CREEK ROAD'],
+        PoliticalDivision2: 'ALISO VIEJO',
+        PoliticalDivision1: 'CA',
+        PostcodePrimaryLow: '92656',
+        CountryCode: 'US',
+      },
+    },
+  },
+  okStatuses: [200],
+  freshIssuance: false,
+};

@@ -3,7 +3,7 @@
  * UPS: the reference carrier. Other carrier folders copy this file set.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { decorateUpsRequest, UPS_ENVIRONMENTS } from './api.js';
+import { decorateUpsRequest, UPS_ENVIRONMENTS, UPS_PROBE } from './api.js';
 import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
@@ -17,6 +17,7 @@ export const ups: CarrierDescriptor = {
     token: { ...UPS_TOKEN, ...UPS_ERRORS },
     authorization: UPS_AUTHORIZATION,
     api: UPS_API_ERRORS,
+    probe: UPS_PROBE,
     refresh: UPS_REFRESH,
     sources: [
       '../shared/carrier-specs/ups/OAuthClientCredentials.yaml',

@@ -5,6 +5,8 @@
  * (addresses.yaml `servers` and securitySchemes; [USPS-OAUTH]); authorize at /oauth2/v3/authorize
  * on the same hosts ([USPS-OAUTH] [USPS-README] 5.1).
  */
+import type { CarrierDescriptorData } from '../descriptor.js';
+
 export const USPS_ENVIRONMENTS = {
   sandbox: {
     token: 'https://apis-tem.usps.com/oauth2/v3/token',
@@ -16,4 +18,17 @@ export const USPS_ENVIRONMENTS = {
     authorize: 'https://apis.usps.com/oauth2/v3/authorize',
     api: 'https://apis.usps.com',
   },
+};
+
+/**
+ * The synthetic probe: addresses.yaml `GET /city-state` (operationId get-city-state) for ZIP Code
+ * 10001, the facts' probe ([USPS-SPECS] 5.6; scope `addresses`). `freshIssuance: false`: the
+ * default product gives OAuth, like Addresses, "a quota of 60 calls per hour" ([USPS-I30]), and
+ * authorization-code accounts get a new refresh token on every refresh ([USPS-OAUTH] 5.4).
+ */
+export const USPS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
+  method: 'GET',
+  path: '/addresses/v3/city-state?ZIPCode=10001',
+  okStatuses: [200],
+  freshIssuance: false,
 };

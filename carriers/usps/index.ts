@@ -3,7 +3,7 @@
  * USPS APIs v3, in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../descriptor.js';
-import { USPS_ENVIRONMENTS } from './api.js';
+import { USPS_ENVIRONMENTS, USPS_PROBE } from './api.js';
 import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
@@ -17,6 +17,7 @@ export const usps: CarrierDescriptor = {
     token: { ...USPS_TOKEN, ...USPS_ERRORS },
     authorization: USPS_AUTHORIZATION,
     api: USPS_API_ERRORS,
+    probe: USPS_PROBE,
     dependentTokens: [USPS_PAYMENT_AUTHORIZATION],
     refresh: USPS_REFRESH,
     sources: [

@@ -1,0 +1,214 @@
+/**
+ * @module test/health/probes-fleet.test
+ * Three gateway instances (each its own Redis connections, token engine, breaker and prober) on
+ * one real redis-server: each account is probed once per interval across the fleet, not once per
+ * instance (counted at the simulators' probe endpoints), the shared token is obtained once, and
+ * every instance's `last()` shows the result whichever instance probed.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+
+import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
+import { resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
+import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import { parseConfig } from '../../config/load.js';
+import { TokenEngine } from '../../src/auth/token-engine.js';
+import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
+import { RedisTrialLease } from '../../src/breaker/trial-lease.js';
+import { RedisHistoryStore } from '../../src/health/history.js';
+import { Prober } from '../../src/health/probes.js';
+import { HealthRecorder } from '../../src/health/recorder.js';
+import { RedisConnection } from '../../src/redis.js';
+import { AccountOverrides } from '../../src/routing/overrides.js';
+import { VersionedState } from '../../src/shared/versioned-state.js';
+import { TEST_SEALER } from '../support/engine.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { TestRedis } from '../support/redis-server.js';
+
+const CLIENT_KEY = `probe-fleet-shop-${randomUUID()}`;
+const OAUTH2_SECRET = `probe-fleet-oauth2-${randomUUID()}`;
+const UPS_SECRET = `probe-fleet-ups-${randomUUID()}`;
+registerSecrets(CLIENT_KEY, OAUTH2_SECRET, UPS_SECRET);
+
+let redis: TestRedis;
+let oauth2: OAuth2SimulatorHandle;
+let ups: UpsSimulatorHandle;
+let prefixCounter = 0;
+
+interface Instance {
+  prober: Prober;
+  connection: RedisConnection;
+  close(): Promise<void>;
+}
+const running: Instance[] = [];
+
+function accountsOf(suffix: string): ConfiguredAccount[] {
+  const list = [
+    {
+      id: `oauth2-${suffix}`,
+      carrier: 'oauth2',
+      urls: { token: `${oauth2.url}/oauth/token`, api: oauth2.url },
+      credentials: { clientId: 'probe-fleet', clientSecret: OAUTH2_SECRET },
+      oauth2: { clientAuthentication: 'client_secret_basic' },
+    },
+    {
+      id: `ups-${suffix}`,
+      carrier: 'ups',
+      urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
+      credentials: { clientId: 'probe-fleet', clientSecret: UPS_SECRET },
+    },
+  ];
+  const yaml = stringify({
+    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: list.map((a) => a.id) }],
+    accounts: list,
+  });
+  return parseConfig(yaml, 'test').accounts.map((account, index) => resolveAccount(account, index));
+}
+
+/** `size` instances sharing one key prefix, as a fleet behind one Redis does. */
+async function fleet(size: number, accounts: ConfiguredAccount[], intervalMs: number, jitterMs: number) {
+  prefixCounter += 1;
+  const keyPrefix = `probes-fleet${prefixCounter}:`;
+  const ids = accounts.map((account) => account.id);
+  const made: Instance[] = [];
+  for (let i = 0; i < size; i += 1) {
+    const log = testLogger(`probes-fleet-${i}`);
+    const connection = new RedisConnection({ url: redis.url, keyPrefix }, log);
+    await connection.connect();
+    const engine = new TokenEngine({ accounts, log, redis: connection, sealer: TEST_SEALER });
+    const overrides = new AccountOverrides({ log, redis: connection, accounts: ids });
+    const breakers = new AuthBreakers({
+      accounts: ids,
+      state: new VersionedState<BreakerState>({ namespace: 'breaker', log, redis: connection }),
+      trials: new RedisTrialLease(connection),
+      overrides,
+      log,
+    });
+    const recorder = new HealthRecorder({ history: new RedisHistoryStore(connection), log });
+    const prober = new Prober({
+      accounts,
+      engine,
+      breakers,
+      recorder,
+      log,
+      redis: connection,
+      intervalMs,
+      jitterMs,
+      refreshMs: 200,
+    });
+    const instance: Instance = {
+      prober,
+      connection,
+      close: async () => {
+        await prober.stop();
+        engine.stop();
+        breakers.stop();
+        overrides.stop();
+        await recorder.stop();
+        await connection.close();
+      },
+    };
+    made.push(instance);
+    running.push(instance);
+  }
+  return made;
+}
+
+async function waitFor(predicate: () => boolean, withinMs: number, what: string): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
+    await sleep(10);
+  }
+}
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  oauth2 = await startOAuth2Simulator({
+    clients: [{ clientId: 'probe-fleet', clientSecret: OAUTH2_SECRET }],
+  });
+  ups = await startUpsSimulator({ clients: [{ clientId: 'probe-fleet', clientSecret: UPS_SECRET }] });
+});
+
+afterEach(async () => {
+  for (const instance of running.splice(0)) await instance.close();
+});
+
+afterAll(async () => {
+  registerIssuedTokens(oauth2, ups);
+  await oauth2?.close();
+  await ups?.close();
+  await redis?.kill();
+});
+
+describe('probes across a fleet', () => {
+  it('with 3 instances on one Redis, each account is probed once per interval', async () => {
+    const intervalMs = 400;
+    const jitterMs = 100;
+    const accounts = accountsOf(randomUUID().slice(0, 8));
+    const instances = await fleet(3, accounts, intervalMs, jitterMs);
+    // Each probe call takes a while, so overlapping probes would show if the lease let them.
+    await oauth2.setFaults({ apiLatencyMs: 50 });
+    await ups.setFaults({ apiLatencyMs: 50 });
+    const before = { oauth2: oauth2.stats(), ups: ups.stats() };
+    const started = Date.now();
+    for (const instance of instances) instance.prober.start();
+    await sleep(4_000);
+    await Promise.all(instances.map((instance) => instance.prober.stop()));
+    const elapsedMs = Date.now() - started;
+    await oauth2.resetFaults();
+    await ups.resetFaults();
+
+    const probed = {
+      oauth2: oauth2.stats().apiRequests - before.oauth2.apiRequests,
+      ups: ups.stats().apiRequests - before.ups.apiRequests,
+    };
+    // At most one per interval (the lease), at least one per interval plus jitter and the
+    // probe's own time (whoever's timer fires first after the lease ends). Without the lease,
+    // three instances would make about three times as many.
+    const most = Math.ceil(elapsedMs / intervalMs) + 1;
+    const least = Math.floor(elapsedMs / (intervalMs + jitterMs + 150)) - 1;
+    for (const count of Object.values(probed)) {
+      expect(count).toBeLessThanOrEqual(most);
+      expect(count).toBeGreaterThanOrEqual(least);
+    }
+    // Fresh issuance: one token per probe. The shared token: obtained once for the fleet.
+    expect(oauth2.stats().tokensIssued - before.oauth2.tokensIssued).toBe(probed.oauth2);
+    expect(ups.stats().tokenRequests - before.ups.tokenRequests).toBe(1);
+  });
+
+  it('last() on every instance shows the result, whichever instance probed', async () => {
+    const accounts = accountsOf(randomUUID().slice(0, 8));
+    const [a, b, c] = await fleet(3, accounts, 60_000, 0);
+    const id = accounts[0]!.id;
+    for (const instance of [a!, b!, c!]) instance.prober.start();
+    // The three timers fire at once: one instance wins the lease, the others read its result.
+    await waitFor(
+      () => [a!, b!, c!].every((instance) => instance.prober.last(id) !== null),
+      3_000,
+      'every instance has a result',
+    );
+    const first = a!.prober.last(id)!;
+    expect(b!.prober.last(id)).toEqual(first);
+    expect(c!.prober.last(id)).toEqual(first);
+    expect(oauth2.stats().tokensIssued).toBeGreaterThan(0);
+
+    // An explicit probe on one instance: the others show it within the pub/sub round trip.
+    await sleep(5);
+    const fresh = await c!.prober.runOnce(id);
+    expect(fresh.at).not.toBe(first.at);
+    await waitFor(() => a!.prober.last(id)?.at === fresh.at, 1_000, 'instance a sees the new result');
+    await waitFor(() => b!.prober.last(id)?.at === fresh.at, 1_000, 'instance b sees the new result');
+    expect(a!.prober.last(id)).toEqual(fresh);
+
+    // Stored for a few intervals, as JSON without any token in it.
+    const key = `${a!.connection.keyPrefix}probe:${id}`;
+    const stored = await a!.connection.client.get(key);
+    expect(JSON.parse(stored!)).toEqual(fresh);
+    expect(await a!.connection.client.pttl(key)).toBeGreaterThan(60_000);
+    for (const token of oauth2.issuedTokens()) expect(stored).not.toContain(token);
+  });
+});

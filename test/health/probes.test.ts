@@ -1,0 +1,488 @@
+/**
+ * @module test/health/probes.test
+ * Synthetic probes against the carrier simulators on loopback, one instance, embedded mode: every
+ * carrier's probe passes with its five timed steps and the token mode its data asks for (fresh
+ * issuance never stored, the shared token, the static credential); each fault lands in its
+ * failure class at the step where it shows; results reach the health recorder; and neither a
+ * token nor a secret ever appears in a result.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+
+import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
+import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
+import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
+import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
+import { startLaposteSimulator } from '../../carriers/laposte/simulator.js';
+import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
+import { resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
+import { startUpsSimulator } from '../../carriers/ups/simulator.js';
+import { startUspsSimulator } from '../../carriers/usps/simulator.js';
+import { parseConfig } from '../../config/load.js';
+import { TokenEngine } from '../../src/auth/token-engine.js';
+import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
+import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
+import type { ProbeResult } from '../../src/health/health-service.js';
+import { MemoryHistoryStore } from '../../src/health/history.js';
+import { breakerOutcome, Prober } from '../../src/health/probes.js';
+import { HealthRecorder, type HealthEvent } from '../../src/health/recorder.js';
+import { AccountOverrides } from '../../src/routing/overrides.js';
+import { VersionedState } from '../../src/shared/versioned-state.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { freePort } from '../support/redis-server.js';
+
+const CLIENT_KEY = `probe-shop-key-${randomUUID()}`;
+const secret = (name: string) => `probe-${name}-secret-${randomUUID()}`;
+const SECRETS = {
+  ups: secret('ups'),
+  fedex: secret('fedex'),
+  oauth2: secret('oauth2'),
+  dhl: secret('dhl'),
+  gkp: secret('gkp'),
+  mydhl: secret('mydhl'),
+  usps: secret('usps'),
+  okapi: secret('okapi'),
+  colissimo: secret('colissimo'),
+};
+registerSecrets(CLIENT_KEY, ...Object.values(SECRETS));
+
+const STEP_NAMES = ['token', 'validation', 'jwt', 'call', 'classify'];
+
+type Sims = {
+  ups: SimulatorHandle;
+  fedex: SimulatorHandle;
+  oauth2: OAuth2SimulatorHandle;
+  dhl: SimulatorHandle;
+  mydhl: SimulatorHandle;
+  usps: SimulatorHandle;
+  laposte: SimulatorHandle;
+  colissimo: SimulatorHandle;
+};
+let sims: Sims;
+let closedPort = 0;
+
+/** Accounts as the configuration gives them, resolved as the gateway resolves them. */
+function accountsOf(list: Record<string, unknown>[]): ConfiguredAccount[] {
+  const yaml = stringify({
+    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: list.map((account) => account['id']) }],
+    accounts: list,
+  });
+  return parseConfig(yaml, 'test').accounts.map((account, index) => resolveAccount(account, index));
+}
+
+/** One account of each carrier (and a few variants), named `<kind>-<suffix>` so tests never share state. */
+function account(kind: string, suffix = randomUUID().slice(0, 8)): Record<string, unknown> {
+  const id = `${kind}-${suffix}`;
+  switch (kind) {
+    case 'ups':
+      return {
+        id,
+        carrier: 'ups',
+        urls: { token: `${sims.ups.url}/security/v1/oauth/token`, api: sims.ups.url },
+        credentials: { clientId: 'probe-ups', clientSecret: SECRETS.ups },
+      };
+    case 'fedex':
+      return {
+        id,
+        carrier: 'fedex',
+        urls: { token: `${sims.fedex.url}/oauth/token`, api: sims.fedex.url },
+        credentials: { clientId: 'probe-fedex', clientSecret: SECRETS.fedex },
+      };
+    case 'oauth2':
+      return {
+        id,
+        carrier: 'oauth2',
+        urls: { token: `${sims.oauth2.url}/oauth/token`, api: sims.oauth2.url },
+        credentials: { clientId: 'probe-oauth2', clientSecret: SECRETS.oauth2 },
+        oauth2: { clientAuthentication: 'client_secret_basic', scope: 'api' },
+        token: { jwksUrl: `${sims.oauth2.url}/jwks` },
+      };
+    case 'oauth2-no-token-endpoint':
+      return {
+        ...account('oauth2', suffix),
+        id,
+        urls: { token: `http://127.0.0.1:${closedPort}/oauth/token`, api: sims.oauth2.url },
+      };
+    case 'oauth2-no-api':
+      return {
+        ...account('oauth2', suffix),
+        id,
+        urls: { token: `${sims.oauth2.url}/oauth/token`, api: `http://127.0.0.1:${closedPort}` },
+      };
+    case 'ups-no-token-endpoint':
+      return {
+        ...account('ups', suffix),
+        id,
+        urls: { token: `http://127.0.0.1:${closedPort}/security/v1/oauth/token`, api: sims.ups.url },
+      };
+    case 'dhl-parcel-de':
+      return {
+        id,
+        carrier: 'dhl-parcel-de',
+        urls: { token: `${sims.dhl.url}/parcel/de/account/auth/ropc/v1/token`, api: sims.dhl.url },
+        credentials: {
+          clientId: 'probe-dhl',
+          clientSecret: SECRETS.dhl,
+          username: 'probe-gkp',
+          password: SECRETS.gkp,
+        },
+      };
+    case 'dhl-express':
+      return {
+        id,
+        carrier: 'dhl-express',
+        urls: { api: `${sims.mydhl.url}/mydhlapi/test` },
+        credentials: { clientId: 'probe-mydhl', clientSecret: SECRETS.mydhl },
+      };
+    case 'usps':
+      return {
+        id,
+        carrier: 'usps',
+        urls: { token: `${sims.usps.url}/oauth2/v3/token`, api: sims.usps.url },
+        credentials: { clientId: 'probe-usps', clientSecret: SECRETS.usps },
+      };
+    case 'laposte':
+      return {
+        id,
+        carrier: 'laposte',
+        urls: { api: sims.laposte.url },
+        credentials: { clientId: 'probe-laposte', clientSecret: SECRETS.okapi },
+      };
+    case 'colissimo':
+      return {
+        id,
+        carrier: 'colissimo',
+        urls: { api: `${sims.colissimo.url}/sls-ws/SlsServiceWSRest/2.0` },
+        credentials: { clientId: '800123', clientSecret: SECRETS.colissimo },
+      };
+    default:
+      throw new Error(`no account kind ${kind}`);
+  }
+}
+
+interface Harness {
+  prober: Prober;
+  engine: TokenEngine;
+  breakers: AuthBreakers;
+  events: HealthEvent[];
+  accounts: ConfiguredAccount[];
+  close(): Promise<void>;
+}
+const open: Harness[] = [];
+
+function harness(list: Record<string, unknown>[], options: { intervalMs?: number } = {}): Harness {
+  const log = testLogger('probes');
+  const accounts = accountsOf(list);
+  const ids = accounts.map((a) => a.id);
+  const engine = new TokenEngine({
+    accounts,
+    log,
+    manager: {
+      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 1_000 },
+      cooldown: { baseMs: 100, maxMs: 200 },
+    },
+  });
+  const overrides = new AccountOverrides({ log, accounts: ids });
+  const breakers = new AuthBreakers({
+    accounts: ids,
+    state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
+    trials: new MemoryTrialLease(),
+    overrides,
+    log,
+  });
+  const recorder = new HealthRecorder({ history: new MemoryHistoryStore(), log });
+  const events: HealthEvent[] = [];
+  recorder.on('event', (event) => events.push(event));
+  const prober = new Prober({
+    accounts,
+    engine,
+    breakers,
+    recorder,
+    log,
+    intervalMs: options.intervalMs ?? 60_000,
+    jitterMs: 0,
+  });
+  const made: Harness = {
+    prober,
+    engine,
+    breakers,
+    events,
+    accounts,
+    close: async () => {
+      await prober.stop();
+      engine.stop();
+      breakers.stop();
+      await recorder.stop();
+    },
+  };
+  open.push(made);
+  return made;
+}
+
+/** Neither a token the simulators issued nor a configured secret appears in what probes report. */
+function expectNoSecrets(results: ProbeResult[]): void {
+  const text = JSON.stringify(results);
+  const issued = Object.values(sims).flatMap((sim) => sim.issuedTokens());
+  expect(issued.length).toBeGreaterThan(0);
+  for (const value of [...issued, ...Object.values(SECRETS)]) expect(text).not.toContain(value);
+}
+
+const stepOf = (result: ProbeResult, name: string) => result.steps.find((step) => step.name === name);
+
+beforeAll(async () => {
+  closedPort = await freePort();
+  const [ups, fedex, oauth2, dhl, mydhl, usps, laposte, colissimo] = await Promise.all([
+    startUpsSimulator({ clients: [{ clientId: 'probe-ups', clientSecret: SECRETS.ups }] }),
+    startFedexSimulator({ clients: [{ clientId: 'probe-fedex', clientSecret: SECRETS.fedex }] }),
+    startOAuth2Simulator({ clients: [{ clientId: 'probe-oauth2', clientSecret: SECRETS.oauth2 }] }),
+    startDhlParcelDeSimulator({
+      clients: [{ clientId: 'probe-dhl', clientSecret: SECRETS.dhl }],
+      users: [{ username: 'probe-gkp', password: SECRETS.gkp }],
+    }),
+    startDhlExpressSimulator({ clients: [{ clientId: 'probe-mydhl', clientSecret: SECRETS.mydhl }] }),
+    startUspsSimulator({ clients: [{ clientId: 'probe-usps', clientSecret: SECRETS.usps }] }),
+    startLaposteSimulator({ clients: [{ clientId: 'probe-laposte', clientSecret: SECRETS.okapi }] }),
+    startColissimoSimulator({ clients: [{ clientId: '800123', clientSecret: SECRETS.colissimo }] }),
+  ]);
+  sims = { ups, fedex, oauth2, dhl, mydhl, usps, laposte, colissimo };
+});
+
+afterEach(async () => {
+  for (const made of open.splice(0)) await made.close();
+  await Promise.all(Object.values(sims).map((sim) => sim.resetFaults()));
+});
+
+afterAll(async () => {
+  if (!sims) return;
+  registerIssuedTokens(...Object.values(sims));
+  await Promise.all(Object.values(sims).map((sim) => sim.close()));
+});
+
+describe('probes pass against every carrier simulator', () => {
+  const cases: [kind: string, sim: keyof Sims, mode: RegExp, jwt: RegExp][] = [
+    ['ups', 'ups', /^shared token/, /^skipped: opaque/],
+    ['fedex', 'fedex', /^fresh issuance/, /^claims \(no key/],
+    ['oauth2', 'oauth2', /^fresh issuance/, /^signature and claims$/],
+    ['dhl-parcel-de', 'dhl', /^shared token/, /^skipped: opaque/],
+    ['usps', 'usps', /^shared token/, /^claims \(no key/],
+    ['dhl-express', 'mydhl', /^static credential$/, /^skipped: static/],
+    ['laposte', 'laposte', /^static credential$/, /^skipped: static/],
+    ['colissimo', 'colissimo', /^static credential$/, /^skipped: static/],
+  ];
+
+  it.each(cases)(
+    '%s: five timed steps, the token mode its data asks for, the call answered',
+    async (kind, simName, mode, jwt) => {
+      const { prober, events, accounts } = harness([account(kind)]);
+      const id = accounts[0]!.id;
+      const before = sims[simName].stats().apiRequests;
+      const result = await prober.runOnce(id);
+
+      expect(result.ok, JSON.stringify(result.steps)).toBe(true);
+      expect(result.failureClass).toBeUndefined();
+      expect(result.steps.map((step) => step.name)).toEqual(STEP_NAMES);
+      for (const step of result.steps) {
+        expect(step.ok).toBe(true);
+        expect(Number.isInteger(step.ms) && step.ms >= 0).toBe(true);
+      }
+      expect(stepOf(result, 'token')!.detail).toMatch(mode);
+      expect(stepOf(result, 'jwt')!.detail).toMatch(jwt);
+      expect(stepOf(result, 'call')!.detail).toMatch(/^HTTP 200/);
+      expect(stepOf(result, 'classify')!.detail).toBe('breaker: success');
+      expect(Date.parse(result.at)).toBeLessThanOrEqual(Date.now());
+      // Plain-http simulators: no certificate to report.
+      expect(result.certificate).toBeUndefined();
+      expect(sims[simName].stats().apiRequests).toBe(before + 1);
+      expect(events).toEqual([{ account: id, source: 'probe', ok: true }]);
+      expect(prober.last(id)).toEqual(result);
+      expectNoSecrets([result]);
+    },
+  );
+
+  it('a fresh issuance is never stored: the shared token stays untouched', async () => {
+    const { prober, engine, accounts } = harness([account('oauth2')]);
+    const id = accounts[0]!.id;
+    const before = sims.oauth2.stats().tokensIssued;
+    await prober.runOnce(id);
+    await prober.runOnce(id);
+    expect(sims.oauth2.stats().tokensIssued).toBe(before + 2);
+    expect(engine.tokenManager(id)!.peek()).toBeUndefined();
+    expect(await engine.store.read(id)).toBeNull();
+    // Counted like any token request: the carrier counts it too.
+    expect((await engine.status(id)).tokenRequests?.thisHour).toBe(2);
+  });
+
+  it('the shared token is the one the engine serves, and probing does not replace it', async () => {
+    const { prober, engine, accounts } = harness([account('ups')]);
+    const id = accounts[0]!.id;
+    const shared = await engine.manager(id).getToken();
+    const before = sims.ups.stats().tokenRequests;
+    const result = await prober.runOnce(id);
+    expect(stepOf(result, 'token')!.detail).toBe(`shared token (generation ${shared.generation})`);
+    expect(stepOf(result, 'validation')!.detail).toMatch(/^expires in \d+ s$/);
+    expect(sims.ups.stats().tokenRequests).toBe(before);
+    expect(engine.manager(id).peek()).toBe(shared);
+  });
+
+  it('runs one probe per account at a time on an instance', async () => {
+    const { prober, accounts } = harness([account('fedex')]);
+    const id = accounts[0]!.id;
+    const [a, b] = await Promise.all([prober.runOnce(id), prober.runOnce(id)]);
+    expect(a).toBe(b);
+    await expect(prober.runOnce('nobody')).rejects.toMatchObject({ code: 'ERR_ACCOUNT_NOT_FOUND' });
+    expect(prober.last('nobody')).toBeNull();
+  });
+
+  it('probes on its own timer, once per interval, in embedded mode', async () => {
+    const { prober, accounts } = harness([account('dhl-express')], { intervalMs: 200 });
+    const id = accounts[0]!.id;
+    const before = sims.mydhl.stats().apiRequests;
+    prober.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await prober.stop();
+    const probes = sims.mydhl.stats().apiRequests - before;
+    // Starts at once (no jitter), then every 200 ms plus the probe's own time.
+    expect(probes).toBeGreaterThanOrEqual(3);
+    expect(probes).toBeLessThanOrEqual(6);
+    expect(prober.last(id)?.ok).toBe(true);
+  });
+});
+
+describe('each fault lands in its failure class, at the step where it shows', () => {
+  async function failing(kind: string, setup?: () => Promise<void>) {
+    const made = harness([account(kind)]);
+    await setup?.();
+    const id = made.accounts[0]!.id;
+    const result = await made.prober.runOnce(id);
+    expect(result.ok).toBe(false);
+    expect(made.events).toHaveLength(1);
+    expect(made.events[0]).toMatchObject({
+      account: id,
+      source: 'probe',
+      ok: false,
+      failureClass: result.failureClass,
+    });
+    const failed = result.steps.filter((step) => !step.ok && step.name !== 'classify');
+    expect(failed).toHaveLength(1);
+    // The steps after the failing one do not run; classify always closes the list.
+    expect(result.steps.at(-2)).toBe(failed[0]);
+    expect(result.steps.at(-1)).toMatchObject({
+      name: 'classify',
+      ok: false,
+      failureClass: result.failureClass,
+    });
+    expect(failed[0]!.failureClass).toBe(result.failureClass);
+    expectNoSecrets([result]);
+    return { result, step: failed[0]!, made };
+  }
+
+  it('token endpoint down, fresh issuance: the token step, transport.connect', async () => {
+    const { result, step } = await failing('oauth2-no-token-endpoint');
+    expect(step.name).toBe('token');
+    expect(result.failureClass).toBe('transport.connect');
+    expect(step.detail).toMatch(/^ERR_TOKEN_ENDPOINT_UNREACHABLE: connect: ECONNREFUSED/);
+    expect(stepOf(result, 'classify')!.detail).toBe('breaker: auth_failure');
+  });
+
+  it('token endpoint down, shared token: the engine refresh fails the same way', async () => {
+    const { result, step } = await failing('ups-no-token-endpoint');
+    expect(step.name).toBe('token');
+    expect(result.failureClass).toBe('transport.connect');
+  });
+
+  it('the whole carrier refusing connections: the token step, transport.connect', async () => {
+    const { result, step } = await failing('oauth2', () => sims.oauth2.setFaults({ outage: 'refuse' }));
+    expect(step.name).toBe('token');
+    // A pooled connection the outage dropped reads as a lost connection, a new one as refused.
+    expect(result.failureClass).toMatch(/^(token_endpoint\.unreachable|transport\.connect)$/);
+  });
+
+  it('errorInSuccessBody, fresh issuance: HTTP 200 passes the token step, validation fails', async () => {
+    const { result, step } = await failing('oauth2', () =>
+      sims.oauth2.setFaults({ errorInSuccessBody: true }),
+    );
+    expect(step.name).toBe('validation');
+    expect(result.failureClass).toBe('token_endpoint.error_in_success_body');
+    expect(stepOf(result, 'token')).toMatchObject({ ok: true, detail: 'fresh issuance (not stored)' });
+  });
+
+  it('errorInSuccessBody, shared token: the engine refuses it at the token step', async () => {
+    const { result, step } = await failing('ups', () => sims.ups.setFaults({ errorInSuccessBody: true }));
+    expect(step.name).toBe('token');
+    expect(result.failureClass).toBe('token_endpoint.error_in_success_body');
+    expect(step.detail).toMatch(/^ERR_TOKEN_ERROR_IN_SUCCESS_BODY: HTTP 200.*10401/);
+  });
+
+  it('throttled and server errors at the token endpoint keep their classes', async () => {
+    const throttled = await failing('oauth2', () => sims.oauth2.setFaults({ throttle: { count: 1 } }));
+    expect(throttled.result.failureClass).toBe('token_endpoint.throttled');
+    const down = await failing('fedex', () => sims.fedex.setFaults({ tokenServerErrors: 1 }));
+    expect(down.result.failureClass).toBe('token_endpoint.server_error');
+  });
+
+  it('prematureExpirySeconds 0, fresh issuance: the call is rejected, an authorization class', async () => {
+    const { result, step } = await failing('oauth2', () =>
+      sims.oauth2.setFaults({ prematureExpirySeconds: 0 }),
+    );
+    expect(step.name).toBe('call');
+    expect(result.failureClass).toMatch(/^authorization\./);
+    expect(step.detail).toMatch(/^HTTP 401/);
+    expect(stepOf(result, 'classify')!.detail).toBe('breaker: auth_failure');
+  });
+
+  it('prematureExpirySeconds 0, shared token: dropped fleet-wide, one retry with the next, still rejected', async () => {
+    const { result, step, made } = await failing('ups', () =>
+      sims.ups.setFaults({ prematureExpirySeconds: 0 }),
+    );
+    expect(step.name).toBe('call');
+    expect(result.failureClass).toMatch(/^authorization\./);
+    expect(step.detail).toMatch(/^HTTP 401, carrier code 250002; retried once with a new shared token$/);
+    expect((await made.engine.status(made.accounts[0]!.id)).prematureRejections).toBe(1);
+  });
+
+  it('the carrier API unreachable: the call step, transport.connect, and the breaker is not told it is auth', async () => {
+    const { result, step } = await failing('oauth2-no-api');
+    expect(step.name).toBe('call');
+    expect(result.failureClass).toBe('transport.connect');
+    expect(stepOf(result, 'classify')!.detail).toBe('breaker: neutral');
+  });
+
+  it('a static key the carrier refuses: the call step, counted as a rejection of the credential', async () => {
+    const made = harness([
+      { ...account('laposte'), credentials: { clientId: 'x', clientSecret: `wrong-${randomUUID()}` } },
+    ]);
+    const id = made.accounts[0]!.id;
+    const result = await made.prober.runOnce(id);
+    expect(result.ok).toBe(false);
+    expect(stepOf(result, 'call')).toMatchObject({ ok: false, detail: expect.stringMatching(/^HTTP 401/) });
+    expect(result.failureClass).toMatch(/^authorization\./);
+    expect((await made.engine.status(id)).credentialRejections).toBe(1);
+  });
+});
+
+describe('what the breaker is told', () => {
+  it('token steps failing are auth failures; a call failing counts only for auth classes; gateway trouble never', () => {
+    expect(breakerOutcome({ ok: true })).toBe('success');
+    expect(breakerOutcome({ ok: false, failedStep: 'token', failureClass: 'transport.connect' })).toBe(
+      'auth_failure',
+    );
+    expect(breakerOutcome({ ok: false, failedStep: 'jwt', failureClass: 'authorization.signature' })).toBe(
+      'auth_failure',
+    );
+    expect(breakerOutcome({ ok: false, failedStep: 'call', failureClass: 'authorization.rejected' })).toBe(
+      'auth_failure',
+    );
+    expect(breakerOutcome({ ok: false, failedStep: 'call', failureClass: 'downstream.server_error' })).toBe(
+      'neutral',
+    );
+    expect(breakerOutcome({ ok: false, failedStep: 'token', failureClass: 'gateway.lock_timeout' })).toBe(
+      'neutral',
+    );
+    expect(
+      breakerOutcome({ ok: false, failedStep: 'token', failureClass: 'gateway.redis_unavailable' }),
+    ).toBe('neutral');
+  });
+});

@@ -24,8 +24,10 @@ export interface HealthEvent {
   source: EventSource;
   ok: boolean;
   failureClass?: FailureClass;
-  /** Token requests: how long the carrier took. */
+  /** How long the carrier took (token requests; proxied answers up to their headers). */
   latencyMs?: number;
+  /** Proxied answers: the carrier's HTTP status. */
+  status?: number;
   /** The carrier rejected a token it had just issued. */
   freshRejection?: boolean;
 }

@@ -101,6 +101,13 @@ export class GatewayMetrics {
       labelNames: ['account', 'outcome', 'class'],
       registers,
     });
+    const proxiedSeconds = new Histogram({
+      name: 'carrier_gateway_proxied_request_duration_seconds',
+      help: 'Carrier answer time (to its headers) of passed-through requests by account and status',
+      labelNames: ['account', 'status'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     recorder?.on('event', (event: HealthEvent) => {
       const labels = {
         account: event.account,
@@ -112,7 +119,15 @@ export class GatewayMetrics {
         if (event.latencyMs !== undefined)
           refreshSeconds.observe({ account: event.account }, event.latencyMs / 1000);
       } else if (event.source === 'probe') probes.inc(labels);
-      else if (event.source === 'api') proxied.inc(labels);
+      else if (event.source === 'api') {
+        proxied.inc(labels);
+        if (event.status !== undefined && event.latencyMs !== undefined) {
+          proxiedSeconds.observe(
+            { account: event.account, status: String(event.status) },
+            event.latencyMs / 1000,
+          );
+        }
+      }
     });
     breakers.on('transition', (transition: BreakerTransition) =>
       this.#breakerTransitions.inc({

@@ -325,6 +325,7 @@ export class CarrierProxy {
     body: IncomingMessage | Buffer | null,
     mode: { hold: boolean; holdDependent: boolean; use?: DependentUse },
   ): Promise<SendOutcome> {
+    const sentAt = performance.now();
     let outcome: SendOutcome = 'done';
     const rejectedStatuses = account.api.tokenRejectedStatuses;
     const use = mode.use;
@@ -372,7 +373,7 @@ export class CarrierProxy {
             if (value === undefined || RESPONSE_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
             out[name] = value;
           }
-          this.#observe(account, statusCode, token);
+          this.#observe(account, statusCode, token, performance.now() - sentAt);
           res.writeHead(statusCode, out);
           return res;
         },
@@ -390,7 +391,7 @@ export class CarrierProxy {
     return outcome;
   }
 
-  #observe(account: ConfiguredAccount, status: number, token: StoredToken): void {
+  #observe(account: ConfiguredAccount, status: number, token: StoredToken, latencyMs: number): void {
     const health = this.options.health;
     if (!health) return;
     const failureClass = classifyApiAnswer({
@@ -402,8 +403,8 @@ export class CarrierProxy {
     });
     health.record(
       failureClass === null
-        ? { account: account.id, source: 'api', ok: true }
-        : { account: account.id, source: 'api', ok: false, failureClass },
+        ? { account: account.id, source: 'api', ok: true, status, latencyMs }
+        : { account: account.id, source: 'api', ok: false, failureClass, status, latencyMs },
     );
   }
 

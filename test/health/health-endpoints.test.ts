@@ -191,6 +191,9 @@ describe('carrier health endpoints', () => {
       expect(text).toContain(
         'carrier_gateway_proxied_requests_total{account="fedex-solo",outcome="ok",class=""} 1',
       );
+      expect(text).toContain(
+        'carrier_gateway_proxied_request_duration_seconds_count{account="fedex-solo",status="200"} 1',
+      );
     } finally {
       await closeEmbeddedGateways();
     }

@@ -193,6 +193,8 @@ export const descriptorDataSchema = z
         /** Statuses that mean "authenticated and answered" (a 4xx about the probe's data still proves auth). */
         okStatuses: z.array(z.number().int().min(200).max(499)).min(1),
         freshIssuance: z.boolean(),
+        /** Never probe more often than this, whatever `probes.intervalSeconds` says (carrier quotas). */
+        minIntervalSeconds: z.number().int().positive().optional(),
       })
       .optional(),
     /** Further tokens some API paths need, obtained with the access token (token carriers only). */

@@ -41,4 +41,6 @@ export const DHL_PARCEL_DE_PROBE: NonNullable<CarrierDescriptorData['probe']> = 
   path: '/parcel/de/account/auth/ropc/v1/hello',
   okStatuses: [200],
   freshIssuance: false,
+  // 250 calls a day on a Starter tier ([DHL-PORTAL-RL], UNVERIFIED for Parcel DE): 48 probes a day.
+  minIntervalSeconds: 1_800,
 };

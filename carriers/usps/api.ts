@@ -31,4 +31,6 @@ export const USPS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   path: '/addresses/v3/city-state?ZIPCode=10001',
   okStatuses: [200],
   freshIssuance: false,
+  // 60 Addresses calls an hour ([USPS-I30]): a probe every 5 minutes uses 12 of them.
+  minIntervalSeconds: 300,
 };

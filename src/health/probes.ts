@@ -103,7 +103,8 @@ export class Prober implements ProbeResults {
   /** The last result of an account's probe, from any instance; null when none is recent. */
   last(account: string): ProbeResult | null {
     const result = this.#cache.get(account);
-    if (result === undefined || Date.parse(result.at) < this.#now() - this.#resultTtlMs) return null;
+    if (result === undefined || Date.parse(result.at) < this.#now() - this.#resultTtlFor(account))
+      return null;
     return result;
   }
 
@@ -162,6 +163,17 @@ export class Prober implements ProbeResults {
     return run;
   }
 
+  /** A result is shown for three intervals of its own account, then counts as stale. */
+  #resultTtlFor(account: string): number {
+    return Math.max(this.#resultTtlMs, 3 * (this.#intervalMs(account) + this.options.jitterMs));
+  }
+
+  /** The configured interval, or the carrier's minimum where its quota asks for fewer probes. */
+  #intervalMs(account: string): number {
+    const minimum = (this.#accounts.get(account)?.descriptor.data.probe?.minIntervalSeconds ?? 0) * 1000;
+    return Math.max(this.options.intervalMs, minimum);
+  }
+
   #schedule(account: string, delayMs: number): void {
     if (!this.#running) return;
     const timer = setTimeout(() => {
@@ -169,7 +181,7 @@ export class Prober implements ProbeResults {
       this.#ticks.add(tick);
       void tick.finally(() => {
         this.#ticks.delete(tick);
-        this.#schedule(account, this.options.intervalMs + this.#random() * this.options.jitterMs);
+        this.#schedule(account, this.#intervalMs(account) + this.#random() * this.options.jitterMs);
       });
     }, delayMs);
     timer.unref();
@@ -179,7 +191,7 @@ export class Prober implements ProbeResults {
   /** A scheduled run: only under the account's lease, kept for the rest of the interval afterwards. Never throws. */
   async #tick(id: string): Promise<void> {
     const account = this.#accounts.get(id)!;
-    const ttlMs = Math.max(this.options.intervalMs, this.#budgetMs(account));
+    const ttlMs = Math.max(this.#intervalMs(id), this.#budgetMs(account));
     let store = this.#store;
     let lease: string | null;
     try {
@@ -199,7 +211,7 @@ export class Prober implements ProbeResults {
       // Stopped while the lease was being taken: hand it back unused.
       if (!this.#running) return;
       await this.runOnce(id);
-      keepMs = this.options.intervalMs - (performance.now() - started);
+      keepMs = this.#intervalMs(id) - (performance.now() - started);
     } catch (error) {
       this.options.log.warn({ account: id, err: { message: (error as Error).message } }, 'probe did not run');
     } finally {
@@ -259,7 +271,7 @@ export class Prober implements ProbeResults {
     });
     this.#announce(account.id, result, outcome.failedStep);
     await this.#store
-      .save(account.id, result, this.#resultTtlMs)
+      .save(account.id, result, this.#resultTtlFor(account.id))
       .catch((error: Error) =>
         this.options.log.debug(
           { account: account.id, err: { message: error.message } },

@@ -47,6 +47,8 @@ export interface AppDependencies {
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;
   health?: HealthService;
+  /** Told where each client key is used from (the new-network alert). */
+  alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
   /** Where runbook links point (`alerts.runbookBaseUrl`); the repository paths otherwise. */
   runbookBaseUrl?: string;
 }
@@ -91,7 +93,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   }
 
   app.use('/v1/*', async function clientAuthentication(c, next) {
-    c.set('client', deps.clients.authenticate(c.req.header('authorization')));
+    const client = deps.clients.authenticate(c.req.header('authorization'));
+    c.set('client', client);
+    // The node adapter puts the raw request in env; its socket says where the key was used from.
+    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+    deps.alerts?.clientKeyUsed(client.id, incoming?.socket?.remoteAddress);
     await next();
   });
   app.get('/v1/accounts', getAccounts(deps));

@@ -208,6 +208,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     overrides,
     metrics,
     health,
+    alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
     ...(redis ? { redis } : {}),
   });

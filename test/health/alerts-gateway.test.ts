@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
@@ -127,4 +128,37 @@ describe('alerts wired into the gateway', () => {
     expect(resolved.filter((alert) => alert.rule === 'breaker_open')).toHaveLength(1);
     expect(resolved.filter((alert) => alert.rule === 'failover')).toHaveLength(1);
   }, 20_000);
+
+  it('alerts when a client key is used from a network it has not used before, on the proxy and the API', async () => {
+    const before = alerts().filter((alert) => alert.rule === 'client_new_network').length;
+    // The test's other calls came from 127.0.0.1; 127.0.1.1 is another /24 on the loopback.
+    const fromElsewhere = (method: string, path: string, body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(path, base);
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method,
+            localAddress: '127.0.1.1',
+            headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await fromElsewhere('GET', '/v1/accounts')).toBe(200);
+    await until(() => alerts().filter((alert) => alert.rule === 'client_new_network').length > before, 3_000);
+    const [alert] = alerts().filter((alert) => alert.rule === 'client_new_network');
+    expect(JSON.stringify(alert)).not.toContain(CLIENT_KEY);
+    // The same network again, through the proxy this time: nothing new.
+    await fromElsewhere('POST', '/v1/carriers/fedex-main/address/v1/addresses/resolve', '{}');
+    await sleep(300);
+    expect(alerts().filter((alert) => alert.rule === 'client_new_network')).toHaveLength(before + 1);
+  });
 });

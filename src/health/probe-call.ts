@@ -128,7 +128,14 @@ export function classifyProbeAnswer(
 ): { failureClass: FailureClass; carrierCode?: string } | null {
   if (probe.okStatuses.includes(answer.status)) return null;
   const api = account.descriptor.data.api;
-  const carrierCode = readCarrierError(api.errorBodyShape, answer.body)?.code;
+  // The token-endpoint readers know three body shapes; a carrier with a label adapter also knows
+  // its API's own (USPS `error.code`, Colissimo `messages[].id`, DHL `status`...).
+  const carrierCode =
+    readCarrierError(api.errorBodyShape, answer.body)?.code ??
+    account.descriptor.shipping?.errorCode(
+      answer.status,
+      typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null),
+    );
   const failureClass =
     classifyApiAnswer({
       status: answer.status,

@@ -69,6 +69,11 @@ export interface TokenProfile {
   errorCodes: Record<string, TokenFailureClass>;
   refreshErrorCodes: Record<string, TokenFailureClass>;
   timeoutMs: number;
+  /**
+   * The token introspection endpoint (RFC 7662 2), from `oauth2.introspectionUrl`. The client
+   * authenticates to it with the same credentials and method as to the token endpoint (2.1).
+   */
+  introspectionUrl?: string;
 }
 
 /** Where the gateway receives authorization responses (RFC 6749 4.1.2); see src/routes/getOAuthCallback.ts. */
@@ -425,6 +430,18 @@ export function resolveOAuthAccount(
   };
   if (tokenData.issuedAtUnit !== undefined) token.issuedAtUnit = tokenData.issuedAtUnit;
   if (tokenData.publicKeyField !== undefined) token.publicKeyField = tokenData.publicKeyField;
+  if (profile?.introspectionUrl !== undefined) {
+    // RFC 7662 2.1: the endpoint "MUST also require some form of authorization"; a public client
+    // has no credential to present there.
+    if (clientAuthentication === 'none') {
+      throw accountError(
+        index,
+        'oauth2.introspectionUrl',
+        'needs client authentication (RFC 7662 2.1): clientAuthentication is none',
+      );
+    }
+    token.introspectionUrl = profile.introspectionUrl;
+  }
 
   const api = apiSettings(account, index, data);
   const dependentTokens = (data.dependentTokens ?? []).map((dependent): DependentTokenProfile => {

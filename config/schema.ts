@@ -86,6 +86,12 @@ const oauth2ProfileSchema = z.strictObject({
   extraHeaders: z.record(z.string(), z.string()).default({}),
   /** Whether the server issues a new refresh token on each refresh (RFC 6749 6, OAuth 2.1 4.3.1). */
   rotatesRefreshTokens: z.boolean().default(true),
+  /**
+   * The server's token introspection endpoint (RFC 7662 2), where it has one: the synthetic probe
+   * asks it whether the access token in use is still active, which tells revocation apart from
+   * expiry. The client authenticates to it as to the token endpoint (RFC 7662 2.1).
+   */
+  introspectionUrl: httpUrl.optional(),
 });
 
 /**

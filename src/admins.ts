@@ -22,9 +22,14 @@ interface Entry {
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export class AdminRegistry {
-  readonly #entries: Entry[];
+  #entries: Entry[];
 
   constructor(admins: readonly AdminConfig[]) {
+    this.#entries = admins.map((admin) => ({ digest: digest(admin.apiKey), admin: { id: admin.id } }));
+  }
+
+  /** A configuration reload: a removed admin key stops working at once. */
+  replace(admins: readonly AdminConfig[]): void {
     this.#entries = admins.map((admin) => ({ digest: digest(admin.apiKey), admin: { id: admin.id } }));
   }
 

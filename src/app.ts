@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
 import { OAUTH_CALLBACK_PATH } from '../carriers/registry.js';
+import type { AdminActions } from './admin/admin-actions.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { AuthBreakers } from './breaker/auth-breaker.js';
@@ -21,6 +22,7 @@ import type { AuthenticatedClient, ClientRegistry } from './clients.js';
 import { GatewayError, isGatewayError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.js';
 import type { Logger } from './log.js';
 import type { RedisConnection } from './redis.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { getAccounts } from './routes/getAccounts.js';
 import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
@@ -41,6 +43,8 @@ export interface AppDependencies {
   /** Onboarding: operators' keys and the authorization-code flow. Without them the routes are absent. */
   admins?: AdminRegistry;
   authorization?: AuthorizationFlow;
+  /** The operators' actions behind `/v1/admin` (with `admins`). */
+  actions?: AdminActions;
   /** `POST /v1/shipments`; absent in apps built for a single concern in tests. */
   shipments?: ShipmentService;
   breakers?: AuthBreakers;
@@ -78,9 +82,19 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.admins && deps.authorization) {
     app.get(
       '/v1/accounts/:id/authorize',
-      getAuthorize({ admins: deps.admins, authorization: deps.authorization }),
+      getAuthorize({
+        admins: deps.admins,
+        authorization: deps.authorization,
+        ...(deps.actions ? { actions: deps.actions } : {}),
+      }),
     );
-    app.get(OAUTH_CALLBACK_PATH, getOAuthCallback({ authorization: deps.authorization }));
+    app.get(
+      OAUTH_CALLBACK_PATH,
+      getOAuthCallback({
+        authorization: deps.authorization,
+        ...(deps.actions ? { actions: deps.actions } : {}),
+      }),
+    );
   }
 
   // Operators (admin key) or shipping apps (their own accounts): registered before the client-key middleware.
@@ -91,6 +105,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     // The operations page holds no data: its script reads /v1/health/carriers with the operator's key.
     app.get('/ops', getOps(deps.runbookBaseUrl !== undefined ? { runbookBaseUrl: deps.runbookBaseUrl } : {}));
   }
+
+  if (deps.admins && deps.actions) registerAdminRoutes(app, { admins: deps.admins, actions: deps.actions });
 
   app.use('/v1/*', async function clientAuthentication(c, next) {
     const client = deps.clients.authenticate(c.req.header('authorization'));

@@ -23,13 +23,22 @@ interface Entry {
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export class ClientRegistry {
-  readonly #entries: Entry[];
+  #entries: Entry[];
 
   constructor(clients: readonly ClientConfig[]) {
-    this.#entries = clients.map((client) => ({
+    this.#entries = ClientRegistry.#entriesOf(clients);
+  }
+
+  static #entriesOf(clients: readonly ClientConfig[]): Entry[] {
+    return clients.map((client) => ({
       digest: digest(client.apiKey),
       client: { id: client.id, accounts: Object.freeze([...client.accounts]) },
     }));
+  }
+
+  /** A configuration reload: new keys and account lists take effect for the next request. */
+  replace(clients: readonly ClientConfig[]): void {
+    this.#entries = ClientRegistry.#entriesOf(clients);
   }
 
   /** Reads `Authorization: Bearer <apiKey>`; throws ERR_UNAUTHENTICATED without saying which part was wrong. */

@@ -51,6 +51,10 @@ export const ERROR_CATALOGUE = {
   ERR_SHIPMENT_OUTCOME_UNKNOWN: { status: 502, title: 'Shipment sent but its outcome is unknown' },
   ERR_NO_ACCOUNT_AVAILABLE: { status: 503, title: 'No carrier account could take the shipment' },
   ERR_CARRIER_THROTTLED: { status: 503, title: 'Carrier API is throttling' },
+  ERR_OVERRIDE_CONFLICT: { status: 409, title: 'Override contradicts the accounts it names' },
+  ERR_OVERRIDE_VERSION_CONFLICT: { status: 412, title: 'Override changed since the version given' },
+  ERR_ACTION_NOT_APPLICABLE: { status: 409, title: 'Action does not apply to this account' },
+  ERR_CONFIG_RELOAD_REJECTED: { status: 422, title: 'New configuration refused; nothing changed' },
   ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

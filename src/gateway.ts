@@ -10,6 +10,10 @@ import { getRequestListener } from '@hono/node-server';
 
 import type { GatewayConfig } from '../config/schema.js';
 import { resolveAccount, validateCarrierData, type ConfiguredAccount } from '../carriers/registry.js';
+import { AdminActions } from './admin/admin-actions.js';
+import { ConfigReloader, type InstanceReload } from './admin/config-reload.js';
+import { MemoryAuditLog, RedisAuditLog } from './admin/audit-log.js';
+import { tokenOperations } from './admin/token-operations.js';
 import { AdminRegistry } from './admins.js';
 import { createApp } from './app.js';
 import { AuthorizationFlow } from './auth/authorization-flow.js';
@@ -46,6 +50,11 @@ export interface GatewayOptions {
   breaker?: Partial<BreakerPolicy>;
   /** How often fleet-shared records (breakers, overrides) are re-read from Redis. */
   sharedStatePollMs?: number;
+  /**
+   * The file the configuration came from, so it can be reloaded (`POST /v1/admin/config/reload`,
+   * SIGHUP); `adjust` re-applies the command line's overrides to every reloaded file.
+   */
+  configFile?: { path: string; adjust?: (config: GatewayConfig) => void };
 }
 
 export interface Gateway {
@@ -55,12 +64,29 @@ export interface Gateway {
   overrides: AccountOverrides;
   health: HealthService;
   recorder: HealthRecorder;
-  prober?: Prober;
+  prober: Prober;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
+  /** Reloads this instance's configuration file (SIGHUP); audited as the signal. */
+  reloadConfig(signal: string): Promise<void>;
   /** Listens on the configured host and port; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A refused local reload is an error like a refused fleet one (it is audited with its code). */
+function localOutcome(outcome: InstanceReload) {
+  if (!outcome.ok) {
+    throw new GatewayError('ERR_CONFIG_RELOAD_REJECTED', undefined, {
+      ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
+    });
+  }
+  return {
+    applied: outcome.applied,
+    restartRequired: outcome.restartRequired,
+    instances: 1,
+    fleet: [outcome],
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
@@ -137,9 +163,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ...(options.sharedStatePollMs !== undefined ? { pollMs: options.sharedStatePollMs } : {}),
   };
   const overrides = new AccountOverrides(shared);
+  const breakerStates = new VersionedState<BreakerState>({ namespace: 'breaker', ...shared });
   const breakers = new AuthBreakers({
     accounts: accountIds,
-    state: new VersionedState<BreakerState>({ namespace: 'breaker', ...shared }),
+    state: breakerStates,
     trials: redis ? new RedisTrialLease(redis) : new MemoryTrialLease(),
     overrides,
     log,
@@ -159,27 +186,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     health: recorder,
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
   });
-  // Probes run only where the configuration has a `probes:` block: each one is a carrier call.
-  const prober =
-    config.probes?.enabled === true
-      ? new Prober({
-          accounts,
-          engine,
-          breakers,
-          recorder,
-          log,
-          intervalMs: config.probes.intervalSeconds * 1000,
-          jitterMs: config.probes.jitterSeconds * 1000,
-          ...(redis ? { redis } : {}),
-        })
-      : undefined;
+  // Probes run on their own only where the configuration has a `probes:` block (each one is a
+  // carrier call); an operator can run one at any time (`POST /v1/admin/accounts/{id}/probe`).
+  const probesEnabled = config.probes?.enabled === true;
+  const prober = new Prober({
+    accounts,
+    engine,
+    breakers,
+    recorder,
+    log,
+    intervalMs: (config.probes?.intervalSeconds ?? 60) * 1000,
+    jitterMs: (config.probes?.jitterSeconds ?? 10) * 1000,
+    ...(redis ? { redis } : {}),
+  });
   const health = new HealthService({
     accounts,
     engine,
     breakers,
     overrides,
     recorder,
-    ...(prober ? { probes: prober } : {}),
+    probes: prober,
   });
   metrics.readScoresFrom(health);
   if (config.alerts) {
@@ -196,13 +222,57 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   overrides.start();
   breakers.start();
-  prober?.start();
+  await Promise.all([overrides.state.load(), breakerStates.load()]).catch((error: Error) =>
+    log.warn({ err: { message: error.message } }, 'shared overrides and breaker states not loaded at start'),
+  );
+  if (probesEnabled) prober.start();
+  else prober.watch();
+  const byId = new Map(accounts.map((account) => [account.id, account]));
+  const reloader =
+    options.configFile !== undefined
+      ? new ConfigReloader({
+          file: options.configFile.path,
+          config,
+          ...(options.configFile.adjust ? { adjust: options.configFile.adjust } : {}),
+          log,
+          ...(redis ? { redis } : {}),
+          targets: {
+            replaceClients: (next) => clients.replace(next),
+            replaceAdmins: (next) => admins.replace(next),
+            updateAccount: async (next) => {
+              // Every component holds this same object: changing it in place changes them all.
+              const running = byId.get(next.id);
+              if (running === undefined) return;
+              Object.assign(running, next);
+              await engine.credentialsChanged(next.id);
+            },
+          },
+        })
+      : undefined;
+  reloader?.start();
+  const actions = new AdminActions({
+    accounts,
+    overrides,
+    tokens: tokenOperations(engine),
+    probe: (account) => prober.runOnce(account),
+    ...(reloader
+      ? {
+          reload: (scope: 'fleet' | 'local') =>
+            scope === 'fleet'
+              ? reloader.reloadFleet('admin API')
+              : reloader.reloadHere('signal').then(localOutcome),
+        }
+      : {}),
+    audit: redis ? new RedisAuditLog(redis) : new MemoryAuditLog(),
+    log,
+  });
   const app = createApp({
     engine,
     clients,
     log,
     admins,
     authorization,
+    actions,
     shipments,
     breakers,
     overrides,
@@ -227,19 +297,25 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     overrides,
     health,
     recorder,
-    ...(prober ? { prober } : {}),
+    prober,
     accounts,
     ...(redis ? { redis } : {}),
+    reloadConfig: async (signal) => {
+      await actions
+        .reload({ id: `signal:${signal}` }, { reason: `${signal} received` }, 'local')
+        .catch(() => undefined);
+    },
     listen: (port = config.listen.port, host = config.listen.host) =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
     close: async () => {
-      await prober?.stop();
+      await prober.stop();
       engine.stop();
       breakers.stop();
       overrides.stop();
+      reloader?.stop();
       await late.alerter?.stop();
       await recorder.stop();
       await new Promise<void>((resolve) => {

@@ -5,10 +5,15 @@
  * refresh_token with rotation), RS256 JWT access tokens per RFC 9068 with a JWKS (RFC 7517), and
  * Bearer-protected resources per RFC 6750. Per-client registrations (the scopes and grants a client
  * may use) reproduce a registration changed at the carrier: invalid_scope and unauthorized_client.
+ * Token introspection per RFC 7662, and a revocation fault (`revokeAccessTokens`, or
+ * `POST /__oauth2/revoke-access-tokens` for a gateway in another process): every access token
+ * issued so far is then refused by the API and reported inactive by introspection, while our
+ * side's clock still holds it valid, which is what the gateway's `authorization.revoked` class is.
  */
 import { randomUUID } from 'node:crypto';
 
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { z } from 'zod';
 
 import {
   basicCredentials,
@@ -20,6 +25,7 @@ import {
   json,
   jsonOf,
   startSimulator,
+  type AccessCheck,
   type CarrierDefinition,
   type SimContext,
   type SimFaults,
@@ -37,6 +43,17 @@ export const OAUTH2_PATHS = {
   metadata: '/.well-known/oauth-authorization-server',
   resource: '/api/resource',
   echo: '/api/echo',
+  /** RFC 7662 2: token introspection. */
+  introspect: '/oauth/introspect',
+} as const;
+
+/**
+ * Carrier-specific test controls next to the engine's `/__sim/*` (which the engine answers
+ * itself): loopback tooling, no authentication, like `/__sim/*`.
+ */
+export const OAUTH2_CONTROL_PATHS = {
+  /** POST, optional JSON body `{ "clientId": "..." }`: `revokeAccessTokens` over HTTP. */
+  revokeAccessTokens: '/__oauth2/revoke-access-tokens',
 } as const;
 
 export const OAUTH2_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
@@ -82,6 +99,15 @@ export interface OAuth2SimulatorHandle extends SimulatorHandle {
   jwks(): { keys: JWK[] };
   /** Replaces a client's registration (null: no restriction); tokens already issued stay valid. */
   register(clientId: string, registration: OAuth2ClientRegistration | null): void;
+  /**
+   * The revocation fault: every access token issued so far (to `clientId` only, when given) is
+   * revoked, as an administrator or a security incident at the carrier would. The API answers
+   * them 401 `invalid_token` (RFC 6750 3.1), introspection `{"active": false}` (RFC 7662 2.2);
+   * refresh tokens and tokens issued afterwards are untouched. Returns how many were revoked.
+   */
+  revokeAccessTokens(clientId?: string): number;
+  /** Requests to the introspection endpoint so far, rejected ones included. */
+  introspectionRequests(): number;
 }
 
 const REALM = 'oauth2-sim';
@@ -119,6 +145,12 @@ function unauthorizedApi(description: string | null): SimResponse {
   );
 }
 
+/** `POST /__oauth2/revoke-access-tokens` body. */
+const revokeControlSchema = z.strictObject({ clientId: z.string().min(1).optional() });
+
+/** Above this many live access tokens, issuing forgets the expired ones (as src/sim/tokens.ts does). */
+const PRUNE_THRESHOLD = 10_000;
+
 /** Space-delimited scope list (RFC 6749 §3.3). */
 const scopeSet = (scope: string) => new Set(scope.split(' ').filter(Boolean));
 
@@ -140,6 +172,33 @@ export async function startOAuth2Simulator(
   let baseUrl = '';
   const issuer = () => options.issuer ?? baseUrl;
   const defaultAudience = () => options.audience ?? `${baseUrl}/api`;
+  /** Access tokens not yet revoked, with what revocation needs (the engine's store cannot list them). */
+  const live = new Map<string, { clientId: string; expiresAtMs: number }>();
+  /** Revoked access tokens → their expiry, after which they are forgotten (the API calls them expired). */
+  const revoked = new Map<string, number>();
+  let introspections = 0;
+
+  function revokeAccessTokens(clientId?: string): number {
+    let count = 0;
+    for (const [token, entry] of live) {
+      if (clientId !== undefined && entry.clientId !== clientId) continue;
+      live.delete(token);
+      revoked.set(token, entry.expiresAtMs);
+      count += 1;
+    }
+    return count;
+  }
+
+  function pruneExpired(nowMs: number): void {
+    for (const [token, entry] of live) if (entry.expiresAtMs <= nowMs) live.delete(token);
+    for (const [token, expiresAtMs] of revoked) if (expiresAtMs <= nowMs) revoked.delete(token);
+  }
+
+  /** The engine's access check, with this simulator's revocations applied first. */
+  function checkAccess(ctx: SimContext, token: string): AccessCheck {
+    if (revoked.has(token)) return { ok: false, reason: 'revoked' };
+    return ctx.checkAccess(token);
+  }
 
   /**
    * client_secret_basic or client_secret_post (RFC 6749 §2.3.1), never both (§2.3: "MUST NOT use
@@ -205,6 +264,8 @@ export async function startOAuth2Simulator(
       scope: grant.scope,
       ...(grant.familyId ? { familyId: grant.familyId } : {}),
     });
+    if (live.size + revoked.size >= PRUNE_THRESHOLD) pruneExpired(now);
+    live.set(token, { clientId: grant.clientId, expiresAtMs: now + lifetime * 1000 });
     return token;
   }
 
@@ -317,10 +378,58 @@ export async function startOAuth2Simulator(
     );
   }
 
+  /**
+   * RFC 7662 2.1: a form POST with `token` and an optional `token_type_hint`, from an
+   * authenticated client (the endpoint "MUST also require some form of authorization"; 2.3:
+   * invalid client credentials get RFC 6749 5.2's 401). 2.2: `active` is the only required
+   * member; an inactive token (revoked, expired, unknown, or a refresh token: only access tokens
+   * are looked up, which 2.1 lets a server do whatever the hint says) gets `{"active": false}`
+   * and nothing else, since the server "SHOULD NOT include any additional information about an
+   * inactive token, including why the token is inactive".
+   */
+  function introspect(req: SimRequest, ctx: SimContext): SimResponse {
+    introspections += 1;
+    if (req.method !== 'POST') return { ...invalidRequest('Use POST.'), status: 405 };
+    if (!isFormContentType(req))
+      return invalidRequest('Content-Type must be application/x-www-form-urlencoded.');
+    const form = formOf(req);
+    const repeated = [...new Set(form.keys())].find((k) => form.getAll(k).length > 1);
+    if (repeated) return invalidRequest(`Parameter ${repeated} is repeated.`);
+    const auth = authenticateClient(req, form, ctx);
+    if ('error' in auth) return auth.error;
+    const presented = form.get('token');
+    if (!presented) return invalidRequest('Missing token.');
+    const check = checkAccess(ctx, presented);
+    if (!check.ok) return json(200, { active: false }, NO_STORE);
+    const { record } = check;
+    // NumericDate (RFC 7519 2) on the carrier's clock, as the token's own iat and exp are.
+    const skewMs = ctx.carrierNow() - ctx.now();
+    const numeric = (ms: number) => Math.floor((ms + skewMs) / 1000);
+    return json(
+      200,
+      {
+        active: true,
+        scope: record.scope ?? OAUTH2_DEFAULT_SCOPE,
+        client_id: record.clientId,
+        exp: numeric(record.expiresAtMs),
+        iat: numeric(record.issuedAtMs),
+        token_type: 'Bearer',
+      },
+      NO_STORE,
+    );
+  }
+
+  function revokeControl(req: SimRequest): SimResponse {
+    if (req.method !== 'POST') return json(405, { error: `use POST ${req.path}` });
+    const parsed = revokeControlSchema.safeParse(jsonOf(req) ?? {});
+    if (!parsed.success) return json(400, { error: z.prettifyError(parsed.error) });
+    return json(200, { revoked: revokeAccessTokens(parsed.data.clientId) });
+  }
+
   function api(req: SimRequest, ctx: SimContext): SimResponse {
     const bearer = bearerToken(req);
     if (!bearer) return unauthorizedApi(null);
-    const check = ctx.checkAccess(bearer);
+    const check = checkAccess(ctx, bearer);
     if (!check.ok) {
       return unauthorizedApi(
         check.reason === 'unknown' ? 'The access token is invalid.' : `The access token is ${check.reason}.`,
@@ -338,6 +447,8 @@ export async function startOAuth2Simulator(
 
   function route(req: SimRequest, ctx: SimContext): SimResponse | Promise<SimResponse> {
     if (req.path === OAUTH2_PATHS.token) return token(req, ctx);
+    if (req.path === OAUTH2_PATHS.introspect) return introspect(req, ctx);
+    if (req.path === OAUTH2_CONTROL_PATHS.revokeAccessTokens) return revokeControl(req);
     if (isApiPath(req.path)) return api(req, ctx);
     if (req.method === 'GET' && req.path === OAUTH2_PATHS.jwks) return json(200, jwks);
     if (req.method === 'GET' && req.path === OAUTH2_PATHS.metadata) {
@@ -347,6 +458,9 @@ export async function startOAuth2Simulator(
         jwks_uri: `${ctx.url}${OAUTH2_PATHS.jwks}`,
         grant_types_supported: [...SUPPORTED_GRANTS],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        // RFC 8414 2: the RFC 7662 endpoint and the client authentication it takes.
+        introspection_endpoint: `${ctx.url}${OAUTH2_PATHS.introspect}`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       });
     }
     return json(404, { error: 'not_found', error_description: `No resource at ${req.method} ${req.path}.` });
@@ -381,6 +495,7 @@ export async function startOAuth2Simulator(
 
   const sim = await startSimulator(definition, options);
   baseUrl = sim.url;
+  const engineValid = sim.isAccessTokenValid.bind(sim);
   return Object.defineProperties(sim, {
     issuer: { get: issuer, enumerable: true },
     audience: { get: defaultAudience, enumerable: true },
@@ -390,6 +505,12 @@ export async function startOAuth2Simulator(
         if (registration === null) registrations.delete(clientId);
         else registrations.set(clientId, { ...registration });
       },
+      enumerable: true,
+    },
+    revokeAccessTokens: { value: revokeAccessTokens, enumerable: true },
+    introspectionRequests: { value: () => introspections, enumerable: true },
+    isAccessTokenValid: {
+      value: (token: string) => !revoked.has(token) && engineValid(token),
       enumerable: true,
     },
   }) as OAuth2SimulatorHandle;

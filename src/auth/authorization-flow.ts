@@ -55,6 +55,8 @@ export interface AuthorizationResult {
   expiresAt: number;
   /** Whether the carrier sent a refresh token (RFC 6749 4.1.4 makes it optional). */
   refreshToken: boolean;
+  /** The admin key id that started the authorization (for the audit log). */
+  startedBy: string;
 }
 
 export interface AuthorizationFlowOptions {
@@ -241,6 +243,7 @@ export class AuthorizationFlow {
         generation: token.generation,
         expiresAt: token.expiresAt,
         refreshToken: token.refreshToken !== undefined,
+        startedBy: pending.startedBy,
       };
     } catch (failure) {
       const mapped = codeExchangeFailure(account, failure);

@@ -171,6 +171,12 @@ export class RedisTokenStore implements TokenStore {
 
   async purge(account: string): Promise<void> {
     await this.#run(() => this.redis.client.del(this.#key('token', account), this.#key('state', account)));
+    await this.#run(() =>
+      this.redis.client.publish(
+        `${this.redis.keyPrefix}${TOKEN_EVENTS_CHANNEL}`,
+        JSON.stringify({ account, purged: true }),
+      ),
+    );
   }
 
   /**

@@ -11,7 +11,7 @@ import type { AccountCredentials, TokenStatus } from './token-manager.js';
 import type { StoredToken } from './token-store.js';
 
 export class StaticCredentials implements AccountCredentials {
-  readonly #credential: StoredToken;
+  #credential: StoredToken;
   #rejections = 0;
   #lastRejectionAt: number | null = null;
 
@@ -20,12 +20,16 @@ export class StaticCredentials implements AccountCredentials {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    // The header value stands where a token would; it never expires on its own.
-    this.#credential = {
-      accessToken: account.staticCredential.value,
+    this.#credential = this.#fromAccount();
+  }
+
+  /** The header value stands where a token would; it never expires on its own. */
+  #fromAccount(): StoredToken {
+    return {
+      accessToken: this.account.staticCredential.value,
       tokenType: 'Bearer',
       generation: 0,
-      obtainedAt: now(),
+      obtainedAt: this.now(),
       expiresAt: Number.MAX_SAFE_INTEGER,
     };
   }
@@ -36,6 +40,13 @@ export class StaticCredentials implements AccountCredentials {
 
   async getToken(): Promise<StoredToken> {
     return this.#credential;
+  }
+
+  /** New credentials (configuration reload): rejections of the old ones no longer count. */
+  credentialsChanged(): void {
+    this.#credential = this.#fromAccount();
+    this.#rejections = 0;
+    this.#lastRejectionAt = null;
   }
 
   /** The carrier rejected the credentials: nothing to refresh, but operators must see it. */

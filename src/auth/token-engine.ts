@@ -82,8 +82,10 @@ export class TokenEngine {
       this.#onMessage = (received, message) => {
         if (received !== channel) return;
         try {
-          const event = JSON.parse(message) as { account?: unknown; generation?: unknown };
-          if (typeof event.account === 'string' && typeof event.generation === 'number') {
+          const event = JSON.parse(message) as { account?: unknown; generation?: unknown; purged?: unknown };
+          if (typeof event.account === 'string' && event.purged === true) {
+            this.tokenManager(event.account)?.forget();
+          } else if (typeof event.account === 'string' && typeof event.generation === 'number') {
             this.#managers.get(event.account)?.onRemoteUpdate(event.generation);
             this.#dependentsByStoreId.get(event.account)?.onRemoteUpdate(event.generation);
           }
@@ -116,6 +118,19 @@ export class TokenEngine {
   /** The dependent token a request path (relative to the API base) needs, if any. */
   dependentFor(accountId: string, path: string): DependentToken | undefined {
     return this.#dependents.get(accountId)?.find((dependent) => dependent.matches(path));
+  }
+
+  /** Removes an account's stored tokens, and every instance forgets the one it holds. */
+  async purge(accountId: string): Promise<void> {
+    await this.store.purge(accountId);
+    this.tokenManager(accountId)?.forget();
+  }
+
+  /** The account object's credentials were replaced in place (configuration reload). */
+  async credentialsChanged(accountId: string): Promise<void> {
+    const manager = this.#managers.get(accountId);
+    if (manager instanceof TokenManager) await manager.credentialsChanged();
+    if (manager instanceof StaticCredentials) manager.credentialsChanged();
   }
 
   get shared(): boolean {

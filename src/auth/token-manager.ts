@@ -223,6 +223,48 @@ export class TokenManager implements AccountCredentials {
     return this.#refresh(current.generation, 'rejected');
   }
 
+  /**
+   * An operator asked for a new token now (admin API): the carrier is called even while the
+   * current token is fresh, and a cooldown in force is lifted first, since the operator has
+   * usually just fixed what caused it. The new token is shared with the fleet as usual.
+   */
+  async refreshNow(): Promise<StoredToken> {
+    const id = this.account.id;
+    const stored = await this.options.store.read(id).catch(() => null);
+    await this.#liftCooldown();
+    const trigger = Math.max(this.#current?.generation ?? 0, stored?.generation ?? 0);
+    return this.#refresh(trigger, 'forced');
+  }
+
+  /**
+   * The account's tokens were purged (here or on another instance): drop what this process
+   * holds, so the next request fetches a new token instead of serving the old one from memory.
+   */
+  forget(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#current = null;
+    this.#currentIsLocal = false;
+    this.#consecutiveFailures = 0;
+    this.#shared = {};
+    if (this.#inflight === null) this.#state = 'no_token';
+  }
+
+  /**
+   * The account's credentials changed (configuration reload, secret rotation): failures counted
+   * against the old ones say nothing about the new ones, so the cooldown they caused is lifted.
+   */
+  async credentialsChanged(): Promise<void> {
+    await this.#liftCooldown();
+    if (this.#state === 'cooldown' || this.#state === 'failing')
+      this.#state = this.#current === null ? 'no_token' : 'ok';
+  }
+
+  async #liftCooldown(): Promise<void> {
+    this.#consecutiveFailures = 0;
+    delete this.#shared.cooldown;
+    await this.options.store.updateState(this.account.id, { cooldown: null }).catch(() => {});
+  }
+
   /** Another instance announced a newer generation. */
   onRemoteUpdate(generation: number): void {
     this.#wakeWaiters.splice(0).forEach((wake) => wake());
@@ -247,7 +289,10 @@ export class TokenManager implements AccountCredentials {
     if (this.#timer) clearTimeout(this.#timer);
   }
 
-  #refresh(triggerGeneration: number, reason: 'demand' | 'rejected' | 'proactive'): Promise<StoredToken> {
+  #refresh(
+    triggerGeneration: number,
+    reason: 'demand' | 'rejected' | 'proactive' | 'forced',
+  ): Promise<StoredToken> {
     if (this.#inflight) return this.#inflight;
     const previousState = this.#state;
     this.#state = 'refreshing';

@@ -78,7 +78,10 @@ export interface TokenStore {
   tokenRequestCounts(account: string, now: number): Promise<TokenRequestCounts>;
   /** Tells other instances a newer token exists. */
   announce(account: string, generation: number): Promise<void>;
-  /** Removes everything stored for an account (tests, and purge in the operations API). */
+  /**
+   * Removes everything stored for an account (tests, and purge in the operations API) and tells
+   * the other instances to forget the token they hold in memory.
+   */
   purge(account: string): Promise<void>;
   /**
    * Keeps a pending authorization under its `state` for `retainMs` (at least until it expires, so

@@ -1,16 +1,18 @@
 /**
  * @module health/probe-steps
  * The steps of one probe run, each timed: `token`, `validation`, `jwt` (src/health/probe-token.ts
- * for the three token modes), then `call` (src/health/probe-call.ts), stopping at the first that
- * fails. The call's failures are classified from the carrier's answer; a shared token the carrier
- * rejects is dropped fleet-wide and the call retried once with the next, as the proxy does; the
- * API host's certificate comes from the call's connection, or a bare handshake when it had none.
+ * for the three token modes), `introspect` for accounts with an RFC 7662 introspection endpoint
+ * (src/health/probe-introspect.ts), then `call` (src/health/probe-call.ts), stopping at the first
+ * that fails. The call's failures are classified from the carrier's answer; a shared token the
+ * carrier rejects, or its authorization server reports inactive, is dropped fleet-wide (and the
+ * call retried once with the next, as the proxy does); the API host's certificate comes from the
+ * call's connection, or a bare handshake when it had none.
  */
 import { performance } from 'node:perf_hooks';
 
 import { Agent } from 'undici';
 
-import type { ConfiguredAccount } from '../../carriers/registry.js';
+import type { ConfiguredAccount, ResolvedAccount } from '../../carriers/registry.js';
 import { checkJwt } from '../auth/jwt-checks.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import { isGatewayError } from '../errors.js';
@@ -23,6 +25,7 @@ import {
   type ProbeAnswer,
   type SentToken,
 } from './probe-call.js';
+import { introspectToken } from './probe-introspect.js';
 import { certificateInfo, readCertificate, type CertificateInfo, type ProbeCa } from './probe-tls.js';
 import {
   acceptFreshToken,
@@ -35,7 +38,7 @@ import {
 } from './probe-token.js';
 import { classifyError, type FailureClass } from './taxonomy.js';
 
-export type StepName = 'token' | 'validation' | 'jwt' | 'call';
+export type StepName = 'token' | 'validation' | 'jwt' | 'introspect' | 'call';
 
 /** A step failed; the steps after it do not run. */
 class StepFailed extends Error {
@@ -135,6 +138,8 @@ export class ProbeSteps {
     let credential: Credential;
     try {
       credential = await this.#tokenSteps(account, steps);
+      if (account.kind === 'oauth' && account.token.introspectionUrl !== undefined)
+        await this.#introspectStep(account, credential, steps);
     } catch (error) {
       if (!(error instanceof StepFailed)) throw error;
       const certificate = await this.#certificateAside(account);
@@ -162,12 +167,7 @@ export class ProbeSteps {
     }
     if (mode === 'fresh') {
       const answer = await this.#step(steps, 'token', async () => [
-        await requestFreshToken(account, engine.store, {
-          now: this.#now,
-          ...(this.options.ca !== undefined
-            ? { dispatcher: (this.#dispatcher ??= new Agent({ connect: { ca: this.options.ca } })) }
-            : {}),
-        }),
+        await requestFreshToken(account, engine.store, { now: this.#now, ...this.#tokenDispatcher() }),
         'fresh issuance (not stored)',
       ]);
       const accepted = await this.#step(steps, 'validation', async () => {
@@ -210,6 +210,87 @@ export class ProbeSteps {
     await this.#step(steps, 'jwt', async () => {
       await checkJwt(account, token, expect, carrierTime(this.#now()));
       return [null, keyed ? 'signature and claims' : 'claims (no key to verify the signature)'];
+    });
+  }
+
+  /** A dispatcher trusting `ca` for the token-endpoint side (issuance, introspection), when one is given. */
+  #tokenDispatcher(): { dispatcher?: Agent } {
+    if (this.options.ca === undefined) return {};
+    return { dispatcher: (this.#dispatcher ??= new Agent({ connect: { ca: this.options.ca } })) };
+  }
+
+  /**
+   * The token the data path uses: the shared one (this instance's, or the fleet's in the store)
+   * where there is one, since a fresh issuance postdates any revocation; the probe's own otherwise.
+   */
+  async #introspectionTarget(
+    account: ResolvedAccount,
+    credential: Credential,
+  ): Promise<{ value: string; expiresAt: number; shared: boolean; label: string }> {
+    const own = {
+      value: credential.value,
+      expiresAt: credential.sent?.expiresAt ?? Number.POSITIVE_INFINITY,
+      shared: credential.shared,
+      label: credential.shared ? 'the shared token' : "the probe's own token",
+    };
+    if (!credential.fresh) return own;
+    const held =
+      this.options.engine.tokenManager(account.id)?.peek() ??
+      (await this.options.engine.store.read(account.id).catch(() => null));
+    if (held === null || held === undefined || held.expiresAt <= this.#now()) return own;
+    return {
+      value: held.accessToken,
+      expiresAt: held.expiresAt,
+      shared: true,
+      label: `the shared token (generation ${held.generation})`,
+    };
+  }
+
+  /**
+   * RFC 7662: is the token in use still active at its authorization server? `active: false` for
+   * a token our clock holds valid is a revocation (2.2 gives no reason, and a server "SHOULD NOT"
+   * say why, so an early expiry at the carrier reads the same way); a shared token is then dropped
+   * fleet-wide, as a rejected one is, so the engine fetches the next.
+   */
+  async #introspectStep(account: ResolvedAccount, credential: Credential, steps: ProbeStep[]): Promise<void> {
+    await this.#step(steps, 'introspect', async () => {
+      const target = await this.#introspectionTarget(account, credential);
+      let answer;
+      try {
+        answer = await introspectToken(account, target.value, { now: this.#now, ...this.#tokenDispatcher() });
+      } catch (error) {
+        const { failureClass, detail } = describeFailure(error);
+        throw new ProbeStepError(failureClass, `introspection endpoint: ${detail}`);
+      }
+      if (answer.active) {
+        const exp =
+          answer.exp === undefined ? '' : `, exp in ${Math.round(answer.exp - this.#now() / 1000)} s`;
+        return [null, `${target.label} is active${exp}`];
+      }
+      const leftMs = target.expiresAt - this.#now();
+      let note = '';
+      if (target.shared) {
+        const manager = this.options.engine.manager(account.id);
+        // Hold the fleet's token first, so the drop below is of the token this instance serves.
+        await manager.getToken().catch(() => undefined);
+        const next = await manager.invalidate(target.value).then(
+          (token) => ({ token }),
+          (error: unknown) => ({ error }),
+        );
+        note =
+          'error' in next
+            ? `; dropped, and the refresh after it failed (${describeFailure(next.error).detail})`
+            : '; dropped fleet-wide, the engine fetched the next';
+      }
+      if (leftMs <= 0)
+        throw new ProbeStepError(
+          'authorization.expired',
+          `${target.label} is inactive and past its expiry${note}`,
+        );
+      throw new ProbeStepError(
+        'authorization.revoked',
+        `${target.label} is inactive with ${Math.round(leftMs / 1000)} s left by our clock${note}`,
+      );
     });
   }
 

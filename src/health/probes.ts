@@ -4,9 +4,11 @@
  * lease, src/health/probe-store.ts) runs five timed steps (src/health/probe-steps.ts): `token` (a
  * fresh issuance where the carrier tolerates one, the shared token otherwise, or the static
  * credential), `validation`, `jwt`, `call` (the carrier's cheap protected endpoint) and `classify`
- * (the failure class, and what the breaker is told). The first failing step ends the run; the
- * result goes to the health recorder, to the account's breaker and to Redis, where every
- * instance's `last()` reads it. The API host's TLS certificate is read on the probe's connection.
+ * (the failure class, and what the breaker is told); accounts with an RFC 7662 introspection
+ * endpoint get a sixth, `introspect`, before the call (src/health/probe-introspect.ts). The first
+ * failing step ends the run; the result goes to the health recorder, to the account's breaker and
+ * to Redis, where every instance's `last()` reads it. The API host's TLS certificate is read on the
+ * probe's connection.
  *
  * Breaker: the probe takes a permit like any request. A `trial` permit makes the probe the
  * half-open trial, whose outcome closes or reopens the breaker fleet-wide; `pass` counts in the
@@ -59,12 +61,16 @@ const NEUTRAL_CLASSES: ReadonlySet<FailureClass> = new Set([
 
 /**
  * A failed token, validation or JWT step means the carrier would not give a usable token (the
- * shipment path counts the same); a failed call counts only when its class is about auth.
+ * shipment path counts the same); a failed call counts only when its class is about auth. A
+ * failed introspection counts when it found the token revoked (or expired), not when the
+ * introspection endpoint itself failed: no request of the data path goes there.
  */
 export function breakerOutcome(outcome: Pick<Outcome, 'ok' | 'failureClass' | 'failedStep'>): BreakerOutcome {
   if (outcome.ok) return 'success';
   const failureClass = outcome.failureClass ?? 'gateway.internal';
   if (NEUTRAL_CLASSES.has(failureClass)) return 'neutral';
+  if (outcome.failedStep === 'introspect')
+    return failureClass.startsWith('authorization.') ? 'auth_failure' : 'neutral';
   if (outcome.failedStep !== 'call') return 'auth_failure';
   return isAuthClass(failureClass) ? 'auth_failure' : 'neutral';
 }
@@ -115,8 +121,16 @@ export class Prober implements ProbeResults {
       if (account.descriptor.data.probe !== undefined)
         this.#schedule(account.id, this.#random() * this.options.jitterMs);
     }
+    this.watch();
+  }
+
+  /**
+   * Follows the results other instances publish, without probing on a schedule (a gateway with no
+   * `probes:` block still shows the probes operators run by hand on any instance).
+   */
+  watch(): void {
     const redis = this.options.redis;
-    if (redis === undefined || !(this.#store instanceof RedisProbeStore)) return;
+    if (redis === undefined || !(this.#store instanceof RedisProbeStore) || this.#onMessage) return;
     const channel = this.#store.channel;
     this.#onMessage = (received, account) => {
       if (received === channel && this.#accounts.has(account)) void this.#refresh([account]);
@@ -219,9 +233,14 @@ export class Prober implements ProbeResults {
     }
   }
 
-  /** The longest a probe can take (token retries and lock wait, the call and its one retry): the lease's bound. */
+  /**
+   * The longest a probe can take (token retries and lock wait, an introspection, the call and its
+   * one retry): the lease's bound.
+   */
   #budgetMs(account: ConfiguredAccount): number {
-    const token = account.kind === 'oauth' ? 3 * account.token.timeoutMs + 10_000 : 0;
+    const introspection =
+      account.kind === 'oauth' && account.token.introspectionUrl !== undefined ? account.token.timeoutMs : 0;
+    const token = account.kind === 'oauth' ? 3 * account.token.timeoutMs + 10_000 + introspection : 0;
     return token + 2 * account.api.timeoutMs + 5_000;
   }
 

@@ -143,8 +143,11 @@ const CLIENT = String.raw`
     { name: 'account', header: true, key: (h) => [h.account, h.carrier, h.override], render: (h) => {
       const parts = [h.account, small(h.carrier)];
       const o = h.override || {};
-      if (o.drained) parts.push(el('span', { class: 'tag', title: o.reason, text: 'drained' }));
-      if (o.breaker && o.breaker !== 'auto') parts.push(el('span', { class: 'tag', title: o.reason, text: 'breaker forced ' + o.breaker }));
+      const p = o.parts || {};
+      const why = (part) => [part && part.reason || o.reason, part && part.by && 'by ' + part.by, part && part.until && 'until ' + new Date(part.until).toISOString()].filter(Boolean).join(', ');
+      if (o.failover) parts.push(el('span', { class: 'tag', title: why(p.failover), text: 'failed over' + (o.failover.to ? ' \u2192 ' + o.failover.to : '') }));
+      if (o.drained) parts.push(el('span', { class: 'tag', title: why(p.drained), text: 'drained' }));
+      if (o.breaker && o.breaker !== 'auto') parts.push(el('span', { class: 'tag', title: why(p.breaker), text: 'breaker forced ' + o.breaker }));
       return parts;
     } },
     { name: 'status', key: (h) => h.status, render: (h) => [el('span', { class: 'badge badge-' + known(h.status, STATUSES), text: h.status })] },

@@ -9,12 +9,19 @@ import type { Context } from 'hono';
 
 import type { AppEnv } from '../app.js';
 import type { AdminRegistry } from '../admins.js';
+import type { AdminActions } from '../admin/admin-actions.js';
 import type { AuthorizationFlow } from '../auth/authorization-flow.js';
 
-export function getAuthorize(deps: { admins: AdminRegistry; authorization: AuthorizationFlow }) {
+export function getAuthorize(deps: {
+  admins: AdminRegistry;
+  authorization: AuthorizationFlow;
+  actions?: AdminActions;
+}) {
   return async function authorize(c: Context<AppEnv>) {
     const admin = deps.admins.authenticate(c.req.header('authorization'));
-    const location = await deps.authorization.begin(c.req.param('id') ?? '', admin);
+    const id = c.req.param('id') ?? '';
+    const begin = () => deps.authorization.begin(id, admin);
+    const location = await (deps.actions ? deps.actions.authorize(admin, id, begin) : begin());
     // The URL carries a fresh state: never cached, never sent on as a Referer.
     return c.body(null, 302, {
       location,

@@ -9,6 +9,7 @@
 import type { Context } from 'hono';
 
 import type { AppEnv } from '../app.js';
+import type { AdminActions } from '../admin/admin-actions.js';
 import type { AuthorizationFlow } from '../auth/authorization-flow.js';
 import { ERROR_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
 
@@ -38,7 +39,7 @@ ${body}
 
 const wantsHtml = (c: Context<AppEnv>) => (c.req.header('accept') ?? '').includes('text/html');
 
-export function getOAuthCallback(deps: { authorization: AuthorizationFlow }) {
+export function getOAuthCallback(deps: { authorization: AuthorizationFlow; actions?: AdminActions }) {
   return async function oauthCallback(c: Context<AppEnv>) {
     let result;
     try {
@@ -61,6 +62,7 @@ export function getOAuthCallback(deps: { authorization: AuthorizationFlow }) {
       ];
       return c.html(page('Authorization failed', lines), problem.status as 400, PAGE_HEADERS);
     }
+    await deps.actions?.authorizationCompleted(result.startedBy, result.account, result.generation);
     const expiresInMinutes = Math.max(0, Math.round((result.expiresAt - Date.now()) / 60_000));
     if (!wantsHtml(c)) {
       return c.json(

@@ -175,6 +175,15 @@ export class VersionedState<T> extends EventEmitter<VersionedStateEvents<T>> {
     void this.#poll();
   }
 
+  /**
+   * Reads every tracked record now. An instance awaits this before it serves, so it starts with
+   * the fleet's current overrides and breaker states rather than a poll interval later.
+   */
+  async load(): Promise<void> {
+    if (!this.#redis?.available) return;
+    await this.#poll();
+  }
+
   async #poll(): Promise<void> {
     if (!this.#redis?.available) return;
     await Promise.all([...this.#known].map((id) => this.refresh(id).catch(() => undefined)));

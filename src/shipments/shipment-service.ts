@@ -4,7 +4,8 @@
  * accounts in order until one carrier makes the label.
  *
  * Failover is allowed only while no carrier can have made a label: the breaker is open (or the
- * account drained), the token could not be obtained, the carrier rejected a freshly refreshed
+ * account drained or failed over by an operator, who may name the target account, outside the
+ * client's own list if need be), the token could not be obtained, the carrier rejected a freshly refreshed
  * token (auth fails before any processing), the connection was never made, or the carrier
  * throttled the call. Before leaving an account over a rejected token, the token is refreshed
  * once and the call repeated. Any other answer ends the walk: a label, a refusal of the shipment
@@ -36,6 +37,7 @@ import { shipmentRequestSchema, type ShipmentRequest } from './model.js';
 export type AttemptOutcome =
   | 'created'
   | 'drained'
+  | 'failed_over'
   | 'breaker_open'
   | 'not_supported'
   | 'token_unavailable'
@@ -54,6 +56,7 @@ export interface Attempt {
 /** Attempts after which the next account may be tried: nothing can have been created. */
 const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
   'drained',
+  'failed_over',
   'breaker_open',
   'not_supported',
   'token_unavailable',
@@ -194,8 +197,21 @@ export class ShipmentService {
     pinned: boolean,
   ): Promise<StoredResponse> {
     const attempts: Attempt[] = [];
-    for (const id of order) {
+    const queue = [...order];
+    const visited = new Set<string>();
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      if (visited.has(id)) continue;
+      visited.add(id);
       const account = this.#accounts.get(id)!;
+      // A manual failover sends the shipment on (to the operator's target first, when named);
+      // never a pinned retry, which must go back to the account that may hold the label.
+      const failover = pinned ? undefined : this.options.overrides.current(id).failover;
+      if (failover !== undefined) {
+        attempts.push({ account: id, outcome: 'failed_over', failure: { code: 'manual_failover' } });
+        this.options.metrics?.attempt(id, 'failed_over');
+        if (failover.to !== undefined && this.#accounts.has(failover.to)) queue.unshift(failover.to);
+        continue;
+      }
       const deduplicates = account.shipping?.adapter.idempotencyHeader !== undefined;
       // Sending again to a carrier that cannot recognise the first request could make a second
       // label; the outcome stays unknown until someone looks (see the detail below).

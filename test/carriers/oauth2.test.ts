@@ -7,15 +7,25 @@
  * refresh-token rotation, Bearer-protected resources per RFC 6750). Gateways run in embedded
  * mode. Where the wire format matters, a tap (a recording server that forwards to the
  * simulator) shows exactly what the gateway sent while the real simulator still answers.
+ * `oauth2.introspectionUrl` (RFC 7662) is resolved into the token profile, and the probe's
+ * introspection request authenticates exactly as the token request does.
  */
 import { randomUUID } from 'node:crypto';
 
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 
-import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
+import {
+  OAUTH2_PATHS,
+  startOAuth2Simulator,
+  type OAuth2SimulatorHandle,
+} from '../../carriers/oauth2/simulator.js';
+import { resolveAccount, type ResolvedAccount } from '../../carriers/registry.js';
+import { parseConfig } from '../../config/load.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
+import { introspectToken } from '../../src/health/probe-introspect.js';
 import { manualClock } from '../../src/sim/clock.js';
 import {
   closeEmbeddedGateways,
@@ -506,6 +516,112 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
         upstreamStatus: 400,
       });
       expect(sim.stats().tokensIssued).toBe(0);
+    });
+  });
+
+  describe('token introspection (RFC 7662): oauth2.introspectionUrl', () => {
+    /** The account as the gateway resolves it, its introspection URL pointing at the tap. */
+    function resolved(id: string, oauth2: Record<string, unknown>, credentials = CLIENT): ResolvedAccount {
+      const yaml = stringify({
+        clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [id] }],
+        accounts: [
+          account(id, sim, {
+            credentials,
+            oauth2: { introspectionUrl: `${tap.url}${OAUTH2_PATHS.introspect}`, ...oauth2 },
+          }),
+        ],
+      });
+      return resolveAccount(parseConfig(yaml, 'test').accounts[0]!, 0) as ResolvedAccount;
+    }
+
+    /** A token straight from the simulator (the accounts below may send what it refuses). */
+    async function accessToken(): Promise<string> {
+      const response = await fetch(`${sim.url}${OAUTH2_PATHS.token}`, {
+        method: 'POST',
+        headers: { authorization: basic(CLIENT.clientId, CLIENT.clientSecret), 'content-type': FORM },
+        body: 'grant_type=client_credentials',
+      });
+      const value = ((await response.json()) as { access_token: string }).access_token;
+      registerSecrets(value);
+      return value;
+    }
+
+    it('resolves into the token profile; unset, there is none', () => {
+      const withUrl = resolved('introspected', {});
+      expect(withUrl.token.introspectionUrl).toBe(`${tap.url}${OAUTH2_PATHS.introspect}`);
+      const yaml = stringify({
+        clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['plain'] }],
+        accounts: [account('plain', sim)],
+      });
+      const plain = resolveAccount(parseConfig(yaml, 'test').accounts[0]!, 0) as ResolvedAccount;
+      expect(plain.token).not.toHaveProperty('introspectionUrl');
+    });
+
+    it('refuses what cannot work: no http(s) URL, or a public client (RFC 7662 2.1 requires authorization)', () => {
+      expect(() => resolved('not-a-url', { introspectionUrl: 'ftp://as.example/introspect' })).toThrow(
+        /introspectionUrl/,
+      );
+      let error: unknown;
+      try {
+        resolved('public', { clientAuthentication: 'none' }, { clientId: CLIENT.clientId } as typeof CLIENT);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({
+        code: 'ERR_CONFIG_INVALID',
+        detail: expect.stringMatching(
+          /^accounts\[0\]\.oauth2\.introspectionUrl: needs client authentication/,
+        ),
+      });
+    });
+
+    it('client_secret_basic: the Basic header of the token request, and a form body even with bodyEncoding json', async () => {
+      const value = await accessToken();
+      const introspecting = resolved('basic-introspect', {
+        clientAuthentication: 'client_secret_basic',
+        bodyEncoding: 'json',
+      });
+      const answer = await introspectToken(introspecting, value, { now: Date.now });
+      expect(answer).toMatchObject({ active: true, client_id: CLIENT.clientId, token_type: 'Bearer' });
+
+      const [sent] = tap.server.requests;
+      expect(sent!.method).toBe('POST');
+      expect(sent!.url).toBe(OAUTH2_PATHS.introspect);
+      // Reserved characters in the secret: form-url-encoded before Basic, as for the token endpoint.
+      expect(sent!.headers.authorization).toBe(basic(CLIENT.clientId, CLIENT.clientSecret));
+      expect(sent!.headers['content-type']).toBe(FORM);
+      expect(formOf(sent!.body)).toEqual({ token: value, token_type_hint: 'access_token' });
+    });
+
+    it('client_secret_post: id and secret in the form next to the token, no Authorization header', async () => {
+      const value = await accessToken();
+      const introspecting = resolved('post-introspect', { clientAuthentication: 'client_secret_post' });
+      expect(await introspectToken(introspecting, value, { now: Date.now })).toMatchObject({ active: true });
+      const [sent] = tap.server.requests;
+      expect(sent!.headers.authorization).toBeUndefined();
+      expect(formOf(sent!.body)).toEqual({
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+        token: value,
+        token_type_hint: 'access_token',
+      });
+
+      // Revoked at the server: inactive, and nothing else said about it (RFC 7662 2.2).
+      sim.revokeAccessTokens(CLIENT.clientId);
+      expect(await introspectToken(introspecting, value, { now: Date.now })).toEqual({ active: false });
+    });
+
+    it('a refused client is classified as at the token endpoint: 401 invalid_client (RFC 7662 2.3)', async () => {
+      const value = await accessToken();
+      const wrong = { ...CLIENT, clientSecret: `wrong-${randomUUID()}` };
+      registerSecrets(wrong.clientSecret);
+      await expect(
+        introspectToken(resolved('wrong-introspect', {}, wrong), value, { now: Date.now }),
+      ).rejects.toMatchObject({
+        code: 'ERR_TOKEN_INVALID_CLIENT',
+        carrierCode: 'invalid_client',
+        upstreamStatus: 401,
+      });
     });
   });
 

@@ -170,14 +170,19 @@ describe('probes and the auth breaker', () => {
 
     // The outage ends; the next probe after the reset time is the trial, and it passes.
     await sim.resetFaults();
-    await waitFor(() => breakers.state(id).state === 'closed', 5_000, 'breaker closed again');
+    // The breaker closes while the trial reports to it, a moment before the probe's result is kept.
+    await waitFor(
+      () => breakers.state(id).state === 'closed' && prober.last(id)?.ok === true,
+      5_000,
+      'breaker closed again',
+    );
+    const trial = prober.last(id)!;
     expect(breakers.state(id).cause).toBe('trial_succeeded');
     expect(transitions).toEqual([
       'closed->open:probe: token_endpoint.error_in_success_body',
       'open->half_open:trial_started',
       'half_open->closed:trial_succeeded',
     ]);
-    const trial = prober.last(id)!;
     expect(trial.ok).toBe(true);
     expect(trial.steps.at(-1)).toMatchObject({
       name: 'classify',

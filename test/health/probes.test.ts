@@ -3,8 +3,9 @@
  * Synthetic probes against the carrier simulators on loopback, one instance, embedded mode: every
  * carrier's probe passes with its five timed steps and the token mode its data asks for (fresh
  * issuance never stored, the shared token, the static credential); each fault lands in its
- * failure class at the step where it shows; results reach the health recorder; and neither a
- * token nor a secret ever appears in a result.
+ * failure class at the step where it shows; an account with an RFC 7662 introspection endpoint
+ * gets an `introspect` step that tells a revoked token from an active one; results reach the
+ * health recorder; and neither a token nor a secret ever appears in a result.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -16,7 +17,11 @@ import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.j
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startLaposteSimulator } from '../../carriers/laposte/simulator.js';
-import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
+import {
+  OAUTH2_PATHS,
+  startOAuth2Simulator,
+  type OAuth2SimulatorHandle,
+} from '../../carriers/oauth2/simulator.js';
 import { resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { startUspsSimulator } from '../../carriers/usps/simulator.js';
@@ -99,6 +104,28 @@ function account(kind: string, suffix = randomUUID().slice(0, 8)): Record<string
         credentials: { clientId: 'probe-oauth2', clientSecret: SECRETS.oauth2 },
         oauth2: { clientAuthentication: 'client_secret_basic', scope: 'api' },
         token: { jwksUrl: `${sims.oauth2.url}/jwks` },
+      };
+    case 'oauth2-introspect':
+      return {
+        ...account('oauth2', suffix),
+        id,
+        oauth2: {
+          clientAuthentication: 'client_secret_basic',
+          scope: 'api',
+          introspectionUrl: `${sims.oauth2.url}${OAUTH2_PATHS.introspect}`,
+        },
+      };
+    case 'oauth2-introspect-shared':
+      // A configured quota: the probe validates the shared token instead of issuing its own.
+      return { ...account('oauth2-introspect', suffix), id, tokenQuotaPerHour: 1000 };
+    case 'oauth2-introspect-down':
+      return {
+        ...account('oauth2-introspect', suffix),
+        id,
+        oauth2: {
+          clientAuthentication: 'client_secret_post',
+          introspectionUrl: `http://127.0.0.1:${closedPort}${OAUTH2_PATHS.introspect}`,
+        },
       };
     case 'oauth2-no-token-endpoint':
       return {
@@ -463,6 +490,113 @@ describe('each fault lands in its failure class, at the step where it shows', ()
   });
 });
 
+describe('the introspect step (RFC 7662), for accounts with an introspection endpoint', () => {
+  const INTROSPECT_STEPS = ['token', 'validation', 'jwt', 'introspect', 'call', 'classify'];
+
+  it("active: the probe's own token when no shared token exists, then the shared token once there is one", async () => {
+    const { prober, engine, accounts } = harness([account('oauth2-introspect')]);
+    const id = accounts[0]!.id;
+    const before = sims.oauth2.introspectionRequests();
+    const alone = await prober.runOnce(id);
+    expect(alone.ok, JSON.stringify(alone.steps)).toBe(true);
+    expect(alone.steps.map((step) => step.name)).toEqual(INTROSPECT_STEPS);
+    expect(stepOf(alone, 'introspect')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^the probe's own token is active, exp in \d+ s$/),
+    });
+
+    // A fresh issuance postdates any revocation: what matters is the token the data path sends.
+    const shared = await engine.manager(id).getToken();
+    const withShared = await prober.runOnce(id);
+    expect(withShared.ok).toBe(true);
+    expect(stepOf(withShared, 'introspect')!.detail).toMatch(
+      new RegExp(`^the shared token \\(generation ${shared.generation}\\) is active`),
+    );
+    expect(sims.oauth2.introspectionRequests()).toBe(before + 2);
+    expect(engine.manager(id).peek()).toBe(shared);
+    expectNoSecrets([alone, withShared]);
+  });
+
+  it('accounts without an introspection URL never introspect', async () => {
+    const { prober, accounts } = harness([account('oauth2')]);
+    const before = sims.oauth2.introspectionRequests();
+    const result = await prober.runOnce(accounts[0]!.id);
+    expect(result.steps.map((step) => step.name)).toEqual(STEP_NAMES);
+    expect(sims.oauth2.introspectionRequests()).toBe(before);
+  });
+
+  it.each(['oauth2-introspect', 'oauth2-introspect-shared'])(
+    '%s: a revoked shared token is authorization.revoked, an auth failure, and is replaced',
+    async (kind) => {
+      const { prober, engine, events, accounts } = harness([account(kind)]);
+      const id = accounts[0]!.id;
+      const revoked = await engine.manager(id).getToken();
+      expect(sims.oauth2.revokeAccessTokens('probe-oauth2')).toBeGreaterThanOrEqual(1);
+      const apiBefore = sims.oauth2.stats().apiRequests;
+
+      const result = await prober.runOnce(id);
+      expect(result.ok).toBe(false);
+      expect(result.failureClass).toBe('authorization.revoked');
+      expect(result.steps.map((step) => step.name)).toEqual([
+        'token',
+        'validation',
+        'jwt',
+        'introspect',
+        'classify',
+      ]);
+      expect(stepOf(result, 'introspect')).toMatchObject({
+        ok: false,
+        failureClass: 'authorization.revoked',
+        detail: expect.stringMatching(
+          /^the shared token.* is inactive with \d+ s left by our clock; dropped fleet-wide, the engine fetched the next$/,
+        ),
+      });
+      expect(stepOf(result, 'classify')).toMatchObject({ detail: 'breaker: auth_failure' });
+      expect(events).toEqual([
+        { account: id, source: 'probe', ok: false, failureClass: 'authorization.revoked' },
+      ]);
+      // The run stopped before the call; the engine already holds a token the carrier accepts.
+      expect(sims.oauth2.stats().apiRequests).toBe(apiBefore);
+      const next = engine.manager(id).peek();
+      expect(next?.accessToken).toBeDefined();
+      expect(next!.accessToken).not.toBe(revoked.accessToken);
+      expect(sims.oauth2.isAccessTokenValid(next!.accessToken)).toBe(true);
+      expectNoSecrets([result]);
+
+      const again = await prober.runOnce(id);
+      expect(again.ok, JSON.stringify(again.steps)).toBe(true);
+    },
+  );
+
+  it("a revoked token of the probe's own (no shared token): revoked, nothing to drop", async () => {
+    const { prober, engine, accounts } = harness([account('oauth2-introspect')]);
+    const id = accounts[0]!.id;
+    // Every token is refused from issuance on: the carrier drops them at once.
+    await sims.oauth2.setFaults({ prematureExpirySeconds: 0 });
+    const result = await prober.runOnce(id);
+    expect(result.failureClass).toBe('authorization.revoked');
+    expect(stepOf(result, 'introspect')!.detail).toMatch(
+      /^the probe's own token is inactive with \d+ s left by our clock$/,
+    );
+    expect(engine.manager(id).peek()).toBeUndefined();
+  });
+
+  it('the introspection endpoint failing: a token-endpoint class at the introspect step, neutral for the breaker', async () => {
+    const { prober, accounts } = harness([account('oauth2-introspect-down')]);
+    const result = await prober.runOnce(accounts[0]!.id);
+    expect(result.ok).toBe(false);
+    expect(result.failureClass).toBe('transport.connect');
+    expect(stepOf(result, 'introspect')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(
+        /^introspection endpoint: ERR_TOKEN_ENDPOINT_UNREACHABLE: connect: ECONNREFUSED/,
+      ),
+    });
+    expect(stepOf(result, 'call')).toBeUndefined();
+    expect(stepOf(result, 'classify')!.detail).toBe('breaker: neutral');
+  });
+});
+
 describe('what the breaker is told', () => {
   it('token steps failing are auth failures; a call failing counts only for auth classes; gateway trouble never', () => {
     expect(breakerOutcome({ ok: true })).toBe('success');
@@ -478,6 +612,13 @@ describe('what the breaker is told', () => {
     expect(breakerOutcome({ ok: false, failedStep: 'call', failureClass: 'downstream.server_error' })).toBe(
       'neutral',
     );
+    // Introspection: a revoked token counts, the introspection endpoint's own trouble does not.
+    expect(
+      breakerOutcome({ ok: false, failedStep: 'introspect', failureClass: 'authorization.revoked' }),
+    ).toBe('auth_failure');
+    expect(
+      breakerOutcome({ ok: false, failedStep: 'introspect', failureClass: 'token_endpoint.invalid_client' }),
+    ).toBe('neutral');
     expect(breakerOutcome({ ok: false, failedStep: 'token', failureClass: 'gateway.lock_timeout' })).toBe(
       'neutral',
     );

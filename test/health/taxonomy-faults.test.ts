@@ -20,10 +20,15 @@
  *   never saw): reauthorization required, a refresh lock held elsewhere, Redis refusing the token
  *   engine's commands (Redis mode).
  *
+ * Produced elsewhere:
+ * - `authorization.revoked`: test/health/taxonomy-revoked.test.ts. A carrier API answers a revoked
+ *   token like an expired one (RFC 6750 3.1 `invalid_token`; no carrier documents an API code of
+ *   its own for it), so the proxy cannot tell them apart; the synthetic probe's `introspect` step
+ *   (RFC 7662, accounts with `oauth2.introspectionUrl`) can, and the OAuth 2.0 simulator's
+ *   revocation fault (`revokeAccessTokens`) produces it. That needs a gateway with a `probes:`
+ *   block, which this file's gateway leaves out so no probe disturbs the faults here.
+ *
  * Classes no simulator fault can produce:
- * - `authorization.revoked`: only a carrier's `api.errorClasses` can produce it, and no carrier
- *   documents an API code for a revoked token; besides, the proxy classifies API answers by status
- *   without reading their bodies, so no carrier code reaches the taxonomy yet.
  * - `gateway.internal`: the class of gateway error codes without a class of their own (a bug, or
  *   `ERR_DEPENDENT_TOKEN_NOT_CONFIGURED`, a configuration gap); no carrier behaviour leads there.
  * A full Redis outage is not used for `gateway.redis_unavailable`: shipments refuse before any

@@ -336,6 +336,19 @@ describe('UPS authorization-code onboarding', () => {
       const after = await proxied(gw, 'ups-plain');
       expect(after.status).toBe(200);
       expect(after.body).toHaveProperty('trackResponse');
+
+      // Both halves are in the audit log under the admin who started it; no code, state or token.
+      const audit = await fetch(`${gw.url}/v1/admin/audit?account=ups-plain`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      const text = await audit.text();
+      const entries = (JSON.parse(text) as { entries: { action: string; admin: string }[] }).entries;
+      expect(entries.map((entry) => [entry.action, entry.admin])).toEqual([
+        ['authorization_completed', 'ops'],
+        ['authorize', 'ops'],
+      ]);
+      for (const secret of [token.accessToken, token.refreshToken!, code, carrier.searchParams.get('state')!])
+        expect(text).not.toContain(secret);
     });
 
     it('the stored refresh token carries the account on: a forced refresh rotates it at /refresh', async () => {

@@ -259,6 +259,20 @@ describe('the operations page in Chromium', () => {
     await gateway.overrides.set('fedex-returns', { drained: false, breaker: 'auto' });
   });
 
+  it('shows a manual failover with its target, who set it and why', async () => {
+    await gateway.overrides.set('fedex-returns', {
+      drained: false,
+      breaker: 'auto',
+      failover: { to: 'ups-main' },
+      parts: { failover: { reason: 'INC-9 FedEx auth', by: 'oncall-dana', at: Date.now() } },
+    });
+    const tag = cell('fedex-returns', 'account').locator('.tag');
+    await expect.poll(() => tag.textContent(), { timeout: 5_000 }).toBe('failed over \u2192 ups-main');
+    expect(await tag.getAttribute('title')).toBe('INC-9 FedEx auth, by oncall-dana');
+    await gateway.overrides.set('fedex-returns', { drained: false, breaker: 'auto' });
+    await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
+  });
+
   it('shows a client key only its own accounts, and asks again for a refused key', async () => {
     const context = await browser.newContext();
     try {

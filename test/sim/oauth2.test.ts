@@ -1,18 +1,20 @@
 /**
  * @module test/sim/oauth2
  * The generic OAuth 2.0 simulator follows RFC 6749 (client auth methods, grants, §5.2 errors),
- * RFC 9068/7517 (RS256 JWTs verifiable via /jwks) and RFC 6750 (Bearer challenges).
+ * RFC 9068/7517 (RS256 JWTs verifiable via /jwks), RFC 6750 (Bearer challenges) and RFC 7662
+ * (token introspection), and its revocation fault.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
+  OAUTH2_CONTROL_PATHS,
   OAUTH2_DEFAULT_FAULTS,
   OAUTH2_PATHS,
   startOAuth2Simulator,
   type OAuth2SimulatorHandle,
 } from '../../carriers/oauth2/simulator.js';
-import { basic, call, form, postJson } from './helpers.js';
+import { basic, call, form, jwtPayload, postJson } from './helpers.js';
 
 const CLIENT = { clientId: 'client one', clientSecret: 's3cr:et' };
 const OTHER = { clientId: 'client-two', clientSecret: 'other' };
@@ -212,6 +214,148 @@ describe('generic OAuth 2.0 simulator', () => {
       issuer: sim.issuer,
       token_endpoint: `${sim.url}${OAUTH2_PATHS.token}`,
       jwks_uri: `${sim.url}${OAUTH2_PATHS.jwks}`,
+      introspection_endpoint: `${sim.url}${OAUTH2_PATHS.introspect}`,
+    });
+  });
+
+  describe('token introspection (RFC 7662)', () => {
+    const introspect = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      call(`${sim.url}${OAUTH2_PATHS.introspect}`, form(fields, headers));
+    const asClient = (fields: Record<string, string>, client = CLIENT) =>
+      introspect(fields, { authorization: basicEncoded(client.clientId, client.clientSecret) });
+    const issued = async (client = CLIENT, scope = 'track rate') =>
+      ((await viaBasic({ grant_type: 'client_credentials', scope }, client)).body as { access_token: string })
+        .access_token;
+
+    it('requires client authentication: 401 invalid_client without it or with a wrong secret (2.1, 2.3)', async () => {
+      const accessToken = await issued();
+      const anonymous = await introspect({ token: accessToken });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+      expect(anonymous.body).toMatchObject({ error: 'invalid_client' });
+      // A public client's bare client_id is no authentication.
+      expect((await introspect({ token: accessToken, client_id: CLIENT.clientId })).status).toBe(401);
+      const wrong = await asClient({ token: accessToken }, { ...CLIENT, clientSecret: 'wrong' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).not.toHaveProperty('active');
+      // client_secret_post is as good as Basic (RFC 6749 2.3.1).
+      const posted = await introspect({
+        token: accessToken,
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+      });
+      expect(posted).toMatchObject({ status: 200, body: { active: true } });
+      expect(sim.introspectionRequests()).toBe(4);
+    });
+
+    it('an active token: active, scope, client_id, exp, iat and token_type, matching the JWT (2.2)', async () => {
+      const accessToken = await issued();
+      const reply = await asClient({ token: accessToken, token_type_hint: 'access_token' });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+      const claims = jwtPayload(accessToken);
+      expect(reply.body).toEqual({
+        active: true,
+        scope: 'track rate',
+        client_id: CLIENT.clientId,
+        exp: claims['exp'],
+        iat: claims['iat'],
+        token_type: 'Bearer',
+      });
+      // Another authenticated client may ask too; the hint is only a hint (2.1).
+      expect(
+        (await asClient({ token: accessToken, token_type_hint: 'refresh_token' }, OTHER)).body,
+      ).toMatchObject({ active: true, client_id: CLIENT.clientId });
+    });
+
+    it('an inactive token is {"active": false} and nothing else; a missing token is invalid_request (2.1, 2.2)', async () => {
+      expect(await asClient({ token: 'never-issued' })).toMatchObject({
+        status: 200,
+        body: { active: false },
+      });
+      expect((await asClient({ token: 'never-issued' })).body).toEqual({ active: false });
+      const seed = sim.issueRefreshToken(CLIENT.clientId);
+      expect((await asClient({ token: seed, token_type_hint: 'refresh_token' })).body).toEqual({
+        active: false,
+      });
+
+      // A token the carrier dropped early reads the same: 2.2 gives no reason.
+      const dropped = await issued();
+      await sim.setFaults({ prematureExpirySeconds: 0 });
+      expect((await asClient({ token: dropped })).body).toEqual({ active: false });
+
+      const missing = await asClient({});
+      expect(missing.status).toBe(400);
+      expect(missing.body).toMatchObject({ error: 'invalid_request' });
+      expect((await call(`${sim.url}${OAUTH2_PATHS.introspect}`)).status).toBe(405);
+    });
+  });
+
+  describe('the revocation fault', () => {
+    const introspected = async (accessToken: string) =>
+      (
+        await call(
+          `${sim.url}${OAUTH2_PATHS.introspect}`,
+          form({ token: accessToken }, { authorization: basicEncoded(CLIENT.clientId, CLIENT.clientSecret) }),
+        )
+      ).body;
+    const issued = async (client = CLIENT) =>
+      ((await viaBasic({ grant_type: 'client_credentials' }, client)).body as { access_token: string })
+        .access_token;
+
+    it("revokes a client's access tokens issued so far: 401 invalid_token at the API, inactive at introspection", async () => {
+      const [first, second, others] = [await issued(), await issued(), await issued(OTHER)];
+      expect(sim.revokeAccessTokens(CLIENT.clientId)).toBe(2);
+
+      for (const revoked of [first, second]) {
+        const rejected = await resource(revoked);
+        expect(rejected.status).toBe(401);
+        // RFC 6750 3.1: the challenge names invalid_token.
+        expect(rejected.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token"/);
+        expect(rejected.body).toMatchObject({ error: 'invalid_token' });
+        expect(await introspected(revoked)).toEqual({ active: false });
+        expect(sim.isAccessTokenValid(revoked)).toBe(false);
+      }
+      // Other clients' tokens, and tokens issued afterwards, are untouched.
+      expect((await resource(others)).status).toBe(200);
+      expect(sim.isAccessTokenValid(others)).toBe(true);
+      const after = await issued();
+      expect((await resource(after)).status).toBe(200);
+      expect(await introspected(after)).toMatchObject({ active: true });
+      expect(sim.revokeAccessTokens(CLIENT.clientId)).toBe(1);
+    });
+
+    it('leaves refresh tokens alone: a refresh after the revocation gets a working access token', async () => {
+      const login = (await viaBasic({ grant_type: 'password', ...USER })).body as Record<string, string>;
+      sim.revokeAccessTokens();
+      expect((await resource(login['access_token'] ?? '')).status).toBe(401);
+      const refreshed = await viaBasic({
+        grant_type: 'refresh_token',
+        refresh_token: login['refresh_token'] ?? '',
+      });
+      expect(refreshed.status).toBe(200);
+      expect((await resource((refreshed.body as Record<string, string>)['access_token'] ?? '')).status).toBe(
+        200,
+      );
+    });
+
+    it('is switched over HTTP for a gateway in another process: every client, or one', async () => {
+      const [mine, others] = [await issued(), await issued(OTHER)];
+      const control = (body?: unknown) =>
+        call(
+          `${sim.url}${OAUTH2_CONTROL_PATHS.revokeAccessTokens}`,
+          body === undefined ? { method: 'POST' } : postJson(body),
+        );
+      expect(await control({ clientId: OTHER.clientId })).toMatchObject({
+        status: 200,
+        body: { revoked: 1 },
+      });
+      expect(sim.isAccessTokenValid(others)).toBe(false);
+      expect(sim.isAccessTokenValid(mine)).toBe(true);
+      expect(await control()).toMatchObject({ status: 200, body: { revoked: 1 } });
+      expect(sim.isAccessTokenValid(mine)).toBe(false);
+      expect((await control({ client: 'typo' })).status).toBe(400);
+      expect((await call(`${sim.url}${OAUTH2_CONTROL_PATHS.revokeAccessTokens}`)).status).toBe(405);
     });
   });
 });

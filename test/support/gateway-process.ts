@@ -19,6 +19,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** The instance's log lines about tokens (no values: the gateway never logs them), for failure messages. */
   tokenLog(): string[];
+  /** Every complete stdout line so far (JSON log lines), for tests that read when something happened. */
+  log(): string[];
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startGatewayProcess(
   });
   let stderr = '';
   const tokenLines: string[] = [];
+  const allLines: string[] = [];
   let pending = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -66,6 +69,7 @@ export async function startGatewayProcess(
       pending += chunk.toString();
       const complete = pending.split('\n');
       pending = complete.pop() ?? '';
+      allLines.push(...complete);
       for (const line of complete) if (/token|redis|lock/.test(line)) tokenLines.push(line);
       for (const line of buffer.split('\n')) {
         if (!line.includes('carrier gateway listening')) continue;
@@ -86,6 +90,7 @@ export async function startGatewayProcess(
     url: `http://127.0.0.1:${port}`,
     child,
     tokenLog: () => [...tokenLines],
+    log: () => [...allLines],
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

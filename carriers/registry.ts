@@ -290,6 +290,14 @@ export function resolveStaticAccount(account: AccountConfig, index: number): Sta
   ) {
     throw accountError(index, 'urls', `${descriptor.data.name} has no token endpoint: only urls.api applies`);
   }
+  if (account.credentials.nextClientSecret !== undefined) {
+    // Static credentials go with every API call: there is no token request to try a next one on.
+    throw accountError(
+      index,
+      'credentials.nextClientSecret',
+      `${descriptor.data.name} takes static credentials: change them and reload instead`,
+    );
+  }
   const secret = account.credentials[placement.secret];
   if (secret === undefined) {
     throw accountError(index, `credentials.${placement.secret}`, `required for ${descriptor.data.name}`);
@@ -348,6 +356,12 @@ export function resolveOAuthAccount(
     if (account.credentials[field] === undefined) {
       throw accountError(index, `credentials.${field}`, `required for ${data.name} with grant ${grant}`);
     }
+  }
+  if (account.credentials.nextClientSecret !== undefined) {
+    if (clientAuthentication === 'none')
+      throw accountError(index, 'credentials.nextClientSecret', 'this account sends no client secret');
+    if (account.credentials.nextClientSecret === account.credentials.clientSecret)
+      throw accountError(index, 'credentials.nextClientSecret', 'is the same as clientSecret');
   }
   if (
     clientAuthentication === 'client_secret_basic' &&

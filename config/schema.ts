@@ -46,6 +46,11 @@ export type ClientAuthMethod = z.infer<typeof clientAuthSchema>;
 const credentialsSchema = z.strictObject({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1).optional(),
+  /**
+   * A new secret generated at the carrier, tried before `clientSecret` until the carrier accepts
+   * it (src/auth/secret-rotation.ts); promote it to `clientSecret` once the status says so.
+   */
+  nextClientSecret: z.string().min(1).optional(),
   /** UPS `x-merchant-id`: the 6-digit UPS account number (OAuthClientCredentials.yaml). */
   merchantId: z.string().min(1).optional(),
   /** FedEx child credentials for csp/client_pc grants (APIAuthorization-Resource.json). */

@@ -47,9 +47,13 @@ function basicAuthorization(
 }
 
 /** Builds the token request; exported so contract tests can check it against the carrier's spec. */
-export function buildTokenRequest(account: ResolvedAccount, grant: TokenGrantInput): TokenRequest {
+export function buildTokenRequest(
+  account: ResolvedAccount,
+  grant: TokenGrantInput,
+  clientSecret: string | undefined = account.credentials.clientSecret,
+): TokenRequest {
   const profile = account.token;
-  const { clientId, clientSecret } = account.credentials;
+  const { clientId } = account.credentials;
   const fields: Record<string, string> = {};
   if (grant.kind === 'refresh') {
     fields.grant_type = 'refresh_token';
@@ -114,6 +118,8 @@ export function isMaybeDelivered(error: unknown): boolean {
 export interface TokenClientOptions {
   dispatcher?: Dispatcher;
   now?: () => number;
+  /** The secret to authenticate with when not `credentials.clientSecret` (secret rotation). */
+  clientSecret?: string | undefined;
 }
 
 function parseJson(text: string): unknown {
@@ -132,7 +138,11 @@ export async function exchangeToken(
   const now = options.now ?? Date.now;
   // A code exchange is an initial grant for error classification: refresh-only meanings do not apply.
   const grantKind: GrantKind = grant.kind === 'refresh' ? 'refresh' : 'initial';
-  const plan = buildTokenRequest(account, grant);
+  const plan = buildTokenRequest(
+    account,
+    grant,
+    'clientSecret' in options ? options.clientSecret : account.credentials.clientSecret,
+  );
   const signal = AbortSignal.timeout(account.token.timeoutMs);
   const sentAt = now();
   let response: Dispatcher.ResponseData;

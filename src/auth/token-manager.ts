@@ -13,6 +13,7 @@ import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.j
 import { impliedClass, type GrantKind } from './classify.js';
 import type { DependentTokenStatus } from './dependent-token.js';
 import type { RefreshLock } from './refresh-lock.js';
+import { SecretRotation, type SecretPair, type SecretRotationStatus } from './secret-rotation.js';
 import {
   cooldownMs,
   decideRetry,
@@ -64,6 +65,8 @@ export interface TokenStatus {
   lastCredentialRejectionAt?: string | null;
   cooldownUntil: string | null;
   reauthorizationReason: string | null;
+  /** With a `nextClientSecret` configured: which secret the carrier accepts (never a secret). */
+  secretRotation?: SecretRotationStatus;
   /** Second tokens some API paths need (USPS payment authorization): state and lifetime, never the value. */
   dependentTokens?: DependentTokenStatus[];
   /**
@@ -151,6 +154,7 @@ export class TokenManager implements AccountCredentials {
   #prematureRejections = 0;
   #consecutiveFailures = 0;
   #shared: AccountSharedState = {};
+  readonly #rotation = new SecretRotation();
   readonly #now: () => number;
   readonly #random: () => number;
 
@@ -160,6 +164,17 @@ export class TokenManager implements AccountCredentials {
   ) {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+  }
+
+  /** Read at each request: a configuration reload replaces the account's credentials in place. */
+  #secrets(): SecretPair {
+    const { clientSecret, nextClientSecret } = this.account.credentials;
+    return { current: clientSecret, next: nextClientSecret };
+  }
+
+  /** The client secret the carrier accepts now (probes use it for their fresh issuance). */
+  clientSecretInUse(): string | undefined {
+    return this.#rotation.inUse(this.#secrets());
   }
 
   /** Refresh margin and proactive window, scaled down for short-lived tokens. */
@@ -528,7 +543,19 @@ export class TokenManager implements AccountCredentials {
       await this.options.store.countTokenRequest(this.account.id, this.#now()).catch(() => {});
       try {
         if (this.options.exchange) return await this.options.exchange();
-        return await exchangeToken(this.account, grant, { now: this.#now, ...this.options.transport });
+        return await this.#rotation.exchange(
+          this.#secrets(),
+          this.#now,
+          (clientSecret) =>
+            exchangeToken(this.account, grant, { now: this.#now, ...this.options.transport, clientSecret }),
+          () => {
+            this.options.log.warn(
+              { account: this.account.id },
+              'carrier rejected the next client secret; the current one is used in the same request',
+            );
+            void this.options.store.countTokenRequest(this.account.id, this.#now()).catch(() => {});
+          },
+        );
       } catch (error) {
         if (!isGatewayError(error)) throw error;
         const decision = decideRetry(error, grant.kind, attempt, policy, this.#random);
@@ -721,9 +748,11 @@ export class TokenManager implements AccountCredentials {
       );
       const started = this.#now();
       await store.countTokenRequest(id, started).catch(() => {});
+      // The code is single-use: it goes with the secret known to work, never with an untried one.
       const accepted = await exchangeToken(this.account, grant, {
         now: this.#now,
         ...this.options.transport,
+        clientSecret: this.#rotation.inUse(this.#secrets()),
       });
       const token: StoredToken = { ...accepted.token, generation };
       if (token.refreshToken === undefined) {
@@ -781,6 +810,7 @@ export class TokenManager implements AccountCredentials {
     else if (this.#shared.refreshOutcomeUnknown && state !== 'ok') state = 'refresh_outcome_unknown';
     else if (this.options.store.shared && !this.options.sharedStoreAvailable()) state = 'redis_unavailable';
     const cooldown = this.#shared.cooldown;
+    const rotation = this.#rotation.status(this.#secrets());
     return {
       account: this.account.id,
       carrier: this.account.carrier,
@@ -805,6 +835,7 @@ export class TokenManager implements AccountCredentials {
       ...(state === 'reauthorization_required' && this.account.authorization !== undefined
         ? { authorizeUrl: authorizePath(this.account.id) }
         : {}),
+      ...(rotation !== undefined ? { secretRotation: rotation } : {}),
     };
   }
 }

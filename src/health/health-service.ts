@@ -8,6 +8,7 @@
  */
 import type { ConfiguredAccount } from '../../carriers/registry.js';
 import type { TokenEngine } from '../auth/token-engine.js';
+import type { SecretRotationStatus } from '../auth/secret-rotation.js';
 import type { AuthBreakers, BreakerState } from '../breaker/auth-breaker.js';
 import type { AccountOverride, AccountOverrides } from '../routing/overrides.js';
 import { LATENCY_BOUNDS_MS, type Bucket } from './history.js';
@@ -62,6 +63,8 @@ export interface AccountHealth {
     refreshLatencyMs: { p50: number | null; p95: number | null };
     refreshesLastHour: number;
     tokenRequests: { thisHour: number; lastHour: number } | null;
+    /** With a `nextClientSecret` configured: which secret the carrier accepts. */
+    secretRotation?: SecretRotationStatus;
   };
   failures: Record<'5m' | '1h' | '24h', Partial<Record<FailureClass, number>>>;
   currentFailureClass: FailureClass | null;
@@ -203,6 +206,7 @@ export class HealthService {
         refreshLatencyMs: { p50: percentile(latency, 0.5), p95: percentile(latency, 0.95) },
         refreshesLastHour: tokenOk + tokenFailed,
         tokenRequests: status.tokenRequests,
+        ...(status.secretRotation !== undefined ? { secretRotation: status.secretRotation } : {}),
       },
       failures: { '5m': recent, '1h': sumClasses(hour), '24h': sumClasses(day) },
       currentFailureClass,

@@ -167,7 +167,12 @@ export class ProbeSteps {
     }
     if (mode === 'fresh') {
       const answer = await this.#step(steps, 'token', async () => [
-        await requestFreshToken(account, engine.store, { now: this.#now, ...this.#tokenDispatcher() }),
+        await requestFreshToken(account, engine.store, {
+          now: this.#now,
+          ...this.#tokenDispatcher(),
+          clientSecret:
+            engine.tokenManager(account.id)?.clientSecretInUse() ?? account.credentials.clientSecret,
+        }),
         'fresh issuance (not stored)',
       ]);
       const accepted = await this.#step(steps, 'validation', async () => {

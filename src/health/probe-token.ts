@@ -51,7 +51,7 @@ function parseJson(text: string): unknown {
 export async function requestFreshToken(
   account: ResolvedAccount,
   store: TokenStore,
-  options: { now: () => number; dispatcher?: Dispatcher },
+  options: { now: () => number; dispatcher?: Dispatcher; clientSecret?: string | undefined },
 ): Promise<FreshAnswer> {
   const { now } = options;
   const cooldown = (await store.readState(account.id).catch(() => ({ cooldown: undefined }))).cooldown;
@@ -65,7 +65,12 @@ export async function requestFreshToken(
   }
   // The carrier counts it like any other token request.
   await store.countTokenRequest(account.id, now()).catch(() => undefined);
-  const plan = buildTokenRequest(account, { kind: 'initial' });
+  // During a secret rotation, the secret the engine found working (an untried one is the engine's to try).
+  const plan = buildTokenRequest(
+    account,
+    { kind: 'initial' },
+    'clientSecret' in options ? options.clientSecret : account.credentials.clientSecret,
+  );
   const signal = AbortSignal.timeout(account.token.timeoutMs);
   const sentAt = now();
   let response: Dispatcher.ResponseData;

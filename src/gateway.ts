@@ -65,6 +65,8 @@ export interface Gateway {
   health: HealthService;
   recorder: HealthRecorder;
   prober: Prober;
+  /** With an `alerts:` block. */
+  alerter?: Alerter;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
   /** Reloads this instance's configuration file (SIGHUP); audited as the signal. */
@@ -219,6 +221,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       ...(redis ? { redis } : {}),
     });
     late.alerter.start();
+    // A manual failover is alerted when it reaches this instance, not at the next periodic run;
+    // the fleet's deduplication keeps it to one alert.
+    const alerter = late.alerter;
+    overrides.state.on('change', (account) => alerter.overrideChanged(account));
   }
   overrides.start();
   breakers.start();
@@ -298,6 +304,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     health,
     recorder,
     prober,
+    ...(late.alerter ? { alerter: late.alerter } : {}),
     accounts,
     ...(redis ? { redis } : {}),
     reloadConfig: async (signal) => {

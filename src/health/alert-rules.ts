@@ -22,6 +22,7 @@
  * | `fresh_token_rejections` | ≥ 3 fresh tokens rejected in 15 min, more than the 15 min before     | none in 15 min                     |
  * | `scope_failures`         | in 5 min: a scope refusal at the token endpoint, or ≥ 3 at the API   | none in 15 min                     |
  * | `failover`               | a shipment skipped the account for a failure and landed elsewhere    | a shipment lands on it again       |
+ * | `manual_failover`        | an operator failed the account over (admin API, any instance)        | restored, or its TTL lapsed        |
  * | `client_new_network`     | a client key is used from a /24 (IPv4) or /64 (IPv6) it never used   | (one-off, never resolved)          |
  */
 import type { GatewayConfig } from '../../config/schema.js';
@@ -38,6 +39,7 @@ export const ALERT_RULES = [
   'breaker_open',
   'status',
   'failover',
+  'manual_failover',
   'reauthorization_required',
   'secret_expiring',
   'certificate_expiring',
@@ -173,6 +175,33 @@ export const PERIODIC_RULES: Partial<Record<AlertRule, PeriodicRule>> = {
       severity: report.status === 'down' ? 'critical' : 'warning',
       title: `${account} is ${report.status} (score ${report.score})`,
       text: `Penalties: ${why || 'none'}${report.currentFailureClass ? `; failing now: ${report.currentFailureClass}` : ''}.`,
+      runbook,
+    };
+  },
+
+  manual_failover: (account, { report }) => {
+    const failover = report.override.failover;
+    const part = report.override.parts?.failover;
+    // Operators act on a runbook; the one for what the account is failing with, if anything.
+    const runbook: RunbookName = report.currentFailureClass
+      ? RUNBOOKS[report.currentFailureClass]
+      : 'carrier-api-outage';
+    if (failover === undefined) {
+      return {
+        active: false,
+        title: `${account}: manual failover ended`,
+        text: `Shipments for ${account} go to ${account} again.`,
+        runbook,
+      };
+    }
+    const target = failover.to ?? 'the next account of each request';
+    const who = part !== undefined ? ` by ${part.by}: ${part.reason}` : '';
+    const until = part?.until !== undefined ? `; lapses at ${new Date(part.until).toISOString()}` : '';
+    return {
+      active: true,
+      severity: 'warning',
+      title: `${account}: shipments manually failed over to ${target}`,
+      text: `Manual failover${who}${until}.`,
       runbook,
     };
   },

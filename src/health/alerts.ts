@@ -166,6 +166,21 @@ export class Alerter {
   }
 
   /**
+   * An account's override changed (admin API, on this instance or another): the manual-failover
+   * rule is decided now rather than at the next periodic run. Returns at once.
+   */
+  overrideChanged(account: string): void {
+    const rule = PERIODIC_RULES.manual_failover!;
+    const { health, recorder, config } = this.#options;
+    const work = health.report(account).then((report) =>
+      this.#decide({ rule: 'manual_failover', account }, () =>
+        rule(account, { report, buckets: [], minute: recorder.minute(this.#now()), config }),
+      ),
+    );
+    this.#track(work);
+  }
+
+  /**
    * Failover start and end. Call after a shipment was created, with its attempts in order: each
    * account skipped for a failure opens its failover incident; the account that made the label
    * closes its own. Returns at once.

@@ -38,7 +38,14 @@ const alerts = (rule: string, account?: string) =>
   webhook.requests
     .map((request) => JSON.parse(request.body) as Alert)
     .filter((alert) => alert.rule === rule && (account === undefined || alert.account === account));
-const idle = () => Promise.all(instances.map(({ alerter }) => alerter.idle()));
+// The gateways wire their own alerters too (the shipment path calls them): wait for those as well.
+const idle = () =>
+  Promise.all(
+    instances.flatMap(({ alerter, gateway }) => [
+      alerter.idle(),
+      gateway.alerter?.idle() ?? Promise.resolve(),
+    ]),
+  );
 /** Both instances run their periodic rules at the same moment, twice. */
 async function evaluateBoth(): Promise<void> {
   for (let round = 0; round < 2; round += 1) {

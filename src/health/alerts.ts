@@ -172,11 +172,13 @@ export class Alerter {
   overrideChanged(account: string): void {
     const rule = PERIODIC_RULES.manual_failover!;
     const { health, recorder, config } = this.#options;
-    const work = health.report(account).then((report) =>
-      this.#decide({ rule: 'manual_failover', account }, () =>
-        rule(account, { report, buckets: [], minute: recorder.minute(this.#now()), config }),
-      ),
-    );
+    const work = health
+      .report(account)
+      .then((report) =>
+        this.#decide({ rule: 'manual_failover', account }, () =>
+          rule(account, { report, buckets: [], minute: recorder.minute(this.#now()), config }),
+        ),
+      );
     this.#track(work);
   }
 

@@ -6,6 +6,13 @@
  */
 import { cpus, loadavg, release, type as osType } from 'node:os';
 
+import {
+  OVERRIDE_TARGET_MS,
+  POLL_MS,
+  WATCHERS,
+  type OverridePropagationResult,
+  type PropagationRun,
+} from './override-propagation.js';
 import { fmtUs, TARGETS, type Measurement, type PassThroughResult, type TargetName } from './passthrough.js';
 import { KNOBS, type BenchSettings } from './settings.js';
 import {
@@ -19,6 +26,7 @@ import {
   type ShipTargetName,
   type ShipThroughputResult,
 } from './shipments.js';
+import { percentile } from './shipment-load.js';
 import type { StampedeResult } from './stampede.js';
 
 /** The throughput the gateway must keep, as a share of the baseline's. */
@@ -519,12 +527,95 @@ export function shipCpuText(summary: ShipSummary): string {
   );
 }
 
+/* Section 6: override propagation. */
+
+export const OVERRIDE_HEADERS = [
+  'Fleet',
+  'Instance',
+  'applied',
+  'p50 ms',
+  'p95 ms',
+  'max ms',
+  'after A answered p50 / p95 / max ms',
+  `≤ ${OVERRIDE_TARGET_MS} ms`,
+];
+
+const MODE_LABELS: Record<PropagationRun['mode'], string> = {
+  pubsub: 'pub/sub + poll',
+  'poll-only': `poll only (${POLL_MS} ms)`,
+};
+
+function lagCells(values: (number | undefined)[]): string[] {
+  const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+  const whole = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
+  return [
+    `${known.length}/${values.length}`,
+    whole(percentile(known, 50)),
+    whole(percentile(known, 95)),
+    whole(known.at(-1) ?? Number.NaN),
+  ];
+}
+
+/**
+ * One row per watcher and one for both, with the lag from sending the command (what the target
+ * is about) and from A's answer (propagation alone; below zero when a watcher applied the change
+ * before A's answer reached the runner). A's own row is its answer time.
+ */
+export function overrideRows(result: OverridePropagationResult): string[][] {
+  const rows: string[][] = [];
+  for (const run of result.runs) {
+    const label = MODE_LABELS[run.mode];
+    const series = [...WATCHERS.map((name) => [name]), [...WATCHERS]];
+    for (const names of series) {
+      const afterSend = run.rounds.flatMap((round) => names.map((name) => round.afterSendMs[name]));
+      const afterAnswer = run.rounds.flatMap((round) =>
+        names.map((name) => {
+          const lag = round.afterSendMs[name];
+          return lag === undefined ? undefined : lag - round.answerMs;
+        }),
+      );
+      const [, p50, p95, max] = lagCells(afterAnswer);
+      const within = afterSend.filter((lag) => lag !== undefined && lag <= OVERRIDE_TARGET_MS).length;
+      rows.push([
+        label,
+        names.join(' + '),
+        ...lagCells(afterSend),
+        `${p50} / ${p95} / ${max}`,
+        `${within}/${afterSend.length}`,
+      ]);
+    }
+    const [, p50, p95, max] = lagCells(run.rounds.map((round) => round.answerMs));
+    rows.push([label, 'A answered', '', p50, p95, max, '', '']);
+  }
+  return rows;
+}
+
+/** Rounds in which every watcher applied the change within the target of the command being sent. */
+export function overrideRoundsMet(run: PropagationRun): number {
+  return run.rounds.filter((round) =>
+    WATCHERS.every((name) => {
+      const lag = round.afterSendMs[name];
+      return lag !== undefined && lag <= OVERRIDE_TARGET_MS;
+    }),
+  ).length;
+}
+
+export function overrideVerdicts(result: OverridePropagationResult): string {
+  return result.runs
+    .map((run) => {
+      const met = overrideRoundsMet(run);
+      return `${MODE_LABELS[run.mode]}: ${met === run.rounds.length ? 'met' : 'NOT MET'} (${met} of ${run.rounds.length} rounds)`;
+    })
+    .join('; ');
+}
+
 export interface MarkdownParts {
   stampede?: StampedeResult;
   pass?: PassThroughResult;
   ships?: ShipThroughputResult;
   failover?: FailoverResult;
   outage?: OutageResult;
+  override?: OverridePropagationResult;
 }
 
 export function markdown(
@@ -537,7 +628,7 @@ export function markdown(
     `Command: \`${command()}\` — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ` +
       `${new Date().toISOString().slice(0, 10)}, load average at start ${m.load}`,
   ];
-  const { stampede, pass, ships, failover, outage } = parts;
+  const { stampede, pass, ships, failover, outage, override } = parts;
   if (stampede) {
     lines.push(
       '',
@@ -604,6 +695,18 @@ export function markdown(
         `${outage.non201} of ${outage.shipments} shipments not 201 (no target).`,
       '',
       markdownTable(OUTAGE_HEADERS, outageRows(outage)),
+    );
+  }
+  if (override) {
+    lines.push(
+      '',
+      `Override propagation: ${override.instances} gateway processes on one Redis, ${override.rounds} admin ` +
+        `commands on A per fleet (failover and restore of one account, alternating, 0–${POLL_MS} ms apart); ` +
+        `ms from sending the command to each instance's \`override applied\` log line; ` +
+        `${override.carrierCalls} carrier calls (target: every instance within ${OVERRIDE_TARGET_MS} ms, ` +
+        `every round: ${overrideVerdicts(override)}).`,
+      '',
+      markdownTable(OVERRIDE_HEADERS, overrideRows(override)),
     );
   }
   return lines.join('\n');

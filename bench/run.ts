@@ -8,6 +8,7 @@
  *  3. Shipments requests/s and latency with a warm token, gateway against the direct UPS label call.
  *  4. Latency a failover adds when the first account's breaker is already open.
  *  5. Time from a carrier auth outage to the breaker opening, under a steady 50 shipments/s.
+ *  6. Time a manual failover sent to one instance of a 3-process fleet takes to apply on the others.
  *
  * Knobs (environment): see bench/settings.ts, e.g. `BENCH_QUICK=1 npm run bench` for a smoke run,
  * `BENCH_DURATION=20 BENCH_CONNECTIONS=64 npm run bench`, `BENCH_CPU_PROF=/tmp/prof npm run bench`,
@@ -16,6 +17,7 @@
  */
 import { statSync } from 'node:fs';
 
+import { runOverridePropagation, type OverridePropagationResult } from './override-propagation.js';
 import { runPassThrough, type PassThroughResult } from './passthrough.js';
 import { crashReport, killAllNow, stopAll } from './processes.js';
 import { profileFiles, summariseProfile } from './profile-summary.js';
@@ -31,6 +33,10 @@ import {
   markdown,
   OUTAGE_HEADERS,
   outageRows,
+  OVERRIDE_HEADERS,
+  overrideRoundsMet,
+  overrideRows,
+  overrideVerdicts,
   PASS_HEADERS,
   passRows,
   ROUND_HEADERS,
@@ -223,6 +229,29 @@ async function main(): Promise<number> {
     }
   }
 
+  let override: OverridePropagationResult | undefined;
+  let overrideOk = true;
+  if (runs('override')) {
+    log(
+      `## 6. Override propagation: 3 gateways on one Redis, ${settings.override.rounds} failover/restore ` +
+        `commands on A per fleet, with pub/sub and with the poll only`,
+    );
+    override = await runOverridePropagation(sim, settings, log);
+    log();
+    log(textTable(OVERRIDE_HEADERS, overrideRows(override)));
+    for (const run of override.runs) {
+      log(
+        `${run.mode} per round, ms after send (B/C): ` +
+          run.rounds.map((round) => `${round.afterSendMs.B ?? '-'}/${round.afterSendMs.C ?? '-'}`).join(' '),
+      );
+    }
+    log(`carrier calls during the section: ${override.carrierCalls} (none expected)`);
+    const deployed = override.runs.find((run) => run.mode === 'pubsub')!;
+    overrideOk = overrideRoundsMet(deployed) === deployed.rounds.length;
+    log(`target (every instance within 100 ms of the command, every round): ${overrideVerdicts(override)}`);
+    log();
+  }
+
   await stopAll();
   if (settings.cpuProfileDir) {
     log(`## CPU profiles (${settings.cpuProfileDir})`);
@@ -233,10 +262,10 @@ async function main(): Promise<number> {
 
   log('## Markdown (for docs/benchmarks.md)');
   log();
-  log(markdown(m, settings, { stampede, pass, ships, failover, outage }));
+  log(markdown(m, settings, { stampede, pass, ships, failover, outage, override }));
   log();
   log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return settings.strict && !(stampedeOk && passOk) ? 1 : 0;
+  return settings.strict && !(stampedeOk && passOk && overrideOk) ? 1 : 0;
 }
 
 main().then(

@@ -6,7 +6,7 @@
  */
 
 /** The sections of a run, in the order they run; `BENCH_SKIP` leaves some out. */
-export const SECTIONS = ['stampede', 'passthrough', 'shipments', 'failover', 'outage'] as const;
+export const SECTIONS = ['stampede', 'passthrough', 'shipments', 'failover', 'outage', 'override'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchSettings {
@@ -35,6 +35,11 @@ export interface BenchSettings {
     /** Outage trials (each: load, outage, breaker opens, recovery). */
     outageRepeats: number;
   };
+  /** Section 6: a manual failover sent to one instance, applied by the others. */
+  override: {
+    /** Commands on instance A (failover and restore alternating), per fleet. */
+    rounds: number;
+  };
   /** Folder for `--cpu-prof` output of the gateway and baseline processes, or undefined. */
   cpuProfileDir: string | undefined;
   /** Exit with status 1 when a target (1 token request per expiry, ≥ 0.9× throughput) is missed. */
@@ -56,6 +61,7 @@ export const KNOBS = {
   BENCH_FAILOVER_RATE: 'shipments/s, evenly paced, of the failover-latency runs (default 200)',
   BENCH_OUTAGE_RATE: 'shipments/s while the auth outage starts (default 50)',
   BENCH_OUTAGE_REPEATS: 'auth outage trials (default 3, quick: 1)',
+  BENCH_OVERRIDE_ROUNDS: 'override propagation: admin commands per fleet (default 50, quick: 10)',
   BENCH_CPU_PROF: 'folder: run the pass-through gateway and baseline under --cpu-prof',
   BENCH_STRICT: '1: exit 1 when a target is missed',
 } as const;
@@ -103,6 +109,7 @@ export function readSettings(): BenchSettings {
       outageRate: number('BENCH_OUTAGE_RATE', 50, 1),
       outageRepeats: Math.round(number('BENCH_OUTAGE_REPEATS', quick ? 1 : 3, 1)),
     },
+    override: { rounds: Math.round(number('BENCH_OVERRIDE_ROUNDS', quick ? 10 : 50, 1)) },
     cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
     strict: process.env.BENCH_STRICT === '1',
   };

@@ -1,7 +1,7 @@
 /**
  * @module test/config/cli
- * Start-up failures of the real command line (src/main.ts) in a child process: a bad
- * configuration, a missing variable, Redis without GATEWAY_ENCRYPTION_KEY and a malformed key all
+ * Start-up failures of the real command line (src/main.ts) in a child process, with or without
+ * the `serve` command: a bad configuration, a missing variable, Redis without GATEWAY_ENCRYPTION_KEY and a malformed key all
  * exit non-zero with the key path or variable on stderr, and never a secret.
  */
 import { spawn } from 'node:child_process';
@@ -76,6 +76,17 @@ describe('carrier-gateway start-up failures', () => {
       LISTEN + MINIMAL_YAML.replace('clientSecret:', 'clientSecrte:'),
     );
     const result = await runCli(['--config', file]);
+    expectFailedStart(result);
+    expect(result.stderr).toContain(`${file}: accounts[0].credentials: unknown key "clientSecrte"`);
+  });
+
+  it('the explicit serve command takes the same arguments and fails the same way', async () => {
+    const file = writeTemp(
+      dir(),
+      'serve.yaml',
+      LISTEN + MINIMAL_YAML.replace('clientSecret:', 'clientSecrte:'),
+    );
+    const result = await runCli(['serve', '--config', file]);
     expectFailedStart(result);
     expect(result.stderr).toContain(`${file}: accounts[0].credentials: unknown key "clientSecrte"`);
   });

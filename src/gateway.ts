@@ -20,7 +20,7 @@ import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
 import { ClientRegistry } from './clients.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, isGatewayError } from './errors.js';
 import type { Logger } from './log.js';
 import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
 import { RedisConnection } from './redis.js';
@@ -69,12 +69,16 @@ export interface Gateway {
   alerter?: Alerter;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
-  /** Reloads this instance's configuration file (SIGHUP); audited as the signal. */
-  reloadConfig(signal: string): Promise<void>;
+  /** Reloads this instance's configuration file (SIGHUP); audited as the signal. Never rejects. */
+  reloadConfig(signal: string): Promise<SignalReload>;
   /** Listens on the configured host and port; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** What a signal-driven reload did, for the process's own log line. */
+export type SignalReload =
+  { ok: true; applied: string[]; restartRequired: string[] } | { ok: false; code: string; detail?: string };
 
 /** A refused local reload is an error like a refused fleet one (it is audited with its code). */
 function localOutcome(outcome: InstanceReload) {
@@ -307,11 +311,19 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ...(late.alerter ? { alerter: late.alerter } : {}),
     accounts,
     ...(redis ? { redis } : {}),
-    reloadConfig: async (signal) => {
-      await actions
-        .reload({ id: `signal:${signal}` }, { reason: `${signal} received` }, 'local')
-        .catch(() => undefined);
-    },
+    reloadConfig: (signal) =>
+      actions.reload({ id: `signal:${signal}` }, { reason: `${signal} received` }, 'local').then(
+        (outcome): SignalReload => ({
+          ok: true,
+          applied: outcome.applied,
+          restartRequired: outcome.restartRequired,
+        }),
+        (error: unknown): SignalReload => ({
+          ok: false,
+          code: isGatewayError(error) ? error.code : 'ERR_INTERNAL',
+          ...(isGatewayError(error) && error.detail !== undefined ? { detail: error.detail } : {}),
+        }),
+      ),
     listen: (port = config.listen.port, host = config.listen.host) =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject);

@@ -68,16 +68,10 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   // Node's default for SIGHUP is to exit; here it means "read the configuration file again".
   process.on('SIGHUP', () => {
     log.info({ signal: 'SIGHUP', file: selection.file ?? null }, 'configuration reload requested');
-    // reloadConfig never rejects: the outcome (applied, restart required, or the refusal with
-    // its code) is in the audit entry the reload writes, logged as "admin action".
-    void gateway
-      .reloadConfig('SIGHUP')
-      .then(() =>
-        log.info(
-          { signal: 'SIGHUP' },
-          'configuration reload finished; its outcome is in the admin action entry above',
-        ),
-      );
+    void gateway.reloadConfig('SIGHUP').then((outcome) => {
+      if (outcome.ok) log.info({ signal: 'SIGHUP', ...outcome }, 'configuration reloaded');
+      else log.warn({ signal: 'SIGHUP', ...outcome }, 'configuration reload refused; the running one stays');
+    });
   });
 }
 

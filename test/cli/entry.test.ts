@@ -157,7 +157,14 @@ describe('carrier-gateway as a program', () => {
     try {
       gateway.child.kill('SIGHUP');
       await until('the reload to finish', () =>
-        gateway.log().some((line) => line.includes('configuration reload finished')),
+        gateway
+          .log()
+          .some(
+            (line) =>
+              line.includes('"signal":"SIGHUP"') &&
+              line.includes('configuration reloaded') &&
+              line.includes('"applied":["clients"]'),
+          ),
       );
       expect(gateway.child.exitCode).toBeNull();
       expect(await accounts(NEW_CLIENT_KEY)).toBe(200);

@@ -29,7 +29,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 
   let sealer: TokenSealer | undefined;
   const key = env.GATEWAY_ENCRYPTION_KEY;
-  if (key !== undefined && key !== '') sealer = TokenSealer.fromEnvironmentValue(key);
+  if (key !== undefined && key !== '')
+    sealer = TokenSealer.fromEnvironmentValue(key, env.GATEWAY_ENCRYPTION_KEY_PREVIOUS);
   else if (config.redis) sealer = undefined; // createGateway refuses Redis without a key, naming the variable.
   if (demo && sealer === undefined) {
     sealer = TokenSealer.ephemeral();

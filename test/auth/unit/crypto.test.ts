@@ -107,3 +107,45 @@ describe('TokenSealer.fromEnvironmentValue (GATEWAY_ENCRYPTION_KEY)', () => {
     expect(isGatewayError(rejection(corrupted))).toBe(true);
   });
 });
+
+describe('key rotation (GATEWAY_ENCRYPTION_KEY_PREVIOUS)', () => {
+  const oldKey = randomBytes(32).toString('hex');
+  const newKey = randomBytes(32).toString('hex');
+  registerSecrets(oldKey, newKey);
+  const before = TokenSealer.fromEnvironmentValue(oldKey);
+  const during = TokenSealer.fromEnvironmentValue(newKey, oldKey);
+  const after = TokenSealer.fromEnvironmentValue(newKey);
+
+  it('opens records sealed with the previous key, and seals only with the new one', () => {
+    const old = before.seal(plaintext, 'ups-main');
+    expect(during.open(old, 'ups-main')).toBe(plaintext);
+    const resealed = during.seal(plaintext, 'ups-main');
+    expect(before.open(resealed, 'ups-main')).toBeNull();
+    expect(after.open(resealed, 'ups-main')).toBe(plaintext);
+    expect(after.open(old, 'ups-main')).toBeNull();
+  });
+
+  it('still binds the account id under the previous key', () => {
+    expect(during.open(before.seal(plaintext, 'ups-main'), 'fedex-main')).toBeNull();
+  });
+
+  it('names the previous key variable when it is malformed, never its value', () => {
+    const bad = 'not-a-key-0123456789';
+    registerSecrets(bad);
+    let caught: unknown;
+    try {
+      TokenSealer.fromEnvironmentValue(newKey, bad);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isGatewayError(caught)).toBe(true);
+    const text = `${(caught as Error).message} ${JSON.stringify(caught)}`;
+    expect(text).toContain('GATEWAY_ENCRYPTION_KEY_PREVIOUS');
+    expect(text).not.toContain(bad);
+    expect(text).not.toContain(newKey);
+  });
+
+  it('treats an empty previous key as none', () => {
+    expect(TokenSealer.fromEnvironmentValue(newKey, '').open(before.seal(plaintext, 'a'), 'a')).toBeNull();
+  });
+});

@@ -68,9 +68,20 @@ export function statusTable(reports: readonly AccountHealth[], colour: boolean):
   return table(headers, rows, colour);
 }
 
-/** What one account's status adds below its row: the runbook for what fails now. */
+/** What one account's status adds below its row: a secret rotation under way, the runbook for what fails now. */
 export function statusDetail(health: AccountHealth): string {
-  return health.runbook !== null ? `\nrunbook: ${health.runbook}\n` : '';
+  const lines: string[] = [];
+  const rotation = health.token.secretRotation;
+  if (rotation !== undefined) {
+    const tried = rotation.nextLastTriedAt !== null ? ` (last tried ${rotation.nextLastTriedAt})` : '';
+    lines.push(
+      rotation.inUse === 'next'
+        ? 'secret rotation: the carrier accepts the next secret; promote it to clientSecret and reload'
+        : `secret rotation: next secret ${rotation.next}${tried}; the current secret is in use`,
+    );
+  }
+  if (health.runbook !== null) lines.push(`runbook: ${health.runbook}`);
+  return lines.length > 0 ? `\n${lines.join('\n')}\n` : '';
 }
 
 export function overrideLine(answer: OverrideAnswer): string {

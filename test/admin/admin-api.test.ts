@@ -20,6 +20,7 @@ import type { AccountOverride } from '../../src/routing/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `admin-api-client-${randomUUID()}`;
 const ADMIN_KEY = `admin-api-admin-${randomUUID()}`;
@@ -79,20 +80,8 @@ beforeAll(async () => {
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
   const accounts = [
-    {
-      id: 'ups-main',
-      carrier: 'ups',
-      urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-      credentials: UPS_CLIENT,
-      shipping: { shipperNumber: 'A1B2C3' },
-    },
-    {
-      id: 'fedex-main',
-      carrier: 'fedex',
-      urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-      credentials: FEDEX_CLIENT,
-      shipping: { accountNumber: '740561073' },
-    },
+    upsMainAccount(ups, UPS_CLIENT),
+    fedexMainAccount(fedex, FEDEX_CLIENT),
     {
       id: 'fedex-spare',
       carrier: 'fedex',

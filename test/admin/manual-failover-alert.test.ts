@@ -17,6 +17,7 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `mfa-client-key-${randomUUID()}`;
 const ADMIN_KEY = `mfa-admin-key-${randomUUID()}`;
@@ -72,22 +73,7 @@ beforeAll(async () => {
       alerts: { sinks: [{ kind: 'json', url: `${hook.url}/alerts` }], cooldownSeconds: 600 },
       admins: [{ id: 'oncall-dana', apiKey: ADMIN_KEY }],
       clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
-      accounts: [
-        {
-          id: 'ups-main',
-          carrier: 'ups',
-          urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-          credentials: UPS_CLIENT,
-          shipping: { shipperNumber: 'A1B2C3' },
-        },
-        {
-          id: 'fedex-main',
-          carrier: 'fedex',
-          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-          credentials: FEDEX_CLIENT,
-          shipping: { accountNumber: '740561073' },
-        },
-      ],
+      accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
     }),
     'manual-failover-alert',
   );

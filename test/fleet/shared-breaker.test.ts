@@ -19,6 +19,7 @@ import { startGatewayProcess, writeConfig, type GatewayProcess } from '../suppor
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `fleet-breaker-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'fleet-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -79,22 +80,7 @@ beforeAll(async () => {
       log: { level: 'info' },
       breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: RESET_TIMEOUT_MS },
       clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
-      accounts: [
-        {
-          id: 'ups-main',
-          carrier: 'ups',
-          urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-          credentials: UPS_CLIENT,
-          shipping: { shipperNumber: 'A1B2C3' },
-        },
-        {
-          id: 'fedex-main',
-          carrier: 'fedex',
-          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-          credentials: FEDEX_CLIENT,
-          shipping: { accountNumber: '740561073' },
-        },
-      ],
+      accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
     }),
   );
   instances = await Promise.all([1, 2, 3].map(() => startGatewayProcess(config)));

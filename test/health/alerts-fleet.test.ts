@@ -21,6 +21,7 @@ import { registerIssuedTokens, registerSecrets, testLogger } from '../support/lo
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `fleet-alerts-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'fleet-alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -81,13 +82,7 @@ beforeAll(async () => {
         ups_('ups-main'),
         ups_('ups-expiring', { secretExpiresAt: new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString() }),
         ups_('ups-failover'),
-        {
-          id: 'fedex-main',
-          carrier: 'fedex',
-          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-          credentials: FEDEX_CLIENT,
-          shipping: { accountNumber: '740561073' },
-        },
+        fedexMainAccount(fedex, FEDEX_CLIENT),
       ],
       alerts: { sinks: [{ kind: 'json', url: `${webhook.url}/alerts` }], cooldownSeconds: 900 },
     }),

@@ -20,6 +20,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `alerts-gw-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -73,22 +74,7 @@ beforeAll(async () => {
       breaker: { volumeThreshold: 3, consecutiveFailures: 3, resetTimeoutMs: 500 },
       alerts: { sinks: [{ kind: 'json', url: `${hook.url}/alerts` }], cooldownSeconds: 600 },
       clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
-      accounts: [
-        {
-          id: 'ups-main',
-          carrier: 'ups',
-          urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-          credentials: UPS_CLIENT,
-          shipping: { shipperNumber: 'A1B2C3' },
-        },
-        {
-          id: 'fedex-main',
-          carrier: 'fedex',
-          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-          credentials: FEDEX_CLIENT,
-          shipping: { accountNumber: '740561073' },
-        },
-      ],
+      accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
     }),
     'alerts',
   );

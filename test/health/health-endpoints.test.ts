@@ -22,6 +22,7 @@ import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `health-shop-key-${randomUUID()}`;
 const OTHER_KEY = `health-other-key-${randomUUID()}`;
@@ -80,21 +81,10 @@ beforeAll(async () => {
       { id: 'other', apiKey: OTHER_KEY, accounts: ['fedex-main'] },
     ],
     accounts: [
-      {
-        id: 'ups-main',
-        carrier: 'ups',
-        urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-        credentials: UPS_CLIENT,
-        shipping: { shipperNumber: 'A1B2C3' },
+      upsMainAccount(ups, UPS_CLIENT, {
         secretExpiresAt: new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString(),
-      },
-      {
-        id: 'fedex-main',
-        carrier: 'fedex',
-        urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-        credentials: FEDEX_CLIENT,
-        shipping: { accountNumber: '740561073' },
-      },
+      }),
+      fedexMainAccount(fedex, FEDEX_CLIENT),
     ],
   });
   await start();

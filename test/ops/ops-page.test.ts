@@ -24,6 +24,7 @@ import { projectRoot } from '../../src/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { upsMainAccount } from '../support/shipping-accounts.js';
 
 // The browser globals the page.evaluate callbacks use (the project's tsconfig has no DOM lib).
 declare const sessionStorage: {
@@ -115,13 +116,7 @@ beforeAll(async () => {
       admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
       clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
       accounts: [
-        {
-          id: 'ups-main',
-          carrier: 'ups',
-          urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-          credentials: UPS_CLIENT,
-          shipping: { shipperNumber: 'A1B2C3' },
-        },
+        upsMainAccount(ups, UPS_CLIENT),
         {
           id: 'fedex-main',
           carrier: 'fedex',

@@ -21,6 +21,7 @@ import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `matrix-shop-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'matrix-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -118,16 +119,7 @@ beforeAll(async () => {
       clients: [
         { id: 'shop', apiKey: CLIENT_KEY, accounts: [...CLASSES.map((c) => `ups-${c}`), 'fedex-main'] },
       ],
-      accounts: [
-        ...CLASSES.map(upsAccount),
-        {
-          id: 'fedex-main',
-          carrier: 'fedex',
-          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-          credentials: FEDEX_CLIENT,
-          shipping: { accountNumber: '740561073' },
-        },
-      ],
+      accounts: [...CLASSES.map(upsAccount), fedexMainAccount(fedex, FEDEX_CLIENT)],
     }),
     'matrix',
   );

@@ -18,6 +18,7 @@ import {
 } from '../support/embedded-gateway.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `overrides-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'ovr-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -48,20 +49,8 @@ beforeAll(async () => {
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
   gw = await startEmbeddedGateway(CLIENT_KEY, [
-    {
-      id: 'ups-main',
-      carrier: 'ups',
-      urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-      credentials: UPS_CLIENT,
-      shipping: { shipperNumber: 'A1B2C3' },
-    },
-    {
-      id: 'fedex-main',
-      carrier: 'fedex',
-      urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-      credentials: FEDEX_CLIENT,
-      shipping: { accountNumber: '740561073' },
-    },
+    upsMainAccount(ups, UPS_CLIENT),
+    fedexMainAccount(fedex, FEDEX_CLIENT),
   ]);
 });
 

@@ -170,6 +170,8 @@ const CLIENT = String.raw`
       const t = h.token || {};
       const parts = [el('span', { class: 'num', text: typeof t.expiresInSeconds === 'number' ? duration(t.expiresInSeconds) : '\u2014' })];
       if (t.state && t.state !== 'ok') parts.push(small(words(t.state)));
+      const r = t.secretRotation;
+      if (r) parts.push(small(r.inUse === 'next' ? 'next secret accepted: promote it' : 'next secret ' + words(String(r.next))));
       const l = t.refreshLatencyMs || {};
       if (typeof l.p95 === 'number') parts.push(small('refresh p50 ' + millis(l.p50)), small('refresh p95 ' + millis(l.p95)));
       return parts;

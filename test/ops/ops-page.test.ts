@@ -45,7 +45,8 @@ const ADMIN_KEY = `ops-admin-${randomUUID()}`;
 const CLIENT_KEY = `ops-client-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'ops-ups', clientSecret: `ups-secret-${randomUUID()}` };
 const FEDEX_CLIENT = { clientId: 'ops-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(ADMIN_KEY, CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+const NEXT_FEDEX_SECRET = `fedex-next-secret-${randomUUID()}`;
+registerSecrets(ADMIN_KEY, CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret, NEXT_FEDEX_SECRET);
 
 const ACCOUNT_IDS = ['ups-main', 'fedex-main', 'fedex-returns'];
 
@@ -124,7 +125,13 @@ beforeAll(async () => {
           credentials: FEDEX_CLIENT,
           shipping: { accountNumber: '740561073' },
         },
-        { id: 'fedex-returns', carrier: 'fedex', urls: fedexUrls, credentials: FEDEX_CLIENT },
+        // A secret rotation under way: FedEx does not know the next secret yet.
+        {
+          id: 'fedex-returns',
+          carrier: 'fedex',
+          urls: fedexUrls,
+          credentials: { ...FEDEX_CLIENT, nextClientSecret: NEXT_FEDEX_SECRET },
+        },
       ],
     }),
     'test',
@@ -191,6 +198,13 @@ describe('the operations page in Chromium', () => {
     expect(await page.locator('#updated').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d$/);
     expect(await page.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(ADMIN_KEY);
     await expect.poll(() => page.locator('#key-form').isHidden()).toBe(true);
+  });
+
+  it('shows a secret rotation the carrier does not accept yet on the token cell', async () => {
+    await expect
+      .poll(() => cell('fedex-returns', 'token').textContent(), { timeout: 5_000 })
+      .toContain('next secret rejected');
+    expect(await cell('fedex-main', 'token').textContent()).not.toContain('next secret');
   });
 
   it('shows an auth outage at UPS on its row within one refresh', async () => {

@@ -4,13 +4,13 @@
  * of a fleet sharing one Redis (README "Operations"). Three gateway processes (the real CLI);
  * rounds alternate `POST` and `DELETE /v1/admin/accounts/ups-main/failover` on instance A, so each
  * round writes a new override version. Every instance logs `override applied` with the account and
- * version (src/routing/overrides.ts) and pino stamps the line with `Date.now()` of that process,
+ * version (src/overrides/overrides.ts) and pino stamps the line with `Date.now()` of that process,
  * so B's and C's lines are compared with the runner's clock on the same machine: the time an
  * instance applied the change, not the time the runner noticed it. No carrier is called: a
  * failover target only has to have `shipping` configured (src/admin/admin-actions.ts).
  *
  * Run twice: as deployed (pub/sub, with the poll as backstop), and with B and C unable to
- * subscribe, so only the 500 ms poll of src/shared/versioned-state.ts carries the change. The
+ * subscribe, so only the 500 ms poll of src/fleet-state/versioned-state.ts carries the change. The
  * second fleet needs no change to the gateway: B and C log in as a Redis ACL user that may run
  * every command but the SUBSCRIBE family, so their subscriptions are refused at startup (the
  * gateway logs "polling only") while their reads, writes and publishes work as usual.
@@ -26,7 +26,7 @@ import { startGateway, writeConfig, type Service, type Simulator } from './targe
 /** The issue's target: every instance applies an operator's override within 100 ms. */
 export const OVERRIDE_TARGET_MS = 100;
 /**
- * The re-read interval of src/shared/versioned-state.ts (`pollMs ?? 500`); the CLI's
+ * The re-read interval of src/fleet-state/versioned-state.ts (`pollMs ?? 500`); the CLI's
  * configuration has no key for it, so this is what a deployed fleet polls at.
  */
 export const POLL_MS = 500;

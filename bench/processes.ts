@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 
 import { Redis } from 'ioredis';
 
-import { projectRoot } from '../src/project-root.js';
+import { projectRoot } from '../src/platform/project-root.js';
 import { freePort } from '../test/support/redis-server.js';
 
 export const ROOT = projectRoot();

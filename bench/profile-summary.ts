@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { projectRoot } from '../src/project-root.js';
+import { projectRoot } from '../src/platform/project-root.js';
 
 const ROOT = projectRoot();
 

@@ -23,7 +23,7 @@ import { Agent } from 'undici';
 import { upsShipping, type UpsShippingSettings } from '../carriers/ups/shipping.js';
 import { UPS_ACCESS_TOKEN_LIFETIME_SECONDS } from '../carriers/ups/simulator.js';
 import type { BreakerPolicy } from '../src/breaker/auth-breaker.js';
-import { shipmentRequestSchema } from '../src/shipments/model.js';
+import { shipmentRequestSchema } from '../src/core/shipment.js';
 import { freePort } from '../test/support/redis-server.js';
 import { SHIPMENT } from '../test/support/shipments.js';
 import type { BenchSettings } from './settings.js';

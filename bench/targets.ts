@@ -1,6 +1,6 @@
 /**
  * @module bench/targets
- * Starting the processes under test: the UPS simulator (src/sim/cli.ts), gateway instances (the
+ * Starting the processes under test: the UPS simulator (src/cli/simulator.ts), gateway instances (the
  * real CLI, src/main.ts) and the baseline proxy, each in its own process so the load generator,
  * the proxy and the carrier compete for the cores as separate services would. Also the few
  * simulator calls the benchmark needs (stats, faults, a token), made over its `/__sim/*` API.
@@ -79,7 +79,7 @@ async function startSimulatorProcess(
 ): Promise<{ url: string; child: Child }> {
   const { child, value: url } = await startNodeChild({
     name,
-    script: 'src/sim/cli.ts',
+    script: 'src/cli/simulator.ts',
     args: ['--carrier', carrier, '--port', '0'],
     env: { SIM_CLIENTS: JSON.stringify(clients) },
     ready: (line) => (typeof line.url === 'string' ? line.url : undefined),

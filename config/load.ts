@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 
-import { GatewayError } from '../src/errors.js';
+import { GatewayError } from '../src/core/errors.js';
 import { configSchema, type GatewayConfig } from './schema.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

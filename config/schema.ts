@@ -6,6 +6,10 @@
  */
 import { z } from 'zod';
 
+import { CARRIER_IDS } from '../carriers/index.js';
+import type { Credentials } from '../src/core/account.js';
+import { clientAuthSchema, grantSchema } from '../src/core/carrier.js';
+
 const id = z
   .string()
   .regex(
@@ -14,34 +18,6 @@ const id = z
   );
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
-
-export const CARRIER_IDS = [
-  'ups',
-  'fedex',
-  'oauth2',
-  'dhl-parcel-de',
-  'dhl-express',
-  'usps',
-  'laposte',
-  'colissimo',
-] as const;
-export const carrierIdSchema = z.enum(CARRIER_IDS);
-export type CarrierId = z.infer<typeof carrierIdSchema>;
-
-export const GRANTS = [
-  'client_credentials',
-  'authorization_code',
-  'password',
-  // FedEx parent/child grants: APIAuthorization-Resource.json, grant_type enum.
-  'csp_credentials',
-  'client_pc_credentials',
-] as const;
-export const grantSchema = z.enum(GRANTS);
-export type Grant = z.infer<typeof grantSchema>;
-
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-export const clientAuthSchema = z.enum(CLIENT_AUTH_METHODS);
-export type ClientAuthMethod = z.infer<typeof clientAuthSchema>;
 
 const credentialsSchema = z.strictObject({
   clientId: z.string().min(1),
@@ -61,7 +37,8 @@ const credentialsSchema = z.strictObject({
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
 });
-export type Credentials = z.infer<typeof credentialsSchema>;
+// The account model's credentials (src/core/account.ts) are exactly what this schema accepts.
+credentialsSchema satisfies z.ZodType<Credentials>;
 
 const refreshPolicySchema = z.strictObject({
   /** Never refresh later than this before expiry. */
@@ -150,7 +127,7 @@ const paymentSchema = z.strictObject({ roles: z.array(paymentRoleSchema).min(1) 
 
 const accountSchema = z.strictObject({
   id,
-  carrier: carrierIdSchema,
+  carrier: z.enum(CARRIER_IDS),
   environment: z.enum(['sandbox', 'production']).default('sandbox'),
   grant: grantSchema.optional(),
   urls: z
@@ -231,7 +208,7 @@ export const configSchema = z
         trialLeaseMs: z.number().int().min(1_000).max(600_000).optional(),
       })
       .optional(),
-    /** Synthetic probes of every account (src/health/probes.ts). */
+    /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -240,7 +217,7 @@ export const configSchema = z
         jitterSeconds: z.number().int().min(0).max(600).default(10),
       })
       .optional(),
-    /** Alert webhooks (src/health/alerts.ts). */
+    /** Alert webhooks (src/alerts/alerter.ts). */
     alerts: z
       .strictObject({
         sinks: z

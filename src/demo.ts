@@ -14,7 +14,7 @@ import { startOAuth2Simulator } from '../carriers/oauth2/simulator.js';
 import { startUpsSimulator } from '../carriers/ups/simulator.js';
 import { startUspsSimulator } from '../carriers/usps/simulator.js';
 import type { SimulatorHandle } from './sim/index.js';
-import { projectRoot } from './project-root.js';
+import { projectRoot } from './platform/project-root.js';
 
 export const DEMO_CONFIG_FILE = join(projectRoot(), 'config', 'demo.yaml');
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { colissimoExampleLabelRequest } from '../carriers/colissimo/simulator.js';
-import { projectRoot } from '../src/project-root.js';
+import { projectRoot } from '../src/platform/project-root.js';
 import { captureChildOutput } from './support/log-capture.js';
 import { freePort } from './support/redis-server.js';
 import { SHIPMENT } from './support/shipments.js';

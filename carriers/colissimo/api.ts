@@ -4,7 +4,7 @@
  * the public one is ws.colissimo.fr with the REST base /sls-ws/SlsServiceWSRest/2.0/
  * (colissimo-shipping-openapi.json; [COL-SPEC], [COL-CODE]). No separate sandbox host is documented.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const COLISSIMO_ENVIRONMENTS = {
   sandbox: { api: 'https://ws.colissimo.fr/sls-ws/SlsServiceWSRest/2.0' },

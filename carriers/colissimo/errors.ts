@@ -4,7 +4,7 @@
  * [COL-SPEC]); 401 is kept too, as the other carriers answer. 400 (functional error) and 422
  * (badly formatted JSON) are about the request, not the key.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const COLISSIMO_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401, 403],

@@ -2,7 +2,7 @@
  * @module carriers/colissimo
  * Colissimo (La Poste's parcel label service) with a static API key, in the shape of carriers/ups.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { COLISSIMO_ENVIRONMENTS, COLISSIMO_PROBE } from './api.js';
 import { COLISSIMO_CREDENTIALS } from './auth.js';
 import { COLISSIMO_API_ERRORS } from './errors.js';

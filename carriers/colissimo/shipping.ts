@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 
-import type { Party, ShipmentRequest } from '../../src/shipments/model.js';
+import type { Party, ShipmentRequest } from '../../src/core/shipment.js';
 import {
   parseJson,
   serviceCode,
@@ -22,7 +22,7 @@ import {
   type ShipmentDraft,
   type ShippingAdapter,
   type ShippingCall,
-} from '../shipping.js';
+} from '../../src/core/shipping-adapter.js';
 
 /** [COL-SPEC] `/generateLabel`, relative to the account's API base. */
 export const COLISSIMO_LABEL_PATH = 'generateLabel';

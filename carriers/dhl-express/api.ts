@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ApiRequestContext, CarrierDescriptorData } from '../descriptor.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../../src/core/carrier.js';
 
 /** The official spec's hosts; a third-party page's api-eu.dhl.com base conflicts with it ([APIDOJO]). */
 export const DHL_EXPRESS_ENVIRONMENTS = {

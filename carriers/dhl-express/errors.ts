@@ -4,7 +4,7 @@
  * code is the `status` string ([MYDHL], [KAR-MYDHL]); a 401 is not declared (UNVERIFIED), so 401
  * is taken as "credentials rejected" like the other carriers.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const DHL_EXPRESS_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401],

@@ -2,7 +2,7 @@
  * @module carriers/dhl-express
  * DHL Express (MyDHL API): static HTTP Basic credentials, in the shape of carriers/ups.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS, DHL_EXPRESS_PROBE } from './api.js';
 import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
 import { DHL_EXPRESS_API_ERRORS } from './errors.js';

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 
-import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/shipments/model.js';
+import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/core/shipment.js';
 import { EU_ALPHA3 } from '../dhl-parcel-de/shipping.js';
 import {
   parseJson,
@@ -18,7 +18,7 @@ import {
   type ShipmentDraft,
   type ShippingAdapter,
   type ShippingCall,
-} from '../shipping.js';
+} from '../../src/core/shipping-adapter.js';
 import { DHL_EXPRESS_INTERFACE_VERSION } from './api.js';
 
 /** [MYDHL] `POST /shipments`, relative to the account's base (`.../mydhlapi` or `.../mydhlapi/test`). */

@@ -4,7 +4,7 @@
  * /parcel/de/account/auth/ropc/v1 (pp-account-auth-ropc_0.yaml `servers`), business APIs under
  * /parcel/de/... (parcel-de-shipping-v2_2.yaml `servers`).
  */
-import type { ApiRequestContext, CarrierDescriptorData } from '../descriptor.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const DHL_PARCEL_DE_ENVIRONMENTS = {
   sandbox: {

@@ -2,7 +2,7 @@
  * @module carriers/dhl-parcel-de/auth
  * The Parcel DE token endpoint: OAuth 2.0 password grant only, everything in the form body.
  */
-import type { TokenEndpointData } from '../descriptor.js';
+import type { TokenEndpointData } from '../../src/core/carrier.js';
 
 export const DHL_PARCEL_DE_TOKEN: Omit<
   TokenEndpointData,

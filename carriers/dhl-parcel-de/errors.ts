@@ -4,7 +4,7 @@
  * (UNVERIFIED, [DHL-ROPC] 5), so RFC 6749 codes are read where present and the status decides
  * otherwise; business APIs answer application/problem+json (parcel-de-shipping-v2_2.yaml RequestStatus).
  */
-import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const DHL_PARCEL_DE_ERRORS: Pick<
   TokenEndpointData,

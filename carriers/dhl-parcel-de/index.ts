@@ -2,7 +2,7 @@
  * @module carriers/dhl-parcel-de
  * DHL Parcel Germany (Post & Parcel Germany), in the shape of carriers/ups.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { decorateDhlParcelDeRequest, DHL_PARCEL_DE_ENVIRONMENTS, DHL_PARCEL_DE_PROBE } from './api.js';
 import { DHL_PARCEL_DE_REFRESH, DHL_PARCEL_DE_TOKEN } from './auth.js';
 import { DHL_PARCEL_DE_API_ERRORS, DHL_PARCEL_DE_ERRORS } from './errors.js';

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 
-import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/shipments/model.js';
+import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/core/shipment.js';
 import {
   parseJson,
   serviceCode,
@@ -17,7 +17,7 @@ import {
   type ShipmentDraft,
   type ShippingAdapter,
   type ShippingCall,
-} from '../shipping.js';
+} from '../../src/core/shipping-adapter.js';
 
 /**
  * ISO 3166-1 alpha-2 → alpha-3 for the EU member states: [SHIP] `Country` takes alpha-3 only

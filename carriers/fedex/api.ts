@@ -3,7 +3,7 @@
  * FedEx hosts. The raw specs declare `servers: "/"`; the hosts come from the developer portal
  * ([FDX-AUTH-DOC], [KAR-FDX] in ../shared/carrier-auth-facts.md).
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const FEDEX_ENVIRONMENTS = {
   sandbox: { token: 'https://apis-sandbox.fedex.com/oauth/token', api: 'https://apis-sandbox.fedex.com' },

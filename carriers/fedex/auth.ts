@@ -2,7 +2,7 @@
  * @module carriers/fedex/auth
  * How the FedEx token endpoint authenticates the client and which grants it takes.
  */
-import type { TokenEndpointData } from '../descriptor.js';
+import type { TokenEndpointData } from '../../src/core/carrier.js';
 
 export const FEDEX_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // client_id and client_secret in the form body, no Basic header (APIAuthorization-Resource.json,

@@ -1,9 +1,9 @@
 /**
  * @module carriers/fedex/errors
  * FedEx error codes mapped to the gateway's failure classes: the token endpoint's (src/auth/classify.ts)
- * and the APIs' (`api.errorClasses`, src/health/taxonomy.ts).
+ * and the APIs' (`api.errorClasses`, src/core/failures.ts).
  */
-import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const FEDEX_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // {"transactionId","errors":[{"code","message"}]} (APIAuthorization-Resource.json, ErrorResponseVO).

@@ -2,7 +2,7 @@
  * @module carriers/fedex
  * FedEx, in the shape of carriers/ups.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { FEDEX_ENVIRONMENTS, FEDEX_PROBE } from './api.js';
 import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
 import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';

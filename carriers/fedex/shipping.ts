@@ -8,8 +8,13 @@
  */
 import { z } from 'zod';
 
-import type { Parcel, Party, ShipmentRequest } from '../../src/shipments/model.js';
-import { parseJson, serviceCode, type CarrierAnswer, type ShippingAdapter } from '../shipping.js';
+import type { Parcel, Party, ShipmentRequest } from '../../src/core/shipment.js';
+import {
+  parseJson,
+  serviceCode,
+  type CarrierAnswer,
+  type ShippingAdapter,
+} from '../../src/core/shipping-adapter.js';
 
 /** `POST /ship/v1/shipments` ("Create Shipment"); the spec's servers are `/`, so no prefix. */
 export const FEDEX_SHIP_PATH = 'ship/v1/shipments';

@@ -4,7 +4,7 @@
  * (la-poste-groupe-suivi-openapi.json `servers`: https://api.laposte.fr/suivi/v2). Sandbox and
  * production keys use the same host and header; nothing tells them apart ([LP-AUTH-EV]).
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const LAPOSTE_ENVIRONMENTS = {
   sandbox: { api: 'https://api.laposte.fr' },

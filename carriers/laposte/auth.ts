@@ -4,7 +4,7 @@
  * la-poste-groupe-suivi-openapi.json; [LP-SUIVI], [LP-AUTH-EV]). The key is configured as
  * `credentials.clientSecret` (the application's id stays in `clientId`).
  */
-import type { AuthorizationData, CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { AuthorizationData, CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const LAPOSTE_CREDENTIALS: NonNullable<CarrierDescriptorData['staticCredentials']> = {
   scheme: 'header',

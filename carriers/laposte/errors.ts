@@ -5,7 +5,7 @@
  * the body for a wrong rather than missing key is UNVERIFIED) and a spent quota with 429
  * {"code":"TOO_MANY_REQUESTS",...} ([KAR-LP]); a 429 is not a rejection of the key.
  */
-import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const LAPOSTE_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401],

@@ -3,7 +3,7 @@
  * La Poste Okapi APIs (Suivi tracking) with a static application key, in the shape of carriers/ups;
  * accounts that name `grant: authorization_code` use the OAuth mode instead.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
 import {
   LAPOSTE_AUTHORIZATION,

@@ -3,7 +3,7 @@
  * The generic adapter has no hosts of its own: every account names its token URL and API base,
  * and, when the gateway onboards it with the authorization-code flow, its authorization endpoint.
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const OAUTH2_REQUIRED_URLS = ['token', 'api'] as const;
 
@@ -16,7 +16,7 @@ export const OAUTH2_ONBOARDING_URLS = ['authorize'] as const;
  * cheap endpoint, so this holds for the simulator and servers laid out like it. `freshIssuance:
  * true`: RFC 6749 4.4 client-credentials tokens do not replace one another; accounts with the
  * authorization-code grant (rotating refresh tokens) or a `tokenQuotaPerHour` validate the shared
- * token instead (src/health/probe-token.ts).
+ * token instead (src/probes/token.ts).
  */
 export const OAUTH2_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   method: 'GET',

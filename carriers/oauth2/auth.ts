@@ -2,7 +2,7 @@
  * @module carriers/oauth2/auth
  * RFC 6749 defaults for the generic adapter; accounts override them under `oauth2:`.
  */
-import type { AuthorizationData, TokenEndpointData } from '../descriptor.js';
+import type { AuthorizationData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const OAUTH2_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // RFC 6749 2.3.1: servers MUST support HTTP Basic; client_secret_post is optional.

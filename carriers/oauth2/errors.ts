@@ -3,7 +3,7 @@
  * RFC 6749 section 5.2 (token endpoint) and RFC 6750 section 3.1 (protected resources) error
  * codes mapped to the gateway's failure classes.
  */
-import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const OAUTH2_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   errorBodyShape: 'rfc6749',

@@ -2,7 +2,7 @@
  * @module carriers/oauth2
  * Any standards-compliant OAuth 2.0 server, configured by data in the account's `oauth2:` block.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { OAUTH2_PROBE } from './api.js';
 import { OAUTH2_AUTHORIZATION, OAUTH2_REFRESH, OAUTH2_TOKEN } from './auth.js';
 import { OAUTH2_API_ERRORS, OAUTH2_ERRORS } from './errors.js';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ApiRequestContext, CarrierDescriptorData } from '../descriptor.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../../src/core/carrier.js';
 
 /**
  * Security paths have no `/api` prefix, business APIs do ([UPS-CC], [UPS-I26] in
@@ -36,7 +36,7 @@ export function decorateUpsRequest(request: ApiRequestContext): void {
 }
 
 /**
- * The synthetic probe (src/health/probes.ts): Address Validation with request option 1
+ * The synthetic probe (src/probes/prober.ts): Address Validation with request option 1
  * (validation only), AddressValidation.yaml `POST /addressvalidation/{version}/{requestoption}`
  * (operationId AddressValidation, version v2), with the spec's own example address: in CIE,
  * street-level validation answers only for NY and CA addresses ([UPS-XAV] facts 1.6).

@@ -2,7 +2,7 @@
  * @module carriers/ups/auth
  * How the UPS token endpoints authenticate the client and which grants they take.
  */
-import type { AuthorizationData, TokenEndpointData } from '../descriptor.js';
+import type { AuthorizationData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const UPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // HTTP Basic client_id:client_secret, form body (OAuthClientCredentials.yaml, securitySchemes; [UPS-CC]).

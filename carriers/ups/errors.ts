@@ -1,9 +1,9 @@
 /**
  * @module carriers/ups/errors
  * UPS error codes mapped to the gateway's failure classes: the token endpoint's (src/auth/classify.ts)
- * and the business APIs' (`api.errorClasses`, src/health/taxonomy.ts).
+ * and the business APIs' (`api.errorClasses`, src/core/failures.ts).
  */
-import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const UPS_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // {"response":{"errors":[{"code","message"}]}} on every declared token response (OAuthClientCredentials.yaml).

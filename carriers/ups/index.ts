@@ -2,7 +2,7 @@
  * @module carriers/ups
  * UPS: the reference carrier. Other carrier folders copy this file set.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { decorateUpsRequest, UPS_ENVIRONMENTS, UPS_PROBE } from './api.js';
 import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';

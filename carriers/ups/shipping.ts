@@ -7,8 +7,13 @@
  */
 import { z } from 'zod';
 
-import type { Parcel, Party, ShipmentRequest } from '../../src/shipments/model.js';
-import { parseJson, serviceCode, type CarrierAnswer, type ShippingAdapter } from '../shipping.js';
+import type { Parcel, Party, ShipmentRequest } from '../../src/core/shipment.js';
+import {
+  parseJson,
+  serviceCode,
+  type CarrierAnswer,
+  type ShippingAdapter,
+} from '../../src/core/shipping-adapter.js';
 
 /** `/shipments/{version}/ship`: `version` "Valid values: v2409"; the servers carry the `/api` prefix. */
 export const UPS_SHIP_PATH = 'api/shipments/v2409/ship';

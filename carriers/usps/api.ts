@@ -5,7 +5,7 @@
  * (addresses.yaml `servers` and securitySchemes; [USPS-OAUTH]); authorize at /oauth2/v3/authorize
  * on the same hosts ([USPS-OAUTH] [USPS-README] 5.1).
  */
-import type { CarrierDescriptorData } from '../descriptor.js';
+import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const USPS_ENVIRONMENTS = {
   sandbox: {

@@ -3,7 +3,7 @@
  * The USPS v3 token endpoint: client_id and client_secret in the body (JSON or form; form is
  * what karrio sends), client credentials and authorization code with rotating refresh tokens.
  */
-import type { AuthorizationData, DependentTokenData, TokenEndpointData } from '../descriptor.js';
+import type { AuthorizationData, DependentTokenData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const USPS_TOKEN: Omit<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   // [USPS-OAUTH] 5.3: credentials in the request body; [KAR-USPS] sends them form-encoded.

@@ -3,7 +3,7 @@
  * USPS token errors are RFC 6749 bodies ({error, error_description, error_uri}, [USPS-OAUTH] 5.5);
  * API errors are ErrorMessage bodies whose codes map to failure classes in `api.errorClasses`.
  */
-import type { CarrierDescriptorData, TokenEndpointData } from '../descriptor.js';
+import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
 
 export const USPS_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   errorBodyShape: 'rfc6749',

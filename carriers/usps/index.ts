@@ -2,7 +2,7 @@
  * @module carriers/usps
  * USPS APIs v3, in the shape of carriers/ups.
  */
-import type { CarrierDescriptor } from '../descriptor.js';
+import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { USPS_ENVIRONMENTS, USPS_PROBE } from './api.js';
 import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';

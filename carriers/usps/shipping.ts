@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 
-import type { Party, ShipmentRequest } from '../../src/shipments/model.js';
+import type { Party, ShipmentRequest } from '../../src/core/shipment.js';
 import {
   parseJson,
   serviceCode,
@@ -20,7 +20,7 @@ import {
   type ShipmentDraft,
   type ShippingAdapter,
   type ShippingCall,
-} from '../shipping.js';
+} from '../../src/core/shipping-adapter.js';
 
 /** [USPS-LABELS] servers `.../labels/v3` + `/label`, relative to the account's API base. */
 export const USPS_LABEL_PATH = 'labels/v3/label';

@@ -4,17 +4,17 @@
  * and written to the audit log with who did it and why: manual failover and its restoration,
  * draining, forcing the breaker, forcing a token refresh, purging tokens, probing now, and
  * reloading the configuration. Overrides go through the fleet-shared versioned records
- * (src/routing/overrides.ts): every instance applies them from Redis's pub/sub, and a change
+ * (src/overrides/overrides.ts): every instance applies them from Redis's pub/sub, and a change
  * made with `ifVersion` lands only on the version the operator saw.
  *
  * An action that fails is audited with its error code; an action whose audit entry cannot be
  * written (Redis away) still takes effect, and the entry goes to the log instead.
  */
-import type { ConfiguredAccount } from '../../carriers/registry.js';
-import { GatewayError, isGatewayError } from '../errors.js';
+import type { ConfiguredAccount } from '../core/account.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { ProbeResult } from '../health/health-service.js';
-import type { Logger } from '../log.js';
-import type { AccountOverride, AccountOverrides, BreakerMode, OverridePart } from '../routing/overrides.js';
+import type { Logger } from '../platform/log.js';
+import type { AccountOverride, AccountOverrides, BreakerMode, OverridePart } from '../overrides/overrides.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
 import type { InstanceReload } from './config-reload.js';
 

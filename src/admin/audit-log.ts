@@ -6,7 +6,7 @@
  * stream is capped (approximately, `MAXLEN ~`, so trimming stays cheap) and so is the memory log
  * of embedded mode.
  */
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../platform/redis.js';
 
 export interface AuditEntry {
   /** The stream entry id in Redis; `<ms>-<n>` in memory, in the same order. */

@@ -19,10 +19,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { loadConfigFile } from '../../config/load.js';
 import type { AccountConfig, GatewayConfig } from '../../config/schema.js';
-import { resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
-import { GatewayError, isGatewayError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { RedisConnection } from '../redis.js';
+import { resolveAccount } from '../accounts/resolve.js';
+import { type ConfiguredAccount } from '../core/account.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import type { Logger } from '../platform/log.js';
+import type { RedisConnection } from '../platform/redis.js';
 
 /** What one instance did with a reload. */
 export interface InstanceReload {

@@ -4,7 +4,7 @@
  * everywhere, and tell token accounts from static-key ones.
  */
 import type { TokenEngine } from '../auth/token-engine.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { TokenOperations } from './admin-actions.js';
 
 export function tokenOperations(engine: TokenEngine): TokenOperations {

@@ -18,9 +18,9 @@ import {
   type AuthorizationProfile,
   type ConfiguredAccount,
   type ResolvedAccount,
-} from '../../carriers/registry.js';
-import type { AuthenticatedAdmin } from '../admins.js';
-import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
+} from '../core/account.js';
+import type { AuthenticatedAdmin } from '../http/admins.js';
+import { GatewayError, isGatewayError, type GatewayErrorCode } from '../core/errors.js';
 import type { TokenEngine } from './token-engine.js';
 import type { PendingAuthorization } from './token-store.js';
 

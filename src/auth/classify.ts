@@ -4,9 +4,9 @@
  * `GatewayError`. Throttling, bad credentials, a rejected grant and a broken answer must never be
  * confused: they tell an operator to wait, rotate a secret, re-consent or call the carrier.
  */
-import type { TokenFailureClass } from '../../carriers/descriptor.js';
-import type { TokenProfile } from '../../carriers/registry.js';
-import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import type { TokenFailureClass } from '../core/carrier.js';
+import type { TokenProfile } from '../core/account.js';
+import { GatewayError, type GatewayErrorCode } from '../core/errors.js';
 import { readCarrierError } from './error-bodies.js';
 
 const CODE_BY_CLASS: Record<TokenFailureClass, GatewayErrorCode> = {

@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../core/errors.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

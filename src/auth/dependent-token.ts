@@ -18,25 +18,13 @@ import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { request as undiciRequest } from 'undici';
 
-import type { DependentTokenProfile, ResolvedAccount } from '../../carriers/registry.js';
-import { GatewayError } from '../errors.js';
+import type { DependentTokenProfile, ResolvedAccount } from '../core/account.js';
+import { GatewayError } from '../core/errors.js';
 import { classifyTransportFailure, parseRetryAfter } from './classify.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
 import type { AcceptedToken } from './token-response.js';
+import type { DependentTokenStatus } from './token-status.js';
 import type { StoredToken } from './token-store.js';
-
-export interface DependentTokenStatus {
-  name: string;
-  header: string;
-  /** False when the account lacks the configuration block the request needs. */
-  configured: boolean;
-  state: string;
-  /** A live token is held (in this process). */
-  present: boolean;
-  /** Never the value. */
-  token: { generation: number; expiresInSeconds: number; obtainedAt: string } | null;
-  lastRefresh: { at: string; outcome: 'success' | 'failure'; code?: string } | null;
-}
 
 /** The store key (and lock name) of a dependent token: its own, so it never fences the access token. */
 export const dependentStoreId = (accountId: string, name: string) => `${accountId}/${name}`;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import type { ErrorBodyShape } from '../../carriers/descriptor.js';
+import type { ErrorBodyShape } from '../core/carrier.js';
 
 export interface CarrierErrorInfo {
   code: string;

@@ -14,8 +14,8 @@ import {
   type JWTPayload,
 } from 'jose';
 
-import type { JwtExpectations } from '../../carriers/registry.js';
-import { GatewayError } from '../errors.js';
+import type { JwtExpectations } from '../core/account.js';
+import { GatewayError } from '../core/errors.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -109,7 +109,7 @@ export async function checkJwt(
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERR_JWT';
       // jose checked the signature and then a claim: name the claim, so expiry and audience
-      // failures are not mistaken for a bad signature (src/health/taxonomy.ts reads the detail).
+      // failures are not mistaken for a bad signature (src/core/failures.ts reads the detail).
       if (code === 'ERR_JWT_EXPIRED') throw invalid(account, `exp is in the past (${code})`, error);
       const claim = (error as { claim?: string }).claim;
       if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim !== undefined) {

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 
-import { GatewayError } from '../errors.js';
-import type { RedisConnection } from '../redis.js';
+import { GatewayError } from '../core/errors.js';
+import type { RedisConnection } from '../platform/redis.js';
 import type { TokenSealer } from './crypto.js';
 import {
   hourBucket,

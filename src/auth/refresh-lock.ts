@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type RedlockClass from '../../node_modules/redlock/dist/index.js';
 import type { Lock } from '../../node_modules/redlock/dist/index.js';
 
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../platform/redis.js';
 
 const Redlock = (createRequire(import.meta.url)('redlock') as { default: typeof RedlockClass }).default;
 

@@ -6,7 +6,7 @@
  * single-use refresh token presented twice revokes the whole token family ([UPS-I90]).
  * Decisions carry a reason so logs can say why.
  */
-import type { GatewayError } from '../errors.js';
+import type { GatewayError } from '../core/errors.js';
 import { RETRYABLE_TOKEN_CODES, type GrantKind } from './classify.js';
 import { isMaybeDelivered } from './token-client.js';
 

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { isGatewayError } from '../errors.js';
+import { isGatewayError } from '../core/errors.js';
 
 export type NextSecretState = 'untried' | 'rejected' | 'accepted';
 

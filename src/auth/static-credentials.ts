@@ -5,9 +5,9 @@
  * treat every account alike. There is nothing to refresh; what matters is noticing when the
  * carrier starts rejecting them (a rotated or revoked key), which is counted and shown.
  */
-import type { StaticAccount } from '../../carriers/registry.js';
-import type { Logger } from '../log.js';
-import type { AccountCredentials, TokenStatus } from './token-manager.js';
+import type { StaticAccount } from '../core/account.js';
+import type { Logger } from '../platform/log.js';
+import type { AccountCredentials, TokenStatus } from './token-status.js';
 import type { StoredToken } from './token-store.js';
 
 export class StaticCredentials implements AccountCredentials {

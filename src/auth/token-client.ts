@@ -7,8 +7,8 @@
  */
 import { request as undiciRequest, type Dispatcher } from 'undici';
 
-import type { JwtExpectations, ResolvedAccount } from '../../carriers/registry.js';
-import { GatewayError } from '../errors.js';
+import type { JwtExpectations, ResolvedAccount } from '../core/account.js';
+import { GatewayError } from '../core/errors.js';
 import {
   classifyHttpFailure,
   classifyTransportFailure,

@@ -6,20 +6,16 @@
  */
 import type { Logger } from 'pino';
 
-import type { ConfiguredAccount } from '../../carriers/registry.js';
-import { GatewayError } from '../errors.js';
-import type { RedisConnection } from '../redis.js';
+import type { ConfiguredAccount } from '../core/account.js';
+import { GatewayError } from '../core/errors.js';
+import type { RedisConnection } from '../platform/redis.js';
 import type { TokenSealer } from './crypto.js';
 import { DependentToken } from './dependent-token.js';
 import { LocalRefreshLock, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
 import { RedisTokenStore, TOKEN_EVENTS_CHANNEL } from './redis-token-store.js';
 import { StaticCredentials } from './static-credentials.js';
-import {
-  TokenManager,
-  type AccountCredentials,
-  type TokenManagerOptions,
-  type TokenStatus,
-} from './token-manager.js';
+import { TokenManager, type TokenManagerOptions } from './token-manager.js';
+import { type AccountCredentials, type TokenStatus } from './token-status.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
 
 export interface TokenEngineOptions {

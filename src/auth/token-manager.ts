@@ -8,12 +8,12 @@
  */
 import type { Logger } from 'pino';
 
-import type { ResolvedAccount } from '../../carriers/registry.js';
-import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
+import type { ResolvedAccount } from '../core/account.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
 import { impliedClass, type GrantKind } from './classify.js';
-import type { DependentTokenStatus } from './dependent-token.js';
 import type { RefreshLock } from './refresh-lock.js';
-import { SecretRotation, type SecretPair, type SecretRotationStatus } from './secret-rotation.js';
+import { SecretRotation, type SecretPair } from './secret-rotation.js';
+import type { AccountAuthState, AccountCredentials, TokenRequestEvent, TokenStatus } from './token-status.js';
 import {
   cooldownMs,
   decideRetry,
@@ -31,63 +31,6 @@ import {
 } from './token-client.js';
 import type { AcceptedToken } from './token-response.js';
 import type { AccountSharedState, StoredToken, TokenRequestCounts, TokenStore } from './token-store.js';
-
-export type AccountAuthState =
-  | 'no_token'
-  | 'ok'
-  | 'refreshing'
-  | 'cooldown'
-  | 'failing'
-  | 'refresh_outcome_unknown'
-  | 'reauthorization_required'
-  | 'redis_unavailable'
-  /** A static-credential account whose credentials the carrier rejected. */
-  | 'credentials_rejected';
-
-export interface TokenStatus {
-  account: string;
-  carrier: string;
-  state: AccountAuthState;
-  store: 'shared' | 'embedded' | 'local-fallback' | 'static';
-  token: { generation: number; expiresInSeconds: number; obtainedAt: string; sharedStore: boolean } | null;
-  lastRefresh: {
-    at: string;
-    outcome: 'success' | 'failure';
-    latencyMs: number;
-    code?: GatewayErrorCode;
-    carrierCode?: string;
-  } | null;
-  tokenRequests: TokenRequestCounts | null;
-  clockSkewMs: number | null;
-  prematureRejections: number;
-  /** Static-credential accounts: how often the carrier rejected the credentials. */
-  credentialRejections?: number;
-  lastCredentialRejectionAt?: string | null;
-  cooldownUntil: string | null;
-  reauthorizationReason: string | null;
-  /** With a `nextClientSecret` configured: which secret the carrier accepts (never a secret). */
-  secretRotation?: SecretRotationStatus;
-  /** Second tokens some API paths need (USPS payment authorization): state and lifetime, never the value. */
-  dependentTokens?: DependentTokenStatus[];
-  /**
-   * In `reauthorization_required`, for accounts the gateway can onboard: where an operator starts
-   * the authorization-code flow again (admin key required).
-   */
-  authorizeUrl?: string;
-}
-
-/** What the proxy and the routes need from an account's credentials, tokens or static. */
-export interface AccountCredentials {
-  /** The hot path: a fresh credential from memory, or undefined. No I/O. */
-  peek(): StoredToken | undefined;
-  getToken(): Promise<StoredToken>;
-  /** The carrier rejected this credential. */
-  invalidate(accessToken: string): Promise<StoredToken>;
-  onRemoteUpdate(generation: number): void;
-  whenIdle(): Promise<void>;
-  status(): Promise<TokenStatus>;
-  stop(): void;
-}
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -118,15 +61,6 @@ export interface TokenManagerOptions {
   observer?: (event: TokenRequestEvent) => void;
 }
 
-/** One token request, as health and metrics see it: never the token. */
-export interface TokenRequestEvent {
-  account: string;
-  ok: boolean;
-  latencyMs: number;
-  code?: GatewayErrorCode;
-  detail?: string;
-}
-
 interface TokenTimings {
   marginMs: number;
   windowMs: number;
@@ -137,7 +71,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** The grants the engine sends by itself; a code exchange only happens through completeAuthorization. */
 type EngineGrantInput = Exclude<TokenGrantInput, CodeGrantInput>;
 
-/** The admin route that starts onboarding (src/routes/getAuthorize.ts). */
+/** The admin route that starts onboarding (src/http/routes/getAuthorize.ts). */
 export const authorizePath = (accountId: string) => `/v1/accounts/${encodeURIComponent(accountId)}/authorize`;
 
 export class TokenManager implements AccountCredentials {

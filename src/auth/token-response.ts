@@ -6,8 +6,8 @@
  * sent) and cross-checked with `issued_at` corrected by the skew measured against the carrier's
  * `Date` header, taking whichever ends first.
  */
-import type { ResolvedAccount } from '../../carriers/registry.js';
-import { GatewayError } from '../errors.js';
+import type { ResolvedAccount } from '../core/account.js';
+import { GatewayError } from '../core/errors.js';
 import { classifyHttpFailure, type GrantKind } from './classify.js';
 
 /** A token as the engine keeps it (before a generation is assigned). */

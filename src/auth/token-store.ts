@@ -4,7 +4,7 @@
  * in-memory store used in embedded mode (one instance, no Redis). The Redis store is in
  * redis-token-store.ts; both keep the same rules, so the token manager has one code path.
  */
-import type { GatewayErrorCode } from '../errors.js';
+import type { GatewayErrorCode } from '../core/errors.js';
 import type { IssuedToken } from './token-response.js';
 
 export interface StoredToken extends IssuedToken {

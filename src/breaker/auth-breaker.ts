@@ -7,21 +7,21 @@
  *   the carrier would not issue, or a freshly issued token it rejected. Shipment validation
  *   errors count as successes (the carrier accepted the token); lock timeouts and Redis outages
  *   say nothing about the carrier and are not counted at all.
- * - The state the fleet acts on: a versioned record per account (src/shared/versioned-state.ts).
+ * - The state the fleet acts on: a versioned record per account (src/fleet-state/versioned-state.ts).
  *   When any instance's opossum opens, it writes `open` on top of the generation it saw; every
  *   instance reads it from its cache on the next request (pub/sub, and a poll as a backstop).
  * - Half-open: once `openUntil` has passed, the one caller in the fleet that takes the trial
  *   lease sends the trial request; everyone else keeps treating the account as open. The trial's
  *   outcome closes the breaker everywhere or opens it again for another reset period.
- * - Operator overrides (src/routing/overrides.ts) win over all of this.
+ * - Operator overrides (src/overrides/overrides.ts) win over all of this.
  */
 import { EventEmitter } from 'node:events';
 
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 
-import type { AccountOverrides } from '../routing/overrides.js';
-import type { VersionedState } from '../shared/versioned-state.js';
+import type { AccountOverrides } from '../overrides/overrides.js';
+import type { VersionedState } from '../fleet-state/versioned-state.js';
 import type { TrialLease } from './trial-lease.js';
 
 export type BreakerStateName = 'closed' | 'open' | 'half_open';

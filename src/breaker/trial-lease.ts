@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { RedisConnection } from '../redis.js';
+import type { RedisConnection } from '../platform/redis.js';
 
 /** Deletes the lease only while it is still ours (it may have expired and been taken). */
 const RELEASE_IF_OWNER = `

@@ -2,7 +2,7 @@
  * @module cli/client
  * The admin API as the command line calls it: one JSON request with the admin key, and the ways
  * it fails turned into one message each. A gateway problem (RFC 9457 with our `code`,
- * src/errors.ts) becomes `<code>: <detail>`; a gateway that cannot be reached is named by its URL.
+ * src/core/errors.ts) becomes `<code>: <detail>`; a gateway that cannot be reached is named by its URL.
  * The key goes only into the Authorization header, never into a message.
  */
 import { UsageError } from './args.js';

@@ -23,7 +23,7 @@ export interface Context {
 /** Returns the exit status. */
 export type Handler = (context: Context) => Promise<number>;
 
-/** Same limits as the admin API's bodies (src/routes/admin.ts), checked before anything is sent. */
+/** Same limits as the admin API's bodies (src/http/routes/admin.ts), checked before anything is sent. */
 const MAX_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_VERSION = 9_999_999_999;
 

@@ -8,7 +8,7 @@
 import type { OverrideAnswer, ReloadOutcome } from '../admin/admin-actions.js';
 import type { AuditEntry } from '../admin/audit-log.js';
 import type { AccountHealth, ProbeResult } from '../health/health-service.js';
-import type { AccountOverride, OverridePart } from '../routing/overrides.js';
+import type { AccountOverride, OverridePart } from '../overrides/overrides.js';
 import { duration, instant, table, type Cell, type Colour } from './format.js';
 
 const STATUS_COLOUR: Record<string, Colour> = { healthy: 'green', degraded: 'yellow', down: 'red' };

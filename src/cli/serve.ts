@@ -10,9 +10,9 @@ import { loadConfigFile, selectConfig } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { TokenSealer } from '../auth/crypto.js';
 import { DEMO_CONFIG_FILE, startDemoSimulators } from '../demo.js';
-import { isGatewayError } from '../errors.js';
+import { isGatewayError } from '../core/errors.js';
 import { createGateway } from '../gateway.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../platform/log.js';
 
 /** Starts the gateway and returns once it listens; it then runs until a signal ends the process. */
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -6,17 +6,17 @@
  * failures by taxonomy class over 5 minutes, 1 hour and 24 hours, the last probe by step, and
  * the runbook for what is failing now. History comes from the fleet-shared minute buckets.
  */
-import type { ConfiguredAccount } from '../../carriers/registry.js';
+import type { ConfiguredAccount } from '../core/account.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { SecretRotationStatus } from '../auth/secret-rotation.js';
 import type { AuthBreakers, BreakerState } from '../breaker/auth-breaker.js';
-import type { AccountOverride, AccountOverrides } from '../routing/overrides.js';
+import type { AccountOverride, AccountOverrides } from '../overrides/overrides.js';
 import { LATENCY_BOUNDS_MS, type Bucket } from './history.js';
 import type { HealthRecorder } from './recorder.js';
 import { computeScore, type HealthStatus, type ScoreInput } from './score.js';
-import { runbookFor, type FailureClass } from './taxonomy.js';
+import { runbookFor, type FailureClass } from '../core/failures.js';
 
-/** One step of a synthetic probe (src/health/probes.ts fills these). */
+/** One step of a synthetic probe (src/probes/prober.ts fills these). */
 export interface ProbeStep {
   name: string;
   ok: boolean;

@@ -7,8 +7,8 @@
  * hours; the fleet adds into the same buckets. Memory mode keeps the same buckets in process.
  * Both are bounded: 1,440 minutes × a fixed set of fields per account.
  */
-import type { RedisConnection } from '../redis.js';
-import type { FailureClass } from './taxonomy.js';
+import type { RedisConnection } from '../platform/redis.js';
+import type { FailureClass } from '../core/failures.js';
 
 export const MINUTE_MS = 60_000;
 export const HISTORY_MINUTES = 24 * 60;

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../core/errors.js';
 
 export function sendProblem(res: ServerResponse, error: unknown): void {
   const problem = toProblem(error);

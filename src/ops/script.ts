@@ -15,7 +15,7 @@
 export interface OpsScriptConfig {
   /** Seconds between refreshes when the URL has no `?refresh=`. */
   defaultRefreshSeconds: number;
-  /** Failure class → runbook name (src/health/taxonomy.ts `RUNBOOKS`). */
+  /** Failure class → runbook name (src/core/failures.ts `RUNBOOKS`). */
   runbooks: Readonly<Record<string, string>>;
   /** Where runbook names are found in the repository (`docs/runbooks/`). */
   runbookPath: string;

@@ -19,16 +19,17 @@ import { Writable } from 'node:stream';
 
 import { Pool, type Dispatcher } from 'undici';
 
-import type { ConfiguredAccount } from '../../carriers/registry.js';
+import type { ConfiguredAccount } from '../core/account.js';
 import type { DependentToken } from '../auth/dependent-token.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { StoredToken } from '../auth/token-store.js';
-import type { AuthenticatedClient, ClientRegistry } from '../clients.js';
-import { GatewayError, isGatewayError } from '../errors.js';
-import { classifyApiAnswer, classifyError } from '../health/taxonomy.js';
+import type { AuthenticatedClient, ClientRegistry } from '../http/clients.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import { classifyApiAnswer, classifyError } from '../core/failures.js';
 import type { HealthRecorder } from '../health/recorder.js';
 import { sendProblem } from '../http/problem.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../platform/log.js';
+import { hasChallenge } from '../upstream/rejection.js';
 
 export const PROXY_PREFIX = '/v1/carriers/';
 
@@ -128,18 +129,6 @@ interface DependentUse {
   dependent: DependentToken;
   header: string;
   value: string;
-}
-
-/** RFC 9110 11.6.1: a challenge of `scheme` among the WWW-Authenticate values. */
-export function hasChallenge(value: string | string[] | undefined, scheme: string): boolean {
-  if (value === undefined) return false;
-  const lower = scheme.toLowerCase();
-  return (Array.isArray(value) ? value : [value]).some((entry) =>
-    entry.split(',').some((part) => {
-      const token = part.trim().toLowerCase();
-      return token === lower || token.startsWith(`${lower} `);
-    }),
-  );
 }
 
 /** A body held in memory for a replay is bounded; label requests are a few kilobytes. */

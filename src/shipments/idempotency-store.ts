@@ -15,8 +15,8 @@
  * runs each step as one Lua script on Redis's clock; memory mode (embedded) does the same in
  * process.
  */
-import { GatewayError } from '../errors.js';
-import type { RedisConnection } from '../redis.js';
+import { GatewayError } from '../core/errors.js';
+import type { RedisConnection } from '../platform/redis.js';
 
 export interface StoredResponse {
   status: number;

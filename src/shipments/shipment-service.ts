@@ -17,22 +17,22 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 
-import type { ConfiguredAccount } from '../../carriers/registry.js';
-import type { ShippingCall } from '../../carriers/shipping.js';
+import type { ConfiguredAccount } from '../core/account.js';
+import type { ShippingCall } from '../core/shipping-adapter.js';
 import type { StoredToken } from '../auth/token-store.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
-import type { AuthenticatedClient } from '../clients.js';
-import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
-import { hasChallenge } from '../proxy/proxy-handler.js';
+import type { AuthenticatedClient } from '../http/clients.js';
+import { GatewayError, isGatewayError, type GatewayErrorCode } from '../core/errors.js';
+import type { Logger } from '../platform/log.js';
+import { hasChallenge } from '../upstream/rejection.js';
 import type { HealthRecorder } from '../health/recorder.js';
-import { classifyError, type FailureClass } from '../health/taxonomy.js';
+import { classifyError, type FailureClass } from '../core/failures.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
-import type { AccountOverrides } from '../routing/overrides.js';
-import type { CarrierCaller, CallResult } from './carrier-call.js';
+import type { AccountOverrides } from '../overrides/overrides.js';
+import type { CarrierCaller, CallResult } from '../upstream/transport.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
-import { shipmentRequestSchema, type ShipmentRequest } from './model.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../core/shipment.js';
 
 export type AttemptOutcome =
   | 'created'

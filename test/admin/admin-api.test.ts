@@ -16,7 +16,7 @@ import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
 import type { ProbeResult } from '../../src/health/health-service.js';
-import type { AccountOverride } from '../../src/routing/overrides.js';
+import type { AccountOverride } from '../../src/overrides/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';

@@ -15,8 +15,8 @@ import { describe, expect, it } from 'vitest';
 
 import { AuthBreakers, type BreakerOutcome, type BreakerState } from '../../src/breaker/auth-breaker.js';
 import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
-import { AccountOverrides, type BreakerMode } from '../../src/routing/overrides.js';
-import { VersionedState } from '../../src/shared/versioned-state.js';
+import { AccountOverrides, type BreakerMode } from '../../src/overrides/overrides.js';
+import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import { testLogger } from '../support/log-capture.js';
 
 const POLICY = {

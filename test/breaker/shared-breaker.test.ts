@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
 import { RedisTrialLease } from '../../src/breaker/trial-lease.js';
-import { RedisConnection } from '../../src/redis.js';
-import { AccountOverrides } from '../../src/routing/overrides.js';
-import { VersionedState } from '../../src/shared/versioned-state.js';
+import { RedisConnection } from '../../src/platform/redis.js';
+import { AccountOverrides } from '../../src/overrides/overrides.js';
+import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import { testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 

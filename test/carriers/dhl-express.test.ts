@@ -25,7 +25,7 @@ import {
 } from '../../carriers/dhl-express/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { isGatewayError } from '../../src/errors.js';
+import { isGatewayError } from '../../src/core/errors.js';
 import { registerSecrets, testLogger } from '../support/log-capture.js';
 
 const CLIENT_KEY = `dhlx-shop-key-${randomUUID()}`;

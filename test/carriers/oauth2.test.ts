@@ -22,10 +22,11 @@ import {
   startOAuth2Simulator,
   type OAuth2SimulatorHandle,
 } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount, type ResolvedAccount } from '../../carriers/registry.js';
+import { resolveAccount } from '../../src/accounts/resolve.js';
+import { type ResolvedAccount } from '../../src/core/account.js';
 import { parseConfig } from '../../config/load.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
-import { introspectToken } from '../../src/health/probe-introspect.js';
+import { introspectToken } from '../../src/probes/introspect.js';
 import { manualClock } from '../../src/sim/clock.js';
 import {
   closeEmbeddedGateways,

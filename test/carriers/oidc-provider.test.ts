@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
 import { parseConfig } from '../../config/load.js';
-import type { TokenStatus } from '../../src/auth/token-manager.js';
+import type { TokenStatus } from '../../src/auth/token-status.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../../src/auth/jwt-checks.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';

@@ -1,23 +1,21 @@
 /**
  * @module test/carriers/registry
  * Carrier data (carriers/<carrier>/) against the descriptor schema, and accounts resolved from it
- * (carriers/registry.ts): URL derivation, carrier headers and grant parameters.
+ * (src/accounts/resolve.ts): URL derivation, carrier headers and grant parameters.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { descriptorDataSchema, type CarrierDescriptor } from '../../carriers/descriptor.js';
-import {
-  CARRIERS,
-  resolveOAuthAccount,
-  validateCarrierData,
-  type ResolvedAccount,
-} from '../../carriers/registry.js';
-import { CARRIER_IDS, configSchema, type CarrierId } from '../../config/schema.js';
-import { isGatewayError } from '../../src/errors.js';
-import { projectRoot } from '../../src/project-root.js';
+import { descriptorDataSchema, type CarrierDescriptor } from '../../src/core/carrier.js';
+import { CARRIERS } from '../../carriers/index.js';
+import { resolveOAuthAccount, validateCarrierData } from '../../src/accounts/resolve.js';
+import { type ResolvedAccount } from '../../src/core/account.js';
+import { CARRIER_IDS, type CarrierId } from '../../carriers/index.js';
+import { configSchema } from '../../config/schema.js';
+import { isGatewayError } from '../../src/core/errors.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 
 const carriers = Object.entries(CARRIERS) as [CarrierId, CarrierDescriptor][];
 /** Carriers with a token endpoint (the others send static credentials). */

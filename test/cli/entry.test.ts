@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { captureChildOutput, registerIssuedTokens, registerSecrets } from '../support/log-capture.js';

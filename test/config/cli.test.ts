@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 import { captureChildOutput, registerSecrets } from '../support/log-capture.js';
 import { MINIMAL_YAML, tempDir, UPS_SECRET, writeTemp } from './fixtures.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, expect } from 'vitest';
 
-import { isGatewayError, type GatewayError } from '../../src/errors.js';
+import { isGatewayError, type GatewayError } from '../../src/core/errors.js';
 import { registerSecrets } from '../support/log-capture.js';
 
 export const CLIENT_API_KEY = 'shop-api-key-7d41c0e9b2';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { loadConfigFile, parseConfig } from '../../config/load.js';
-import { CARRIER_IDS } from '../../config/schema.js';
+import { CARRIER_IDS } from '../../carriers/index.js';
 import { DEMO_CONFIG_FILE } from '../../src/demo.js';
 import { CLIENT_API_KEY, configFailure, MINIMAL_YAML, tempDir, UPS_SECRET, writeTemp } from './fixtures.js';
 

@@ -1,11 +1,11 @@
 /**
  * @module test/config/resolve-account
- * Configuration errors found when an account meets its carrier's data (carriers/registry.ts
+ * Configuration errors found when an account meets its carrier's data (src/accounts/resolve.ts
  * `resolveOAuthAccount`): each names the account's key path and what the carrier needs.
  */
 import { describe, expect, it } from 'vitest';
 
-import { resolveOAuthAccount } from '../../carriers/registry.js';
+import { resolveOAuthAccount } from '../../src/accounts/resolve.js';
 import { parseConfig } from '../../config/load.js';
 import { configFailure } from './fixtures.js';
 

@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 
 import { dhlExpressShipping, dhlExpressShippingSettingsSchema } from '../../carriers/dhl-express/shipping.js';
-import type { ShippingCall } from '../../carriers/shipping.js';
-import { shipmentRequestSchema } from '../../src/shipments/model.js';
+import type { ShippingCall } from '../../src/core/shipping-adapter.js';
+import { shipmentRequestSchema } from '../../src/core/shipment.js';
 import {
   describeContract,
   loadSpec,

@@ -16,8 +16,8 @@ import {
   dhlParcelDeShipping,
   dhlParcelDeShippingSettingsSchema,
 } from '../../carriers/dhl-parcel-de/shipping.js';
-import type { ShippingCall } from '../../carriers/shipping.js';
-import { shipmentRequestSchema } from '../../src/shipments/model.js';
+import type { ShippingCall } from '../../src/core/shipping-adapter.js';
+import { shipmentRequestSchema } from '../../src/core/shipment.js';
 import {
   describeContract,
   loadSpec,

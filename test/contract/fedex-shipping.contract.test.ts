@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 
 import { fedexShipping, fedexShippingSettingsSchema } from '../../carriers/fedex/shipping.js';
-import type { ShippingCall } from '../../carriers/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../src/shipments/model.js';
+import type { ShippingCall } from '../../src/core/shipping-adapter.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../src/core/shipment.js';
 import {
   describeContract,
   loadSpec,

@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 
 import { beforeAll, expect, it } from 'vitest';
 
-import type { ShippingCall } from '../../carriers/shipping.js';
+import type { ShippingCall } from '../../src/core/shipping-adapter.js';
 import { decorateUpsRequest } from '../../carriers/ups/api.js';
 import { upsShipping } from '../../carriers/ups/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../src/shipments/model.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../src/core/shipment.js';
 import {
   describeContract,
   loadSpec,

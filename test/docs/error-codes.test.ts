@@ -1,6 +1,6 @@
 /**
  * @module test/docs/error-codes
- * The README's error table and the catalogue in src/errors.ts list the same codes with the same
+ * The README's error table and the catalogue in src/core/errors.ts list the same codes with the same
  * statuses: a code missing from the README, or a documented code that no longer exists, fails.
  */
 import { readFileSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { ERROR_CATALOGUE, ERROR_CODES } from '../../src/errors.js';
-import { projectRoot } from '../../src/project-root.js';
+import { ERROR_CATALOGUE, ERROR_CODES } from '../../src/core/errors.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 
 const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
 const documented = new Map(

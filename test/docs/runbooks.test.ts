@@ -1,7 +1,7 @@
 /**
  * @module test/docs/runbooks
- * The runbooks stay true to the code. Every failure class (src/health/taxonomy.ts `RUNBOOKS`) and
- * every runbook an alert can name (src/health/alert-rules.ts, alert-events.ts) has its page under
+ * The runbooks stay true to the code. Every failure class (src/core/failures.ts `RUNBOOKS`) and
+ * every runbook an alert can name (src/alerts/rules.ts, alert-events.ts) has its page under
  * docs/runbooks/, and every page is one of those. Each page has the five sections an operator
  * relies on, in order and filled. Every `carrier-gateway` line the pages show (```sh blocks and
  * inline code) names a command of src/cli/commands.ts with options that command takes, and then
@@ -19,16 +19,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CLI_COMMANDS } from '../../src/cli/commands.js';
 import { run } from '../../src/cli/run.js';
-import { ERROR_CODES } from '../../src/errors.js';
+import { ERROR_CODES } from '../../src/core/errors.js';
 import {
   FAILOVER_OUTCOMES,
   failoverEndVerdict,
   failoverVerdict,
   newNetworkVerdict,
-} from '../../src/health/alert-events.js';
-import { breakerVerdict } from '../../src/health/alert-rules.js';
-import { FAILURE_CLASSES, RUNBOOK_BASE, RUNBOOKS } from '../../src/health/taxonomy.js';
-import { projectRoot } from '../../src/project-root.js';
+} from '../../src/alerts/events.js';
+import { breakerVerdict } from '../../src/alerts/rules.js';
+import { FAILURE_CLASSES, RUNBOOK_BASE, RUNBOOKS } from '../../src/core/failures.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 
 const root = projectRoot();
 const folder = join(root, RUNBOOK_BASE);
@@ -48,7 +48,7 @@ const withoutCode = (text: string) => text.replace(/```[\s\S]*?```/g, '');
 /** Names the alert modules give as string literals, for the branches no exported call reaches. */
 function literalRunbooks(): string[] {
   const names = new Set<string>();
-  for (const file of ['src/health/alert-rules.ts', 'src/health/alert-events.ts']) {
+  for (const file of ['src/alerts/rules.ts', 'src/alerts/events.ts']) {
     const source = readFileSync(join(root, file), 'utf8');
     for (const match of source.matchAll(/runbook: '([a-z]+(?:-[a-z]+)*)'/g)) names.add(match[1]!);
     // The score input → runbook table of the `status` rule (not exported).

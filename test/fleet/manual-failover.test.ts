@@ -17,7 +17,7 @@ import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
 import type { ProbeResult } from '../../src/health/health-service.js';
-import type { AccountOverride } from '../../src/routing/overrides.js';
+import type { AccountOverride } from '../../src/overrides/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';

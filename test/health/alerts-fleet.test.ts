@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { parseConfig } from '../../config/load.js';
-import { Alerter, type Alert } from '../../src/health/alerts.js';
+import { Alerter, type Alert } from '../../src/alerts/alerter.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { Attempt } from '../../src/shipments/shipment-service.js';

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { Alert } from '../../src/health/alert-rules.js';
-import { AlertSinks, slackPayload } from '../../src/health/alert-sinks.js';
+import type { Alert } from '../../src/alerts/rules.js';
+import { AlertSinks, slackPayload } from '../../src/alerts/sinks.js';
 import { captureDir, registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer, type Responder } from '../support/recording-server.js';
 

@@ -10,10 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-import { CARRIERS, resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
+import { CARRIERS } from '../../carriers/index.js';
+import { resolveAccount } from '../../src/accounts/resolve.js';
+import { type ConfiguredAccount } from '../../src/core/account.js';
 import { parseConfig } from '../../config/load.js';
-import { buildProbeRequest } from '../../src/health/probe-call.js';
-import { tokenMode } from '../../src/health/probe-token.js';
+import { buildProbeRequest } from '../../src/probes/call.js';
+import { tokenMode } from '../../src/probes/token.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { describeContract, loadSpec, validateRequest } from '../support/openapi-contract.js';
 
@@ -51,7 +53,7 @@ const CASES: [carrier: string, spec: string, operationId: string, extra?: Record
 describeContract('probe requests against the carriers’ specs', () => {
   it.each(CASES)('%s: the probe is a valid %s request', async (carrier, file, operationId, extra) => {
     const account = accountOf(carrier, extra);
-    const probe = CARRIERS[account.carrier].data.probe!;
+    const probe = account.descriptor.data.probe!;
     const credential = account.kind === 'static' ? account.staticCredential.value : TOKEN;
     const request = buildProbeRequest(account, probe, credential);
     const spec = await loadSpec(file);

@@ -11,17 +11,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
 import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../carriers/registry.js';
+import { resolveAccount } from '../../src/accounts/resolve.js';
 import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { TokenEngine } from '../../src/auth/token-engine.js';
 import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
 import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
 import { MemoryHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/health/probes.js';
+import { Prober } from '../../src/probes/prober.js';
 import { HealthRecorder } from '../../src/health/recorder.js';
-import { AccountOverrides } from '../../src/routing/overrides.js';
-import { VersionedState } from '../../src/shared/versioned-state.js';
+import { AccountOverrides } from '../../src/overrides/overrides.js';
+import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 

@@ -18,17 +18,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
 import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
+import { resolveAccount } from '../../src/accounts/resolve.js';
+import { type ConfiguredAccount } from '../../src/core/account.js';
 import { parseConfig } from '../../config/load.js';
 import { TokenEngine } from '../../src/auth/token-engine.js';
 import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
 import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
 import { HealthService } from '../../src/health/health-service.js';
 import { MemoryHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/health/probes.js';
+import { Prober } from '../../src/probes/prober.js';
 import { HealthRecorder } from '../../src/health/recorder.js';
-import { AccountOverrides } from '../../src/routing/overrides.js';
-import { VersionedState } from '../../src/shared/versioned-state.js';
+import { AccountOverrides } from '../../src/overrides/overrides.js';
+import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 
 const CLIENT_KEY = `probe-tls-shop-${randomUUID()}`;

@@ -22,7 +22,8 @@ import {
   startOAuth2Simulator,
   type OAuth2SimulatorHandle,
 } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount, type ConfiguredAccount } from '../../carriers/registry.js';
+import { resolveAccount } from '../../src/accounts/resolve.js';
+import { type ConfiguredAccount } from '../../src/core/account.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { startUspsSimulator } from '../../carriers/usps/simulator.js';
 import { parseConfig } from '../../config/load.js';
@@ -31,10 +32,10 @@ import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.
 import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
 import type { ProbeResult } from '../../src/health/health-service.js';
 import { MemoryHistoryStore } from '../../src/health/history.js';
-import { breakerOutcome, Prober } from '../../src/health/probes.js';
+import { breakerOutcome, Prober } from '../../src/probes/prober.js';
 import { HealthRecorder, type HealthEvent } from '../../src/health/recorder.js';
-import { AccountOverrides } from '../../src/routing/overrides.js';
-import { VersionedState } from '../../src/shared/versioned-state.js';
+import { AccountOverrides } from '../../src/overrides/overrides.js';
+import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { freePort } from '../support/redis-server.js';

@@ -1,6 +1,6 @@
 /**
  * @module test/health/taxonomy-faults.test
- * Each failure class of src/health/taxonomy.ts produced end to end: a fault switched on in a real
+ * Each failure class of src/core/failures.ts produced end to end: a fault switched on in a real
  * carrier simulator on loopback (or in DNS, TLS or Redis), traffic through an embedded gateway's
  * proxy (`/v1/carriers/{account}/...`) or `POST /v1/shipments`, then the account's
  * `GET /v1/health/carriers/{account}` must count the class in `failures['5m']`. One account per
@@ -55,7 +55,7 @@ import {
   type UpsSimulatorHandle,
 } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
-import type { FailureClass } from '../../src/health/taxonomy.js';
+import type { FailureClass } from '../../src/core/failures.js';
 import { startGateway, type RunningGateway } from '../proxy/helpers.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';

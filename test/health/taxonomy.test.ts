@@ -1,6 +1,6 @@
 /**
  * @module test/health/taxonomy.test
- * The failure taxonomy (src/health/taxonomy.ts) as operators rely on it: every class in
+ * The failure taxonomy (src/core/failures.ts) as operators rely on it: every class in
  * FAILURE_CLASSES is produced by some real input (error codes and details as src/auth/classify.ts
  * and src/auth/jwt-checks.ts write them, carrier API answers, the carriers' own `api.errorClasses`
  * data), so a class that becomes unreachable fails here; each carrier's codes map as declared in
@@ -11,11 +11,13 @@ import fc from 'fast-check';
 import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { CARRIERS, validateCarrierData, type JwtExpectations } from '../../carriers/registry.js';
-import type { CarrierId } from '../../config/schema.js';
+import { CARRIERS } from '../../carriers/index.js';
+import { validateCarrierData } from '../../src/accounts/resolve.js';
+import { type JwtExpectations } from '../../src/core/account.js';
+import type { CarrierId } from '../../carriers/index.js';
 import { classifyHttpFailure, classifyTransportFailure, type GrantKind } from '../../src/auth/classify.js';
 import { checkJwt } from '../../src/auth/jwt-checks.js';
-import { ERROR_CODES, isGatewayError, type GatewayError } from '../../src/errors.js';
+import { ERROR_CODES, isGatewayError, type GatewayError } from '../../src/core/errors.js';
 import {
   classifyApiAnswer,
   classifyError,
@@ -23,7 +25,7 @@ import {
   PREMATURE_SHARE,
   RUNBOOKS,
   type FailureClass,
-} from '../../src/health/taxonomy.js';
+} from '../../src/core/failures.js';
 import { accountsFrom } from '../support/engine.js';
 
 const HOUR_MS = 3_600_000;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { RedisTokenStore } from '../../src/auth/redis-token-store.js';
-import { RedisConnection } from '../../src/redis.js';
+import { RedisConnection } from '../../src/platform/redis.js';
 import { accountsFrom, startInstance, TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { RedisRefreshLock } from '../../src/auth/refresh-lock.js';
-import { RedisConnection } from '../../src/redis.js';
+import { RedisConnection } from '../../src/platform/redis.js';
 import { accountsFrom, startInstance } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';

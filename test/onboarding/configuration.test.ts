@@ -1,16 +1,16 @@
 /**
  * @module test/onboarding/configuration
  * How an authorization-code account's onboarding profile is resolved from carrier data and the
- * account (carriers/registry.ts `resolveOAuthAccount`): the authorization endpoint per carrier
+ * account (src/accounts/resolve.ts `resolveOAuthAccount`): the authorization endpoint per carrier
  * ([UPS-AC] OAuthAuthCode.yaml, [USPS-OAUTH] 5.1, `urls.authorize` for oauth2), the redirect URI
  * (`authorization.redirectUri` or `publicUrl` + /v1/oauth/callback), PKCE defaults (UPS on, USPS
  * off as UNVERIFIED, oauth2 on), and the configuration errors, each naming its key path.
  */
 import { describe, expect, it } from 'vitest';
 
-import { resolveOAuthAccount, type ResolveContext } from '../../carriers/registry.js';
+import { resolveOAuthAccount, type ResolveContext } from '../../src/accounts/resolve.js';
 import { configSchema } from '../../config/schema.js';
-import { isGatewayError } from '../../src/errors.js';
+import { isGatewayError } from '../../src/core/errors.js';
 
 const SECRET = { clientId: 'app-client', clientSecret: 'app-secret-0000' };
 const PUBLIC = { publicUrl: 'https://gateway.example.com/' };

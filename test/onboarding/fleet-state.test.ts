@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { parseConfig } from '../../config/load.js';
-import type { TokenStatus } from '../../src/auth/token-manager.js';
+import type { TokenStatus } from '../../src/auth/token-status.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';

@@ -22,9 +22,9 @@ import { stringify } from 'yaml';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { parseConfig } from '../../config/load.js';
-import type { TokenStatus } from '../../src/auth/token-manager.js';
+import type { TokenStatus } from '../../src/auth/token-status.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
-import { isGatewayError } from '../../src/errors.js';
+import { isGatewayError } from '../../src/core/errors.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { Browser } from '../support/oidc-server.js';

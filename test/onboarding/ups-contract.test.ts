@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveOAuthAccount } from '../../carriers/registry.js';
+import { resolveOAuthAccount } from '../../src/accounts/resolve.js';
 import { configSchema } from '../../config/schema.js';
 import { AuthorizationFlow } from '../../src/auth/authorization-flow.js';
 import { buildTokenRequest } from '../../src/auth/token-client.js';

@@ -20,7 +20,7 @@ import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { LATENCY_BOUNDS_MS, latencyIndex } from '../../src/health/history.js';
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';

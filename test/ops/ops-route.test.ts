@@ -11,7 +11,7 @@ import { Script } from 'node:vm';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 
-import { getOps } from '../../src/routes/getOps.js';
+import { getOps } from '../../src/http/routes/getOps.js';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { parse } from 'yaml';
 
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 
 export interface ComposeService {
   image?: string;

@@ -3,7 +3,7 @@
  * docker-compose.yml and the configuration it mounts, checked without Docker (none runs here):
  * the file has Redis, the simulators and two gateway instances wired to one another; the mounted
  * configuration passes the gateway's own loader with the environment Compose gives it; and the
- * same set-up run as local processes (one redis-server, the simulators through src/sim/cli.ts,
+ * same set-up run as local processes (one redis-server, the simulators through src/cli/simulator.ts,
  * two gateway processes with config/compose.yaml, host names pointed at loopback) shares one
  * token between the instances and applies a manual failover made on one of them on the other.
  */
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../config/load.js';
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
@@ -72,7 +72,7 @@ describe('docker-compose.yml', () => {
       const port = command[command.indexOf('--port') + 1];
       expect(config).toContain(`http://${name}:${port}`);
       // The compiled path comes from this source file.
-      expect(() => readFileSync(join(projectRoot(), 'src/sim/cli.ts'))).not.toThrow();
+      expect(() => readFileSync(join(projectRoot(), 'src/cli/simulator.ts'))).not.toThrow();
     }
   });
 

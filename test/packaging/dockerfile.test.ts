@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 
 const root = projectRoot();
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');

@@ -8,8 +8,8 @@ import { Writable } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { GatewayError, toProblem } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
+import { GatewayError, toProblem } from '../../src/core/errors.js';
+import { createLogger } from '../../src/platform/log.js';
 
 /** Stands in for what a carrier might echo: its message text and a credential. */
 const MARKER = 'UPSTREAM-BODY-MARKER';

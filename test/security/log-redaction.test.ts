@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/platform/log.js';
 import { registerSecrets } from '../support/log-capture.js';
 
 const SECRET = 'very-secret-value-0123456789';

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { RedisConnection } from '../../src/redis.js';
+import { RedisConnection } from '../../src/platform/redis.js';
 import {
   MemoryIdempotencyStore,
   RedisIdempotencyStore,

@@ -4,10 +4,11 @@
  * instance (fencing, Redis loss): resolved accounts from YAML, a RedisConnection, a sealer.
  */
 import { parseConfig } from '../../config/load.js';
-import { resolveOAuthAccount, type ResolvedAccount } from '../../carriers/registry.js';
+import { resolveOAuthAccount } from '../../src/accounts/resolve.js';
+import { type ResolvedAccount } from '../../src/core/account.js';
 import { TokenSealer } from '../../src/auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from '../../src/auth/token-engine.js';
-import { RedisConnection } from '../../src/redis.js';
+import { RedisConnection } from '../../src/platform/redis.js';
 import { testLogger } from './log-capture.js';
 
 export const TEST_SEALER = TokenSealer.ephemeral();

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 import { captureChildOutput } from './log-capture.js';
 
 export interface GatewayProcess {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { pino } from 'pino';
 
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/platform/log.js';
 
 export function captureDir(): string {
   const dir = process.env.CARRIER_GATEWAY_LOG_CAPTURE;

@@ -1,13 +1,13 @@
 /**
  * @module test/support/sim-process
- * A carrier simulator in its own process (src/sim/cli.ts), steered through its `/__sim/*`
+ * A carrier simulator in its own process (src/cli/simulator.ts), steered through its `/__sim/*`
  * control API. Load tests use it so the simulator's event loop is not starved by the load the
  * test process itself generates: a late simulator would reject tokens that were fresh when sent.
  */
 import { spawn } from 'node:child_process';
 
 import type { SimClient, SimFaults, SimStats } from '../../src/sim/index.js';
-import { projectRoot } from '../../src/project-root.js';
+import { projectRoot } from '../../src/platform/project-root.js';
 
 export interface SimulatorProcess {
   url: string;
@@ -21,7 +21,7 @@ export async function startSimulatorProcess(
   carrier: 'ups' | 'fedex' | 'oauth2',
   clients: SimClient[],
 ): Promise<SimulatorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', '--carrier', carrier], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/simulator.ts', '--carrier', carrier], {
     cwd: projectRoot(),
     env: { ...process.env, SIM_CLIENTS: JSON.stringify(clients) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalRefreshLock } from '../../../src/auth/refresh-lock.js';
 import { TokenManager } from '../../../src/auth/token-manager.js';
 import { MemoryTokenStore } from '../../../src/auth/token-store.js';
-import { isGatewayError } from '../../../src/errors.js';
+import { isGatewayError } from '../../../src/core/errors.js';
 import { accountsFrom } from '../../support/engine.js';
 import { registerSecrets, testLogger } from '../../support/log-capture.js';
 import {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRefreshLock } from '../../../src/auth/refresh-lock.js';
 import { TokenManager } from '../../../src/auth/token-manager.js';
 import { MemoryTokenStore, type StoredToken } from '../../../src/auth/token-store.js';
-import { isGatewayError, type GatewayErrorCode } from '../../../src/errors.js';
+import { isGatewayError, type GatewayErrorCode } from '../../../src/core/errors.js';
 import { accountsFrom } from '../../support/engine.js';
 import { testLogger } from '../../support/log-capture.js';
 import {

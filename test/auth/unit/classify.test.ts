@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import type { TokenProfile } from '../../../carriers/registry.js';
+import type { TokenProfile } from '../../../src/core/account.js';
 import {
   classifyHttpFailure,
   classifyTransportFailure,
@@ -16,7 +16,7 @@ import {
   type GrantKind,
 } from '../../../src/auth/classify.js';
 import { readCarrierError } from '../../../src/auth/error-bodies.js';
-import type { GatewayErrorCode } from '../../../src/errors.js';
+import type { GatewayErrorCode } from '../../../src/core/errors.js';
 import {
   FEDEX_FORBIDDEN,
   FEDEX_INTERNAL,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { TokenSealer } from '../../../src/auth/crypto.js';
-import { isGatewayError } from '../../../src/errors.js';
+import { isGatewayError } from '../../../src/core/errors.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { SECRETS } from './fixtures.js';
 

@@ -4,7 +4,8 @@
  * real config schema and `resolveOAuthAccount`, so defaults and carrier data are the ones the gateway
  * boots with. Every body cites its source tag in ../shared/carrier-auth-facts.md.
  */
-import { resolveOAuthAccount, type ResolvedAccount } from '../../../carriers/registry.js';
+import { resolveOAuthAccount } from '../../../src/accounts/resolve.js';
+import { type ResolvedAccount } from '../../../src/core/account.js';
 import { configSchema } from '../../../config/schema.js';
 import { registerSecrets } from '../../support/log-capture.js';
 

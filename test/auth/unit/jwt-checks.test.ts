@@ -7,9 +7,9 @@
 import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import type { JwtExpectations } from '../../../carriers/registry.js';
+import type { JwtExpectations } from '../../../src/core/account.js';
 import { checkJwt, looksLikeJwt } from '../../../src/auth/jwt-checks.js';
-import { isGatewayError } from '../../../src/errors.js';
+import { isGatewayError } from '../../../src/core/errors.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
 const NOW = Date.parse('2025-08-20T21:26:36Z');

@@ -7,10 +7,10 @@
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveOAuthAccount } from '../../../carriers/registry.js';
+import { resolveOAuthAccount } from '../../../src/accounts/resolve.js';
 import { parseConfig } from '../../../config/load.js';
 import { exchangeToken } from '../../../src/auth/token-client.js';
-import { isGatewayError } from '../../../src/errors.js';
+import { isGatewayError } from '../../../src/core/errors.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 

@@ -16,7 +16,7 @@ import {
   type RetryPolicy,
 } from '../../../src/auth/retry.js';
 import { isMaybeDelivered } from '../../../src/auth/token-client.js';
-import { ERROR_CODES, GatewayError, type GatewayErrorCode } from '../../../src/errors.js';
+import { ERROR_CODES, GatewayError, type GatewayErrorCode } from '../../../src/core/errors.js';
 
 const policy: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 10_000 };
 

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { RETRY_NEXT_SECRET_MS, SecretRotation } from '../../../src/auth/secret-rotation.js';
-import { GatewayError } from '../../../src/errors.js';
+import { GatewayError } from '../../../src/core/errors.js';
 
 const CURRENT = 'current-secret';
 const NEXT = 'next-secret';

@@ -9,7 +9,7 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { exchangeToken, isMaybeDelivered } from '../../../src/auth/token-client.js';
-import { isGatewayError, type GatewayError } from '../../../src/errors.js';
+import { isGatewayError, type GatewayError } from '../../../src/core/errors.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import {
   FEDEX_NOT_AUTHORIZED,

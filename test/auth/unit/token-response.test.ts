@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import type { ResolvedAccount } from '../../../carriers/registry.js';
+import type { ResolvedAccount } from '../../../src/core/account.js';
 import type { GrantKind } from '../../../src/auth/classify.js';
 import { acceptTokenResponse, measureSkew, type ResponseTiming } from '../../../src/auth/token-response.js';
-import { isGatewayError, type GatewayError } from '../../../src/errors.js';
+import { isGatewayError, type GatewayError } from '../../../src/core/errors.js';
 import {
   FEDEX_NOT_AUTHORIZED,
   fedexAccount,

@@ -19,9 +19,9 @@ import {
   type ColissimoShippingSettings,
 } from '../../../carriers/colissimo/shipping.js';
 import { COLISSIMO_BASE, startColissimoSimulator } from '../../../carriers/colissimo/simulator.js';
-import type { ShippingCall } from '../../../carriers/shipping.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import type { SimulatorHandle } from '../../../src/sim/index.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/shipments/model.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
 const CONTRACT = { clientId: '800123', clientSecret: `colissimo-adapter-key-${randomUUID()}` };

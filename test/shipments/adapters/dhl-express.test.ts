@@ -22,8 +22,8 @@ import {
   startDhlExpressSimulator,
   type DhlExpressSimulatorHandle,
 } from '../../../carriers/dhl-express/simulator.js';
-import type { ShippingCall } from '../../../carriers/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/shipments/model.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
 const CLIENT = { clientId: 'mydhl-adapter-key', clientSecret: `mydhl-adapter-secret-${randomUUID()}` };

@@ -21,9 +21,9 @@ import {
   DHL_PARCEL_DE_SANDBOX_USER,
   startDhlParcelDeSimulator,
 } from '../../../carriers/dhl-parcel-de/simulator.js';
-import type { ShippingCall } from '../../../carriers/shipping.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import type { SimulatorHandle } from '../../../src/sim/index.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/shipments/model.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
 const CLIENT = { clientId: 'dhl-de-adapter-key', clientSecret: `dhl-de-adapter-secret-${randomUUID()}` };

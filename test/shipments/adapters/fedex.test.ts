@@ -16,9 +16,9 @@ import {
   fedexShippingSettingsSchema,
 } from '../../../carriers/fedex/shipping.js';
 import { FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
-import type { ShippingCall } from '../../../carriers/shipping.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import type { SimulatorHandle } from '../../../src/sim/index.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/shipments/model.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
 const CLIENT = { clientId: 'fedex-adapter-key', clientSecret: `fedex-adapter-secret-${randomUUID()}` };

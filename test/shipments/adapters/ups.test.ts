@@ -18,8 +18,8 @@ import {
   upsShipping,
   upsShippingSettingsSchema,
 } from '../../../carriers/ups/shipping.js';
-import type { ShippingCall } from '../../../carriers/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/shipments/model.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
 
 const CLIENT = { clientId: 'ups-adapter-client', clientSecret: `ups-adapter-secret-${randomUUID()}` };

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { ShippingCall } from '../../../carriers/shipping.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import {
   USPS_LABEL_PATH,
   uspsLabelRequest,
@@ -25,7 +25,7 @@ import {
   USPS_PATHS,
   type UspsSimulatorHandle,
 } from '../../../carriers/usps/simulator.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/shipments/model.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 
 const CLIENT = { clientId: 'usps-adapter-client', clientSecret: `usps-adapter-secret-${randomUUID()}` };

@@ -1,0 +1,69 @@
+/**
+ * @module clients
+ * The shipping apps allowed to call the gateway and the carrier accounts each may use. API keys
+ * are kept only as SHA-256 digests and compared in constant time, so neither a memory dump nor
+ * response timing gives a key away.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { ClientConfig } from '../../config/schema.js';
+import { GatewayError } from '../core/errors.js';
+
+export interface AuthenticatedClient {
+  id: string;
+  /** Carrier accounts in the client's preference order. */
+  accounts: readonly string[];
+}
+
+interface Entry {
+  digest: Buffer;
+  client: AuthenticatedClient;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export class ClientRegistry {
+  #entries: Entry[];
+
+  constructor(clients: readonly ClientConfig[]) {
+    this.#entries = ClientRegistry.#entriesOf(clients);
+  }
+
+  static #entriesOf(clients: readonly ClientConfig[]): Entry[] {
+    return clients.map((client) => ({
+      digest: digest(client.apiKey),
+      client: { id: client.id, accounts: Object.freeze([...client.accounts]) },
+    }));
+  }
+
+  /** A configuration reload: new keys and account lists take effect for the next request. */
+  replace(clients: readonly ClientConfig[]): void {
+    this.#entries = ClientRegistry.#entriesOf(clients);
+  }
+
+  /** Reads `Authorization: Bearer <apiKey>`; throws ERR_UNAUTHENTICATED without saying which part was wrong. */
+  authenticate(authorization: string | undefined): AuthenticatedClient {
+    const match = authorization === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+    if (match === null) {
+      throw new GatewayError('ERR_UNAUTHENTICATED', undefined, {
+        detail: 'send Authorization: Bearer <client API key>',
+      });
+    }
+    const presented = digest(match[1]!);
+    let found: AuthenticatedClient | undefined;
+    // Every entry is compared, found or not, so the time taken does not depend on which key matched.
+    for (const entry of this.#entries) {
+      if (timingSafeEqual(entry.digest, presented)) found = entry.client;
+    }
+    if (found === undefined) throw new GatewayError('ERR_UNAUTHENTICATED');
+    return found;
+  }
+
+  /** Throws unless `client` may use `accountId`. */
+  authorize(client: AuthenticatedClient, accountId: string, knownAccount: boolean): void {
+    if (!knownAccount) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
+    if (!client.accounts.includes(accountId)) {
+      throw new GatewayError('ERR_ACCOUNT_FORBIDDEN', undefined, { account: accountId });
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * @module http/env
+ * The hono app's typed context (what the client-key middleware puts on `c.var`) and the
+ * dependencies the routes are built from.
+ */
+import type { AdminActions } from '../admin/admin-actions.js';
+import type { AuthorizationFlow } from '../auth/authorization-flow.js';
+import type { TokenEngine } from '../auth/token-engine.js';
+import type { AuthBreakers } from '../breaker/auth-breaker.js';
+import type { HealthService } from '../health/health-service.js';
+import type { GatewayMetrics } from '../metrics/registry.js';
+import type { AccountOverrides } from '../overrides/overrides.js';
+import type { Logger } from '../platform/log.js';
+import type { RedisConnection } from '../platform/redis.js';
+import type { ShipmentService } from '../shipments/shipment-service.js';
+import type { AdminRegistry } from './admins.js';
+import type { AuthenticatedClient, ClientRegistry } from './clients.js';
+
+export interface AppVariables {
+  client: AuthenticatedClient;
+}
+
+export interface AppDependencies {
+  engine: TokenEngine;
+  clients: ClientRegistry;
+  redis?: RedisConnection;
+  log: Logger;
+  /** Onboarding: operators' keys and the authorization-code flow. Without them the routes are absent. */
+  admins?: AdminRegistry;
+  authorization?: AuthorizationFlow;
+  /** The operators' actions behind `/v1/admin` (with `admins`). */
+  actions?: AdminActions;
+  /** `POST /v1/shipments`; absent in apps built for a single concern in tests. */
+  shipments?: ShipmentService;
+  breakers?: AuthBreakers;
+  overrides?: AccountOverrides;
+  metrics?: GatewayMetrics;
+  health?: HealthService;
+  /** Told where each client key is used from (the new-network alert). */
+  alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
+  /** Where runbook links point (`alerts.runbookBaseUrl`); the repository paths otherwise. */
+  runbookBaseUrl?: string;
+}
+
+export type AppEnv = { Variables: AppVariables };

@@ -1,0 +1,32 @@
+/**
+ * @module routes/getAuthorize
+ * `GET /v1/accounts/{id}/authorize` (admin key): starts authorization-code onboarding for an
+ * account and redirects (302) the operator's browser to the carrier's authorization endpoint with
+ * `state` and, where the carrier supports it, an S256 PKCE challenge (RFC 6749 4.1.1, RFC 7636
+ * 4.3). A shipping app's key is refused like any wrong key.
+ */
+import type { Context } from 'hono';
+
+import type { AppEnv } from '../env.js';
+import type { AdminRegistry } from '../admins.js';
+import type { AdminActions } from '../../admin/admin-actions.js';
+import type { AuthorizationFlow } from '../../auth/authorization-flow.js';
+
+export function getAuthorize(deps: {
+  admins: AdminRegistry;
+  authorization: AuthorizationFlow;
+  actions?: AdminActions;
+}) {
+  return async function authorize(c: Context<AppEnv>) {
+    const admin = deps.admins.authenticate(c.req.header('authorization'));
+    const id = c.req.param('id') ?? '';
+    const begin = () => deps.authorization.begin(id, admin);
+    const location = await (deps.actions ? deps.actions.authorize(admin, id, begin) : begin());
+    // The URL carries a fresh state: never cached, never sent on as a Referer.
+    return c.body(null, 302, {
+      location,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * @module routes/getHealthCarriers
+ * `GET /v1/health/carriers` and `GET /v1/health/carriers/{id}`: the health of carrier accounts
+ * (src/health/health-service.ts). An operator's admin key sees every account; a shipping app's
+ * client key sees its own.
+ */
+import type { Context } from 'hono';
+
+import type { AdminRegistry } from '../admins.js';
+import type { ClientRegistry } from '../clients.js';
+import { GatewayError, isGatewayError } from '../../core/errors.js';
+import type { HealthService } from '../../health/health-service.js';
+
+export interface HealthRouteDependencies {
+  health: HealthService;
+  admins: AdminRegistry;
+  clients: ClientRegistry;
+}
+
+/** The accounts the caller may see: all for an admin key, its own for a client key. */
+export function visibleAccounts(
+  deps: HealthRouteDependencies,
+  authorization: string | undefined,
+): string[] | 'all' {
+  try {
+    deps.admins.authenticate(authorization);
+    return 'all';
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+  }
+  return [...deps.clients.authenticate(authorization).accounts];
+}
+
+export function getHealthCarriers(deps: HealthRouteDependencies) {
+  return async function healthCarriers(c: Context) {
+    const visible = visibleAccounts(deps, c.req.header('authorization'));
+    const reports = await deps.health.reports();
+    const carriers =
+      visible === 'all' ? reports : reports.filter((report) => visible.includes(report.account));
+    return c.json({ carriers });
+  };
+}
+
+export function getHealthCarrier(deps: HealthRouteDependencies) {
+  return async function healthCarrier(c: Context) {
+    const id = c.req.param('id') ?? '';
+    const visible = visibleAccounts(deps, c.req.header('authorization'));
+    if (!deps.health.has(id)) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: id });
+    if (visible !== 'all' && !visible.includes(id)) {
+      throw new GatewayError('ERR_ACCOUNT_FORBIDDEN', undefined, { account: id });
+    }
+    return c.json(await deps.health.report(id));
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * @module routes/getOAuthCallback
+ * `GET /v1/oauth/callback`: where carriers send the operator's browser back after consent (RFC
+ * 6749 4.1.2). No key: the single-use `state` is the credential. A browser gets a short HTML page
+ * saying what happened (never a token, a code or the state); anything else gets the JSON (success)
+ * or the RFC 9457 problem (failure). Pages are not cached and send no Referer, since their URL
+ * holds a code (RFC 9700 4.2.4).
+ */
+import type { Context } from 'hono';
+
+import type { AppEnv } from '../env.js';
+import type { AdminActions } from '../../admin/admin-actions.js';
+import type { AuthorizationFlow } from '../../auth/authorization-flow.js';
+import { ERROR_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblem } from '../../core/errors.js';
+
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'x-content-type-options': 'nosniff',
+};
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+function page(title: string, paragraphs: string[]): string {
+  const body = paragraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;line-height:1.5}code{background:#eee;padding:0 .2em}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</body>
+</html>
+`;
+}
+
+const wantsHtml = (c: Context<AppEnv>) => (c.req.header('accept') ?? '').includes('text/html');
+
+export function getOAuthCallback(deps: { authorization: AuthorizationFlow; actions?: AdminActions }) {
+  return async function oauthCallback(c: Context<AppEnv>) {
+    let result;
+    try {
+      result = await deps.authorization.complete({ query: c.req.queries(), url: new URL(c.req.url) });
+    } catch (error) {
+      const problem = toProblem(error);
+      if (!wantsHtml(c)) {
+        return c.body(JSON.stringify(problem), problem.status as 400, {
+          ...PAGE_HEADERS,
+          'content-type': PROBLEM_CONTENT_TYPE,
+        });
+      }
+      const lines = [
+        `Error ${problem.code}: ${ERROR_CATALOGUE[problem.code].title}.`,
+        ...(problem.detail !== undefined ? [problem.detail] : []),
+        ...(problem.carrierCode !== undefined ? [`Carrier code: ${problem.carrierCode}.`] : []),
+        problem.account !== undefined
+          ? `Nothing was changed for account ${problem.account}. Start again from /v1/accounts/${problem.account}/authorize.`
+          : 'Nothing was changed.',
+      ];
+      return c.html(page('Authorization failed', lines), problem.status as 400, PAGE_HEADERS);
+    }
+    await deps.actions?.authorizationCompleted(result.startedBy, result.account, result.generation);
+    const expiresInMinutes = Math.max(0, Math.round((result.expiresAt - Date.now()) / 60_000));
+    if (!wantsHtml(c)) {
+      return c.json(
+        {
+          status: 'authorized',
+          account: result.account,
+          generation: result.generation,
+          expiresInSeconds: Math.max(0, Math.round((result.expiresAt - Date.now()) / 1000)),
+          refreshToken: result.refreshToken,
+        },
+        200,
+        PAGE_HEADERS,
+      );
+    }
+    return c.html(
+      page('Account authorized', [
+        `Account ${result.account} is authorized. The gateway stored its tokens (generation ${result.generation}); the access token expires in about ${expiresInMinutes} minutes${result.refreshToken ? ' and will be refreshed automatically' : ', and the carrier sent no refresh token, so the account will need authorizing again then'}.`,
+        'You can close this window.',
+      ]),
+      200,
+      PAGE_HEADERS,
+    );
+  };
+}

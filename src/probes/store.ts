@@ -1,0 +1,146 @@
+/**
+ * @module health/probe-store
+ * What the fleet shares about probes. The lease: `probe-lease:<account>` is taken with SET NX PX
+ * before a probe, so one instance probes an account at a time; when the probe is over its owner
+ * keeps it for the rest of the interval (or drops it when the interval is spent) with a Lua
+ * script that checks ownership, so the account is probed once per interval across the fleet. The
+ * results: `probe:<account>` holds the last one as JSON for a few intervals, and `probe-events`
+ * tells the other instances a new one is there. Memory mode keeps the same in one process.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { z } from 'zod';
+
+import type { RedisConnection } from '../platform/redis.js';
+import type { ProbeResult } from '../health/health-service.js';
+import { FAILURE_CLASSES } from '../core/failures.js';
+
+export const PROBE_EVENTS_CHANNEL = 'probe-events';
+
+/** Keeps the lease for ARGV[2] ms more, or deletes it when that is not positive; only for its owner. */
+const SETTLE_IF_OWNER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local keep = tonumber(ARGV[2])
+if keep > 0 then return redis.call('PEXPIRE', KEYS[1], keep) end
+return redis.call('DEL', KEYS[1])
+`;
+
+/** A stored result is read back through this: another instance may run another version. */
+export const probeResultSchema = z.object({
+  at: z.string(),
+  ok: z.boolean(),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      ok: z.boolean(),
+      ms: z.number(),
+      failureClass: z.enum(FAILURE_CLASSES).optional(),
+      detail: z.string().optional(),
+    }),
+  ),
+  failureClass: z.enum(FAILURE_CLASSES).optional(),
+  certificate: z.object({ host: z.string(), validTo: z.string(), daysLeft: z.number() }).optional(),
+});
+
+export function parseProbeResult(text: string | null): ProbeResult | null {
+  if (text === null) return null;
+  try {
+    const parsed = probeResultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? (parsed.data as ProbeResult) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ProbeStore {
+  readonly shared: boolean;
+  /** A token when this instance may probe the account now; null while someone holds the lease. */
+  acquire(account: string, ttlMs: number): Promise<string | null>;
+  /** The probe is over: keep the lease `keepMs` more (the rest of the interval), or free it. */
+  settle(account: string, token: string, keepMs: number): Promise<void>;
+  save(account: string, result: ProbeResult, ttlMs: number): Promise<void>;
+  load(accounts: string[]): Promise<Map<string, ProbeResult>>;
+}
+
+export class MemoryProbeStore implements ProbeStore {
+  readonly shared = false;
+  readonly #leases = new Map<string, { token: string; until: number }>();
+  readonly #results = new Map<string, { result: ProbeResult; until: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async acquire(account: string, ttlMs: number): Promise<string | null> {
+    const held = this.#leases.get(account);
+    if (held !== undefined && held.until > this.now()) return null;
+    const token = randomUUID();
+    this.#leases.set(account, { token, until: this.now() + ttlMs });
+    return token;
+  }
+
+  async settle(account: string, token: string, keepMs: number): Promise<void> {
+    const held = this.#leases.get(account);
+    if (held?.token !== token) return;
+    if (keepMs > 0) held.until = this.now() + keepMs;
+    else this.#leases.delete(account);
+  }
+
+  async save(account: string, result: ProbeResult, ttlMs: number): Promise<void> {
+    this.#results.set(account, { result, until: this.now() + ttlMs });
+  }
+
+  async load(accounts: string[]): Promise<Map<string, ProbeResult>> {
+    const found = new Map<string, ProbeResult>();
+    for (const account of accounts) {
+      const entry = this.#results.get(account);
+      if (entry !== undefined && entry.until > this.now()) found.set(account, entry.result);
+    }
+    return found;
+  }
+}
+
+export class RedisProbeStore implements ProbeStore {
+  readonly shared = true;
+
+  constructor(private readonly redis: RedisConnection) {}
+
+  #lease(account: string): string {
+    return `${this.redis.keyPrefix}probe-lease:${account}`;
+  }
+
+  #result(account: string): string {
+    return `${this.redis.keyPrefix}probe:${account}`;
+  }
+
+  get channel(): string {
+    return `${this.redis.keyPrefix}${PROBE_EVENTS_CHANNEL}`;
+  }
+
+  async acquire(account: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID();
+    const result = await this.redis.client.set(this.#lease(account), token, 'PX', Math.ceil(ttlMs), 'NX');
+    return result === 'OK' ? token : null;
+  }
+
+  async settle(account: string, token: string, keepMs: number): Promise<void> {
+    await this.redis.client.eval(SETTLE_IF_OWNER, 1, this.#lease(account), token, Math.floor(keepMs));
+  }
+
+  async save(account: string, result: ProbeResult, ttlMs: number): Promise<void> {
+    await this.redis.client.set(this.#result(account), JSON.stringify(result), 'PX', Math.ceil(ttlMs));
+    await this.redis.client.publish(this.channel, account);
+  }
+
+  async load(accounts: string[]): Promise<Map<string, ProbeResult>> {
+    // One GET per key (not MGET): the keys need not share a Redis Cluster slot.
+    const pipeline = this.redis.client.pipeline();
+    for (const account of accounts) pipeline.get(this.#result(account));
+    const replies = (await pipeline.exec()) ?? [];
+    const found = new Map<string, ProbeResult>();
+    replies.forEach(([error, text], index) => {
+      if (error) throw error;
+      const result = parseProbeResult(text as string | null);
+      if (result !== null) found.set(accounts[index]!, result);
+    });
+    return found;
+  }
+}

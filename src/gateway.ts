@@ -24,6 +24,9 @@ import { ClientRegistry } from './http/clients.js';
 import { GatewayError, isGatewayError } from './core/errors.js';
 import type { Logger } from './platform/log.js';
 import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
+import { CarrierApi } from './upstream/carrier-api.js';
+import { UpstreamObserver } from './upstream/observe.js';
+import { CarrierTransport } from './upstream/transport.js';
 import { RedisConnection } from './platform/redis.js';
 import { AuthBreakers, type BreakerPolicy, type BreakerState } from './breaker/auth-breaker.js';
 import { MemoryTrialLease, RedisTrialLease } from './breaker/trial-lease.js';
@@ -36,7 +39,6 @@ import { classifyError } from './core/failures.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
-import { CarrierCaller } from './upstream/transport.js';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
 import { ShipmentService } from './shipments/shipment-service.js';
 
@@ -147,12 +149,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const clients = new ClientRegistry(config.clients);
   // The alerter needs the health service, built last; the request paths reach it through this.
   const late: { alerter?: Alerter } = {};
+  const transport = new CarrierTransport();
+  const api = new CarrierApi({ engine, transport, observer: new UpstreamObserver(recorder), log });
   const proxy = new CarrierProxy({
     accounts,
-    engine,
+    api,
     clients,
     log,
-    health: recorder,
     alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
   });
   const admins = new AdminRegistry(config.admins ?? []);
@@ -180,17 +183,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
   const metrics = new GatewayMetrics(accountIds, breakers, recorder);
-  const caller = new CarrierCaller();
   const shipments = new ShipmentService({
     accounts,
-    engine,
+    api,
     breakers,
     overrides,
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
-    caller,
     log,
     metrics,
-    health: recorder,
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
   });
   // Probes run on their own only where the configuration has a `probes:` block (each one is a
@@ -199,6 +199,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const prober = new Prober({
     accounts,
     engine,
+    api,
     breakers,
     recorder,
     log,
@@ -342,8 +343,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await proxy.close();
-      await caller.close();
+      await transport.close();
       if (redis) await redis.close();
     },
   };

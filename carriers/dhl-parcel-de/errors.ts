@@ -5,20 +5,15 @@
  * otherwise; business APIs answer application/problem+json (parcel-de-shipping-v2_2.yaml RequestStatus).
  */
 import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
+import { RFC6749_TOKEN_ERRORS } from '../_shared/rfc6749.js';
 
 export const DHL_PARCEL_DE_ERRORS: Pick<
   TokenEndpointData,
   'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
 > = {
   errorBodyShape: 'rfc6749',
-  errorCodes: {
-    invalid_client: 'invalid_client',
-    // A wrong GKP user or password is a rejected grant: a person must fix the credentials.
-    invalid_grant: 'invalid_grant',
-    unauthorized_client: 'unauthorized_client',
-    unsupported_grant_type: 'unauthorized_client',
-    invalid_request: 'invalid_request',
-  },
+  // A wrong GKP user or password is `invalid_grant`, a rejected grant: a person must fix the credentials.
+  errorCodes: RFC6749_TOKEN_ERRORS,
   refreshErrorCodes: {},
 };
 

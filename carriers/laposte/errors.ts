@@ -6,6 +6,7 @@
  * {"code":"TOO_MANY_REQUESTS",...} ([KAR-LP]); a 429 is not a rejection of the key.
  */
 import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
+import { RFC6749_TOKEN_ERRORS } from '../_shared/rfc6749.js';
 
 export const LAPOSTE_API_ERRORS: CarrierDescriptorData['api'] = {
   tokenRejectedStatuses: [401],
@@ -29,13 +30,6 @@ export const LAPOSTE_OAUTH_ERRORS: Pick<
   'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'
 > = {
   errorBodyShape: 'rfc6749',
-  errorCodes: {
-    invalid_client: 'invalid_client',
-    invalid_grant: 'invalid_grant',
-    invalid_scope: 'invalid_scope',
-    unauthorized_client: 'unauthorized_client',
-    unsupported_grant_type: 'unauthorized_client',
-    invalid_request: 'invalid_request',
-  },
+  errorCodes: RFC6749_TOKEN_ERRORS,
   refreshErrorCodes: {},
 };

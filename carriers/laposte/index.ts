@@ -1,7 +1,9 @@
 /**
  * @module carriers/laposte
  * La Poste Okapi APIs (Suivi tracking) with a static application key, in the shape of carriers/ups;
- * accounts that name `grant: authorization_code` use the OAuth mode instead.
+ * accounts that name `grant: authorization_code` use the OAuth mode instead. No label API (no
+ * `shipping`): Okapi as wired here is Suivi only (la-poste-groupe-suivi-openapi.json has no
+ * shipment operation); La Poste parcels are labelled through Colissimo (carriers/colissimo).
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';

@@ -5,10 +5,12 @@
  */
 import type { CarrierDescriptorData } from '../../src/core/carrier.js';
 
-export const OAUTH2_REQUIRED_URLS = ['token', 'api'] as const;
-
-/** Required on top of OAUTH2_REQUIRED_URLS for an account onboarded through `/v1/accounts/{id}/authorize`. */
-export const OAUTH2_ONBOARDING_URLS = ['authorize'] as const;
+export const OAUTH2_ACCOUNT_SETTINGS: NonNullable<CarrierDescriptorData['accountSettings']> = {
+  requiredUrls: ['token', 'api'],
+  /** On top of the above, for an account onboarded through `/v1/accounts/{id}/authorize`. */
+  onboardingUrls: ['authorize'],
+  oauth2Block: true,
+};
 
 /**
  * The synthetic probe: a Bearer-protected GET (RFC 6750) at `/api/resource` below the account's

@@ -4,16 +4,12 @@
  * codes mapped to the gateway's failure classes.
  */
 import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
+import { RFC6749_TOKEN_ERRORS } from '../_shared/rfc6749.js';
 
 export const OAUTH2_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   errorBodyShape: 'rfc6749',
   errorCodes: {
-    invalid_client: 'invalid_client',
-    invalid_grant: 'invalid_grant',
-    invalid_scope: 'invalid_scope',
-    unauthorized_client: 'unauthorized_client',
-    unsupported_grant_type: 'unauthorized_client',
-    invalid_request: 'invalid_request',
+    ...RFC6749_TOKEN_ERRORS,
     // RFC 6749 4.1.2.1 codes some servers also return from the token endpoint.
     temporarily_unavailable: 'server_error',
     server_error: 'server_error',

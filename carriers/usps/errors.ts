@@ -4,17 +4,12 @@
  * API errors are ErrorMessage bodies whose codes map to failure classes in `api.errorClasses`.
  */
 import type { CarrierDescriptorData, TokenEndpointData } from '../../src/core/carrier.js';
+import { RFC6749_TOKEN_ERRORS } from '../_shared/rfc6749.js';
 
 export const USPS_ERRORS: Pick<TokenEndpointData, 'errorBodyShape' | 'errorCodes' | 'refreshErrorCodes'> = {
   errorBodyShape: 'rfc6749',
-  errorCodes: {
-    // 401 "InvalidApiKey: ..." and "Client authentication failed." ([USPS-OAUTH]).
-    invalid_client: 'invalid_client',
-    invalid_grant: 'invalid_grant',
-    invalid_scope: 'invalid_scope',
-    unauthorized_client: 'unauthorized_client',
-    invalid_request: 'invalid_request',
-  },
+  // 401 invalid_client: "InvalidApiKey: ..." and "Client authentication failed." ([USPS-OAUTH]).
+  errorCodes: RFC6749_TOKEN_ERRORS,
   refreshErrorCodes: {
     // 400 invalid_request "Invalid Refresh Token ... missing, have expired or have been revoked".
     invalid_request: 'invalid_grant',

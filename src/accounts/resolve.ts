@@ -6,7 +6,6 @@
  */
 import type { AccountConfig } from '../../config/schema.js';
 import { CARRIERS } from '../../carriers/index.js';
-import { OAUTH2_ONBOARDING_URLS, OAUTH2_REQUIRED_URLS } from '../../carriers/oauth2/api.js';
 import {
   OAUTH_CALLBACK_PATH,
   type AccountBase,
@@ -217,7 +216,7 @@ export function resolveOAuthAccount(
   if (!tokenData.grants.includes(grant)) {
     throw accountError(index, 'grant', `${data.name} supports ${tokenData.grants.join(', ')}, not ${grant}`);
   }
-  if (account.carrier !== 'oauth2' && account.oauth2 !== undefined) {
+  if (data.accountSettings?.oauth2Block !== true && account.oauth2 !== undefined) {
     throw accountError(index, 'oauth2', 'only accounts with carrier "oauth2" take an oauth2 block');
   }
   const profile = account.oauth2;
@@ -257,11 +256,9 @@ export function resolveOAuthAccount(
     api: environment?.api,
     ...account.urls,
   };
-  if (account.carrier === 'oauth2') {
-    for (const key of OAUTH2_REQUIRED_URLS) {
-      if (account.urls?.[key] === undefined)
-        throw accountError(index, `urls.${key}`, 'required for carrier oauth2');
-    }
+  for (const key of data.accountSettings?.requiredUrls ?? []) {
+    if (account.urls?.[key] === undefined)
+      throw accountError(index, `urls.${key}`, `required for carrier ${account.carrier}`);
   }
   if (urls.token === undefined) {
     throw accountError(index, 'urls.token', `${data.name} documents no token endpoint: give the account's`);
@@ -390,11 +387,13 @@ function resolveAuthorization(
   if (flow === undefined) {
     throw accountError(index, 'grant', `${carrier.data.name} has no authorization-code flow`);
   }
-  if (account.carrier === 'oauth2') {
-    for (const key of OAUTH2_ONBOARDING_URLS) {
-      if (account.urls?.[key] === undefined) {
-        throw accountError(index, `urls.${key}`, 'required for carrier oauth2 with grant authorization_code');
-      }
+  for (const key of carrier.data.accountSettings?.onboardingUrls ?? []) {
+    if (account.urls?.[key] === undefined) {
+      throw accountError(
+        index,
+        `urls.${key}`,
+        `required for carrier ${account.carrier} with grant authorization_code`,
+      );
     }
   }
   if (carrier.authorizeUrl === undefined) {

@@ -1,5 +1,5 @@
 /**
- * @module health/alerts
+ * @module alerts/alerter
  * Alerts for operators, through webhooks (src/alerts/sinks.ts), one per incident and one on
  * its recovery, deduplicated across the fleet (src/alerts/dedup.ts). What counts as an
  * incident is in src/alerts/rules.ts. Three ways in:
@@ -43,7 +43,7 @@ import {
 import { AlertSinks } from './sinks.js';
 import type { HealthService } from '../health/health-service.js';
 import type { HealthRecorder, HealthEvent } from '../health/recorder.js';
-import type { FailureClass } from '../core/failures.js';
+import type { FailureClass } from '../core/failure-classes.js';
 
 export type { ShipmentAttempt } from './events.js';
 export type { Alert, AlertRule, AlertsConfig } from './rules.js';

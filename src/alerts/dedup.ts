@@ -1,5 +1,5 @@
 /**
- * @module health/alert-dedup
+ * @module alerts/dedup
  * Incidents, shared by the fleet so that one incident makes one alert and one recovery however
  * many instances see it. An incident key (rule + account) is open or not; opening it sends the
  * alert unless the same key was announced less than the cooldown ago (a flapping condition):

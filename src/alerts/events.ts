@@ -1,5 +1,5 @@
 /**
- * @module health/alert-events
+ * @module alerts/events
  * The rules fed by events on the request paths rather than by the health report: failover
  * (from a created shipment's attempts) and a client key used from a new network (the network an
  * address belongs to is computed here). The breaker's rule is in alert-rules.ts, since the
@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 
 import { classOfCause, type Verdict } from './rules.js';
-import { RUNBOOKS, type FailureClass } from '../core/failures.js';
+import { RUNBOOKS, type FailureClass } from '../core/failure-classes.js';
 
 /** The fields of a shipment attempt the failover rule reads (src/shipments/shipment-service.ts `Attempt`). */
 export interface ShipmentAttempt {
@@ -34,7 +34,9 @@ const OUTCOME_CLASSES: Record<string, FailureClass> = {
 
 export function failoverVerdict(from: ShipmentAttempt, to: string): Verdict {
   const code = from.failure?.code ?? from.outcome;
-  const failureClass = OUTCOME_CLASSES[from.outcome] ?? classOfCause(code);
+  // The code says more than the outcome where it names a class (a 403 is a scope, not a token).
+  const byCause = classOfCause(code);
+  const failureClass = byCause !== 'gateway.internal' ? byCause : (OUTCOME_CLASSES[from.outcome] ?? byCause);
   return {
     active: true,
     severity: 'warning',

@@ -1,5 +1,5 @@
 /**
- * @module health/alert-rules
+ * @module alerts/rules
  * What each alert means, as pure functions of what the gateway already knows: an account's
  * health report (src/health/health-service.ts), its minute buckets from the history, the
  * breaker's state, a shipment's attempts. Each rule answers with a verdict: `active` (an incident
@@ -30,7 +30,8 @@ import type { BreakerState } from '../breaker/auth-breaker.js';
 import type { GatewayErrorCode } from '../core/errors.js';
 import type { AccountHealth } from '../health/health-service.js';
 import type { Bucket } from '../health/history.js';
-import { classifyError, RUNBOOK_BASE, RUNBOOKS, type FailureClass } from '../core/failures.js';
+import { classifyError } from '../core/failures.js';
+import { RUNBOOK_BASE, RUNBOOKS, type FailureClass } from '../core/failure-classes.js';
 
 /** The parsed `alerts:` block of the configuration (defaults applied). */
 export type AlertsConfig = NonNullable<GatewayConfig['alerts']>;
@@ -403,6 +404,8 @@ function expiryVerdict(
 /** The failure class behind a breaker cause or a skipped attempt's code. */
 export function classOfCause(cause: string): FailureClass {
   if (cause === 'fresh_token_rejected') return 'authorization.rejected';
+  // A 403 on a label call: the account lacks a permission (src/shipments/shipment-service.ts).
+  if (cause === 'authorization_refused') return 'authorization.scope';
   if (cause.startsWith('ERR_')) return classifyError(cause as GatewayErrorCode);
   return 'gateway.internal';
 }

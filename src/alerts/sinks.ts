@@ -1,5 +1,5 @@
 /**
- * @module health/alert-sinks
+ * @module alerts/sinks
  * Where alerts go: webhooks, either generic JSON (the `Alert` object as it is) or
  * Slack-compatible (`{ text, blocks }`, as Slack incoming webhooks and Mattermost/Rocket.Chat
  * take them). Each post is tried twice at most (one retry after `retryDelayMs`), with a timeout;

@@ -6,6 +6,7 @@
  */
 import type { TokenFailureClass } from '../core/carrier.js';
 import type { TokenProfile } from '../core/account.js';
+import { transportFate } from '../core/transport-failures.js';
 import { GatewayError, type GatewayErrorCode } from '../core/errors.js';
 import { readCarrierError } from './error-bodies.js';
 
@@ -118,22 +119,6 @@ export function impliedClass(
   );
 }
 
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-/** OpenSSL verify codes as Node reports them (src/crypto/crypto_common.cc) that name no CERT/TLS/SSL. */
-const TLS_VERIFY_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'INVALID_CA',
-  'HOSTNAME_MISMATCH',
-  'PATH_LENGTH_EXCEEDED',
-  'INVALID_PURPOSE',
-  'CRL_SIGNATURE_FAILURE',
-]);
-
 export interface TransportFailure {
   error: GatewayError;
   /** True when the request may have reached the carrier: its outcome is unknown. */
@@ -146,29 +131,19 @@ export function classifyTransportFailure(
   cause: unknown,
   timedOut: boolean,
 ): TransportFailure {
-  const code = (cause as { code?: string } | null)?.code ?? '';
-  if (DNS_CODES.has(code) || CONNECT_CODES.has(code)) {
-    const kind = DNS_CODES.has(code) ? 'dns' : 'connect';
+  const fate = transportFate(cause, timedOut);
+  const code = fate.code;
+  if (!fate.sent) {
     return {
       error: new GatewayError('ERR_TOKEN_ENDPOINT_UNREACHABLE', undefined, {
         account,
         cause,
-        detail: `${kind}: ${code}`,
+        detail: `${fate.reason}: ${code}`,
       }),
       maybeDelivered: false,
     };
   }
-  if (TLS_VERIFY_CODES.has(code) || /CERT|TLS|SSL/.test(code)) {
-    return {
-      error: new GatewayError('ERR_TOKEN_ENDPOINT_UNREACHABLE', undefined, {
-        account,
-        cause,
-        detail: `tls: ${code}`,
-      }),
-      maybeDelivered: false,
-    };
-  }
-  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (fate.timedOut) {
     return {
       error: new GatewayError('ERR_TOKEN_ENDPOINT_TIMEOUT', undefined, {
         account,

@@ -1,5 +1,5 @@
 /**
- * @module sim/cli
+ * @module cli/simulator
  * Run one carrier simulator as its own process, for the demo and for tests that start the gateway
  * elsewhere and steer the simulator through `/__sim/*`.
  *
@@ -13,27 +13,7 @@ import { parseArgs } from 'node:util';
 
 import { z } from 'zod';
 
-import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
-import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
-import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startLaposteSimulator } from '../../carriers/laposte/simulator.js';
-import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { startUspsSimulator } from '../../carriers/usps/simulator.js';
-import type { SimulatorHandle, SimulatorOptions } from '../sim/types.js';
-
-const STARTERS: Record<string, (options: SimulatorOptions) => Promise<SimulatorHandle>> = {
-  ups: startUpsSimulator,
-  fedex: startFedexSimulator,
-  oauth2: startOAuth2Simulator,
-  'dhl-parcel-de': startDhlParcelDeSimulator,
-  'dhl-express': startDhlExpressSimulator,
-  usps: startUspsSimulator,
-  laposte: startLaposteSimulator,
-  'laposte-oauth': (options) => startLaposteSimulator({ ...options, oauth: true }),
-  colissimo: startColissimoSimulator,
-};
+import { SIMULATORS } from '../../carriers/simulators.js';
 
 const clientsSchema = z.array(
   z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
@@ -48,8 +28,8 @@ async function main(): Promise<void> {
     },
   });
   const carrier = values.carrier ?? '';
-  const start = STARTERS[carrier];
-  if (!start) throw new Error(`--carrier must be one of: ${Object.keys(STARTERS).join(', ')}`);
+  const start = (SIMULATORS as Record<string, (typeof SIMULATORS)['ups'] | undefined>)[carrier];
+  if (!start) throw new Error(`--carrier must be one of: ${Object.keys(SIMULATORS).join(', ')}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error('--port must be an integer 0-65535');

@@ -13,7 +13,7 @@ import type {
   TokenFailureClass,
   AuthorizationData,
 } from './carrier.js';
-import type { FailureClass } from './failures.js';
+import type { FailureClass } from './failure-classes.js';
 import type { ShippingAdapter } from './shipping-adapter.js';
 
 /** The credential fields an account may configure (config/schema.ts validates them). */

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 
-import { FAILURE_CLASSES } from './failures.js';
+import { FAILURE_CLASSES } from './failure-classes.js';
 import type { ShippingAdapter } from './shipping-adapter.js';
 
 export const GRANTS = [
@@ -217,6 +217,19 @@ export const descriptorDataSchema = z
       .strictObject({
         marginSeconds: z.number().int().min(0),
         windowSeconds: z.number().int().min(0),
+      })
+      .optional(),
+    /**
+     * What an account of this carrier must say itself because the carrier has no published hosts
+     * (the generic OAuth 2.0 adapter): the URLs it must name, those it must also name to be
+     * onboarded with the authorization-code flow, and whether it takes an `oauth2:` block (the
+     * token endpoint's behaviour as account data).
+     */
+    accountSettings: z
+      .strictObject({
+        requiredUrls: z.array(z.enum(['token', 'api'])),
+        onboardingUrls: z.array(z.enum(['authorize'])),
+        oauth2Block: z.boolean(),
       })
       .optional(),
     /** Where each quirk above comes from (spec files in ../shared/carrier-specs, doc pages). */

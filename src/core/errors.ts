@@ -1,66 +1,327 @@
 /**
- * @module errors
+ * @module core/errors
  * The one error catalogue. Every failure the gateway reports carries a stable `code` from
  * `ERROR_CATALOGUE`; codes never change once published and each is documented in README.md
  * (test/errors.test.ts keeps the two in step). Responses render errors as RFC 9457
  * `application/problem+json` through `toProblem`.
  */
+import type { FailureClass } from './failure-classes.js';
+
+/**
+ * What every code means. `failureClass`: the class of the failure taxonomy it lands in (refined
+ * by the error's detail for an unreachable host and a failed JWT check, src/core/failures.ts);
+ * null for codes about the client's request or the gateway's own API, which say nothing about a
+ * carrier account. `countsAgainstCarrier`: the carrier (its token endpoint or its API) caused it,
+ * so it counts on the account's auth breaker when it stops a shipment from getting a token; the
+ * gateway's own machinery (lock, Redis, a bug) never does.
+ */
+interface CatalogueEntry {
+  status: number;
+  title: string;
+  failureClass: FailureClass | null;
+  countsAgainstCarrier: boolean;
+}
 
 /** Stable codes with their HTTP status and a one-line meaning (the README lists the same). */
 export const ERROR_CATALOGUE = {
-  ERR_CONFIG_INVALID: { status: 500, title: 'Configuration is invalid' },
-  ERR_UNAUTHENTICATED: { status: 401, title: 'Client API key missing or wrong' },
-  ERR_ACCOUNT_FORBIDDEN: { status: 403, title: 'Client may not use this carrier account' },
-  ERR_ACCOUNT_NOT_FOUND: { status: 404, title: 'No such carrier account' },
-  ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
-  ERR_PATH_REJECTED: { status: 400, title: 'Proxy path is not allowed' },
-  ERR_TOKEN_ENDPOINT_UNREACHABLE: { status: 502, title: 'Carrier token endpoint unreachable' },
-  ERR_TOKEN_ENDPOINT_TIMEOUT: { status: 504, title: 'Carrier token endpoint timed out' },
-  ERR_TOKEN_ENDPOINT_SERVER_ERROR: { status: 502, title: 'Carrier token endpoint failed (5xx)' },
-  ERR_TOKEN_ENDPOINT_THROTTLED: { status: 503, title: 'Carrier token endpoint is throttling' },
-  ERR_TOKEN_INVALID_CLIENT: { status: 502, title: 'Carrier rejected the client credentials' },
-  ERR_TOKEN_INVALID_GRANT: { status: 502, title: 'Carrier rejected the grant (refresh token or code)' },
-  ERR_TOKEN_INVALID_SCOPE: { status: 502, title: 'Carrier rejected the requested scope' },
-  ERR_TOKEN_UNAUTHORIZED_CLIENT: { status: 502, title: 'Client is not allowed this grant' },
-  ERR_TOKEN_REQUEST_REJECTED: { status: 502, title: 'Carrier rejected the token request' },
-  ERR_TOKEN_MALFORMED_RESPONSE: { status: 502, title: 'Carrier token response is malformed' },
-  ERR_TOKEN_ERROR_IN_SUCCESS_BODY: { status: 502, title: 'Carrier answered 200 with an error body' },
-  ERR_TOKEN_JWT_INVALID: { status: 502, title: 'Issued token failed JWT checks' },
-  ERR_REFRESH_OUTCOME_UNKNOWN: { status: 503, title: 'Refresh sent but its outcome is unknown' },
-  ERR_REAUTHORIZATION_REQUIRED: { status: 503, title: 'Account needs re-authorization' },
-  ERR_LOCK_TIMEOUT: { status: 503, title: 'Timed out waiting for the shared refresh lock' },
-  ERR_REDIS_UNAVAILABLE: { status: 503, title: 'Redis unavailable for a refresh that needs it' },
-  ERR_ADMIN_UNAUTHENTICATED: { status: 401, title: 'Admin API key missing or wrong' },
-  ERR_AUTHORIZATION_NOT_CONFIGURED: { status: 409, title: 'Account has no authorization-code onboarding' },
-  ERR_OAUTH_STATE_INVALID: { status: 400, title: 'Authorization state unknown or already used' },
-  ERR_OAUTH_STATE_EXPIRED: { status: 400, title: 'Authorization state expired' },
-  ERR_OAUTH_REDIRECT_URI_MISMATCH: { status: 400, title: 'Redirect URI does not match the authorization' },
-  ERR_OAUTH_ACCESS_DENIED: { status: 403, title: 'Authorization denied at the carrier' },
-  ERR_OAUTH_AUTHORIZATION_FAILED: { status: 502, title: 'Carrier refused the authorization request' },
-  ERR_OAUTH_CALLBACK_INVALID: { status: 400, title: 'Authorization callback is malformed' },
-  ERR_OAUTH_CODE_REJECTED: { status: 400, title: 'Carrier rejected the authorization code' },
-  ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
-  ERR_DEPENDENT_TOKEN_NOT_CONFIGURED: { status: 409, title: 'Account lacks what this path needs (payment)' },
-  ERR_CARRIER_UNREACHABLE: { status: 502, title: 'Carrier API unreachable' },
-  ERR_CARRIER_TIMEOUT: { status: 504, title: 'Carrier API timed out' },
-  ERR_REQUEST_INVALID: { status: 400, title: 'Request body is invalid' },
-  ERR_IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'Idempotency-Key header missing or malformed' },
-  ERR_IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
-  ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key was used with a different body' },
-  ERR_SHIPMENT_REJECTED: { status: 422, title: 'Carrier refused the shipment data' },
-  ERR_SHIPMENT_OUTCOME_UNKNOWN: { status: 502, title: 'Shipment sent but its outcome is unknown' },
-  ERR_NO_ACCOUNT_AVAILABLE: { status: 503, title: 'No carrier account could take the shipment' },
-  ERR_CARRIER_THROTTLED: { status: 503, title: 'Carrier API is throttling' },
-  ERR_OVERRIDE_CONFLICT: { status: 409, title: 'Override contradicts the accounts it names' },
-  ERR_OVERRIDE_VERSION_CONFLICT: { status: 412, title: 'Override changed since the version given' },
-  ERR_ACTION_NOT_APPLICABLE: { status: 409, title: 'Action does not apply to this account' },
-  ERR_CONFIG_RELOAD_REJECTED: { status: 422, title: 'New configuration refused; nothing changed' },
-  ERR_INTERNAL: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  ERR_CONFIG_INVALID: {
+    status: 500,
+    title: 'Configuration is invalid',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_UNAUTHENTICATED: {
+    status: 401,
+    title: 'Client API key missing or wrong',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_ACCOUNT_FORBIDDEN: {
+    status: 403,
+    title: 'Client may not use this carrier account',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_ACCOUNT_NOT_FOUND: {
+    status: 404,
+    title: 'No such carrier account',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_ROUTE_NOT_FOUND: {
+    status: 404,
+    title: 'No such route',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_PATH_REJECTED: {
+    status: 400,
+    title: 'Proxy path is not allowed',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_TOKEN_ENDPOINT_UNREACHABLE: {
+    status: 502,
+    title: 'Carrier token endpoint unreachable',
+    failureClass: 'token_endpoint.unreachable',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_ENDPOINT_TIMEOUT: {
+    status: 504,
+    title: 'Carrier token endpoint timed out',
+    failureClass: 'token_endpoint.timeout',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_ENDPOINT_SERVER_ERROR: {
+    status: 502,
+    title: 'Carrier token endpoint failed (5xx)',
+    failureClass: 'token_endpoint.server_error',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_ENDPOINT_THROTTLED: {
+    status: 503,
+    title: 'Carrier token endpoint is throttling',
+    failureClass: 'token_endpoint.throttled',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_INVALID_CLIENT: {
+    status: 502,
+    title: 'Carrier rejected the client credentials',
+    failureClass: 'token_endpoint.invalid_client',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_INVALID_GRANT: {
+    status: 502,
+    title: 'Carrier rejected the grant (refresh token or code)',
+    failureClass: 'token_endpoint.invalid_grant',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_INVALID_SCOPE: {
+    status: 502,
+    title: 'Carrier rejected the requested scope',
+    failureClass: 'token_endpoint.invalid_scope',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_UNAUTHORIZED_CLIENT: {
+    status: 502,
+    title: 'Client is not allowed this grant',
+    failureClass: 'token_endpoint.unauthorized_client',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_REQUEST_REJECTED: {
+    status: 502,
+    title: 'Carrier rejected the token request',
+    failureClass: 'token_endpoint.invalid_request',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_MALFORMED_RESPONSE: {
+    status: 502,
+    title: 'Carrier token response is malformed',
+    failureClass: 'token_endpoint.malformed_response',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_ERROR_IN_SUCCESS_BODY: {
+    status: 502,
+    title: 'Carrier answered 200 with an error body',
+    failureClass: 'token_endpoint.error_in_success_body',
+    countsAgainstCarrier: true,
+  },
+  ERR_TOKEN_JWT_INVALID: {
+    status: 502,
+    title: 'Issued token failed JWT checks',
+    failureClass: 'authorization.signature',
+    countsAgainstCarrier: true,
+  },
+  ERR_REFRESH_OUTCOME_UNKNOWN: {
+    status: 503,
+    title: 'Refresh sent but its outcome is unknown',
+    failureClass: 'token_endpoint.timeout',
+    countsAgainstCarrier: true,
+  },
+  ERR_REAUTHORIZATION_REQUIRED: {
+    status: 503,
+    title: 'Account needs re-authorization',
+    failureClass: 'gateway.reauthorization_required',
+    countsAgainstCarrier: true,
+  },
+  ERR_LOCK_TIMEOUT: {
+    status: 503,
+    title: 'Timed out waiting for the shared refresh lock',
+    failureClass: 'gateway.lock_timeout',
+    countsAgainstCarrier: false,
+  },
+  ERR_REDIS_UNAVAILABLE: {
+    status: 503,
+    title: 'Redis unavailable for a refresh that needs it',
+    failureClass: 'gateway.redis_unavailable',
+    countsAgainstCarrier: false,
+  },
+  ERR_ADMIN_UNAUTHENTICATED: {
+    status: 401,
+    title: 'Admin API key missing or wrong',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_AUTHORIZATION_NOT_CONFIGURED: {
+    status: 409,
+    title: 'Account has no authorization-code onboarding',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_STATE_INVALID: {
+    status: 400,
+    title: 'Authorization state unknown or already used',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_STATE_EXPIRED: {
+    status: 400,
+    title: 'Authorization state expired',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_REDIRECT_URI_MISMATCH: {
+    status: 400,
+    title: 'Redirect URI does not match the authorization',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_ACCESS_DENIED: {
+    status: 403,
+    title: 'Authorization denied at the carrier',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_AUTHORIZATION_FAILED: {
+    status: 502,
+    title: 'Carrier refused the authorization request',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_CALLBACK_INVALID: {
+    status: 400,
+    title: 'Authorization callback is malformed',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OAUTH_CODE_REJECTED: {
+    status: 400,
+    title: 'Carrier rejected the authorization code',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_BODY_TOO_LARGE: {
+    status: 413,
+    title: 'Request body too large',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_DEPENDENT_TOKEN_NOT_CONFIGURED: {
+    status: 409,
+    title: 'Account lacks what this path needs (payment)',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_CARRIER_UNREACHABLE: {
+    status: 502,
+    title: 'Carrier API unreachable',
+    failureClass: 'downstream.server_error',
+    countsAgainstCarrier: true,
+  },
+  ERR_CARRIER_TIMEOUT: {
+    status: 504,
+    title: 'Carrier API timed out',
+    failureClass: 'downstream.timeout',
+    countsAgainstCarrier: true,
+  },
+  ERR_REQUEST_INVALID: {
+    status: 400,
+    title: 'Request body is invalid',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    title: 'Idempotency-Key header missing or malformed',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is in progress',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency-Key was used with a different body',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_SHIPMENT_REJECTED: {
+    status: 422,
+    title: 'Carrier refused the shipment data',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_SHIPMENT_OUTCOME_UNKNOWN: {
+    status: 502,
+    title: 'Shipment sent but its outcome is unknown',
+    failureClass: 'downstream.server_error',
+    countsAgainstCarrier: true,
+  },
+  ERR_NO_ACCOUNT_AVAILABLE: {
+    status: 503,
+    title: 'No carrier account could take the shipment',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_CARRIER_THROTTLED: {
+    status: 503,
+    title: 'Carrier API is throttling',
+    failureClass: 'downstream.throttled',
+    countsAgainstCarrier: true,
+  },
+  ERR_OVERRIDE_CONFLICT: {
+    status: 409,
+    title: 'Override contradicts the accounts it names',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_OVERRIDE_VERSION_CONFLICT: {
+    status: 412,
+    title: 'Override changed since the version given',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_ACTION_NOT_APPLICABLE: {
+    status: 409,
+    title: 'Action does not apply to this account',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_CONFIG_RELOAD_REJECTED: {
+    status: 422,
+    title: 'New configuration refused; nothing changed',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_INTERNAL: {
+    status: 500,
+    title: 'Internal error',
+    failureClass: 'gateway.internal',
+    countsAgainstCarrier: false,
+  },
+} as const satisfies Record<string, CatalogueEntry>;
 
 export type GatewayErrorCode = keyof typeof ERROR_CATALOGUE;
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as GatewayErrorCode[];
+
+/** Whether a failure with this code is the carrier's doing (see `CatalogueEntry`). */
+export function countsAgainstCarrier(code: GatewayErrorCode): boolean {
+  return ERROR_CATALOGUE[code].countsAgainstCarrier;
+}
 
 export interface GatewayErrorOptions {
   cause?: unknown;

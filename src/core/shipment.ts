@@ -1,5 +1,5 @@
 /**
- * @module shipments/model
+ * @module core/shipment
  * The one shipment shape shipping apps send to `POST /v1/shipments`, whatever the carrier. Each
  * carrier's `shipping.ts` maps it onto its own label API. zod names every bad field, and the
  * parsed value (defaults applied, keys in schema order) is what the idempotency fingerprint is

@@ -1,5 +1,5 @@
 /**
- * @module carriers/shipping
+ * @module core/shipping-adapter
  * The shape each carrier's `shipping.ts` fills in to take part in `POST /v1/shipments`: the
  * service codes (a table, as data), the account settings its label API needs (a zod schema,
  * checked at boot), how the gateway's shipment becomes the carrier's request, and how the

@@ -1,5 +1,5 @@
 /**
- * @module shared/versioned-state
+ * @module fleet-state/versioned-state
  * Small records the whole fleet must agree on (an account's breaker state, its manual
  * overrides), each with a generation number. A write names the generation it was decided on and
  * lands only if that is still the current one (compare-and-set in one Lua script), so a decision

@@ -14,7 +14,7 @@ import type { AccountOverride, AccountOverrides } from '../overrides/overrides.j
 import { LATENCY_BOUNDS_MS, type Bucket } from './history.js';
 import type { HealthRecorder } from './recorder.js';
 import { computeScore, type HealthStatus, type ScoreInput } from './score.js';
-import { runbookFor, type FailureClass } from '../core/failures.js';
+import { runbookFor, type FailureClass } from '../core/failure-classes.js';
 
 /** One step of a synthetic probe (src/probes/prober.ts fills these). */
 export interface ProbeStep {

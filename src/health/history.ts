@@ -8,7 +8,7 @@
  * Both are bounded: 1,440 minutes × a fixed set of fields per account.
  */
 import type { RedisConnection } from '../platform/redis.js';
-import type { FailureClass } from '../core/failures.js';
+import type { FailureClass } from '../core/failure-classes.js';
 
 export const MINUTE_MS = 60_000;
 export const HISTORY_MINUTES = 24 * 60;

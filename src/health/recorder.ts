@@ -17,7 +17,7 @@ import {
   type EventSource,
   type HistoryStore,
 } from './history.js';
-import type { FailureClass } from '../core/failures.js';
+import type { FailureClass } from '../core/failure-classes.js';
 
 export interface HealthEvent {
   account: string;

@@ -1,5 +1,5 @@
 /**
- * @module admins
+ * @module http/admins
  * The operators allowed to call the gateway's administrative routes (authorization-code
  * onboarding). Their keys are separate from the shipping apps' keys (the configuration refuses
  * an admin key equal to a client key), kept only as SHA-256 digests and compared in constant time

@@ -1,5 +1,5 @@
 /**
- * @module app
+ * @module http/app
  * The hono application for everything but the proxy's hot path: liveness, readiness, the token
  * status of a client's accounts, and authorization-code onboarding (an admin route and the
  * carrier's callback). One `onError` renders every failure in the one envelope (RFC 9457

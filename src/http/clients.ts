@@ -1,5 +1,5 @@
 /**
- * @module clients
+ * @module http/clients
  * The shipping apps allowed to call the gateway and the carrier accounts each may use. API keys
  * are kept only as SHA-256 digests and compared in constant time, so neither a memory dump nor
  * response timing gives a key away.

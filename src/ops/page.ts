@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { RUNBOOK_BASE, RUNBOOKS } from '../core/failures.js';
+import { RUNBOOK_BASE, RUNBOOKS } from '../core/failure-classes.js';
 import { opsScript } from './script.js';
 import { OPS_STYLE } from './style.js';
 

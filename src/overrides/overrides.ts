@@ -1,5 +1,5 @@
 /**
- * @module routing/overrides
+ * @module overrides/overrides
  * Manual overrides an operator puts on a carrier account: drain it (no new shipments), force its
  * breaker open or closed, fail its shipments over to another account. Kept in fleet-shared
  * versioned records (src/fleet-state/versioned-state.ts), so every instance honours the same override

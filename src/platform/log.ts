@@ -1,5 +1,5 @@
 /**
- * @module log
+ * @module platform/log
  * Structured logging (pino) with redaction as a second line of defence: the code never logs a
  * token, secret or API key on purpose, and these paths are censored in case one slips into a
  * logged object. test/security/no-secrets-in-logs.test.ts checks the whole suite's log output.

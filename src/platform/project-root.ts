@@ -1,5 +1,5 @@
 /**
- * @module project-root
+ * @module platform/project-root
  * The folder holding package.json, found from this file whether it runs from src/ (tsx) or
  * from dist/src/ (compiled), so bundled files such as config/demo.yaml are found either way.
  */

@@ -1,5 +1,5 @@
 /**
- * @module redis
+ * @module platform/redis
  * The gateway's Redis connections (commands, and a second connection for pub/sub) and their
  * health. Commands fail fast while Redis is away (no offline queue), so a request on the hot
  * path never waits for a reconnect; ioredis keeps reconnecting by itself, and every transition

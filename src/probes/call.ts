@@ -1,20 +1,17 @@
 /**
- * @module health/probe-call
- * The probe's protected call: the carrier's cheap endpoint (descriptor `probe`) with the
- * account's credential, sent on a connection of its own so the TLS certificate it was served can
- * be read, and the answer classified with the failure taxonomy (the carrier's own codes first,
- * its `api.errorClasses`). Request building is pure and exported for the contract tests.
+ * @module probes/call
+ * The probe's protected call as data: the carrier's cheap endpoint (descriptor `probe`) as an
+ * API call for the one carrier path (src/upstream/carrier-api.ts), and how its answer is
+ * classified with the failure taxonomy (the carrier's own codes first, its `api.errorClasses`).
+ * Both are pure; `buildProbeRequest` shows the request as the carrier gets it, for the contract tests.
  */
-import type { PeerCertificate } from 'node:tls';
-
-import { Client, type Dispatcher } from 'undici';
-
-import type { CarrierDescriptorData } from '../core/carrier.js';
 import type { ConfiguredAccount } from '../core/account.js';
-import { classifyTransportFailure } from '../auth/classify.js';
+import type { CarrierDescriptorData } from '../core/carrier.js';
+import { classifyApiAnswer } from '../core/failures.js';
+import { type FailureClass } from '../core/failure-classes.js';
 import { readCarrierError } from '../auth/error-bodies.js';
-import { certificateConnector, type ProbeCa } from './tls.js';
-import { classifyApiAnswer, classifyError, type FailureClass } from '../core/failures.js';
+import type { ApiCall } from '../upstream/carrier-api.js';
+import { withCredential } from '../upstream/credentials.js';
 
 export type ProbeData = NonNullable<CarrierDescriptorData['probe']>;
 
@@ -25,32 +22,34 @@ export interface ProbeRequest {
   body?: string;
 }
 
+/** The probe as a call under the account's API base. */
+export function probeCall(probe: ProbeData): ApiCall {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(probe.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (probe.body === undefined) return { method: probe.method, path: probe.path, headers, body: null };
+  headers['content-type'] ??= 'application/json';
+  return { method: probe.method, path: probe.path, headers, body: JSON.stringify(probe.body) };
+}
+
 /** The request as the carrier gets it: base path + probe path, the credential, the carrier's header hook. */
 export function buildProbeRequest(
   account: ConfiguredAccount,
   probe: ProbeData,
   credential: string,
 ): ProbeRequest {
-  const base = account.api.baseUrl;
-  const path = base.pathname.replace(/\/$/, '') + probe.path;
-  const headers: Record<string, string> = { accept: 'application/json' };
-  for (const [name, value] of Object.entries(probe.headers ?? {})) headers[name.toLowerCase()] = value;
-  if (account.kind === 'static') headers[account.staticCredential.header] = credential;
-  else headers.authorization = `Bearer ${credential}`;
-  account.descriptor.decorateApiRequest?.({ method: probe.method, path, headers });
-  const request: ProbeRequest = { url: new URL(path, base.origin), method: probe.method, headers };
-  if (probe.body !== undefined) {
-    headers['content-type'] ??= 'application/json';
-    request.body = JSON.stringify(probe.body);
-  }
+  const call = probeCall(probe);
+  const path = account.api.baseUrl.pathname.replace(/\/$/, '') + call.path;
+  const headers = withCredential(account, credential, call.method, path, call.headers) as Record<
+    string,
+    string
+  >;
+  const request: ProbeRequest = {
+    url: new URL(path, account.api.baseUrl.origin),
+    method: probe.method,
+    headers,
+  };
+  if (typeof call.body === 'string') request.body = call.body;
   return request;
-}
-
-export interface ProbeAnswer {
-  status: number;
-  body: unknown;
-  /** The peer certificate of the connection, for https hosts. */
-  certificate?: PeerCertificate;
 }
 
 /** A probe step that failed for a reason the taxonomy already names (no GatewayError behind it). */
@@ -60,55 +59,6 @@ export class ProbeStepError extends Error {
     readonly detail: string,
   ) {
     super(detail);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Sends on a fresh connection (closed afterwards): each probe meets the host's current certificate. */
-export async function sendProbe(
-  accountId: string,
-  request: ProbeRequest,
-  options: { timeoutMs: number; ca?: ProbeCa },
-): Promise<ProbeAnswer> {
-  let certificate: PeerCertificate | undefined;
-  const client = new Client(request.url.origin, {
-    connect: certificateConnector(options.ca, (_host, seen) => (certificate = seen)),
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  try {
-    const response = await client.request({
-      path: request.url.pathname + request.url.search,
-      method: request.method as Dispatcher.HttpMethod,
-      headers: request.headers,
-      body: request.body ?? null,
-      signal,
-    });
-    const text = await response.body.text();
-    return {
-      status: response.statusCode,
-      body: parseJson(text),
-      ...(certificate !== undefined ? { certificate } : {}),
-    };
-  } catch (cause) {
-    const { error } = classifyTransportFailure(accountId, cause, signal.aborted);
-    // The token-endpoint codes carry the transport detail (dns:, connect:, tls:); the API call's
-    // own codes give the class: a timeout is the carrier's, a refused connection is transport.
-    const failureClass =
-      error.code === 'ERR_TOKEN_ENDPOINT_TIMEOUT'
-        ? classifyError('ERR_CARRIER_TIMEOUT')
-        : classifyError('ERR_CARRIER_UNREACHABLE', error.detail);
-    throw new ProbeStepError(failureClass, error.detail ?? 'no answer');
-  } finally {
-    await client.destroy().catch(() => undefined);
   }
 }
 
@@ -122,7 +72,7 @@ export interface SentToken {
 export function classifyProbeAnswer(
   account: ConfiguredAccount,
   probe: ProbeData,
-  answer: Pick<ProbeAnswer, 'status' | 'body'>,
+  answer: { status: number; body: unknown },
   token: SentToken | undefined,
   now: number,
 ): { failureClass: FailureClass; carrierCode?: string } | null {

@@ -1,5 +1,5 @@
 /**
- * @module health/probe-introspect
+ * @module probes/introspect
  * The probe's `introspect` step for accounts with `oauth2.introspectionUrl`: one RFC 7662 token
  * introspection of the access token in use. A carrier API answers a revoked token and an expired
  * one with the same 401 `invalid_token` (RFC 6750 3.1), so only the authorization server can say

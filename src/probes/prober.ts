@@ -1,5 +1,5 @@
 /**
- * @module health/probes
+ * @module probes/prober
  * Synthetic probes: per account, on an interval with jitter, one instance of the fleet (a Redis
  * lease, src/probes/store.ts) runs five timed steps (src/probes/steps.ts): `token` (a
  * fresh issuance where the carrier tolerates one, the shared token otherwise, or the static
@@ -23,6 +23,9 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { CarrierApi } from '../upstream/carrier-api.js';
+import { UpstreamObserver } from '../upstream/observe.js';
+import { CarrierTransport } from '../upstream/transport.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { AuthBreakers, BreakerOutcome, BreakerPermit } from '../breaker/auth-breaker.js';
 import { GatewayError } from '../core/errors.js';
@@ -30,13 +33,16 @@ import type { RedisConnection } from '../platform/redis.js';
 import type { ProbeResult, ProbeResults, ProbeStep } from '../health/health-service.js';
 import { ProbeSteps, type Outcome, type StepName } from './steps.js';
 import { MemoryProbeStore, RedisProbeStore, type ProbeStore } from './store.js';
-import type { ProbeCa } from './tls.js';
+import type { ProbeCa } from '../upstream/tls.js';
 import type { HealthRecorder } from '../health/recorder.js';
-import { isAuthClass, type FailureClass } from '../core/failures.js';
+import { isAuthClass } from '../core/failure-classes.js';
+import { GATEWAY_OWN_CLASSES } from '../core/failures.js';
 
 export interface ProberOptions {
   accounts: ConfiguredAccount[];
   engine: TokenEngine;
+  /** The one path to carrier APIs; default: one of the prober's own over the engine (probes use fresh connections). */
+  api?: CarrierApi;
   breakers: AuthBreakers;
   recorder: HealthRecorder;
   log: Logger;
@@ -52,13 +58,6 @@ export interface ProberOptions {
   refreshMs?: number;
 }
 
-/** Gateway machinery, not the carrier: never counted against the account. */
-const NEUTRAL_CLASSES: ReadonlySet<FailureClass> = new Set([
-  'gateway.lock_timeout',
-  'gateway.redis_unavailable',
-  'gateway.internal',
-]);
-
 /**
  * A failed token, validation or JWT step means the carrier would not give a usable token (the
  * shipment path counts the same); a failed call counts only when its class is about auth. A
@@ -68,7 +67,8 @@ const NEUTRAL_CLASSES: ReadonlySet<FailureClass> = new Set([
 export function breakerOutcome(outcome: Pick<Outcome, 'ok' | 'failureClass' | 'failedStep'>): BreakerOutcome {
   if (outcome.ok) return 'success';
   const failureClass = outcome.failureClass ?? 'gateway.internal';
-  if (NEUTRAL_CLASSES.has(failureClass)) return 'neutral';
+  // Gateway machinery, not the carrier: never counted against the account.
+  if (GATEWAY_OWN_CLASSES.has(failureClass)) return 'neutral';
   if (outcome.failedStep === 'introspect')
     return failureClass.startsWith('authorization.') ? 'auth_failure' : 'neutral';
   if (outcome.failedStep !== 'call') return 'auth_failure';
@@ -101,6 +101,14 @@ export class Prober implements ProbeResults {
     this.#resultTtlMs = 3 * (options.intervalMs + options.jitterMs);
     this.#steps = new ProbeSteps({
       engine: options.engine,
+      api:
+        options.api ??
+        new CarrierApi({
+          engine: options.engine,
+          transport: new CarrierTransport(),
+          observer: new UpstreamObserver(undefined),
+          log: options.log,
+        }),
       now: this.#now,
       ...(options.ca !== undefined ? { ca: options.ca } : {}),
     });

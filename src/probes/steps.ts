@@ -1,5 +1,5 @@
 /**
- * @module health/probe-steps
+ * @module probes/steps
  * The steps of one probe run, each timed: `token`, `validation`, `jwt` (src/probes/token.ts
  * for the three token modes), `introspect` for accounts with an RFC 7662 introspection endpoint
  * (src/probes/introspect.ts), then `call` (src/probes/call.ts), stopping at the first
@@ -10,23 +10,20 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 
 import type { ConfiguredAccount, ResolvedAccount } from '../core/account.js';
 import { checkJwt } from '../auth/jwt-checks.js';
 import type { TokenEngine } from '../auth/token-engine.js';
+import type { StoredToken } from '../auth/token-store.js';
 import { isGatewayError } from '../core/errors.js';
 import type { ProbeStep } from '../health/health-service.js';
-import {
-  buildProbeRequest,
-  classifyProbeAnswer,
-  ProbeStepError,
-  sendProbe,
-  type ProbeAnswer,
-  type SentToken,
-} from './call.js';
+import { parseJson } from '../core/shipping-adapter.js';
+import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import { dispatcherTrusting, transportError } from '../upstream/transport.js';
+import { classifyProbeAnswer, probeCall, ProbeStepError, type SentToken } from './call.js';
 import { introspectToken } from './introspect.js';
-import { certificateInfo, readCertificate, type CertificateInfo, type ProbeCa } from './tls.js';
+import { certificateInfo, readCertificate, type CertificateInfo, type ProbeCa } from '../upstream/tls.js';
 import {
   acceptFreshToken,
   freshJwtExpectations,
@@ -36,7 +33,8 @@ import {
   validateStaticCredential,
   validateStoredToken,
 } from './token.js';
-import { classifyError, type FailureClass } from '../core/failures.js';
+import { classifyError } from '../core/failures.js';
+import { type FailureClass } from '../core/failure-classes.js';
 
 export type StepName = 'token' | 'validation' | 'jwt' | 'introspect' | 'call';
 
@@ -59,6 +57,8 @@ interface Credential {
   fresh: boolean;
   /** The shared token: dropped fleet-wide when the carrier rejects it, as the proxy does. */
   shared: boolean;
+  /** The freshly issued token itself, sent instead of the engine's. */
+  issued?: StoredToken;
 }
 
 /** How a probe's steps ended. */
@@ -92,6 +92,8 @@ const elapsed = (started: number) => Math.round(performance.now() - started);
 
 export interface ProbeStepsOptions {
   engine: TokenEngine;
+  /** The one path to carrier APIs (src/upstream/carrier-api.ts). */
+  api: CarrierApi;
   now: () => number;
   ca?: ProbeCa;
 }
@@ -187,7 +189,13 @@ export class ProbeSteps {
         expect,
         (nowMs) => nowMs + (accepted.skewMs ?? 0),
       );
-      return { value: accepted.token.accessToken, sent: accepted.token, fresh: true, shared: false };
+      return {
+        value: accepted.token.accessToken,
+        sent: accepted.token,
+        fresh: true,
+        shared: false,
+        issued: { ...accepted.token, generation: 0 },
+      };
     }
     const token = await this.#step(steps, 'token', async () => {
       const manager = engine.tokenManager(account.id);
@@ -221,7 +229,7 @@ export class ProbeSteps {
   /** A dispatcher trusting `ca` for the token-endpoint side (issuance, introspection), when one is given. */
   #tokenDispatcher(): { dispatcher?: Agent } {
     if (this.options.ca === undefined) return {};
-    return { dispatcher: (this.#dispatcher ??= new Agent({ connect: { ca: this.options.ca } })) };
+    return { dispatcher: (this.#dispatcher ??= dispatcherTrusting(this.options.ca)) };
   }
 
   /**
@@ -305,40 +313,53 @@ export class ProbeSteps {
       steps.push({ name: 'call', ok: true, ms: 0, detail: 'skipped: no probe endpoint for this carrier' });
       return { ok: true };
     }
-    const send = (value: string) =>
-      sendProbe(account.id, buildProbeRequest(account, probe, value), {
-        timeoutMs: account.api.timeoutMs,
-        ...(this.options.ca !== undefined ? { ca: this.options.ca } : {}),
-      });
-    let answer: ProbeAnswer | undefined;
+    let answer: ApiResult | undefined;
     let freshRejection = false;
     try {
       await this.#step(steps, 'call', async () => {
-        answer = await send(credential.value);
-        let verdict = classifyProbeAnswer(account, probe, answer, credential.sent, this.#now());
-        let note = '';
-        if (verdict !== null && account.api.tokenRejectedStatuses.includes(answer.status)) {
-          const manager = this.options.engine.manager(account.id);
-          if (credential.shared) {
-            // As the proxy does: the rejected token goes fleet-wide, and one retry with the next.
-            const next = await manager.invalidate(credential.value).then(
-              (token) => ({ token }),
-              (error: unknown) => ({ error }),
-            );
-            if ('error' in next) {
-              note = `; refresh after the rejection failed (${describeFailure(next.error).detail})`;
-            } else if (next.token.accessToken !== credential.value) {
-              answer = await send(next.token.accessToken);
-              verdict = classifyProbeAnswer(account, probe, answer, next.token, this.#now());
-              freshRejection = verdict !== null && account.api.tokenRejectedStatuses.includes(answer.status);
-              note = '; retried once with a new shared token';
-            }
-          } else if (credential.fresh) {
-            freshRejection = true;
-          } else {
-            await manager.invalidate(credential.value).catch(() => undefined);
-          }
+        // The one carrier path, on a connection of its own (its certificate is reported). The
+        // shared token is the engine's: refused, it is dropped fleet-wide and the call repeated
+        // once with the next, as every caller does. A fresh token is this probe's alone.
+        answer = await this.options.api.request(account, probeCall(probe), {
+          source: 'probe',
+          observe: false,
+          retry: { token: credential.shared, dependent: false },
+          ...(credential.issued !== undefined ? { credential: credential.issued } : {}),
+          freshConnection: this.options.ca !== undefined ? { ca: this.options.ca } : {},
+        });
+        if (answer.kind === 'not_sent' || answer.kind === 'lost') {
+          const error = transportError(account.id, answer);
+          throw new ProbeStepError(classifyError(error.code, error.detail), error.detail ?? 'no answer');
         }
+        if (answer.kind === 'no_credential') {
+          const refused = answer.refused;
+          const { failureClass, detail } = describeFailure(answer.error);
+          // The carrier refused the shared token and the refresh after it failed.
+          if (refused !== undefined)
+            throw new ProbeStepError(
+              classifyProbeAnswer(
+                account,
+                probe,
+                { status: refused.status, body: undefined },
+                credential.sent,
+                this.#now(),
+              )?.failureClass ?? failureClass,
+              `HTTP ${refused.status}; refresh after the rejection failed (${detail})`,
+            );
+          throw new ProbeStepError(failureClass, detail);
+        }
+        // A token renewed for this call and refused at once was refused, not expired.
+        const sent = answer.renewed ? undefined : credential.sent;
+        const verdict = classifyProbeAnswer(
+          account,
+          probe,
+          { status: answer.status, body: parseJson(answer.body) },
+          sent,
+          this.#now(),
+        );
+        freshRejection =
+          verdict !== null && answer.rejected === 'token' && (answer.renewed || credential.fresh);
+        const note = answer.renewed ? '; retried once with a new shared token' : '';
         const seen = `HTTP ${answer.status}${verdict?.carrierCode ? `, carrier code ${verdict.carrierCode}` : ''}${note}`;
         if (verdict !== null) throw new ProbeStepError(verdict.failureClass, seen);
         return [null, seen];
@@ -361,9 +382,9 @@ export class ProbeSteps {
   /** The certificate the call was served; a bare handshake when the call got no TLS connection through. */
   async #certificateOf(
     account: ConfiguredAccount,
-    answer: ProbeAnswer | undefined,
+    answer: ApiResult | undefined,
   ): Promise<CertificateInfo | undefined> {
-    if (answer?.certificate !== undefined)
+    if (answer?.kind === 'answered' && answer.certificate !== undefined)
       return certificateInfo(account.api.baseUrl.hostname, answer.certificate, this.#now()) ?? undefined;
     return this.#certificateAside(account);
   }

@@ -1,5 +1,5 @@
 /**
- * @module health/probe-store
+ * @module probes/store
  * What the fleet shares about probes. The lease: `probe-lease:<account>` is taken with SET NX PX
  * before a probe, so one instance probes an account at a time; when the probe is over its owner
  * keeps it for the rest of the interval (or drops it when the interval is spent) with a Lua
@@ -13,7 +13,7 @@ import { z } from 'zod';
 
 import type { RedisConnection } from '../platform/redis.js';
 import type { ProbeResult } from '../health/health-service.js';
-import { FAILURE_CLASSES } from '../core/failures.js';
+import { FAILURE_CLASSES } from '../core/failure-classes.js';
 
 export const PROBE_EVENTS_CHANNEL = 'probe-events';
 

@@ -1,5 +1,5 @@
 /**
- * @module health/probe-token
+ * @module probes/token
  * The probe's first three steps: get a token, check the answer, check the JWT. A fresh issuance
  * (one exchange through the account's token profile, never stored, never announced) where the
  * carrier tolerates it, so a token endpoint that stopped issuing shows before the shared token

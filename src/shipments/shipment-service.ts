@@ -18,21 +18,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { countsAgainstCarrier, GatewayError } from '../core/errors.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../core/shipment.js';
 import type { ShippingCall } from '../core/shipping-adapter.js';
-import type { StoredToken } from '../auth/token-store.js';
-import type { TokenEngine } from '../auth/token-engine.js';
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
 import type { AuthenticatedClient } from '../http/clients.js';
-import { GatewayError, isGatewayError, type GatewayErrorCode } from '../core/errors.js';
-import type { Logger } from '../platform/log.js';
-import { hasChallenge } from '../upstream/rejection.js';
-import type { HealthRecorder } from '../health/recorder.js';
-import { classifyError, type FailureClass } from '../core/failures.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
-import type { CarrierCaller, CallResult } from '../upstream/transport.js';
+import type { Logger } from '../platform/log.js';
+import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../core/shipment.js';
 
 export type AttemptOutcome =
   | 'created'
@@ -65,27 +60,18 @@ const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
   'throttled',
 ]);
 
-/** Token failures that say something about the carrier's authentication (they count on the breaker). */
-const NOT_ABOUT_THE_CARRIER = new Set<GatewayErrorCode>([
-  'ERR_LOCK_TIMEOUT',
-  'ERR_REDIS_UNAVAILABLE',
-  'ERR_DEPENDENT_TOKEN_NOT_CONFIGURED',
-  'ERR_INTERNAL',
-]);
-
 /** RFC 9110: the key is an opaque string; printable ASCII, bounded so it cannot bloat the store. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface ShipmentServiceOptions {
   accounts: ConfiguredAccount[];
-  engine: TokenEngine;
+  /** The one path to carrier APIs: credentials, the one renewal on a refused token, health. */
+  api: CarrierApi;
   breakers: AuthBreakers;
   overrides: AccountOverrides;
   idempotency: IdempotencyStore;
-  caller: CarrierCaller;
   log: Logger;
   metrics?: GatewayMetrics;
-  health?: HealthRecorder;
   /** Told about every label made, with the attempts before it (failover alerts). */
   alerts?: { shipmentCreated(attempts: readonly Attempt[]): void };
   /** How long a claimed key stays ours without renewal (renewed every third of it). */
@@ -227,7 +213,6 @@ export class ShipmentService {
           : await this.#attempt(claim, account, shipment);
       attempts.push(result.attempt);
       this.options.metrics?.attempt(id, result.attempt.outcome);
-      this.#observe(result.attempt);
       if (result.created) return this.#created(claim, account, shipment, attempts, result.created);
       if (result.attempt.outcome === 'rejected') {
         await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
@@ -265,40 +250,6 @@ export class ShipmentService {
         'no account took the shipment and none can have created a label; the Idempotency-Key is free again',
       extensions: { attempts },
     });
-  }
-
-  /** What each attempt that reached the token endpoint or the carrier says about the account's health. */
-  #observe(attempt: Attempt): void {
-    const health = this.options.health;
-    if (!health) return;
-    const account = attempt.account;
-    const code = attempt.failure?.code ?? '';
-    const carrierCode = attempt.failure?.carrierCode;
-    const mapped =
-      carrierCode !== undefined ? this.#accounts.get(account)?.api.errorClasses[carrierCode] : undefined;
-    const classes: Partial<Record<AttemptOutcome, FailureClass>> = {
-      throttled: 'downstream.throttled',
-      rejected: mapped ?? 'downstream.client_error',
-      outcome_unknown: code === 'ERR_CARRIER_TIMEOUT' ? 'downstream.timeout' : 'downstream.server_error',
-      unreachable: /ENOTFOUND|EAI_AGAIN/.test(code) ? 'transport.dns' : 'transport.connect',
-      token_rejected:
-        mapped ??
-        (attempt.failure?.upstreamStatus === 403 ? 'authorization.scope' : 'authorization.rejected'),
-    };
-    if (attempt.outcome === 'created') {
-      health.record({ account, source: 'shipment', ok: true });
-    } else if (attempt.outcome === 'token_unavailable') {
-      const failureClass = classifyError(code as GatewayErrorCode);
-      health.record({ account, source: 'shipment', ok: false, failureClass });
-    } else if (classes[attempt.outcome] !== undefined && code !== 'carrier_cannot_deduplicate') {
-      health.record({
-        account,
-        source: 'shipment',
-        ok: false,
-        failureClass: classes[attempt.outcome]!,
-        ...(attempt.outcome === 'token_rejected' ? { freshRejection: true } : {}),
-      });
-    }
   }
 
   /**
@@ -403,132 +354,69 @@ export class ShipmentService {
     }
   }
 
-  /** Token, send, one forced refresh on a rejected token, and what the answer means. */
+  /** One label request through the carrier path, and what its end means for the walk and the breaker. */
   async #send(
     claim: Claim,
     account: ConfiguredAccount,
     call: ShippingCall,
   ): Promise<{ result: AttemptResult; verdict: BreakerOutcome; cause?: string }> {
     const id = account.id;
-    const manager = this.options.engine.manager(id);
-    const tokenFailure = (error: unknown) => {
-      const code: GatewayErrorCode = isGatewayError(error) ? error.code : 'ERR_INTERNAL';
-      if (!isGatewayError(error))
-        this.options.log.error({ account: id, err: { message: (error as Error)?.message } }, 'token failure');
-      const aboutCarrier = !NOT_ABOUT_THE_CARRIER.has(code);
-      return {
-        result: { attempt: { account: id, outcome: 'token_unavailable' as const, failure: { code } } },
-        verdict: aboutCarrier ? ('auth_failure' as const) : ('neutral' as const),
-        cause: code,
-      };
-    };
-
-    let token: StoredToken;
-    try {
-      token = manager.peek() ?? (await manager.getToken());
-    } catch (error) {
-      return tokenFailure(error);
-    }
-    const path = '/' + call.path.split('?')[0];
-    const dependent = account.kind === 'oauth' ? this.options.engine.dependentFor(id, path) : undefined;
-
-    const credentialHeaders = async (credential: StoredToken): Promise<Record<string, string>> => {
-      const headers: Record<string, string> = {};
-      if (account.kind === 'static') headers[account.staticCredential.header] = credential.accessToken;
-      else headers.authorization = `Bearer ${credential.accessToken}`;
-      if (dependent) {
-        const value = dependent.peek(credential) ?? (await dependent.get(credential));
-        headers[dependent.profile.data.header.toLowerCase()] = value.accessToken;
-      }
-      account.descriptor.decorateApiRequest?.({ method: call.method, path, headers });
-      return headers;
-    };
-
-    const pinned = await this.options.idempotency.pin(claim.key, claim.owner, id, this.#leaseMs);
-    if (!pinned) throw new GatewayError('ERR_IDEMPOTENCY_KEY_IN_USE', undefined, { account: id });
-
-    let headers: Record<string, string>;
-    try {
-      headers = await credentialHeaders(token);
-    } catch (error) {
-      return tokenFailure(error);
-    }
-    let answer = await this.options.caller.send(account, call, headers);
-    if (answer.kind === 'answered' && this.#authRejected(account, answer.status)) {
-      // One forced refresh and one more try on the same account, before any failover.
-      try {
-        const rejectedDependent =
-          dependent && this.#dependentRejected(dependent.profile.data.rejection, answer);
-        if (rejectedDependent) {
-          await dependent.invalidate(headers[dependent.profile.data.header.toLowerCase()]!, token);
-        } else {
-          token = await manager.invalidate(token.accessToken);
-        }
-        headers = await credentialHeaders(token);
-      } catch (error) {
-        return tokenFailure(error);
-      }
-      answer = await this.options.caller.send(account, call, headers);
-      if (answer.kind === 'answered' && this.#authRejected(account, answer.status)) {
-        if (account.kind === 'oauth') manager.invalidate(token.accessToken).catch(() => undefined);
-        return {
-          result: {
-            attempt: {
-              account: id,
-              outcome: 'token_rejected',
-              failure: this.#failure('fresh_token_rejected', account, answer),
-            },
-          },
-          verdict: 'auth_failure',
-          cause: 'fresh_token_rejected',
-        };
-      }
-    }
-    return this.#interpret(account, answer);
-  }
-
-  #authRejected(account: ConfiguredAccount, status: number): boolean {
-    return account.api.tokenRejectedStatuses.includes(status) || status === 403;
-  }
-
-  #dependentRejected(rule: { statuses: number[]; notChallenge: string }, answer: CallResult): boolean {
-    return (
-      answer.kind === 'answered' &&
-      rule.statuses.includes(answer.status) &&
-      !hasChallenge(answer.headers['www-authenticate'], rule.notChallenge)
+    const adapter = account.shipping!.adapter;
+    const answer = await this.options.api.request(
+      account,
+      { method: call.method, path: `/${call.path}`, headers: { ...call.headers }, body: call.body },
+      {
+        source: 'shipment',
+        // Auth fails before any processing: the carrier made nothing, so a resend is safe.
+        retry: { token: true, dependent: true },
+        beforeSend: async () => {
+          // From here on the label may exist: a retry of this key must come back to this account.
+          const pinned = await this.options.idempotency.pin(claim.key, claim.owner, id, this.#leaseMs);
+          if (!pinned) throw new GatewayError('ERR_IDEMPOTENCY_KEY_IN_USE', undefined, { account: id });
+        },
+        carrierCode: (status, body) => adapter.errorCode(status, body),
+        ...(adapter.answerEncoding !== undefined ? { encoding: adapter.answerEncoding } : {}),
+      },
     );
-  }
-
-  #failure(
-    code: string,
-    account: ConfiguredAccount,
-    answer: Extract<CallResult, { kind: 'answered' }>,
-  ): Attempt['failure'] {
-    const carrierCode = account.shipping?.adapter.errorCode(answer.status, answer.body);
-    return { code, upstreamStatus: answer.status, ...(carrierCode !== undefined ? { carrierCode } : {}) };
+    return this.#interpret(account, answer);
   }
 
   #interpret(
     account: ConfiguredAccount,
-    answer: CallResult,
-  ): { result: AttemptResult; verdict: BreakerOutcome } {
+    answer: ApiResult,
+  ): { result: AttemptResult; verdict: BreakerOutcome; cause?: string } {
     const id = account.id;
-    if (answer.kind === 'not_sent') {
+    const ended = (outcome: AttemptOutcome, verdict: BreakerOutcome, failure?: Attempt['failure']) => ({
+      result: { attempt: { account: id, outcome, ...(failure !== undefined ? { failure } : {}) } },
+      verdict,
+    });
+    if (answer.kind === 'no_credential') {
+      const code = answer.error.code;
       return {
-        result: { attempt: { account: id, outcome: 'unreachable', failure: { code: answer.code } } },
-        verdict: 'neutral',
+        ...ended('token_unavailable', countsAgainstCarrier(code) ? 'auth_failure' : 'neutral', { code }),
+        cause: code,
       };
     }
+    if (answer.kind === 'not_sent') return ended('unreachable', 'neutral', { code: answer.code });
     if (answer.kind === 'lost') {
-      const code = answer.timedOut ? 'ERR_CARRIER_TIMEOUT' : 'ERR_CARRIER_UNREACHABLE';
-      return {
-        result: { attempt: { account: id, outcome: 'outcome_unknown', failure: { code } } },
-        verdict: 'neutral',
-      };
+      return ended('outcome_unknown', 'neutral', {
+        code: answer.timedOut ? 'ERR_CARRIER_TIMEOUT' : 'ERR_CARRIER_UNREACHABLE',
+      });
     }
-    const adapter = account.shipping!.adapter;
+    const failure = (code: string): Attempt['failure'] => ({
+      code,
+      upstreamStatus: answer.status,
+      ...(answer.carrierCode !== undefined ? { carrierCode: answer.carrierCode } : {}),
+    });
+    if (answer.rejected !== null || answer.status === 403) {
+      // Refused before any processing: a token the carrier would not take even fresh, a static
+      // key it refuses, or a permission the account lacks (403). Nothing was made.
+      const code =
+        answer.status === 403 && answer.rejected === null ? 'authorization_refused' : 'fresh_token_rejected';
+      return { ...ended('token_rejected', 'auth_failure', failure(code)), cause: code };
+    }
     if (answer.status >= 200 && answer.status < 300) {
-      const read = adapter.readSuccess(answer.status, answer.body);
+      const read = account.shipping!.adapter.readSuccess(answer.status, answer.body);
       if (read.kind === 'created') {
         return {
           result: {
@@ -540,59 +428,21 @@ export class ShipmentService {
       }
       if (read.kind === 'rejected') {
         // Some carriers refuse the data inside a 2xx (Colissimo: an ERROR message and no label).
-        const failure = {
+        return ended('rejected', 'success', {
           code: 'carrier_rejected',
           upstreamStatus: answer.status,
           ...(read.carrierCode !== undefined ? { carrierCode: read.carrierCode } : {}),
-        };
-        return { result: { attempt: { account: id, outcome: 'rejected', failure } }, verdict: 'success' };
+        });
       }
-      return {
-        result: {
-          attempt: {
-            account: id,
-            outcome: 'outcome_unknown',
-            failure: { code: 'unreadable_answer', upstreamStatus: answer.status },
-          },
-        },
-        // The carrier took the token; what it made of the shipment is what nobody knows.
-        verdict: 'success',
-      };
+      // The carrier took the token; what it made of the shipment is what nobody knows.
+      return ended('outcome_unknown', 'success', {
+        code: 'unreadable_answer',
+        upstreamStatus: answer.status,
+      });
     }
-    if (answer.status === 429) {
-      return {
-        result: {
-          attempt: {
-            account: id,
-            outcome: 'throttled',
-            failure: this.#failure('ERR_CARRIER_THROTTLED', account, answer),
-          },
-        },
-        verdict: 'neutral',
-      };
-    }
-    if (answer.status >= 500) {
-      return {
-        result: {
-          attempt: {
-            account: id,
-            outcome: 'outcome_unknown',
-            failure: this.#failure('carrier_server_error', account, answer),
-          },
-        },
-        verdict: 'neutral',
-      };
-    }
+    if (answer.status === 429) return ended('throttled', 'neutral', failure('ERR_CARRIER_THROTTLED'));
+    if (answer.status >= 500) return ended('outcome_unknown', 'neutral', failure('carrier_server_error'));
     // A 4xx about the shipment: the carrier accepted the credentials and refused the data.
-    return {
-      result: {
-        attempt: {
-          account: id,
-          outcome: 'rejected',
-          failure: this.#failure('carrier_rejected', account, answer),
-        },
-      },
-      verdict: 'success',
-    };
+    return ended('rejected', 'success', failure('carrier_rejected'));
   }
 }

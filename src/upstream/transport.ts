@@ -1,51 +1,125 @@
 /**
- * @module shipments/carrier-call
- * Sends one label request to a carrier and says what is known about its fate. The distinction
- * that matters for failover is whether the carrier could have received the request:
+ * @module upstream/transport
+ * The connections to carrier APIs: one keep-alive undici Pool per carrier origin (accounts that
+ * share an origin share a pool, never their timeouts), and what a failed request says about its
+ * fate. That distinction is what failover rests on:
  * - not_sent: the connection was never made (refused, no such host, connect timeout), so the
- *   carrier cannot have created anything;
- * - lost: the request went out and no complete answer came back (timeout, reset), so the label
- *   may exist;
- * - answered: status and body.
+ *   carrier cannot have acted on the request;
+ * - lost: the request went out and no complete answer came back (timeout, reset), so the carrier
+ *   may have acted on it;
+ * - answered: status, headers and body.
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { PeerCertificate } from 'node:tls';
 
-import type { ConfiguredAccount } from '../core/account.js';
-import type { ShippingCall } from '../core/shipping-adapter.js';
+import { Agent, Client, Pool, type Dispatcher } from 'undici';
 
-export type CallResult =
-  | { kind: 'answered'; status: number; headers: Dispatcher.ResponseData['headers']; body: string }
-  | { kind: 'not_sent'; code: string }
+import { GatewayError } from '../core/errors.js';
+import { transportFate } from '../core/transport-failures.js';
+import { certificateConnector, type ProbeCa } from './tls.js';
+
+export type TransportFailure =
+  | { kind: 'not_sent'; code: string; reason: 'dns' | 'connect' | 'tls' }
   | { kind: 'lost'; code: string; timedOut: boolean };
 
-/** Failures that happen before a byte of the request can have reached the carrier. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+export type CallResult =
+  | {
+      kind: 'answered';
+      status: number;
+      headers: IncomingHttpHeaders;
+      body: string;
+      /** The host's TLS certificate, on a fresh connection to an https origin. */
+      certificate?: PeerCertificate;
+    }
+  | TransportFailure;
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-/** Label answers are a few hundred kilobytes at most; a bigger one is not a label. */
-export const ANSWER_LIMIT_BYTES = 10 * 1024 * 1024;
-
-function errorCode(error: unknown): string {
-  let current = error as { code?: string; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 4; depth += 1) {
-    if (typeof current.code === 'string') return current.code;
-    current = current.cause as typeof current;
-  }
-  return 'UNKNOWN';
+/** One request on the wire: the origin's pool, the full path, and the account's timeout. */
+export interface WireRequest {
+  origin: string;
+  /** Absolute path (API base path included) and query. */
+  path: string;
+  method: string;
+  headers: Record<string, string | string[]>;
+  body: Readable | Buffer | string | null;
+  timeoutMs: number;
 }
 
-export class CarrierCaller {
+/** Answers read into memory (labels, rates) are a few hundred kilobytes at most. */
+export const ANSWER_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/** What a thrown transport error says about the request's fate. */
+export function transportFailure(error: unknown, timedOut = false): TransportFailure {
+  const fate = transportFate(error, timedOut);
+  const code = fate.code || 'UNKNOWN';
+  return fate.sent
+    ? { kind: 'lost', code, timedOut: fate.timedOut }
+    : { kind: 'not_sent', code, reason: fate.reason };
+}
+
+/** The client-facing error for a transport failure (the code goes in `detail`, for the taxonomy). */
+export function transportError(account: string, failure: TransportFailure, cause?: unknown): GatewayError {
+  const timedOut = failure.kind === 'lost' && failure.timedOut;
+  // The detail names the cause the taxonomy reads (src/core/failures.ts: dns:, connect:, tls:).
+  const detail =
+    failure.kind === 'not_sent'
+      ? `${failure.reason}: ${failure.code}`
+      : failure.code === 'UNKNOWN'
+        ? 'connection failed'
+        : failure.code;
+  return new GatewayError(timedOut ? 'ERR_CARRIER_TIMEOUT' : 'ERR_CARRIER_UNREACHABLE', undefined, {
+    account,
+    ...(cause !== undefined ? { cause } : {}),
+    detail,
+  });
+}
+
+async function sendAndRead(
+  dispatcher: Dispatcher,
+  wire: WireRequest,
+  encoding: BufferEncoding,
+  signal?: AbortSignal,
+): Promise<CallResult> {
+  try {
+    const response = await dispatcher.request({
+      ...(signal !== undefined ? { signal } : {}),
+      method: wire.method as Dispatcher.HttpMethod,
+      path: wire.path,
+      headers: wire.headers,
+      body: wire.body,
+      headersTimeout: wire.timeoutMs,
+      bodyTimeout: wire.timeoutMs,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > ANSWER_LIMIT_BYTES) {
+        response.body.destroy();
+        return { kind: 'lost', code: 'ANSWER_TOO_LARGE', timedOut: false };
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return {
+      kind: 'answered',
+      status: response.statusCode,
+      headers: response.headers,
+      body: Buffer.concat(chunks).toString(encoding),
+    };
+  } catch (error) {
+    return transportFailure(error, signal?.aborted === true);
+  }
+}
+
+/** Connections that trust `ca` instead of the defaults (a private CA; tests' self-signed certificates). */
+export function dispatcherTrusting(ca: ProbeCa): Agent {
+  return new Agent({ connect: { ca } });
+}
+
+export class CarrierTransport {
   readonly #pools = new Map<string, Pool>();
 
-  constructor(private readonly connections = 32) {}
+  constructor(private readonly connections = 64) {}
 
   #pool(origin: string): Pool {
     let pool = this.#pools.get(origin);
@@ -56,43 +130,55 @@ export class CarrierCaller {
     return pool;
   }
 
-  async send(
-    account: ConfiguredAccount,
-    call: ShippingCall,
-    headers: Record<string, string>,
+  /** Sends and reads the whole answer into memory (bounded); never throws. */
+  async request(wire: WireRequest, encoding: BufferEncoding = 'utf8'): Promise<CallResult> {
+    return sendAndRead(this.#pool(wire.origin), wire, encoding);
+  }
+
+  /**
+   * Sends on a connection of its own, closed afterwards, and reports the TLS certificate the host
+   * served on it (probes: each one meets the host's current certificate). `ca` replaces the
+   * default trust (a private CA, a test's self-signed certificate).
+   */
+  async requestOnFreshConnection(
+    wire: WireRequest,
+    options: { ca?: ProbeCa; encoding?: BufferEncoding } = {},
   ): Promise<CallResult> {
-    const base = account.api.baseUrl;
-    const path = base.pathname.replace(/\/$/, '') + '/' + call.path;
+    let certificate: PeerCertificate | undefined;
+    const client = new Client(wire.origin, {
+      connect: certificateConnector(options.ca, (_host, seen) => (certificate = seen)),
+    });
     try {
-      const response = await this.#pool(base.origin).request({
-        method: call.method,
-        path,
-        headers: { ...call.headers, ...headers },
-        body: call.body,
-        headersTimeout: account.api.timeoutMs,
-        bodyTimeout: account.api.timeoutMs,
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > ANSWER_LIMIT_BYTES) {
-          response.body.destroy();
-          return { kind: 'lost', code: 'ANSWER_TOO_LARGE', timedOut: false };
-        }
-        chunks.push(chunk as Buffer);
-      }
-      return {
-        kind: 'answered',
-        status: response.statusCode,
-        headers: response.headers,
-        body: Buffer.concat(chunks).toString(account.shipping?.adapter.answerEncoding ?? 'utf8'),
-      };
-    } catch (error) {
-      const code = errorCode(error);
-      if (NOT_SENT_CODES.has(code)) return { kind: 'not_sent', code };
-      return { kind: 'lost', code, timedOut: TIMEOUT_CODES.has(code) };
+      // One deadline for the whole exchange, TLS handshake included.
+      const result = await sendAndRead(
+        client,
+        wire,
+        options.encoding ?? 'utf8',
+        AbortSignal.timeout(wire.timeoutMs),
+      );
+      return result.kind === 'answered' && certificate !== undefined ? { ...result, certificate } : result;
+    } finally {
+      await client.destroy().catch(() => undefined);
     }
+  }
+
+  /**
+   * Sends and streams the answer into whatever `factory` returns for its status and headers
+   * (the pass-through's response, or a sink for an answer held back). Throws the transport's
+   * own error; `transportFailure` reads it.
+   */
+  async stream(wire: WireRequest, factory: Dispatcher.StreamFactory): Promise<void> {
+    await this.#pool(wire.origin).stream(
+      {
+        path: wire.path,
+        method: wire.method as Dispatcher.HttpMethod,
+        headers: wire.headers,
+        body: wire.body,
+        headersTimeout: wire.timeoutMs,
+        bodyTimeout: wire.timeoutMs,
+      },
+      factory,
+    );
   }
 
   async close(): Promise<void> {

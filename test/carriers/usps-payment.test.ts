@@ -21,7 +21,7 @@ import {
   uspsExampleLabelRequest,
   type UspsSimulatorHandle,
 } from '../../carriers/usps/simulator.js';
-import { REPLAY_BODY_LIMIT_BYTES } from '../../src/proxy/proxy-handler.js';
+import { REPLAY_BODY_LIMIT_BYTES } from '../../src/upstream/carrier-api.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { manualClock } from '../../src/sim/clock.js';

@@ -27,7 +27,7 @@ import {
   newNetworkVerdict,
 } from '../../src/alerts/events.js';
 import { breakerVerdict } from '../../src/alerts/rules.js';
-import { FAILURE_CLASSES, RUNBOOK_BASE, RUNBOOKS } from '../../src/core/failures.js';
+import { FAILURE_CLASSES, RUNBOOK_BASE, RUNBOOKS } from '../../src/core/failure-classes.js';
 import { projectRoot } from '../../src/platform/project-root.js';
 
 const root = projectRoot();

@@ -55,7 +55,7 @@ import {
   type UpsSimulatorHandle,
 } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
-import type { FailureClass } from '../../src/core/failures.js';
+import type { FailureClass } from '../../src/core/failure-classes.js';
 import { startGateway, type RunningGateway } from '../proxy/helpers.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';

@@ -22,7 +22,7 @@ import {
   type OAuth2SimulatorHandle,
 } from '../../carriers/oauth2/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
-import type { FailureClass } from '../../src/core/failures.js';
+import type { FailureClass } from '../../src/core/failure-classes.js';
 import { startGateway, type RunningGateway } from '../proxy/helpers.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 

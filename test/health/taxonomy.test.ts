@@ -18,14 +18,8 @@ import type { CarrierId } from '../../carriers/index.js';
 import { classifyHttpFailure, classifyTransportFailure, type GrantKind } from '../../src/auth/classify.js';
 import { checkJwt } from '../../src/auth/jwt-checks.js';
 import { ERROR_CODES, isGatewayError, type GatewayError } from '../../src/core/errors.js';
-import {
-  classifyApiAnswer,
-  classifyError,
-  FAILURE_CLASSES,
-  PREMATURE_SHARE,
-  RUNBOOKS,
-  type FailureClass,
-} from '../../src/core/failures.js';
+import { classifyApiAnswer, classifyError, PREMATURE_SHARE } from '../../src/core/failures.js';
+import { FAILURE_CLASSES, RUNBOOKS, type FailureClass } from '../../src/core/failure-classes.js';
 import { accountsFrom } from '../support/engine.js';
 
 const HOUR_MS = 3_600_000;

@@ -178,11 +178,16 @@ describe('failover matrix (UPS first, FedEx next)', () => {
     expect(breaker('fresh-401')).toBe('open');
   });
 
-  it('403 (scope) on the label call: one forced refresh and retry, then fails over; the breaker opens', async () => {
+  // A 403 refuses a permission, which a fresh token does not change (src/upstream/rejection.ts):
+  // no token request, no resend, and nothing was made, so the shipment moves on.
+  it('403 (scope) on the label call: no refresh and no resend, fails over; the breaker opens', async () => {
     await ups.setFaults({ shipmentFault: { kind: 'forbidden', count: 2 } });
     const answer = await ship('scope-403');
-    expectFailover(answer, 'scope-403', 'token_rejected', 'fresh_token_rejected');
+    expectFailover(answer, 'scope-403', 'token_rejected', 'authorization_refused');
     expect(answer.body['attempts']).toMatchObject([{ failure: { upstreamStatus: 403 } }, {}]);
+    // One label call, not resent (the forbidden fault had a second 403 ready for a resend).
+    expect(ups.stats().apiRequests).toBe(1);
+    expect(ups.stats().labelsCreated).toBe(0);
     expect(breaker('scope-403')).toBe('open');
   });
 

@@ -1,5 +1,5 @@
 /**
- * @module routes/admin
+ * @module http/routes/admin
  * The operators' API under `/v1/admin` (admin keys only; a shipping app's key is a wrong key):
  * manual failover and restore, drain, breaker modes, token refresh and purge, a probe now, a
  * configuration reload, and the audit log. Bodies are checked by zod with every bad field named;

@@ -1,5 +1,5 @@
 /**
- * @module routes/getAccounts
+ * @module http/routes/getAccounts
  * `GET /v1/accounts`: the token status of the calling client's carrier accounts, in its
  * preference order: state, generation, time to expiry, last refresh, token requests this hour
  * (some carriers count them against a small quota), clock skew, the auth breaker and any

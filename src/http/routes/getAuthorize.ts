@@ -1,5 +1,5 @@
 /**
- * @module routes/getAuthorize
+ * @module http/routes/getAuthorize
  * `GET /v1/accounts/{id}/authorize` (admin key): starts authorization-code onboarding for an
  * account and redirects (302) the operator's browser to the carrier's authorization endpoint with
  * `state` and, where the carrier supports it, an S256 PKCE challenge (RFC 6749 4.1.1, RFC 7636

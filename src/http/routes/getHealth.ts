@@ -1,5 +1,5 @@
 /**
- * @module routes/getHealth
+ * @module http/routes/getHealth
  * `GET /healthz` (the process is alive) and `GET /readyz` (configuration loaded, and Redis
  * reachable or embedded mode). Neither needs a client key: load balancers call them.
  */

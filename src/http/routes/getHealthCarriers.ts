@@ -1,5 +1,5 @@
 /**
- * @module routes/getHealthCarriers
+ * @module http/routes/getHealthCarriers
  * `GET /v1/health/carriers` and `GET /v1/health/carriers/{id}`: the health of carrier accounts
  * (src/health/health-service.ts). An operator's admin key sees every account; a shipping app's
  * client key sees its own.

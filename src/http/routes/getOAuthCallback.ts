@@ -1,5 +1,5 @@
 /**
- * @module routes/getOAuthCallback
+ * @module http/routes/getOAuthCallback
  * `GET /v1/oauth/callback`: where carriers send the operator's browser back after consent (RFC
  * 6749 4.1.2). No key: the single-use `state` is the credential. A browser gets a short HTML page
  * saying what happened (never a token, a code or the state); anything else gets the JSON (success)

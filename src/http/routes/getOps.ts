@@ -1,5 +1,5 @@
 /**
- * @module routes/getOps
+ * @module http/routes/getOps
  * `GET /ops`: the operations page (src/ops/page.ts). It needs no key to load because it holds no
  * data; its script asks the operator for one and reads `GET /v1/health/carriers` with it.
  */

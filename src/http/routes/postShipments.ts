@@ -1,5 +1,5 @@
 /**
- * @module routes/postShipments
+ * @module http/routes/postShipments
  * `POST /v1/shipments`: one endpoint for labels at every carrier. The client's key and an
  * `Idempotency-Key` are required; the body is checked before anything is claimed or sent, so a
  * bad request changes no state. The answer is 201 with the label, or a problem naming what

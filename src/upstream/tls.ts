@@ -1,5 +1,5 @@
 /**
- * @module health/probe-tls
+ * @module upstream/tls
  * The carrier host's TLS certificate as the probe met it: an undici connector that reads the
  * peer certificate of every connection it opens (so the probe's own call reports the expiry of
  * the certificate it was actually served), and a bare TLS handshake for when that call never got

@@ -1,0 +1,315 @@
+/**
+ * @module upstream/carrier-api
+ * The one path to every carrier API. Every caller (the pass-through, shipments, and what comes
+ * after them) sends through `CarrierApi`, so the rules are written once:
+ * 1. the call's credential (src/upstream/credentials.ts);
+ * 2. the request on the origin's pool, with the account's timeout (src/upstream/transport.ts);
+ * 3. a refused credential (src/upstream/rejection.ts) is renewed and the call sent once more,
+ *    when the caller says a resend is safe;
+ * 4. the final answer, or the failure, is classified into the account's health
+ *    (src/upstream/observe.ts).
+ * Two ways to take the answer: `request` reads it into memory (labels, and anything the gateway
+ * interprets), `pipe` streams it into the client's response (the pass-through's hot path,
+ * where nothing is buffered and a held-back rejection is discarded).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
+import type { PeerCertificate } from 'node:tls';
+import { Writable as WritableStream } from 'node:stream';
+
+import type { TokenEngine } from '../auth/token-engine.js';
+import type { StoredToken } from '../auth/token-store.js';
+import type { ConfiguredAccount } from '../core/account.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import type { EventSource } from '../health/history.js';
+import type { Logger } from '../platform/log.js';
+import { CallCredential, type OutgoingHeaders } from './credentials.js';
+import type { UpstreamObserver } from './observe.js';
+import type { ProbeCa } from './tls.js';
+import { rejectionOf, type Rejection, type RetryPermission } from './rejection.js';
+import {
+  transportError,
+  transportFailure,
+  type CarrierTransport,
+  type TransportFailure,
+  type WireRequest,
+} from './transport.js';
+
+export interface ApiCall {
+  method: string;
+  /** Path and query under the account's API base, with a leading slash. */
+  path: string;
+  /** The caller's headers; the credential is added to this object. */
+  headers: OutgoingHeaders;
+  body: Readable | Buffer | string | null;
+}
+
+export interface CallOptions {
+  /** Which part of the gateway made the call, for the health history. */
+  source: EventSource;
+  /** Which refusals may be answered by renewing the credential and sending once more. */
+  retry: RetryPermission;
+  /** Whether the client's own request carries this header (see `CallCredential.obtain`). */
+  clientSends?: (header: string) => boolean;
+}
+
+export interface RequestOptions extends CallOptions {
+  /**
+   * Runs once, with the credential in hand and before the first byte goes out; a throw stops
+   * the call (shipments pin their idempotency record to the account here).
+   */
+  beforeSend?: () => Promise<void>;
+  /** The carrier's own error code in an error answer's body (never its message). */
+  carrierCode?: (status: number, body: string) => string | undefined;
+  /** How the answer's bytes become a string; `latin1` keeps every byte of a binary part. */
+  encoding?: BufferEncoding;
+  /** Send this token instead of the engine's (a probe's freshly issued one); never renewed. */
+  credential?: StoredToken;
+  /** A connection of its own, closed after, whose TLS certificate the answer reports (probes). */
+  freshConnection?: { ca?: ProbeCa };
+  /** False: the caller records the outcome itself (probes), so the health history counts it once. */
+  observe?: boolean;
+}
+
+export type ApiResult =
+  | {
+      kind: 'answered';
+      status: number;
+      headers: IncomingHttpHeaders;
+      body: string;
+      carrierCode?: string;
+      /** The final answer still refuses a credential. */
+      rejected: Rejection | null;
+      /** The credential was renewed after a refusal and the call sent again. */
+      renewed: boolean;
+      /** The host's TLS certificate, on a fresh connection to an https origin. */
+      certificate?: PeerCertificate;
+    }
+  | TransportFailure
+  | {
+      kind: 'no_credential';
+      error: GatewayError;
+      /** The credential was refused and its renewal failed: the refusal, for the caller's account of it. */
+      refused?: { status: number; rejection: Rejection };
+    };
+
+/** Where a streamed answer goes, chosen once its status and headers are known. */
+export type AnswerSink = (status: number, headers: IncomingHttpHeaders) => Writable;
+
+/** A body held in memory for a replay is bounded; label requests are a few kilobytes. */
+export const REPLAY_BODY_LIMIT_BYTES = 1024 * 1024;
+
+const discard = () =>
+  new WritableStream({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+
+async function readBody(body: Readable, account: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > REPLAY_BODY_LIMIT_BYTES) {
+      throw new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
+        account,
+        detail: `a request that may be replayed is held in memory, up to ${REPLAY_BODY_LIMIT_BYTES} bytes`,
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface CarrierApiOptions {
+  engine: TokenEngine;
+  transport: CarrierTransport;
+  observer: UpstreamObserver;
+  log: Logger;
+}
+
+export class CarrierApi {
+  constructor(private readonly options: CarrierApiOptions) {}
+
+  #wire(account: ConfiguredAccount, call: ApiCall, body: ApiCall['body']): WireRequest {
+    const base = account.api.baseUrl;
+    return {
+      origin: base.origin,
+      // The base URL always ends with "/" (src/accounts/resolve.ts); the call's path starts with one.
+      path: base.pathname.slice(0, -1) + call.path,
+      method: call.method,
+      headers: call.headers,
+      body,
+      timeoutMs: account.api.timeoutMs,
+    };
+  }
+
+  /** A static key or a supplied token cannot be renewed by asking again: its refusal is final. */
+  #mayRetry(credential: CallCredential, rejection: Rejection, retry: RetryPermission): boolean {
+    if (!credential.renewable) return false;
+    return rejection === 'dependent' ? retry.dependent : retry.token;
+  }
+
+  async #credential(
+    account: ConfiguredAccount,
+    call: ApiCall,
+    options: CallOptions & { credential?: StoredToken },
+  ): Promise<CallCredential> {
+    if (options.credential !== undefined) return CallCredential.supplied(account, options.credential);
+    const queryAt = call.path.indexOf('?');
+    const path = queryAt === -1 ? call.path : call.path.slice(0, queryAt);
+    return CallCredential.obtain(this.options.engine, account, path, options.clientSends);
+  }
+
+  /** A failure before or between sends (no token, a refresh that failed); recorded unless `source` is null. */
+  #fail(account: ConfiguredAccount, source: EventSource | null, error: unknown): GatewayError {
+    if (!isGatewayError(error)) {
+      this.options.log.error(
+        { account: account.id, err: { message: (error as Error)?.message } },
+        'carrier call failed',
+      );
+      return new GatewayError('ERR_INTERNAL', undefined, { account: account.id, cause: error });
+    }
+    if (source !== null) this.options.observer.failure(account, source, error);
+    return error;
+  }
+
+  /** Sends and reads the answer into memory. Never throws for the carrier's sake; `beforeSend`'s throw passes through. */
+  async request(account: ConfiguredAccount, call: ApiCall, options: RequestOptions): Promise<ApiResult> {
+    const observe = options.observe !== false;
+    let credential: CallCredential;
+    try {
+      credential = await this.#credential(account, call, options);
+    } catch (error) {
+      return { kind: 'no_credential', error: this.#fail(account, observe ? options.source : null, error) };
+    }
+    await options.beforeSend?.();
+    const { observer, transport } = this.options;
+    let renewed = false;
+    for (;;) {
+      const wire = this.#wire(account, call, call.body);
+      credential.apply(call.method, wire.path, call.headers);
+      const sentAt = performance.now();
+      const result =
+        options.freshConnection !== undefined
+          ? await transport.requestOnFreshConnection(wire, {
+              ...options.freshConnection,
+              ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
+            })
+          : await transport.request(wire, options.encoding);
+      if (result.kind !== 'answered') {
+        if (observe) observer.failure(account, options.source, transportError(account.id, result));
+        return result;
+      }
+      const rejected = rejectionOf(
+        account,
+        result.status,
+        result.headers['www-authenticate'],
+        credential.dependentRule,
+      );
+      if (rejected !== null && !renewed && this.#mayRetry(credential, rejected, options.retry)) {
+        try {
+          await credential.renew(rejected);
+        } catch (error) {
+          const failure = this.#fail(account, observe ? options.source : null, error);
+          return {
+            kind: 'no_credential',
+            error: failure,
+            refused: { status: result.status, rejection: rejected },
+          };
+        }
+        renewed = true;
+        continue;
+      }
+      // A credential renewed for this call and refused at once is not dropped again: asking the
+      // token endpoint a third time would not change the carrier's mind (token churn).
+      if (rejected !== null && !renewed) credential.dropInBackground(rejected);
+      const carrierCode =
+        result.status >= 400 ? options.carrierCode?.(result.status, result.body) : undefined;
+      if (observe)
+        observer.answer(account, options.source, {
+          status: result.status,
+          token: credential.token,
+          latencyMs: performance.now() - sentAt,
+          ...(carrierCode !== undefined ? { carrierCode } : {}),
+          ...(renewed && rejected !== null ? { freshRejection: true } : {}),
+        });
+      return { ...result, ...(carrierCode !== undefined ? { carrierCode } : {}), rejected, renewed };
+    }
+  }
+
+  /**
+   * Sends and streams the answer into `sink`. A refusal that may be retried is held back (its
+   * body discarded) and the call sent once more with the renewed credential; the client sees
+   * only the final answer. Throws a GatewayError when no answer could be streamed.
+   */
+  async pipe(
+    account: ConfiguredAccount,
+    call: ApiCall,
+    sink: AnswerSink,
+    options: CallOptions,
+  ): Promise<void> {
+    const { observer } = this.options;
+    let credential: CallCredential;
+    let body = call.body;
+    try {
+      credential = await this.#credential(account, call, options);
+      // The one replay needs the body again: hold it (label requests are small JSON documents).
+      if (
+        credential.dependentRule !== undefined &&
+        options.retry.dependent &&
+        body !== null &&
+        !Buffer.isBuffer(body) &&
+        typeof body !== 'string'
+      )
+        body = await readBody(body, account.id);
+    } catch (error) {
+      throw this.#fail(account, options.source, error);
+    }
+    let renewed = false;
+    for (;;) {
+      const wire = this.#wire(account, call, body);
+      credential.apply(call.method, wire.path, call.headers);
+      const sentAt = performance.now();
+      const hold: { rejection: Rejection | null } = { rejection: null };
+      try {
+        await this.options.transport.stream(wire, ({ statusCode, headers }) => {
+          const rejected = rejectionOf(
+            account,
+            statusCode,
+            headers['www-authenticate'],
+            credential.dependentRule,
+          );
+          if (rejected !== null) {
+            if (!renewed && this.#mayRetry(credential, rejected, options.retry)) {
+              hold.rejection = rejected;
+              return discard();
+            }
+            if (!renewed) credential.dropInBackground(rejected);
+          }
+          observer.answer(account, options.source, {
+            status: statusCode,
+            token: credential.token,
+            latencyMs: performance.now() - sentAt,
+            ...(renewed && rejected !== null ? { freshRejection: true } : {}),
+          });
+          return sink(statusCode, headers);
+        });
+      } catch (cause) {
+        const error = isGatewayError(cause)
+          ? cause
+          : transportError(account.id, transportFailure(cause), cause);
+        observer.failure(account, options.source, error);
+        throw error;
+      }
+      if (hold.rejection === null) return;
+      try {
+        await credential.renew(hold.rejection);
+      } catch (error) {
+        throw this.#fail(account, options.source, error);
+      }
+      renewed = true;
+    }
+  }
+}

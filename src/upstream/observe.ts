@@ -1,0 +1,62 @@
+/**
+ * @module upstream/observe
+ * What each carrier call says about the account's health, classified once for every caller:
+ * the final answer by its status, the carrier's own code and the age of the token it carried
+ * (src/core/failures.ts `classifyApiAnswer`), a transport failure or a credential that could not
+ * be obtained by its error code. Recording is a few additions in memory (src/health/recorder.ts).
+ */
+import type { StoredToken } from '../auth/token-store.js';
+import type { ConfiguredAccount } from '../core/account.js';
+import type { GatewayError } from '../core/errors.js';
+import { classifyApiAnswer, classifyError } from '../core/failures.js';
+import type { EventSource } from '../health/history.js';
+import type { HealthRecorder } from '../health/recorder.js';
+
+export interface AnswerFacts {
+  status: number;
+  /** The token the answer was given to (token accounts), for premature expiry. */
+  token?: StoredToken;
+  carrierCode?: string;
+  latencyMs?: number;
+  /** The carrier refused a token renewed for this very call. */
+  freshRejection?: boolean;
+}
+
+export class UpstreamObserver {
+  constructor(private readonly recorder: HealthRecorder | undefined) {}
+
+  answer(account: ConfiguredAccount, source: EventSource, facts: AnswerFacts): void {
+    const recorder = this.recorder;
+    if (recorder === undefined) return;
+    // A token renewed for this very call and refused at once did not expire: it was refused.
+    const token = account.kind === 'oauth' && !facts.freshRejection ? facts.token : undefined;
+    const failureClass = classifyApiAnswer({
+      status: facts.status,
+      ...(facts.carrierCode !== undefined
+        ? { carrierCode: facts.carrierCode, carrierClasses: account.api.errorClasses }
+        : {}),
+      tokenRejectedStatuses: account.api.tokenRejectedStatuses,
+      ...(token !== undefined
+        ? { tokenAgeMs: Date.now() - token.obtainedAt, tokenLifetimeMs: token.expiresAt - token.obtainedAt }
+        : {}),
+    });
+    const base = {
+      account: account.id,
+      source,
+      status: facts.status,
+      ...(facts.latencyMs !== undefined ? { latencyMs: facts.latencyMs } : {}),
+    };
+    recorder.record(
+      failureClass === null
+        ? { ...base, ok: true }
+        : { ...base, ok: false, failureClass, ...(facts.freshRejection ? { freshRejection: true } : {}) },
+    );
+  }
+
+  /** No answer: a credential that could not be obtained, or a transport failure. */
+  failure(account: ConfiguredAccount, source: EventSource, error: GatewayError): void {
+    const failureClass = classifyError(error.code, error.detail);
+    if (failureClass === 'gateway.internal') return;
+    this.recorder?.record({ account: account.id, source, ok: false, failureClass });
+  }
+}

@@ -11,6 +11,7 @@ import { Client, type Dispatcher } from 'undici';
 
 import type { CarrierDescriptorData } from '../core/carrier.js';
 import type { ConfiguredAccount } from '../core/account.js';
+import { parseJson } from '../core/json.js';
 import { classifyTransportFailure } from '../auth/classify.js';
 import { readCarrierError } from '../auth/error-bodies.js';
 import { certificateConnector, type ProbeCa } from './tls.js';
@@ -60,14 +61,6 @@ export class ProbeStepError extends Error {
     readonly detail: string,
   ) {
     super(detail);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

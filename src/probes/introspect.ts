@@ -4,8 +4,9 @@
  * introspection of the access token in use. A carrier API answers a revoked token and an expired
  * one with the same 401 `invalid_token` (RFC 6750 3.1), so only the authorization server can say
  * a token our clock still holds valid was withdrawn: `{"active": false}` for it is
- * `authorization.revoked`. The request is built here and exported for the tests; failures of the
- * endpoint itself are classified like the token endpoint's (src/auth/classify.ts).
+ * `authorization.revoked`. The request is built here and exported for the tests; it is sent, and
+ * failures of the endpoint itself classified, by the token endpoint's own send step
+ * (`sendTokenRequest`, src/auth/token-client.ts).
  */
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';

@@ -3,7 +3,9 @@
  * One HTTP exchange with a carrier's token endpoint: builds the request from the account's token
  * profile (grant, client authentication, body encoding), sends it with a timeout, and returns an
  * accepted token or throws a classified `GatewayError`. It does no retries and no caching; the
- * token manager decides those. Transport is a parameter so tests can swap it.
+ * token manager decides those. Transport is a parameter so tests can swap it. The probes send
+ * their fresh issuance and their RFC 7662 introspection through the same request and answer
+ * steps, so what counts as a token endpoint failure is decided here once.
  */
 import { request as undiciRequest, type Dispatcher } from 'undici';
 
@@ -16,7 +18,8 @@ import {
   type GrantKind,
 } from './classify.js';
 import { checkJwt } from './jwt-checks.js';
-import { acceptTokenResponse, type AcceptedToken } from './token-response.js';
+import { parseJson } from '../core/json.js';
+import { acceptTokenResponse, type AcceptedToken, type ResponseTiming } from './token-response.js';
 
 /**
  * `code`: the authorization-code exchange of RFC 6749 4.1.3, with the PKCE `code_verifier` when
@@ -90,21 +93,6 @@ export function buildTokenRequest(
   return { url: grant.kind === 'refresh' ? profile.refreshUrl : profile.tokenUrl, headers, body };
 }
 
-/**
- * The JWT expectations for this answer: a key the carrier sent along with the token (USPS
- * `public_key`) is used when none is configured. It proves the token was not corrupted or swapped
- * in transit; the server's authenticity rests on TLS, as it does for the key itself.
- */
-function jwtExpectations(account: ResolvedAccount, body: unknown): JwtExpectations {
-  const field = account.token.publicKeyField;
-  if (field === undefined || account.jwt.jwksUrl !== undefined || account.jwt.publicKey !== undefined)
-    return account.jwt;
-  const value = (body as Record<string, unknown>)[field];
-  if (typeof value !== 'string' || value.length === 0) return account.jwt;
-  const pem = value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
-  return { ...account.jwt, publicKey: pem };
-}
-
 export interface TokenExchangeFailure extends Error {
   /** The request may have reached the carrier (timeout or reset after sending). */
   maybeDelivered?: boolean;
@@ -122,27 +110,26 @@ export interface TokenClientOptions {
   clientSecret?: string | undefined;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+/** A 2xx answer of the authorization server, read but not yet judged. */
+export interface TokenEndpointAnswer {
+  status: number;
+  body: unknown;
+  timing: ResponseTiming;
 }
 
-export async function exchangeToken(
+/**
+ * Sends one request to the account's authorization server (its token endpoint, or an endpoint
+ * that authenticates the client the same way, such as RFC 7662 introspection) within the token
+ * timeout. A transport failure or a non-2xx answer throws a classified `GatewayError`; a
+ * transport failure says whether the request may have reached the carrier (`isMaybeDelivered`).
+ */
+export async function sendTokenRequest(
   account: ResolvedAccount,
-  grant: TokenGrantInput,
-  options: TokenClientOptions = {},
-): Promise<AcceptedToken> {
+  plan: TokenRequest,
+  grantKind: GrantKind,
+  options: Pick<TokenClientOptions, 'dispatcher' | 'now'> = {},
+): Promise<TokenEndpointAnswer> {
   const now = options.now ?? Date.now;
-  // A code exchange is an initial grant for error classification: refresh-only meanings do not apply.
-  const grantKind: GrantKind = grant.kind === 'refresh' ? 'refresh' : 'initial';
-  const plan = buildTokenRequest(
-    account,
-    grant,
-    'clientSecret' in options ? options.clientSecret : account.credentials.clientSecret,
-  );
   const signal = AbortSignal.timeout(account.token.timeoutMs);
   const sentAt = now();
   let response: Dispatcher.ResponseData;
@@ -179,23 +166,75 @@ export async function exchangeToken(
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
   }
-  if (body === undefined) {
+  const dateHeader = response.headers.date;
+  return {
+    status,
+    body,
+    timing: { sentAt, receivedAt, ...(typeof dateHeader === 'string' ? { dateHeader } : {}) },
+  };
+}
+
+/** A code exchange is an initial grant for error classification: refresh-only meanings do not apply. */
+const grantKindOf = (grant: TokenGrantInput): GrantKind => (grant.kind === 'refresh' ? 'refresh' : 'initial');
+
+/** Builds the token request for `grant` and sends it (no retries). */
+export function requestToken(
+  account: ResolvedAccount,
+  grant: TokenGrantInput,
+  options: TokenClientOptions = {},
+): Promise<TokenEndpointAnswer> {
+  const plan = buildTokenRequest(
+    account,
+    grant,
+    'clientSecret' in options ? options.clientSecret : account.credentials.clientSecret,
+  );
+  return sendTokenRequest(account, plan, grantKindOf(grant), options);
+}
+
+/** The answer as a token the engine accepts, its JWT not yet checked (the caller's next step). */
+export function acceptTokenAnswer(
+  account: ResolvedAccount,
+  grantKind: GrantKind,
+  answer: TokenEndpointAnswer,
+): AcceptedToken {
+  if (answer.body === undefined) {
     throw new GatewayError('ERR_TOKEN_MALFORMED_RESPONSE', undefined, {
       account: account.id,
-      upstreamStatus: status,
+      upstreamStatus: answer.status,
       detail: 'body is not JSON',
     });
   }
-  const dateHeader = response.headers.date;
-  const accepted = acceptTokenResponse(account, grantKind, status, body, {
-    sentAt,
-    receivedAt,
-    ...(typeof dateHeader === 'string' ? { dateHeader } : {}),
-  });
+  return acceptTokenResponse(account, grantKind, answer.status, answer.body, answer.timing);
+}
+
+/**
+ * The JWT expectations for this answer: a key the carrier sent along with the token (USPS
+ * `public_key`) is used when none is configured. It proves the token was not corrupted or swapped
+ * in transit; the server's authenticity rests on TLS, as it does for the key itself.
+ */
+export function jwtExpectations(account: ResolvedAccount, body: unknown): JwtExpectations {
+  const field = account.token.publicKeyField;
+  if (field === undefined || account.jwt.jwksUrl !== undefined || account.jwt.publicKey !== undefined)
+    return account.jwt;
+  const value = (body as Record<string, unknown>)[field];
+  if (typeof value !== 'string' || value.length === 0) return account.jwt;
+  const pem = value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
+  return { ...account.jwt, publicKey: pem };
+}
+
+/** One token exchange: the request, the answer accepted, and the JWT checked. */
+export async function exchangeToken(
+  account: ResolvedAccount,
+  grant: TokenGrantInput,
+  options: TokenClientOptions = {},
+): Promise<AcceptedToken> {
+  const answer = await requestToken(account, grant, options);
+  const accepted = acceptTokenAnswer(account, grantKindOf(grant), answer);
+  const { receivedAt } = answer.timing;
   const jwtExp = await checkJwt(
     account.id,
     accepted.token.accessToken,
-    jwtExpectations(account, body),
+    jwtExpectations(account, answer.body),
     receivedAt + (accepted.skewMs ?? 0),
   );
   if (jwtExp !== undefined) {

@@ -82,10 +82,4 @@ export function serviceCode(adapter: Pick<ShippingAdapter, 'services'>, shipment
 }
 
 /** JSON body or undefined, for adapters reading carrier answers. */
-export function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
-}
+export { parseJson } from './json.js';

@@ -4,15 +4,16 @@
  * introspection of the access token in use. A carrier API answers a revoked token and an expired
  * one with the same 401 `invalid_token` (RFC 6750 3.1), so only the authorization server can say
  * a token our clock still holds valid was withdrawn: `{"active": false}` for it is
- * `authorization.revoked`. The request is built here and exported for the tests; failures of the
- * endpoint itself are classified like the token endpoint's (src/auth/classify.ts).
+ * `authorization.revoked`. The request is built here and exported for the tests; it is sent, and
+ * failures of the endpoint itself classified, by the token endpoint's own send step
+ * (`sendTokenRequest`, src/auth/token-client.ts).
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 
 import type { ResolvedAccount } from '../core/account.js';
-import { classifyHttpFailure, classifyTransportFailure, parseRetryAfter } from '../auth/classify.js';
-import { buildTokenRequest, type TokenRequest } from '../auth/token-client.js';
+import { classifyHttpFailure } from '../auth/classify.js';
+import { buildTokenRequest, sendTokenRequest, type TokenRequest } from '../auth/token-client.js';
 import { GatewayError } from '../core/errors.js';
 
 /**
@@ -50,14 +51,6 @@ export function buildIntrospectionRequest(account: ResolvedAccount, token: strin
   return { url: introspectionUrl, headers: asToken.headers, body: fields.toString() };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One introspection request, no retries. Throws a classified `GatewayError`: transport failures
  * and error answers as at the token endpoint (a 401 is `invalid_client`, RFC 7662 2.3), a 2xx
@@ -68,36 +61,12 @@ export async function introspectToken(
   token: string,
   options: { now: () => number; dispatcher?: Dispatcher },
 ): Promise<IntrospectionResponse> {
-  const plan = buildIntrospectionRequest(account, token);
-  const signal = AbortSignal.timeout(account.token.timeoutMs);
-  let response: Dispatcher.ResponseData;
-  let text: string;
-  try {
-    response = await request(plan.url, {
-      method: 'POST',
-      headers: plan.headers,
-      body: plan.body,
-      signal,
-      ...(options.dispatcher !== undefined ? { dispatcher: options.dispatcher } : {}),
-    });
-    text = await response.body.text();
-  } catch (cause) {
-    throw classifyTransportFailure(account.id, cause, signal.aborted).error;
-  }
-  const body = parseJson(text);
-  const status = response.statusCode;
-  if (status < 200 || status >= 300) {
-    const retryAfter = response.headers['retry-after'];
-    const retryAfterMs = parseRetryAfter(
-      Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-      options.now(),
-    );
-    throw classifyHttpFailure(account.id, account.token, 'initial', {
-      status,
-      body,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    });
-  }
+  const { status, body } = await sendTokenRequest(
+    account,
+    buildIntrospectionRequest(account, token),
+    'initial',
+    options,
+  );
   const parsed = introspectionResponseSchema.safeParse(body);
   if (!parsed.success) {
     const failure = classifyHttpFailure(account.id, account.token, 'initial', { status, body });

@@ -14,19 +14,18 @@ import type { Agent } from 'undici';
 
 import type { ConfiguredAccount, ResolvedAccount } from '../core/account.js';
 import { checkJwt } from '../auth/jwt-checks.js';
+import { acceptTokenAnswer, jwtExpectations } from '../auth/token-client.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { StoredToken } from '../auth/token-store.js';
 import { isGatewayError } from '../core/errors.js';
 import type { ProbeStep } from '../health/health-service.js';
-import { parseJson } from '../core/shipping-adapter.js';
+import { parseJson } from '../core/json.js';
 import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
 import { dispatcherTrusting, transportError } from '../upstream/transport.js';
 import { classifyProbeAnswer, probeCall, ProbeStepError, type SentToken } from './call.js';
 import { introspectToken } from './introspect.js';
 import { certificateInfo, readCertificate, type CertificateInfo, type ProbeCa } from '../upstream/tls.js';
 import {
-  acceptFreshToken,
-  freshJwtExpectations,
   jwtApplies,
   requestFreshToken,
   tokenMode,
@@ -178,10 +177,10 @@ export class ProbeSteps {
         'fresh issuance (not stored)',
       ]);
       const accepted = await this.#step(steps, 'validation', async () => {
-        const token = acceptFreshToken(account, answer);
+        const token = acceptTokenAnswer(account, 'initial', answer);
         return [token, `expires in ${Math.round((token.token.expiresAt - this.#now()) / 1000)} s`];
       });
-      const expect = freshJwtExpectations(account, answer.body);
+      const expect = jwtExpectations(account, answer.body);
       await this.#jwtStep(
         steps,
         account.id,

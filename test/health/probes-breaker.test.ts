@@ -172,12 +172,21 @@ describe('probes and the auth breaker', () => {
     // The outage ends; the next probe after the reset time is the trial, and it passes.
     await sim.resetFaults();
     // The breaker closes while the trial reports to it, a moment before the probe's result is kept.
+    // Probes of one account can overlap on a loaded machine (one that saw the breaker open may end
+    // after the trial), so every result seen is kept and the trial is looked for among them.
+    const seen = new Set<ReturnType<typeof prober.last>>();
     await waitFor(
-      () => breakers.state(id).state === 'closed' && prober.last(id)?.ok === true,
+      () => {
+        seen.add(prober.last(id));
+        return (
+          breakers.state(id).state === 'closed' &&
+          [...seen].some((result) => result?.steps.at(-1)?.detail === 'half-open trial: success')
+        );
+      },
       5_000,
-      'breaker closed again',
+      'breaker closed again by the trial',
     );
-    const trial = prober.last(id)!;
+    const trial = [...seen].find((result) => result?.steps.at(-1)?.detail === 'half-open trial: success')!;
     expect(breakers.state(id).cause).toBe('trial_succeeded');
     expect(transitions).toEqual([
       'closed->open:probe: token_endpoint.error_in_success_body',
@@ -185,11 +194,7 @@ describe('probes and the auth breaker', () => {
       'half_open->closed:trial_succeeded',
     ]);
     expect(trial.ok).toBe(true);
-    expect(trial.steps.at(-1)).toMatchObject({
-      name: 'classify',
-      ok: true,
-      detail: 'half-open trial: success',
-    });
+    expect(trial.steps.at(-1)).toMatchObject({ name: 'classify', ok: true });
   });
 
   it('while open and not yet due, the probe still runs and is recorded, but tells the breaker nothing', async () => {

@@ -20,6 +20,7 @@ import type { AccountOverrides } from './routing/overrides.js';
 import type { TokenEngine } from './auth/token-engine.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
 import { GatewayError, isGatewayError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.js';
+import type { Readiness } from './lifecycle/readiness.js';
 import type { Logger } from './log.js';
 import type { RedisConnection } from './redis.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -55,6 +56,8 @@ export interface AppDependencies {
   alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
   /** Where runbook links point (`alerts.runbookBaseUrl`); the repository paths otherwise. */
   runbookBaseUrl?: string;
+  /** What `/readyz` answers (src/lifecycle/readiness.ts). */
+  readiness?: () => Readiness;
 }
 
 export type AppEnv = { Variables: AppVariables };

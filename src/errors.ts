@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE = {
   ERR_OVERRIDE_VERSION_CONFLICT: { status: 412, title: 'Override changed since the version given' },
   ERR_ACTION_NOT_APPLICABLE: { status: 409, title: 'Action does not apply to this account' },
   ERR_CONFIG_RELOAD_REJECTED: { status: 422, title: 'New configuration refused; nothing changed' },
+  ERR_SHUTTING_DOWN: { status: 503, title: 'Instance is shutting down; send it again' },
   ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

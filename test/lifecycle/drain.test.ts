@@ -202,7 +202,9 @@ describe('SIGTERM drains the instance', () => {
     expect(gateway.child.exitCode).toBeNull(); // the label calls are still at the carrier
 
     const answered = await Promise.all([...inFlight, duringGrace]);
-    expect((await trackDuringGrace).status).toBe(200);
+    const tracked = await trackDuringGrace;
+    expect(tracked.status).toBe(200);
+    expect(tracked.headers.get('connection')).toBe('close'); // the pass-through path too
     for (const label of answered) {
       expect(label.status, JSON.stringify(label.body)).toBe(201);
       expect(label.body.trackingNumbers?.length).toBeGreaterThan(0);

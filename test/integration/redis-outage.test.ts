@@ -112,7 +112,9 @@ accounts:
     expect(await ready.json()).toMatchObject({
       status: 'degraded',
       redis: 'down',
-      capabilities: { passThrough: { state: 'degraded', detail: expect.stringContaining('1 of 2 accounts') } },
+      capabilities: {
+        passThrough: { state: 'degraded', detail: expect.stringContaining('1 of 2 accounts') },
+      },
     });
     const accounts = (await (
       await fetch(`${base}/v1/accounts`, { headers: { authorization: `Bearer ${API_KEY}` } })

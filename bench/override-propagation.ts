@@ -119,6 +119,8 @@ function fleetConfig(sim: Simulator, redisUrl: string, keyPrefix: string): strin
     JSON.stringify({
       // info: both the "listening" line the runner waits for and `override applied` are info.
       listen: { port: 0, host: '127.0.0.1' },
+      // No balancer to wait for: a stopped instance closes as soon as nothing is in flight.
+      shutdown: { graceMs: 0 },
       redis: { url: redisUrl, keyPrefix },
       log: { level: 'info' },
       admins: [{ id: 'bench-oncall', apiKey: ADMIN_KEY }],

@@ -86,6 +86,8 @@ function shipmentsConfig(
     JSON.stringify({
       // info: the "listening" line the runner waits for is logged at info.
       listen: { port: 0, host: '127.0.0.1' },
+      // No balancer to wait for: a stopped instance closes as soon as nothing is in flight.
+      shutdown: { graceMs: 0 },
       log: { level: 'info' },
       ...(breaker ? { breaker } : {}),
       clients: [{ id: 'bench-shop', apiKey: CREDENTIALS.apiKey, accounts: accounts.map((a) => a.id) }],

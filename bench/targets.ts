@@ -142,6 +142,7 @@ export function gatewayConfig(options: GatewayConfigOptions): string {
     `${options.redisUrl ? `redis: { url: "${options.redisUrl}" }\n` : ''}` +
       // info, not warn: the "listening" line the runner waits for is logged at info.
       `listen: { port: 0, host: 127.0.0.1 }
+shutdown: { graceMs: 0 }
 log: { level: info }
 clients: [{ id: bench-shop, apiKey: "${CREDENTIALS.apiKey}", accounts: [${ACCOUNT}] }]
 accounts:

@@ -106,33 +106,66 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 export interface ConfigSelection {
-  /** Path of the configuration file, or undefined for the demo. */
+  /** Path of the configuration file (`--config`, else GATEWAY_CONFIG). */
   file?: string;
+  /** `--demo`: run the bundled demo; never implied, so a missing configuration is an error. */
+  demo?: boolean;
   /** `PORT` from the environment, which overrides `listen.port`. */
   portOverride?: number;
   /** `GATEWAY_HOST` from the environment, which overrides `listen.host` (a container binds 0.0.0.0). */
   hostOverride?: string;
+  /** `--host ADDRESS`: where to listen, over GATEWAY_HOST; the only way to move the demo off loopback. */
+  hostArgument?: string;
 }
 
-/** `--config FILE` wins over `GATEWAY_CONFIG`; neither means the demo. */
+/** The value of `--name VALUE` or `--name=VALUE` at argv[index], and how many arguments it took. */
+function optionValue(argv: readonly string[], index: number, name: string): [string, number] | undefined {
+  const arg = argv[index]!;
+  if (arg === name) {
+    const value = argv[index + 1];
+    if (value === undefined || value.startsWith('--') || value === '')
+      throw configError(`${name} needs a ${name === '--config' ? 'file path' : 'value'}`);
+    return [value, 2];
+  }
+  if (arg.startsWith(`${name}=`)) {
+    const value = arg.slice(name.length + 1);
+    if (value === '') throw configError(`${name} needs a ${name === '--config' ? 'file path' : 'value'}`);
+    return [value, 1];
+  }
+  return undefined;
+}
+
+/**
+ * `--config FILE` wins over `GATEWAY_CONFIG`; `--demo` asks for the demo and excludes both. With
+ * neither, serve.ts refuses to start: the image must never run the demo by accident.
+ */
 export function selectConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ConfigSelection {
   const selection: ConfigSelection = {};
-  for (let index = 0; index < argv.length; index += 1) {
+  for (let index = 0; index < argv.length;) {
     const arg = argv[index]!;
-    if (arg === '--config') {
-      const file = argv[index + 1];
-      if (file === undefined || file.startsWith('--')) throw configError('--config needs a file path');
-      selection.file = file;
+    const config = optionValue(argv, index, '--config');
+    const host = config ? undefined : optionValue(argv, index, '--host');
+    if (config) {
+      selection.file = config[0];
+      index += config[1];
+    } else if (host) {
+      selection.hostArgument = host[0];
+      index += host[1];
+    } else if (arg === '--demo') {
+      selection.demo = true;
       index += 1;
-    } else if (arg.startsWith('--config=')) {
-      const file = arg.slice('--config='.length);
-      if (file === '') throw configError('--config needs a file path');
-      selection.file = file;
     } else {
-      throw configError(`unknown argument "${arg}" (expected --config FILE)`);
+      throw configError(`unknown argument "${arg}" (expected --config FILE, --demo or --host ADDRESS)`);
     }
   }
   if (selection.file === undefined && env.GATEWAY_CONFIG) selection.file = env.GATEWAY_CONFIG;
+  if (selection.demo && selection.file !== undefined) {
+    throw configError(
+      `--demo runs the bundled demo and cannot be combined with a configuration (${
+        argv.some((arg) => arg.startsWith('--config')) ? '--config' : 'GATEWAY_CONFIG'
+      } is set)`,
+    );
+  }
   if (env.PORT !== undefined && env.PORT !== '') {
     const port = /^\d{1,5}$/.test(env.PORT.trim()) ? Number(env.PORT.trim()) : Number.NaN;
     if (!Number.isInteger(port) || port > 65_535) throw configError('PORT: expected an integer 0-65535');

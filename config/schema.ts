@@ -178,6 +178,12 @@ const adminSchema = z.strictObject({
 });
 export type AdminConfig = z.infer<typeof adminSchema>;
 
+/**
+ * 10 s of grace is two readiness-probe periods of 5 s; 60 s leaves the grace, a 30 s carrier call
+ * (the default `timeouts.apiMs`) and a token request before it to finish.
+ */
+export const SHUTDOWN_DEFAULTS = { graceMs: 10_000, timeoutMs: 60_000 } as const;
+
 export const configSchema = z
   .strictObject({
     listen: z
@@ -197,6 +203,23 @@ export const configSchema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
+    /**
+     * How the process stops on SIGTERM (src/lifecycle/shutdown.ts): `/readyz` answers 503 at once
+     * and requests are still served for `graceMs`, so a load balancer takes the instance out; then
+     * the listener closes and the calls and shipments in flight finish. At `timeoutMs` after the
+     * signal the process exits whatever is left (status 1, naming it). Leave room in `timeoutMs`
+     * for `graceMs` plus the longest carrier call (`timeouts.apiMs`, 30 s by default).
+     */
+    shutdown: z
+      .strictObject({
+        graceMs: z.number().int().min(0).max(600_000).default(SHUTDOWN_DEFAULTS.graceMs),
+        timeoutMs: z.number().int().min(1_000).max(3_600_000).default(SHUTDOWN_DEFAULTS.timeoutMs),
+      })
+      .refine((shutdown) => shutdown.timeoutMs > shutdown.graceMs, {
+        path: ['timeoutMs'],
+        message: 'must be greater than graceMs (the drain comes after the grace period)',
+      })
+      .default(SHUTDOWN_DEFAULTS),
     /** Auth circuit breakers of every account (src/breaker/auth-breaker.ts has the defaults). */
     breaker: z
       .strictObject({

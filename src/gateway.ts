@@ -36,6 +36,8 @@ import { Prober } from './probes/prober.js';
 import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
+import { ServerDrain } from './lifecycle/drain.js';
+import { readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
@@ -76,6 +78,15 @@ export interface Gateway {
   reloadConfig(signal: string): Promise<SignalReload>;
   /** Listens on the configured host and port; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
+  /** The graceful stop's hold on the server: readiness, `Connection: close`, refusals, work in flight. */
+  drain: ServerDrain;
+  /** Stops the synthetic probes (carrier calls nobody waits for); the first step of a graceful stop. */
+  stopProbes(): Promise<void>;
+  /**
+   * Stops everything now: background work (probes, alerts, reloads, shared-state polls, proactive
+   * refreshes, health writes), the listener and every connection, pools and Redis. Whatever is in
+   * flight is cut; the graceful stop (src/lifecycle/shutdown.ts) calls it once nothing is.
+   */
   close(): Promise<void>;
 }
 
@@ -183,6 +194,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
   const metrics = new GatewayMetrics(accountIds, breakers, recorder);
+  // The request listener is attached once the app exists; the drain needs the server before that.
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  const drain = new ServerDrain(server);
   const shipments = new ShipmentService({
     accounts,
     api,
@@ -192,6 +207,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     metrics,
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
+    inFlight: drain,
   });
   // Probes run on their own only where the configuration has a `probes:` block (each one is a
   // carrier call); an operator can run one at any time (`POST /v1/admin/accounts/{id}/probe`).
@@ -293,14 +309,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
     ...(redis ? { redis } : {}),
+    readiness: () =>
+      readiness({
+        accounts,
+        engine,
+        ...(redis ? { redis } : {}),
+        draining: () => drain.phase !== 'serving',
+      }),
   });
   const honoListener = getRequestListener(app.fetch);
 
-  const server = createServer((req, res) => {
+  server.on('request', (req, res) => {
+    if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
     else void honoListener(req, res);
   });
-  server.keepAliveTimeout = 65_000;
+  let probesStopped: Promise<void> | undefined;
+  const stopProbes = () => (probesStopped ??= prober.stop());
 
   return {
     server,
@@ -331,8 +356,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
+    drain,
+    stopProbes,
     close: async () => {
-      await prober.stop();
+      await stopProbes();
       engine.stop();
       breakers.stop();
       overrides.stop();

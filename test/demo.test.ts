@@ -1,10 +1,14 @@
 /**
  * @module test/demo
- * `npm start` with no configuration and no Redis runs the demo, and the README's curl example
- * goes through the gateway to a simulated carrier and back.
+ * The demo, asked for with `--demo` (what `npm start` adds when given no configuration): the
+ * README's curl example goes through the gateway to a simulated carrier and back, and every demo
+ * account answers. Beside a running demo (or anything else holding 9100 to 9800) a second one
+ * takes free ports for its simulators, says which, and its configuration follows them; it listens
+ * on loopback whatever GATEWAY_HOST says, and elsewhere only with `--host`.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,37 +20,63 @@ import { freePort } from './support/redis-server.js';
 import { SHIPMENT } from './support/shipments.js';
 
 const root = projectRoot();
+const README_KEY = 'demo-shop-key-0123456789';
+const TRACK_PATH = '/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688';
+
+/** `src/main.ts --demo ...args` on a free gateway port; resolves once it listens. */
+async function startDemo(args: string[], env: NodeJS.ProcessEnv, children: ReturnType<typeof spawn>[]) {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ...env };
+  delete childEnv.GATEWAY_CONFIG;
+  delete childEnv.GATEWAY_ENCRYPTION_KEY;
+  if (env.GATEWAY_HOST === undefined) delete childEnv.GATEWAY_HOST;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--demo', ...args], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start: ${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      captureChildOutput(chunk);
+      output += chunk.toString();
+      // The banner (stdout) and the log lines (pino) may arrive in either order.
+      if (output.includes('Try:') && output.includes('carrier gateway listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
+  });
+  return { port, child, output: () => output };
+}
+
+/** Holds a loopback port for the test when it is free (when it is not, something else holds it). */
+function holdPort(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function logLine(output: string, message: string): Record<string, unknown> {
+  const line = output.split('\n').find((candidate) => candidate.includes(`"msg":"${message}"`));
+  expect(line, message).toBeDefined();
+  return JSON.parse(line!) as Record<string, unknown>;
+}
 
 describe('the demo', () => {
   const children: ReturnType<typeof spawn>[] = [];
   afterAll(() => children.forEach((child) => child.kill('SIGTERM')));
 
   it('serves the README curl example through the gateway to the UPS simulator', async () => {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
-    delete env.GATEWAY_CONFIG;
-    delete env.GATEWAY_ENCRYPTION_KEY;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`demo did not start: ${output}`)), 20_000);
-      const onData = (chunk: Buffer) => {
-        captureChildOutput(chunk);
-        output += chunk.toString();
-        if (output.includes('carrier gateway listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
-    });
+    const { port, output: demoOutput } = await startDemo([], {}, children);
+    const output = demoOutput();
     expect(output).toContain('ephemeral key');
     expect(output).toContain('embedded single-instance mode');
 
@@ -156,4 +186,48 @@ describe('the demo', () => {
       expect(Buffer.from(body.labels![0]!.data, 'base64').length, account).toBeGreaterThan(20);
     }
   }, 30_000);
+
+  it('beside a running demo: free ports for its simulators, named, and loopback whatever GATEWAY_HOST says', async () => {
+    // A running demo (or anything) on the UPS simulator's port; held here when nobody holds it yet.
+    const held = await holdPort(9100);
+    try {
+      const first = await startDemo([], { GATEWAY_HOST: '0.0.0.0' }, children);
+      const second = await startDemo(['--host', '127.0.0.2'], {}, children);
+      for (const demo of [first, second]) {
+        const output = demo.output();
+        expect(output).toMatch(/ups simulator: port 9100 was busy, listening on \d+/);
+        const simulators = logLine(output, 'demo carrier simulators listening') as {
+          simulators: Record<string, number>;
+          moved: string[];
+        };
+        expect(simulators.moved).toContain('ups');
+        expect(simulators.simulators.ups).not.toBe(9100);
+        expect(output).toContain(`listening on ${simulators.simulators.ups}`);
+      }
+      // The two demos' UPS simulators are not the same one.
+      const ports = [first, second].map(
+        (demo) =>
+          (logLine(demo.output(), 'demo carrier simulators listening') as { simulators: { ups: number } })
+            .simulators.ups,
+      );
+      expect(new Set(ports).size).toBe(2);
+
+      // GATEWAY_HOST=0.0.0.0 did not move the first demo off 127.0.0.1: another loopback address is refused.
+      expect(logLine(first.output(), 'carrier gateway listening').host).toBe('127.0.0.1');
+      await expect(fetch(`http://127.0.0.2:${first.port}/healthz`)).rejects.toThrow();
+      // --host did move the second one.
+      expect(logLine(second.output(), 'carrier gateway listening').host).toBe('127.0.0.2');
+      await expect(fetch(`http://127.0.0.1:${second.port}/healthz`)).rejects.toThrow();
+
+      // Each gateway's configuration follows its own simulators: the README example works on both.
+      for (const base of [`http://127.0.0.1:${first.port}`, `http://127.0.0.2:${second.port}`]) {
+        const response = await fetch(`${base}${TRACK_PATH}`, {
+          headers: { authorization: `Bearer ${README_KEY}` },
+        });
+        expect(response.status, base).toBe(200);
+      }
+    } finally {
+      held?.close();
+    }
+  }, 60_000);
 });

@@ -6,7 +6,7 @@
  * live is applied: client keys and their accounts, admin keys, and per account its credentials
  * (secret rotation: a next secret, a secret read again from a mounted `file:`), secret expiry date
  * and token quota. Anything else that differs (listen address, Redis, accounts added, removed or
- * re-pointed, breaker, probes, alerts, log) is reported as needing a restart and left as it runs.
+ * re-pointed, breaker, probes, alerts, log, shutdown) is reported as needing a restart and left as it runs.
  *
  * `POST /v1/admin/config/reload` reloads the whole fleet: the instance that takes it reloads its
  * own file, then asks the others over Redis pub/sub to reload theirs, and gathers their answers
@@ -56,7 +56,16 @@ export interface ConfigReloaderOptions {
 }
 
 /** Settings read once at start: a change to them takes a restart. */
-const RESTART_KEYS = ['listen', 'redis', 'publicUrl', 'breaker', 'probes', 'alerts', 'log'] as const;
+const RESTART_KEYS = [
+  'listen',
+  'redis',
+  'publicUrl',
+  'breaker',
+  'probes',
+  'alerts',
+  'log',
+  'shutdown',
+] as const;
 /** Account settings a reload applies live. */
 const LIVE_ACCOUNT_KEYS = ['credentials', 'secretExpiresAt', 'tokenQuotaPerHour'] as const;
 

@@ -27,9 +27,10 @@ const timed = ['--reason', '--ttl', '--if-version'] as const;
  */
 export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = Object.freeze({
   serve: {
-    usage: 'carrier-gateway serve [--config FILE]',
-    summary: 'run the gateway (the default when no command is given); SIGHUP reloads the configuration',
-    options: ['--config', '--help'],
+    usage: 'carrier-gateway serve (--config FILE | --demo) [--host ADDRESS]',
+    summary:
+      'run the gateway (the default when no command is given); SIGTERM drains it, SIGHUP reloads the configuration',
+    options: ['--config', '--demo', '--host', '--help'],
   },
   status: {
     usage: 'carrier-gateway status [ACCOUNT]',
@@ -92,7 +93,9 @@ export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = Object.freeze(
 
 /** Every option: the ones that take a value name it (`--ttl SECONDS`); the others are flags. */
 export const CLI_OPTIONS: Readonly<Record<string, { value?: string; help: string }>> = Object.freeze({
-  '--config': { value: 'FILE', help: 'configuration file (else GATEWAY_CONFIG; none: the demo)' },
+  '--config': { value: 'FILE', help: 'configuration file (else GATEWAY_CONFIG; one of them is required)' },
+  '--demo': { help: 'run the demo: simulated carriers on this machine, no configuration' },
+  '--host': { value: 'ADDRESS', help: 'listen on this address (the demo: 127.0.0.1 unless given)' },
   '--to': { value: 'TARGET', help: 'the account that takes the shipments' },
   '--reason': { value: 'TEXT', help: 'why, in your words (it goes to the audit log)' },
   '--ttl': { value: 'SECONDS', help: 'the change lapses by itself after this long' },

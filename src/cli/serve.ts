@@ -1,31 +1,89 @@
 /**
  * @module cli/serve
- * `carrier-gateway serve [--config FILE]` (or GATEWAY_CONFIG=FILE; PORT and GATEWAY_HOST override
- * the listen address): runs the gateway in this process. Without a configuration it runs the demo
- * against the local carrier simulators. SIGTERM and SIGINT close it; SIGHUP reloads the
+ * `carrier-gateway serve (--config FILE | --demo) [--host ADDRESS]` (or GATEWAY_CONFIG=FILE; PORT
+ * and GATEWAY_HOST override the listen address): runs the gateway in this process. With no
+ * configuration it refuses to start (exit 1) unless `--demo` asks for the demo, which runs against
+ * the local carrier simulators and listens on loopback only unless `--host` says otherwise.
+ * SIGTERM and SIGINT stop it gracefully (src/lifecycle/shutdown.ts); SIGHUP reloads the
  * configuration file of this one process (the admin API's reload does the whole fleet). A
  * configuration error prints the key path and exits with status 1.
  */
-import { loadConfigFile, selectConfig } from '../../config/load.js';
+import { loadConfigFile, selectConfig, type ConfigSelection } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { TokenSealer } from '../auth/crypto.js';
-import { DEMO_CONFIG_FILE, startDemoSimulators } from '../demo.js';
-import { isGatewayError } from '../core/errors.js';
+import { DEMO_HOST, demoConfig, startDemoSimulators, type DemoSimulator } from '../demo.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
 import { createGateway } from '../gateway.js';
-import { createLogger } from '../platform/log.js';
+import { GracefulShutdown } from '../lifecycle/shutdown.js';
+import { createLogger, type Logger } from '../platform/log.js';
+
+export const NO_CONFIGURATION_MESSAGE =
+  'no configuration: give --config FILE or set GATEWAY_CONFIG=FILE ' +
+  '(--demo runs the demo instead, with simulated carriers on this machine)';
+
+/** Applied at start and to every reloaded file, so a reload keeps PORT, GATEWAY_HOST and --host. */
+function listenAdjustment(selection: ConfigSelection, demo: boolean) {
+  return (config: GatewayConfig) => {
+    if (selection.portOverride !== undefined) config.listen.port = selection.portOverride;
+    // GATEWAY_HOST may come from an image's environment: it does not move the demo off loopback.
+    const host = selection.hostArgument ?? (demo ? DEMO_HOST : selection.hostOverride);
+    if (host !== undefined) config.listen.host = host;
+  };
+}
+
+/** A label call in flight at the end of the grace must have time to finish before the timeout. */
+function warnIfTimeoutShort(config: GatewayConfig, apiTimeouts: readonly number[], log: Logger): void {
+  const { graceMs, timeoutMs } = config.shutdown;
+  const longestCall = Math.max(0, ...apiTimeouts);
+  if (timeoutMs < graceMs + longestCall) {
+    log.warn(
+      { graceMs, timeoutMs, longestApiTimeoutMs: longestCall },
+      'shutdown.timeoutMs is shorter than graceMs plus the longest carrier API timeout: a stop could cut a label call',
+    );
+  }
+}
+
+function demoBanner(port: number, host: string, simulators: readonly DemoSimulator[]): string {
+  const moved = simulators
+    .filter((simulator) => simulator.port !== simulator.defaultPort)
+    .map(
+      (simulator) =>
+        `  ${simulator.carrier} simulator: port ${simulator.defaultPort} was busy, listening on ${simulator.port}\n`,
+    )
+    .join('');
+  return (
+    `\nDemo ready on ${host}:${port}.${moved === '' ? '' : '\n'}${moved}\nTry:\n` +
+    `  curl -s -H 'Authorization: Bearer demo-shop-key-0123456789' ` +
+    `'http://127.0.0.1:${port}/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688'\n\n`
+  );
+}
 
 /** Starts the gateway and returns once it listens; it then runs until a signal ends the process. */
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const selection = selectConfig(argv, env);
-  const demo = selection.file === undefined;
-  // Applied at start and again to every reloaded file, so a reload keeps PORT and GATEWAY_HOST.
-  const adjust = (config: GatewayConfig) => {
-    if (selection.portOverride !== undefined) config.listen.port = selection.portOverride;
-    if (selection.hostOverride !== undefined) config.listen.host = selection.hostOverride;
-  };
-  const config = loadConfigFile(selection.file ?? DEMO_CONFIG_FILE);
+  const demo = selection.demo === true;
+  if (!demo && selection.file === undefined) {
+    throw new GatewayError('ERR_CONFIG_INVALID', NO_CONFIGURATION_MESSAGE, {
+      detail: NO_CONFIGURATION_MESSAGE,
+    });
+  }
+  const adjust = listenAdjustment(selection, demo);
+  // The demo's simulators first: its configuration points at the ports they took.
+  const simulators = demo ? await startDemoSimulators() : [];
+  const config = demo ? demoConfig(simulators, env) : loadConfigFile(selection.file!, env);
   adjust(config);
   const log = createLogger({ level: config.log.level });
+  if (demo) {
+    log.info(
+      {
+        simulators: Object.fromEntries(simulators.map((simulator) => [simulator.carrier, simulator.port])),
+        moved: simulators
+          .filter((simulator) => simulator.port !== simulator.defaultPort)
+          .map((s) => s.carrier),
+      },
+      'demo carrier simulators listening',
+    );
+  }
 
   let sealer: TokenSealer | undefined;
   const key = env.GATEWAY_ENCRYPTION_KEY;
@@ -39,33 +97,41 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     );
   }
 
-  const simulators = demo ? await startDemoSimulators() : [];
   const gateway = await createGateway(config, {
     log,
     ...(sealer ? { sealer } : {}),
     // The demo's file is bundled, not the operator's: there is nothing of theirs to reload.
     ...(selection.file !== undefined ? { configFile: { path: selection.file, adjust } } : {}),
   });
+  warnIfTimeoutShort(
+    config,
+    gateway.accounts.map((account) => account.api.timeoutMs),
+    log,
+  );
   const port = await gateway.listen();
   log.info(
-    { port, demo, accounts: gateway.accounts.map((account) => account.id) },
+    {
+      port,
+      host: config.listen.host,
+      demo,
+      shutdown: config.shutdown,
+      accounts: gateway.accounts.map((account) => account.id),
+    },
     'carrier gateway listening',
   );
-  if (demo) {
-    process.stdout.write(
-      `\nDemo ready. Try:\n  curl -s -H 'Authorization: Bearer demo-shop-key-0123456789' ` +
-        `'http://127.0.0.1:${port}/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688'\n\n`,
-    );
-  }
+  if (demo) process.stdout.write(demoBanner(port, config.listen.host, simulators));
 
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    Promise.all([gateway.close(), ...simulators.map((simulator) => simulator.close())])
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  new GracefulShutdown(
+    {
+      drain: gateway.drain,
+      stopProbes: () => gateway.stopProbes(),
+      close: async () => {
+        await gateway.close();
+        await Promise.all(simulators.map((simulator) => simulator.handle.close()));
+      },
+    },
+    { ...config.shutdown, log, exit: (code) => process.exit(code) },
+  ).install(process);
   // Node's default for SIGHUP is to exit; here it means "read the configuration file again".
   process.on('SIGHUP', () => {
     log.info({ signal: 'SIGHUP', file: selection.file ?? null }, 'configuration reload requested');

@@ -306,6 +306,12 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_SHUTTING_DOWN: {
+    status: 503,
+    title: 'Instance is shutting down; send it again',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_INTERNAL: {
     status: 500,
     title: 'Internal error',

@@ -7,6 +7,7 @@ import type { AdminActions } from '../admin/admin-actions.js';
 import type { AuthorizationFlow } from '../auth/authorization-flow.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { AuthBreakers } from '../breaker/auth-breaker.js';
+import type { Readiness } from '../lifecycle/readiness.js';
 import type { HealthService } from '../health/health-service.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
@@ -40,6 +41,8 @@ export interface AppDependencies {
   alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
   /** Where runbook links point (`alerts.runbookBaseUrl`); the repository paths otherwise. */
   runbookBaseUrl?: string;
+  /** What `/readyz` answers (src/lifecycle/readiness.ts). */
+  readiness?: () => Readiness;
 }
 
 export type AppEnv = { Variables: AppVariables };

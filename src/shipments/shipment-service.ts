@@ -76,6 +76,11 @@ export interface ShipmentServiceOptions {
   alerts?: { shipmentCreated(attempts: readonly Attempt[]): void };
   /** How long a claimed key stays ours without renewal (renewed every third of it). */
   leaseMs?: number;
+  /**
+   * Keeps a graceful stop waiting for every shipment until its outcome is recorded, even one
+   * whose client hung up (src/lifecycle/drain.ts).
+   */
+  inFlight?: { track<T>(kind: 'shipment', what: string, work: Promise<T>): Promise<T> };
 }
 
 interface Claim {
@@ -124,7 +129,17 @@ export class ShipmentService {
     });
   }
 
-  async create(
+  create(
+    client: AuthenticatedClient,
+    idempotencyKey: string,
+    shipment: ShipmentRequest,
+  ): Promise<StoredResponse & { replayed: boolean }> {
+    const work = this.#create(client, idempotencyKey, shipment);
+    const inFlight = this.options.inFlight;
+    return inFlight ? inFlight.track('shipment', `shipment for client ${client.id}`, work) : work;
+  }
+
+  async #create(
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,

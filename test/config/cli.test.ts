@@ -1,7 +1,8 @@
 /**
  * @module test/config/cli
  * Start-up failures of the real command line (src/main.ts) in a child process, with or without
- * the `serve` command: a bad configuration, a missing variable, Redis without GATEWAY_ENCRYPTION_KEY and a malformed key all
+ * the `serve` command: no configuration without `--demo` (what the image runs), `--demo` with a
+ * configuration, a bad configuration, a missing variable, Redis without GATEWAY_ENCRYPTION_KEY and a malformed key all
  * exit non-zero with the key path or variable on stderr, and never a secret.
  */
 import { spawn } from 'node:child_process';
@@ -20,16 +21,11 @@ interface CliResult {
   elapsedMs: number;
 }
 
-/** Runs `node --import tsx src/main.ts ...args` from the project root, without GATEWAY_CONFIG, GATEWAY_HOST or PORT. */
+/** Runs `node --import tsx src/main.ts ...args` from the project root, without GATEWAY_CONFIG, GATEWAY_HOST or PORT unless given. */
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const name of [
-    'GATEWAY_CONFIG',
-    'GATEWAY_HOST',
-    'PORT',
-    ...(env.GATEWAY_ENCRYPTION_KEY ? [] : ['GATEWAY_ENCRYPTION_KEY']),
-  ]) {
-    delete childEnv[name];
+  for (const name of ['GATEWAY_CONFIG', 'GATEWAY_HOST', 'PORT', 'GATEWAY_ENCRYPTION_KEY']) {
+    if (!env[name]) delete childEnv[name];
   }
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -109,6 +105,31 @@ describe('carrier-gateway start-up failures', () => {
     expect(result.stderr).toContain(
       'accounts[0].credentials.clientSecret: environment variable CLI_TEST_UPS_SECRET is not set',
     );
+  });
+
+  it('no configuration and no --demo: exit 1 naming --config, GATEWAY_CONFIG and --demo (the image never runs the demo)', async () => {
+    for (const args of [[], ['serve']]) {
+      const result = await runCli(args);
+      expectFailedStart(result);
+      expect(result.stderr).toBe(
+        'carrier-gateway: no configuration: give --config FILE or set GATEWAY_CONFIG=FILE ' +
+          '(--demo runs the demo instead, with simulated carriers on this machine)\n',
+      );
+      // Nothing was started: no simulator, no listener.
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('--demo together with a configuration: exit 1 naming what is set', async () => {
+    const file = writeTemp(dir(), 'demo.yaml', LISTEN + MINIMAL_YAML);
+    const withFlag = await runCli(['--demo', '--config', file]);
+    expectFailedStart(withFlag);
+    expect(withFlag.stderr).toContain(
+      '--demo runs the bundled demo and cannot be combined with a configuration (--config is set)',
+    );
+    const withEnv = await runCli(['--demo'], { GATEWAY_CONFIG: file });
+    expectFailedStart(withEnv);
+    expect(withEnv.stderr).toContain('(GATEWAY_CONFIG is set)');
   });
 
   it('an unknown argument: exit 1, stderr names it', async () => {

@@ -18,6 +18,7 @@ describe('a valid configuration', () => {
     const config = parse(MINIMAL_YAML);
     expect(config.listen).toEqual({ port: 8080, host: '0.0.0.0' });
     expect(config.log).toEqual({ level: 'info' });
+    expect(config.shutdown).toEqual({ graceMs: 10_000, timeoutMs: 60_000 });
     expect(config).not.toHaveProperty('redis');
     expect(config.clients).toEqual([{ id: 'shop', apiKey: CLIENT_API_KEY, accounts: ['ups-main'] }]);
     expect(config.accounts).toEqual([
@@ -65,6 +66,18 @@ redis:
 });
 
 describe('errors name the key path and what was expected', () => {
+  it('shutdown: the timeout must leave room after the grace; unknown keys are refused', () => {
+    expect(parse(`${MINIMAL_YAML}shutdown: { graceMs: 0 }\n`).shutdown).toEqual({
+      graceMs: 0,
+      timeoutMs: 60_000,
+    });
+    expect(detailOf(`${MINIMAL_YAML}shutdown: { graceMs: 20000, timeoutMs: 20000 }\n`)).toContain(
+      'shutdown.timeoutMs: must be greater than graceMs',
+    );
+    expect(detailOf(`${MINIMAL_YAML}shutdown: { graceMs: -1 }\n`)).toContain('shutdown.graceMs');
+    expect(detailOf(`${MINIMAL_YAML}shutdown: { grace: 5 }\n`)).toContain('shutdown: unknown key "grace"');
+  });
+
   it('wrong type: listen.port "x"', () => {
     const detail = detailOf(`${MINIMAL_YAML}listen: { port: "x" }\n`);
     expect(detail).toMatch(/^gateway\.yaml: listen\.port: .*expected number, received string/);

@@ -9,9 +9,32 @@ import { selectConfig } from '../../config/load.js';
 import { configFailure } from './fixtures.js';
 
 describe('selectConfig', () => {
-  it('no argument and no GATEWAY_CONFIG means the demo', () => {
+  it('no argument and no GATEWAY_CONFIG selects nothing: no demo unless asked for', () => {
     expect(selectConfig([], {})).toEqual({});
     expect(selectConfig([], { GATEWAY_CONFIG: '' })).toEqual({});
+  });
+
+  it('--demo asks for the demo, and excludes --config and GATEWAY_CONFIG', () => {
+    expect(selectConfig(['--demo'], {})).toEqual({ demo: true });
+    expect(configFailure(() => selectConfig(['--demo', '--config', '/a.yaml'], {})).detail).toBe(
+      '--demo runs the bundled demo and cannot be combined with a configuration (--config is set)',
+    );
+    expect(configFailure(() => selectConfig(['--demo'], { GATEWAY_CONFIG: '/srv/gw.yaml' })).detail).toBe(
+      '--demo runs the bundled demo and cannot be combined with a configuration (GATEWAY_CONFIG is set)',
+    );
+  });
+
+  it('--host ADDRESS and --host=ADDRESS are kept apart from GATEWAY_HOST', () => {
+    expect(selectConfig(['--demo', '--host', '0.0.0.0'], { GATEWAY_HOST: '10.0.0.1' })).toEqual({
+      demo: true,
+      hostArgument: '0.0.0.0',
+      hostOverride: '10.0.0.1',
+    });
+    expect(selectConfig(['--host=::1', '--config', '/a.yaml'], {})).toEqual({
+      file: '/a.yaml',
+      hostArgument: '::1',
+    });
+    expect(configFailure(() => selectConfig(['--host'], {})).detail).toBe('--host needs a value');
   });
 
   it('--config FILE', () => {
@@ -45,7 +68,7 @@ describe('selectConfig', () => {
 
   it.each([['--verbose'], ['gateway.yaml'], ['-c']])('an unknown argument %j is named', (arg) => {
     expect(configFailure(() => selectConfig([arg], {})).detail).toBe(
-      `unknown argument "${arg}" (expected --config FILE)`,
+      `unknown argument "${arg}" (expected --config FILE, --demo or --host ADDRESS)`,
     );
   });
 

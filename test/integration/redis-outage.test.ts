@@ -106,8 +106,16 @@ accounts:
     expect(rotating.status).toBe(503);
     expect(JSON.parse(rotating.body)).toMatchObject({ code: 'ERR_REDIS_UNAVAILABLE', account: 'ups-ac' });
 
+    // Still worth sending traffic to (ups-cc is served from memory): ready, degraded, not 503.
     const ready = await fetch(`${base}/readyz`);
-    expect(ready.status).toBe(503);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'degraded',
+      redis: 'down',
+      capabilities: {
+        passThrough: { state: 'degraded', detail: expect.stringContaining('1 of 2 accounts') },
+      },
+    });
     const accounts = (await (
       await fetch(`${base}/v1/accounts`, { headers: { authorization: `Bearer ${API_KEY}` } })
     ).json()) as {

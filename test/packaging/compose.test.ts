@@ -84,6 +84,18 @@ describe('docker-compose.yml', () => {
     expect(config.admins?.[0]?.apiKey).toBe(env.GATEWAY_ADMIN_KEY);
     expect(config.clients[0]!.apiKey).toBe(env.GATEWAY_CLIENT_KEY);
   });
+
+  it('gives a stopping gateway longer than its shutdown timeout before SIGKILL', () => {
+    const config = parseConfig(
+      interpolate(readFileSync(COMPOSE_CONFIG, 'utf8'), gatewayEnvironment()),
+      'compose.yaml',
+    );
+    for (const name of ['gateway-a', 'gateway-b']) {
+      const period = /^(\d+)s$/.exec(services[name]!.stop_grace_period ?? '');
+      expect(period, `${name} stop_grace_period`).not.toBeNull();
+      expect(Number(period![1]) * 1000).toBeGreaterThan(config.shutdown.timeoutMs);
+    }
+  });
 });
 
 describe('the compose set-up as local processes', () => {

@@ -1,8 +1,10 @@
 /**
  * @module test/packaging/dockerfile
  * The Dockerfile and .dockerignore, checked without Docker (none runs here): a multi-stage build
- * whose runtime stage installs production dependencies only and runs as a non-root user, with a
- * HEALTHCHECK on /healthz and the compiled CLI as its command; every path it copies exists; the
+ * on a maintained Node LTS line that package.json's engines allow (engines also keep Node 20.19,
+ * which CI tests, and every runtime dependency allows each line), whose runtime stage installs
+ * production dependencies only and runs as a non-root user, with a HEALTHCHECK on /healthz and
+ * the compiled CLI as its command; every path it copies exists; the
  * build context leaves out what must not reach an image; and every package the compiled code
  * imports at run time is a production dependency (the runtime stage has no others).
  */
@@ -26,10 +28,80 @@ const stages = instructions
   .filter(({ line }) => /^FROM\s/i.test(line));
 const runtime = instructions.slice(stages.at(-1)!.index);
 
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+};
+
+/** `^20.19.0 || ^22.12.0 || ^24.0.0` → the lowest version allowed on each major line. */
+const engineLines = manifest.engines.node.split('||').map((range) => {
+  const match = /^\s*\^(\d+)\.(\d+)\.(\d+)\s*$/.exec(range);
+  expect(match, `engines range "${range}"`).not.toBeNull();
+  return { major: Number(match![1]), minor: Number(match![2]) };
+});
+
+function allowedByEngines(version: string): boolean {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  return engineLines.some((line) => line.major === major && (minor ?? 0) >= line.minor);
+}
+
+/**
+ * Node release lines in upstream support, with their end of life (nodejs.org/en/about/previous-releases):
+ * the image must be on one of them. Node 20 reached its end on 2026-04-30.
+ */
+const MAINTAINED_LINES: Record<number, string> = { 22: '2027-04-30', 24: '2028-04-30' };
+
+/** The image a stage starts from, with `ARG NAME=default` references resolved. */
+function stageImage(line: string): string {
+  const args = new Map(
+    instructions.flatMap((instruction) => {
+      const match = /^ARG\s+(\w+)=(\S+)$/.exec(instruction);
+      return match ? [[match[1]!, match[2]!] as const] : [];
+    }),
+  );
+  const image = line.split(/\s+/)[1]!;
+  return image.replace(/^\$\{(\w+)\}$/, (_all, name: string) => args.get(name) ?? '');
+}
+
+describe('Node versions', () => {
+  it('engines allow the line CI tests (20.19+) and the maintained LTS lines, and this Node', () => {
+    expect(engineLines.map((line) => line.major)).toEqual([20, 22, 24]);
+    expect(allowedByEngines(process.version)).toBe(true);
+    const nvmrc = readFileSync(join(root, '.nvmrc'), 'utf8').trim();
+    expect(allowedByEngines(nvmrc)).toBe(true);
+  });
+
+  it('every runtime dependency allows every Node line the engines name', () => {
+    for (const name of Object.keys(manifest.dependencies)) {
+      const dependency = JSON.parse(
+        readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'),
+      ) as { engines?: { node?: string } };
+      const range = dependency.engines?.node;
+      if (range === undefined) continue;
+      for (const line of engineLines) {
+        const allowed = range.split('||').some((part) => {
+          const floor = /(\^|>=\s*)(\d+)(?:\.(\d+))?/.exec(part.trim());
+          if (floor === null) return false;
+          const [major, minor] = [Number(floor[2]), Number(floor[3] ?? 0)];
+          return floor[1] === '^'
+            ? major === line.major
+            : line.major > major || (line.major === major && line.minor >= minor);
+        });
+        expect(allowed, `${name} (engines ${range}) on Node ${line.major}.${line.minor}`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('Dockerfile', () => {
-  it('builds in one stage and runs from another, on the Node line the project supports', () => {
+  it('builds in one stage and runs from another, on a maintained Node LTS line the engines allow', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const { line } of stages) expect(line).toMatch(/^FROM node:20\.(19|[2-9]\d)/);
+    const images = new Set(stages.map(({ line }) => stageImage(line)));
+    expect(images.size).toBe(1);
+    const [image] = [...images];
+    const major = Number(/^node:(\d+)(?:[.-]|$)/.exec(image!)?.[1]);
+    expect(MAINTAINED_LINES[major], `${image} is not on a maintained line`).toBeDefined();
+    expect(engineLines.some((line) => line.major === major)).toBe(true);
     expect(instructions.some((line) => /npm run build/.test(line))).toBe(true);
     expect(runtime.some((line) => /^COPY --from=\w+ \/app\/dist \.\/dist$/.test(line))).toBe(true);
   });
@@ -80,10 +152,6 @@ describe('.dockerignore', () => {
 });
 
 describe('runtime dependencies', () => {
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-
   function sourceFiles(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);

@@ -91,11 +91,14 @@ export async function startGatewayProcess(
     child,
     tokenLog: () => [...tokenLines],
     log: () => [...allLines],
+    // At once, as a test wants: SIGTERM starts the graceful stop and SIGINT right behind it ends
+    // it (the second signal exits at once). The graceful stop has its own tests (test/lifecycle).
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
+        child.kill('SIGINT');
       }),
   };
 }

@@ -62,7 +62,8 @@ export const KNOBS = {
   BENCH_OUTAGE_RATE: 'shipments/s while the auth outage starts (default 50)',
   BENCH_OUTAGE_REPEATS: 'auth outage trials (default 3, quick: 1)',
   BENCH_OVERRIDE_ROUNDS: 'override propagation: admin commands per fleet (default 50, quick: 10)',
-  BENCH_CPU_PROF: 'folder: run the pass-through gateway and baseline under --cpu-prof',
+  BENCH_CPU_PROF:
+    'folder: run the pass-through gateway and baseline, and the shipments gateway, under --cpu-prof',
   BENCH_STRICT: '1: exit 1 when a target is missed',
 } as const;
 

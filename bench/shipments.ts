@@ -15,6 +15,8 @@
  *     requests with HTTP 200 + an error body; `GET /v1/accounts` is polled until the breaker shows
  *     `open`. Repeated, with recovery (a trial closes the breaker) in between.
  */
+import { join } from 'node:path';
+
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import type autocannon from 'autocannon';
@@ -180,6 +182,9 @@ export async function runShipmentThroughput(context: ShipmentsContext): Promise<
   const gateway = await startGateway(
     shipmentsConfig(context, [{ id: 'ups-main', carrier: 'ups' }]),
     'shipments-gateway',
+    settings.cpuProfileDir
+      ? ['--cpu-prof', '--cpu-prof-dir', join(settings.cpuProfileDir, 'shipments-gateway')]
+      : [],
   );
   try {
     // The gateway's request: a fresh Idempotency-Key per shipment, nothing else varies.

@@ -6,7 +6,6 @@
  * problem+json); nothing a carrier said reaches a client unmapped.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 
 import { OAUTH_CALLBACK_PATH } from '../core/account.js';
 import { getHealthCarrier, getHealthCarriers } from './routes/getHealthCarriers.js';
@@ -18,7 +17,7 @@ import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
 import { getOps } from './routes/getOps.js';
-import { postShipments, SHIPMENT_BODY_LIMIT_BYTES } from './routes/postShipments.js';
+import { postShipments } from './routes/postShipments.js';
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -73,24 +72,12 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const client = deps.clients.authenticate(c.req.header('authorization'));
     c.set('client', client);
     // The node adapter puts the raw request in env; its socket says where the key was used from.
-    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-    deps.alerts?.clientKeyUsed(client.id, incoming?.socket?.remoteAddress);
+    deps.alerts?.clientKeyUsed(client.id, c.env?.incoming?.socket?.remoteAddress);
     await next();
   });
   app.get('/v1/accounts', getAccounts(deps));
   if (deps.shipments) {
-    app.post(
-      '/v1/shipments',
-      bodyLimit({
-        maxSize: SHIPMENT_BODY_LIMIT_BYTES,
-        onError: () => {
-          throw new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
-            detail: `a shipment body is at most ${SHIPMENT_BODY_LIMIT_BYTES} bytes`,
-          });
-        },
-      }),
-      postShipments({ shipments: deps.shipments }),
-    );
+    app.post('/v1/shipments', postShipments({ shipments: deps.shipments }));
   }
 
   app.notFound(() => {

@@ -3,6 +3,8 @@
  * The hono app's typed context (what the client-key middleware puts on `c.var`) and the
  * dependencies the routes are built from.
  */
+import type { HttpBindings } from '@hono/node-server';
+
 import type { AdminActions } from '../admin/admin-actions.js';
 import type { AuthorizationFlow } from '../auth/authorization-flow.js';
 import type { TokenEngine } from '../auth/token-engine.js';
@@ -45,4 +47,10 @@ export interface AppDependencies {
   readiness?: () => Readiness;
 }
 
-export type AppEnv = { Variables: AppVariables };
+/**
+ * The node request and response behind a request (absent when the app is called in-process with
+ * `app.request`, as route tests do).
+ */
+export type AppBindings = Partial<HttpBindings>;
+
+export type AppEnv = { Variables: AppVariables; Bindings: AppBindings };

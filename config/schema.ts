@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 
+import { redisSchema } from './redis-schema.js';
+
 const id = z
   .string()
   .regex(
@@ -209,12 +211,8 @@ export const configSchema = z
         host: z.string().min(1).default('0.0.0.0'),
       })
       .default({ port: 8080, host: '0.0.0.0' }),
-    redis: z
-      .strictObject({
-        url: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }),
-        keyPrefix: z.string().min(1).default('cg:'),
-      })
-      .optional(),
+    /** The fleet's shared Redis (config/redis-schema.ts); absent = embedded single-instance mode. */
+    redis: redisSchema.optional(),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -195,6 +195,8 @@ export class RedisConnection extends EventEmitter {
   /** Connects both clients; resolves even when Redis is down (the gateway starts and reconnects later). */
   async connect(): Promise<void> {
     await Promise.allSettled([this.client.connect(), this.subscriber.connect()]);
+    // A Cluster announces `ready` on the next tick, after its connect() has resolved.
+    if (this.client.status === 'ready') this.#setAvailable(true);
   }
 
   async close(): Promise<void> {

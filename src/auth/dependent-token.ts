@@ -219,6 +219,10 @@ export class DependentToken {
     await this.#inner?.whenIdle();
   }
 
+  async restoreShared(): Promise<void> {
+    await this.#inner?.restoreShared();
+  }
+
   stop(): void {
     this.#inner?.stop();
   }

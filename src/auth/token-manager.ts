@@ -294,6 +294,36 @@ export class TokenManager implements AccountCredentials {
       .catch(() => {});
   }
 
+  /**
+   * Redis is reachable again, and may have gone back in time: a Sentinel or Cluster failover
+   * promotes a replica that missed the last writes, or Redis restarted from an older snapshot or
+   * empty. When this instance holds a newer token than the store (obtained or adopted under the
+   * fleet's rules, not a local fallback), the fleet must go on from it rather than from the older
+   * record, whose refresh token may already be spent: a live token is written back with its own
+   * generation (fenced, so anything newer stays) and announced; a dead one whose refresh token is
+   * newer than the store's is refreshed now, from that refresh token.
+   */
+  async restoreShared(): Promise<void> {
+    const current = this.#current;
+    const { store, log } = this.options;
+    if (current === null || this.#currentIsLocal || this.#inflight !== null || !store.shared) return;
+    const stored = await store.read(this.account.id).catch(() => undefined);
+    if (stored === undefined || (stored !== null && stored.generation >= current.generation)) return;
+    const lost = {
+      account: this.account.id,
+      generation: current.generation,
+      storedGeneration: stored?.generation ?? null,
+    };
+    if (current.expiresAt > this.#now()) {
+      if ((await store.write(this.account.id, current).catch(() => 'failed')) !== 'written') return;
+      log.warn(lost, 'redis had lost the current token: written back from this instance');
+      await store.announce(this.account.id, current.generation).catch(() => {});
+    } else if (this.account.token.usesRefreshToken && current.refreshToken !== undefined) {
+      log.warn(lost, 'redis had lost the current refresh token: refreshing from this instance');
+      await this.#refresh(current.generation, 'restore').catch(() => {});
+    }
+  }
+
   /** Resolves once no refresh is in flight (shutdown, and tests that step a fake clock). */
   async whenIdle(): Promise<void> {
     while (this.#inflight !== null) await this.#inflight.catch(() => {});
@@ -306,7 +336,7 @@ export class TokenManager implements AccountCredentials {
 
   #refresh(
     triggerGeneration: number,
-    reason: 'demand' | 'rejected' | 'proactive' | 'forced',
+    reason: 'demand' | 'rejected' | 'proactive' | 'forced' | 'restore',
   ): Promise<StoredToken> {
     if (this.#inflight) return this.#inflight;
     const previousState = this.#state;
@@ -439,7 +469,7 @@ export class TokenManager implements AccountCredentials {
         if (stored?.refreshTokenExpiresAt !== undefined)
           token.refreshTokenExpiresAt = stored.refreshTokenExpiresAt;
       }
-      this.#recordSuccess(accepted, started, reason);
+      this.#recordSuccess(accepted, started, reason, generation);
       let written: Awaited<ReturnType<TokenStore['write']>>;
       try {
         written = await store.write(id, token);
@@ -503,10 +533,15 @@ export class TokenManager implements AccountCredentials {
     if (!this.account.token.usesRefreshToken) return { kind: 'initial' };
     // The configured refresh token only seeds an account neither the store nor this process has
     // seen: after Redis lost its data, the refresh token held in memory is the live one, and the
-    // seed was spent long ago.
+    // seed was spent long ago. Likewise when the store holds an older generation than this
+    // process (a failover lost the last write): the older record's refresh token was spent.
+    const current = this.#current;
+    const newerHere =
+      current !== null && !this.#currentIsLocal && stored !== null && current.generation > stored.generation;
     const refreshToken =
+      (newerHere ? current.refreshToken : undefined) ??
       stored?.refreshToken ??
-      this.#current?.refreshToken ??
+      current?.refreshToken ??
       (stored === null ? this.account.credentials.refreshToken : undefined);
     if (refreshToken === undefined) {
       await this.#requireReauthorization('no refresh token stored for this account');
@@ -647,7 +682,8 @@ export class TokenManager implements AccountCredentials {
     await this.options.store.updateState(id, { cooldown }).catch(() => {});
   }
 
-  #recordSuccess(accepted: AcceptedToken, started: number, reason: string): void {
+  /** `generation`: the fencing generation the token will be written with (none for a local refresh). */
+  #recordSuccess(accepted: AcceptedToken, started: number, reason: string, generation?: number): void {
     const latencyMs = this.#now() - started;
     this.options.observer?.({ account: this.account.id, ok: true, latencyMs });
     this.#consecutiveFailures = 0;
@@ -662,6 +698,7 @@ export class TokenManager implements AccountCredentials {
       {
         account: this.account.id,
         reason,
+        ...(generation !== undefined ? { generation } : {}),
         latencyMs,
         expiresInSeconds: Math.round((accepted.token.expiresAt - this.#now()) / 1000),
       },
@@ -768,7 +805,7 @@ export class TokenManager implements AccountCredentials {
           detail: `authorized token refused by the fenced write (${written})`,
         });
       }
-      this.#recordSuccess(accepted, started, 'authorization');
+      this.#recordSuccess(accepted, started, 'authorization', generation);
       await store.updateState(id, {
         cooldown: null,
         refreshOutcomeUnknown: null,

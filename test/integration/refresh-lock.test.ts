@@ -88,17 +88,18 @@ describe.each(TOPOLOGIES)('refresh lock on %s Redis', (name) => {
 
   it('is extended while held, past several TTLs, and the extension stops at release', async () => {
     const account = randomUUID();
-    const locks = lock(300, true);
+    // A TTL long enough that a busy event loop still extends in time (every 500 ms).
+    const locks = lock(1_000, true);
     const held = await locks.tryAcquire(account);
     const owner = await raw.get(locks.key(account));
-    await sleep(1_000);
+    await sleep(2_500);
     expect(await raw.get(locks.key(account))).toBe(owner);
     expect(await raw.pttl(locks.key(account))).toBeGreaterThan(0);
     expect(await locks.tryAcquire(account)).toBeNull();
     await held!.release();
     expect(await raw.exists(locks.key(account))).toBe(0);
     // No extension brings it back after the release.
-    await sleep(400);
+    await sleep(700);
     expect(await raw.exists(locks.key(account))).toBe(0);
   });
 

@@ -3,8 +3,8 @@
  * A real Sentinel deployment for integration tests: a primary and a replica (`redis-server
  * --replicaof`) and three Sentinels (`redis-server sentinel.conf --sentinel`, the same binary as
  * Debian's redis-sentinel) on free loopback ports, quorum 2, declaring the primary down after
- * one second. Tests kill the primary (SIGKILL) and wait for the promotion, or stop the replica
- * (SIGSTOP) so that it misses writes before it is promoted.
+ * one second. Tests kill the primary (SIGKILL) and wait for the promotion, or cut the replica off
+ * so that it misses writes before it is promoted.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,12 +76,23 @@ export class TestRedisSentinel {
     return deployment;
   }
 
+  #serverArgs(port: number): string[] {
+    // Full syncs at once (Redis 7 waits 5 s by default for more replicas to join a diskless one);
+    // a replica's full sync goes through an RDB file in --dir: a temporary one, not the cwd.
+    return [
+      ...baseServerArgs(port),
+      '--repl-diskless-sync-delay',
+      '0',
+      '--dir',
+      this.#dir,
+      '--dbfilename',
+      `dump-${port}.rdb`,
+    ];
+  }
+
   async #startServer(extra: string[]): Promise<number> {
     const port = await freePort();
-    // Full syncs at once (Redis 7 waits 5 s by default for more replicas to join a diskless one).
-    // A replica's full sync goes through an RDB file in --dir: a temporary one, not the cwd.
-    const args = [...baseServerArgs(port), '--repl-diskless-sync-delay', '0', '--dir', this.#dir, ...extra];
-    this.#servers.set(port, { port, process: spawnRedisServer(args) });
+    this.#servers.set(port, { port, process: spawnRedisServer([...this.#serverArgs(port), ...extra]) });
     await waitForRedis(port);
     return port;
   }
@@ -154,10 +165,25 @@ export class TestRedisSentinel {
     return port;
   }
 
-  /** SIGSTOP / SIGCONT the replica: stopped, it receives nothing the primary writes. */
-  async pauseReplica(): Promise<number> {
+  /**
+   * Starts a killed server again on its port, empty and with no role of its own: the Sentinels
+   * turn it into a replica of whichever server is the primary now (a failed node coming back).
+   */
+  async restartServer(port: number): Promise<void> {
+    if (this.#servers.has(port)) throw new Error(`redis-server on ${port} is still running`);
+    this.#servers.set(port, { port, process: spawnRedisServer(this.#serverArgs(port)) });
+    await waitForRedis(port);
+  }
+
+  /**
+   * Cuts the replica off: it is stopped (SIGSTOP) and the primary drops its replication link, so
+   * nothing the primary writes from now on reaches it, not even its socket buffer (a stopped
+   * process alone would still find the writes buffered when continued). `resumeServer` undoes it.
+   */
+  async cutOffReplica(): Promise<number> {
     const port = await this.replicaPort();
     await signalProcess(this.#servers.get(port)!.process, 'SIGSTOP');
+    await withClient(await this.primaryPort(), (client) => client.call('CLIENT', 'KILL', 'TYPE', 'replica'));
     return port;
   }
 

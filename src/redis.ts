@@ -28,6 +28,8 @@ export type RedisTopology = 'single' | 'sentinel' | 'cluster';
  * up, which is also when there is none to promote.
  */
 const REPLICA_WAIT_MS = 500;
+/** After a WAIT ran out, how long writes go on unconfirmed before a replica is asked again. */
+const UNCONFIRMED_RETRY_MS = 5_000;
 
 // Reconnect forever, backing off to 2 s: Redis coming back must not need a restart.
 const reconnectDelay = (attempt: number) => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6));
@@ -72,7 +74,8 @@ export class RedisConnection extends EventEmitter {
   readonly keyPrefix: string;
   readonly topology: RedisTopology;
   #available = false;
-  #unconfirmedWarned = false;
+  /** While no replica confirms writes: until when they are not held up again (0: they are confirmed). */
+  #unconfirmedUntil = 0;
 
   constructor(
     options: RedisConnectionOptions,
@@ -173,23 +176,26 @@ export class RedisConnection extends EventEmitter {
   /**
    * Under Sentinel: waits until a replica holds every write this connection has made (WAIT), so
    * that a failover promotes a replica that has them. One Redis has no replica to wait for, and
-   * a Cluster routes WAIT to no particular node; both resolve at once. A replica that does not
-   * answer in time is logged (once per episode) and the caller carries on: see docs/deploy.md.
+   * a Cluster routes WAIT to no particular node; both resolve at once. When no replica answers in
+   * time, that is logged once and the caller carries on; for the next few seconds writes are not
+   * held up again (a primary without a replica would otherwise slow every one of them), then a
+   * replica is asked again. See docs/deploy.md, "Sentinel".
    */
   async confirmReplicated(): Promise<void> {
-    if (this.topology !== 'sentinel') return;
+    if (this.topology !== 'sentinel' || Date.now() < this.#unconfirmedUntil) return;
     const acknowledged = Number(await (this.client as Redis).call('WAIT', 1, REPLICA_WAIT_MS));
     if (acknowledged >= 1) {
-      this.#unconfirmedWarned = false;
+      if (this.#unconfirmedUntil > 0) this.log.info('a redis replica confirms writes again');
+      this.#unconfirmedUntil = 0;
       return;
     }
-    if (!this.#unconfirmedWarned) {
-      this.#unconfirmedWarned = true;
+    if (this.#unconfirmedUntil === 0) {
       this.log.warn(
         { waitedMs: REPLICA_WAIT_MS },
         'no redis replica confirmed the last writes; a failover now could lose them',
       );
     }
+    this.#unconfirmedUntil = Date.now() + UNCONFIRMED_RETRY_MS;
   }
 
   /** Connects both clients; resolves even when Redis is down (the gateway starts and reconnects later). */

@@ -71,6 +71,11 @@ function sentinelOptions(sentinel: NonNullable<RedisConfig['sentinel']>): RedisO
 export class RedisConnection extends EventEmitter {
   readonly client: Redis | Cluster;
   readonly subscriber: Redis | Cluster;
+  /**
+   * Put in front of every key and channel by the stores themselves, not through ioredis'
+   * `keyPrefix` option (which leaves channels alone and, for a Cluster, belongs in the Cluster's
+   * own options): the same names on every topology, hash tags placed after it.
+   */
   readonly keyPrefix: string;
   readonly topology: RedisTopology;
   #available = false;

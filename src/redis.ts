@@ -64,6 +64,9 @@ function sentinelOptions(sentinel: NonNullable<RedisConfig['sentinel']>): RedisO
     ...(sentinel.db !== undefined ? { db: sentinel.db } : {}),
     // Told by the Sentinels (+switch-master) rather than waiting for the old primary's socket to die.
     failoverDetector: true,
+    // A demoted primary still answering (it came back, or was cut off) refuses writes: ask the
+    // Sentinels again rather than keep talking to it.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
     sentinelRetryStrategy: reconnectDelay,
   };
 }

@@ -195,7 +195,23 @@ accounts:
       for (let i = 1; i < seen.length; i += 1) expect(seen[i], account).toBeGreaterThanOrEqual(seen[i - 1]!);
       expect(seen.at(-1)!, account).toBeGreaterThan(seen[0]!);
     }
-    console.info(`sentinel failover under traffic: ${report}`);
+    // Every instance listens again on the new primary: token, breaker and override events.
+    const primary = await sentinel.client();
+    try {
+      for (const channel of ['cg:token-events', 'cg:breaker-events', 'cg:override-events']) {
+        const [, listeners] = (await primary.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+        expect(Number(listeners), channel).toBe(fleet.length);
+      }
+    } finally {
+      primary.disconnect();
+    }
+    const counts = {
+      tokenRequests: stats.tokenRequests,
+      sharedRefreshes: lines.filter((line) => line.generation !== undefined).length,
+      localRefreshes: lines.filter((line) => line.generation === undefined).length,
+      rotatingRefreshesAfterFailover: acAfter.length,
+    };
+    console.info(`sentinel failover under traffic: ${report} ${JSON.stringify(counts)}`);
   }, 90_000);
 });
 

@@ -108,9 +108,6 @@ export class RedisConnection extends EventEmitter {
         lazyConnect: true,
         enableOfflineQueue: queue,
         clusterRetryStrategy: reconnectDelay,
-        // A moved slot or a failover is retried by the client, within the command timeout.
-        retryDelayOnFailover: 100,
-        retryDelayOnClusterDown: 100,
         redisOptions: { ...redisOptions, ...access },
       });
       // Per node: timeouts and retries as for one Redis; connecting and queueing are the cluster's.

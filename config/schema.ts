@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CARRIER_IDS } from '../carriers/index.js';
 import type { Credentials } from '../src/core/account.js';
 import { clientAuthSchema, grantSchema } from '../src/core/carrier.js';
+import { redisSchema } from './redis-schema.js';
 
 const id = z
   .string()
@@ -192,12 +193,8 @@ export const configSchema = z
         host: z.string().min(1).default('0.0.0.0'),
       })
       .default({ port: 8080, host: '0.0.0.0' }),
-    redis: z
-      .strictObject({
-        url: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }),
-        keyPrefix: z.string().min(1).default('cg:'),
-      })
-      .optional(),
+    /** The fleet's shared Redis (config/redis-schema.ts); absent = embedded single-instance mode. */
+    redis: redisSchema.optional(),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

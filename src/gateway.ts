@@ -127,7 +127,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
   }
   if (config.redis) {
-    redis = new RedisConnection({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, log);
+    redis = new RedisConnection(config.redis, log);
     await redis.connect();
     if (!redis.available) log.warn('redis not reachable at start; serving in degraded mode until it is');
   } else {

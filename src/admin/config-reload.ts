@@ -154,8 +154,8 @@ export class ConfigReloader {
     const redis = this.options.redis;
     if (redis !== undefined && redis.available) {
       const id = randomUUID();
-      // Subscribers count this instance too.
-      const told = await redis.client
+      // Subscribers count this instance too (on a Cluster, summed over the nodes).
+      const told = await redis
         .publish(this.#channel, JSON.stringify({ id, origin: this.instance }))
         .catch(() => 0);
       const others = Math.max(0, told - 1);

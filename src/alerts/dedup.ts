@@ -7,9 +7,10 @@
  * it sends the recovery only if its opening was announced, and only the instance whose close
  * removed the record sends it. Networks seen per client key live here too.
  *
- * Redis mode: one Lua script per transition (`alerts:incident:<key>` holds `<id>|loud` or
- * `<id>|quiet`, `alerts:cooldown:<key>` expires after the cooldown, `alerts:networks:<client>` is
- * a set). Memory mode keeps the same records in process (embedded mode, and the fallback while
+ * Redis mode: one Lua script per transition (`alerts:incident:{<key>}` holds `<id>|loud` or
+ * `<id>|quiet`, `alerts:cooldown:{<key>}` expires after the cooldown, `alerts:networks:<client>`
+ * is a set). The incident key in braces is a Redis Cluster hash tag: the opening script reads
+ * and writes both keys of an incident, which must therefore share one slot. Memory mode keeps the same records in process (embedded mode, and the fallback while
  * Redis is away: each instance then alerts on its own rather than not at all).
  */
 import type { Logger } from '../platform/log.js';
@@ -141,12 +142,17 @@ export class RedisIncidentStore implements IncidentStore {
     return `${this.redis.keyPrefix}alerts:${kind}:${name}`;
   }
 
+  /** An incident's own keys (`incident`, `cooldown`), hash-tagged by the incident key. */
+  #incidentKey(kind: 'incident' | 'cooldown', key: string): string {
+    return this.#key(kind, `{${key}}`);
+  }
+
   async open(key: string, id: string, cooldownMs: number): Promise<OpenResult> {
     const [kind, current] = (await this.redis.client.eval(
       OPEN,
       2,
-      this.#key('incident', key),
-      this.#key('cooldown', key),
+      this.#incidentKey('incident', key),
+      this.#incidentKey('cooldown', key),
       id,
       Math.round(cooldownMs),
       INCIDENT_TTL_MS,
@@ -155,7 +161,8 @@ export class RedisIncidentStore implements IncidentStore {
   }
 
   async close(key: string): Promise<ClosedIncident | null> {
-    const current = (await this.redis.client.eval(CLOSE, 1, this.#key('incident', key))) as string | null;
+    const current = (await this.redis.client.eval(CLOSE, 1, this.#incidentKey('incident', key))) as
+      string | null;
     if (current === null) return null;
     const bar = current.indexOf('|');
     return { id: current.slice(0, bar), announced: current.slice(bar + 1) === 'loud' };

@@ -53,7 +53,7 @@ export async function completeAuthorization(
           detail: `authorized token refused by the fenced write (${written})`,
         });
       }
-      book.recordSuccess(accepted, started, 'authorization');
+      book.recordSuccess(accepted, started, 'authorization', generation);
       await book.clear();
       await store.announce(id, generation).catch(() => {});
       log.info({ account: id, generation }, 'account authorized: tokens stored');

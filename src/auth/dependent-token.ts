@@ -6,7 +6,7 @@
  * carrier-auth-facts 5.6).
  *
  * It is a `TokenManager` of its own over a derived store key (`<account>/<name>`), so it gets
- * the same sealed store, Redlock, fencing generations, single-flight, cooldowns and proactive
+ * the same sealed store, refresh lock, fencing generations, single-flight, cooldowns and proactive
  * refresh as access tokens; only the exchange is injected. Each token records a digest of the
  * parent's identity (client id, the JWT `sub`, the configured body): a token obtained for
  * another identity is never served or adopted, while an ordinary refresh of the access token
@@ -205,6 +205,10 @@ export class DependentToken {
 
   async whenIdle(): Promise<void> {
     await this.#inner?.whenIdle();
+  }
+
+  async restoreShared(): Promise<void> {
+    await this.#inner?.restoreShared();
   }
 
   stop(): void {

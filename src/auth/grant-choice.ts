@@ -19,10 +19,15 @@ export async function chooseGrant(
   if (!account.token.usesRefreshToken) return { kind: 'initial' };
   // The configured refresh token only seeds an account neither the store nor this process has
   // seen: after Redis lost its data, the refresh token held in memory is the live one, and the
-  // seed was spent long ago.
+  // seed was spent long ago. Likewise when the store holds an older generation than this
+  // process (a failover lost the last write): the older record's refresh token was spent.
+  const current = held.current;
+  const newerHere =
+    current !== null && !held.local && stored !== null && current.generation > stored.generation;
   const refreshToken =
+    (newerHere ? current.refreshToken : undefined) ??
     stored?.refreshToken ??
-    held.current?.refreshToken ??
+    current?.refreshToken ??
     (stored === null ? account.credentials.refreshToken : undefined);
   if (refreshToken === undefined) {
     await parts.book.requireReauthorization('no refresh token stored for this account');

@@ -38,10 +38,14 @@ redis.call('HSET', KEYS[1], 'gen', ARGV[1], 'blob', ARGV[2])
 return 1
 `;
 
-/** KEYS[1] generation counter; ARGV[1] the floor. INCR, lifted above the floor when Redis lost its data. */
+/**
+ * KEYS[1] generation counter, KEYS[2] token hash; ARGV[1] the floor. INCR, lifted above the
+ * floor and above the stored token's generation when Redis lost the counter but not the token
+ * (a failover that lost the last INCR, or a token written back by the instance that held it).
+ */
 const NEXT_GENERATION = `
 local next = redis.call('INCR', KEYS[1])
-local floor = tonumber(ARGV[1])
+local floor = math.max(tonumber(ARGV[1]), tonumber(redis.call('HGET', KEYS[2], 'gen') or '0'))
 if next <= floor then
   next = floor + 1
   redis.call('SET', KEYS[1], next)
@@ -64,10 +68,11 @@ export class RedisTokenStore implements TokenStore {
     private readonly sealer: TokenSealer,
   ) {
     redis.client.defineCommand('fencedTokenWrite', { numberOfKeys: 1, lua: FENCED_WRITE });
-    redis.client.defineCommand('nextGeneration', { numberOfKeys: 1, lua: NEXT_GENERATION });
+    redis.client.defineCommand('nextGeneration', { numberOfKeys: 2, lua: NEXT_GENERATION });
   }
 
-  // Hash tags ({account}) keep one account's keys in one Redis Cluster slot.
+  // Hash tags ({account}) keep one account's keys in one Redis Cluster slot: the scripts and
+  // MULTIs below each touch several of them.
   #key(kind: string, account: string): string {
     return `${this.redis.keyPrefix}${kind}:{${account}}`;
   }
@@ -91,9 +96,15 @@ export class RedisTokenStore implements TokenStore {
 
   async nextGeneration(account: string, atLeast: number): Promise<number> {
     const client = this.redis.client as unknown as {
-      nextGeneration(key: string, floor: number): Promise<number>;
+      nextGeneration(counter: string, token: string, floor: number): Promise<number>;
     };
-    return this.#run(() => client.nextGeneration(this.#key('generation', account), atLeast));
+    const generation = await this.#run(() =>
+      client.nextGeneration(this.#key('generation', account), this.#key('token', account), atLeast),
+    );
+    // Taken before the carrier call: it must survive a failover, or a promoted replica would
+    // hand the same generation to a second refresh.
+    await this.#run(() => this.redis.confirmReplicated());
+    return generation;
   }
 
   async write(account: string, token: StoredToken): Promise<WriteResult> {
@@ -105,6 +116,9 @@ export class RedisTokenStore implements TokenStore {
         }
       ).fencedTokenWrite(this.#key('token', account), token.generation, sealed, Math.floor(token.expiresAt)),
     );
+    // The write is done; an unconfirmed replica only means a failover could lose it (the
+    // instance keeps the token and writes it back: TokenManager.restoreShared).
+    if (result === 1) await this.redis.confirmReplicated().catch(() => undefined);
     return result === 1 ? 'written' : result === 0 ? 'stale' : 'expired';
   }
 
@@ -117,6 +131,9 @@ export class RedisTokenStore implements TokenStore {
     const digest = createHash('sha256').update(refreshToken).digest('base64url');
     const key = `${this.#key('refresh-claim', account)}:${purpose}:${digest}`;
     const result = await this.#run(() => this.redis.client.set(key, '1', 'PX', CLAIM_TTL_MS, 'NX'));
+    // The claim is what stops a second presentation: it must be on a replica before the token
+    // goes to the carrier, or a failover could forget it.
+    if (result === 'OK') await this.#run(() => this.redis.confirmReplicated());
     return result === 'OK';
   }
 

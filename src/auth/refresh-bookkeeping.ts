@@ -161,7 +161,8 @@ export class RefreshBookkeeping {
     };
   }
 
-  recordSuccess(accepted: AcceptedToken, started: number, reason: string): void {
+  /** `generation`: the fencing generation the token will be written with (none for a local refresh). */
+  recordSuccess(accepted: AcceptedToken, started: number, reason: string, generation?: number): void {
     const now = this.options.now;
     const latencyMs = now() - started;
     this.options.observer?.({ account: this.account.id, ok: true, latencyMs });
@@ -177,6 +178,7 @@ export class RefreshBookkeeping {
       {
         account: this.account.id,
         reason,
+        ...(generation !== undefined ? { generation } : {}),
         latencyMs,
         expiresInSeconds: Math.round((accepted.token.expiresAt - now()) / 1000),
       },

@@ -55,7 +55,7 @@ async function refreshHolding(
     if (stored?.refreshTokenExpiresAt !== undefined)
       token.refreshTokenExpiresAt = stored.refreshTokenExpiresAt;
   }
-  book.recordSuccess(accepted, started, reason);
+  book.recordSuccess(accepted, started, reason, generation);
   let written: WriteResult;
   try {
     written = await store.write(id, token);

@@ -37,6 +37,7 @@ export class TokenEngine {
   readonly #dependentsByStoreId = new Map<string, DependentToken>();
   readonly #redis: RedisConnection | undefined;
   readonly #onMessage: ((channel: string, message: string) => void) | undefined;
+  readonly #onAvailable: (() => void) | undefined;
 
   constructor(options: TokenEngineOptions) {
     this.#redis = options.redis;
@@ -96,7 +97,19 @@ export class TokenEngine {
           'token event subscription failed; instances fall back to polling',
         );
       });
+      // Each (re)connection may meet a store that lost writes (failover, restart): see restoreShared.
+      this.#onAvailable = () => void this.restoreShared();
+      redis.on('available', this.#onAvailable);
     }
+  }
+
+  /** Writes back (or refreshes from) every token this instance holds that is newer than the store's. */
+  async restoreShared(): Promise<void> {
+    const managers = [...this.#managers.values()].filter((manager) => manager instanceof TokenManager);
+    await Promise.allSettled([
+      ...managers.map((manager) => manager.restoreShared()),
+      ...[...this.#dependentsByStoreId.values()].map((dependent) => dependent.restoreShared()),
+    ]);
   }
 
   manager(accountId: string): AccountCredentials {
@@ -152,5 +165,6 @@ export class TokenEngine {
     for (const manager of this.#managers.values()) manager.stop();
     for (const dependent of this.#dependentsByStoreId.values()) dependent.stop();
     if (this.#redis && this.#onMessage) this.#redis.subscriber.off('message', this.#onMessage);
+    if (this.#redis && this.#onAvailable) this.#redis.off('available', this.#onAvailable);
   }
 }

@@ -141,6 +141,37 @@ export class TokenManager implements AccountCredentials {
     return completeAuthorization(this.#parts, grant);
   }
 
+  /**
+   * Redis is reachable again, and may have gone back in time: a Sentinel or Cluster failover
+   * promotes a replica that missed the last writes, or Redis restarted from an older snapshot or
+   * empty. When this instance holds a newer token than the store (obtained or adopted under the
+   * fleet's rules, not a local fallback), the fleet must go on from it rather than from the older
+   * record, whose refresh token may already be spent: a live token is written back with its own
+   * generation (fenced, so anything newer stays) and announced; a dead one whose refresh token is
+   * newer than the store's is refreshed now, from that refresh token.
+   */
+  async restoreShared(): Promise<void> {
+    const held = this.#held;
+    const current = held.current;
+    const { store, log } = this.options;
+    if (current === null || held.local || held.refreshing || !store.shared) return;
+    const stored = await store.read(this.account.id).catch(() => undefined);
+    if (stored === undefined || (stored !== null && stored.generation >= current.generation)) return;
+    const lost = {
+      account: this.account.id,
+      generation: current.generation,
+      storedGeneration: stored?.generation ?? null,
+    };
+    if (current.expiresAt > this.#parts.now()) {
+      if ((await store.write(this.account.id, current).catch(() => 'failed')) !== 'written') return;
+      log.warn(lost, 'redis had lost the current token: written back from this instance');
+      await store.announce(this.account.id, current.generation).catch(() => {});
+    } else if (this.account.token.usesRefreshToken && current.refreshToken !== undefined) {
+      log.warn(lost, 'redis had lost the current refresh token: refreshing from this instance');
+      await held.refresh(current.generation, 'restore').catch(() => {});
+    }
+  }
+
   /** Resolves once no refresh is in flight (shutdown, and tests that step a fake clock). */
   whenIdle(): Promise<void> {
     return this.#held.whenIdle();

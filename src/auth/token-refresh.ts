@@ -10,7 +10,7 @@ import type { ResolvedAccount } from '../core/account.js';
 import type { AccountAuthState } from './token-status.js';
 import type { StoredToken } from './token-store.js';
 
-export type RefreshReason = 'demand' | 'rejected' | 'proactive' | 'forced';
+export type RefreshReason = 'demand' | 'rejected' | 'proactive' | 'forced' | 'restore';
 
 /** Obtains a token newer than `triggerGeneration` (and adopts it through `TokenRefresh.adopt`). */
 export type RefreshProcedure = (triggerGeneration: number, reason: RefreshReason) => Promise<StoredToken>;

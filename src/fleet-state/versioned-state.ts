@@ -26,14 +26,16 @@ export interface VersionedStateEvents<T> {
 /**
  * Writes `value` as generation `max(current, floor) + 1` only if the current generation equals
  * `expected` (0: no record). Returns the new generation, or the current one negated when the
- * write lost the race. The floor keeps generations rising after Redis restarted empty.
+ * write lost the race. The floor keeps generations rising after Redis restarted empty. The
+ * channel is an argument, not a key: a script's keys must share one Redis Cluster slot, and a
+ * channel is no key (Cluster delivers a PUBLISH to subscribers on every node).
  */
 const COMPARE_AND_SET = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')
 if current ~= tonumber(ARGV[1]) then return -current end
 local nextGeneration = math.max(current, tonumber(ARGV[3])) + 1
 redis.call('HSET', KEYS[1], 'generation', nextGeneration, 'value', ARGV[2])
-redis.call('PUBLISH', KEYS[2], ARGV[4] .. ' ' .. nextGeneration)
+redis.call('PUBLISH', ARGV[5], ARGV[4] .. ' ' .. nextGeneration)
 return nextGeneration
 `;
 
@@ -102,13 +104,13 @@ export class VersionedState<T> extends EventEmitter<VersionedStateEvents<T>> {
     const floor = previous?.generation ?? 0;
     const result = (await this.#redis.client.eval(
       COMPARE_AND_SET,
-      2,
+      1,
       this.#key(id),
-      this.#channel,
       String(expected),
       JSON.stringify(value),
       String(floor),
       id,
+      this.#channel,
     )) as number;
     if (result < 0 || (result === 0 && expected !== 0)) {
       await this.refresh(id);

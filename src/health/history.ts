@@ -159,15 +159,17 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async read(account: string, fromMinute: number, toMinute: number): Promise<Bucket[]> {
-    const pipeline = this.redis.client.pipeline();
-    for (let hour = Math.floor(fromMinute / 60); hour <= Math.floor(toMinute / 60); hour += 1) {
-      pipeline.hgetall(`${this.redis.keyPrefix}health:${account}:${hour}`);
-    }
-    const results = (await pipeline.exec()) ?? [];
+    const hours: number[] = [];
+    for (let hour = Math.floor(fromMinute / 60); hour <= Math.floor(toMinute / 60); hour += 1)
+      hours.push(hour);
+    // One command per hour key, sent together (not a pipeline): on Redis Cluster the hours of
+    // an account live in different slots, which one pipeline may not span.
+    const results = await Promise.all(
+      hours.map((hour) => this.redis.client.hgetall(`${this.redis.keyPrefix}health:${account}:${hour}`)),
+    );
     const buckets = new Map<number, Bucket>();
-    for (const [error, fields] of results) {
-      if (error) throw error;
-      for (const [name, raw] of Object.entries(fields as Record<string, string>)) {
+    for (const fields of results) {
+      for (const [name, raw] of Object.entries(fields)) {
         const bar = name.indexOf('|');
         const minute = Number(name.slice(0, bar));
         if (!(minute >= fromMinute && minute <= toMinute)) continue;

@@ -131,14 +131,14 @@ export class RedisProbeStore implements ProbeStore {
   }
 
   async load(accounts: string[]): Promise<Map<string, ProbeResult>> {
-    // One GET per key (not MGET): the keys need not share a Redis Cluster slot.
-    const pipeline = this.redis.client.pipeline();
-    for (const account of accounts) pipeline.get(this.#result(account));
-    const replies = (await pipeline.exec()) ?? [];
+    // One GET per key, sent together (neither MGET nor a pipeline): on Redis Cluster the keys
+    // live in different slots.
+    const replies = await Promise.all(
+      accounts.map((account) => this.redis.client.get(this.#result(account))),
+    );
     const found = new Map<string, ProbeResult>();
-    replies.forEach(([error, text], index) => {
-      if (error) throw error;
-      const result = parseProbeResult(text as string | null);
+    replies.forEach((text, index) => {
+      const result = parseProbeResult(text);
       if (result !== null) found.set(accounts[index]!, result);
     });
     return found;

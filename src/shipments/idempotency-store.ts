@@ -164,8 +164,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return (await this.#run(() => this.redis.client.eval(script, 1, this.#key(key), ...args))) === 1;
   }
 
-  pin(key: string, owner: string, account: string, leaseMs: number): Promise<boolean> {
-    return this.#owned(PIN, key, owner, String(leaseMs), account);
+  async pin(key: string, owner: string, account: string, leaseMs: number): Promise<boolean> {
+    const pinned = await this.#owned(PIN, key, owner, String(leaseMs), account);
+    // The last write before the label request goes out: under Sentinel it waits for a replica,
+    // so a failover cannot forget a record whose shipment the carrier may already hold.
+    if (pinned) await this.#run(() => this.redis.confirmReplicated());
+    return pinned;
   }
 
   renew(key: string, owner: string, leaseMs: number): Promise<boolean> {

@@ -3,10 +3,13 @@
  * The breaker record shared through a real redis-server by three "instances" (each its own
  * Redis connections, breaker and cache): an opening seen everywhere within a second, one trial
  * for the whole fleet, recovery everywhere, a decision on an old generation losing its race,
- * a lost pub/sub message made up by the poll, and Redis restarting empty.
+ * a lost pub/sub message made up by the poll, and Redis restarting empty. Everything but the
+ * restart runs on one redis-server and on a three-master Redis Cluster (where each instance's
+ * subscriber may sit on another node than the one a change is published on).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import type { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
@@ -16,6 +19,7 @@ import { AccountOverrides } from '../../src/overrides/overrides.js';
 import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import { testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
+import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 
 const ACCOUNT = 'ups-main';
 const POLICY = {
@@ -26,7 +30,6 @@ const POLICY = {
   trialLeaseMs: 5_000,
 };
 
-let redis: TestRedis;
 let prefixCounter = 0;
 
 interface Instance {
@@ -37,13 +40,17 @@ interface Instance {
 }
 const running: Instance[] = [];
 
-async function fleet(size: number, pollMs = 300): Promise<Instance[]> {
+async function fleet(
+  redis: Pick<TestTopology, 'connection'>,
+  size: number,
+  pollMs = 300,
+): Promise<Instance[]> {
   prefixCounter += 1;
   const keyPrefix = `fleet${prefixCounter}:`;
   const instances: Instance[] = [];
   for (let i = 0; i < size; i += 1) {
     const log = testLogger(`breaker-${i}`);
-    const connection = new RedisConnection({ url: redis.url, keyPrefix }, log);
+    const connection = new RedisConnection(redis.connection(keyPrefix), log);
     await connection.connect();
     const state = new VersionedState<BreakerState>({ namespace: 'breaker', log, redis: connection, pollMs });
     const overrides = new AccountOverrides({ log, redis: connection, accounts: [ACCOUNT], pollMs });
@@ -82,10 +89,6 @@ async function waitFor(predicate: () => boolean, withinMs: number): Promise<numb
   return Date.now() - started;
 }
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-
 afterEach(async () => {
   for (const instance of running.splice(0)) {
     instance.breakers.stop();
@@ -94,13 +97,19 @@ afterEach(async () => {
   }
 });
 
-afterAll(async () => {
-  await redis.kill();
-});
+describe.each(TOPOLOGIES)('auth breaker shared by the fleet on %s Redis', (topology) => {
+  let redis: TestTopology;
 
-describe('auth breaker shared by the fleet', () => {
+  beforeAll(async () => {
+    redis = await startTopology(topology);
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
   it('opens on one instance and every other instance treats it as open within a second', async () => {
-    const [a, b, c] = await fleet(3);
+    const [a, b, c] = await fleet(redis, 3);
     await openOn(a!);
     const elapsed = await Promise.all(
       [b!, c!].map((instance) => waitFor(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000)),
@@ -113,7 +122,7 @@ describe('auth breaker shared by the fleet', () => {
   });
 
   it('lets exactly one trial through across the fleet, and its success closes the breaker everywhere', async () => {
-    const instances = await fleet(3);
+    const instances = await fleet(redis, 3);
     await openOn(instances[0]!);
     await Promise.all(
       instances.map((instance) => waitFor(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000)),
@@ -141,7 +150,7 @@ describe('auth breaker shared by the fleet', () => {
   });
 
   it('a failed trial opens it again for another reset period everywhere', async () => {
-    const instances = await fleet(2);
+    const instances = await fleet(redis, 2);
     await openOn(instances[0]!);
     await waitFor(() => instances[1]!.breakers.state(ACCOUNT).state === 'open', 1_000);
     await sleep(POLICY.resetTimeoutMs + 50);
@@ -154,7 +163,7 @@ describe('auth breaker shared by the fleet', () => {
   });
 
   it('a write decided on an older generation loses, and the newer state stays', async () => {
-    const [a, b] = await fleet(2);
+    const [a, b] = await fleet(redis, 2);
     const first = await a!.state.compareAndSet(ACCOUNT, 0, {
       state: 'open',
       since: 1,
@@ -172,7 +181,7 @@ describe('auth breaker shared by the fleet', () => {
   });
 
   it('races of many writers on one generation: exactly one wins each round and every cache converges', async () => {
-    const instances = await fleet(3);
+    const instances = await fleet(redis, 3);
     for (let round = 0; round < 15; round += 1) {
       const expected = instances[0]!.state.cached(ACCOUNT)?.generation ?? 0;
       for (const instance of instances) await instance.state.refresh(ACCOUNT);
@@ -195,16 +204,74 @@ describe('auth breaker shared by the fleet', () => {
     }
   });
 
+  it('with the poll off, pub/sub alone brings an opening to every instance, on whichever node it listens', async () => {
+    // Nine instances: on a Cluster each subscriber sits on a random node, so some listen on
+    // another node than the one the change is published on (the node of the record's slot).
+    const instances = await fleet(redis, 9, 600_000);
+    const { keyPrefix } = instances[0]!.connection;
+    if (topology === 'cluster') {
+      const cluster = (await redis.client()) as Cluster;
+      try {
+        await cluster.ping();
+        const slot = Number(await cluster.cluster('KEYSLOT', `${keyPrefix}breaker:${ACCOUNT}`));
+        const publishingNode = cluster.slots[slot]![0];
+        const listeners = await Promise.all(
+          cluster.nodes('master').map(async (node) => {
+            const [, count] = (await node.call('PUBSUB', 'NUMSUB', `${keyPrefix}breaker-events`)) as [
+              string,
+              number,
+            ];
+            return { node: `${node.options.host}:${node.options.port}`, count: Number(count) };
+          }),
+        );
+        const elsewhere = listeners.filter(({ node, count }) => node !== publishingNode && count > 0);
+        expect(elsewhere.length, JSON.stringify({ publishingNode, listeners })).toBeGreaterThan(0);
+      } finally {
+        cluster.disconnect();
+      }
+    }
+    await openOn(instances[0]!);
+    const elapsed = await Promise.all(
+      instances.map((instance) => waitFor(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000)),
+    );
+    expect(Math.max(...elapsed)).toBeLessThan(1_000);
+  });
+
   it('without the pub/sub message, the poll still brings the change within a second', async () => {
-    const [a, b] = await fleet(2, 300);
+    const [a, b] = await fleet(redis, 2, 300);
     await b!.connection.subscriber.unsubscribe();
     await openOn(a!);
     const elapsed = await waitFor(() => b!.breakers.state(ACCOUNT).state === 'open', 1_000);
     expect(elapsed).toBeLessThan(1_000);
   });
 
+  it('an operator forcing the breaker open on one instance is honoured by every instance', async () => {
+    const [a, b, c] = await fleet(redis, 3);
+    await a!.overrides.set(ACCOUNT, { drained: false, breaker: 'open', reason: 'carrier incident' });
+    await Promise.all(
+      [b!, c!].map((instance) =>
+        waitFor(() => instance.overrides.current(ACCOUNT).breaker === 'open', 1_000),
+      ),
+    );
+    for (const instance of [a!, b!, c!]) {
+      expect(await instance.breakers.permit(ACCOUNT)).toMatchObject({ kind: 'open', forced: true });
+    }
+  });
+});
+
+describe('auth breaker shared by the fleet when Redis restarts', () => {
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+  });
+
+  afterAll(async () => {
+    await redis?.kill();
+  });
+
   it('after Redis restarts empty, instances drop the old state and take new decisions', async () => {
-    const [a, b] = await fleet(2, 200);
+    const [a, b] = await fleet({ connection: (keyPrefix) => ({ url: redis.url, keyPrefix }) }, 2, 200);
     await openOn(a!);
     await waitFor(() => b!.breakers.state(ACCOUNT).state === 'open', 1_000);
     await redis.kill();
@@ -215,18 +282,5 @@ describe('auth breaker shared by the fleet', () => {
     );
     await openOn(b!);
     await waitFor(() => a!.breakers.state(ACCOUNT).state === 'open', 1_000);
-  });
-
-  it('an operator forcing the breaker open on one instance is honoured by every instance', async () => {
-    const [a, b, c] = await fleet(3);
-    await a!.overrides.set(ACCOUNT, { drained: false, breaker: 'open', reason: 'carrier incident' });
-    await Promise.all(
-      [b!, c!].map((instance) =>
-        waitFor(() => instance.overrides.current(ACCOUNT).breaker === 'open', 1_000),
-      ),
-    );
-    for (const instance of [a!, b!, c!]) {
-      expect(await instance.breakers.permit(ACCOUNT)).toMatchObject({ kind: 'open', forced: true });
-    }
   });
 });

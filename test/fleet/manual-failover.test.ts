@@ -6,7 +6,7 @@
  * with the moment the command was sent) and ships to FedEx. A fourth instance started while the
  * failover stands starts with it. A command decided on an older version never overwrites a newer
  * one (412), while concurrent commands on different parts both land. The audit stream is one for
- * the fleet.
+ * the fleet. All of it on one redis-server and on a three-master Redis Cluster.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +21,7 @@ import type { AccountOverride } from '../../src/overrides/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
+import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { SHIPMENT } from '../support/shipments.js';
 
 const CLIENT_KEY = `fleet-failover-client-${randomUUID()}`;
@@ -46,7 +46,7 @@ interface AdminBody {
   attempts?: { account: string; outcome: string; failure?: { code: string } }[];
 }
 
-let redis: TestRedis;
+let redis: TestTopology;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
 let configFile: string;
@@ -96,12 +96,15 @@ async function waitFor<T>(read: () => T | undefined, withinMs: number, what: str
 }
 
 beforeAll(async () => {
-  redis = await TestRedis.start();
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+});
+
+async function startFleet(topology: (typeof TOPOLOGIES)[number]): Promise<void> {
+  redis = await startTopology(topology);
   configFile = writeConfig(`
 listen: { port: 0, host: '127.0.0.1' }
-redis: { url: '${redis.url}', keyPrefix: 'fleet-failover:' }
+${redis.yaml('fleet-failover:')}
 log: { level: info }
 admins: [{ id: oncall-bob, apiKey: '${ADMIN_KEY}' }]
 clients:
@@ -119,17 +122,22 @@ accounts:
     shipping: { accountNumber: '740561073' }
 `);
   instances.push(...(await Promise.all([1, 2, 3].map(() => startGatewayProcess(configFile)))));
-}, 60_000);
+}
 
 afterAll(async () => {
   registerIssuedTokens(ups, fedex);
-  await Promise.all(instances.map((instance) => instance.stop()));
   await ups?.close();
   await fedex?.close();
-  await redis?.kill();
 });
 
-describe('manual failover across the fleet', () => {
+describe.each(TOPOLOGIES)('manual failover across the fleet on %s Redis', (topology) => {
+  beforeAll(() => startFleet(topology), 60_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.splice(0).map((instance) => instance.stop()));
+    await redis?.stop();
+  });
+
   it('a failover sent to one instance is applied by all three within 100 ms, and all three ship to FedEx', async () => {
     for (const instance of instances) expect((await ship(instance)).account).toBe('ups-main');
 

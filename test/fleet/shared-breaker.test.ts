@@ -5,7 +5,7 @@
  * invalid_client) opens UPS's breaker on the instance that sees it; the other two must treat it
  * as open within one second (they fail over without calling UPS at all). After UPS recovers and
  * the reset time passes, exactly one trial in the whole fleet goes to UPS, and its success
- * closes the breaker on every instance.
+ * closes the breaker on every instance. On one redis-server and on a three-master Redis Cluster.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,7 @@ import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
+import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
@@ -29,7 +29,7 @@ registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
 /** Longer than the token engine's first cooldown (2 s), so the trial meets a token endpoint it may call. */
 const RESET_TIMEOUT_MS = 3_000;
 
-let redis: TestRedis;
+let redis: TestTopology;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
 let instances: GatewayProcess[] = [];
@@ -70,13 +70,13 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   return Date.now() - started;
 }
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
+async function startFleet(topology: (typeof TOPOLOGIES)[number]): Promise<void> {
+  redis = await startTopology(topology);
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
   const config = writeConfig(
     JSON.stringify({
-      redis: { url: redis.url },
+      redis: redis.endpoint,
       log: { level: 'info' },
       breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: RESET_TIMEOUT_MS },
       clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
@@ -84,17 +84,20 @@ beforeAll(async () => {
     }),
   );
   instances = await Promise.all([1, 2, 3].map(() => startGatewayProcess(config)));
-}, 60_000);
+}
 
-afterAll(async () => {
+async function stopFleet(): Promise<void> {
   registerIssuedTokens(ups, fedex);
   await Promise.all(instances.map((instance) => instance.stop()));
   await ups?.close();
   await fedex?.close();
-  await redis?.kill();
-});
+  await redis?.stop();
+}
 
-describe('auth breaker shared by three gateway processes', () => {
+describe.each(TOPOLOGIES)('auth breaker shared by three gateway processes on %s Redis', (topology) => {
+  beforeAll(() => startFleet(topology), 60_000);
+  afterAll(() => stopFleet());
+
   it('an auth outage at UPS opens the breaker everywhere within a second; one trial closes it everywhere', async () => {
     const [first, second, third] = instances as [GatewayProcess, GatewayProcess, GatewayProcess];
     // Warm: every instance ships at UPS.

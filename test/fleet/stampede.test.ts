@@ -1,14 +1,15 @@
 /**
  * @module test/fleet/stampede
  * Three gateway processes on one Redis, 300 concurrent requests each at the moment the token
- * expires: the carrier sees exactly one token request per expiry, over several expiries.
+ * expires: the carrier sees exactly one token request per expiry, over several expiries. The
+ * same on a three-master Redis Cluster (the lock, the token and its generation in one slot).
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
+import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { startSimulatorProcess, type SimulatorProcess } from '../support/sim-process.js';
 
 const API_KEY = 'stampede-shop-key-0123456789';
@@ -18,20 +19,20 @@ const INSTANCES = 3;
 const REQUESTS_PER_INSTANCE = 300;
 const EXPIRIES = 3;
 
-describe('token stampede across a fleet', () => {
-  let redis: TestRedis;
+describe.each(TOPOLOGIES)('token stampede across a fleet on %s Redis', (topology) => {
+  let redis: TestTopology;
   let sim: SimulatorProcess;
   let fleet: GatewayProcess[] = [];
   const agent = new Agent({ connections: REQUESTS_PER_INSTANCE, pipelining: 0 });
 
   beforeAll(async () => {
     registerSecrets(API_KEY, CLIENT_SECRET);
-    redis = await TestRedis.start();
+    redis = await startTopology(topology);
     // Its own process: the 900 requests this test sends must not delay the carrier's clock checks.
     sim = await startSimulatorProcess('ups', [{ clientId: 'stampede-client', clientSecret: CLIENT_SECRET }]);
     await sim.setFaults({ tokenLifetimeSeconds: LIFETIME_SECONDS });
     const config = writeConfig(`
-redis: { url: "${redis.url}" }
+${redis.yaml()}
 log: { level: info }
 clients: [{ id: shop, apiKey: "${API_KEY}", accounts: [ups-main] }]
 accounts:
@@ -49,7 +50,7 @@ accounts:
     await Promise.all(fleet.map((instance) => instance.stop()));
     await agent.close();
     await sim?.stop();
-    await redis?.kill();
+    await redis?.stop();
   });
 
   async function burst(): Promise<number[]> {

@@ -1,6 +1,7 @@
 /**
  * @module test/health/alerts-fleet.test
- * Two gateway instances on one real redis-server, each with its own Alerter, post to one webhook:
+ * Two gateway instances on one real redis-server (and again on a three-master Redis Cluster), each
+ * with its own Alerter, post to one webhook:
  * an incident both see makes one alert and one recovery (breaker transitions reach both; both
  * evaluate the same rules at the same moment), a new network is new once for the whole fleet,
  * and failover through real `POST /v1/shipments` calls starts and ends once.
@@ -19,7 +20,7 @@ import type { Attempt } from '../../src/shipments/shipment-service.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
-import { TestRedis } from '../support/redis-server.js';
+import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { fedexMainAccount } from '../support/shipping-accounts.js';
 
@@ -29,7 +30,7 @@ const FEDEX_CLIENT = { clientId: 'fleet-alerts-fedex', clientSecret: `fedex-secr
 const RESET_MS = 300;
 registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
 
-let redis: TestRedis;
+let redis: TestTopology;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
 let webhook: RecordingServer;
@@ -55,8 +56,8 @@ async function evaluateBoth(): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
+async function startFleet(topology: (typeof TOPOLOGIES)[number]): Promise<void> {
+  redis = await startTopology(topology);
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
   webhook = await startRecordingServer();
@@ -70,7 +71,7 @@ beforeAll(async () => {
   });
   const config = parseConfig(
     JSON.stringify({
-      redis: { url: redis.url, keyPrefix: `alerts-fleet-${randomUUID()}:` },
+      redis: { ...redis.endpoint, keyPrefix: `alerts-fleet-${randomUUID()}:` },
       clients: [
         {
           id: 'shop',
@@ -123,9 +124,9 @@ beforeAll(async () => {
   }
   // Let the shared-state subscriptions land.
   await new Promise((resolve) => setTimeout(resolve, 100));
-});
+}
 
-afterAll(async () => {
+async function stopFleet(): Promise<void> {
   for (const { gateway, alerter } of instances) {
     await alerter.stop();
     await gateway.close();
@@ -135,10 +136,13 @@ afterAll(async () => {
   await ups?.close();
   await fedex?.close();
   await webhook?.close();
-  await redis?.kill();
-});
+  await redis?.stop();
+}
 
-describe('alerts across the fleet (two instances, one Redis)', () => {
+describe.each(TOPOLOGIES)('alerts across the fleet (two instances, one %s Redis)', (topology) => {
+  beforeAll(() => startFleet(topology), 60_000);
+  afterAll(() => stopFleet());
+
   it('a breaker both instances see open makes one alert, and its closing one recovery', async () => {
     const [a, b] = instances;
     const permit = await a!.gateway.breakers.permit('ups-main');

@@ -1,6 +1,7 @@
 /**
  * @module test/shipments/idempotency-store.test
- * The idempotency record's life in both stores (memory, and a real redis-server): claim,
+ * The idempotency record's life in both stores (memory, and a real redis-server and Redis
+ * Cluster): claim,
  * concurrent duplicate, completion and replay, a different body, an unknown outcome pinned to its
  * account, a lease that ran out, release; and, on Redis, many connections racing for one key.
  */
@@ -16,25 +17,26 @@ import {
   type IdempotencyStore,
 } from '../../src/shipments/idempotency-store.js';
 import { testLogger } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
+import { startTopology, type TestTopology } from '../support/redis-topology.js';
 
-let redis: TestRedis;
+let redis: TestTopology;
+let cluster: TestTopology;
 const connections: RedisConnection[] = [];
 
-async function connect(): Promise<RedisConnection> {
-  const connection = new RedisConnection({ url: redis.url, keyPrefix: 'idem-test:' }, testLogger('idem'));
+async function connect(on: TestTopology = redis): Promise<RedisConnection> {
+  const connection = new RedisConnection(on.connection('idem-test:'), testLogger('idem'));
   await connection.connect();
   connections.push(connection);
   return connection;
 }
 
 beforeAll(async () => {
-  redis = await TestRedis.start();
-});
+  [redis, cluster] = await Promise.all([startTopology('single'), startTopology('cluster')]);
+}, 60_000);
 
 afterAll(async () => {
   await Promise.all(connections.map((connection) => connection.close()));
-  await redis.kill();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
 });
 
 let counter = 0;
@@ -46,6 +48,7 @@ function record(fingerprint = 'f1'): IdempotencyRecord {
 const stores: [string, () => Promise<IdempotencyStore>][] = [
   ['memory', async () => new MemoryIdempotencyStore()],
   ['redis', async () => new RedisIdempotencyStore(await connect())],
+  ['redis cluster', async () => new RedisIdempotencyStore(await connect(cluster))],
 ];
 
 describe.each(stores)('%s idempotency store', (_name, make) => {

@@ -5,7 +5,8 @@
  * instance; concurrent duplicates spread over the instances never make two labels; the same key
  * with another body is refused; a retry after an unknown outcome goes back to the account that
  * may hold the label, and USPS (which deduplicates by `X-Idempotency-Key`) returns it without a
- * second label. Bad requests are refused before anything is claimed or sent.
+ * second label. Bad requests are refused before anything is claimed or sent. All of it on one
+ * redis-server and on a three-master Redis Cluster.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -18,7 +19,7 @@ import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
+import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { SHIPMENT } from '../support/shipments.js';
 
 const CLIENT_KEY = `idem-shop-key-${randomUUID()}`;
@@ -39,7 +40,6 @@ const ROLES = [
   { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
 ];
 
-let redis: TestRedis;
 let ups: UpsSimulatorHandle;
 let usps: UspsSimulatorHandle;
 const gateways: { gateway: Gateway; url: string }[] = [];
@@ -78,12 +78,14 @@ const uspsFirst = { ...SHIPMENT, accounts: ['usps-main', 'ups-main'] };
 const labels = () => ({ ups: ups.stats().labelsCreated, usps: usps.stats().labelsCreated });
 
 beforeAll(async () => {
-  redis = await TestRedis.start();
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   usps = await startUspsSimulator({ clients: [USPS_CLIENT] });
+});
+
+async function startFleet(redis: TestTopology): Promise<void> {
   const yaml = stringify({
     listen: { port: 0, host: '127.0.0.1' },
-    redis: { url: redis.url },
+    redis: redis.endpoint,
     clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'usps-main'] }],
     accounts: [
       {
@@ -110,7 +112,7 @@ beforeAll(async () => {
     });
     gateways.push({ gateway, url: `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}` });
   }
-});
+}
 
 beforeEach(async () => {
   await ups.resetFaults();
@@ -130,13 +132,23 @@ afterAll(async () => {
     ...usps.issuedTokens(),
   ];
   for (const text of received) for (const secret of secrets) expect(text.includes(secret)).toBe(false);
-  await Promise.all(gateways.map(({ gateway }) => gateway.close()));
   await ups?.close();
   await usps?.close();
-  await redis?.kill();
 });
 
-describe('shipments idempotency across instances', () => {
+describe.each(TOPOLOGIES)('shipments idempotency across instances on %s Redis', (topology) => {
+  let redis: TestTopology;
+
+  beforeAll(async () => {
+    redis = await startTopology(topology);
+    await startFleet(redis);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(gateways.splice(0).map(({ gateway }) => gateway.close()));
+    await redis?.stop();
+  });
+
   it('replays a completed shipment from any instance, without a second label', async () => {
     const key = randomUUID();
     const first = await post(0, key, upsFirst);

@@ -20,6 +20,64 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Starts `redis-server` with these arguments; its output is dropped (tests read state over the protocol). */
+export function spawnRedisServer(args: string[]): ChildProcess {
+  return spawn('redis-server', args, { stdio: 'ignore' });
+}
+
+/** The arguments every test server shares: loopback only, nothing written to disk, quiet. */
+export function baseServerArgs(port: number): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--loglevel',
+    'warning',
+  ];
+}
+
+/** Resolves once a server (or Sentinel) on `port` answers PING; fails after 10 s. */
+export async function waitForRedis(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    // Refused connections are expected until the server listens.
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return;
+    } catch {
+      probe.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Sends `signal` and, for SIGKILL and SIGTERM, resolves once the process has exited. */
+export async function signalProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (signal !== 'SIGKILL' && signal !== 'SIGTERM') {
+    child.kill(signal);
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
 export class TestRedis {
   #process: ChildProcess | null = null;
 
@@ -38,56 +96,19 @@ export class TestRedis {
   /** Starts (again) on the same port; resolves when it answers PING. */
   async restart(): Promise<void> {
     if (this.#process) throw new Error('redis-server already running');
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--loglevel',
-        'warning',
-      ],
-      { stdio: 'ignore' },
-    );
+    const child = spawnRedisServer(baseServerArgs(this.port));
     this.#process = child;
     child.once('exit', () => {
       if (this.#process === child) this.#process = null;
     });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const probe = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      // Refused connections are expected until the server listens.
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await waitForRedis(this.port);
   }
 
   /** SIGKILL: the way Redis disappears in an incident, with no goodbye to clients. */
   async kill(): Promise<void> {
     const child = this.#process;
     if (!child) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+    await signalProcess(child, 'SIGKILL');
     this.#process = null;
   }
 

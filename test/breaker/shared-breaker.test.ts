@@ -14,6 +14,7 @@ import { RedisTrialLease } from '../../src/breaker/trial-lease.js';
 import { RedisConnection } from '../../src/platform/redis.js';
 import { AccountOverrides } from '../../src/overrides/overrides.js';
 import { VersionedState } from '../../src/fleet-state/versioned-state.js';
+import { eventually } from '../support/eventually.js';
 import { testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 
@@ -70,15 +71,13 @@ async function openOn(instance: Instance): Promise<void> {
     const permit = await instance.breakers.permit(ACCOUNT);
     await instance.breakers.report(ACCOUNT, permit, 'auth_failure', 'ERR_TOKEN_ENDPOINT_UNREACHABLE');
   }
-  await waitFor(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000);
+  await eventually(() => instance.breakers.state(ACCOUNT).state === 'open', { timeoutMs: 1_000 });
 }
 
-async function waitFor(predicate: () => boolean, withinMs: number): Promise<number> {
+/** How long until `check` passes (at most `withinMs`). */
+async function msUntil(check: () => boolean, withinMs: number): Promise<number> {
   const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > withinMs) throw new Error(`condition not met within ${withinMs} ms`);
-    await sleep(10);
-  }
+  await eventually(check, { timeoutMs: withinMs });
   return Date.now() - started;
 }
 
@@ -103,7 +102,7 @@ describe('auth breaker shared by the fleet', () => {
     const [a, b, c] = await fleet(3);
     await openOn(a!);
     const elapsed = await Promise.all(
-      [b!, c!].map((instance) => waitFor(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000)),
+      [b!, c!].map((instance) => msUntil(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000)),
     );
     expect(Math.max(...elapsed)).toBeLessThan(1_000);
     for (const instance of [b!, c!]) {
@@ -116,7 +115,9 @@ describe('auth breaker shared by the fleet', () => {
     const instances = await fleet(3);
     await openOn(instances[0]!);
     await Promise.all(
-      instances.map((instance) => waitFor(() => instance.breakers.state(ACCOUNT).state === 'open', 1_000)),
+      instances.map((instance) =>
+        eventually(() => instance.breakers.state(ACCOUNT).state === 'open', { timeoutMs: 1_000 }),
+      ),
     );
     await sleep(POLICY.resetTimeoutMs + 50);
 
@@ -135,7 +136,9 @@ describe('auth breaker shared by the fleet', () => {
     const [{ instance, permit }] = trials as [(typeof trials)[number]];
     await instance.breakers.report(ACCOUNT, permit, 'success');
     await Promise.all(
-      instances.map((each) => waitFor(() => each.breakers.state(ACCOUNT).state === 'closed', 1_000)),
+      instances.map((each) =>
+        eventually(() => each.breakers.state(ACCOUNT).state === 'closed', { timeoutMs: 1_000 }),
+      ),
     );
     for (const each of instances) expect((await each.breakers.permit(ACCOUNT)).kind).toBe('pass');
   });
@@ -143,12 +146,14 @@ describe('auth breaker shared by the fleet', () => {
   it('a failed trial opens it again for another reset period everywhere', async () => {
     const instances = await fleet(2);
     await openOn(instances[0]!);
-    await waitFor(() => instances[1]!.breakers.state(ACCOUNT).state === 'open', 1_000);
+    await eventually(() => instances[1]!.breakers.state(ACCOUNT).state === 'open', { timeoutMs: 1_000 });
     await sleep(POLICY.resetTimeoutMs + 50);
     const permit = await instances[1]!.breakers.permit(ACCOUNT);
     expect(permit.kind).toBe('trial');
     await instances[1]!.breakers.report(ACCOUNT, permit, 'auth_failure', 'fresh_token_rejected');
-    await waitFor(() => instances[0]!.breakers.state(ACCOUNT).cause === 'fresh_token_rejected', 1_000);
+    await eventually(() => instances[0]!.breakers.state(ACCOUNT).cause === 'fresh_token_rejected', {
+      timeoutMs: 1_000,
+    });
     expect(instances[0]!.breakers.state(ACCOUNT).state).toBe('open');
     expect((await instances[0]!.breakers.permit(ACCOUNT)).kind).toBe('open');
   });
@@ -168,7 +173,7 @@ describe('auth breaker shared by the fleet', () => {
     const stale = await b!.state.compareAndSet(ACCOUNT, 1, { state: 'open', since: 3, cause: 'stale' });
     expect(stale).toBeNull();
     expect(b!.state.cached(ACCOUNT)).toMatchObject({ generation: 2, value: { cause: 'newer' } });
-    await waitFor(() => a!.state.cached(ACCOUNT)?.value.cause === 'newer', 500);
+    await eventually(() => a!.state.cached(ACCOUNT)?.value.cause === 'newer', { timeoutMs: 500 });
   });
 
   it('races of many writers on one generation: exactly one wins each round and every cache converges', async () => {
@@ -189,7 +194,9 @@ describe('auth breaker shared by the fleet', () => {
       const winner = results.find((result) => result !== null)!;
       await Promise.all(
         instances.map((instance) =>
-          waitFor(() => instance.state.cached(ACCOUNT)?.generation === winner.generation, 1_000),
+          eventually(() => instance.state.cached(ACCOUNT)?.generation === winner.generation, {
+            timeoutMs: 1_000,
+          }),
         ),
       );
     }
@@ -199,22 +206,26 @@ describe('auth breaker shared by the fleet', () => {
     const [a, b] = await fleet(2, 300);
     await b!.connection.subscriber.unsubscribe();
     await openOn(a!);
-    const elapsed = await waitFor(() => b!.breakers.state(ACCOUNT).state === 'open', 1_000);
+    const elapsed = await msUntil(() => b!.breakers.state(ACCOUNT).state === 'open', 1_000);
     expect(elapsed).toBeLessThan(1_000);
   });
 
   it('after Redis restarts empty, instances drop the old state and take new decisions', async () => {
     const [a, b] = await fleet(2, 200);
     await openOn(a!);
-    await waitFor(() => b!.breakers.state(ACCOUNT).state === 'open', 1_000);
+    await eventually(() => b!.breakers.state(ACCOUNT).state === 'open', { timeoutMs: 1_000 });
     await redis.kill();
     await redis.restart();
-    await Promise.all([a!, b!].map((instance) => waitFor(() => instance.connection.available, 5_000)));
     await Promise.all(
-      [a!, b!].map((instance) => waitFor(() => instance.breakers.state(ACCOUNT).state === 'closed', 2_000)),
+      [a!, b!].map((instance) => eventually(() => instance.connection.available, { timeoutMs: 5_000 })),
+    );
+    await Promise.all(
+      [a!, b!].map((instance) =>
+        eventually(() => instance.breakers.state(ACCOUNT).state === 'closed', { timeoutMs: 2_000 }),
+      ),
     );
     await openOn(b!);
-    await waitFor(() => a!.breakers.state(ACCOUNT).state === 'open', 1_000);
+    await eventually(() => a!.breakers.state(ACCOUNT).state === 'open', { timeoutMs: 1_000 });
   });
 
   it('an operator forcing the breaker open on one instance is honoured by every instance', async () => {
@@ -222,7 +233,7 @@ describe('auth breaker shared by the fleet', () => {
     await a!.overrides.set(ACCOUNT, { drained: false, breaker: 'open', reason: 'carrier incident' });
     await Promise.all(
       [b!, c!].map((instance) =>
-        waitFor(() => instance.overrides.current(ACCOUNT).breaker === 'open', 1_000),
+        eventually(() => instance.overrides.current(ACCOUNT).breaker === 'open', { timeoutMs: 1_000 }),
       ),
     );
     for (const instance of [a!, b!, c!]) {

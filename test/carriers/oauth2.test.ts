@@ -28,13 +28,9 @@ import { parseConfig } from '../../config/load.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
 import { introspectToken } from '../../src/probes/introspect.js';
 import { manualClock } from '../../src/sim/clock.js';
-import {
-  closeEmbeddedGateways,
-  startEmbeddedGateway,
-  type RunningGateway,
-} from '../support/embedded-gateway.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `oauth2-shop-key-${randomUUID()}`;
 /** Reserved characters in the secret: RFC 6749 2.3.1 form-url-encodes id and secret before Basic. */
@@ -96,10 +92,10 @@ async function startTap(target: string): Promise<Tap> {
 const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
 /** An embedded-mode gateway with the given accounts, on an ephemeral loopback port. */
-const startGateway = (...accounts: Record<string, unknown>[]): Promise<RunningGateway> =>
-  startEmbeddedGateway(CLIENT_KEY, accounts, 'oauth2');
+const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGateway> =>
+  startTestGateway({ name: 'oauth2', clientKey: CLIENT_KEY, accounts });
 
-afterEach(closeEmbeddedGateways);
+afterEach(closeTestGateways);
 
 /** An oauth2 account whose token URL is `<tokenBase>/oauth/token` and whose API is the simulator. */
 function account(
@@ -117,7 +113,7 @@ function account(
   };
 }
 
-async function proxied(gw: RunningGateway, accountId: string, path: string, init: RequestInit = {}) {
+async function proxied(gw: TestGateway, accountId: string, path: string, init: RequestInit = {}) {
   const response = await fetch(`${gw.url}/v1/carriers/${accountId}${path}`, {
     ...init,
     headers: { authorization: `Bearer ${CLIENT_KEY}`, ...(init.headers as Record<string, string>) },
@@ -681,7 +677,7 @@ describe('oauth2 adapter: a Bearer token the resource server rejects (RFC 6750 4
       expect(stats.tokenRequests).toBe(2);
       expect((await manager.status()).prematureRejections).toBe(1);
     } finally {
-      await closeEmbeddedGateways();
+      await closeTestGateways();
       await sim.close();
     }
   });

@@ -24,11 +24,7 @@ import {
 } from '../../carriers/usps/simulator.js';
 import type { StoredToken } from '../../src/auth/token-store.js';
 import { manualClock } from '../../src/sim/clock.js';
-import {
-  closeEmbeddedGateways,
-  startEmbeddedGateway,
-  type RunningGateway,
-} from '../support/embedded-gateway.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 
@@ -100,10 +96,10 @@ async function startTap(target: string): Promise<Tap> {
 const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
 /** An embedded-mode gateway with the given accounts, on an ephemeral loopback port. */
-const startGateway = (...accounts: Record<string, unknown>[]): Promise<RunningGateway> =>
-  startEmbeddedGateway(CLIENT_KEY, accounts, 'usps');
+const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGateway> =>
+  startTestGateway({ name: 'usps', clientKey: CLIENT_KEY, accounts });
 
-afterEach(closeEmbeddedGateways);
+afterEach(closeTestGateways);
 
 /** A usps account whose token URL is `<tokenBase>/oauth2/v3/token` and whose API is the simulator. */
 function account(
@@ -122,7 +118,7 @@ function account(
 }
 
 /** A client's call through the proxy; the whole answer is kept for the leak check. */
-async function proxied(gw: RunningGateway, accountId: string, path: string, init: RequestInit = {}) {
+async function proxied(gw: TestGateway, accountId: string, path: string, init: RequestInit = {}) {
   const response = await fetch(`${gw.url}/v1/carriers/${accountId}${path}`, {
     ...init,
     headers: { authorization: `Bearer ${CLIENT_KEY}`, ...(init.headers as Record<string, string>) },
@@ -137,7 +133,7 @@ async function proxied(gw: RunningGateway, accountId: string, path: string, init
 }
 
 /** The accounts route (token status per account), also kept for the leak check. */
-async function accountsStatus(gw: RunningGateway): Promise<unknown> {
+async function accountsStatus(gw: TestGateway): Promise<unknown> {
   const response = await fetch(`${gw.url}/v1/accounts`, {
     headers: { authorization: `Bearer ${CLIENT_KEY}` },
   });

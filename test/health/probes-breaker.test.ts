@@ -25,6 +25,7 @@ import { RedisConnection } from '../../src/platform/redis.js';
 import { AccountOverrides } from '../../src/overrides/overrides.js';
 import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import { TEST_SEALER } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 
@@ -125,14 +126,6 @@ async function instance(
   return made;
 }
 
-async function waitFor(predicate: () => boolean, withinMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(10);
-  }
-}
-
 beforeAll(async () => {
   redis = await TestRedis.start();
   closedPort = await freePort();
@@ -160,7 +153,7 @@ describe('probes and the auth breaker', () => {
     const apiBefore = sim.stats().apiRequests;
     prober.start();
 
-    await waitFor(() => breakers.state(id).state === 'open', 5_000, 'breaker open');
+    await eventually(() => breakers.state(id).state === 'open', { timeoutMs: 5_000, what: 'breaker open' });
     expect(breakers.state(id).cause).toBe('probe: token_endpoint.error_in_success_body');
     // Nothing but the probes' token requests reached the carrier: no call, no shipment.
     expect(sim.stats().apiRequests).toBe(apiBefore);
@@ -172,11 +165,10 @@ describe('probes and the auth breaker', () => {
     // The outage ends; the next probe after the reset time is the trial, and it passes.
     await sim.resetFaults();
     // The breaker closes while the trial reports to it, a moment before the probe's result is kept.
-    await waitFor(
-      () => breakers.state(id).state === 'closed' && prober.last(id)?.ok === true,
-      5_000,
-      'breaker closed again',
-    );
+    await eventually(() => breakers.state(id).state === 'closed' && prober.last(id)?.ok === true, {
+      timeoutMs: 5_000,
+      what: 'breaker closed again',
+    });
     const trial = prober.last(id)!;
     expect(breakers.state(id).cause).toBe('trial_succeeded');
     expect(transitions).toEqual([
@@ -200,7 +192,7 @@ describe('probes and the auth breaker', () => {
     await sim.setFaults({ errorInSuccessBody: true });
     await prober.runOnce(id);
     await prober.runOnce(id);
-    await waitFor(() => breakers.state(id).state === 'open', 2_000, 'breaker open');
+    await eventually(() => breakers.state(id).state === 'open', { timeoutMs: 2_000, what: 'breaker open' });
     const generation = breakers.generation(id);
 
     // Still failing: the probe runs its steps, but the breaker's state is untouched.

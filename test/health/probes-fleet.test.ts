@@ -26,6 +26,7 @@ import { RedisConnection } from '../../src/platform/redis.js';
 import { AccountOverrides } from '../../src/overrides/overrides.js';
 import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import { TEST_SEALER } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 
@@ -118,14 +119,6 @@ async function fleet(size: number, accounts: ConfiguredAccount[], intervalMs: nu
   return made;
 }
 
-async function waitFor(predicate: () => boolean, withinMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(10);
-  }
-}
-
 beforeAll(async () => {
   redis = await TestRedis.start();
   oauth2 = await startOAuth2Simulator({
@@ -187,11 +180,10 @@ describe('probes across a fleet', () => {
     const id = accounts[0]!.id;
     for (const instance of [a!, b!, c!]) instance.prober.start();
     // The three timers fire at once: one instance wins the lease, the others read its result.
-    await waitFor(
-      () => [a!, b!, c!].every((instance) => instance.prober.last(id) !== null),
-      3_000,
-      'every instance has a result',
-    );
+    await eventually(() => [a!, b!, c!].every((instance) => instance.prober.last(id) !== null), {
+      timeoutMs: 3_000,
+      what: 'every instance has a result',
+    });
     const first = a!.prober.last(id)!;
     expect(b!.prober.last(id)).toEqual(first);
     expect(c!.prober.last(id)).toEqual(first);
@@ -201,8 +193,14 @@ describe('probes across a fleet', () => {
     await sleep(5);
     const fresh = await c!.prober.runOnce(id);
     expect(fresh.at).not.toBe(first.at);
-    await waitFor(() => a!.prober.last(id)?.at === fresh.at, 1_000, 'instance a sees the new result');
-    await waitFor(() => b!.prober.last(id)?.at === fresh.at, 1_000, 'instance b sees the new result');
+    await eventually(() => a!.prober.last(id)?.at === fresh.at, {
+      timeoutMs: 1_000,
+      what: 'instance a sees the new result',
+    });
+    await eventually(() => b!.prober.last(id)?.at === fresh.at, {
+      timeoutMs: 1_000,
+      what: 'instance b sees the new result',
+    });
     expect(a!.prober.last(id)).toEqual(fresh);
 
     // Stored for a few intervals, as JSON without any token in it.

@@ -60,7 +60,7 @@ import { startGateway, type RunningGateway } from '../proxy/helpers.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
-import { SHIPMENT } from '../support/shipments.js';
+import { postShipment } from '../support/gateway-client.js';
 
 const CLIENT_KEY = `taxonomy-shop-key-${randomUUID()}`;
 const client = (name: string) => ({ clientId: `tx-${name}`, clientSecret: `tx-${name}-${randomUUID()}` });
@@ -116,18 +116,8 @@ async function proxy(
   return { status: response.status, text: await response.text() };
 }
 
-async function ship(gateway: RunningGateway, account: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${gateway.url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ ...SHIPMENT, accounts: [account] }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const ship = (gateway: RunningGateway, account: string) =>
+  postShipment(gateway, CLIENT_KEY, { accounts: [account] });
 
 /** `failures['5m']` as an operator reads it (the recorder flushes before the report). */
 async function recentFailures(

@@ -3,8 +3,8 @@
  * Shared fixtures for the proxy and security tests: a stand-in carrier that records requests
  * byte for byte (binary bodies are hashed, not decoded, so multi-megabyte uploads can be
  * compared), a raw node:http client (fetch normalises `..` and cannot send an absolute-form
- * request line), a token-endpoint tap that sees every token the carrier issues, and a gateway
- * builder that always logs through the suite's capture logger.
+ * request line), a token-endpoint tap that sees every token the carrier issues, and the gateway
+ * builder these tests call with YAML.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -18,9 +18,9 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 
 import { request as undiciRequest } from 'undici';
 
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import type { Gateway, GatewayOptions } from '../../src/gateway.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 /** One request as the stand-in carrier saw it on the wire. */
 export interface StubRequest {
@@ -181,31 +181,14 @@ export const problemOfReply = (reply: Reply) =>
 export const problemOfRaw = (reply: RawReply) =>
   problemOf({ status: reply.status, text: reply.body, contentType: reply.headers['content-type'] });
 
-export interface RunningGateway {
-  gateway: Gateway;
-  port: number;
-  /** `http://127.0.0.1:<port>` */
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningGateway = TestGateway;
 
-/** Builds an embedded-mode gateway from YAML and listens on an ephemeral loopback port. */
-export async function startGateway(
+/** An embedded-mode gateway from YAML on an ephemeral loopback port (test/support/test-gateway.ts). */
+export function startGateway(
   yaml: string,
   options: Partial<Omit<GatewayOptions, 'log'>> = {},
 ): Promise<RunningGateway> {
-  const config = parseConfig(yaml, 'test');
-  registerSecrets(
-    ...config.clients.map((client) => client.apiKey),
-    ...config.accounts.flatMap((account) =>
-      [account.credentials.clientSecret, account.credentials.refreshToken].filter(
-        (value): value is string => value !== undefined,
-      ),
-    ),
-  );
-  const gateway = await createGateway(config, { ...options, log: testLogger('proxy-test') });
-  const port = await gateway.listen(0, '127.0.0.1');
-  return { gateway, port, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
+  return startTestGateway({ yaml, options, name: 'proxy-test' });
 }
 
 /** Registers the account's current access (and refresh) token with the log scan; returns them. */

@@ -14,14 +14,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { fedexMainAccount } from '../support/shipping-accounts.js';
+import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `matrix-shop-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'matrix-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -47,32 +47,13 @@ let fedex: SimulatorHandle;
 let gateway: Gateway;
 let base = '';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function ship(
-  failureClass: FailureClass,
-  key = randomUUID(),
-  body: object = SHIPMENT,
-): Promise<Answer> {
-  const response = await fetch(`${base}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': key,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ ...body, accounts: [`ups-${failureClass}`, 'fedex-main'] }),
+const ship = (failureClass: FailureClass, key = randomUUID(), body: object = SHIPMENT) =>
+  postShipment(base, CLIENT_KEY, {
+    shipment: body,
+    accounts: [`ups-${failureClass}`, 'fedex-main'],
+    idempotencyKey: key,
   });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+type Answer = Awaited<ReturnType<typeof ship>>;
 
 const labels = () => ({ ups: ups.stats().labelsCreated, fedex: fedex.stats().labelsCreated });
 const breaker = (failureClass: FailureClass) => gateway.breakers.state(`ups-${failureClass}`).state;
@@ -113,19 +94,11 @@ beforeAll(async () => {
     shipping: { shipperNumber: 'A1B2C3' },
     timeouts: { apiMs: 1_000, tokenMs: 1_000 },
   });
-  const config = parseConfig(
-    JSON.stringify({
-      redis: { url: redis.url },
-      clients: [
-        { id: 'shop', apiKey: CLIENT_KEY, accounts: [...CLASSES.map((c) => `ups-${c}`), 'fedex-main'] },
-      ],
-      accounts: [...CLASSES.map(upsAccount), fedexMainAccount(fedex, FEDEX_CLIENT)],
-    }),
-    'matrix',
-  );
-  gateway = await createGateway(config, {
-    log: testLogger('matrix'),
-    sealer: TEST_SEALER,
+  const gw = await startTestGateway({
+    name: 'matrix',
+    redis,
+    clients: [{ apiKey: CLIENT_KEY, accounts: [...CLASSES.map((c) => `ups-${c}`), 'fedex-main'] }],
+    accounts: [...CLASSES.map(upsAccount), fedexMainAccount(fedex, FEDEX_CLIENT)],
     breaker: { volumeThreshold: 1, errorThresholdPercentage: 0, resetTimeoutMs: 60_000 },
     engine: {
       manager: {
@@ -134,7 +107,8 @@ beforeAll(async () => {
       },
     },
   });
-  base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+  gateway = gw.gateway;
+  base = gw.url;
 });
 
 beforeEach(async () => {
@@ -146,7 +120,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   registerIssuedTokens(ups, fedex);
-  await gateway?.close();
+  await closeTestGateways();
   await ups?.close();
   await fedex?.close();
   await redis?.kill();

@@ -10,16 +10,15 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { startUspsSimulator, USPS_PATHS, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { upsMainAccount } from '../support/shipping-accounts.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `idem-shop-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'idem-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -42,35 +41,17 @@ const ROLES = [
 let redis: TestRedis;
 let ups: UpsSimulatorHandle;
 let usps: UspsSimulatorHandle;
-const gateways: { gateway: Gateway; url: string }[] = [];
+const gateways: TestGateway[] = [];
 const received: string[] = [];
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: Record<string, unknown>;
-}
-
-async function post(instance: number, key: string | undefined, body: unknown): Promise<Answer> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${CLIENT_KEY}`,
-    'content-type': 'application/json',
-  };
-  if (key !== undefined) headers['idempotency-key'] = key;
-  const response = await fetch(`${gateways[instance]!.url}/v1/shipments`, {
-    method: 'POST',
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/** Every answer is kept, to prove afterwards that no secret reached a client. */
+async function post(instance: number, key: string | undefined, body: object | string) {
+  const answer = await postShipment(gateways[instance]!, CLIENT_KEY, {
+    shipment: body,
+    idempotencyKey: key ?? null,
   });
-  const text = await response.text();
-  received.push(text, JSON.stringify([...response.headers]));
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    body: JSON.parse(text) as Record<string, unknown>,
-  };
+  received.push(answer.text, JSON.stringify([...answer.headers]));
+  return answer;
 }
 
 const upsFirst = { ...SHIPMENT, accounts: ['ups-main', 'usps-main'] };
@@ -81,34 +62,20 @@ beforeAll(async () => {
   redis = await TestRedis.start();
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   usps = await startUspsSimulator({ clients: [USPS_CLIENT] });
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    redis: { url: redis.url },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'usps-main'] }],
-    accounts: [
-      {
-        id: 'ups-main',
-        carrier: 'ups',
-        urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-        credentials: UPS_CLIENT,
-        shipping: { shipperNumber: 'A1B2C3' },
-        timeouts: { apiMs: 2_000 },
-      },
-      {
-        id: 'usps-main',
-        carrier: 'usps',
-        urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
-        credentials: USPS_CLIENT,
-        payment: { roles: ROLES },
-      },
-    ],
-  });
+  const accounts = [
+    upsMainAccount(ups, UPS_CLIENT, { timeouts: { apiMs: 2_000 } }),
+    {
+      id: 'usps-main',
+      carrier: 'usps',
+      urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
+      credentials: USPS_CLIENT,
+      payment: { roles: ROLES },
+    },
+  ];
   for (let i = 0; i < 3; i += 1) {
-    const gateway = await createGateway(parseConfig(yaml, 'idempotency'), {
-      log: testLogger(`idempotency-${i}`),
-      sealer: TEST_SEALER,
-    });
-    gateways.push({ gateway, url: `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}` });
+    gateways.push(
+      await startTestGateway({ name: `idempotency-${i}`, redis, clientKey: CLIENT_KEY, accounts }),
+    );
   }
 });
 
@@ -130,7 +97,7 @@ afterAll(async () => {
     ...usps.issuedTokens(),
   ];
   for (const text of received) for (const secret of secrets) expect(text.includes(secret)).toBe(false);
-  await Promise.all(gateways.map(({ gateway }) => gateway.close()));
+  await closeTestGateways();
   await ups?.close();
   await usps?.close();
   await redis?.kill();

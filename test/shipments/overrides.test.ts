@@ -11,14 +11,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import {
-  closeEmbeddedGateways,
-  startEmbeddedGateway,
-  type RunningGateway,
-} from '../support/embedded-gateway.js';
+import { postShipment } from '../support/gateway-client.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { SHIPMENT } from '../support/shipments.js';
 import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `overrides-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'ovr-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -27,31 +23,17 @@ registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
 
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
-let gw: RunningGateway;
+let gw: TestGateway;
 
-async function ship(): Promise<{ account: string | null; body: Record<string, unknown> }> {
-  const response = await fetch(`${gw.url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
-  });
-  return {
-    account: response.headers.get('x-carrier-account'),
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+const ship = () => postShipment(gw, CLIENT_KEY);
 
 beforeAll(async () => {
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
   fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-  gw = await startEmbeddedGateway(CLIENT_KEY, [
-    upsMainAccount(ups, UPS_CLIENT),
-    fedexMainAccount(fedex, FEDEX_CLIENT),
-  ]);
+  gw = await startTestGateway({
+    clientKey: CLIENT_KEY,
+    accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
+  });
 });
 
 beforeEach(async () => {
@@ -61,7 +43,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   registerIssuedTokens(ups, fedex);
-  await closeEmbeddedGateways();
+  await closeTestGateways();
   await ups?.close();
   await fedex?.close();
 });

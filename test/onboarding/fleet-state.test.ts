@@ -90,7 +90,7 @@ describe('authorization state across two instances on one Redis', () => {
           grant: 'authorization_code',
           urls: { token: `${sim.url}/security/v1/oauth/token`, api: sim.url },
           credentials: { ...UPS },
-          // The UPS simulator does not verify PKCE (see test/onboarding/ups-authorization.test.ts).
+          // The UPS simulator does not verify PKCE (see test/carriers/ups/authorization.test.ts).
           authorization: { pkce: false },
         },
       ],

@@ -25,7 +25,7 @@ const UPS_CLIENT = { clientId: 'idem-ups', clientSecret: `ups-secret-${randomUUI
 const USPS_CLIENT = { clientId: 'idem-usps', clientSecret: `usps-secret-${randomUUID()}` };
 registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, USPS_CLIENT.clientSecret);
 
-/** [USPS-PAY] the payments spec's request example (as in test/carriers/usps-payment.test.ts). */
+/** [USPS-PAY] the payments spec's request example (as in test/carriers/usps/payment.test.ts). */
 const ROLES = [
   {
     roleName: 'PAYER',

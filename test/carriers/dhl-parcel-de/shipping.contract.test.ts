@@ -1,0 +1,196 @@
+/**
+ * @module test/carriers/dhl-parcel-de/shipping.contract.test
+ *
+ * Owns the proof that the DHL Parcel DE label adapter's requests are what DHL's published Shipping
+ * API document (dhl/parcel-de-shipping-v2_2.yaml) accepts for `POST /orders` (createOrders):
+ * method, path, query (docFormat, includeDocs, printFormat), headers and the ShipmentOrderRequest
+ * body, for domestic and EU shipments, both service levels and both label formats. The Bearer
+ * token is added here as the core adds it (the spec's OAuth2 alternative). Each validation has a
+ * negative control, so a pass means something.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { beforeAll, expect, it } from 'vitest';
+
+import {
+  dhlParcelDeShipping,
+  dhlParcelDeShippingSettingsSchema,
+} from '../../../carriers/dhl-parcel-de/shipping.js';
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
+import { shipmentRequestSchema } from '../../../src/core/shipment.js';
+import {
+  describeContract,
+  loadSpec,
+  validateRequest,
+  type ContractRequest,
+  type ContractResult,
+  type ContractSpec,
+} from '../../support/openapi-contract.js';
+
+const SPEC_FILE = 'dhl/parcel-de-shipping-v2_2.yaml';
+const SETTINGS = dhlParcelDeShippingSettingsSchema.parse({
+  billingNumbers: { V01PAK: '33333333330102', V53WPAK: '33333333335301' },
+  printFormat: '910-300-600',
+});
+
+const BONN = {
+  name: 'Max Mustermann',
+  company: 'My Online Shop GmbH',
+  street: ['Sträßchensweg 10', 'Hinterhaus'],
+  city: 'Bonn',
+  postalCode: '53113',
+  countryCode: 'DE',
+  email: 'max@example.com',
+};
+const BERLIN = {
+  name: 'Maria Musterfrau',
+  street: ['Kurt-Schumacher-Str. 20'],
+  city: 'Berlin',
+  postalCode: '10115',
+  countryCode: 'DE',
+  phone: '+49 987654321',
+  email: 'maria@example.com',
+};
+const AMSTERDAM = {
+  name: 'Jan Vermeer',
+  company: 'Rijksmuseum',
+  street: ['Museumstraat 1', '2. Floor', 'Entrance B'],
+  city: 'Amsterdam',
+  postalCode: '1071 XX',
+  countryCode: 'NL',
+  stateCode: 'NH',
+  phone: '+31 888888888',
+};
+
+const SHIPMENTS = {
+  'domestic standard PDF, one parcel with dimensions': {
+    service: 'standard',
+    recipient: BERLIN,
+    parcels: [{ weightKg: 0.5, lengthCm: 20, widthCm: 15, heightCm: 10 }],
+  },
+  'domestic express ZPL, two parcels': {
+    service: 'express',
+    recipient: BERLIN,
+    labelFormat: 'ZPL',
+    parcels: [{ weightKg: 31.5 }, { weightKg: 0.001, lengthCm: 1, widthCm: 1, heightCm: 1 }],
+  },
+  'EU standard PDF, three street lines and a state': {
+    service: 'standard',
+    recipient: AMSTERDAM,
+    reference: 'order-2024-000001',
+    parcels: [{ weightKg: 2 }],
+  },
+  'EU express ZPL (premium)': {
+    service: 'express',
+    recipient: AMSTERDAM,
+    labelFormat: 'ZPL',
+    parcels: [{ weightKg: 5 }],
+  },
+} as const;
+
+function build(overrides: object): ShippingCall {
+  return dhlParcelDeShipping.build({
+    shipment: shipmentRequestSchema.parse({ shipper: BONN, reference: 'ref-1', ...overrides }),
+    settings: SETTINGS,
+    carrierIdempotencyKey: randomUUID(),
+    shipmentId: `shp_${randomUUID().slice(0, 20)}`,
+  });
+}
+
+/** The call as it leaves the gateway: under the host root, with the Bearer token the core adds. */
+const onTheWire = (call: ShippingCall): ContractRequest => ({
+  method: call.method,
+  url: `/${call.path}`,
+  headers: { ...call.headers, authorization: `Bearer ${randomUUID()}` },
+  body: call.body,
+});
+
+function expectValid(result: ContractResult): void {
+  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
+  expect(result.ok).toBe(true);
+  expect(result.operationId).toBe('createOrders');
+}
+
+/** The request with its JSON body edited. */
+function withBody(
+  req: ContractRequest,
+  edit: (body: { profile?: string; shipments: Record<string, unknown>[] }) => void,
+) {
+  const body = JSON.parse(req.body as string) as { profile?: string; shipments: Record<string, unknown>[] };
+  edit(body);
+  return { ...req, body: JSON.stringify(body) };
+}
+
+describeContract(`DHL Parcel DE label requests against ${SPEC_FILE}`, () => {
+  let spec: ContractSpec;
+  beforeAll(async () => {
+    spec = await loadSpec(SPEC_FILE);
+  });
+
+  it.each(Object.entries(SHIPMENTS))('%s: valid createOrders request', (_name, overrides) => {
+    const req = onTheWire(build(overrides));
+    expectValid(validateRequest(spec, req));
+    const url = new URL(req.url, 'http://wire.invalid');
+    expect(url.pathname).toBe('/parcel/de/shipping/v2/orders');
+    expect(url.searchParams.get('printFormat')).toBe('910-300-600');
+  });
+
+  it('negative control: no profile, no shipments, an unknown product, a weight in lb', () => {
+    const req = onTheWire(build(SHIPMENTS['domestic standard PDF, one parcel with dimensions']));
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (body) => delete body.profile),
+      ).errors,
+    ).toEqual(["body: must have required property 'profile'"]);
+    expect(
+      validateRequest(spec, { ...req, body: JSON.stringify({ profile: 'STANDARD_GRUPPENPROFIL' }) }).errors,
+    ).toEqual(["body: must have required property 'shipments'"]);
+    const product = validateRequest(
+      spec,
+      withBody(req, (body) => (body.shipments[0]!['product'] = 'V99XX')),
+    );
+    expect(product.errors).toEqual([
+      'body/shipments/0/product: must be equal to one of the allowed values ["V01PAK","V53WPAK","V54EPAK","V62WP","V62KP","V66WPI"]',
+    ]);
+    const pounds = withBody(
+      req,
+      (body) => ((body.shipments[0]!['details'] as { weight: { uom: string } }).weight.uom = 'lb'),
+    );
+    expect(validateRequest(spec, pounds).errors).toEqual([
+      'body/shipments/0/details/weight/uom: must be equal to one of the allowed values ["g","kg"]',
+    ]);
+  });
+
+  it('negative control: an alpha-2 country, a consignee without addressStreet, a bad billing number, a bad docFormat', () => {
+    const req = onTheWire(build(SHIPMENTS['EU standard PDF, three street lines and a state']));
+    const alpha2 = validateRequest(
+      spec,
+      withBody(req, (body) => ((body.shipments[0]!['shipper'] as { country: string }).country = 'DE')),
+    );
+    expect(alpha2.ok).toBe(false);
+    expect(alpha2.errors.join('\n')).toContain(
+      'body/shipments/0/shipper/country: must be equal to one of the allowed values',
+    );
+    const noStreet = validateRequest(
+      spec,
+      withBody(
+        req,
+        (body) => delete (body.shipments[0]!['consignee'] as Record<string, unknown>)['addressStreet'],
+      ),
+    );
+    expect(noStreet.ok).toBe(false);
+    expect(noStreet.errors.join('\n')).toContain("must have required property 'addressStreet'");
+    const billing = validateRequest(
+      spec,
+      withBody(req, (body) => (body.shipments[0]!['billingNumber'] = '3333333333')),
+    );
+    expect(billing.errors).toEqual([
+      'body/shipments/0/billingNumber: must match pattern "\\w{10}\\d{2}\\w{2}"',
+    ]);
+    const docFormat = { ...req, url: req.url.replace('docFormat=PDF', 'docFormat=ZPL') };
+    expect(validateRequest(spec, docFormat).errors).toEqual([
+      'query docFormat: must be equal to one of the allowed values ["ZPL2","PDF"]',
+    ]);
+  });
+});

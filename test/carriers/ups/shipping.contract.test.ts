@@ -1,0 +1,198 @@
+/**
+ * @module test/carriers/ups/shipping.contract.test
+ *
+ * Owns the proof that the UPS label adapter's request (carriers/ups/shipping.ts) is what
+ * ../shared/carrier-specs/ups/Shipping.yaml accepts for `POST /shipments/{version}/ship`
+ * (operationId `Shipment`): `build(...)` for several shipments, with the headers the core adds
+ * (Bearer token, transId/transactionSrc from decorateUpsRequest), validated as it would go on the
+ * wire. Negative controls break one thing each and must fail, so a pass means something.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { beforeAll, expect, it } from 'vitest';
+
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
+import { decorateUpsRequest } from '../../../carriers/ups/api.js';
+import { upsShipping } from '../../../carriers/ups/shipping.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import {
+  describeContract,
+  loadSpec,
+  validateRequest,
+  type ContractRequest,
+  type ContractResult,
+  type ContractSpec,
+} from '../../support/openapi-contract.js';
+
+const SETTINGS = { shipperNumber: 'A1B2C3' };
+const US = {
+  name: 'Ada Lovelace',
+  company: 'Analytical Engines Inc',
+  street: ['350 5th Ave', 'Floor 34'],
+  city: 'New York',
+  postalCode: '10118',
+  countryCode: 'US',
+  stateCode: 'NY',
+  phone: '212-736-3100',
+  email: 'ada@example.com',
+};
+const US_WEST = {
+  name: 'Grace Hopper',
+  street: ['1 World Way'],
+  city: 'Los Angeles',
+  postalCode: '90045',
+  countryCode: 'US',
+  stateCode: 'CA',
+};
+const DE = {
+  name: 'Emmy Noether',
+  street: ['Bunsenstrasse 3-5'],
+  city: 'Goettingen',
+  postalCode: '37073',
+  countryCode: 'DE',
+};
+const DE_BERLIN = {
+  name: 'Lise Meitner',
+  company: 'KWI',
+  street: ['Thielallee 63'],
+  city: 'Berlin',
+  postalCode: '14195',
+  countryCode: 'DE',
+  phone: '+49 30 838 1',
+};
+
+const shipment = (fields: Record<string, unknown>): ShipmentRequest =>
+  shipmentRequestSchema.parse({
+    service: 'standard',
+    shipper: US,
+    recipient: US_WEST,
+    parcels: [{ weightKg: 1 }],
+    ...fields,
+  });
+
+const SHIPMENTS: Record<string, ShipmentRequest> = {
+  'US domestic standard, PDF (as GIF), two parcels with dimensions and a reference': shipment({
+    parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 10 }, { weightKg: 0.2 }],
+    reference: 'order-1042',
+  }),
+  'US domestic express, ZPL': shipment({ service: 'express', labelFormat: 'ZPL' }),
+  'US to DE standard, reference at shipment level': shipment({ recipient: DE, reference: 'PO 77' }),
+  'US to DE express, ZPL, heavy parcel': shipment({
+    recipient: DE,
+    service: 'express',
+    labelFormat: 'ZPL',
+    parcels: [{ weightKg: 68 }],
+  }),
+  'DE domestic express, metric units, all contact fields': shipment({
+    shipper: DE,
+    recipient: DE_BERLIN,
+    service: 'express',
+    parcels: [{ weightKg: 12.34, lengthCm: 120, widthCm: 60, heightCm: 45.5 }],
+  }),
+};
+
+/** The adapter's call as the core sends it: a Bearer token and UPS's per-request headers added. */
+function onTheWire(call: ShippingCall): ContractRequest {
+  const headers = { ...call.headers, authorization: 'Bearer ups-contract-token' };
+  decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
+  return { method: call.method, url: `/${call.path}`, headers, body: call.body };
+}
+
+const build = (request: ShipmentRequest) =>
+  onTheWire(
+    upsShipping.build({
+      shipment: request,
+      settings: SETTINGS,
+      carrierIdempotencyKey: randomUUID(),
+      shipmentId: `shp_${randomUUID()}`,
+    }),
+  );
+
+type Body = { ShipmentRequest: Record<string, Record<string, unknown>> };
+function withBody(req: ContractRequest, change: (body: Body) => void): ContractRequest {
+  const body = JSON.parse(req.body as string) as Body;
+  change(body);
+  return { ...req, body: JSON.stringify(body) };
+}
+
+function expectValid(result: ContractResult): void {
+  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
+  expect(result.ok).toBe(true);
+  expect(result.operationId).toBe('Shipment');
+}
+
+describeContract('UPS label requests against Shipping.yaml', () => {
+  let spec: ContractSpec;
+  beforeAll(async () => {
+    spec = await loadSpec('ups/Shipping.yaml');
+  }, 30_000);
+
+  it.each(Object.entries(SHIPMENTS))('%s: valid', (_name, request) => {
+    const req = build(request);
+    expect(req.url).toBe('/api/shipments/v2409/ship');
+    expectValid(validateRequest(spec, req));
+  });
+
+  it('negative control: no ShipperNumber, a 5-character one, no Package, no ShipTo', () => {
+    const req = build(Object.values(SHIPMENTS)[0]!);
+    const shipper = (body: Body) => body.ShipmentRequest['Shipment']!['Shipper'] as Record<string, unknown>;
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => delete shipper(b)['ShipperNumber']),
+      ).errors,
+    ).toEqual(["body/ShipmentRequest/Shipment/Shipper: must have required property 'ShipperNumber'"]);
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => (shipper(b)['ShipperNumber'] = 'A1B2C')),
+      ).errors,
+    ).toEqual(['body/ShipmentRequest/Shipment/Shipper/ShipperNumber: must NOT have fewer than 6 characters']);
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => delete b.ShipmentRequest['Shipment']!['Package']),
+      ).errors,
+    ).toEqual(["body/ShipmentRequest/Shipment: must have required property 'Package'"]);
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => delete b.ShipmentRequest['Shipment']!['ShipTo']),
+      ).errors,
+    ).toEqual(["body/ShipmentRequest/Shipment: must have required property 'ShipTo'"]);
+  });
+
+  it('negative control: no RequestOption, no LabelStockSize, a 3-character service code, no Bearer token', () => {
+    const req = build(Object.values(SHIPMENTS)[1]!);
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => delete b.ShipmentRequest['Request']!['RequestOption']),
+      ).errors,
+    ).toEqual(["body/ShipmentRequest/Request: must have required property 'RequestOption'"]);
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => delete b.ShipmentRequest['LabelSpecification']!['LabelStockSize']),
+      ).errors,
+    ).toEqual(["body/ShipmentRequest/LabelSpecification: must have required property 'LabelStockSize'"]);
+    expect(
+      validateRequest(
+        spec,
+        withBody(req, (b) => (b.ShipmentRequest['Shipment']!['Service'] = { Code: '003' })),
+      ).errors,
+    ).toEqual(['body/ShipmentRequest/Shipment/Service/Code: must NOT have more than 2 characters']);
+    const headers = { ...req.headers };
+    delete headers['authorization'];
+    expect(validateRequest(spec, { ...req, headers }).errors).toEqual([
+      "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
+    ]);
+  });
+
+  it('negative control: without the /api prefix the request is no Shipping operation', () => {
+    const req = build(Object.values(SHIPMENTS)[0]!);
+    expect(validateRequest(spec, { ...req, url: '/shipments/v2409/ship' }).errors[0]).toMatch(
+      /^no operation in ups\/Shipping\.yaml matches POST \/shipments\/v2409\/ship/,
+    );
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * @module test/carriers/usps/payment.contract.test
+ * The request the gateway itself makes for a USPS account's dependent token: the
+ * payment-authorization call (roles from the account's `payment` configuration, the parent
+ * Bearer token) validated against payments.yaml, and the label call that follows carrying
+ * `X-Payment-Authorization-Token` validated against domestic-labels.yaml. Negative controls show
+ * the validator would catch a broken request.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+
+import { uspsExampleLabelRequest } from '../../../carriers/usps/simulator.js';
+import { parseConfig } from '../../../config/load.js';
+import { createGateway } from '../../../src/gateway.js';
+import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import {
+  describeContract,
+  loadSpec,
+  validateRequest,
+  type ContractSpec,
+} from '../../support/openapi-contract.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+} from '../../support/recording-server.js';
+
+const CLIENT_KEY = `usps-payment-contract-key-${randomUUID()}`;
+const USPS = { clientId: 'usps-payment-client', clientSecret: `usps-payment-secret-${randomUUID()}` };
+const PAYMENT_TOKEN = `usps-payment-authorization-${randomUUID()}`;
+registerSecrets(CLIENT_KEY, USPS.clientSecret, PAYMENT_TOKEN);
+
+/** [USPS-PAY] roles: the payer and the label owner. */
+const ROLES = [
+  {
+    roleName: 'PAYER',
+    CRID: '12345678',
+    MID: '123456',
+    manifestMID: '123456',
+    accountType: 'EPS',
+    accountNumber: '1234',
+  },
+  { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
+];
+
+const LABEL_BODY = JSON.stringify(uspsExampleLabelRequest());
+
+const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
+let signingKey: CryptoKey;
+let carrier: RecordingServer;
+
+beforeAll(async () => {
+  signingKey = (await generateKeyPair('RS256')).privateKey;
+  carrier = await startRecordingServer(async (req) => {
+    const path = pathOf(req.url);
+    if (path === '/oauth2/v3/token') {
+      const accessToken = await new SignJWT({ scope: 'payments labels', azp: USPS.clientId })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject('contract-customer')
+        .setIssuedAt()
+        .setExpirationTime('28799s')
+        .sign(signingKey);
+      registerSecrets(accessToken);
+      return {
+        status: 200,
+        body: { access_token: accessToken, token_type: 'Bearer', expires_in: 28799, issued_at: Date.now() },
+      };
+    }
+    // payments.yaml 200 response: the token to send on label calls.
+    if (path === '/payments/v3/payment-authorization')
+      return { status: 200, body: { paymentAuthorizationToken: PAYMENT_TOKEN } };
+    return { status: 200, body: {} };
+  });
+});
+
+afterAll(async () => carrier?.close());
+
+describeContract('the gateway’s own USPS payment-authorization request', () => {
+  let payments: ContractSpec;
+  let labels: ContractSpec;
+  let paymentCall: RecordedRequest;
+  let labelCall: RecordedRequest;
+
+  beforeAll(async () => {
+    [payments, labels] = await Promise.all([
+      loadSpec('usps/payments.yaml'),
+      loadSpec('usps/domestic-labels.yaml'),
+    ]);
+    const account = {
+      id: 'usps-payment-contract',
+      carrier: 'usps',
+      urls: { token: `${carrier.url}/oauth2/v3/token`, api: carrier.url },
+      credentials: { ...USPS },
+      payment: { roles: ROLES },
+    };
+    const yaml = stringify({
+      listen: { port: 0, host: '127.0.0.1' },
+      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [account.id] }],
+      accounts: [account],
+    });
+    const gateway = await createGateway(parseConfig(yaml, 'test'), {
+      log: testLogger('usps-payment-contract'),
+    });
+    try {
+      const port = await gateway.listen(0, '127.0.0.1');
+      const response = await fetch(`http://127.0.0.1:${port}/v1/carriers/${account.id}/labels/v3/label`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: LABEL_BODY,
+      });
+      expect(response.status, await response.text()).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+    const find = (path: string) => carrier.requests.filter((req) => pathOf(req.url) === path);
+    expect(find('/payments/v3/payment-authorization')).toHaveLength(1);
+    expect(find('/labels/v3/label')).toHaveLength(1);
+    paymentCall = find('/payments/v3/payment-authorization')[0]!;
+    labelCall = find('/labels/v3/label')[0]!;
+  }, 30_000);
+
+  it('payment-authorization POST: Bearer and the configured roles, valid per payments.yaml', () => {
+    const result = validateRequest(payments, paymentCall);
+    expect(result.errors, result.errors.join('\n')).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(JSON.parse(paymentCall.body)).toEqual({ roles: ROLES });
+  });
+
+  it('the label POST then carries the payment token, valid per domestic-labels.yaml', () => {
+    expect(labelCall.headers['x-payment-authorization-token']).toBe(PAYMENT_TOKEN);
+    const result = validateRequest(labels, labelCall);
+    expect(result.errors, result.errors.join('\n')).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('negative controls: no Bearer, or no roles, fail payments.yaml', () => {
+    const headers = { ...paymentCall.headers };
+    delete headers.authorization;
+    expect(validateRequest(payments, { ...paymentCall, headers }).ok).toBe(false);
+    expect(validateRequest(payments, { ...paymentCall, body: JSON.stringify({}) }).ok).toBe(false);
+  });
+
+  it('negative control: the label POST without the payment token fails domestic-labels.yaml', () => {
+    const headers = { ...labelCall.headers };
+    delete headers['x-payment-authorization-token'];
+    const result = validateRequest(labels, { ...labelCall, headers });
+    expect(result.ok).toBe(false);
+    expect(result.errors.join('\n')).toMatch(/x-payment-authorization-token/i);
+  });
+});

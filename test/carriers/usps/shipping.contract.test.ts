@@ -1,0 +1,185 @@
+/**
+ * @module test/carriers/usps/shipping.contract.test
+ *
+ * Owns the proof that the label request the USPS shipping adapter builds is what the USPS Domestic
+ * Labels OpenAPI document (../shared/carrier-specs/usps/domestic-labels.yaml) accepts: the output
+ * of `uspsShipping.build` for several shipments, completed with what the gateway adds on the wire
+ * (the Bearer token and the payment authorization token, dummies here), is validated as
+ * `post-label`. Negative controls break the same request the way a faulty adapter would (a
+ * required field gone, a value outside an enum, a malformed idempotency key) and must fail.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { beforeAll, expect, it } from 'vitest';
+
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
+import { uspsShipping, uspsShippingSettingsSchema } from '../../../carriers/usps/shipping.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import {
+  describeContract,
+  loadSpec,
+  validateRequest,
+  type ContractRequest,
+  type ContractResult,
+  type ContractSpec,
+} from '../../support/openapi-contract.js';
+
+const WASHINGTON = {
+  name: 'Sam Wilson',
+  company: 'Avengers Logistics',
+  street: ['45 L St SW'],
+  city: 'Washington',
+  postalCode: '20024',
+  countryCode: 'US',
+  stateCode: 'DC',
+  phone: '+1 (202) 555-0143',
+  email: 'sam@example.com',
+};
+const ST_LOUIS = {
+  name: 'Nick Fury',
+  street: ['2700 S Jefferson Ave', 'STE 150', 'Building 3'],
+  city: 'St. Louis',
+  postalCode: '631042351',
+  countryCode: 'US',
+  stateCode: 'MO',
+};
+const HONOLULU = {
+  name: 'Kamala',
+  company: 'Aloha Surf Supplies With A Name Longer Than Fifty Characters',
+  street: ['2255 Kalakaua Ave'],
+  city: 'Honolulu',
+  postalCode: '96815',
+  countryCode: 'US',
+  stateCode: 'HI',
+  phone: '808 555 0199',
+  email: 'kamala@example.com',
+};
+
+const shipment = (fields: Record<string, unknown>): ShipmentRequest =>
+  shipmentRequestSchema.parse({ service: 'standard', shipper: WASHINGTON, recipient: ST_LOUIS, ...fields });
+
+const SHIPMENTS: { name: string; request: ShipmentRequest; settings?: Record<string, unknown> }[] = [
+  {
+    name: 'Ground Advantage, PDF, reference, ZIP+4 and three street lines',
+    request: shipment({
+      parcels: [{ weightKg: 0.8, lengthCm: 23, widthCm: 15, heightCm: 1 }],
+      reference: 'o-1',
+    }),
+  },
+  {
+    name: 'Priority Mail Express, ZPL at 203 dpi, phone and email, a firm clipped to 50',
+    request: shipment({
+      service: 'express',
+      recipient: HONOLULU,
+      parcels: [{ weightKg: 12.5, lengthCm: 60, widthCm: 40, heightCm: 35 }],
+      labelFormat: 'ZPL',
+    }),
+  },
+  {
+    name: 'ZPL at 300 dpi, MACHINABLE, the heaviest parcel USPS takes, a clipped reference',
+    request: shipment({
+      shipper: HONOLULU,
+      recipient: WASHINGTON,
+      parcels: [{ weightKg: 31.7, lengthCm: 50, widthCm: 50, heightCm: 50 }],
+      reference: 'R'.repeat(35),
+      labelFormat: 'ZPL',
+    }),
+    settings: { zplDpi: 300, processingCategory: 'MACHINABLE' },
+  },
+];
+
+/** The wire request: the adapter's call under the API base, plus what the gateway injects. */
+function onTheWire(call: ShippingCall): ContractRequest {
+  return {
+    method: call.method,
+    url: `/${call.path}`,
+    headers: {
+      ...call.headers,
+      Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln',
+      // Required by post-label; the gateway's dependent-token engine adds it, never the adapter.
+      'X-Payment-Authorization-Token': 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjb250cmFjdCJ9.c2ln',
+    },
+    body: call.body,
+  };
+}
+
+function build(request: ShipmentRequest, settings: Record<string, unknown> = {}): ShippingCall {
+  return uspsShipping.build({
+    shipment: request,
+    settings: uspsShippingSettingsSchema.parse(settings),
+    carrierIdempotencyKey: randomUUID(),
+    shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
+  });
+}
+
+function expectValid(result: ContractResult): void {
+  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
+  expect(result.ok).toBe(true);
+  expect(result.operationId).toBe('post-label');
+}
+
+const withBody = (req: ContractRequest, edit: (body: Record<string, Record<string, unknown>>) => void) => {
+  const body = JSON.parse(req.body as string) as Record<string, Record<string, unknown>>;
+  edit(body);
+  return { ...req, body: JSON.stringify(body) };
+};
+
+describeContract('USPS shipping adapter requests against usps/domestic-labels.yaml', () => {
+  let labels: ContractSpec;
+  beforeAll(async () => {
+    labels = await loadSpec('usps/domestic-labels.yaml');
+  }, 30_000);
+
+  it.each(SHIPMENTS)('$name: a valid post-label request', ({ request, settings }) => {
+    const call = build(request, settings);
+    expect(call.headers).not.toHaveProperty('X-Payment-Authorization-Token');
+    expectValid(validateRequest(labels, onTheWire(call)));
+  });
+
+  it('negative control: without the payment token the request is not a USPS label request', () => {
+    const wire = onTheWire(build(SHIPMENTS[0]!.request));
+    const headers = { ...wire.headers };
+    delete headers['X-Payment-Authorization-Token'];
+    expect(validateRequest(labels, { ...wire, headers }).errors).toEqual([
+      'header X-Payment-Authorization-Token: required by the spec but missing',
+    ]);
+    const badKey = { ...wire, headers: { ...wire.headers, 'X-Idempotency-Key': 'shp_1-attempt-2' } };
+    expect(validateRequest(labels, badKey).errors).toEqual([
+      'header X-Idempotency-Key: must match format "uuid"',
+    ]);
+  });
+
+  it('negative control: a required field gone, an enum value USPS does not know, an unknown top-level field', () => {
+    const wire = onTheWire(build(SHIPMENTS[0]!.request));
+    expect(
+      validateRequest(
+        labels,
+        withBody(wire, (body) => delete body['fromAddress']),
+      ).errors,
+    ).toEqual(["body: must have required property 'fromAddress'"]);
+    const noMailClass = validateRequest(
+      labels,
+      withBody(wire, (body) => delete body['packageDescription']!['mailClass']),
+    );
+    expect(noMailClass.ok).toBe(false);
+    expect(noMailClass.errors.join('\n')).toMatch(/packageDescription.*mailClass/);
+    const badImage = validateRequest(
+      labels,
+      withBody(wire, (body) => (body['imageInfo']!['imageType'] = 'ZPL')),
+    );
+    expect(badImage.errors).toEqual([
+      expect.stringMatching(/^body\/imageInfo\/imageType: must be equal to one of the allowed values/),
+    ]);
+    const badZip = validateRequest(
+      labels,
+      withBody(wire, (body) => (body['toAddress']!['ZIPCode'] = '63104-2351')),
+    );
+    expect(badZip.ok).toBe(false);
+    expect(badZip.errors.join('\n')).toMatch(/toAddress\/ZIPCode: must match pattern/);
+    const extra = validateRequest(
+      labels,
+      withBody(wire, (body) => (body['shipmentId'] = {})),
+    );
+    expect(extra.errors).toEqual(["body: must NOT have additional properties 'shipmentId'"]);
+  });
+});

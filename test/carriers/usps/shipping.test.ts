@@ -1,0 +1,445 @@
+/**
+ * @module test/carriers/usps/shipping
+ * The USPS label adapter against the USPS simulator on loopback: what `build` makes is accepted
+ * and answered with a label in the format asked, `readSuccess` reads it back, the same
+ * X-Idempotency-Key makes one label, every shipment fault arrives with its status and USPS code,
+ * and `supports` keeps out what Domestic Labels cannot carry. The simulator issues a real access
+ * token and payment authorization token, which the test adds as the gateway would; no mocks.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
+import {
+  USPS_LABEL_PATH,
+  uspsLabelRequest,
+  uspsMailingDate,
+  uspsShipping,
+  uspsShippingSettingsSchema,
+  uspsUnsupportedReason,
+  type UspsShippingSettings,
+} from '../../../carriers/usps/shipping.js';
+import {
+  startUspsSimulator,
+  USPS_PATHS,
+  type UspsSimulatorHandle,
+} from '../../../carriers/usps/simulator.js';
+import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
+
+const CLIENT = { clientId: 'usps-adapter-client', clientSecret: `usps-adapter-secret-${randomUUID()}` };
+registerSecrets(CLIENT.clientSecret);
+const DEFAULTS = uspsShippingSettingsSchema.parse({});
+
+/** [USPS-PAY] MinimumPaymentAuthorizationRequest: what an account's `payment` block holds. */
+const PAYMENT_REQUEST = {
+  roles: [
+    {
+      roleName: 'PAYER',
+      CRID: '12345678',
+      MID: '123456',
+      manifestMID: '123456',
+      accountType: 'EPS',
+      accountNumber: '1234',
+    },
+    { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
+  ],
+};
+
+const WASHINGTON = {
+  name: 'Sam Wilson',
+  company: 'Avengers Logistics',
+  street: ['45 L St SW'],
+  city: 'Washington',
+  postalCode: '20024',
+  countryCode: 'US',
+  stateCode: 'DC',
+  phone: '+1 (202) 555-0143',
+  email: 'sam@example.com',
+};
+const ST_LOUIS = {
+  name: 'Nick Fury',
+  street: ['2700 S Jefferson Ave', 'STE 150'],
+  city: 'St. Louis',
+  postalCode: '63104-2351',
+  countryCode: 'US',
+  stateCode: 'mo',
+};
+const TORONTO = {
+  name: 'Maria Hill',
+  street: ['100 Queen St W'],
+  city: 'Toronto',
+  postalCode: 'M5H 2N2',
+  countryCode: 'CA',
+  stateCode: 'ON',
+};
+
+function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
+  return shipmentRequestSchema.parse({
+    service: 'standard',
+    shipper: WASHINGTON,
+    recipient: ST_LOUIS,
+    parcels: [{ weightKg: 0.8, lengthCm: 23, widthCm: 15, heightCm: 1 }],
+    reference: 'order-7',
+    ...overrides,
+  });
+}
+
+const draft = (
+  request: ShipmentRequest,
+  settings: UspsShippingSettings = DEFAULTS,
+  key: string = randomUUID(),
+) => ({
+  shipment: request,
+  settings,
+  carrierIdempotencyKey: key,
+  shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
+});
+const build = (request: ShipmentRequest, settings?: UspsShippingSettings, key?: string) =>
+  uspsShipping.build(draft(request, settings, key));
+const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as Record<string, Record<string, unknown>>;
+const decoded = (data: string) => Buffer.from(data, 'base64').toString('latin1');
+
+describe('USPS label adapter against the USPS simulator', () => {
+  let usps: UspsSimulatorHandle;
+  let accessToken: string;
+  let paymentToken: string;
+
+  beforeAll(async () => {
+    usps = await startUspsSimulator({ clients: [CLIENT] });
+    const token = await fetch(`${usps.url}${USPS_PATHS.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+      }).toString(),
+    });
+    accessToken = ((await token.json()) as { access_token: string }).access_token;
+    const payment = await fetch(`${usps.url}${USPS_PATHS.paymentAuthorization}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify(PAYMENT_REQUEST),
+    });
+    paymentToken = ((await payment.json()) as { paymentAuthorizationToken: string })
+      .paymentAuthorizationToken;
+  });
+  afterAll(async () => {
+    registerIssuedTokens(usps);
+    await usps?.close();
+  });
+  beforeEach(async () => {
+    await usps.resetFaults();
+    usps.resetStats();
+  });
+
+  /** What the core does: the call as built, plus the Bearer token and the dependent payment token. */
+  async function send(call: ShippingCall, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${usps.url}/${call.path}`, {
+      method: call.method,
+      headers: {
+        ...call.headers,
+        authorization: `Bearer ${accessToken}`,
+        'X-Payment-Authorization-Token': paymentToken,
+      },
+      body: call.body,
+      ...(signal ? { signal } : {}),
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  async function trackingNumberOf(call: ShippingCall): Promise<string | undefined> {
+    const reply = await send(call);
+    const answer = uspsShipping.readSuccess(reply.status, reply.body);
+    return answer.kind === 'created' ? answer.trackingNumbers[0] : undefined;
+  }
+
+  const cases = [
+    { service: 'standard', mailClass: 'USPS_GROUND_ADVANTAGE', rateIndicator: 'SP' },
+    { service: 'express', mailClass: 'PRIORITY_MAIL_EXPRESS', rateIndicator: 'PA' },
+  ] as const;
+  const formats = [
+    { labelFormat: 'PDF', settings: {}, imageType: 'PDF', format: 'PDF', magic: '%PDF-' },
+    { labelFormat: 'ZPL', settings: {}, imageType: 'ZPL203DPI', format: 'ZPL', magic: '^XA^PW812' },
+    {
+      labelFormat: 'ZPL',
+      settings: { zplDpi: 300 },
+      imageType: 'ZPL300DPI',
+      format: 'ZPL',
+      magic: '^XA^PW1200',
+    },
+  ] as const;
+
+  describe.each(cases)('$service ($mailClass)', ({ service, mailClass, rateIndicator }) => {
+    it.each(formats)(
+      '$imageType: a $format label read back with its tracking number',
+      async ({ labelFormat, settings, imageType, format, magic }) => {
+        const key = randomUUID();
+        const call = build(
+          shipment({ service, labelFormat }),
+          uspsShippingSettingsSchema.parse(settings),
+          key,
+        );
+        expect(call).toMatchObject({ method: 'POST', path: USPS_LABEL_PATH });
+        expect(call.headers).toEqual({
+          'Content-Type': 'application/json',
+          Accept: 'application/vnd.usps.labels+json',
+          'X-Idempotency-Key': key,
+        });
+        const body = bodyOf(call);
+        expect(body['imageInfo']).toEqual({ imageType, labelType: '4X6LABEL', receiptOption: 'NONE' });
+        expect(body['packageDescription']).toMatchObject({ mailClass, rateIndicator });
+
+        const reply = await send(call);
+        expect(reply.status, reply.body).toBe(200);
+        const answer = uspsShipping.readSuccess(reply.status, reply.body);
+        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
+        expect(answer.trackingNumbers).toEqual([expect.stringMatching(/^92\d{20}$/)]);
+        expect(answer.labels).toHaveLength(1);
+        expect(answer.labels[0]!.format).toBe(format);
+        expect(decoded(answer.labels[0]!.data).startsWith(magic)).toBe(true);
+        expect(usps.stats().labelsCreated).toBe(1);
+      },
+    );
+  });
+
+  it('counts exactly the shipments made, in the kit stats and the USPS counter alike', async () => {
+    const before = usps.labelsCreated();
+    for (let i = 0; i < 3; i++) expect((await send(build(shipment()))).status).toBe(200);
+    expect(usps.stats().labelsCreated).toBe(3);
+    expect(usps.labelsCreated() - before).toBe(3);
+  });
+
+  it('the same X-Idempotency-Key and body twice: one label, the same tracking number', async () => {
+    const key = randomUUID();
+    const first = build(shipment(), DEFAULTS, key);
+    // build is deterministic for one shipment and key (on one mailing date), so a retry repeats the payload.
+    const again = build(shipment(), DEFAULTS, key);
+    expect(again).toEqual(first);
+    const a = await trackingNumberOf(first);
+    expect(a).toMatch(/^92\d{20}$/);
+    expect(await trackingNumberOf(again)).toBe(a);
+    expect(usps.stats().labelsCreated).toBe(1);
+    // Another key is another label.
+    expect(await trackingNumberOf(build(shipment()))).not.toBe(a);
+    expect(usps.stats().labelsCreated).toBe(2);
+  });
+
+  it('validation_error: 400 with the USPS code, nothing created', async () => {
+    await usps.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
+    const reply = await send(build(shipment()));
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toMatchObject({ apiVersion: '/labels/v3/', error: { code: '400' } });
+    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('invalid_request');
+    expect(usps.stats().labelsCreated).toBe(0);
+    // The fault was for one request only.
+    expect((await send(build(shipment()))).status).toBe(200);
+  });
+
+  it('forbidden: 403 "Access is denied." with insufficient_scope, nothing created', async () => {
+    await usps.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
+    const reply = await send(build(shipment()));
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body)).toMatchObject({ error: { code: '403', message: 'Access is denied.' } });
+    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('insufficient_scope');
+    expect(usps.stats().labelsCreated).toBe(0);
+  });
+
+  it('server_error_after_create: 503, the label exists, and a retry with the key returns it without a second one', async () => {
+    await usps.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
+    const call = build(shipment());
+    const reply = await send(call);
+    expect(reply.status).toBe(503);
+    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('service_unavailable');
+    expect(usps.stats().labelsCreated).toBe(1);
+    const retry = await send(call);
+    expect(retry.status).toBe(200);
+    expect(uspsShipping.readSuccess(retry.status, retry.body).kind).toBe('created');
+    expect(usps.stats().labelsCreated).toBe(1);
+  });
+
+  it('hang_after_create: no answer before the caller gives up, the label exists, and the key replays it', async () => {
+    await usps.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
+    const call = build(shipment());
+    await expect(send(call, AbortSignal.timeout(300))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(usps.stats().labelsCreated).toBe(1);
+    expect((await send(call)).status).toBe(200);
+    expect(usps.stats().labelsCreated).toBe(1);
+  });
+
+  it('a body missing a required field gets the USPS 400 and no label', async () => {
+    const call = build(shipment());
+    const withoutZip = bodyOf(call);
+    delete withoutZip['toAddress']!['ZIPCode'];
+    const reply = await send({ ...call, body: JSON.stringify(withoutZip) });
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toMatchObject({
+      error: { errors: [{ code: 'invalid_request', source: { parameter: 'toAddress.ZIPCode' } }] },
+    });
+    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('invalid_request');
+
+    const withoutMailClass = bodyOf(call);
+    delete withoutMailClass['packageDescription']!['mailClass'];
+    const second = await send({ ...call, body: JSON.stringify(withoutMailClass) });
+    expect(second.status).toBe(400);
+    expect(usps.stats().labelsCreated).toBe(0);
+  });
+
+  it('without the payment authorization token: the USPS 400 naming the header, read as its code', async () => {
+    const call = build(shipment());
+    const response = await fetch(`${usps.url}/${call.path}`, {
+      method: 'POST',
+      headers: { ...call.headers, authorization: `Bearer ${accessToken}` },
+      body: call.body,
+    });
+    const body = await response.text();
+    expect(response.status).toBe(400);
+    expect(uspsShipping.errorCode(response.status, body)).toBe('invalid_request');
+    expect(usps.stats().labelsCreated).toBe(0);
+  });
+});
+
+describe('USPS label adapter, pure parts', () => {
+  it('services: Ground Advantage and Priority Mail Express, domestic only', () => {
+    expect(uspsShipping.services).toEqual({
+      standard: { domestic: 'USPS_GROUND_ADVANTAGE', international: '' },
+      express: { domestic: 'PRIORITY_MAIL_EXPRESS', international: '' },
+    });
+    expect(uspsShipping.idempotencyHeader).toBe('X-Idempotency-Key');
+  });
+
+  it('settings: {} takes the defaults; a bad resolution, category or any other key is refused', () => {
+    expect(uspsShippingSettingsSchema.parse({})).toEqual({ zplDpi: 203, processingCategory: 'NONSTANDARD' });
+    expect(uspsShippingSettingsSchema.parse({ zplDpi: 300, processingCategory: 'MACHINABLE' })).toEqual({
+      zplDpi: 300,
+      processingCategory: 'MACHINABLE',
+    });
+    expect(uspsShippingSettingsSchema.safeParse({ zplDpi: 600 }).error?.issues[0]?.path).toEqual(['zplDpi']);
+    expect(uspsShippingSettingsSchema.safeParse({ processingCategory: 'LETTERS' }).success).toBe(false);
+    // Credentials are the gateway's business, never the shipping block's.
+    expect(uspsShippingSettingsSchema.safeParse({ paymentAuthorizationToken: 'x' }).success).toBe(false);
+  });
+
+  it('supports: US to US, one parcel with its dimensions, 70 lb at most, states and ZIP Codes', () => {
+    expect(uspsShipping.supports!(shipment())).toBe(true);
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [{ recipient: TORONTO }, /within the United States/],
+      [{ shipper: TORONTO, recipient: { ...TORONTO, city: 'Ottawa' } }, /within the United States/],
+      [{ parcels: [{ weightKg: 1, lengthCm: 1, widthCm: 1, heightCm: 1 }, { weightKg: 1 }] }, /one parcel/],
+      [{ parcels: [{ weightKg: 1, lengthCm: 10 }] }, /length, width and height/],
+      [{ parcels: [{ weightKg: 32, lengthCm: 50, widthCm: 40, heightCm: 30 }] }, /70 lb/],
+      [{ recipient: { ...ST_LOUIS, stateCode: undefined } }, /state code and a ZIP Code/],
+      [{ recipient: { ...ST_LOUIS, postalCode: '6310' } }, /state code and a ZIP Code/],
+    ];
+    for (const [overrides, reason] of refused) {
+      const request = shipment(overrides);
+      expect(uspsShipping.supports!(request)).toBe(false);
+      expect(uspsUnsupportedReason(request)).toMatch(reason);
+      expect(() => build(request)).toThrow(/check supports\(\) first/);
+    }
+  });
+
+  it('maps addresses, pounds and inches (rounded up), references and the mailing date', () => {
+    const body = uspsLabelRequest(draft(shipment()), '2026-03-02');
+    expect(body.fromAddress).toEqual({
+      firstName: 'Sam',
+      lastName: 'Wilson',
+      firm: 'Avengers Logistics',
+      streetAddress: '45 L St SW',
+      city: 'Washington',
+      state: 'DC',
+      ZIPCode: '20024',
+      phone: '+12025550143',
+      email: 'sam@example.com',
+    });
+    // ZIP+4 split, the second street line as secondaryAddress, the state in capitals.
+    expect(JSON.parse(JSON.stringify(body.toAddress))).toEqual({
+      firstName: 'Nick',
+      lastName: 'Fury',
+      streetAddress: '2700 S Jefferson Ave',
+      secondaryAddress: 'STE 150',
+      city: 'St. Louis',
+      state: 'MO',
+      ZIPCode: '63104',
+      ZIPPlus4: '2351',
+    });
+    expect(body.packageDescription).toEqual({
+      mailClass: 'USPS_GROUND_ADVANTAGE',
+      rateIndicator: 'SP',
+      weightUOM: 'lb',
+      weight: 1.77, // 0.8 kg = 1.7637 lb
+      dimensionsUOM: 'in',
+      length: 9.06, // 23 cm
+      height: 0.4, // 1 cm = 0.3937 in
+      width: 5.91, // 15 cm
+      processingCategory: 'NONSTANDARD',
+      destinationEntryFacilityType: 'NONE',
+      mailingDate: '2026-03-02',
+      customerReference: [
+        { referenceNumber: 'order-7', printReferenceNumber: true },
+        { referenceNumber: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA' },
+      ],
+    });
+    const single = uspsLabelRequest(
+      draft(
+        shipment({ recipient: { ...ST_LOUIS, name: 'Cher', phone: '555-01', email: "o'hara@example.com" } }),
+      ),
+      '2026-03-02',
+    );
+    expect(single.toAddress).toMatchObject({ lastName: 'Cher', phone: undefined, email: undefined });
+    expect(single.toAddress).not.toHaveProperty('firstName');
+    // A reference longer than 30 is clipped; an id that long is left out, not clipped.
+    const long = uspsLabelRequest(
+      { ...draft(shipment({ reference: 'R'.repeat(35) })), shipmentId: `shp_${'x'.repeat(40)}` },
+      '2026-03-02',
+    );
+    expect(long.packageDescription.customerReference).toEqual([
+      { referenceNumber: 'R'.repeat(30), printReferenceNumber: true },
+    ]);
+  });
+
+  it('mailing date: UTC, or UTC+12 where the clocks run ahead of it, so never before the local date', () => {
+    const eveningInWashington = Date.parse('2026-03-02T23:30:00-05:00'); // 04:30Z on 3 March
+    expect(uspsMailingDate('DC', eveningInWashington)).toBe('2026-03-03');
+    const morningInGuam = Date.parse('2026-03-03T08:00:00+10:00'); // 22:00Z on 2 March
+    expect(uspsMailingDate('GU', morningInGuam)).toBe('2026-03-03');
+    expect(uspsMailingDate(undefined, morningInGuam)).toBe('2026-03-02');
+  });
+
+  it('readSuccess: the vendor JSON answer; anything else is unreadable', () => {
+    const pdf = Buffer.from('%PDF-1.4\n').toString('base64');
+    const body = JSON.stringify({ trackingNumber: '9205590109769900012613', labelImage: pdf, postage: 7.64 });
+    expect(uspsShipping.readSuccess(200, body)).toEqual({
+      kind: 'created',
+      trackingNumbers: ['9205590109769900012613'],
+      labels: [{ format: 'PDF', data: pdf }],
+    });
+    expect(uspsShipping.readSuccess(200, '--726UYUDSQB6JWJXFDY\r\n')).toEqual({ kind: 'unreadable' });
+    expect(uspsShipping.readSuccess(200, JSON.stringify({ trackingNumber: '92' }))).toEqual({
+      kind: 'unreadable',
+    });
+    const png = Buffer.from('\x89PNG\r\n', 'latin1').toString('base64');
+    expect(uspsShipping.readSuccess(200, body.replace(pdf, png))).toEqual({ kind: 'unreadable' });
+    expect(uspsShipping.readSuccess(200, body.replace(pdf, 'not base64!'))).toEqual({ kind: 'unreadable' });
+  });
+
+  it('errorCode: the most specific code of each USPS error shape, never a message', () => {
+    const apiError = (errors: unknown[]) =>
+      JSON.stringify({ apiVersion: '/labels/v3/', error: { code: '400', message: 'Bad Request.', errors } });
+    expect(uspsShipping.errorCode(400, apiError([{ title: 'x' }, { code: 'invalid_request' }]))).toBe(
+      'invalid_request',
+    );
+    // [USPS-I36]: an empty errors list leaves the status code.
+    expect(uspsShipping.errorCode(400, apiError([]))).toBe('400');
+    expect(uspsShipping.errorCode(429, JSON.stringify({ error: 'invalid_request' }))).toBe('invalid_request');
+    // [USPS-I18]: the API gateway's OpenAPI validation fault.
+    const fault = {
+      fault: { faultstring: 'OASValidation failed', detail: { errorcode: 'steps.oasvalidation.Failed' } },
+    };
+    expect(uspsShipping.errorCode(400, JSON.stringify(fault))).toBe('steps.oasvalidation.Failed');
+    expect(uspsShipping.errorCode(502, '<html>Bad Gateway</html>')).toBeUndefined();
+    expect(uspsShipping.errorCode(500, JSON.stringify({ message: 'boom' }))).toBeUndefined();
+  });
+});

@@ -1,14 +1,14 @@
 /**
  * @module test/carriers/colissimo/shipping
- * The Colissimo label adapter against the Colissimo simulator on loopback: what `build` makes is
- * accepted behind the account's apiKey and answered with a label in the format asked,
- * `readSuccess` reads it back (and the real multipart answer too), every shipment fault arrives
- * with its status and Colissimo message id, and `supports` keeps out what the SLS contract cannot
- * carry without customs data. No mocks.
+ * The Colissimo label adapter: the shipping-adapter conformance suite against the Colissimo
+ * simulator (behind the account's apiKey, a label in the format asked, every shipment fault with
+ * its status and Colissimo message id, `supports` keeping out what the SLS contract cannot carry
+ * without customs data; no mocks), then what only Colissimo has: the settings, the mapping, and
+ * the real multipart answer read back byte for byte.
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   COLISSIMO_LABEL_PATH,
@@ -20,13 +20,14 @@ import {
 } from '../../../carriers/colissimo/shipping.js';
 import { COLISSIMO_BASE, startColissimoSimulator } from '../../../carriers/colissimo/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import type { SimulatorHandle } from '../../../src/sim/index.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 
 const CONTRACT = { clientId: '800123', clientSecret: `colissimo-adapter-key-${randomUUID()}` };
 registerSecrets(CONTRACT.clientSecret);
 const DEFAULTS = colissimoShippingSettingsSchema.parse({});
+const SHIPMENT_ID = 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA';
 
 const PARIS = {
   name: 'Marie Curie',
@@ -70,154 +71,115 @@ const draft = (request: ShipmentRequest, settings: ColissimoShippingSettings = D
   shipment: request,
   settings,
   carrierIdempotencyKey: randomUUID(),
-  shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
+  shipmentId: SHIPMENT_ID,
 });
-const build = (request: ShipmentRequest, settings?: ColissimoShippingSettings) =>
-  colissimoShipping.build(draft(request, settings));
 type Body = { outputFormat: Record<string, unknown>; letter: Record<string, Record<string, unknown>> };
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as Body;
-const decoded = (data: string) => Buffer.from(data, 'base64').toString('latin1');
 
-describe('Colissimo label adapter against the Colissimo simulator', () => {
-  let sim: SimulatorHandle;
+const routes = [
+  { recipient: LYON, route: 'domestic' },
+  { recipient: BRUSSELS, route: 'EU' },
+] as const;
+const formats = [
+  { labelFormat: 'PDF', settings: {}, printing: 'PDF_10x15_300dpi', format: 'PDF', magic: '%PDF-' },
+  { labelFormat: 'ZPL', settings: {}, printing: 'ZPL_10x15_203dpi', format: 'ZPL', magic: '^XA^PW800' },
+  {
+    labelFormat: 'ZPL',
+    settings: { zplDpi: 300 },
+    printing: 'ZPL_10x15_300dpi',
+    format: 'ZPL',
+    magic: '^XA^PW1200',
+  },
+] as const;
 
-  beforeAll(async () => {
-    sim = await startColissimoSimulator({ clients: [CONTRACT] });
-  });
-  afterAll(() => sim?.close());
-  beforeEach(async () => {
-    await sim.resetFaults();
-    sim.resetStats();
-  });
-
-  /** What the core does: the call under the account's API base, plus the static apiKey header. */
-  async function send(
-    call: ShippingCall,
-    signal?: AbortSignal,
-    apiKey = CONTRACT.clientSecret,
-  ): Promise<{ status: number; body: string }> {
-    const response = await fetch(`${sim.url}${COLISSIMO_BASE}/${call.path}`, {
-      method: call.method,
-      headers: { ...call.headers, apiKey },
-      body: call.body,
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  const cases = [
-    { recipient: LYON, route: 'domestic' },
-    { recipient: BRUSSELS, route: 'EU' },
-  ] as const;
-  const formats = [
-    { labelFormat: 'PDF', settings: {}, printing: 'PDF_10x15_300dpi', format: 'PDF', magic: '%PDF-' },
-    { labelFormat: 'ZPL', settings: {}, printing: 'ZPL_10x15_203dpi', format: 'ZPL', magic: '^XA^PW800' },
-    {
-      labelFormat: 'ZPL',
-      settings: { zplDpi: 300 },
-      printing: 'ZPL_10x15_300dpi',
-      format: 'ZPL',
-      magic: '^XA^PW1200',
-    },
-  ] as const;
-
-  describe.each(cases)('$route (DOM)', ({ recipient }) => {
-    it.each(formats)(
-      '$printing: a $format label read back with its parcel number',
-      async ({ labelFormat, settings, printing, format, magic }) => {
-        const call = build(
-          shipment({ recipient, labelFormat }),
-          colissimoShippingSettingsSchema.parse(settings),
-        );
-        expect(call).toMatchObject({ method: 'POST', path: COLISSIMO_LABEL_PATH });
+describeShippingAdapter('Colissimo', {
+  adapter: colissimoShipping,
+  settings: DEFAULTS,
+  shipment,
+  shipmentId: () => SHIPMENT_ID,
+  async start() {
+    const sim = await startColissimoSimulator({ clients: [CONTRACT] });
+    // What the core does: the call under the account's API base, plus the static apiKey header.
+    return {
+      sim,
+      base: `${sim.url}${COLISSIMO_BASE}`,
+      headers: (call) => ({ ...call.headers, apiKey: CONTRACT.clientSecret }),
+    };
+  },
+  path: COLISSIMO_LABEL_PATH,
+  labels: routes.flatMap(({ recipient, route }) =>
+    formats.map(({ labelFormat, settings, printing, format, magic }) => ({
+      name: `${route} (DOM), ${printing}: a ${format} label read back with its parcel number`,
+      shipment: { recipient, labelFormat },
+      settings: colissimoShippingSettingsSchema.parse(settings),
+      call(call: ShippingCall) {
         expect(call.headers).toEqual({ 'Content-Type': 'application/json' });
         const body = bodyOf(call);
         expect(body.outputFormat).toEqual({ x: 0, y: 0, outputPrintingType: printing });
         expect(body.letter['service']).toMatchObject({ productCode: 'DOM' });
         expect(call.body).not.toMatch(/contractNumber|password/);
-
-        const reply = await send(call);
-        expect(reply.status, reply.body).toBe(200);
-        const answer = colissimoShipping.readSuccess(reply.status, reply.body);
-        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
-        expect(answer.trackingNumbers).toEqual([expect.stringMatching(/^6A\d{11}$/)]);
-        expect(answer.labels).toHaveLength(1);
-        expect(answer.labels[0]!.format).toBe(format);
-        expect(decoded(answer.labels[0]!.data).startsWith(magic)).toBe(true);
-        expect(sim.stats().labelsCreated).toBe(1);
       },
-    );
-  });
-
-  it('counts exactly the shipments made; a refused key makes none', async () => {
-    for (let i = 0; i < 3; i++) expect((await send(build(shipment()))).status).toBe(200);
-    const refused = await send(build(shipment()), undefined, 'not-the-key-0123456789');
-    expect(refused.status).toBe(403);
-    expect(colissimoShipping.errorCode(refused.status, refused.body)).toBe('30000');
-    expect(sim.stats().labelsCreated).toBe(3);
-  });
-
-  it('validation_error: 400 with a Colissimo ERROR message, nothing created', async () => {
-    await sim.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.body)).toMatchObject({ messages: [{ type: 'ERROR' }], labelV2Response: null });
-    expect(colissimoShipping.errorCode(reply.status, reply.body)).toBe('SIM400');
-    expect(sim.stats().labelsCreated).toBe(0);
-    // The fault was for one request only.
-    expect((await send(build(shipment()))).status).toBe(200);
-  });
-
-  it('forbidden: 403 with id 30000, nothing created', async () => {
-    await sim.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(403);
-    expect(colissimoShipping.errorCode(reply.status, reply.body)).toBe('30000');
-    expect(sim.stats().labelsCreated).toBe(0);
-  });
-
-  it('server_error_after_create: 500, and the label exists', async () => {
-    await sim.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(500);
-    expect(colissimoShipping.errorCode(reply.status, reply.body)).toBe('SIM500');
-    expect(sim.stats().labelsCreated).toBe(1);
-  });
-
-  it('hang_after_create: no answer before the caller gives up, and the label exists', async () => {
-    await sim.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-    await expect(send(build(shipment()), AbortSignal.timeout(300))).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
-    expect(sim.stats().labelsCreated).toBe(1);
-  });
-
-  it('a body missing a required field gets the Colissimo 400 and no label', async () => {
-    const call = build(shipment());
-    const withoutWeight = bodyOf(call);
-    delete withoutWeight.letter['parcel']!['weight'];
-    const first = await send({ ...call, body: JSON.stringify(withoutWeight) });
-    expect(first.status).toBe(400);
-    expect(colissimoShipping.errorCode(first.status, first.body)).toBe('SIM400');
-
-    const withoutProduct = bodyOf(call);
-    delete withoutProduct.letter['service']!['productCode'];
-    const second = await send({ ...call, body: JSON.stringify(withoutProduct) });
-    expect(second.status).toBe(400);
-    const badJson = await send({ ...call, body: '{"letter":' });
-    expect(badJson.status).toBe(422);
-    expect(colissimoShipping.errorCode(badJson.status, badJson.body)).toBe('SIM422');
-    expect(sim.stats().labelsCreated).toBe(0);
-  });
+      status: 200,
+      trackingNumbers: (numbers: string[]) => expect(numbers).toEqual([expect.stringMatching(/^6A\d{11}$/)]),
+      labels: { count: 1, format, magic },
+      labelsCreated: 1,
+    })),
+  ),
+  successStatus: 200,
+  faults: {
+    validation_error: {
+      status: 400,
+      code: 'SIM400',
+      answer: { messages: [{ type: 'ERROR' }], labelV2Response: null },
+    },
+    forbidden: { status: 403, code: '30000' },
+    server_error_after_create: { status: 500, code: 'SIM500' },
+  },
+  invalidBodies: [
+    {
+      what: 'no weight',
+      change: (body: Body) => delete body.letter['parcel']!['weight'],
+      status: 400,
+      code: 'SIM400',
+    },
+    {
+      what: 'no productCode',
+      change: (body: Body) => delete body.letter['service']!['productCode'],
+      status: 400,
+    },
+    { what: 'JSON cut short', change: '{"letter":', status: 422, code: 'SIM422' },
+  ],
+  unauthenticated: {
+    what: 'a refused apiKey',
+    headers: (call) => ({ ...call.headers, apiKey: 'not-the-key-0123456789' }),
+    status: 403,
+    code: '30000',
+  },
+  services: {
+    standard: { domestic: 'DOM', international: 'DOM' },
+    express: { domestic: '', international: '' },
+  },
+  refusals: {
+    reasonOf: colissimoUnsupportedReason,
+    buildError: /check supports\(\) first/,
+    cases: [
+      { shipment: { service: 'express' }, reason: /no express service/ },
+      { shipment: { shipper: BRUSSELS }, reason: /ships from France/ },
+      { shipment: { recipient: GENEVA }, reason: /customs declaration/ },
+      {
+        shipment: { recipient: { ...LYON, countryCode: 'GP', postalCode: '97110' } },
+        reason: /customs declaration/,
+      },
+      { shipment: { parcels: [{ weightKg: 1 }, { weightKg: 2 }] }, reason: /one parcel/ },
+      { shipment: { parcels: [{ weightKg: 30.5 }] }, reason: /30 kg/ },
+    ],
+    // From France to France or the EU, one parcel of 30 kg at most, standard only.
+    supported: [{}, { recipient: BRUSSELS }],
+  },
 });
 
 describe('Colissimo label adapter, pure parts', () => {
-  it('services: DOM home delivery, in France and abroad; no express product', () => {
-    expect(colissimoShipping.services).toEqual({
-      standard: { domestic: 'DOM', international: 'DOM' },
-      express: { domestic: '', international: '' },
-    });
-    // No idempotency header is documented: the core must not retry a label blindly.
+  it('has no idempotency header: the core must not retry a label blindly', () => {
     expect(colissimoShipping.idempotencyHeader).toBeUndefined();
   });
 
@@ -233,25 +195,6 @@ describe('Colissimo label adapter, pure parts', () => {
     expect(
       colissimoShippingSettingsSchema.safeParse({ contractNumber: '800123', password: 'x' }).success,
     ).toBe(false);
-  });
-
-  it('supports: from France to France or the EU, one parcel of 30 kg at most, standard only', () => {
-    expect(colissimoShipping.supports!(shipment())).toBe(true);
-    expect(colissimoShipping.supports!(shipment({ recipient: BRUSSELS }))).toBe(true);
-    const refused: [Record<string, unknown>, RegExp][] = [
-      [{ service: 'express' }, /no express service/],
-      [{ shipper: BRUSSELS }, /ships from France/],
-      [{ recipient: GENEVA }, /customs declaration/],
-      [{ recipient: { ...LYON, countryCode: 'GP', postalCode: '97110' } }, /customs declaration/],
-      [{ parcels: [{ weightKg: 1 }, { weightKg: 2 }] }, /one parcel/],
-      [{ parcels: [{ weightKg: 30.5 }] }, /30 kg/],
-    ];
-    for (const [overrides, reason] of refused) {
-      const request = shipment(overrides);
-      expect(colissimoShipping.supports!(request)).toBe(false);
-      expect(colissimoUnsupportedReason(request)).toMatch(reason);
-      expect(() => build(request)).toThrow(/check supports\(\) first/);
-    }
   });
 
   it('maps addresses, the weight (kg, rounded up to 2 decimals), references and the deposit date', () => {

@@ -1,14 +1,14 @@
 /**
  * @module test/carriers/dhl-express/shipping
- * The DHL Express (MyDHL API) label adapter against the MyDHL simulator on loopback: what `build`
- * makes is accepted on the test base with HTTP Basic and answered with one waybill, piece IDs and
- * a label in the format asked, `readSuccess` reads it back, every shipment fault arrives with its
- * status and DHL code, dutiable or incomplete shipments are refused before anything is sent, and
- * the settings schema names a bad account number. No mocks.
+ * The DHL Express (MyDHL API) label adapter: the shipping-adapter conformance suite against the
+ * MyDHL simulator (the test base with HTTP Basic, one waybill, piece IDs and a label in the format
+ * asked, every shipment fault with its status and DHL code, dutiable or incomplete shipments
+ * refused before anything is sent; no mocks), then what only MyDHL has: the contact mapping, the
+ * planned shipping date, the answers read back and the settings schema naming a bad account number.
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { decorateDhlExpressRequest } from '../../../carriers/dhl-express/api.js';
 import {
@@ -25,6 +25,7 @@ import {
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
 
 const CLIENT = { clientId: 'mydhl-adapter-key', clientSecret: `mydhl-adapter-secret-${randomUUID()}` };
 const BASIC = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`;
@@ -77,53 +78,49 @@ const build = (request: ShipmentRequest, shipmentId = `shp_${randomUUID().slice(
     carrierIdempotencyKey: randomUUID(),
     shipmentId,
   });
-const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as Record<string, unknown>;
+type DhlBody = Record<string, unknown> & {
+  customerDetails: { receiverDetails: { contactInformation: Record<string, unknown> } };
+};
+const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as DhlBody;
+const US_DOMESTIC = { ...BERLIN, countryCode: 'US', postalCode: '10118' };
 
-describe('DHL Express label adapter against the MyDHL simulator', () => {
-  let dhl: DhlExpressSimulatorHandle;
+const routes = [
+  { route: 'domestic', recipient: BRNO, service: 'standard', product: 'N' },
+  { route: 'domestic', recipient: BRNO, service: 'express', product: '1' },
+  { route: 'international', recipient: BERLIN, service: 'standard', product: 'U' },
+  { route: 'international', recipient: BERLIN, service: 'express', product: 'T' },
+] as const;
+const formats = [
+  { labelFormat: 'PDF', encodingFormat: 'pdf', format: 'PDF', magic: '%PDF-' },
+  { labelFormat: 'ZPL', encodingFormat: 'zpl', format: 'ZPL', magic: '^XA' },
+] as const;
 
-  beforeAll(async () => {
+let dhl: DhlExpressSimulatorHandle;
+
+describeShippingAdapter('DHL Express', {
+  adapter: dhlExpressShipping,
+  settings: SETTINGS,
+  shipment,
+  shipmentId: () => `shp_${randomUUID().slice(0, 20)}`,
+  async start() {
     dhl = await startDhlExpressSimulator({ clients: [CLIENT] });
-  });
-  afterAll(() => dhl?.close());
-  beforeEach(async () => {
-    await dhl.resetFaults();
-    dhl.resetStats();
-    dhl.clearRequests();
-  });
-
-  /** What the core does: the call under the account's test base, plus Basic credentials and the carrier hook. */
-  async function send(call: ShippingCall, signal?: AbortSignal): Promise<{ status: number; body: string }> {
-    const headers = { ...call.headers, authorization: BASIC };
-    decorateDhlExpressRequest({ method: call.method, path: `/${call.path}`, headers });
-    const response = await fetch(`${dhl.url}${DHL_EXPRESS_BASE_PATHS.test}/${call.path}`, {
-      method: call.method,
-      headers,
-      body: call.body,
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  const cases = [
-    { route: 'domestic', recipient: BRNO, service: 'standard', product: 'N' },
-    { route: 'domestic', recipient: BRNO, service: 'express', product: '1' },
-    { route: 'international', recipient: BERLIN, service: 'standard', product: 'U' },
-    { route: 'international', recipient: BERLIN, service: 'express', product: 'T' },
-  ] as const;
-  const formats = [
-    { labelFormat: 'PDF', encodingFormat: 'pdf', format: 'PDF', magic: '%PDF-' },
-    { labelFormat: 'ZPL', encodingFormat: 'zpl', format: 'ZPL', magic: '^XA' },
-  ] as const;
-
-  describe.each(cases)('$route $service (product $product)', ({ recipient, service, product }) => {
-    it.each(formats)(
-      '$labelFormat: one waybill, a piece ID per parcel and a $format label',
-      async ({ labelFormat, encodingFormat, format, magic }) => {
-        const shipmentId = `shp_${randomUUID().slice(0, 20)}`;
-        const call = build(shipment({ recipient, service, labelFormat }), shipmentId);
-        expect(call.method).toBe('POST');
-        expect(call.path).toBe('shipments');
+    return {
+      sim: dhl,
+      // What the core does: the call under the account's test base, plus Basic credentials and the carrier hook.
+      base: `${dhl.url}${DHL_EXPRESS_BASE_PATHS.test}`,
+      headers(call) {
+        const headers = { ...call.headers, authorization: BASIC };
+        decorateDhlExpressRequest({ method: call.method, path: `/${call.path}`, headers });
+        return headers;
+      },
+    };
+  },
+  path: 'shipments',
+  labels: routes.flatMap(({ route, recipient, service, product }) =>
+    formats.map(({ labelFormat, encodingFormat, format, magic }) => ({
+      name: `${route} ${service} (product ${product}), ${labelFormat}: one waybill, a piece ID per parcel and a ${format} label`,
+      shipment: { recipient, service, labelFormat },
+      call(call: ShippingCall, { shipmentId }: BuiltIds) {
         expect(call.headers).toMatchObject({
           'content-type': 'application/json',
           'x-version': '3.1.0',
@@ -147,87 +144,80 @@ describe('DHL Express label adapter against the MyDHL simulator', () => {
         expect(body['plannedShippingDateAndTime']).toMatch(
           /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} GMT\+00:00$/,
         );
-
-        const reply = await send(call);
-        expect(reply.status, reply.body).toBe(201);
-        const answer = dhlExpressShipping.readSuccess(reply.status, reply.body);
-        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
-        const [waybill, ...pieces] = answer.trackingNumbers;
-        expect(waybill).toMatch(/^\d{10}$/);
-        expect(pieces).toHaveLength(2);
-        for (const piece of pieces) expect(piece).toMatch(/^JD\d{18}$/);
-        expect(answer.labels).toHaveLength(1);
-        expect(answer.labels[0]!.format).toBe(format);
-        expect(Buffer.from(answer.labels[0]!.data, 'base64').toString('latin1').startsWith(magic)).toBe(true);
-        expect(dhl.stats().labelsCreated).toBe(1);
+      },
+      status: 201,
+      answered(_reply: Reply, { shipmentId }: BuiltIds) {
         expect(dhl.requests().at(-1)).toMatchObject({
           environment: 'test',
           messageReference: shipmentId,
           status: 201,
         });
       },
-    );
-  });
-
-  it('counts exactly the shipments made: one per waybill, whatever the parcels', async () => {
-    for (let i = 0; i < 3; i++) expect((await send(build(shipment()))).status).toBe(201);
-    expect(dhl.stats().labelsCreated).toBe(3);
-  });
-
-  it('validation_error: 400 with DHL code 998, nothing created', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(400);
-    expect(dhlExpressShipping.errorCode(reply.status, reply.body)).toBe('998');
-    expect(dhl.stats().labelsCreated).toBe(0);
-    expect((await send(build(shipment()))).status).toBe(201);
-  });
-
-  it('forbidden: 403 in the MyDHL error shape, its status as the code, nothing created', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(403);
-    expect(dhlExpressShipping.errorCode(reply.status, reply.body)).toBe('403');
-    expect(dhl.stats().labelsCreated).toBe(0);
-  });
-
-  it('server_error_after_create: 500 with DHL code 999, and the label exists', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(500);
-    expect(dhlExpressShipping.errorCode(reply.status, reply.body)).toBe('999');
-    expect(dhl.stats().labelsCreated).toBe(1);
-  });
-
-  it('hang_after_create: no answer before the caller gives up, and the label exists', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-    await expect(send(build(shipment()), AbortSignal.timeout(300))).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
-    expect(dhl.stats().labelsCreated).toBe(1);
-  });
-
-  it('a body missing a required field gets the MyDHL 422 and no label', async () => {
-    const call = build(shipment());
-    const noPhone = bodyOf(call) as {
-      customerDetails: { receiverDetails: { contactInformation: Record<string, unknown> } };
-    };
-    delete noPhone.customerDetails.receiverDetails.contactInformation['phone'];
-    const refused = await send({ ...call, body: JSON.stringify(noPhone) });
-    expect(refused.status).toBe(422);
-    expect(JSON.parse(refused.body)).toMatchObject({
-      title: 'Validation error',
-      detail: '#/customerDetails/receiverDetails/contactInformation: required key [phone] not found',
-    });
-    expect(dhlExpressShipping.errorCode(refused.status, refused.body)).toBe('422');
-    const noProduct = bodyOf(call);
-    delete noProduct['productCode'];
-    expect((await send({ ...call, body: JSON.stringify(noProduct) })).status).toBe(422);
-    const badEncoding = bodyOf(call);
-    badEncoding['outputImageProperties'] = { encodingFormat: 'png' };
-    expect((await send({ ...call, body: JSON.stringify(badEncoding) })).status).toBe(422);
-    expect(dhl.stats().labelsCreated).toBe(0);
-  });
+      trackingNumbers([waybill, ...pieces]: string[]) {
+        expect(waybill).toMatch(/^\d{10}$/);
+        expect(pieces).toHaveLength(2);
+        for (const piece of pieces) expect(piece).toMatch(/^JD\d{18}$/);
+      },
+      labels: { count: 1, format, magic },
+      labelsCreated: 1,
+    })),
+  ),
+  // One label per waybill, whatever the parcels.
+  successStatus: 201,
+  faults: {
+    validation_error: { status: 400, code: '998' },
+    // In the MyDHL error shape, its status as the code.
+    forbidden: { status: 403, code: '403' },
+    server_error_after_create: { status: 500, code: '999' },
+  },
+  invalidBodies: [
+    {
+      what: 'no recipient phone',
+      change: (body: DhlBody) => delete body.customerDetails.receiverDetails.contactInformation['phone'],
+      status: 422,
+      code: '422',
+      answer: {
+        title: 'Validation error',
+        detail: '#/customerDetails/receiverDetails/contactInformation: required key [phone] not found',
+      },
+    },
+    { what: 'no productCode', change: (body: DhlBody) => delete body['productCode'], status: 422 },
+    {
+      what: 'a png label',
+      change: (body: DhlBody) => (body['outputImageProperties'] = { encodingFormat: 'png' }),
+      status: 422,
+    },
+  ],
+  services: {
+    standard: { domestic: 'N', international: 'U' },
+    express: { domestic: '1', international: 'T' },
+  },
+  refusals: {
+    reasonOf: dhlExpressUnsupported,
+    buildError: 'reason',
+    cases: [
+      { shipment: { recipient: { ...BERLIN, countryCode: 'US' } }, reason: 'CZ to US is dutiable' },
+      {
+        shipment: { shipper: { ...BERLIN, countryCode: 'GB' }, recipient: BERLIN },
+        reason: 'GB to DE is dutiable',
+      },
+      {
+        shipment: { recipient: { ...BRNO, phone: undefined } },
+        reason: "needs the recipient's phone number",
+      },
+      { shipment: { shipper: { ...PRAGUE, phone: undefined } }, reason: "needs the shipper's phone number" },
+      {
+        shipment: { recipient: { ...BRNO, street: ['Kounicova 10', 'x'.repeat(46)] } },
+        reason: 'recipient.street[1] is longer than 45',
+      },
+      {
+        shipment: { recipient: { ...BRNO, postalCode: '1234567890123' } },
+        reason: 'recipient.postalCode is longer than 12',
+      },
+    ],
+    // Domestic shipments outside the EU are not dutiable.
+    supported: [{ shipper: US_DOMESTIC, recipient: US_DOMESTIC }],
+  },
 });
 
 describe('DHL Express label adapter: mapping', () => {
@@ -264,29 +254,6 @@ describe('DHL Express label adapter: mapping', () => {
     expect(plannedShippingDateAndTime(Date.UTC(2026, 0, 18, 23, 30, 0))).toBe(
       '2026-01-19T00:30:00 GMT+00:00',
     );
-  });
-
-  it('refuses what MyDHL cannot carry without customs data or contacts, and says why', () => {
-    const refusals: [Record<string, unknown>, string][] = [
-      [{ recipient: { ...BERLIN, countryCode: 'US' } }, 'CZ to US is dutiable'],
-      [{ shipper: { ...BERLIN, countryCode: 'GB' }, recipient: BERLIN }, 'GB to DE is dutiable'],
-      [{ recipient: { ...BRNO, phone: undefined } }, "needs the recipient's phone number"],
-      [{ shipper: { ...PRAGUE, phone: undefined } }, "needs the shipper's phone number"],
-      [
-        { recipient: { ...BRNO, street: ['Kounicova 10', 'x'.repeat(46)] } },
-        'recipient.street[1] is longer than 45',
-      ],
-      [{ recipient: { ...BRNO, postalCode: '1234567890123' } }, 'recipient.postalCode is longer than 12'],
-    ];
-    for (const [overrides, reason] of refusals) {
-      const request = shipment(overrides);
-      expect(dhlExpressShipping.supports!(request)).toBe(false);
-      expect(dhlExpressUnsupported(request)).toContain(reason);
-      expect(() => build(request)).toThrow(reason);
-    }
-    // Domestic shipments outside the EU are not dutiable.
-    const usDomestic = { ...BERLIN, countryCode: 'US', postalCode: '10118' };
-    expect(dhlExpressShipping.supports!(shipment({ shipper: usDomestic, recipient: usDomestic }))).toBe(true);
   });
 
   it('readSuccess needs a waybill and a label document; errorCode prefers the code in detail', () => {

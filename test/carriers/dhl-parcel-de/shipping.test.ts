@@ -1,14 +1,14 @@
 /**
  * @module test/carriers/dhl-parcel-de/shipping
- * The DHL Parcel DE label adapter against the Parcel DE simulator on loopback: what `build` makes
- * is accepted and answered with one shipment number and label per parcel in the format asked,
- * `readSuccess` reads it back, every shipment fault arrives with its status and code, shipments
- * Parcel DE cannot carry are refused before anything is sent, and the settings schema names a bad
- * billing number. The simulator issues a real token from its own ROPC endpoint; no mocks.
+ * The DHL Parcel DE label adapter: the shipping-adapter conformance suite against the Parcel DE
+ * simulator (one shipment number and label per parcel in the format asked, every shipment fault
+ * with its status and code, what Parcel DE cannot carry refused before anything is sent; a real
+ * token from the simulator's own ROPC endpoint, no mocks), then what only Parcel DE has: refNo and
+ * address lines, multistatus answers read back, and the settings schema naming a bad billing number.
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { decorateDhlParcelDeRequest } from '../../../carriers/dhl-parcel-de/api.js';
 import {
@@ -22,9 +22,9 @@ import {
   startDhlParcelDeSimulator,
 } from '../../../carriers/dhl-parcel-de/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import type { SimulatorHandle } from '../../../src/sim/index.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 
 const CLIENT = { clientId: 'dhl-de-adapter-key', clientSecret: `dhl-de-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -87,12 +87,36 @@ interface OrderBody {
 }
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as OrderBody;
 
-describe('DHL Parcel DE label adapter against the Parcel DE simulator', () => {
-  let dhl: SimulatorHandle;
-  let token: string;
+const routes = [
+  { route: 'domestic', recipient: BERLIN, service: 'standard', product: 'V01PAK', billing: '33333333330102' },
+  { route: 'domestic', recipient: BERLIN, service: 'express', product: 'V01PAK', billing: '33333333330102' },
+  {
+    route: 'international',
+    recipient: AMSTERDAM,
+    service: 'standard',
+    product: 'V53WPAK',
+    billing: '33333333335301',
+  },
+  {
+    route: 'international',
+    recipient: AMSTERDAM,
+    service: 'express',
+    product: 'V53WPAK',
+    billing: '33333333335301',
+  },
+] as const;
+const formats = [
+  { labelFormat: 'PDF', docFormat: 'PDF', format: 'PDF', magic: '%PDF-' },
+  { labelFormat: 'ZPL', docFormat: 'ZPL2', format: 'ZPL2', magic: '^XA' },
+] as const;
 
-  beforeAll(async () => {
-    dhl = await startDhlParcelDeSimulator({ clients: [CLIENT] });
+describeShippingAdapter('DHL Parcel DE', {
+  adapter: dhlParcelDeShipping,
+  settings: SETTINGS,
+  shipment,
+  shipmentId: () => `shp_${randomUUID().slice(0, 20)}`,
+  async start() {
+    const dhl = await startDhlParcelDeSimulator({ clients: [CLIENT] });
     const reply = await fetch(`${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -103,70 +127,25 @@ describe('DHL Parcel DE label adapter against the Parcel DE simulator', () => {
         ...DHL_PARCEL_DE_SANDBOX_USER,
       }).toString(),
     });
-    token = ((await reply.json()) as { access_token: string }).access_token;
+    const token = ((await reply.json()) as { access_token: string }).access_token;
     registerSecrets(token);
-  });
-  afterAll(() => dhl?.close());
-  beforeEach(async () => {
-    await dhl.resetFaults();
-    dhl.resetStats();
-  });
-
-  /** What the core does: the call as built under the host root, plus the Bearer token and the carrier hook. */
-  async function send(call: ShippingCall, signal?: AbortSignal): Promise<{ status: number; body: string }> {
-    const headers = { ...call.headers, authorization: `Bearer ${token}` };
-    decorateDhlParcelDeRequest({ method: call.method, path: `/${call.path}`, headers });
-    const response = await fetch(`${dhl.url}/${call.path}`, {
-      method: call.method,
-      headers,
-      body: call.body,
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  const cases = [
-    {
-      route: 'domestic',
-      recipient: BERLIN,
-      service: 'standard',
-      product: 'V01PAK',
-      billing: '33333333330102',
-    },
-    {
-      route: 'domestic',
-      recipient: BERLIN,
-      service: 'express',
-      product: 'V01PAK',
-      billing: '33333333330102',
-    },
-    {
-      route: 'international',
-      recipient: AMSTERDAM,
-      service: 'standard',
-      product: 'V53WPAK',
-      billing: '33333333335301',
-    },
-    {
-      route: 'international',
-      recipient: AMSTERDAM,
-      service: 'express',
-      product: 'V53WPAK',
-      billing: '33333333335301',
-    },
-  ] as const;
-  const formats = [
-    { labelFormat: 'PDF', docFormat: 'PDF', format: 'PDF', magic: '%PDF-' },
-    { labelFormat: 'ZPL', docFormat: 'ZPL2', format: 'ZPL2', magic: '^XA' },
-  ] as const;
-
-  describe.each(cases)('$route $service ($product)', ({ route, recipient, service, product, billing }) => {
-    it.each(formats)(
-      '$labelFormat: one shipment and $format label per parcel, read back',
-      async ({ labelFormat, docFormat, format, magic }) => {
-        const call = build(shipment({ recipient, service, labelFormat }));
-        expect(call.method).toBe('POST');
-        expect(call.path).toBe(`parcel/de/shipping/v2/orders?includeDocs=include&docFormat=${docFormat}`);
+    return {
+      sim: dhl,
+      // What the core does: the call as built under the host root, plus the Bearer token and the carrier hook.
+      base: dhl.url,
+      headers(call) {
+        const headers = { ...call.headers, authorization: `Bearer ${token}` };
+        decorateDhlParcelDeRequest({ method: call.method, path: `/${call.path}`, headers });
+        return headers;
+      },
+    };
+  },
+  labels: routes.flatMap(({ route, recipient, service, product, billing }) =>
+    formats.map(({ labelFormat, docFormat, format, magic }) => ({
+      name: `${route} ${service} (${product}), ${labelFormat}: one shipment and ${format} label per parcel`,
+      shipment: { recipient, service, labelFormat },
+      path: `parcel/de/shipping/v2/orders?includeDocs=include&docFormat=${docFormat}`,
+      call(call: ShippingCall) {
         expect(call.headers).toEqual({ 'content-type': 'application/json' });
         const body = bodyOf(call);
         expect(body.profile).toBe('STANDARD_GRUPPENPROFIL');
@@ -192,95 +171,94 @@ describe('DHL Parcel DE label adapter against the Parcel DE simulator', () => {
           dim: { uom: 'cm', length: 30, width: 20, height: 10 },
         });
         expect(body.shipments[1]!['details']).toEqual({ weight: { uom: 'kg', value: 1.1 } });
-
-        const reply = await send(call);
-        expect(reply.status, reply.body).toBe(207); // two shipments: multistatus
-        const answer = dhlParcelDeShipping.readSuccess(reply.status, reply.body);
-        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
-        expect(answer.trackingNumbers).toHaveLength(2);
-        expect(new Set(answer.trackingNumbers).size).toBe(2);
-        for (const number of answer.trackingNumbers) expect(number).toMatch(/^\d{18}$/);
-        expect(answer.labels).toHaveLength(2);
-        for (const label of answer.labels) {
-          expect(label.format).toBe(format);
-          expect(Buffer.from(label.data, 'base64').toString('latin1').startsWith(magic)).toBe(true);
-        }
-        expect(dhl.stats().labelsCreated).toBe(2);
       },
-    );
-  });
-
-  it('counts exactly the shipments made: one per parcel', async () => {
-    expect((await send(build(shipment({ parcels: [{ weightKg: 1 }] })))).status).toBe(200);
-    expect((await send(build(shipment()))).status).toBe(207);
-    expect(dhl.stats().labelsCreated).toBe(3);
-  });
-
-  const one = () => build(shipment({ parcels: [{ weightKg: 1 }] }));
-
-  it('validation_error: 400 LabelDataResponse, code 400, nothing created', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-    const reply = await send(one());
-    expect(reply.status).toBe(400);
-    expect(dhlParcelDeShipping.errorCode(reply.status, reply.body)).toBe('400');
-    expect(dhl.stats().labelsCreated).toBe(0);
-    expect((await send(one())).status).toBe(200);
-  });
-
-  it('forbidden: 403 RequestStatus, code 403, nothing created', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-    const reply = await send(one());
-    expect(reply.status).toBe(403);
-    expect(dhlParcelDeShipping.errorCode(reply.status, reply.body)).toBe('403');
-    expect(dhl.stats().labelsCreated).toBe(0);
-  });
-
-  it('server_error_after_create: 500 RequestStatus, code 500, and the label exists', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-    const reply = await send(one());
-    expect(reply.status).toBe(500);
-    expect(dhlParcelDeShipping.errorCode(reply.status, reply.body)).toBe('500');
-    expect(dhl.stats().labelsCreated).toBe(1);
-  });
-
-  it('hang_after_create: no answer before the caller gives up, and the label exists', async () => {
-    await dhl.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-    await expect(send(one(), AbortSignal.timeout(300))).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(dhl.stats().labelsCreated).toBe(1);
-  });
-
-  it('a body missing a required field, or with an alpha-2 country, gets the Parcel DE 400 and no label', async () => {
-    const call = one();
-    const noCountry = bodyOf(call);
-    delete (noCountry.shipments[0]!['consignee'] as Record<string, unknown>)['country'];
-    const refused = await send({ ...call, body: JSON.stringify(noCountry) });
-    expect(refused.status).toBe(400);
-    expect(JSON.parse(refused.body)).toMatchObject({
-      items: [
-        { validationMessages: [{ property: 'shipments[0].consignee.country', validationState: 'Error' }] },
-      ],
+      status: 207, // two shipments: multistatus
+      trackingNumbers(numbers: string[]) {
+        expect(numbers).toHaveLength(2);
+        expect(new Set(numbers).size).toBe(2);
+        for (const number of numbers) expect(number).toMatch(/^\d{18}$/);
+      },
+      labels: { count: 2, format, magic },
+      // One shipment per parcel.
+      labelsCreated: 2,
+    })),
+  ),
+  plainShipment: { parcels: [{ weightKg: 1 }] },
+  successStatus: 200,
+  faults: {
+    // LabelDataResponse, its status as the code.
+    validation_error: { status: 400, code: '400' },
+    // RequestStatus, its status as the code.
+    forbidden: { status: 403, code: '403' },
+    server_error_after_create: { status: 500, code: '500' },
+  },
+  invalidBodies: [
+    {
+      what: 'no consignee country',
+      change: (body: OrderBody) =>
+        delete (body.shipments[0]!['consignee'] as Record<string, unknown>)['country'],
+      status: 400,
+      code: '400',
+      answer: {
+        items: [
+          { validationMessages: [{ property: 'shipments[0].consignee.country', validationState: 'Error' }] },
+        ],
+      },
+    },
+    {
+      what: 'an alpha-2 country',
+      change: (body: OrderBody) =>
+        ((body.shipments[0]!['consignee'] as Record<string, unknown>)['country'] = 'DE'),
+      status: 400,
+    },
+    { what: 'no profile', change: (body: Partial<OrderBody>) => delete body.profile, status: 400 },
+  ],
+  unauthenticated: {
+    what: 'a request without a token (401 RequestStatus)',
+    headers: (call) => call.headers,
+    status: 401,
+    code: '401',
+  },
+  moreCases({ sut, build, send }) {
+    it('counts one shipment per parcel', async () => {
+      expect((await send(build(shipment({ parcels: [{ weightKg: 1 }] })).call)).status).toBe(200);
+      expect((await send(build(shipment()).call)).status).toBe(207);
+      expect(sut().sim.stats().labelsCreated).toBe(3);
     });
-    expect(dhlParcelDeShipping.errorCode(refused.status, refused.body)).toBe('400');
-
-    const alpha2 = bodyOf(call);
-    (alpha2.shipments[0]!['consignee'] as Record<string, unknown>)['country'] = 'DE';
-    expect((await send({ ...call, body: JSON.stringify(alpha2) })).status).toBe(400);
-    const noProfile: Partial<OrderBody> = bodyOf(call);
-    delete noProfile.profile;
-    expect((await send({ ...call, body: JSON.stringify(noProfile) })).status).toBe(400);
-    expect(dhl.stats().labelsCreated).toBe(0);
-  });
-
-  it('a 401 RequestStatus gives its status as the code', async () => {
-    const call = one();
-    const reply = await fetch(`${dhl.url}/${call.path}`, {
-      method: 'POST',
-      headers: call.headers,
-      body: call.body,
-    });
-    expect(reply.status).toBe(401);
-    expect(dhlParcelDeShipping.errorCode(reply.status, await reply.text())).toBe('401');
-  });
+  },
+  services: {
+    standard: { domestic: 'V01PAK', international: 'V53WPAK' },
+    express: { domestic: 'V01PAK', international: 'V53WPAK' },
+  },
+  refusals: {
+    reasonOf: dhlParcelDeUnsupported,
+    buildError: 'reason',
+    cases: [
+      {
+        shipment: { shipper: { ...BONN, countryCode: 'AT' }, recipient: { ...BERLIN, countryCode: 'AT' } },
+        reason: 'ships from Germany',
+      },
+      {
+        shipment: { recipient: { ...AMSTERDAM, countryCode: 'US' } },
+        reason: 'recipient country US is outside the EU',
+      },
+      {
+        shipment: { recipient: { ...AMSTERDAM, countryCode: 'CH' } },
+        reason: 'customs data would be required',
+      },
+      { shipment: { parcels: [{ weightKg: 31.6 }] }, reason: 'more than 31.5 kg' },
+      {
+        shipment: { recipient: { ...BERLIN, street: ['x'.repeat(51)] } },
+        reason: 'recipient.street[0] is longer than 50',
+      },
+      {
+        shipment: { recipient: { ...BERLIN, city: 'y'.repeat(41) } },
+        reason: 'recipient.city is longer than 40',
+      },
+      { shipment: { recipient: { ...BERLIN, postalCode: '12#45' } }, reason: 'recipient.postalCode' },
+    ],
+    supported: [{ recipient: AMSTERDAM }],
+  },
 });
 
 describe('DHL Parcel DE label adapter: mapping', () => {
@@ -304,28 +282,6 @@ describe('DHL Parcel DE label adapter: mapping', () => {
       additionalAddressInformation2: 'Entrance B',
       postalCode: '1071 XX',
     });
-  });
-
-  it('refuses what Parcel DE cannot carry, before anything is sent, and says why', () => {
-    const refusals: [Record<string, unknown>, string][] = [
-      [
-        { shipper: { ...BONN, countryCode: 'AT' }, recipient: { ...BERLIN, countryCode: 'AT' } },
-        'ships from Germany',
-      ],
-      [{ recipient: { ...AMSTERDAM, countryCode: 'US' } }, 'recipient country US is outside the EU'],
-      [{ recipient: { ...AMSTERDAM, countryCode: 'CH' } }, 'customs data would be required'],
-      [{ parcels: [{ weightKg: 31.6 }] }, 'more than 31.5 kg'],
-      [{ recipient: { ...BERLIN, street: ['x'.repeat(51)] } }, 'recipient.street[0] is longer than 50'],
-      [{ recipient: { ...BERLIN, city: 'y'.repeat(41) } }, 'recipient.city is longer than 40'],
-      [{ recipient: { ...BERLIN, postalCode: '12#45' } }, 'recipient.postalCode'],
-    ];
-    for (const [overrides, reason] of refusals) {
-      const request = shipment(overrides);
-      expect(dhlParcelDeShipping.supports!(request)).toBe(false);
-      expect(dhlParcelDeUnsupported(request)).toContain(reason);
-      expect(() => build(request)).toThrow(reason);
-    }
-    expect(dhlParcelDeShipping.supports!(shipment({ recipient: AMSTERDAM }))).toBe(true);
   });
 
   it('readSuccess: mixed or refused items and URL-only labels are not taken as created', () => {

@@ -1,13 +1,13 @@
 /**
  * @module test/carriers/fedex/shipping
- * The FedEx label adapter against the FedEx simulator on loopback, in the shape of ups.test.ts:
- * what `build` makes is accepted and answered with one label per parcel in the format asked,
- * `readSuccess` reads it back, every shipment fault arrives with its status and FedEx code, and
- * the settings schema names a bad account number. Real token from the simulator; no mocks.
+ * The FedEx label adapter: the shipping-adapter conformance suite against the FedEx simulator (one
+ * label per parcel in the format asked, the shipment id echoed, every shipment fault with its
+ * status and FedEx code; a real token from the simulator, no mocks), then what only FedEx has: the
+ * settings schema naming a bad account number, weights and references, and the answers read back.
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   FEDEX_SHIP_PATH,
@@ -17,9 +17,9 @@ import {
 } from '../../../carriers/fedex/shipping.js';
 import { FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import type { SimulatorHandle } from '../../../src/sim/index.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
 
 const CLIENT = { clientId: 'fedex-adapter-key', clientSecret: `fedex-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -67,23 +67,26 @@ function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
   });
 }
 
-const build = (request: ShipmentRequest, shipmentId = `shp_${randomUUID()}`): ShippingCall =>
-  fedexShipping.build({
-    shipment: request,
-    settings: SETTINGS,
-    carrierIdempotencyKey: randomUUID(),
-    shipmentId,
-  });
-
 type FedexBody = { requestedShipment: Record<string, unknown> } & Record<string, unknown>;
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as FedexBody;
 
-describe('FedEx label adapter against the FedEx simulator', () => {
-  let fedex: SimulatorHandle;
-  let token: string;
+const routes = [
+  { route: 'domestic', recipient: PITTSBURGH, service: 'standard', code: 'FEDEX_GROUND' },
+  { route: 'domestic', recipient: PITTSBURGH, service: 'express', code: 'PRIORITY_OVERNIGHT' },
+  { route: 'international', recipient: RICHMOND_BC, service: 'standard', code: 'INTERNATIONAL_ECONOMY' },
+  { route: 'international', recipient: RICHMOND_BC, service: 'express', code: 'INTERNATIONAL_PRIORITY' },
+] as const;
+const formats = [
+  { labelFormat: 'PDF', format: 'PDF', magic: '%PDF-' },
+  { labelFormat: 'ZPL', format: 'ZPLII', magic: '^XA' },
+] as const;
 
-  beforeAll(async () => {
-    fedex = await startFedexSimulator({ clients: [CLIENT] });
+describeShippingAdapter('FedEx', {
+  adapter: fedexShipping,
+  settings: SETTINGS,
+  shipment,
+  async start() {
+    const fedex = await startFedexSimulator({ clients: [CLIENT] });
     const reply = await fetch(`${fedex.url}${FEDEX_PATHS.token}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -93,45 +96,21 @@ describe('FedEx label adapter against the FedEx simulator', () => {
         client_secret: CLIENT.clientSecret,
       }).toString(),
     });
-    token = ((await reply.json()) as { access_token: string }).access_token;
+    const token = ((await reply.json()) as { access_token: string }).access_token;
     registerSecrets(token);
-  });
-  afterAll(() => fedex?.close());
-  beforeEach(async () => {
-    await fedex.resetFaults();
-    fedex.resetStats();
-  });
-
-  /** What the core does: the call as built, plus the Bearer token. */
-  async function send(call: ShippingCall, signal?: AbortSignal): Promise<{ status: number; body: string }> {
-    const response = await fetch(`${fedex.url}/${call.path}`, {
-      method: call.method,
-      headers: { ...call.headers, authorization: `Bearer ${token}` },
-      body: call.body,
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  const cases = [
-    { route: 'domestic', recipient: PITTSBURGH, service: 'standard', code: 'FEDEX_GROUND' },
-    { route: 'domestic', recipient: PITTSBURGH, service: 'express', code: 'PRIORITY_OVERNIGHT' },
-    { route: 'international', recipient: RICHMOND_BC, service: 'standard', code: 'INTERNATIONAL_ECONOMY' },
-    { route: 'international', recipient: RICHMOND_BC, service: 'express', code: 'INTERNATIONAL_PRIORITY' },
-  ] as const;
-  const formats = [
-    { labelFormat: 'PDF', format: 'PDF', magic: '%PDF-' },
-    { labelFormat: 'ZPL', format: 'ZPLII', magic: '^XA' },
-  ] as const;
-
-  describe.each(cases)('$route $service ($code)', ({ recipient, service, code }) => {
-    it.each(formats)(
-      '$labelFormat: one $format label per parcel, read back with its tracking number',
-      async ({ labelFormat, format, magic }) => {
-        const shipmentId = `shp_${randomUUID()}`;
-        const call = build(shipment({ recipient, service, labelFormat }), shipmentId);
-        expect(call.method).toBe('POST');
-        expect(call.path).toBe(FEDEX_SHIP_PATH);
+    // What the core does: the call as built, plus the Bearer token.
+    return {
+      sim: fedex,
+      base: fedex.url,
+      headers: (call) => ({ ...call.headers, authorization: `Bearer ${token}` }),
+    };
+  },
+  path: FEDEX_SHIP_PATH,
+  labels: routes.flatMap(({ route, recipient, service, code }) =>
+    formats.map(({ labelFormat, format, magic }) => ({
+      name: `${route} ${service} (${code}), ${labelFormat}: one ${format} label per parcel`,
+      shipment: { recipient, service, labelFormat },
+      call(call: ShippingCall, { shipmentId }: BuiltIds) {
         expect(call.headers).toEqual({
           'content-type': 'application/json',
           'x-customer-transaction-id': shipmentId,
@@ -139,114 +118,70 @@ describe('FedEx label adapter against the FedEx simulator', () => {
         const body = bodyOf(call);
         expect(body.requestedShipment['serviceType']).toBe(code);
         expect(body.requestedShipment['labelSpecification']).toMatchObject({ imageType: format });
-
-        const reply = await send(call);
-        expect(reply.status, reply.body).toBe(200);
-        expect(JSON.parse(reply.body)).toMatchObject({ customerTransactionId: shipmentId });
-        const answer = fedexShipping.readSuccess(reply.status, reply.body);
-        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
-        expect(answer.trackingNumbers).toHaveLength(2);
-        expect(new Set(answer.trackingNumbers).size).toBe(2);
-        for (const number of answer.trackingNumbers) expect(number).toMatch(/^\d{12}$/);
-        expect(answer.labels).toHaveLength(2);
-        for (const label of answer.labels) {
-          expect(label.format).toBe(format);
-          expect(Buffer.from(label.data, 'base64').toString('latin1').startsWith(magic)).toBe(true);
-        }
-        expect(fedex.stats().labelsCreated).toBe(1);
       },
-    );
-  });
-
-  it('counts exactly the shipments made', async () => {
-    for (let i = 0; i < 3; i++) expect((await send(build(shipment()))).status).toBe(200);
-    expect(fedex.stats().labelsCreated).toBe(3);
-  });
-
-  it('validation_error: 400 ACCOUNTNUMBER.REGISTRATION.REQUIRED, nothing created', async () => {
-    await fedex.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(400);
-    expect(fedexShipping.errorCode(reply.status, reply.body)).toBe('ACCOUNTNUMBER.REGISTRATION.REQUIRED');
-    expect(fedex.stats().labelsCreated).toBe(0);
-    expect((await send(build(shipment()))).status).toBe(200);
-  });
-
-  it('forbidden: 403 FORBIDDEN.ERROR, nothing created', async () => {
-    await fedex.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(403);
-    expect(fedexShipping.errorCode(reply.status, reply.body)).toBe('FORBIDDEN.ERROR');
-    expect(fedex.stats().labelsCreated).toBe(0);
-  });
-
-  it('server_error_after_create: 500 INTERNAL.SERVER.ERROR, and the label exists', async () => {
-    await fedex.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(500);
-    expect(fedexShipping.errorCode(reply.status, reply.body)).toBe('INTERNAL.SERVER.ERROR');
-    expect(fedex.stats().labelsCreated).toBe(1);
-  });
-
-  it('hang_after_create: no answer before the caller gives up, and the label exists', async () => {
-    await fedex.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-    await expect(send(build(shipment()), AbortSignal.timeout(300))).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
-    expect(fedex.stats().labelsCreated).toBe(1);
-  });
-
-  it('a body missing a required field gets the FedEx 400 and no label', async () => {
-    const call = build(shipment());
-    const withoutPhone = bodyOf(call);
-    const recipients = withoutPhone.requestedShipment['recipients'] as { contact: Record<string, unknown> }[];
-    delete recipients[0]!.contact['phoneNumber'];
-    const first = await send({ ...call, body: JSON.stringify(withoutPhone) });
-    expect(first.status).toBe(400);
-    expect(fedexShipping.errorCode(first.status, first.body)).toBe('SHIPMENT.VALIDATION.ERROR');
-    expect(JSON.parse(first.body)).toMatchObject({
-      errors: [{ message: expect.stringContaining('requestedShipment.recipients[0].contact.phoneNumber') }],
-    });
-
-    const withoutAccount = bodyOf(call);
-    delete withoutAccount['accountNumber'];
-    const second = await send({ ...call, body: JSON.stringify(withoutAccount) });
-    expect(second.status).toBe(400);
-    expect(fedexShipping.errorCode(second.status, second.body)).toBe('ACCOUNTNUMBER.REGISTRATION.REQUIRED');
-
-    const otherPayor = bodyOf(call);
-    otherPayor.requestedShipment['shippingChargesPayment'] = {
-      paymentType: 'SENDER',
-      payor: { responsibleParty: { accountNumber: { value: '123456789' } } },
-    };
-    const third = await send({ ...call, body: JSON.stringify(otherPayor) });
-    expect(third.status).toBe(400);
-    expect(fedexShipping.errorCode(third.status, third.body)).toBe('ACCOUNT.NUMBER.MISMATCH');
-    expect(fedex.stats().labelsCreated).toBe(0);
-  });
-
-  it('a request without a token gets 401 NOT.AUTHORIZED.ERROR, read as the carrier code', async () => {
-    const call = build(shipment());
-    const response = await fetch(`${fedex.url}/${call.path}`, {
-      method: 'POST',
-      headers: call.headers,
-      body: call.body,
-    });
-    const body = await response.text();
-    expect(response.status).toBe(401);
-    expect(fedexShipping.errorCode(response.status, body)).toBe('NOT.AUTHORIZED.ERROR');
-    expect(fedex.stats().labelsCreated).toBe(0);
-  });
+      status: 200,
+      answered(reply: Reply, { shipmentId }: BuiltIds) {
+        expect(JSON.parse(reply.body)).toMatchObject({ customerTransactionId: shipmentId });
+      },
+      trackingNumbers(numbers: string[]) {
+        expect(numbers).toHaveLength(2);
+        expect(new Set(numbers).size).toBe(2);
+        for (const number of numbers) expect(number).toMatch(/^\d{12}$/);
+      },
+      labels: { count: 2, format, magic },
+      labelsCreated: 1,
+    })),
+  ),
+  successStatus: 200,
+  faults: {
+    validation_error: { status: 400, code: 'ACCOUNTNUMBER.REGISTRATION.REQUIRED' },
+    forbidden: { status: 403, code: 'FORBIDDEN.ERROR' },
+    server_error_after_create: { status: 500, code: 'INTERNAL.SERVER.ERROR' },
+  },
+  invalidBodies: [
+    {
+      what: 'no recipient phone number',
+      change: (body: FedexBody) => {
+        const recipients = body.requestedShipment['recipients'] as { contact: Record<string, unknown> }[];
+        delete recipients[0]!.contact['phoneNumber'];
+      },
+      status: 400,
+      code: 'SHIPMENT.VALIDATION.ERROR',
+      answer: {
+        errors: [{ message: expect.stringContaining('requestedShipment.recipients[0].contact.phoneNumber') }],
+      },
+    },
+    {
+      what: 'no account number',
+      change: (body: FedexBody) => delete body['accountNumber'],
+      status: 400,
+      code: 'ACCOUNTNUMBER.REGISTRATION.REQUIRED',
+    },
+    {
+      what: 'another payor',
+      change: (body: FedexBody) => {
+        body.requestedShipment['shippingChargesPayment'] = {
+          paymentType: 'SENDER',
+          payor: { responsibleParty: { accountNumber: { value: '123456789' } } },
+        };
+      },
+      status: 400,
+      code: 'ACCOUNT.NUMBER.MISMATCH',
+    },
+  ],
+  unauthenticated: {
+    what: 'a request without a token',
+    headers: (call) => call.headers,
+    status: 401,
+    code: 'NOT.AUTHORIZED.ERROR',
+  },
+  services: {
+    standard: { domestic: 'FEDEX_GROUND', international: 'INTERNATIONAL_ECONOMY' },
+    express: { domestic: 'PRIORITY_OVERNIGHT', international: 'INTERNATIONAL_PRIORITY' },
+  },
 });
 
 describe('FedEx label adapter, pure parts', () => {
-  it('services: FEDEX_GROUND / INTERNATIONAL_ECONOMY, PRIORITY_OVERNIGHT / INTERNATIONAL_PRIORITY', () => {
-    expect(fedexShipping.services).toEqual({
-      standard: { domestic: 'FEDEX_GROUND', international: 'INTERNATIONAL_ECONOMY' },
-      express: { domestic: 'PRIORITY_OVERNIGHT', international: 'INTERNATIONAL_PRIORITY' },
-    });
-  });
-
   it('settings: a 9-digit account number is required and named; pickupType defaults to drop-off', () => {
     expect(SETTINGS).toEqual({ accountNumber: '740561073', pickupType: 'DROPOFF_AT_FEDEX_LOCATION' });
     const missing = fedexShippingSettingsSchema.safeParse({});

@@ -1,16 +1,17 @@
 /**
  * @module test/carriers/ups/shipping
- * The UPS label adapter against the UPS simulator on loopback: what `build` makes is accepted and
- * answered with one label per parcel in the format asked, `readSuccess` reads it back, every
- * shipment fault arrives with its status and UPS code, and the settings schema names a bad
- * shipper number. The simulator gets a real token from its own token endpoint; no mocks.
+ * The UPS label adapter: the shipping-adapter conformance suite against the UPS simulator (one
+ * label per parcel in the format asked, every shipment fault with its status and UPS code; the
+ * simulator gets a real token from its own token endpoint, no mocks), then what only UPS has:
+ * service codes by route, the settings schema naming a bad shipper number, US units, the mapping
+ * of parties, and the answers read back.
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { decorateUpsRequest } from '../../../carriers/ups/api.js';
-import { startUpsSimulator, UPS_PATHS, type UpsSimulatorHandle } from '../../../carriers/ups/simulator.js';
+import { startUpsSimulator, UPS_PATHS } from '../../../carriers/ups/simulator.js';
 import {
   UPS_SHIP_PATH,
   upsServiceCode,
@@ -21,6 +22,7 @@ import {
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 
 const CLIENT = { clientId: 'ups-adapter-client', clientSecret: `ups-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -67,23 +69,26 @@ function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
   });
 }
 
-const build = (request: ShipmentRequest, settings = SETTINGS): ShippingCall =>
-  upsShipping.build({
-    shipment: request,
-    settings,
-    carrierIdempotencyKey: randomUUID(),
-    shipmentId: `shp_${randomUUID()}`,
-  });
-
 type UpsBody = { ShipmentRequest: { Shipment: Record<string, unknown>; LabelSpecification: unknown } };
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as UpsBody;
 
-describe('UPS label adapter against the UPS simulator', () => {
-  let ups: UpsSimulatorHandle;
-  let token: string;
+const routes = [
+  { route: 'domestic', recipient: LOS_ANGELES, service: 'standard', code: '03' },
+  { route: 'domestic', recipient: LOS_ANGELES, service: 'express', code: '01' },
+  { route: 'international', recipient: GOETTINGEN, service: 'standard', code: '11' },
+  { route: 'international', recipient: GOETTINGEN, service: 'express', code: '07' },
+] as const;
+const formats = [
+  { labelFormat: 'PDF', format: 'GIF', magic: 'GIF8' },
+  { labelFormat: 'ZPL', format: 'ZPL', magic: '^XA' },
+] as const;
 
-  beforeAll(async () => {
-    ups = await startUpsSimulator({ clients: [CLIENT] });
+describeShippingAdapter('UPS', {
+  adapter: upsShipping,
+  settings: SETTINGS,
+  shipment,
+  async start() {
+    const ups = await startUpsSimulator({ clients: [CLIENT] });
     const reply = await fetch(`${ups.url}${UPS_PATHS.token}`, {
       method: 'POST',
       headers: {
@@ -92,150 +97,80 @@ describe('UPS label adapter against the UPS simulator', () => {
       },
       body: 'grant_type=client_credentials',
     });
-    token = ((await reply.json()) as { access_token: string }).access_token;
+    const token = ((await reply.json()) as { access_token: string }).access_token;
     registerSecrets(token);
-  });
-  afterAll(() => ups?.close());
-  beforeEach(async () => {
-    await ups.resetFaults();
-    ups.resetStats();
-  });
-
-  /** What the core does: the call as built, plus the Bearer token and UPS's per-request headers. */
-  async function send(call: ShippingCall, signal?: AbortSignal): Promise<{ status: number; body: string }> {
-    const headers = { ...call.headers, authorization: `Bearer ${token}` };
-    decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
-    const response = await fetch(`${ups.url}/${call.path}`, {
-      method: call.method,
-      headers,
-      body: call.body,
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  const cases = [
-    { route: 'domestic', recipient: LOS_ANGELES, service: 'standard', code: '03' },
-    { route: 'domestic', recipient: LOS_ANGELES, service: 'express', code: '01' },
-    { route: 'international', recipient: GOETTINGEN, service: 'standard', code: '11' },
-    { route: 'international', recipient: GOETTINGEN, service: 'express', code: '07' },
-  ] as const;
-  const formats = [
-    { labelFormat: 'PDF', format: 'GIF', magic: 'GIF8' },
-    { labelFormat: 'ZPL', format: 'ZPL', magic: '^XA' },
-  ] as const;
-
-  describe.each(cases)('$route $service (service code $code)', ({ recipient, service, code }) => {
-    it.each(formats)(
-      '$labelFormat: one $format label per parcel, read back with its tracking number',
-      async ({ labelFormat, format, magic }) => {
-        const call = build(shipment({ recipient, service, labelFormat }));
-        expect(call.method).toBe('POST');
-        expect(call.path).toBe(UPS_SHIP_PATH);
+    return {
+      sim: ups,
+      base: ups.url,
+      // What the core does: the call as built, plus the Bearer token and UPS's per-request headers.
+      headers(call) {
+        const headers = { ...call.headers, authorization: `Bearer ${token}` };
+        decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
+        return headers;
+      },
+    };
+  },
+  path: UPS_SHIP_PATH,
+  labels: routes.flatMap(({ route, recipient, service, code }) =>
+    formats.map(({ labelFormat, format, magic }) => ({
+      name: `${route} ${service} (service code ${code}), ${labelFormat}: one ${format} label per parcel`,
+      shipment: { recipient, service, labelFormat },
+      call(call: ShippingCall) {
         expect(call.headers).toEqual({ 'content-type': 'application/json' });
         const body = bodyOf(call);
         expect(body.ShipmentRequest.Shipment['Service']).toEqual({ Code: code });
         expect(body.ShipmentRequest.LabelSpecification).toMatchObject({ LabelImageFormat: { Code: format } });
-
-        const reply = await send(call);
-        expect(reply.status, reply.body).toBe(200);
-        const answer = upsShipping.readSuccess(reply.status, reply.body);
-        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
-        expect(answer.trackingNumbers).toHaveLength(2);
-        expect(new Set(answer.trackingNumbers).size).toBe(2);
-        for (const number of answer.trackingNumbers) expect(number).toMatch(/^1ZA1B2C3[0-9A-Z]{10}$/);
-        expect(answer.labels).toHaveLength(2);
-        for (const label of answer.labels) {
-          expect(label.format).toBe(format);
-          expect(Buffer.from(label.data, 'base64').toString('latin1').startsWith(magic)).toBe(true);
-        }
-        expect(ups.stats().labelsCreated).toBe(1);
       },
-    );
-  });
-
-  it('counts exactly the shipments made', async () => {
-    for (let i = 0; i < 3; i++) expect((await send(build(shipment()))).status).toBe(200);
-    expect(ups.stats().labelsCreated).toBe(3);
-  });
-
-  it('validation_error: 400 with UPS code 120100, nothing created', async () => {
-    await ups.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(400);
-    expect(upsShipping.errorCode(reply.status, reply.body)).toBe('120100');
-    expect(ups.stats().labelsCreated).toBe(0);
-    // The fault was for one request only.
-    expect((await send(build(shipment()))).status).toBe(200);
-  });
-
-  it('forbidden: 403 in the UPS error shape, nothing created', async () => {
-    await ups.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(403);
-    expect(upsShipping.errorCode(reply.status, reply.body)).toBe('SIM403');
-    expect(ups.stats().labelsCreated).toBe(0);
-  });
-
-  it('server_error_after_create: 500 with UPS code 20001, and the label exists', async () => {
-    await ups.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(500);
-    expect(upsShipping.errorCode(reply.status, reply.body)).toBe('20001');
-    expect(ups.stats().labelsCreated).toBe(1);
-  });
-
-  it('hang_after_create: no answer before the caller gives up, and the label exists', async () => {
-    await ups.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-    await expect(send(build(shipment()), AbortSignal.timeout(300))).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
-    expect(ups.stats().labelsCreated).toBe(1);
-  });
-
-  it('a body missing a required field gets the UPS 400 and no label', async () => {
-    const call = build(shipment());
-    const withoutShipperNumber = bodyOf(call);
-    delete (withoutShipperNumber.ShipmentRequest.Shipment['Shipper'] as Record<string, unknown>)[
-      'ShipperNumber'
-    ];
-    const first = await send({ ...call, body: JSON.stringify(withoutShipperNumber) });
-    expect(first.status).toBe(400);
-    expect(upsShipping.errorCode(first.status, first.body)).toBe('120100');
-
-    const withoutShipTo = bodyOf(call);
-    delete withoutShipTo.ShipmentRequest.Shipment['ShipTo'];
-    const second = await send({ ...call, body: JSON.stringify(withoutShipTo) });
-    expect(second.status).toBe(400);
-    expect(upsShipping.errorCode(second.status, second.body)).toBe('20007');
-    expect(JSON.parse(second.body)).toEqual({
-      response: {
-        errors: [{ code: '20007', message: 'Missing Required field, ShipmentRequest/Shipment/ShipTo.' }],
+      status: 200,
+      trackingNumbers(numbers: string[]) {
+        expect(numbers).toHaveLength(2);
+        expect(new Set(numbers).size).toBe(2);
+        for (const number of numbers) expect(number).toMatch(/^1ZA1B2C3[0-9A-Z]{10}$/);
       },
-    });
-    expect(ups.stats().labelsCreated).toBe(0);
-  });
-
-  it('a request without a valid token gets 401 250002, read as the carrier code', async () => {
-    const call = build(shipment());
-    const response = await fetch(`${ups.url}/${call.path}`, {
-      method: 'POST',
-      headers: call.headers,
-      body: call.body,
-    });
-    const body = await response.text();
-    expect(response.status).toBe(401);
-    expect(upsShipping.errorCode(response.status, body)).toBe('250002');
-    expect(ups.stats().labelsCreated).toBe(0);
-  });
+      labels: { count: 2, format, magic },
+      labelsCreated: 1,
+    })),
+  ),
+  successStatus: 200,
+  faults: {
+    validation_error: { status: 400, code: '120100' },
+    forbidden: { status: 403, code: 'SIM403' },
+    server_error_after_create: { status: 500, code: '20001' },
+  },
+  invalidBodies: [
+    {
+      what: 'no ShipperNumber',
+      change: (body: UpsBody) =>
+        delete (body.ShipmentRequest.Shipment['Shipper'] as Record<string, unknown>)['ShipperNumber'],
+      status: 400,
+      code: '120100',
+    },
+    {
+      what: 'no ShipTo',
+      change: (body: UpsBody) => delete body.ShipmentRequest.Shipment['ShipTo'],
+      status: 400,
+      code: '20007',
+      answerEquals: {
+        response: {
+          errors: [{ code: '20007', message: 'Missing Required field, ShipmentRequest/Shipment/ShipTo.' }],
+        },
+      },
+    },
+  ],
+  unauthenticated: {
+    what: 'a request without a valid token',
+    headers: (call) => call.headers,
+    status: 401,
+    code: '250002',
+  },
+  services: {
+    standard: { domestic: '03', international: '11' },
+    express: { domestic: '01', international: '07' },
+  },
 });
 
 describe('UPS label adapter, pure parts', () => {
-  it('services: 03 Ground / 11 Standard, 01 Next Day Air / 07 Express; domestic codes only inside the US and PR', () => {
-    expect(upsShipping.services).toEqual({
-      standard: { domestic: '03', international: '11' },
-      express: { domestic: '01', international: '07' },
-    });
+  it('service codes: 03 Ground / 11 Standard, 01 Next Day Air / 07 Express; domestic codes only inside the US and PR', () => {
     expect(upsServiceCode(shipment())).toBe('03');
     expect(upsServiceCode(shipment({ service: 'express' }))).toBe('01');
     expect(upsServiceCode(shipment({ recipient: GOETTINGEN }))).toBe('11');

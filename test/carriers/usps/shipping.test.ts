@@ -1,14 +1,15 @@
 /**
  * @module test/carriers/usps/shipping
- * The USPS label adapter against the USPS simulator on loopback: what `build` makes is accepted
- * and answered with a label in the format asked, `readSuccess` reads it back, the same
- * X-Idempotency-Key makes one label, every shipment fault arrives with its status and USPS code,
- * and `supports` keeps out what Domestic Labels cannot carry. The simulator issues a real access
- * token and payment authorization token, which the test adds as the gateway would; no mocks.
+ * The USPS label adapter: the shipping-adapter conformance suite against the USPS simulator (a
+ * label in the format asked, every shipment fault with its status and USPS code, a retry with the
+ * same X-Idempotency-Key returning the label already made, `supports` keeping out what Domestic
+ * Labels cannot carry; the simulator issues a real access token and payment authorization token,
+ * added as the gateway would, no mocks), then what only USPS has: settings, the mapping to pounds,
+ * inches and references, the mailing date, and the answers read back.
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import {
@@ -27,10 +28,12 @@ import {
 } from '../../../carriers/usps/simulator.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
+import { describeShippingAdapter, type BuiltIds } from '../../support/shipping-adapter-suite.js';
 
 const CLIENT = { clientId: 'usps-adapter-client', clientSecret: `usps-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
 const DEFAULTS = uspsShippingSettingsSchema.parse({});
+const SHIPMENT_ID = 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA';
 
 /** [USPS-PAY] MinimumPaymentAuthorizationRequest: what an account's `payment` block holds. */
 const PAYMENT_REQUEST = {
@@ -94,19 +97,36 @@ const draft = (
   shipment: request,
   settings,
   carrierIdempotencyKey: key,
-  shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
+  shipmentId: SHIPMENT_ID,
 });
-const build = (request: ShipmentRequest, settings?: UspsShippingSettings, key?: string) =>
-  uspsShipping.build(draft(request, settings, key));
-const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as Record<string, Record<string, unknown>>;
-const decoded = (data: string) => Buffer.from(data, 'base64').toString('latin1');
+type Body = Record<string, Record<string, unknown>>;
+const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as Body;
 
-describe('USPS label adapter against the USPS simulator', () => {
-  let usps: UspsSimulatorHandle;
-  let accessToken: string;
-  let paymentToken: string;
+const services = [
+  { service: 'standard', mailClass: 'USPS_GROUND_ADVANTAGE', rateIndicator: 'SP' },
+  { service: 'express', mailClass: 'PRIORITY_MAIL_EXPRESS', rateIndicator: 'PA' },
+] as const;
+const formats = [
+  { labelFormat: 'PDF', settings: {}, imageType: 'PDF', format: 'PDF', magic: '%PDF-' },
+  { labelFormat: 'ZPL', settings: {}, imageType: 'ZPL203DPI', format: 'ZPL', magic: '^XA^PW812' },
+  {
+    labelFormat: 'ZPL',
+    settings: { zplDpi: 300 },
+    imageType: 'ZPL300DPI',
+    format: 'ZPL',
+    magic: '^XA^PW1200',
+  },
+] as const;
 
-  beforeAll(async () => {
+let usps: UspsSimulatorHandle;
+let accessToken: string;
+
+describeShippingAdapter('USPS', {
+  adapter: uspsShipping,
+  settings: DEFAULTS,
+  shipment,
+  shipmentId: () => SHIPMENT_ID,
+  async start() {
     usps = await startUspsSimulator({ clients: [CLIENT] });
     const token = await fetch(`${usps.url}${USPS_PATHS.token}`, {
       method: 'POST',
@@ -123,66 +143,27 @@ describe('USPS label adapter against the USPS simulator', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
       body: JSON.stringify(PAYMENT_REQUEST),
     });
-    paymentToken = ((await payment.json()) as { paymentAuthorizationToken: string })
+    const paymentToken = ((await payment.json()) as { paymentAuthorizationToken: string })
       .paymentAuthorizationToken;
-  });
-  afterAll(async () => {
-    registerIssuedTokens(usps);
-    await usps?.close();
-  });
-  beforeEach(async () => {
-    await usps.resetFaults();
-    usps.resetStats();
-  });
-
-  /** What the core does: the call as built, plus the Bearer token and the dependent payment token. */
-  async function send(call: ShippingCall, signal?: AbortSignal): Promise<{ status: number; body: string }> {
-    const response = await fetch(`${usps.url}/${call.path}`, {
-      method: call.method,
-      headers: {
+    return {
+      sim: usps,
+      base: usps.url,
+      // What the core does: the call as built, plus the Bearer token and the dependent payment token.
+      headers: (call) => ({
         ...call.headers,
         authorization: `Bearer ${accessToken}`,
         'X-Payment-Authorization-Token': paymentToken,
-      },
-      body: call.body,
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  async function trackingNumberOf(call: ShippingCall): Promise<string | undefined> {
-    const reply = await send(call);
-    const answer = uspsShipping.readSuccess(reply.status, reply.body);
-    return answer.kind === 'created' ? answer.trackingNumbers[0] : undefined;
-  }
-
-  const cases = [
-    { service: 'standard', mailClass: 'USPS_GROUND_ADVANTAGE', rateIndicator: 'SP' },
-    { service: 'express', mailClass: 'PRIORITY_MAIL_EXPRESS', rateIndicator: 'PA' },
-  ] as const;
-  const formats = [
-    { labelFormat: 'PDF', settings: {}, imageType: 'PDF', format: 'PDF', magic: '%PDF-' },
-    { labelFormat: 'ZPL', settings: {}, imageType: 'ZPL203DPI', format: 'ZPL', magic: '^XA^PW812' },
-    {
-      labelFormat: 'ZPL',
-      settings: { zplDpi: 300 },
-      imageType: 'ZPL300DPI',
-      format: 'ZPL',
-      magic: '^XA^PW1200',
-    },
-  ] as const;
-
-  describe.each(cases)('$service ($mailClass)', ({ service, mailClass, rateIndicator }) => {
-    it.each(formats)(
-      '$imageType: a $format label read back with its tracking number',
-      async ({ labelFormat, settings, imageType, format, magic }) => {
-        const key = randomUUID();
-        const call = build(
-          shipment({ service, labelFormat }),
-          uspsShippingSettingsSchema.parse(settings),
-          key,
-        );
-        expect(call).toMatchObject({ method: 'POST', path: USPS_LABEL_PATH });
+      }),
+    };
+  },
+  beforeClose: (sim) => registerIssuedTokens(sim as UspsSimulatorHandle),
+  path: USPS_LABEL_PATH,
+  labels: services.flatMap(({ service, mailClass, rateIndicator }) =>
+    formats.map(({ labelFormat, settings, imageType, format, magic }) => ({
+      name: `${service} (${mailClass}), ${imageType}: a ${format} label read back with its tracking number`,
+      shipment: { service, labelFormat },
+      settings: uspsShippingSettingsSchema.parse(settings),
+      call(call: ShippingCall, { key }: BuiltIds) {
         expect(call.headers).toEqual({
           'Content-Type': 'application/json',
           Accept: 'application/vnd.usps.labels+json',
@@ -191,122 +172,109 @@ describe('USPS label adapter against the USPS simulator', () => {
         const body = bodyOf(call);
         expect(body['imageInfo']).toEqual({ imageType, labelType: '4X6LABEL', receiptOption: 'NONE' });
         expect(body['packageDescription']).toMatchObject({ mailClass, rateIndicator });
-
-        const reply = await send(call);
-        expect(reply.status, reply.body).toBe(200);
-        const answer = uspsShipping.readSuccess(reply.status, reply.body);
-        if (answer.kind !== 'created') throw new Error(`expected a created shipment, got ${answer.kind}`);
-        expect(answer.trackingNumbers).toEqual([expect.stringMatching(/^92\d{20}$/)]);
-        expect(answer.labels).toHaveLength(1);
-        expect(answer.labels[0]!.format).toBe(format);
-        expect(decoded(answer.labels[0]!.data).startsWith(magic)).toBe(true);
-        expect(usps.stats().labelsCreated).toBe(1);
       },
-    );
-  });
+      status: 200,
+      trackingNumbers: (numbers: string[]) => expect(numbers).toEqual([expect.stringMatching(/^92\d{20}$/)]),
+      labels: { count: 1, format, magic },
+      labelsCreated: 1,
+    })),
+  ),
+  successStatus: 200,
+  faults: {
+    validation_error: {
+      status: 400,
+      code: 'invalid_request',
+      answer: { apiVersion: '/labels/v3/', error: { code: '400' } },
+    },
+    forbidden: {
+      status: 403,
+      code: 'insufficient_scope',
+      answer: { error: { code: '403', message: 'Access is denied.' } },
+    },
+    server_error_after_create: { status: 503, code: 'service_unavailable' },
+  },
+  // X-Idempotency-Key: a retry after an unknown outcome returns the label made, and makes no second.
+  replaysWithSameKey: true,
+  invalidBodies: [
+    {
+      what: 'no ZIP Code',
+      change: (body: Body) => delete body['toAddress']!['ZIPCode'],
+      status: 400,
+      code: 'invalid_request',
+      answer: {
+        error: { errors: [{ code: 'invalid_request', source: { parameter: 'toAddress.ZIPCode' } }] },
+      },
+    },
+    {
+      what: 'no mailClass',
+      change: (body: Body) => delete body['packageDescription']!['mailClass'],
+      status: 400,
+    },
+  ],
+  unauthenticated: {
+    what: 'without the payment authorization token (the USPS 400 naming the header)',
+    headers: (call) => ({ ...call.headers, authorization: `Bearer ${accessToken}` }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  moreCases({ build, send }) {
+    async function trackingNumberOf(call: ShippingCall): Promise<string | undefined> {
+      const reply = await send(call);
+      const answer = uspsShipping.readSuccess(reply.status, reply.body);
+      return answer.kind === 'created' ? answer.trackingNumbers[0] : undefined;
+    }
 
-  it('counts exactly the shipments made, in the kit stats and the USPS counter alike', async () => {
-    const before = usps.labelsCreated();
-    for (let i = 0; i < 3; i++) expect((await send(build(shipment()))).status).toBe(200);
-    expect(usps.stats().labelsCreated).toBe(3);
-    expect(usps.labelsCreated() - before).toBe(3);
-  });
-
-  it('the same X-Idempotency-Key and body twice: one label, the same tracking number', async () => {
-    const key = randomUUID();
-    const first = build(shipment(), DEFAULTS, key);
-    // build is deterministic for one shipment and key (on one mailing date), so a retry repeats the payload.
-    const again = build(shipment(), DEFAULTS, key);
-    expect(again).toEqual(first);
-    const a = await trackingNumberOf(first);
-    expect(a).toMatch(/^92\d{20}$/);
-    expect(await trackingNumberOf(again)).toBe(a);
-    expect(usps.stats().labelsCreated).toBe(1);
-    // Another key is another label.
-    expect(await trackingNumberOf(build(shipment()))).not.toBe(a);
-    expect(usps.stats().labelsCreated).toBe(2);
-  });
-
-  it('validation_error: 400 with the USPS code, nothing created', async () => {
-    await usps.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.body)).toMatchObject({ apiVersion: '/labels/v3/', error: { code: '400' } });
-    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('invalid_request');
-    expect(usps.stats().labelsCreated).toBe(0);
-    // The fault was for one request only.
-    expect((await send(build(shipment()))).status).toBe(200);
-  });
-
-  it('forbidden: 403 "Access is denied." with insufficient_scope, nothing created', async () => {
-    await usps.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-    const reply = await send(build(shipment()));
-    expect(reply.status).toBe(403);
-    expect(JSON.parse(reply.body)).toMatchObject({ error: { code: '403', message: 'Access is denied.' } });
-    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('insufficient_scope');
-    expect(usps.stats().labelsCreated).toBe(0);
-  });
-
-  it('server_error_after_create: 503, the label exists, and a retry with the key returns it without a second one', async () => {
-    await usps.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-    const call = build(shipment());
-    const reply = await send(call);
-    expect(reply.status).toBe(503);
-    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('service_unavailable');
-    expect(usps.stats().labelsCreated).toBe(1);
-    const retry = await send(call);
-    expect(retry.status).toBe(200);
-    expect(uspsShipping.readSuccess(retry.status, retry.body).kind).toBe('created');
-    expect(usps.stats().labelsCreated).toBe(1);
-  });
-
-  it('hang_after_create: no answer before the caller gives up, the label exists, and the key replays it', async () => {
-    await usps.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-    const call = build(shipment());
-    await expect(send(call, AbortSignal.timeout(300))).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(usps.stats().labelsCreated).toBe(1);
-    expect((await send(call)).status).toBe(200);
-    expect(usps.stats().labelsCreated).toBe(1);
-  });
-
-  it('a body missing a required field gets the USPS 400 and no label', async () => {
-    const call = build(shipment());
-    const withoutZip = bodyOf(call);
-    delete withoutZip['toAddress']!['ZIPCode'];
-    const reply = await send({ ...call, body: JSON.stringify(withoutZip) });
-    expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.body)).toMatchObject({
-      error: { errors: [{ code: 'invalid_request', source: { parameter: 'toAddress.ZIPCode' } }] },
+    it('counts the shipments made in the USPS counter too', async () => {
+      const before = usps.labelsCreated();
+      for (let i = 0; i < 3; i++) expect((await send(build(shipment()).call)).status).toBe(200);
+      expect(usps.stats().labelsCreated).toBe(3);
+      expect(usps.labelsCreated() - before).toBe(3);
     });
-    expect(uspsShipping.errorCode(reply.status, reply.body)).toBe('invalid_request');
 
-    const withoutMailClass = bodyOf(call);
-    delete withoutMailClass['packageDescription']!['mailClass'];
-    const second = await send({ ...call, body: JSON.stringify(withoutMailClass) });
-    expect(second.status).toBe(400);
-    expect(usps.stats().labelsCreated).toBe(0);
-  });
-
-  it('without the payment authorization token: the USPS 400 naming the header, read as its code', async () => {
-    const call = build(shipment());
-    const response = await fetch(`${usps.url}/${call.path}`, {
-      method: 'POST',
-      headers: { ...call.headers, authorization: `Bearer ${accessToken}` },
-      body: call.body,
+    it('the same X-Idempotency-Key and body twice: one label, the same tracking number', async () => {
+      const key = randomUUID();
+      const first = build(shipment(), { key }).call;
+      // build is deterministic for one shipment and key (on one mailing date), so a retry repeats the payload.
+      const again = build(shipment(), { key }).call;
+      expect(again).toEqual(first);
+      const a = await trackingNumberOf(first);
+      expect(a).toMatch(/^92\d{20}$/);
+      expect(await trackingNumberOf(again)).toBe(a);
+      expect(usps.stats().labelsCreated).toBe(1);
+      // Another key is another label.
+      expect(await trackingNumberOf(build(shipment()).call)).not.toBe(a);
+      expect(usps.stats().labelsCreated).toBe(2);
     });
-    const body = await response.text();
-    expect(response.status).toBe(400);
-    expect(uspsShipping.errorCode(response.status, body)).toBe('invalid_request');
-    expect(usps.stats().labelsCreated).toBe(0);
-  });
+  },
+  services: {
+    standard: { domestic: 'USPS_GROUND_ADVANTAGE', international: '' },
+    express: { domestic: 'PRIORITY_MAIL_EXPRESS', international: '' },
+  },
+  refusals: {
+    reasonOf: uspsUnsupportedReason,
+    buildError: /check supports\(\) first/,
+    // US to US, one parcel with its dimensions, 70 lb at most, states and ZIP Codes.
+    cases: [
+      { shipment: { recipient: TORONTO }, reason: /within the United States/ },
+      {
+        shipment: { shipper: TORONTO, recipient: { ...TORONTO, city: 'Ottawa' } },
+        reason: /within the United States/,
+      },
+      {
+        shipment: { parcels: [{ weightKg: 1, lengthCm: 1, widthCm: 1, heightCm: 1 }, { weightKg: 1 }] },
+        reason: /one parcel/,
+      },
+      { shipment: { parcels: [{ weightKg: 1, lengthCm: 10 }] }, reason: /length, width and height/ },
+      { shipment: { parcels: [{ weightKg: 32, lengthCm: 50, widthCm: 40, heightCm: 30 }] }, reason: /70 lb/ },
+      { shipment: { recipient: { ...ST_LOUIS, stateCode: undefined } }, reason: /state code and a ZIP Code/ },
+      { shipment: { recipient: { ...ST_LOUIS, postalCode: '6310' } }, reason: /state code and a ZIP Code/ },
+    ],
+    supported: [{}],
+  },
 });
 
 describe('USPS label adapter, pure parts', () => {
-  it('services: Ground Advantage and Priority Mail Express, domestic only', () => {
-    expect(uspsShipping.services).toEqual({
-      standard: { domestic: 'USPS_GROUND_ADVANTAGE', international: '' },
-      express: { domestic: 'PRIORITY_MAIL_EXPRESS', international: '' },
-    });
+  it('deduplicates by X-Idempotency-Key', () => {
     expect(uspsShipping.idempotencyHeader).toBe('X-Idempotency-Key');
   });
 
@@ -320,25 +288,6 @@ describe('USPS label adapter, pure parts', () => {
     expect(uspsShippingSettingsSchema.safeParse({ processingCategory: 'LETTERS' }).success).toBe(false);
     // Credentials are the gateway's business, never the shipping block's.
     expect(uspsShippingSettingsSchema.safeParse({ paymentAuthorizationToken: 'x' }).success).toBe(false);
-  });
-
-  it('supports: US to US, one parcel with its dimensions, 70 lb at most, states and ZIP Codes', () => {
-    expect(uspsShipping.supports!(shipment())).toBe(true);
-    const refused: [Record<string, unknown>, RegExp][] = [
-      [{ recipient: TORONTO }, /within the United States/],
-      [{ shipper: TORONTO, recipient: { ...TORONTO, city: 'Ottawa' } }, /within the United States/],
-      [{ parcels: [{ weightKg: 1, lengthCm: 1, widthCm: 1, heightCm: 1 }, { weightKg: 1 }] }, /one parcel/],
-      [{ parcels: [{ weightKg: 1, lengthCm: 10 }] }, /length, width and height/],
-      [{ parcels: [{ weightKg: 32, lengthCm: 50, widthCm: 40, heightCm: 30 }] }, /70 lb/],
-      [{ recipient: { ...ST_LOUIS, stateCode: undefined } }, /state code and a ZIP Code/],
-      [{ recipient: { ...ST_LOUIS, postalCode: '6310' } }, /state code and a ZIP Code/],
-    ];
-    for (const [overrides, reason] of refused) {
-      const request = shipment(overrides);
-      expect(uspsShipping.supports!(request)).toBe(false);
-      expect(uspsUnsupportedReason(request)).toMatch(reason);
-      expect(() => build(request)).toThrow(/check supports\(\) first/);
-    }
   });
 
   it('maps addresses, pounds and inches (rounded up), references and the mailing date', () => {

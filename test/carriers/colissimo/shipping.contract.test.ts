@@ -11,19 +11,11 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 
 import { colissimoShipping, colissimoShippingSettingsSchema } from '../../../carriers/colissimo/shipping.js';
-import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractRequest,
-  type ContractResult,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { describeShippingContract } from '../../support/shipping-contract.js';
 
 /** The public REST base an account points at (carriers/colissimo/api.ts). */
 const API_BASE = 'https://ws.colissimo.fr/sls-ws/SlsServiceWSRest/2.0';
@@ -79,91 +71,77 @@ const SHIPMENTS: { name: string; request: ShipmentRequest; settings?: Record<str
   },
 ];
 
-function build(request: ShipmentRequest, settings: Record<string, unknown> = {}): ShippingCall {
-  return colissimoShipping.build({
-    shipment: request,
-    settings: colissimoShippingSettingsSchema.parse(settings),
-    carrierIdempotencyKey: randomUUID(),
-    shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
-  });
-}
-
-/** The wire request: the adapter's call under the account's base, plus the account's apiKey. */
-const onTheWire = (call: ShippingCall): ContractRequest => ({
-  method: call.method,
-  url: `${API_BASE}/${call.path}`,
-  headers: { ...call.headers, apiKey: 'colissimo-contract-dummy-key' },
-  body: call.body,
-});
-
-function expectValid(result: ContractResult): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe('generateLabel_1');
-}
-
 type Body = { outputFormat?: Record<string, unknown>; letter: Record<string, Record<string, unknown>> };
-const withBody = (req: ContractRequest, edit: (body: Body) => void): ContractRequest => {
-  const body = JSON.parse(req.body as string) as Body;
-  edit(body);
-  return { ...req, body: JSON.stringify(body) };
-};
+const FIRST = SHIPMENTS[0]!.name;
 
-describeContract(
-  'Colissimo shipping adapter requests against laposte/colissimo-shipping-openapi.json',
-  () => {
-    let spec: ContractSpec;
-    const validate = (req: ContractRequest) => validateRequest(spec, req, { serverBase: API_BASE });
-    beforeAll(async () => {
-      spec = await loadSpec('laposte/colissimo-shipping-openapi.json');
-    });
-
-    it.each(SHIPMENTS)('$name: a valid generateLabel request', ({ request, settings }) => {
-      const call = build(request, settings);
-      expect(call.body).not.toMatch(/contractNumber|password/);
-      expectValid(validate(onTheWire(call)));
-    });
-
-    it('negative control: required blocks and fields gone', () => {
-      const wire = onTheWire(build(SHIPMENTS[0]!.request));
-      expect(validate(withBody(wire, (body) => delete body.outputFormat)).errors).toEqual([
-        "body: must have required property 'outputFormat'",
-      ]);
-      expect(
-        validate(withBody(wire, (body) => delete body.letter['service']!['productCode'])).errors,
-      ).toEqual(["body/letter/service: must have required property 'productCode'"]);
-      expect(validate(withBody(wire, (body) => delete body.letter['parcel']!['weight'])).errors).toEqual([
-        "body/letter/parcel: must have required property 'weight'",
-      ]);
-      expect(
-        validate(
-          withBody(
-            wire,
-            (body) => delete (body.letter['addressee']!['address'] as Record<string, unknown>)['zipCode'],
-          ),
-        ).errors,
-      ).toEqual(["body/letter/addressee/address: must have required property 'zipCode'"]);
-    });
-
-    it('negative control: wrong types and formats', () => {
-      const wire = onTheWire(build(SHIPMENTS[0]!.request));
-      expect(validate(withBody(wire, (body) => (body.outputFormat!['x'] = 0.5))).errors).toContain(
-        'body/outputFormat/x: must be integer',
-      );
-      expect(validate(withBody(wire, (body) => (body.letter['parcel']!['weight'] = '1.2'))).errors).toEqual([
-        'body/letter/parcel/weight: must be number',
-      ]);
-      // The spec's own "2022-06-25" example is not a date-time: the adapter must send a full one.
-      expect(
-        validate(withBody(wire, (body) => (body.letter['service']!['depositDate'] = '2022-06-25'))).errors,
-      ).toEqual(['body/letter/service/depositDate: must match format "date-time"']);
-    });
-
-    it('negative control: the internal base path of the spec is not where accounts point', () => {
-      const wire = onTheWire(build(SHIPMENTS[0]!.request));
-      const errors = validateRequest(spec, wire).errors;
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(/^no operation in laposte\/colissimo-shipping-openapi\.json matches POST/);
-    });
-  },
-);
+describeShippingContract<Body>({
+  title: 'Colissimo shipping adapter requests against laposte/colissimo-shipping-openapi.json',
+  specFile: 'laposte/colissimo-shipping-openapi.json',
+  operationId: 'generateLabel_1',
+  options: { serverBase: API_BASE },
+  // The wire request: the adapter's call under the account's base, plus the account's apiKey.
+  onTheWire: (call) => ({
+    method: call.method,
+    url: `${API_BASE}/${call.path}`,
+    headers: { ...call.headers, apiKey: 'colissimo-contract-dummy-key' },
+    body: call.body,
+  }),
+  valid: SHIPMENTS.map(({ name, request, settings = {} }) => ({
+    name,
+    call: () =>
+      colissimoShipping.build({
+        shipment: request,
+        settings: colissimoShippingSettingsSchema.parse(settings),
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
+      }),
+  })),
+  check: (call) => expect(call.body).not.toMatch(/contractNumber|password/),
+  negatives: [
+    {
+      name: 'required blocks and fields gone',
+      from: FIRST,
+      controls: [
+        {
+          body: (body) => delete body.outputFormat,
+          errors: ["body: must have required property 'outputFormat'"],
+        },
+        {
+          body: (body) => delete body.letter['service']!['productCode'],
+          errors: ["body/letter/service: must have required property 'productCode'"],
+        },
+        {
+          body: (body) => delete body.letter['parcel']!['weight'],
+          errors: ["body/letter/parcel: must have required property 'weight'"],
+        },
+        {
+          body: (body) => delete (body.letter['addressee']!['address'] as Record<string, unknown>)['zipCode'],
+          errors: ["body/letter/addressee/address: must have required property 'zipCode'"],
+        },
+      ],
+    },
+    {
+      name: 'wrong types and formats',
+      from: FIRST,
+      controls: [
+        { body: (body) => (body.outputFormat!['x'] = 0.5), includes: 'body/outputFormat/x: must be integer' },
+        {
+          body: (body) => (body.letter['parcel']!['weight'] = '1.2'),
+          errors: ['body/letter/parcel/weight: must be number'],
+        },
+        {
+          // The spec's own "2022-06-25" example is not a date-time: the adapter must send a full one.
+          body: (body) => (body.letter['service']!['depositDate'] = '2022-06-25'),
+          errors: ['body/letter/service/depositDate: must match format "date-time"'],
+        },
+      ],
+    },
+    {
+      name: 'the internal base path of the spec is not where accounts point',
+      from: FIRST,
+      controls: [
+        { options: {}, only: /^no operation in laposte\/colissimo-shipping-openapi\.json matches POST/ },
+      ],
+    },
+  ],
+});

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 
 import {
   dhlExpressShipping,
@@ -18,14 +18,9 @@ import {
 } from '../../../carriers/dhl-express/shipping.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema } from '../../../src/core/shipment.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractRequest,
-  type ContractResult,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { expectValid, withoutHeaders } from '../../support/contract-checks.js';
+import type { ContractRequest } from '../../support/openapi-contract.js';
+import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SPEC_FILE = 'dhl/dpdhl-express-api-3.1.1_swagger.yaml';
 const SETTINGS = dhlExpressShippingSettingsSchema.parse({ shipperAccountNumber: '123456789' });
@@ -86,15 +81,6 @@ const SHIPMENTS = {
   },
 } as const;
 
-function build(overrides: object, shipmentId = `shp_${randomUUID().slice(0, 26)}`): ShippingCall {
-  return dhlExpressShipping.build({
-    shipment: shipmentRequestSchema.parse({ shipper: PRAGUE, reference: 'order-2024-000001', ...overrides }),
-    settings: SETTINGS,
-    carrierIdempotencyKey: randomUUID(),
-    shipmentId,
-  });
-}
-
 /** The call as it leaves the gateway: under the account's base, with the Basic credentials the core adds. */
 const onTheWire = (call: ShippingCall, base = '/mydhlapi/test'): ContractRequest => ({
   method: call.method,
@@ -106,82 +92,82 @@ const onTheWire = (call: ShippingCall, base = '/mydhlapi/test'): ContractRequest
   body: call.body,
 });
 
-function expectValid(result: ContractResult): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe('exp-api-shipments');
-}
-
 type Body = Record<string, unknown> & {
   customerDetails: { receiverDetails: { contactInformation: Record<string, unknown> } };
   content: Record<string, unknown>;
 };
-function withBody(req: ContractRequest, edit: (body: Body) => void): ContractRequest {
-  const body = JSON.parse(req.body as string) as Body;
-  edit(body);
-  return { ...req, body: JSON.stringify(body) };
-}
 
-describeContract(`DHL Express label requests against ${SPEC_FILE}`, () => {
-  let spec: ContractSpec;
-  beforeAll(async () => {
-    spec = await loadSpec(SPEC_FILE);
-  }, 30_000);
-
-  it.each(Object.entries(SHIPMENTS))(
-    '%s: valid exp-api-shipments request on both bases',
-    (_name, overrides) => {
-      const call = build(overrides);
-      expectValid(validateRequest(spec, onTheWire(call)));
-      expectValid(validateRequest(spec, onTheWire(call, '/mydhlapi')));
-      expect(call.headers['x-version']).toBe('3.1.0');
+describeShippingContract<Body>({
+  title: `DHL Express label requests against ${SPEC_FILE}`,
+  specFile: SPEC_FILE,
+  operationId: 'exp-api-shipments',
+  onTheWire: (call) => onTheWire(call),
+  valid: Object.entries(SHIPMENTS).map(([name, overrides]) => ({
+    name: `${name}, on both bases`,
+    call: () =>
+      dhlExpressShipping.build({
+        shipment: shipmentRequestSchema.parse({
+          shipper: PRAGUE,
+          reference: 'order-2024-000001',
+          ...overrides,
+        }),
+        settings: SETTINGS,
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: `shp_${randomUUID().slice(0, 26)}`,
+      }),
+  })),
+  check(call, _req, validate) {
+    expectValid(validate(onTheWire(call, '/mydhlapi')), 'exp-api-shipments');
+    expect(call.headers['x-version']).toBe('3.1.0');
+  },
+  negatives: [
+    {
+      name: 'no productCode, no phone, no isCustomsDeclarable, an encoding outside the enum',
+      from: 'domestic standard PDF, one parcel with dimensions, on both bases',
+      controls: [
+        {
+          body: (body) => delete body['productCode'],
+          errors: ["body: must have required property 'productCode'"],
+        },
+        {
+          body: (body) => delete body.customerDetails.receiverDetails.contactInformation['phone'],
+          errors: [
+            "body/customerDetails/receiverDetails/contactInformation: must have required property 'phone'",
+          ],
+        },
+        {
+          body: (body) => delete body.content['isCustomsDeclarable'],
+          errors: ["body/content: must have required property 'isCustomsDeclarable'"],
+        },
+        {
+          body: (body) => (body['outputImageProperties'] = { encodingFormat: 'png' }),
+          errors: [
+            'body/outputImageProperties/encodingFormat: must be equal to one of the allowed values ["pdf","zpl","lp2","epl"]',
+          ],
+        },
+      ],
     },
-  );
-
-  it('negative control: no productCode, no phone, no isCustomsDeclarable, an encoding outside the enum', () => {
-    const req = onTheWire(build(SHIPMENTS['domestic standard PDF, one parcel with dimensions']));
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (body) => delete body['productCode']),
-      ).errors,
-    ).toEqual(["body: must have required property 'productCode'"]);
-    const noPhone = withBody(
-      req,
-      (body) => delete body.customerDetails.receiverDetails.contactInformation['phone'],
-    );
-    expect(validateRequest(spec, noPhone).errors).toEqual([
-      "body/customerDetails/receiverDetails/contactInformation: must have required property 'phone'",
-    ]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (body) => delete body.content['isCustomsDeclarable']),
-      ).errors,
-    ).toEqual(["body/content: must have required property 'isCustomsDeclarable'"]);
-    const png = withBody(req, (body) => (body['outputImageProperties'] = { encodingFormat: 'png' }));
-    expect(validateRequest(spec, png).errors).toEqual([
-      'body/outputImageProperties/encodingFormat: must be equal to one of the allowed values ["pdf","zpl","lp2","epl"]',
-    ]);
-  });
-
-  it('negative control: no x-version, a 37-character Message-Reference, an extra key, a weight of 0', () => {
-    const req = onTheWire(build(SHIPMENTS['EU express ZPL']));
-    const noVersion = { ...req.headers };
-    delete noVersion['x-version'];
-    expect(validateRequest(spec, { ...req, headers: noVersion }).errors).toEqual([
-      'header x-version: required by the spec but missing',
-    ]);
-    const long = { ...req, headers: { ...req.headers, 'message-reference': 'x'.repeat(37) } };
-    expect(validateRequest(spec, long).errors).toEqual([
-      'header Message-Reference: must NOT have more than 36 characters',
-    ]);
-    const extra = validateRequest(
-      spec,
-      withBody(req, (body) => (body['shipmentId'] = 'shp_1')),
-    );
-    expect(extra.errors).toEqual(["body: must NOT have additional properties 'shipmentId'"]);
-    const zero = withBody(req, (body) => ((body.content['packages'] as { weight: number }[])[0]!.weight = 0));
-    expect(validateRequest(spec, zero).errors).toEqual(['body/content/packages/0/weight: must be >= 0.001']);
-  });
+    {
+      name: 'no x-version, a 37-character Message-Reference, an extra key, a weight of 0',
+      from: 'EU express ZPL, on both bases',
+      controls: [
+        {
+          request: (req) => withoutHeaders(req, 'x-version'),
+          errors: ['header x-version: required by the spec but missing'],
+        },
+        {
+          request: (req) => ({ ...req, headers: { ...req.headers, 'message-reference': 'x'.repeat(37) } }),
+          errors: ['header Message-Reference: must NOT have more than 36 characters'],
+        },
+        {
+          body: (body) => (body['shipmentId'] = 'shp_1'),
+          errors: ["body: must NOT have additional properties 'shipmentId'"],
+        },
+        {
+          body: (body) => ((body.content['packages'] as { weight: number }[])[0]!.weight = 0),
+          errors: ['body/content/packages/0/weight: must be >= 0.001'],
+        },
+      ],
+    },
+  ],
 });

@@ -10,22 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 
 import {
   dhlParcelDeShipping,
   dhlParcelDeShippingSettingsSchema,
 } from '../../../carriers/dhl-parcel-de/shipping.js';
-import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema } from '../../../src/core/shipment.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractRequest,
-  type ContractResult,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SPEC_FILE = 'dhl/parcel-de-shipping-v2_2.yaml';
 const SETTINGS = dhlParcelDeShippingSettingsSchema.parse({
@@ -88,109 +80,80 @@ const SHIPMENTS = {
   },
 } as const;
 
-function build(overrides: object): ShippingCall {
-  return dhlParcelDeShipping.build({
-    shipment: shipmentRequestSchema.parse({ shipper: BONN, reference: 'ref-1', ...overrides }),
-    settings: SETTINGS,
-    carrierIdempotencyKey: randomUUID(),
-    shipmentId: `shp_${randomUUID().slice(0, 20)}`,
-  });
-}
+type Body = { profile?: string; shipments: Record<string, unknown>[] };
 
-/** The call as it leaves the gateway: under the host root, with the Bearer token the core adds. */
-const onTheWire = (call: ShippingCall): ContractRequest => ({
-  method: call.method,
-  url: `/${call.path}`,
-  headers: { ...call.headers, authorization: `Bearer ${randomUUID()}` },
-  body: call.body,
-});
-
-function expectValid(result: ContractResult): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe('createOrders');
-}
-
-/** The request with its JSON body edited. */
-function withBody(
-  req: ContractRequest,
-  edit: (body: { profile?: string; shipments: Record<string, unknown>[] }) => void,
-) {
-  const body = JSON.parse(req.body as string) as { profile?: string; shipments: Record<string, unknown>[] };
-  edit(body);
-  return { ...req, body: JSON.stringify(body) };
-}
-
-describeContract(`DHL Parcel DE label requests against ${SPEC_FILE}`, () => {
-  let spec: ContractSpec;
-  beforeAll(async () => {
-    spec = await loadSpec(SPEC_FILE);
-  });
-
-  it.each(Object.entries(SHIPMENTS))('%s: valid createOrders request', (_name, overrides) => {
-    const req = onTheWire(build(overrides));
-    expectValid(validateRequest(spec, req));
+describeShippingContract<Body>({
+  title: `DHL Parcel DE label requests against ${SPEC_FILE}`,
+  specFile: SPEC_FILE,
+  operationId: 'createOrders',
+  // The call as it leaves the gateway: under the host root, with the Bearer token the core adds.
+  onTheWire: (call) => ({
+    method: call.method,
+    url: `/${call.path}`,
+    headers: { ...call.headers, authorization: `Bearer ${randomUUID()}` },
+    body: call.body,
+  }),
+  valid: Object.entries(SHIPMENTS).map(([name, overrides]) => ({
+    name,
+    call: () =>
+      dhlParcelDeShipping.build({
+        shipment: shipmentRequestSchema.parse({ shipper: BONN, reference: 'ref-1', ...overrides }),
+        settings: SETTINGS,
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: `shp_${randomUUID().slice(0, 20)}`,
+      }),
+  })),
+  check(_call, req) {
     const url = new URL(req.url, 'http://wire.invalid');
     expect(url.pathname).toBe('/parcel/de/shipping/v2/orders');
     expect(url.searchParams.get('printFormat')).toBe('910-300-600');
-  });
-
-  it('negative control: no profile, no shipments, an unknown product, a weight in lb', () => {
-    const req = onTheWire(build(SHIPMENTS['domestic standard PDF, one parcel with dimensions']));
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (body) => delete body.profile),
-      ).errors,
-    ).toEqual(["body: must have required property 'profile'"]);
-    expect(
-      validateRequest(spec, { ...req, body: JSON.stringify({ profile: 'STANDARD_GRUPPENPROFIL' }) }).errors,
-    ).toEqual(["body: must have required property 'shipments'"]);
-    const product = validateRequest(
-      spec,
-      withBody(req, (body) => (body.shipments[0]!['product'] = 'V99XX')),
-    );
-    expect(product.errors).toEqual([
-      'body/shipments/0/product: must be equal to one of the allowed values ["V01PAK","V53WPAK","V54EPAK","V62WP","V62KP","V66WPI"]',
-    ]);
-    const pounds = withBody(
-      req,
-      (body) => ((body.shipments[0]!['details'] as { weight: { uom: string } }).weight.uom = 'lb'),
-    );
-    expect(validateRequest(spec, pounds).errors).toEqual([
-      'body/shipments/0/details/weight/uom: must be equal to one of the allowed values ["g","kg"]',
-    ]);
-  });
-
-  it('negative control: an alpha-2 country, a consignee without addressStreet, a bad billing number, a bad docFormat', () => {
-    const req = onTheWire(build(SHIPMENTS['EU standard PDF, three street lines and a state']));
-    const alpha2 = validateRequest(
-      spec,
-      withBody(req, (body) => ((body.shipments[0]!['shipper'] as { country: string }).country = 'DE')),
-    );
-    expect(alpha2.ok).toBe(false);
-    expect(alpha2.errors.join('\n')).toContain(
-      'body/shipments/0/shipper/country: must be equal to one of the allowed values',
-    );
-    const noStreet = validateRequest(
-      spec,
-      withBody(
-        req,
-        (body) => delete (body.shipments[0]!['consignee'] as Record<string, unknown>)['addressStreet'],
-      ),
-    );
-    expect(noStreet.ok).toBe(false);
-    expect(noStreet.errors.join('\n')).toContain("must have required property 'addressStreet'");
-    const billing = validateRequest(
-      spec,
-      withBody(req, (body) => (body.shipments[0]!['billingNumber'] = '3333333333')),
-    );
-    expect(billing.errors).toEqual([
-      'body/shipments/0/billingNumber: must match pattern "\\w{10}\\d{2}\\w{2}"',
-    ]);
-    const docFormat = { ...req, url: req.url.replace('docFormat=PDF', 'docFormat=ZPL') };
-    expect(validateRequest(spec, docFormat).errors).toEqual([
-      'query docFormat: must be equal to one of the allowed values ["ZPL2","PDF"]',
-    ]);
-  });
+  },
+  negatives: [
+    {
+      name: 'no profile, no shipments, an unknown product, a weight in lb',
+      from: 'domestic standard PDF, one parcel with dimensions',
+      controls: [
+        { body: (body) => delete body.profile, errors: ["body: must have required property 'profile'"] },
+        {
+          request: (req) => ({ ...req, body: JSON.stringify({ profile: 'STANDARD_GRUPPENPROFIL' }) }),
+          errors: ["body: must have required property 'shipments'"],
+        },
+        {
+          body: (body) => (body.shipments[0]!['product'] = 'V99XX'),
+          errors: [
+            'body/shipments/0/product: must be equal to one of the allowed values ["V01PAK","V53WPAK","V54EPAK","V62WP","V62KP","V66WPI"]',
+          ],
+        },
+        {
+          body: (body) => ((body.shipments[0]!['details'] as { weight: { uom: string } }).weight.uom = 'lb'),
+          errors: [
+            'body/shipments/0/details/weight/uom: must be equal to one of the allowed values ["g","kg"]',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'an alpha-2 country, a consignee without addressStreet, a bad billing number, a bad docFormat',
+      from: 'EU standard PDF, three street lines and a state',
+      controls: [
+        {
+          body: (body) => ((body.shipments[0]!['shipper'] as { country: string }).country = 'DE'),
+          mentions: 'body/shipments/0/shipper/country: must be equal to one of the allowed values',
+        },
+        {
+          body: (body) =>
+            delete (body.shipments[0]!['consignee'] as Record<string, unknown>)['addressStreet'],
+          mentions: "must have required property 'addressStreet'",
+        },
+        {
+          body: (body) => (body.shipments[0]!['billingNumber'] = '3333333333'),
+          errors: ['body/shipments/0/billingNumber: must match pattern "\\w{10}\\d{2}\\w{2}"'],
+        },
+        {
+          request: (req) => ({ ...req, url: req.url.replace('docFormat=PDF', 'docFormat=ZPL') }),
+          errors: ['query docFormat: must be equal to one of the allowed values ["ZPL2","PDF"]'],
+        },
+      ],
+    },
+  ],
 });

@@ -5,23 +5,16 @@
  * ../shared/carrier-specs/fedex/Shipment-Resource.json accepts for `POST /ship/v1/shipments`
  * (operationId `Create Shipment`, body `Full_Schema_Ship`): `build(...)` for several shipments,
  * with the Bearer token the core adds, validated as it would go on the wire. Negative controls
- * break one thing each and must fail. Shaped like ups-shipping.contract.test.ts.
+ * break one thing each and must fail.
  */
 import { randomUUID } from 'node:crypto';
 
-import { beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 
 import { fedexShipping, fedexShippingSettingsSchema } from '../../../carriers/fedex/shipping.js';
-import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractRequest,
-  type ContractResult,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { withoutHeaders } from '../../support/contract-checks.js';
+import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = fedexShippingSettingsSchema.parse({ accountNumber: '740561073' });
 const US = {
@@ -78,118 +71,90 @@ const SHIPMENTS: Record<string, ShipmentRequest> = {
   }),
 };
 
-/** The adapter's call as the core sends it: with a Bearer token. */
-function onTheWire(call: ShippingCall): ContractRequest {
-  return {
+const [FIRST, SECOND] = Object.keys(SHIPMENTS) as [string, string];
+type Body = Record<string, unknown> & { requestedShipment: Record<string, unknown> };
+const label = (b: Body) => b.requestedShipment['labelSpecification'] as Record<string, unknown>;
+const items = (b: Body) =>
+  b.requestedShipment['requestedPackageLineItems'] as { weight: { units: string } }[];
+
+describeShippingContract<Body>({
+  title: 'FedEx label requests against Shipment-Resource.json',
+  specFile: 'fedex/Shipment-Resource.json',
+  operationId: 'Create Shipment',
+  // The adapter's call as the core sends it: with a Bearer token.
+  onTheWire: (call) => ({
     method: call.method,
     url: `/${call.path}`,
     headers: { ...call.headers, authorization: 'Bearer fedex-contract-token' },
     body: call.body,
-  };
-}
-
-const build = (request: ShipmentRequest) =>
-  onTheWire(
-    fedexShipping.build({
-      shipment: request,
-      settings: SETTINGS,
-      carrierIdempotencyKey: randomUUID(),
-      shipmentId: `shp_${randomUUID()}`,
-    }),
-  );
-
-type Body = Record<string, unknown> & { requestedShipment: Record<string, unknown> };
-function withBody(req: ContractRequest, change: (body: Body) => void): ContractRequest {
-  const body = JSON.parse(req.body as string) as Body;
-  change(body);
-  return { ...req, body: JSON.stringify(body) };
-}
-
-function expectValid(result: ContractResult): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe('Create Shipment');
-}
-
-describeContract('FedEx label requests against Shipment-Resource.json', () => {
-  let spec: ContractSpec;
-  beforeAll(async () => {
-    spec = await loadSpec('fedex/Shipment-Resource.json');
-  }, 30_000);
-
-  it.each(Object.entries(SHIPMENTS))('%s: valid', (_name, request) => {
-    const req = build(request);
-    expect(req.url).toBe('/ship/v1/shipments');
-    expectValid(validateRequest(spec, req));
-  });
-
-  it('negative control: no accountNumber, no totalWeight, no recipients, an unknown pickupType', () => {
-    const req = build(Object.values(SHIPMENTS)[0]!);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b['accountNumber']),
-      ).errors,
-    ).toEqual(["body: must have required property 'accountNumber'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b.requestedShipment['totalWeight']),
-      ).errors,
-    ).toEqual(["body/requestedShipment: must have required property 'totalWeight'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b.requestedShipment['recipients']),
-      ).errors,
-    ).toEqual(["body/requestedShipment: must have required property 'recipients'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => (b.requestedShipment['pickupType'] = 'LATER')),
-      ).errors,
-    ).toEqual([
-      expect.stringMatching(
-        /^body\/requestedShipment\/pickupType: must be equal to one of the allowed values/,
-      ),
-    ]);
-  });
-
-  it('negative control: a GIF image type, a weight in grams, no labelResponseOptions, no Bearer token', () => {
-    const req = build(Object.values(SHIPMENTS)[1]!);
-    const label = (b: Body) => b.requestedShipment['labelSpecification'] as Record<string, unknown>;
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => (label(b)['imageType'] = 'GIF')),
-      ).errors,
-    ).toEqual([
-      expect.stringMatching(
-        /^body\/requestedShipment\/labelSpecification\/imageType: must be equal to one of/,
-      ),
-    ]);
-    const items = (b: Body) =>
-      b.requestedShipment['requestedPackageLineItems'] as { weight: { units: string } }[];
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => (items(b)[0]!.weight.units = 'G')),
-      ).errors,
-    ).toEqual([
-      expect.stringMatching(
-        /^body\/requestedShipment\/requestedPackageLineItems\/0\/weight\/units: must be equal to one of/,
-      ),
-    ]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b['labelResponseOptions']),
-      ).errors,
-    ).toEqual(["body: must have required property 'labelResponseOptions'"]);
-    const headers = { ...req.headers };
-    delete headers['authorization'];
-    expect(validateRequest(spec, { ...req, headers }).errors).toEqual([
-      'header authorization: required by the spec but missing',
-    ]);
-  });
+  }),
+  valid: Object.entries(SHIPMENTS).map(([name, request]) => ({
+    name,
+    call: () =>
+      fedexShipping.build({
+        shipment: request,
+        settings: SETTINGS,
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: `shp_${randomUUID()}`,
+      }),
+  })),
+  check: (_call, req) => expect(req.url).toBe('/ship/v1/shipments'),
+  negatives: [
+    {
+      name: 'no accountNumber, no totalWeight, no recipients, an unknown pickupType',
+      from: FIRST,
+      controls: [
+        {
+          body: (b) => delete b['accountNumber'],
+          errors: ["body: must have required property 'accountNumber'"],
+        },
+        {
+          body: (b) => delete b.requestedShipment['totalWeight'],
+          errors: ["body/requestedShipment: must have required property 'totalWeight'"],
+        },
+        {
+          body: (b) => delete b.requestedShipment['recipients'],
+          errors: ["body/requestedShipment: must have required property 'recipients'"],
+        },
+        {
+          body: (b) => (b.requestedShipment['pickupType'] = 'LATER'),
+          errors: [
+            expect.stringMatching(
+              /^body\/requestedShipment\/pickupType: must be equal to one of the allowed values/,
+            ),
+          ],
+        },
+      ],
+    },
+    {
+      name: 'a GIF image type, a weight in grams, no labelResponseOptions, no Bearer token',
+      from: SECOND,
+      controls: [
+        {
+          body: (b) => (label(b)['imageType'] = 'GIF'),
+          errors: [
+            expect.stringMatching(
+              /^body\/requestedShipment\/labelSpecification\/imageType: must be equal to one of/,
+            ),
+          ],
+        },
+        {
+          body: (b) => (items(b)[0]!.weight.units = 'G'),
+          errors: [
+            expect.stringMatching(
+              /^body\/requestedShipment\/requestedPackageLineItems\/0\/weight\/units: must be equal to one of/,
+            ),
+          ],
+        },
+        {
+          body: (b) => delete b['labelResponseOptions'],
+          errors: ["body: must have required property 'labelResponseOptions'"],
+        },
+        {
+          request: (req) => withoutHeaders(req, 'authorization'),
+          errors: ['header authorization: required by the spec but missing'],
+        },
+      ],
+    },
+  ],
 });

@@ -9,20 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 
-import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { decorateUpsRequest } from '../../../carriers/ups/api.js';
 import { upsShipping } from '../../../carriers/ups/shipping.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractRequest,
-  type ContractResult,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { withoutHeaders } from '../../support/contract-checks.js';
+import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = { shipperNumber: 'A1B2C3' };
 const US = {
@@ -90,109 +83,90 @@ const SHIPMENTS: Record<string, ShipmentRequest> = {
     parcels: [{ weightKg: 12.34, lengthCm: 120, widthCm: 60, heightCm: 45.5 }],
   }),
 };
-
-/** The adapter's call as the core sends it: a Bearer token and UPS's per-request headers added. */
-function onTheWire(call: ShippingCall): ContractRequest {
-  const headers = { ...call.headers, authorization: 'Bearer ups-contract-token' };
-  decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
-  return { method: call.method, url: `/${call.path}`, headers, body: call.body };
-}
-
-const build = (request: ShipmentRequest) =>
-  onTheWire(
-    upsShipping.build({
-      shipment: request,
-      settings: SETTINGS,
-      carrierIdempotencyKey: randomUUID(),
-      shipmentId: `shp_${randomUUID()}`,
-    }),
-  );
+const [FIRST, SECOND] = Object.keys(SHIPMENTS) as [string, string];
 
 type Body = { ShipmentRequest: Record<string, Record<string, unknown>> };
-function withBody(req: ContractRequest, change: (body: Body) => void): ContractRequest {
-  const body = JSON.parse(req.body as string) as Body;
-  change(body);
-  return { ...req, body: JSON.stringify(body) };
-}
+const shipper = (body: Body) => body.ShipmentRequest['Shipment']!['Shipper'] as Record<string, unknown>;
 
-function expectValid(result: ContractResult): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe('Shipment');
-}
-
-describeContract('UPS label requests against Shipping.yaml', () => {
-  let spec: ContractSpec;
-  beforeAll(async () => {
-    spec = await loadSpec('ups/Shipping.yaml');
-  }, 30_000);
-
-  it.each(Object.entries(SHIPMENTS))('%s: valid', (_name, request) => {
-    const req = build(request);
-    expect(req.url).toBe('/api/shipments/v2409/ship');
-    expectValid(validateRequest(spec, req));
-  });
-
-  it('negative control: no ShipperNumber, a 5-character one, no Package, no ShipTo', () => {
-    const req = build(Object.values(SHIPMENTS)[0]!);
-    const shipper = (body: Body) => body.ShipmentRequest['Shipment']!['Shipper'] as Record<string, unknown>;
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete shipper(b)['ShipperNumber']),
-      ).errors,
-    ).toEqual(["body/ShipmentRequest/Shipment/Shipper: must have required property 'ShipperNumber'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => (shipper(b)['ShipperNumber'] = 'A1B2C')),
-      ).errors,
-    ).toEqual(['body/ShipmentRequest/Shipment/Shipper/ShipperNumber: must NOT have fewer than 6 characters']);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b.ShipmentRequest['Shipment']!['Package']),
-      ).errors,
-    ).toEqual(["body/ShipmentRequest/Shipment: must have required property 'Package'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b.ShipmentRequest['Shipment']!['ShipTo']),
-      ).errors,
-    ).toEqual(["body/ShipmentRequest/Shipment: must have required property 'ShipTo'"]);
-  });
-
-  it('negative control: no RequestOption, no LabelStockSize, a 3-character service code, no Bearer token', () => {
-    const req = build(Object.values(SHIPMENTS)[1]!);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b.ShipmentRequest['Request']!['RequestOption']),
-      ).errors,
-    ).toEqual(["body/ShipmentRequest/Request: must have required property 'RequestOption'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => delete b.ShipmentRequest['LabelSpecification']!['LabelStockSize']),
-      ).errors,
-    ).toEqual(["body/ShipmentRequest/LabelSpecification: must have required property 'LabelStockSize'"]);
-    expect(
-      validateRequest(
-        spec,
-        withBody(req, (b) => (b.ShipmentRequest['Shipment']!['Service'] = { Code: '003' })),
-      ).errors,
-    ).toEqual(['body/ShipmentRequest/Shipment/Service/Code: must NOT have more than 2 characters']);
-    const headers = { ...req.headers };
-    delete headers['authorization'];
-    expect(validateRequest(spec, { ...req, headers }).errors).toEqual([
-      "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
-    ]);
-  });
-
-  it('negative control: without the /api prefix the request is no Shipping operation', () => {
-    const req = build(Object.values(SHIPMENTS)[0]!);
-    expect(validateRequest(spec, { ...req, url: '/shipments/v2409/ship' }).errors[0]).toMatch(
-      /^no operation in ups\/Shipping\.yaml matches POST \/shipments\/v2409\/ship/,
-    );
-  });
+describeShippingContract<Body>({
+  title: 'UPS label requests against Shipping.yaml',
+  specFile: 'ups/Shipping.yaml',
+  operationId: 'Shipment',
+  // The adapter's call as the core sends it: a Bearer token and UPS's per-request headers added.
+  onTheWire(call) {
+    const headers = { ...call.headers, authorization: 'Bearer ups-contract-token' };
+    decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
+    return { method: call.method, url: `/${call.path}`, headers, body: call.body };
+  },
+  valid: Object.entries(SHIPMENTS).map(([name, request]) => ({
+    name,
+    call: () =>
+      upsShipping.build({
+        shipment: request,
+        settings: SETTINGS,
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: `shp_${randomUUID()}`,
+      }),
+  })),
+  check: (_call, req) => expect(req.url).toBe('/api/shipments/v2409/ship'),
+  negatives: [
+    {
+      name: 'no ShipperNumber, a 5-character one, no Package, no ShipTo',
+      from: FIRST,
+      controls: [
+        {
+          body: (b) => delete shipper(b)['ShipperNumber'],
+          errors: ["body/ShipmentRequest/Shipment/Shipper: must have required property 'ShipperNumber'"],
+        },
+        {
+          body: (b) => (shipper(b)['ShipperNumber'] = 'A1B2C'),
+          errors: [
+            'body/ShipmentRequest/Shipment/Shipper/ShipperNumber: must NOT have fewer than 6 characters',
+          ],
+        },
+        {
+          body: (b) => delete b.ShipmentRequest['Shipment']!['Package'],
+          errors: ["body/ShipmentRequest/Shipment: must have required property 'Package'"],
+        },
+        {
+          body: (b) => delete b.ShipmentRequest['Shipment']!['ShipTo'],
+          errors: ["body/ShipmentRequest/Shipment: must have required property 'ShipTo'"],
+        },
+      ],
+    },
+    {
+      name: 'no RequestOption, no LabelStockSize, a 3-character service code, no Bearer token',
+      from: SECOND,
+      controls: [
+        {
+          body: (b) => delete b.ShipmentRequest['Request']!['RequestOption'],
+          errors: ["body/ShipmentRequest/Request: must have required property 'RequestOption'"],
+        },
+        {
+          body: (b) => delete b.ShipmentRequest['LabelSpecification']!['LabelStockSize'],
+          errors: ["body/ShipmentRequest/LabelSpecification: must have required property 'LabelStockSize'"],
+        },
+        {
+          body: (b) => (b.ShipmentRequest['Shipment']!['Service'] = { Code: '003' }),
+          errors: ['body/ShipmentRequest/Shipment/Service/Code: must NOT have more than 2 characters'],
+        },
+        {
+          request: (req) => withoutHeaders(req, 'authorization'),
+          errors: [
+            "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
+          ],
+        },
+      ],
+    },
+    {
+      name: 'without the /api prefix the request is no Shipping operation',
+      from: FIRST,
+      controls: [
+        {
+          request: (req) => ({ ...req, url: '/shipments/v2409/ship' }),
+          first: /^no operation in ups\/Shipping\.yaml matches POST \/shipments\/v2409\/ship/,
+        },
+      ],
+    },
+  ],
 });

@@ -10,19 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 
-import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { uspsShipping, uspsShippingSettingsSchema } from '../../../carriers/usps/shipping.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractRequest,
-  type ContractResult,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { withoutHeaders } from '../../support/contract-checks.js';
+import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const WASHINGTON = {
   name: 'Sam Wilson',
@@ -88,9 +81,15 @@ const SHIPMENTS: { name: string; request: ShipmentRequest; settings?: Record<str
   },
 ];
 
-/** The wire request: the adapter's call under the API base, plus what the gateway injects. */
-function onTheWire(call: ShippingCall): ContractRequest {
-  return {
+type Body = Record<string, Record<string, unknown>>;
+const FIRST = SHIPMENTS[0]!.name;
+
+describeShippingContract<Body>({
+  title: 'USPS shipping adapter requests against usps/domestic-labels.yaml',
+  specFile: 'usps/domestic-labels.yaml',
+  operationId: 'post-label',
+  // The wire request: the adapter's call under the API base, plus what the gateway injects.
+  onTheWire: (call) => ({
     method: call.method,
     url: `/${call.path}`,
     headers: {
@@ -100,86 +99,60 @@ function onTheWire(call: ShippingCall): ContractRequest {
       'X-Payment-Authorization-Token': 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjb250cmFjdCJ9.c2ln',
     },
     body: call.body,
-  };
-}
-
-function build(request: ShipmentRequest, settings: Record<string, unknown> = {}): ShippingCall {
-  return uspsShipping.build({
-    shipment: request,
-    settings: uspsShippingSettingsSchema.parse(settings),
-    carrierIdempotencyKey: randomUUID(),
-    shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
-  });
-}
-
-function expectValid(result: ContractResult): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe('post-label');
-}
-
-const withBody = (req: ContractRequest, edit: (body: Record<string, Record<string, unknown>>) => void) => {
-  const body = JSON.parse(req.body as string) as Record<string, Record<string, unknown>>;
-  edit(body);
-  return { ...req, body: JSON.stringify(body) };
-};
-
-describeContract('USPS shipping adapter requests against usps/domestic-labels.yaml', () => {
-  let labels: ContractSpec;
-  beforeAll(async () => {
-    labels = await loadSpec('usps/domestic-labels.yaml');
-  }, 30_000);
-
-  it.each(SHIPMENTS)('$name: a valid post-label request', ({ request, settings }) => {
-    const call = build(request, settings);
-    expect(call.headers).not.toHaveProperty('X-Payment-Authorization-Token');
-    expectValid(validateRequest(labels, onTheWire(call)));
-  });
-
-  it('negative control: without the payment token the request is not a USPS label request', () => {
-    const wire = onTheWire(build(SHIPMENTS[0]!.request));
-    const headers = { ...wire.headers };
-    delete headers['X-Payment-Authorization-Token'];
-    expect(validateRequest(labels, { ...wire, headers }).errors).toEqual([
-      'header X-Payment-Authorization-Token: required by the spec but missing',
-    ]);
-    const badKey = { ...wire, headers: { ...wire.headers, 'X-Idempotency-Key': 'shp_1-attempt-2' } };
-    expect(validateRequest(labels, badKey).errors).toEqual([
-      'header X-Idempotency-Key: must match format "uuid"',
-    ]);
-  });
-
-  it('negative control: a required field gone, an enum value USPS does not know, an unknown top-level field', () => {
-    const wire = onTheWire(build(SHIPMENTS[0]!.request));
-    expect(
-      validateRequest(
-        labels,
-        withBody(wire, (body) => delete body['fromAddress']),
-      ).errors,
-    ).toEqual(["body: must have required property 'fromAddress'"]);
-    const noMailClass = validateRequest(
-      labels,
-      withBody(wire, (body) => delete body['packageDescription']!['mailClass']),
-    );
-    expect(noMailClass.ok).toBe(false);
-    expect(noMailClass.errors.join('\n')).toMatch(/packageDescription.*mailClass/);
-    const badImage = validateRequest(
-      labels,
-      withBody(wire, (body) => (body['imageInfo']!['imageType'] = 'ZPL')),
-    );
-    expect(badImage.errors).toEqual([
-      expect.stringMatching(/^body\/imageInfo\/imageType: must be equal to one of the allowed values/),
-    ]);
-    const badZip = validateRequest(
-      labels,
-      withBody(wire, (body) => (body['toAddress']!['ZIPCode'] = '63104-2351')),
-    );
-    expect(badZip.ok).toBe(false);
-    expect(badZip.errors.join('\n')).toMatch(/toAddress\/ZIPCode: must match pattern/);
-    const extra = validateRequest(
-      labels,
-      withBody(wire, (body) => (body['shipmentId'] = {})),
-    );
-    expect(extra.errors).toEqual(["body: must NOT have additional properties 'shipmentId'"]);
-  });
+  }),
+  valid: SHIPMENTS.map(({ name, request, settings = {} }) => ({
+    name,
+    call: () =>
+      uspsShipping.build({
+        shipment: request,
+        settings: uspsShippingSettingsSchema.parse(settings),
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
+      }),
+  })),
+  check: (call) => expect(call.headers).not.toHaveProperty('X-Payment-Authorization-Token'),
+  negatives: [
+    {
+      name: 'without the payment token the request is not a USPS label request',
+      from: FIRST,
+      controls: [
+        {
+          request: (req) => withoutHeaders(req, 'X-Payment-Authorization-Token'),
+          errors: ['header X-Payment-Authorization-Token: required by the spec but missing'],
+        },
+        {
+          request: (req) => ({ ...req, headers: { ...req.headers, 'X-Idempotency-Key': 'shp_1-attempt-2' } }),
+          errors: ['header X-Idempotency-Key: must match format "uuid"'],
+        },
+      ],
+    },
+    {
+      name: 'a required field gone, an enum value USPS does not know, an unknown top-level field',
+      from: FIRST,
+      controls: [
+        {
+          body: (body) => delete body['fromAddress'],
+          errors: ["body: must have required property 'fromAddress'"],
+        },
+        {
+          body: (body) => delete body['packageDescription']!['mailClass'],
+          mentions: /packageDescription.*mailClass/,
+        },
+        {
+          body: (body) => (body['imageInfo']!['imageType'] = 'ZPL'),
+          errors: [
+            expect.stringMatching(/^body\/imageInfo\/imageType: must be equal to one of the allowed values/),
+          ],
+        },
+        {
+          body: (body) => (body['toAddress']!['ZIPCode'] = '63104-2351'),
+          mentions: /toAddress\/ZIPCode: must match pattern/,
+        },
+        {
+          body: (body) => (body['shipmentId'] = {}),
+          errors: ["body: must NOT have additional properties 'shipmentId'"],
+        },
+      ],
+    },
+  ],
 });

@@ -1,0 +1,52 @@
+/**
+ * @module test/support/contract-checks
+ * The small pieces every contract test shares: the assertion that a validation passed (printing
+ * the spec's complaints when it did not), and the edits a negative control makes to a recorded or
+ * built request (headers gone, a JSON body or form fields changed), plus the path of a recorded
+ * request and "exactly one of these".
+ */
+import { expect } from 'vitest';
+
+import type { ContractRequest, ContractResult } from './openapi-contract.js';
+
+export function expectValid(result: ContractResult, operationId: string): void {
+  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
+  expect(result.ok).toBe(true);
+  expect(result.operationId).toBe(operationId);
+}
+
+/** The request path of a recorded request's URL, without the query. */
+export const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
+
+/** The one item there must be, with `what` in the failure message. */
+export function only<T>(items: T[], what: string): T {
+  expect(items, `expected exactly one ${what}`).toHaveLength(1);
+  return items[0]!;
+}
+
+/** The request with some headers removed (what a gateway that forgot them would send). */
+export function withoutHeaders<R extends ContractRequest>(req: R, ...names: string[]): R {
+  const headers = { ...req.headers };
+  for (const name of names) delete headers[name];
+  return { ...req, headers };
+}
+
+/** The request with its JSON body edited in place of the original. */
+export function withJsonBody<R extends ContractRequest, Body = Record<string, unknown>>(
+  req: R,
+  edit: (body: Body) => void,
+): R {
+  const body = JSON.parse(String(req.body)) as Body;
+  edit(body);
+  return { ...req, body: JSON.stringify(body) };
+}
+
+/** The request with form fields set, or removed where the value is null. */
+export function withFormFields<R extends ContractRequest>(req: R, fields: Record<string, string | null>): R {
+  const form = new URLSearchParams(String(req.body));
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === null) form.delete(name);
+    else form.set(name, value);
+  }
+  return { ...req, body: form.toString() };
+}

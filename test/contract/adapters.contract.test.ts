@@ -13,11 +13,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import {
+  expectValid,
+  only,
+  pathOf,
+  proxyToStandIn,
+  withFormFields,
+  withoutHeaders,
+  type ProxyCall,
+} from '../support/contract-checks.js';
+import { registerSecrets } from '../support/log-capture.js';
 import {
   describeContract,
   loadSpec,
@@ -32,6 +38,7 @@ import {
   type RecordedResponse,
   type RecordingServer,
 } from '../support/recording-server.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `contract-shop-key-${randomUUID()}`;
 const UPS = { clientId: 'ups-contract-client', clientSecret: `ups-secret-${randomUUID()}` };
@@ -56,8 +63,6 @@ const JSON_TYPE = 'application/json';
 /** Every access and refresh token the stand-in carrier issued, in order. */
 const issued: { accessTokens: string[]; refreshTokens: string[] } = { accessTokens: [], refreshTokens: [] };
 const FEDEX_SIGNING_KEY = randomBytes(32);
-
-const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
 
 function opaque(prefix: string): string {
   const token = `${prefix}${randomBytes(24).toString('base64url')}`;
@@ -125,71 +130,13 @@ async function standIn(req: RecordedRequest): Promise<RecordedResponse> {
   return { status: 200, body: {} };
 }
 
-interface RunningGateway {
-  gateway: Gateway;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** An embedded-mode gateway with one account, built from YAML, on an ephemeral loopback port. */
-async function startGateway(account: Record<string, unknown>): Promise<RunningGateway> {
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [account.id] }],
-    accounts: [account],
-  });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('contract') });
-  const port = await gateway.listen(0, '127.0.0.1');
-  return { gateway, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
-}
-
-interface ProxyCall {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** A shipping app's request through the proxy; the carrier stand-in answers `{}`. */
-async function proxy(gw: RunningGateway, accountId: string, path: string, init: ProxyCall = {}) {
-  const response = await fetch(`${gw.url}/v1/carriers/${accountId}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${CLIENT_KEY}`, ...init.headers },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  });
-  const text = await response.text();
-  expect(response.status, text).toBe(200);
-  expect(JSON.parse(text)).toEqual({});
-}
-
-/** Asserts a validation passed, printing the spec's complaints when it did not. */
-function expectValid(result: ContractResult, operationId: string): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe(operationId);
-}
-
 function validate(spec: ContractSpec, req: RecordedRequest, opts?: ContractOptions): ContractResult {
   return validateRequest(spec, req, opts);
 }
 
-/** The recorded request with some headers removed (what a gateway that forgot them would send). */
-function withoutHeaders(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const headers = { ...req.headers };
-  for (const name of names) delete headers[name];
-  return { ...req, headers };
-}
-
 /** The recorded form body with some fields removed. */
-function withoutFormFields(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const form = new URLSearchParams(req.body);
-  for (const name of names) form.delete(name);
-  return { ...req, body: form.toString() };
-}
-
-function only<T>(items: T[], what: string): T {
-  expect(items, `expected exactly one ${what}`).toHaveLength(1);
-  return items[0]!;
-}
+const withoutFormFields = (req: RecordedRequest, ...names: string[]) =>
+  withFormFields(req, Object.fromEntries(names.map((name) => [name, null])));
 
 let carrier: RecordingServer;
 
@@ -221,11 +168,11 @@ async function throughGateway(
   account: Record<string, unknown>,
   path: string,
   init: ProxyCall = {},
-  after?: (gw: RunningGateway) => Promise<void>,
+  after?: (gw: TestGateway) => Promise<void>,
 ): Promise<void> {
-  const gw = await startGateway(account);
+  const gw = await startTestGateway({ name: 'contract', clientKey: CLIENT_KEY, accounts: [account] });
   try {
-    await proxy(gw, account.id as string, path, init);
+    await proxyToStandIn(gw, CLIENT_KEY, account.id as string, path, init);
     if (after) await after(gw);
   } finally {
     await gw.close();
@@ -442,13 +389,9 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
 
   it('UPS tracking GET: the gateway adds transId/transactionSrc and the Bearer token (Tracking.yaml)', async () => {
     const path = `${UPS_TRACK_PATH}?locale=en_US&returnSignature=false`;
-    const gw = await startGateway(upsAccount());
-    try {
-      await proxy(gw, 'ups-contract', path);
-      await proxy(gw, 'ups-contract', path);
-    } finally {
-      await gw.close();
-    }
+    await throughGateway(upsAccount(), path, {}, (gw) =>
+      proxyToStandIn(gw, CLIENT_KEY, 'ups-contract', path),
+    );
     const calls = apiRequests();
     expect(calls).toHaveLength(2);
     for (const call of calls) {

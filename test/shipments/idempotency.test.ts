@@ -19,24 +19,12 @@ import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { upsMainAccount } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 
 const CLIENT_KEY = `idem-shop-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'idem-ups', clientSecret: `ups-secret-${randomUUID()}` };
 const USPS_CLIENT = { clientId: 'idem-usps', clientSecret: `usps-secret-${randomUUID()}` };
 registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, USPS_CLIENT.clientSecret);
-
-/** [USPS-PAY] the payments spec's request example (as in test/carriers/usps/payment.test.ts). */
-const ROLES = [
-  {
-    roleName: 'PAYER',
-    CRID: '12345678',
-    MID: '123456',
-    manifestMID: '123456',
-    accountType: 'EPS',
-    accountNumber: '1234',
-  },
-  { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-];
 
 let redis: TestRedis;
 let ups: UpsSimulatorHandle;
@@ -69,7 +57,7 @@ beforeAll(async () => {
       carrier: 'usps',
       urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
       credentials: USPS_CLIENT,
-      payment: { roles: ROLES },
+      payment: { roles: USPS_PAYMENT_ROLES },
     },
   ];
   for (let i = 0; i < 3; i += 1) {

@@ -24,12 +24,19 @@ export function only<T>(items: T[], what: string): T {
   return items[0]!;
 }
 
-/** The request with some headers removed (what a gateway that forgot them would send). */
-export function withoutHeaders<R extends ContractRequest>(req: R, ...names: string[]): R {
+/** The request with headers set, or removed where the value is null. */
+export function withHeaders<R extends ContractRequest>(req: R, changes: Record<string, string | null>): R {
   const headers = { ...req.headers };
-  for (const name of names) delete headers[name];
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
   return { ...req, headers };
 }
+
+/** The request with some headers removed (what a gateway that forgot them would send). */
+export const withoutHeaders = <R extends ContractRequest>(req: R, ...names: string[]): R =>
+  withHeaders(req, Object.fromEntries(names.map((name) => [name, null])));
 
 /** The request with its JSON body edited in place of the original. */
 export function withJsonBody<R extends ContractRequest, Body = Record<string, unknown>>(
@@ -49,4 +56,32 @@ export function withFormFields<R extends ContractRequest>(req: R, fields: Record
     else form.set(name, value);
   }
   return { ...req, body: form.toString() };
+}
+
+export interface ProxyCall {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A shipping app's request through the gateway's proxy to a stand-in carrier that answers every
+ * API call 200 `{}`: that answer must come back unchanged. Headers are sent as given (no
+ * content type is added), so what the stand-in records is what the gateway made of them.
+ */
+export async function proxyToStandIn(
+  gateway: { url: string },
+  clientKey: string,
+  account: string,
+  path: string,
+  init: ProxyCall = {},
+): Promise<void> {
+  const response = await fetch(`${gateway.url}/v1/carriers/${account}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${clientKey}`, ...init.headers },
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  expect(JSON.parse(text)).toEqual({});
 }

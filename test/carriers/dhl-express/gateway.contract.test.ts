@@ -17,7 +17,6 @@ import { randomUUID } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   DHL_EXPRESS_RESOURCES,
@@ -26,14 +25,18 @@ import {
   startDhlExpressSimulator,
   type DhlExpressSimulatorHandle,
 } from '../../../carriers/dhl-express/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import {
+  expectValid,
+  only,
+  proxyToStandIn,
+  withoutHeaders,
+  type ProxyCall,
+} from '../../support/contract-checks.js';
+import { registerSecrets } from '../../support/log-capture.js';
 import {
   describeContract,
   loadSpec,
   validateRequest,
-  type ContractResult,
   type ContractSpec,
   type JsonObject,
 } from '../../support/openapi-contract.js';
@@ -42,6 +45,7 @@ import {
   type RecordedRequest,
   type RecordingServer,
 } from '../../support/recording-server.js';
+import { startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 // ajv-formats is CommonJS with `exports.default` (see test/support/openapi-contract.ts).
 const addFormats = addFormatsModule.default;
@@ -59,8 +63,7 @@ const BASIC_MISSING =
 const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 let carrier: RecordingServer;
-let gateway: Gateway;
-let base = '';
+let gateway: TestGateway;
 
 beforeAll(async () => {
   carrier = await startRecordingServer(() => ({ status: 200, body: {} }));
@@ -73,13 +76,7 @@ beforeAll(async () => {
       credentials: DHL,
     },
   ];
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-    accounts,
-  });
-  gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('dhlx-contract') });
-  base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+  gateway = await startTestGateway({ name: 'dhlx-contract', clientKey: CLIENT_KEY, accounts });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -89,36 +86,10 @@ beforeEach(() => {
   carrier?.clear();
 });
 
-interface ProxyCall {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
 /** One proxied call; returns the one request the stand-in carrier received for it. */
 async function throughGateway(account: string, path: string, init: ProxyCall = {}): Promise<RecordedRequest> {
-  const response = await fetch(`${base}/v1/carriers/${account}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${CLIENT_KEY}`, ...init.headers },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  });
-  const text = await response.text();
-  expect(response.status, text).toBe(200);
-  expect(JSON.parse(text)).toEqual({});
-  expect(carrier.requests, 'expected exactly one call at the carrier').toHaveLength(1);
-  return carrier.requests[0]!;
-}
-
-function expectValid(result: ContractResult, operationId: string): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe(operationId);
-}
-
-function withoutHeaders(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const headers = { ...req.headers };
-  for (const name of names) delete headers[name];
-  return { ...req, headers };
+  await proxyToStandIn(gateway, CLIENT_KEY, account, path, init);
+  return only(carrier.requests, 'call at the carrier');
 }
 
 /** The gateway swapped the shop's key for DHL's Basic credentials and added the MyDHL headers. */

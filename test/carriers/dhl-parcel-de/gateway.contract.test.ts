@@ -17,17 +17,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { parseConfig } from '../../../config/load.js';
-import { createGateway } from '../../../src/gateway.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import {
+  expectValid,
+  only,
+  pathOf,
+  proxyToStandIn,
+  withFormFields,
+  withoutHeaders,
+  type ProxyCall,
+} from '../../support/contract-checks.js';
+import { registerSecrets } from '../../support/log-capture.js';
 import {
   describeContract,
   loadSpec,
   specFromDocument,
   validateRequest,
-  type ContractResult,
   type ContractSpec,
   type JsonObject,
 } from '../../support/openapi-contract.js';
@@ -36,6 +41,7 @@ import {
   type RecordedRequest,
   type RecordingServer,
 } from '../../support/recording-server.js';
+import { startTestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `dhl-contract-shop-key-${randomUUID()}`;
 const DHL = { clientId: 'dhl-contract-app-key', clientSecret: `dhl-contract-secret-${randomUUID()}` };
@@ -48,7 +54,6 @@ const ORDERS_PATH = '/parcel/de/shipping/v2/orders';
 const FORM = 'application/x-www-form-urlencoded';
 
 const issuedTokens: string[] = [];
-const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
 
 let carrier: RecordingServer;
 const tokenRequests = () => carrier.requests.filter((req) => pathOf(req.url) === TOKEN_PATH);
@@ -71,12 +76,6 @@ beforeEach(() => {
   carrier?.clear();
 });
 
-interface ProxyCall {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
 /** One proxied call through a fresh embedded-mode gateway; the stand-in's answer comes back. */
 async function throughGateway(path: string, init: ProxyCall = {}): Promise<void> {
   const account = {
@@ -85,51 +84,16 @@ async function throughGateway(path: string, init: ProxyCall = {}): Promise<void>
     urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
     credentials: { ...DHL, ...GKP },
   };
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [account.id] }],
+  const gateway = await startTestGateway({
+    name: 'dhl-contract',
+    clientKey: CLIENT_KEY,
     accounts: [account],
   });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('dhl-contract') });
   try {
-    const port = await gateway.listen(0, '127.0.0.1');
-    const response = await fetch(`http://127.0.0.1:${port}/v1/carriers/${account.id}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${CLIENT_KEY}`, ...init.headers },
-      ...(init.body !== undefined ? { body: init.body } : {}),
-    });
-    const text = await response.text();
-    expect(response.status, text).toBe(200);
-    expect(JSON.parse(text)).toEqual({});
+    await proxyToStandIn(gateway, CLIENT_KEY, account.id, path, init);
   } finally {
     await gateway.close();
   }
-}
-
-function only(items: RecordedRequest[], what: string): RecordedRequest {
-  expect(items, `expected exactly one ${what}`).toHaveLength(1);
-  return items[0]!;
-}
-
-function expectValid(result: ContractResult, operationId: string): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe(operationId);
-}
-
-function withoutHeaders(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const headers = { ...req.headers };
-  for (const name of names) delete headers[name];
-  return { ...req, headers };
-}
-
-function withFormFields(req: RecordedRequest, fields: Record<string, string | null>): RecordedRequest {
-  const form = new URLSearchParams(req.body);
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === null) form.delete(name);
-    else form.set(name, value);
-  }
-  return { ...req, body: form.toString() };
 }
 
 /** A copy of a published document with one edit, named so every failure message says so. */

@@ -16,17 +16,14 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { colissimoExampleLabelRequest } from '../../../carriers/colissimo/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import { expectValid, only, proxyToStandIn, withHeaders } from '../../support/contract-checks.js';
+import { registerSecrets } from '../../support/log-capture.js';
 import {
   describeContract,
   loadSpec,
   validateRequest,
-  type ContractResult,
   type ContractSpec,
 } from '../../support/openapi-contract.js';
 import {
@@ -34,6 +31,7 @@ import {
   type RecordedRequest,
   type RecordingServer,
 } from '../../support/recording-server.js';
+import { startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `laposte-contract-shop-key-${randomUUID()}`;
 const OKAPI_KEY = `okapi-contract-key-${randomUUID()}`;
@@ -51,8 +49,7 @@ const SUIVI_MANY = '/suivi/v2/idships/1A00915820380,8K00009775862?lang=en_GB';
 const LABEL_REQUEST = colissimoExampleLabelRequest();
 
 let carrier: RecordingServer;
-let gateway: Gateway;
-let base = '';
+let gateway: TestGateway;
 let colissimoServerBase = '';
 
 beforeAll(async () => {
@@ -72,13 +69,7 @@ beforeAll(async () => {
       credentials: { clientId: '800123', clientSecret: COLISSIMO_KEY },
     },
   ];
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-    accounts,
-  });
-  gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('laposte-contract') });
-  base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+  gateway = await startTestGateway({ name: 'laposte-contract', clientKey: CLIENT_KEY, accounts });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -94,37 +85,14 @@ async function throughGateway(
   path: string,
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<RecordedRequest> {
-  const response = await fetch(`${base}/v1/carriers/${account}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${CLIENT_KEY}`, ...init.headers },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  });
-  const text = await response.text();
-  expect(response.status, text).toBe(200);
-  expect(JSON.parse(text)).toEqual({});
-  expect(carrier.requests, 'expected exactly one carrier call').toHaveLength(1);
-  const call = carrier.requests[0]!;
+  await proxyToStandIn(gateway, CLIENT_KEY, account, path, init);
+  const call = only(carrier.requests, 'carrier call');
   for (const value of Object.values(call.headers)) {
     expect(value).not.toContain(CLIENT_KEY);
     expect(value).not.toContain(SHOP_OWN_KEY);
   }
   expect(call.body).not.toContain(CLIENT_KEY);
   return call;
-}
-
-function expectValid(result: ContractResult, operationId: string): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe(operationId);
-}
-
-function withHeaders(req: RecordedRequest, headers: Record<string, string | null>): RecordedRequest {
-  const out = { ...req.headers };
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === null) delete out[name];
-    else out[name] = value;
-  }
-  return { ...req, headers: out };
 }
 
 describeContract('gateway Suivi calls against laposte/la-poste-groupe-suivi-openapi.json', () => {

@@ -17,17 +17,20 @@ import { randomUUID } from 'node:crypto';
 
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { uspsExampleLabelRequest } from '../../../carriers/usps/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway } from '../../../src/gateway.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import {
+  expectValid,
+  pathOf,
+  proxyToStandIn,
+  withoutHeaders,
+  type ProxyCall,
+} from '../../support/contract-checks.js';
+import { registerSecrets } from '../../support/log-capture.js';
 import {
   describeContract,
   loadSpec,
   validateRequest,
-  type ContractResult,
   type ContractSpec,
 } from '../../support/openapi-contract.js';
 import {
@@ -36,6 +39,8 @@ import {
   type RecordedResponse,
   type RecordingServer,
 } from '../../support/recording-server.js';
+import { startTestGateway } from '../../support/test-gateway.js';
+import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT_KEY = `usps-contract-shop-key-${randomUUID()}`;
 const USPS = { clientId: 'usps-contract-client', clientSecret: `usps-secret-${randomUUID()}` };
@@ -49,17 +54,7 @@ const LABEL = '/labels/v3/label';
 
 /** [USPS-PAY] MinimumPaymentAuthorizationRequest. */
 const PAYMENT_BODY = JSON.stringify({
-  roles: [
-    {
-      roleName: 'PAYER',
-      CRID: '12345678',
-      MID: '123456',
-      manifestMID: '123456',
-      accountType: 'EPS',
-      accountNumber: '1234',
-    },
-    { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-  ],
+  roles: USPS_PAYMENT_ROLES,
 });
 
 const LABEL_BODY = JSON.stringify(uspsExampleLabelRequest());
@@ -72,8 +67,6 @@ registerSecrets(PAYMENT_TOKEN);
 /** Access tokens the stand-in issued, in order. */
 const issued: string[] = [];
 let signingKey: CryptoKey;
-
-const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
 
 /**
  * A USPS client-credentials token body as the spec example and a 2025 response show it:
@@ -119,12 +112,6 @@ beforeEach(() => {
   carrier?.clear();
 });
 
-interface ProxyCall {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
 /** One client request through a fresh embedded-mode gateway with one usps account. */
 async function throughGateway(path: string, init: ProxyCall = {}): Promise<void> {
   const account = {
@@ -133,22 +120,13 @@ async function throughGateway(path: string, init: ProxyCall = {}): Promise<void>
     urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
     credentials: { ...USPS },
   };
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [account.id] }],
+  const gateway = await startTestGateway({
+    name: 'usps-contract',
+    clientKey: CLIENT_KEY,
     accounts: [account],
   });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('usps-contract') });
   try {
-    const port = await gateway.listen(0, '127.0.0.1');
-    const response = await fetch(`http://127.0.0.1:${port}/v1/carriers/${account.id}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${CLIENT_KEY}`, ...init.headers },
-      ...(init.body !== undefined ? { body: init.body } : {}),
-    });
-    const text = await response.text();
-    expect(response.status, text).toBe(200);
-    expect(JSON.parse(text)).toEqual({});
+    await proxyToStandIn(gateway, CLIENT_KEY, account.id, path, init);
   } finally {
     await gateway.close();
   }
@@ -162,23 +140,11 @@ function apiCall(): RecordedRequest {
   return calls[0]!;
 }
 
-function expectValid(result: ContractResult, operationId: string): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe(operationId);
-}
-
 /** The gateway replaced the client's key with the carrier token, and the key went nowhere. */
 function expectCarrierBearer(req: RecordedRequest): void {
   expect(req.headers.authorization).toBe(`Bearer ${issued.at(-1)}`);
   for (const value of Object.values(req.headers)) expect(value).not.toContain(CLIENT_KEY);
   expect(req.body).not.toContain(CLIENT_KEY);
-}
-
-function withoutHeaders(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const headers = { ...req.headers };
-  for (const name of names) delete headers[name];
-  return { ...req, headers };
 }
 
 const withBody = (req: RecordedRequest, body: unknown): RecordedRequest => ({

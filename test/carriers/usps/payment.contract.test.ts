@@ -10,12 +10,10 @@ import { randomUUID } from 'node:crypto';
 
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { uspsExampleLabelRequest } from '../../../carriers/usps/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway } from '../../../src/gateway.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import { expectValid, only, pathOf, proxyToStandIn } from '../../support/contract-checks.js';
+import { registerSecrets } from '../../support/log-capture.js';
 import {
   describeContract,
   loadSpec,
@@ -27,28 +25,16 @@ import {
   type RecordedRequest,
   type RecordingServer,
 } from '../../support/recording-server.js';
+import { startTestGateway } from '../../support/test-gateway.js';
+import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT_KEY = `usps-payment-contract-key-${randomUUID()}`;
 const USPS = { clientId: 'usps-payment-client', clientSecret: `usps-payment-secret-${randomUUID()}` };
 const PAYMENT_TOKEN = `usps-payment-authorization-${randomUUID()}`;
 registerSecrets(CLIENT_KEY, USPS.clientSecret, PAYMENT_TOKEN);
 
-/** [USPS-PAY] roles: the payer and the label owner. */
-const ROLES = [
-  {
-    roleName: 'PAYER',
-    CRID: '12345678',
-    MID: '123456',
-    manifestMID: '123456',
-    accountType: 'EPS',
-    accountNumber: '1234',
-  },
-  { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-];
-
 const LABEL_BODY = JSON.stringify(uspsExampleLabelRequest());
 
-const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
 let signingKey: CryptoKey;
 let carrier: RecordingServer;
 
@@ -94,46 +80,35 @@ describeContract('the gateway’s own USPS payment-authorization request', () =>
       carrier: 'usps',
       urls: { token: `${carrier.url}/oauth2/v3/token`, api: carrier.url },
       credentials: { ...USPS },
-      payment: { roles: ROLES },
+      payment: { roles: USPS_PAYMENT_ROLES },
     };
-    const yaml = stringify({
-      listen: { port: 0, host: '127.0.0.1' },
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [account.id] }],
+    const gateway = await startTestGateway({
+      name: 'usps-payment-contract',
+      clientKey: CLIENT_KEY,
       accounts: [account],
     });
-    const gateway = await createGateway(parseConfig(yaml, 'test'), {
-      log: testLogger('usps-payment-contract'),
-    });
     try {
-      const port = await gateway.listen(0, '127.0.0.1');
-      const response = await fetch(`http://127.0.0.1:${port}/v1/carriers/${account.id}/labels/v3/label`, {
+      await proxyToStandIn(gateway, CLIENT_KEY, account.id, '/labels/v3/label', {
         method: 'POST',
-        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json' },
         body: LABEL_BODY,
       });
-      expect(response.status, await response.text()).toBe(200);
     } finally {
       await gateway.close();
     }
     const find = (path: string) => carrier.requests.filter((req) => pathOf(req.url) === path);
-    expect(find('/payments/v3/payment-authorization')).toHaveLength(1);
-    expect(find('/labels/v3/label')).toHaveLength(1);
-    paymentCall = find('/payments/v3/payment-authorization')[0]!;
-    labelCall = find('/labels/v3/label')[0]!;
+    paymentCall = only(find('/payments/v3/payment-authorization'), 'payment authorization');
+    labelCall = only(find('/labels/v3/label'), 'label call');
   }, 30_000);
 
   it('payment-authorization POST: Bearer and the configured roles, valid per payments.yaml', () => {
-    const result = validateRequest(payments, paymentCall);
-    expect(result.errors, result.errors.join('\n')).toEqual([]);
-    expect(result.ok).toBe(true);
-    expect(JSON.parse(paymentCall.body)).toEqual({ roles: ROLES });
+    expectValid(validateRequest(payments, paymentCall), 'post-payments-payment-authorization');
+    expect(JSON.parse(paymentCall.body)).toEqual({ roles: USPS_PAYMENT_ROLES });
   });
 
   it('the label POST then carries the payment token, valid per domestic-labels.yaml', () => {
     expect(labelCall.headers['x-payment-authorization-token']).toBe(PAYMENT_TOKEN);
-    const result = validateRequest(labels, labelCall);
-    expect(result.errors, result.errors.join('\n')).toEqual([]);
-    expect(result.ok).toBe(true);
+    expectValid(validateRequest(labels, labelCall), 'post-label');
   });
 
   it('negative controls: no Bearer, or no roles, fail payments.yaml', () => {

@@ -28,25 +28,14 @@ import { manualClock } from '../../../src/sim/clock.js';
 import { TEST_SEALER } from '../../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../../support/log-capture.js';
 import { TestRedis } from '../../support/redis-server.js';
+import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT_KEY = `usps-pay-key-${randomUUID()}`;
 const CLIENT = { clientId: 'usps-payer-client', clientSecret: `usps-secret-${randomUUID()}` };
 registerSecrets(CLIENT_KEY, CLIENT.clientSecret);
 
-/** [USPS-PAY] the spec's request example: PAYER (EPS) and LABEL_OWNER. */
-const ROLES = [
-  {
-    roleName: 'PAYER',
-    CRID: '12345678',
-    MID: '123456',
-    manifestMID: '123456',
-    accountType: 'EPS',
-    accountNumber: '1234',
-  },
-  { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-];
 const OTHER_ROLES = [
-  { ...ROLES[0], accountNumber: '5678' },
+  { ...USPS_PAYMENT_ROLES[0], accountNumber: '5678' },
   { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
 ];
 
@@ -71,7 +60,7 @@ function account(sim: UspsSimulatorHandle, extra: Record<string, unknown> = {}):
     carrier: 'usps',
     urls: { token: `${sim.url}${USPS_PATHS.token}`, api: sim.url },
     credentials: { ...CLIENT },
-    payment: { roles: ROLES },
+    payment: { roles: USPS_PAYMENT_ROLES },
     ...extra,
   };
 }
@@ -286,7 +275,7 @@ describe('usps payment authorization token (embedded mode)', () => {
       await fetch(`${gw.url}/v1/carriers/usps-labels${USPS_PATHS.paymentAuthorization}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ roles: ROLES }),
+        body: JSON.stringify({ roles: USPS_PAYMENT_ROLES }),
       }),
     );
     expect(own.status).toBe(200);

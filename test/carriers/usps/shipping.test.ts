@@ -29,6 +29,7 @@ import {
 import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter, type BuiltIds } from '../../support/shipping-adapter-suite.js';
+import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT = { clientId: 'usps-adapter-client', clientSecret: `usps-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -37,17 +38,7 @@ const SHIPMENT_ID = 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA';
 
 /** [USPS-PAY] MinimumPaymentAuthorizationRequest: what an account's `payment` block holds. */
 const PAYMENT_REQUEST = {
-  roles: [
-    {
-      roleName: 'PAYER',
-      CRID: '12345678',
-      MID: '123456',
-      manifestMID: '123456',
-      accountType: 'EPS',
-      accountNumber: '1234',
-    },
-    { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-  ],
+  roles: USPS_PAYMENT_ROLES,
 };
 
 const WASHINGTON = {

@@ -25,6 +25,7 @@ import {
 } from '../../../carriers/usps/simulator.js';
 import { manualClock, type ManualClock } from '../../../src/sim/index.js';
 import { call, connectionError, form, jwtPayload, postJson, type Reply } from '../../support/sim-http.js';
+import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT = { clientId: 'usps-consumer-key', clientSecret: 'usps-consumer-secret' };
 const ADDRESSES_ONLY = { clientId: 'usps-addresses-only', clientSecret: 'addresses-secret' };
@@ -33,17 +34,7 @@ const REDIRECT = 'https://shop.example/usps/callback';
 
 /** [USPS-PAY] MinimumPaymentAuthorizationRequest. */
 const PAYMENT_REQUEST = {
-  roles: [
-    {
-      roleName: 'PAYER',
-      CRID: '12345678',
-      MID: '123456',
-      manifestMID: '123456',
-      accountType: 'EPS',
-      accountNumber: '1234',
-    },
-    { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-  ],
+  roles: USPS_PAYMENT_ROLES,
 };
 
 const LABEL_REQUEST = uspsExampleLabelRequest();

@@ -14,42 +14,22 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 
 import { colissimoShipping, colissimoShippingSettingsSchema } from '../../../carriers/colissimo/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { BERLIN_DAHLEM, LYON, PARIS as PARIS_BASE, shipmentWith } from '../../support/addresses.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
 /** The public REST base an account points at (carriers/colissimo/api.ts). */
 const API_BASE = 'https://ws.colissimo.fr/sls-ws/SlsServiceWSRest/2.0';
 
-const PARIS = {
-  name: 'Marie Curie',
-  company: 'Boutique Rivoli',
-  street: ['1 rue de Rivoli', 'Bâtiment B'],
-  city: 'Paris',
-  postalCode: '75001',
-  countryCode: 'FR',
-  phone: '+33 1 23 45 67 89',
-  email: 'marie@example.fr',
-};
-const LYON = {
-  name: 'Louis Pasteur',
-  street: ['2 place Bellecour'],
-  city: 'Lyon',
-  postalCode: '69002',
-  countryCode: 'FR',
-};
+const PARIS = { ...PARIS_BASE, street: ['1 rue de Rivoli', 'Bâtiment B'] };
 const BERLIN = {
-  name: 'Lise Meitner',
+  ...BERLIN_DAHLEM,
   company: 'Kaiser-Wilhelm-Institut für Chemie und andere lange Namen',
   street: ['Thielallee 63', 'Haus 2', 'Raum 101'],
-  city: 'Berlin',
-  postalCode: '14195',
-  countryCode: 'DE',
-  phone: '+49 30 838 1',
   email: 'lise@example.de',
 };
 
-const shipment = (fields: Record<string, unknown>): ShipmentRequest =>
-  shipmentRequestSchema.parse({ service: 'standard', shipper: PARIS, recipient: LYON, ...fields });
+const shipment = shipmentWith({ shipper: PARIS, recipient: LYON });
 
 const SHIPMENTS: { name: string; request: ShipmentRequest; settings?: Record<string, unknown> }[] = [
   {

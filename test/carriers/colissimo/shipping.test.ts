@@ -20,7 +20,8 @@ import {
 } from '../../../carriers/colissimo/shipping.js';
 import { COLISSIMO_BASE, startColissimoSimulator } from '../../../carriers/colissimo/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { BRUSSELS, LYON as LYON_BASE, PARIS, shipmentWith } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 
@@ -29,43 +30,15 @@ registerSecrets(CONTRACT.clientSecret);
 const DEFAULTS = colissimoShippingSettingsSchema.parse({});
 const SHIPMENT_ID = 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA';
 
-const PARIS = {
-  name: 'Marie Curie',
-  company: 'Boutique Rivoli',
-  street: ['1 rue de Rivoli', 'Bâtiment B', 'Escalier 2'],
-  city: 'Paris',
-  postalCode: '75001',
-  countryCode: 'FR',
-  phone: '+33 1 23 45 67 89',
-  email: 'marie@example.fr',
-};
-const LYON = {
-  name: 'Louis Pasteur',
-  street: ['2 place Bellecour'],
-  city: 'Lyon',
-  postalCode: '69002',
-  countryCode: 'FR',
-  phone: '06 12 34 56 78',
-};
-const BRUSSELS = {
-  name: 'Paul Otlet',
-  street: ['Rue de la Loi 16'],
-  city: 'Bruxelles',
-  postalCode: '1000',
-  countryCode: 'BE',
-};
+const LYON = { ...LYON_BASE, phone: '06 12 34 56 78' };
 const GENEVA = { ...BRUSSELS, city: 'Genève', postalCode: '1204', countryCode: 'CH' };
 
-function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
-  return shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: PARIS,
-    recipient: LYON,
-    parcels: [{ weightKg: 1.234 }],
-    reference: 'commande-2024-000042',
-    ...overrides,
-  });
-}
+const shipment = shipmentWith({
+  shipper: PARIS,
+  recipient: LYON,
+  parcels: [{ weightKg: 1.234 }],
+  reference: 'commande-2024-000042',
+});
 
 const draft = (request: ShipmentRequest, settings: ColissimoShippingSettings = DEFAULTS) => ({
   shipment: request,

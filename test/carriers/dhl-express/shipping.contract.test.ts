@@ -18,6 +18,7 @@ import {
 } from '../../../carriers/dhl-express/shipping.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import { shipmentRequestSchema } from '../../../src/core/shipment.js';
+import { BERLIN_MITTE, BRNO as BRNO_BASE, PRAGUE } from '../../support/addresses.js';
 import { expectValid, withoutHeaders } from '../../support/contract-checks.js';
 import type { ContractRequest } from '../../support/openapi-contract.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
@@ -25,35 +26,8 @@ import { describeShippingContract } from '../../support/shipping-contract.js';
 const SPEC_FILE = 'dhl/dpdhl-express-api-3.1.1_swagger.yaml';
 const SETTINGS = dhlExpressShippingSettingsSchema.parse({ shipperAccountNumber: '123456789' });
 
-const PRAGUE = {
-  name: 'Jan Novak',
-  company: 'Example Shop s.r.o.',
-  street: ['V Parku 2308/10'],
-  city: 'Prague',
-  postalCode: '14800',
-  countryCode: 'CZ',
-  phone: '+420123456789',
-  email: 'jan@example.com',
-};
-const BRNO = {
-  name: 'Eva Svobodova',
-  street: ['Kounicova 10', 'Building C', '3rd floor'],
-  city: 'Brno',
-  postalCode: '60200',
-  countryCode: 'CZ',
-  stateCode: 'JM',
-  phone: '+420987654321',
-};
-const BERLIN = {
-  name: 'Erika Mustermann',
-  company: 'Example Kunde GmbH',
-  street: ['Invalidenstr. 1'],
-  city: 'Berlin',
-  postalCode: '10115',
-  countryCode: 'DE',
-  phone: '+4930123456',
-  email: 'erika@example.com',
-};
+const BRNO = { ...BRNO_BASE, stateCode: 'JM' };
+const BERLIN = { ...BERLIN_MITTE, email: 'erika@example.com' };
 
 const SHIPMENTS = {
   'domestic standard PDF, one parcel with dimensions': {

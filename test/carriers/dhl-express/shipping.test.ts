@@ -23,7 +23,8 @@ import {
   type DhlExpressSimulatorHandle,
 } from '../../../carriers/dhl-express/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { BERLIN_MITTE, BRNO, PRAGUE, shipmentWith } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
 
@@ -32,44 +33,12 @@ const BASIC = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).
 registerSecrets(CLIENT.clientSecret, BASIC.slice('Basic '.length));
 const SETTINGS = dhlExpressShippingSettingsSchema.parse({ shipperAccountNumber: '123456789' });
 
-const PRAGUE = {
-  name: 'Jan Novak',
-  company: 'Example Shop s.r.o.',
-  street: ['V Parku 2308/10'],
-  city: 'Prague',
-  postalCode: '14800',
-  countryCode: 'CZ',
-  phone: '+420123456789',
-  email: 'jan@example.com',
-};
-const BRNO = {
-  name: 'Eva Svobodova',
-  street: ['Kounicova 10', 'Building C', '3rd floor'],
-  city: 'Brno',
-  postalCode: '60200',
-  countryCode: 'CZ',
-  phone: '+420987654321',
-};
-const BERLIN = {
-  name: 'Erika Mustermann',
-  company: 'Example Kunde GmbH',
-  street: ['Invalidenstr. 1'],
-  city: 'Berlin',
-  postalCode: '10115',
-  countryCode: 'DE',
-  phone: '+4930123456',
-};
-
-function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
-  return shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: PRAGUE,
-    recipient: BRNO,
-    parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 9.5 }, { weightKg: 1.1 }],
-    reference: 'order-1042-cz',
-    ...overrides,
-  });
-}
+const shipment = shipmentWith({
+  shipper: PRAGUE,
+  recipient: BRNO,
+  parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 9.5 }, { weightKg: 1.1 }],
+  reference: 'order-1042-cz',
+});
 
 const build = (request: ShipmentRequest, shipmentId = `shp_${randomUUID().slice(0, 20)}`): ShippingCall =>
   dhlExpressShipping.build({
@@ -82,13 +51,13 @@ type DhlBody = Record<string, unknown> & {
   customerDetails: { receiverDetails: { contactInformation: Record<string, unknown> } };
 };
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as DhlBody;
-const US_DOMESTIC = { ...BERLIN, countryCode: 'US', postalCode: '10118' };
+const US_DOMESTIC = { ...BERLIN_MITTE, countryCode: 'US', postalCode: '10118' };
 
 const routes = [
   { route: 'domestic', recipient: BRNO, service: 'standard', product: 'N' },
   { route: 'domestic', recipient: BRNO, service: 'express', product: '1' },
-  { route: 'international', recipient: BERLIN, service: 'standard', product: 'U' },
-  { route: 'international', recipient: BERLIN, service: 'express', product: 'T' },
+  { route: 'international', recipient: BERLIN_MITTE, service: 'standard', product: 'U' },
+  { route: 'international', recipient: BERLIN_MITTE, service: 'express', product: 'T' },
 ] as const;
 const formats = [
   { labelFormat: 'PDF', encodingFormat: 'pdf', format: 'PDF', magic: '%PDF-' },
@@ -196,9 +165,9 @@ describeShippingAdapter('DHL Express', {
     reasonOf: dhlExpressUnsupported,
     buildError: 'reason',
     cases: [
-      { shipment: { recipient: { ...BERLIN, countryCode: 'US' } }, reason: 'CZ to US is dutiable' },
+      { shipment: { recipient: { ...BERLIN_MITTE, countryCode: 'US' } }, reason: 'CZ to US is dutiable' },
       {
-        shipment: { shipper: { ...BERLIN, countryCode: 'GB' }, recipient: BERLIN },
+        shipment: { shipper: { ...BERLIN_MITTE, countryCode: 'GB' }, recipient: BERLIN_MITTE },
         reason: 'GB to DE is dutiable',
       },
       {

@@ -16,7 +16,12 @@ import {
   dhlParcelDeShipping,
   dhlParcelDeShippingSettingsSchema,
 } from '../../../carriers/dhl-parcel-de/shipping.js';
-import { shipmentRequestSchema } from '../../../src/core/shipment.js';
+import {
+  AMSTERDAM as AMSTERDAM_BASE,
+  BERLIN_KREUZBERG,
+  BONN as BONN_BASE,
+  shipmentWith,
+} from '../../support/addresses.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SPEC_FILE = 'dhl/parcel-de-shipping-v2_2.yaml';
@@ -25,34 +30,9 @@ const SETTINGS = dhlParcelDeShippingSettingsSchema.parse({
   printFormat: '910-300-600',
 });
 
-const BONN = {
-  name: 'Max Mustermann',
-  company: 'My Online Shop GmbH',
-  street: ['Sträßchensweg 10', 'Hinterhaus'],
-  city: 'Bonn',
-  postalCode: '53113',
-  countryCode: 'DE',
-  email: 'max@example.com',
-};
-const BERLIN = {
-  name: 'Maria Musterfrau',
-  street: ['Kurt-Schumacher-Str. 20'],
-  city: 'Berlin',
-  postalCode: '10115',
-  countryCode: 'DE',
-  phone: '+49 987654321',
-  email: 'maria@example.com',
-};
-const AMSTERDAM = {
-  name: 'Jan Vermeer',
-  company: 'Rijksmuseum',
-  street: ['Museumstraat 1', '2. Floor', 'Entrance B'],
-  city: 'Amsterdam',
-  postalCode: '1071 XX',
-  countryCode: 'NL',
-  stateCode: 'NH',
-  phone: '+31 888888888',
-};
+const BONN = { ...BONN_BASE, street: ['Sträßchensweg 10', 'Hinterhaus'] };
+const BERLIN = { ...BERLIN_KREUZBERG, email: 'maria@example.com' };
+const AMSTERDAM = { ...AMSTERDAM_BASE, stateCode: 'NH' };
 
 const SHIPMENTS = {
   'domestic standard PDF, one parcel with dimensions': {
@@ -97,7 +77,7 @@ describeShippingContract<Body>({
     name,
     call: () =>
       dhlParcelDeShipping.build({
-        shipment: shipmentRequestSchema.parse({ shipper: BONN, reference: 'ref-1', ...overrides }),
+        shipment: shipmentWith({ shipper: BONN, reference: 'ref-1' })(overrides),
         settings: SETTINGS,
         carrierIdempotencyKey: randomUUID(),
         shipmentId: `shp_${randomUUID().slice(0, 20)}`,

@@ -22,7 +22,13 @@ import {
   startDhlParcelDeSimulator,
 } from '../../../carriers/dhl-parcel-de/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import {
+  AMSTERDAM as AMSTERDAM_BASE,
+  BERLIN_KREUZBERG,
+  BONN as BONN_BASE,
+  shipmentWith,
+} from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 
@@ -33,45 +39,15 @@ const SETTINGS = dhlParcelDeShippingSettingsSchema.parse({
   billingNumbers: { V01PAK: '33333333330102', V53WPAK: '33333333335301' },
 });
 
-const BONN = {
-  name: 'Max Mustermann',
-  company: 'My Online Shop GmbH',
-  street: ['Sträßchensweg 10'],
-  city: 'Bonn',
-  postalCode: '53113',
-  countryCode: 'DE',
-  phone: '+49 123456789',
-  email: 'max@example.com',
-};
-const BERLIN = {
-  name: 'Maria Musterfrau',
-  street: ['Kurt-Schumacher-Str. 20'],
-  city: 'Berlin',
-  postalCode: '10115',
-  countryCode: 'DE',
-  phone: '+49 987654321',
-};
-const AMSTERDAM = {
-  name: 'Jan Vermeer',
-  company: 'Rijksmuseum',
-  street: ['Museumstraat 1', '2. Floor', 'Entrance B'],
-  city: 'Amsterdam',
-  postalCode: '1071 XX',
-  countryCode: 'NL',
-  phone: '+31 888888888',
-  email: 'jan@example.com',
-};
+const BONN = { ...BONN_BASE, phone: '+49 123456789' };
+const AMSTERDAM = { ...AMSTERDAM_BASE, email: 'jan@example.com' };
 
-function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
-  return shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: BONN,
-    recipient: BERLIN,
-    parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 9.5 }, { weightKg: 1.1 }],
-    reference: 'order-1042-de',
-    ...overrides,
-  });
-}
+const shipment = shipmentWith({
+  shipper: BONN,
+  recipient: BERLIN_KREUZBERG,
+  parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 9.5 }, { weightKg: 1.1 }],
+  reference: 'order-1042-de',
+});
 
 const build = (request: ShipmentRequest, shipmentId = `shp_${randomUUID().slice(0, 20)}`): ShippingCall =>
   dhlParcelDeShipping.build({
@@ -88,8 +64,20 @@ interface OrderBody {
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as OrderBody;
 
 const routes = [
-  { route: 'domestic', recipient: BERLIN, service: 'standard', product: 'V01PAK', billing: '33333333330102' },
-  { route: 'domestic', recipient: BERLIN, service: 'express', product: 'V01PAK', billing: '33333333330102' },
+  {
+    route: 'domestic',
+    recipient: BERLIN_KREUZBERG,
+    service: 'standard',
+    product: 'V01PAK',
+    billing: '33333333330102',
+  },
+  {
+    route: 'domestic',
+    recipient: BERLIN_KREUZBERG,
+    service: 'express',
+    product: 'V01PAK',
+    billing: '33333333330102',
+  },
   {
     route: 'international',
     recipient: AMSTERDAM,
@@ -235,7 +223,10 @@ describeShippingAdapter('DHL Parcel DE', {
     buildError: 'reason',
     cases: [
       {
-        shipment: { shipper: { ...BONN, countryCode: 'AT' }, recipient: { ...BERLIN, countryCode: 'AT' } },
+        shipment: {
+          shipper: { ...BONN, countryCode: 'AT' },
+          recipient: { ...BERLIN_KREUZBERG, countryCode: 'AT' },
+        },
         reason: 'ships from Germany',
       },
       {
@@ -248,14 +239,17 @@ describeShippingAdapter('DHL Parcel DE', {
       },
       { shipment: { parcels: [{ weightKg: 31.6 }] }, reason: 'more than 31.5 kg' },
       {
-        shipment: { recipient: { ...BERLIN, street: ['x'.repeat(51)] } },
+        shipment: { recipient: { ...BERLIN_KREUZBERG, street: ['x'.repeat(51)] } },
         reason: 'recipient.street[0] is longer than 50',
       },
       {
-        shipment: { recipient: { ...BERLIN, city: 'y'.repeat(41) } },
+        shipment: { recipient: { ...BERLIN_KREUZBERG, city: 'y'.repeat(41) } },
         reason: 'recipient.city is longer than 40',
       },
-      { shipment: { recipient: { ...BERLIN, postalCode: '12#45' } }, reason: 'recipient.postalCode' },
+      {
+        shipment: { recipient: { ...BERLIN_KREUZBERG, postalCode: '12#45' } },
+        reason: 'recipient.postalCode',
+      },
     ],
     supported: [{ recipient: AMSTERDAM }],
   },

@@ -12,49 +12,19 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 
 import { fedexShipping, fedexShippingSettingsSchema } from '../../../carriers/fedex/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { MEMPHIS, PITTSBURGH, RICHMOND_BC, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = fedexShippingSettingsSchema.parse({ accountNumber: '740561073' });
-const US = {
-  name: 'Ada Lovelace',
-  company: 'Analytical Engines Inc',
-  street: ['3875 Airways Blvd', 'Module H'],
-  city: 'Memphis',
-  postalCode: '38116',
-  countryCode: 'US',
-  stateCode: 'TN',
-  phone: '901-369-3600',
-  email: 'ada@example.com',
-};
-const US_EAST = {
-  name: 'Grace Hopper',
-  street: ['45 Noblestown Rd'],
-  city: 'Pittsburgh',
-  postalCode: '15220',
-  countryCode: 'US',
-  stateCode: 'PA',
-  phone: '412-555-0100',
-};
-const CA = {
-  name: 'Emmy Noether',
-  street: ['5300 No. 3 Rd'],
-  city: 'Richmond',
-  postalCode: 'V6X 2X9',
-  countryCode: 'CA',
-  stateCode: 'BC',
-  phone: '604-555-0199',
-};
+const US = { ...MEMPHIS, phone: '901-369-3600' };
 
-const shipment = (fields: Record<string, unknown>): ShipmentRequest =>
-  shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: US,
-    recipient: US_EAST,
-    parcels: [{ weightKg: 1 }],
-    ...fields,
-  });
+const shipment = shipmentWith({
+  shipper: US,
+  recipient: PITTSBURGH,
+  parcels: [{ weightKg: 1 }],
+});
 
 const SHIPMENTS: Record<string, ShipmentRequest> = {
   'US Ground, PDF, two parcels with dimensions and a reference': shipment({
@@ -62,9 +32,9 @@ const SHIPMENTS: Record<string, ShipmentRequest> = {
     reference: 'order-1042',
   }),
   'US Priority Overnight, ZPL': shipment({ service: 'express', labelFormat: 'ZPL' }),
-  'US to CA International Economy, PDF': shipment({ recipient: CA, reference: 'PO 77' }),
+  'US to CA International Economy, PDF': shipment({ recipient: RICHMOND_BC, reference: 'PO 77' }),
   'US to CA International Priority, ZPL, heavy parcel': shipment({
-    recipient: CA,
+    recipient: RICHMOND_BC,
     service: 'express',
     labelFormat: 'ZPL',
     parcels: [{ weightKg: 68, lengthCm: 120, widthCm: 60, heightCm: 45.5 }],

@@ -17,7 +17,13 @@ import {
 } from '../../../carriers/fedex/shipping.js';
 import { FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import {
+  MEMPHIS,
+  PITTSBURGH,
+  RICHMOND_BC as RICHMOND_BC_BASE,
+  shipmentWith,
+} from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
 
@@ -25,47 +31,14 @@ const CLIENT = { clientId: 'fedex-adapter-key', clientSecret: `fedex-adapter-sec
 registerSecrets(CLIENT.clientSecret);
 const SETTINGS = fedexShippingSettingsSchema.parse({ accountNumber: '740561073' });
 
-const MEMPHIS = {
-  name: 'Ada Lovelace',
-  company: 'Analytical Engines Inc',
-  street: ['3875 Airways Blvd', 'Module H'],
-  city: 'Memphis',
-  postalCode: '38116',
-  countryCode: 'US',
-  stateCode: 'TN',
-  phone: '+1 (901) 369-3600',
-  email: 'ada@example.com',
-};
-const PITTSBURGH = {
-  name: 'Grace Hopper',
-  street: ['45 Noblestown Rd'],
-  city: 'Pittsburgh',
-  postalCode: '15220',
-  countryCode: 'US',
-  stateCode: 'PA',
-  phone: '412-555-0100',
-};
-const RICHMOND_BC = {
-  name: 'Emmy Noether',
-  company: 'Institute',
-  street: ['5300 No. 3 Rd'],
-  city: 'Richmond',
-  postalCode: 'V6X 2X9',
-  countryCode: 'CA',
-  stateCode: 'BC',
-  phone: '604-555-0199',
-};
+const RICHMOND_BC = { ...RICHMOND_BC_BASE, company: 'Institute' };
 
-function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
-  return shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: MEMPHIS,
-    recipient: PITTSBURGH,
-    parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 10.2 }, { weightKg: 1.1 }],
-    reference: 'order-1042',
-    ...overrides,
-  });
-}
+const shipment = shipmentWith({
+  shipper: MEMPHIS,
+  recipient: PITTSBURGH,
+  parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 10.2 }, { weightKg: 1.1 }],
+  reference: 'order-1042',
+});
 
 type FedexBody = { requestedShipment: Record<string, unknown> } & Record<string, unknown>;
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as FedexBody;

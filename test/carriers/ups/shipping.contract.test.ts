@@ -13,55 +13,19 @@ import { expect } from 'vitest';
 
 import { decorateUpsRequest } from '../../../carriers/ups/api.js';
 import { upsShipping } from '../../../carriers/ups/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { BERLIN_DAHLEM, GOETTINGEN, LOS_ANGELES, NEW_YORK, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = { shipperNumber: 'A1B2C3' };
-const US = {
-  name: 'Ada Lovelace',
-  company: 'Analytical Engines Inc',
-  street: ['350 5th Ave', 'Floor 34'],
-  city: 'New York',
-  postalCode: '10118',
-  countryCode: 'US',
-  stateCode: 'NY',
-  phone: '212-736-3100',
-  email: 'ada@example.com',
-};
-const US_WEST = {
-  name: 'Grace Hopper',
-  street: ['1 World Way'],
-  city: 'Los Angeles',
-  postalCode: '90045',
-  countryCode: 'US',
-  stateCode: 'CA',
-};
-const DE = {
-  name: 'Emmy Noether',
-  street: ['Bunsenstrasse 3-5'],
-  city: 'Goettingen',
-  postalCode: '37073',
-  countryCode: 'DE',
-};
-const DE_BERLIN = {
-  name: 'Lise Meitner',
-  company: 'KWI',
-  street: ['Thielallee 63'],
-  city: 'Berlin',
-  postalCode: '14195',
-  countryCode: 'DE',
-  phone: '+49 30 838 1',
-};
+const US = { ...NEW_YORK, phone: '212-736-3100' };
 
-const shipment = (fields: Record<string, unknown>): ShipmentRequest =>
-  shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: US,
-    recipient: US_WEST,
-    parcels: [{ weightKg: 1 }],
-    ...fields,
-  });
+const shipment = shipmentWith({
+  shipper: US,
+  recipient: LOS_ANGELES,
+  parcels: [{ weightKg: 1 }],
+});
 
 const SHIPMENTS: Record<string, ShipmentRequest> = {
   'US domestic standard, PDF (as GIF), two parcels with dimensions and a reference': shipment({
@@ -69,16 +33,16 @@ const SHIPMENTS: Record<string, ShipmentRequest> = {
     reference: 'order-1042',
   }),
   'US domestic express, ZPL': shipment({ service: 'express', labelFormat: 'ZPL' }),
-  'US to DE standard, reference at shipment level': shipment({ recipient: DE, reference: 'PO 77' }),
+  'US to DE standard, reference at shipment level': shipment({ recipient: GOETTINGEN, reference: 'PO 77' }),
   'US to DE express, ZPL, heavy parcel': shipment({
-    recipient: DE,
+    recipient: GOETTINGEN,
     service: 'express',
     labelFormat: 'ZPL',
     parcels: [{ weightKg: 68 }],
   }),
   'DE domestic express, metric units, all contact fields': shipment({
-    shipper: DE,
-    recipient: DE_BERLIN,
+    shipper: GOETTINGEN,
+    recipient: BERLIN_DAHLEM,
     service: 'express',
     parcels: [{ weightKg: 12.34, lengthCm: 120, widthCm: 60, heightCm: 45.5 }],
   }),

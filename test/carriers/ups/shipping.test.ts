@@ -20,7 +20,12 @@ import {
   upsShippingSettingsSchema,
 } from '../../../carriers/ups/shipping.js';
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import {
+  GOETTINGEN as GOETTINGEN_BASE,
+  LOS_ANGELES as LOS_ANGELES_BASE,
+  NEW_YORK,
+  shipmentWith,
+} from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 
@@ -28,46 +33,15 @@ const CLIENT = { clientId: 'ups-adapter-client', clientSecret: `ups-adapter-secr
 registerSecrets(CLIENT.clientSecret);
 const SETTINGS = { shipperNumber: 'A1B2C3' };
 
-const NEW_YORK = {
-  name: 'Ada Lovelace',
-  company: 'Analytical Engines Inc',
-  street: ['350 5th Ave', 'Floor 34'],
-  city: 'New York',
-  postalCode: '10118',
-  countryCode: 'US',
-  stateCode: 'NY',
-  phone: '+1 (212) 736-3100',
-  email: 'ada@example.com',
-};
-const LOS_ANGELES = {
-  name: 'Grace Hopper',
-  street: ['1 World Way'],
-  city: 'Los Angeles',
-  postalCode: '90045',
-  countryCode: 'US',
-  stateCode: 'CA',
-  phone: '310-646-5252',
-};
-const GOETTINGEN = {
-  name: 'Emmy Noether',
-  company: 'Mathematisches Institut',
-  street: ['Bunsenstrasse 3-5'],
-  city: 'Goettingen',
-  postalCode: '37073',
-  countryCode: 'DE',
-  phone: '+49 551 397766',
-};
+const LOS_ANGELES = { ...LOS_ANGELES_BASE, phone: '310-646-5252' };
+const GOETTINGEN = { ...GOETTINGEN_BASE, company: 'Mathematisches Institut', phone: '+49 551 397766' };
 
-function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
-  return shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: NEW_YORK,
-    recipient: LOS_ANGELES,
-    parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 10 }, { weightKg: 1.1 }],
-    reference: 'order-1042',
-    ...overrides,
-  });
-}
+const shipment = shipmentWith({
+  shipper: NEW_YORK,
+  recipient: LOS_ANGELES,
+  parcels: [{ weightKg: 2.5, lengthCm: 30, widthCm: 20, heightCm: 10 }, { weightKg: 1.1 }],
+  reference: 'order-1042',
+});
 
 type UpsBody = { ShipmentRequest: { Shipment: Record<string, unknown>; LabelSpecification: unknown } };
 const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as UpsBody;

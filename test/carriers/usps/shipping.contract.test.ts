@@ -13,43 +13,19 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 
 import { uspsShipping, uspsShippingSettingsSchema } from '../../../carriers/usps/shipping.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { HONOLULU, ST_LOUIS as ST_LOUIS_BASE, WASHINGTON, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
-const WASHINGTON = {
-  name: 'Sam Wilson',
-  company: 'Avengers Logistics',
-  street: ['45 L St SW'],
-  city: 'Washington',
-  postalCode: '20024',
-  countryCode: 'US',
-  stateCode: 'DC',
-  phone: '+1 (202) 555-0143',
-  email: 'sam@example.com',
-};
 const ST_LOUIS = {
-  name: 'Nick Fury',
+  ...ST_LOUIS_BASE,
   street: ['2700 S Jefferson Ave', 'STE 150', 'Building 3'],
-  city: 'St. Louis',
   postalCode: '631042351',
-  countryCode: 'US',
   stateCode: 'MO',
 };
-const HONOLULU = {
-  name: 'Kamala',
-  company: 'Aloha Surf Supplies With A Name Longer Than Fifty Characters',
-  street: ['2255 Kalakaua Ave'],
-  city: 'Honolulu',
-  postalCode: '96815',
-  countryCode: 'US',
-  stateCode: 'HI',
-  phone: '808 555 0199',
-  email: 'kamala@example.com',
-};
 
-const shipment = (fields: Record<string, unknown>): ShipmentRequest =>
-  shipmentRequestSchema.parse({ service: 'standard', shipper: WASHINGTON, recipient: ST_LOUIS, ...fields });
+const shipment = shipmentWith({ shipper: WASHINGTON, recipient: ST_LOUIS });
 
 const SHIPMENTS: { name: string; request: ShipmentRequest; settings?: Record<string, unknown> }[] = [
   {

@@ -26,7 +26,8 @@ import {
   USPS_PATHS,
   type UspsSimulatorHandle,
 } from '../../../carriers/usps/simulator.js';
-import { shipmentRequestSchema, type ShipmentRequest } from '../../../src/core/shipment.js';
+import type { ShipmentRequest } from '../../../src/core/shipment.js';
+import { ST_LOUIS, TORONTO, WASHINGTON, shipmentWith } from '../../support/addresses.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter, type BuiltIds } from '../../support/shipping-adapter-suite.js';
 import { USPS_PAYMENT_ROLES } from './fixtures.js';
@@ -41,44 +42,12 @@ const PAYMENT_REQUEST = {
   roles: USPS_PAYMENT_ROLES,
 };
 
-const WASHINGTON = {
-  name: 'Sam Wilson',
-  company: 'Avengers Logistics',
-  street: ['45 L St SW'],
-  city: 'Washington',
-  postalCode: '20024',
-  countryCode: 'US',
-  stateCode: 'DC',
-  phone: '+1 (202) 555-0143',
-  email: 'sam@example.com',
-};
-const ST_LOUIS = {
-  name: 'Nick Fury',
-  street: ['2700 S Jefferson Ave', 'STE 150'],
-  city: 'St. Louis',
-  postalCode: '63104-2351',
-  countryCode: 'US',
-  stateCode: 'mo',
-};
-const TORONTO = {
-  name: 'Maria Hill',
-  street: ['100 Queen St W'],
-  city: 'Toronto',
-  postalCode: 'M5H 2N2',
-  countryCode: 'CA',
-  stateCode: 'ON',
-};
-
-function shipment(overrides: Record<string, unknown> = {}): ShipmentRequest {
-  return shipmentRequestSchema.parse({
-    service: 'standard',
-    shipper: WASHINGTON,
-    recipient: ST_LOUIS,
-    parcels: [{ weightKg: 0.8, lengthCm: 23, widthCm: 15, heightCm: 1 }],
-    reference: 'order-7',
-    ...overrides,
-  });
-}
+const shipment = shipmentWith({
+  shipper: WASHINGTON,
+  recipient: ST_LOUIS,
+  parcels: [{ weightKg: 0.8, lengthCm: 23, widthCm: 15, heightCm: 1 }],
+  reference: 'order-7',
+});
 
 const draft = (
   request: ShipmentRequest,

@@ -11,17 +11,16 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   COLISSIMO_BASE,
   colissimoExampleLabelRequest,
   startColissimoSimulator,
 } from '../../../carriers/colissimo/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
+import type { Gateway } from '../../../src/gateway.js';
 import type { SimulatorHandle } from '../../../src/sim/index.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerSecrets } from '../../support/log-capture.js';
+import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `colissimo-shop-key-${randomUUID()}`;
 const CONTRACT = { clientId: '800123', clientSecret: `colissimo-api-key-${randomUUID()}` };
@@ -49,16 +48,10 @@ describe('colissimo adapter through the gateway', () => {
       account('colissimo-wrong', WRONG_KEY),
       account('colissimo-bad-body', CONTRACT.clientSecret),
     ];
-    const yaml = stringify({
-      listen: { port: 0, host: '127.0.0.1' },
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((a) => a.id) }],
-      accounts,
-    });
-    gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('colissimo') });
-    base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+    ({ gateway, url: base } = await startTestGateway({ name: 'colissimo', clientKey: CLIENT_KEY, accounts }));
   });
   afterAll(async () => {
-    await gateway?.close();
+    await closeTestGateways();
     await sim?.close();
   });
 

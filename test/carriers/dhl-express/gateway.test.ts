@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   DHL_EXPRESS_RESOURCES,
@@ -23,10 +22,10 @@ import {
   type DhlExpressRequestRecord,
   type DhlExpressSimulatorHandle,
 } from '../../../carriers/dhl-express/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
+import type { Gateway } from '../../../src/gateway.js';
 import { isGatewayError } from '../../../src/core/errors.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerSecrets } from '../../support/log-capture.js';
+import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `dhlx-shop-key-${randomUUID()}`;
 const DHL = { clientId: 'dhlx-api-key-0001', clientSecret: `dhlx-api-secret-${randomUUID()}` };
@@ -60,14 +59,6 @@ function dhlAccount(id: string, api: string, credentials: { clientId: string; cl
   return { id, carrier: 'dhl-express', urls: { api }, credentials: { ...credentials } };
 }
 
-function configYaml(accounts: Record<string, unknown>[]): string {
-  return stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account['id']) }],
-    accounts,
-  });
-}
-
 describe('dhl-express adapter through the gateway', () => {
   let sim: DhlExpressSimulatorHandle;
   let gateway: Gateway;
@@ -83,10 +74,11 @@ describe('dhl-express adapter through the gateway', () => {
       dhlAccount('dhlx-rotate', production, ROTATING),
       dhlAccount('dhlx-faults', production),
     ];
-    gateway = await createGateway(parseConfig(configYaml(accounts), 'test'), {
-      log: testLogger('dhl-express'),
-    });
-    base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+    ({ gateway, url: base } = await startTestGateway({
+      name: 'dhl-express',
+      clientKey: CLIENT_KEY,
+      accounts,
+    }));
   });
 
   afterEach(async () => {
@@ -94,7 +86,7 @@ describe('dhl-express adapter through the gateway', () => {
   });
 
   afterAll(async () => {
-    await gateway?.close();
+    await closeTestGateways();
     await sim?.close();
   });
 
@@ -314,10 +306,13 @@ describe('dhl-express account configuration', () => {
   async function configError(extra: Record<string, unknown>): Promise<{ code: string; message: string }> {
     const account = { ...dhlAccount('dhlx-config', api), ...extra };
     try {
-      const gateway = await createGateway(parseConfig(configYaml([account]), 'test'), {
-        log: testLogger('dhl-express-config'),
+      const gw = await startTestGateway({
+        name: 'dhl-express-config',
+        clientKey: CLIENT_KEY,
+        accounts: [account],
+        listen: false,
       });
-      await gateway.close();
+      await gw.close();
     } catch (error) {
       expect(isGatewayError(error)).toBe(true);
       const { code, message } = error as { code: string; message: string };
@@ -360,8 +355,11 @@ describe('dhl-express account configuration', () => {
       { id: 'dhlx-sandbox', carrier: 'dhl-express', credentials: { ...DHL } },
       { id: 'dhlx-production', carrier: 'dhl-express', environment: 'production', credentials: { ...DHL } },
     ];
-    const gateway = await createGateway(parseConfig(configYaml(accounts), 'test'), {
-      log: testLogger('dhl-express-config'),
+    const { gateway, close } = await startTestGateway({
+      name: 'dhl-express-config',
+      clientKey: CLIENT_KEY,
+      accounts,
+      listen: false,
     });
     try {
       const [sandbox, production] = gateway.accounts;
@@ -372,7 +370,7 @@ describe('dhl-express account configuration', () => {
       expect(status).toMatchObject({ state: 'ok', store: 'static', token: null, credentialRejections: 0 });
       expectNoSecret(JSON.stringify(status));
     } finally {
-      await gateway.close();
+      await close();
     }
   });
 });

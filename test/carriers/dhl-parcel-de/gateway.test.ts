@@ -12,13 +12,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { DHL_PARCEL_DE_PATHS, startDhlParcelDeSimulator } from '../../../carriers/dhl-parcel-de/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
+import type { Gateway } from '../../../src/gateway.js';
 import { manualClock, type SimulatorHandle } from '../../../src/sim/index.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
+import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 
 const CLIENT_KEY = `dhl-shop-key-${randomUUID()}`;
@@ -89,13 +88,10 @@ describe('dhl-parcel-de adapter through the gateway', () => {
       longTokenAccount('dhl-token-50', 50),
       longTokenAccount('dhl-token-51', 51),
     ];
-    const yaml = stringify({
-      listen: { port: 0, host: '127.0.0.1' },
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
+    ({ gateway, url: base } = await startTestGateway({
+      name: 'dhl-parcel-de',
+      clientKey: CLIENT_KEY,
       accounts,
-    });
-    gateway = await createGateway(parseConfig(yaml, 'test'), {
-      log: testLogger('dhl-parcel-de'),
       // Short waits keep the retry and cooldown scenarios fast; the attempt budget is the default 3.
       engine: {
         manager: {
@@ -103,8 +99,7 @@ describe('dhl-parcel-de adapter through the gateway', () => {
           cooldown: { baseMs: 1_000, maxMs: 5_000 },
         },
       },
-    });
-    base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+    }));
   });
 
   afterEach(async () => {
@@ -113,7 +108,7 @@ describe('dhl-parcel-de adapter through the gateway', () => {
 
   afterAll(async () => {
     registerIssuedTokens(sim);
-    await gateway?.close();
+    await closeTestGateways();
     await sim?.close();
     await misbehaving?.close();
   });

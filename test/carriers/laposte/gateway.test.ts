@@ -17,19 +17,18 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   LAPOSTE_PATHS,
   startLaposteSimulator,
   type LaposteSimulatorHandle,
 } from '../../../carriers/laposte/simulator.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
+import type { Gateway } from '../../../src/gateway.js';
 import { manualClock } from '../../../src/sim/index.js';
 import { accountsFrom, startInstance, type TestInstance } from '../../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { freePort, TestRedis } from '../../support/redis-server.js';
+import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `laposte-shop-key-${randomUUID()}`;
 const ADMIN_KEY = `laposte-admin-key-${randomUUID()}`;
@@ -56,28 +55,11 @@ interface Reply {
   body: unknown;
 }
 
-const running: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((gateway) => gateway.close()));
-});
+afterEach(closeTestGateways);
 
 /** An embedded-mode gateway (no Redis: each has its own memory store). */
-async function startGateway(
-  accounts: Record<string, unknown>[],
-  extra: Record<string, unknown> = {},
-  port = 0,
-): Promise<{ gateway: Gateway; url: string }> {
-  const yaml = stringify({
-    listen: { port, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-    accounts,
-    ...extra,
-  });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('laposte') });
-  running.push(gateway);
-  const bound = await gateway.listen(port, '127.0.0.1');
-  return { gateway, url: `http://127.0.0.1:${bound}` };
-}
+const startGateway = (accounts: Record<string, unknown>[], config: Record<string, unknown> = {}, port = 0) =>
+  startTestGateway({ name: 'laposte', clientKey: CLIENT_KEY, accounts, config, port });
 
 /** A shop's call through the proxy; no configured secret may appear in what comes back. */
 async function proxied(
@@ -247,7 +229,7 @@ describe('La Poste OAuth mode (authorization code + PKCE, single-use refresh tok
         expect(sim.stats()).toMatchObject({ tokenRequests: 1, refreshTokenReuses: 0, familiesRevoked: 0 });
       } finally {
         registerIssuedTokens(sim);
-        await Promise.all(running.splice(0).map((gateway) => gateway.close()));
+        await closeTestGateways();
         await sim.close();
       }
     },
@@ -353,7 +335,7 @@ describe('La Poste OAuth mode (authorization code + PKCE, single-use refresh tok
       }
     } finally {
       registerIssuedTokens(sim);
-      await Promise.all(running.splice(0).map((gateway) => gateway.close()));
+      await closeTestGateways();
       await sim.close();
     }
   });

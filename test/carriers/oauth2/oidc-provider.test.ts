@@ -13,15 +13,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { parseConfig } from '../../../config/load.js';
 import type { TokenStatus } from '../../../src/auth/token-status.js';
 import type { StoredToken } from '../../../src/auth/token-store.js';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../../../src/auth/jwt-checks.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
-import { TEST_SEALER } from '../../support/engine.js';
-import { registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerSecrets } from '../../support/log-capture.js';
 import {
   Browser,
   startOidcServer,
@@ -30,6 +26,7 @@ import {
 } from '../../support/oidc-server.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { freePort, TestRedis } from '../../support/redis-server.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `oidc-shop-key-${randomUUID()}`;
 const ADMIN_KEY = `oidc-admin-key-${randomUUID()}`;
@@ -40,39 +37,23 @@ const s256Challenge = (verifier: string) => createHash('sha256').update(verifier
 
 const CALLBACK = '/v1/oauth/callback';
 
-interface RunningGateway {
-  gateway: Gateway;
-  url: string;
-  close(): Promise<void>;
-}
+afterEach(closeTestGateways);
 
-const running: RunningGateway[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((gw) => gw.close()));
-});
-
-async function startGateway(
+/** A gateway on `port`, whose public URL (the redirect URI's base) is its own unless told otherwise. */
+const startGateway = (
   port: number,
   accounts: Record<string, unknown>[],
   options: { redisUrl?: string; publicUrl?: string } = {},
-): Promise<RunningGateway> {
-  const yaml = stringify({
-    listen: { port, host: '127.0.0.1' },
+) =>
+  startTestGateway({
+    name: 'oidc-provider',
+    port,
     ...(options.redisUrl ? { redis: { url: options.redisUrl } } : {}),
-    publicUrl: options.publicUrl ?? `http://127.0.0.1:${port}`,
+    config: { publicUrl: options.publicUrl ?? `http://127.0.0.1:${port}` },
     admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
+    clientKey: CLIENT_KEY,
     accounts,
   });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), {
-    log: testLogger('oidc-provider'),
-    ...(options.redisUrl ? { sealer: TEST_SEALER } : {}),
-  });
-  await gateway.listen(port, '127.0.0.1');
-  const handle = { gateway, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
-  running.push(handle);
-  return handle;
-}
 
 /** Registers every token the test sees, so the suite's log scan can prove none was logged. */
 function observe(token: StoredToken | null | undefined): StoredToken {
@@ -81,14 +62,14 @@ function observe(token: StoredToken | null | undefined): StoredToken {
   return token!;
 }
 
-async function proxied(gw: RunningGateway, accountId: string, path = '/shipments') {
+async function proxied(gw: TestGateway, accountId: string, path = '/shipments') {
   const response = await fetch(`${gw.url}/v1/carriers/${accountId}${path}`, {
     headers: { authorization: `Bearer ${CLIENT_KEY}` },
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function statusOf(gw: RunningGateway, accountId: string): Promise<TokenStatus> {
+async function statusOf(gw: TestGateway, accountId: string): Promise<TokenStatus> {
   const response = await fetch(`${gw.url}/v1/accounts`, {
     headers: { authorization: `Bearer ${CLIENT_KEY}` },
   });
@@ -101,7 +82,7 @@ async function statusOf(gw: RunningGateway, accountId: string): Promise<TokenSta
  * browser through the server's login and consent until it is sent back to the gateway.
  */
 async function authorizeAtServer(
-  gw: RunningGateway,
+  gw: TestGateway,
   accountId: string,
 ): Promise<{ request: URL; callback: URL }> {
   const response = await fetch(`${gw.url}/v1/accounts/${accountId}/authorize`, {

@@ -25,11 +25,11 @@ import { parseConfig } from '../../../config/load.js';
 import type { TokenStatus } from '../../../src/auth/token-status.js';
 import type { StoredToken } from '../../../src/auth/token-store.js';
 import { isGatewayError } from '../../../src/core/errors.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { Browser } from '../../support/oidc-server.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { freePort } from '../../support/redis-server.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `onboard-shop-key-${randomUUID()}`;
 const ADMIN_KEY = `onboard-admin-key-${randomUUID()}`;
@@ -42,40 +42,23 @@ const s256Challenge = (verifier: string) => createHash('sha256').update(verifier
 const CALLBACK = '/v1/oauth/callback';
 const TRACK = '/api/track/v1/details/1Z12345E0205271688';
 
-interface RunningGateway {
-  gateway: Gateway;
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-const running: RunningGateway[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((gw) => gw.close()));
-});
+afterEach(closeTestGateways);
 
 /** An embedded gateway on a loopback port known before start, so redirect URIs can name it. */
 async function startGateway(
   accounts: (port: number) => Record<string, unknown>[],
   options: { authorizationStateTtlMs?: number } = {},
-): Promise<RunningGateway> {
+): Promise<TestGateway> {
   const port = await freePort();
-  const list = accounts(port);
-  const yaml = stringify({
-    listen: { port, host: '127.0.0.1' },
-    publicUrl: `http://127.0.0.1:${port}`,
+  return startTestGateway({
+    name: 'onboarding',
+    port,
+    config: { publicUrl: `http://127.0.0.1:${port}` },
     admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: list.map((account) => account.id) }],
-    accounts: list,
+    clientKey: CLIENT_KEY,
+    accounts: accounts(port),
+    options,
   });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), {
-    log: testLogger('onboarding'),
-    ...options,
-  });
-  await gateway.listen(port, '127.0.0.1');
-  const handle = { gateway, port, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
-  running.push(handle);
-  return handle;
 }
 
 /** Registers every token the test sees, so the suite's log scan can prove none was logged. */
@@ -85,7 +68,7 @@ function observe(token: StoredToken | null): StoredToken {
   return token!;
 }
 
-async function beginAuthorization(gw: RunningGateway, accountId: string, key: string | null = ADMIN_KEY) {
+async function beginAuthorization(gw: TestGateway, accountId: string, key: string | null = ADMIN_KEY) {
   return fetch(`${gw.url}/v1/accounts/${accountId}/authorize`, {
     redirect: 'manual',
     headers: key === null ? {} : { authorization: `Bearer ${key}` },
@@ -94,7 +77,7 @@ async function beginAuthorization(gw: RunningGateway, accountId: string, key: st
 
 /** Starts onboarding as an operator and returns the carrier's redirect back, not yet delivered. */
 async function authorizeAtCarrier(
-  gw: RunningGateway,
+  gw: TestGateway,
   accountId: string,
 ): Promise<{ carrier: URL; callback: URL }> {
   const response = await beginAuthorization(gw, accountId);
@@ -138,7 +121,7 @@ function withParams(base: URL | string, params: Record<string, string>): URL {
   return url;
 }
 
-async function statusOf(gw: RunningGateway, accountId: string): Promise<TokenStatus> {
+async function statusOf(gw: TestGateway, accountId: string): Promise<TokenStatus> {
   const response = await fetch(`${gw.url}/v1/accounts`, {
     headers: { authorization: `Bearer ${CLIENT_KEY}` },
   });
@@ -147,7 +130,7 @@ async function statusOf(gw: RunningGateway, accountId: string): Promise<TokenSta
   return body.accounts.find((status) => status.account === accountId)!;
 }
 
-async function proxied(gw: RunningGateway, accountId: string) {
+async function proxied(gw: TestGateway, accountId: string) {
   const response = await fetch(`${gw.url}/v1/carriers/${accountId}${TRACK}`, {
     headers: { authorization: `Bearer ${CLIENT_KEY}` },
   });
@@ -155,7 +138,7 @@ async function proxied(gw: RunningGateway, accountId: string) {
 }
 
 /** Nothing stored, still waiting for an operator, the authorize link shown. */
-async function expectUnauthorized(gw: RunningGateway, accountId: string): Promise<void> {
+async function expectUnauthorized(gw: TestGateway, accountId: string): Promise<void> {
   expect(await gw.gateway.engine.store.read(accountId)).toBeNull();
   const status = await statusOf(gw, accountId);
   expect(status.state).toBe('reauthorization_required');

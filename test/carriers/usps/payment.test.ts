@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   USPS_PATHS,
@@ -22,12 +21,10 @@ import {
   type UspsSimulatorHandle,
 } from '../../../carriers/usps/simulator.js';
 import { REPLAY_BODY_LIMIT_BYTES } from '../../../src/proxy/proxy-handler.js';
-import { parseConfig } from '../../../config/load.js';
-import { createGateway, type Gateway } from '../../../src/gateway.js';
 import { manualClock } from '../../../src/sim/clock.js';
-import { TEST_SEALER } from '../../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { TestRedis } from '../../support/redis-server.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT_KEY = `usps-pay-key-${randomUUID()}`;
@@ -44,7 +41,6 @@ const LABEL_REQUEST = uspsExampleLabelRequest();
 /** Every answer a client got here (status, headers, body), for the leak check. */
 const received: string[] = [];
 const simulators: UspsSimulatorHandle[] = [];
-const running: Gateway[] = [];
 
 async function startSim(
   options: Parameters<typeof startUspsSimulator>[0] = {},
@@ -65,29 +61,13 @@ function account(sim: UspsSimulatorHandle, extra: Record<string, unknown> = {}):
   };
 }
 
-interface Running {
-  gateway: Gateway;
-  url: string;
-}
-
-async function startGateway(
-  accountConfig: Record<string, unknown>,
-  redis?: { url: string; keyPrefix: string },
-): Promise<Running> {
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    ...(redis ? { redis } : {}),
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [accountConfig.id] }],
+const startGateway = (accountConfig: Record<string, unknown>, redis?: { url: string; keyPrefix: string }) =>
+  startTestGateway({
+    name: 'usps-payment',
+    clientKey: CLIENT_KEY,
     accounts: [accountConfig],
+    ...(redis ? { redis } : {}),
   });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), {
-    log: testLogger('usps-payment'),
-    ...(redis ? { sealer: TEST_SEALER } : {}),
-  });
-  running.push(gateway);
-  const port = await gateway.listen(0, '127.0.0.1');
-  return { gateway, url: `http://127.0.0.1:${port}` };
-}
 
 async function keep(response: Response): Promise<{ status: number; body: Record<string, unknown> }> {
   const text = await response.text();
@@ -96,7 +76,7 @@ async function keep(response: Response): Promise<{ status: number; body: Record<
 }
 
 /** A label POST through the gateway, JSON answer ([USPS-LABELS] application/vnd.usps.labels+json). */
-async function createLabel(gw: Running, headers: Record<string, string> = {}) {
+async function createLabel(gw: TestGateway, headers: Record<string, string> = {}) {
   return keep(
     await fetch(`${gw.url}/v1/carriers/usps-labels${USPS_PATHS.label}`, {
       method: 'POST',
@@ -111,7 +91,7 @@ async function createLabel(gw: Running, headers: Record<string, string> = {}) {
   );
 }
 
-async function accountStatus(gw: Running): Promise<Record<string, unknown>> {
+async function accountStatus(gw: TestGateway): Promise<Record<string, unknown>> {
   const reply = await keep(
     await fetch(`${gw.url}/v1/accounts`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } }),
   );
@@ -127,9 +107,7 @@ function paymentStatus(status: Record<string, unknown>): Record<string, unknown>
   return dependents[0]!;
 }
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((gateway) => gateway.close()));
-});
+afterEach(closeTestGateways);
 
 afterAll(async () => {
   registerIssuedTokens(...simulators);

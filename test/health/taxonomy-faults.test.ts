@@ -40,7 +40,6 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   DHL_EXPRESS_BASE_PATHS,
@@ -56,10 +55,9 @@ import {
 } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { FailureClass } from '../../src/core/failures.js';
-import { startGateway, type RunningGateway } from '../proxy/helpers.js';
-import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { postShipment } from '../support/gateway-client.js';
 
 const CLIENT_KEY = `taxonomy-shop-key-${randomUUID()}`;
@@ -103,7 +101,7 @@ const SHIP_PATH = '/api/shipments/v2409/ship';
 const DHL_PROBE = `${DHL_EXPRESS_RESOURCES.addressValidate}?type=delivery&countryCode=CZ&postalCode=14800&cityName=Prague`;
 
 async function proxy(
-  gateway: RunningGateway,
+  gateway: TestGateway,
   account: string,
   path: string,
   body?: unknown,
@@ -116,12 +114,12 @@ async function proxy(
   return { status: response.status, text: await response.text() };
 }
 
-const ship = (gateway: RunningGateway, account: string) =>
+const ship = (gateway: TestGateway, account: string) =>
   postShipment(gateway, CLIENT_KEY, { accounts: [account] });
 
 /** `failures['5m']` as an operator reads it (the recorder flushes before the report). */
 async function recentFailures(
-  gateway: RunningGateway,
+  gateway: TestGateway,
   account: string,
 ): Promise<Partial<Record<FailureClass, number>>> {
   const response = await fetch(`${gateway.url}/v1/health/carriers/${account}`, {
@@ -132,7 +130,7 @@ async function recentFailures(
 }
 
 async function expectClass(
-  gateway: RunningGateway,
+  gateway: TestGateway,
   account: string,
   expected: FailureClass,
   confusable: FailureClass[] = [],
@@ -171,7 +169,7 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
   let oauth: OAuth2SimulatorHandle;
   let ups: UpsSimulatorHandle;
   let dhl: DhlExpressSimulatorHandle;
-  let gateway: RunningGateway;
+  let gateway: TestGateway;
 
   beforeAll(async () => {
     oauth = await startOAuth2Simulator({ clients: [OAUTH, OAUTH_ROTATING, OAUTH_SCOPED, OAUTH_GRANTS] });
@@ -242,14 +240,7 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
       dhlAccount('d-429', DHL),
       dhlAccount('d-rotated', DHL_ROTATING),
     ];
-    gateway = await startGateway(
-      stringify({
-        listen: { port: 0, host: '127.0.0.1' },
-        clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-        accounts,
-      }),
-      { engine: ENGINE },
-    );
+    gateway = await startTestGateway({ name: 'taxonomy', clientKey: CLIENT_KEY, accounts, engine: ENGINE });
   });
 
   afterEach(async () => {
@@ -459,7 +450,7 @@ describe('gateway classes that need Redis', () => {
   let redis: TestRedis;
   let direct: Redis;
   let ups: UpsSimulatorHandle;
-  let gateway: RunningGateway;
+  let gateway: TestGateway;
 
   beforeAll(async () => {
     redis = await TestRedis.start();
@@ -480,15 +471,13 @@ describe('gateway classes that need Redis', () => {
       // Rotating refresh tokens are refreshed only under the shared lock, never without Redis.
       upsAccount('r-redis', { grant: 'authorization_code', credentials: { ...UPS, refreshToken: seed } }),
     ];
-    gateway = await startGateway(
-      stringify({
-        listen: { port: 0, host: '127.0.0.1' },
-        redis: { url: redis.url },
-        clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-        accounts,
-      }),
-      { engine: ENGINE, sealer: TEST_SEALER },
-    );
+    gateway = await startTestGateway({
+      name: 'taxonomy',
+      redis,
+      clientKey: CLIENT_KEY,
+      accounts,
+      engine: ENGINE,
+    });
   });
 
   afterAll(async () => {

@@ -20,7 +20,7 @@ import { request as undiciRequest } from 'undici';
 
 import type { Gateway, GatewayOptions } from '../../src/gateway.js';
 import { registerSecrets } from '../support/log-capture.js';
-import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
 
 /** One request as the stand-in carrier saw it on the wire. */
 export interface StubRequest {
@@ -182,6 +182,53 @@ export const problemOfRaw = (reply: RawReply) =>
   problemOf({ status: reply.status, text: reply.body, contentType: reply.headers['content-type'] });
 
 export type RunningGateway = TestGateway;
+
+/** The client credentials the UPS and FedEx simulators of these tests know. */
+export const UPS_CLIENT = { clientId: 'cid', clientSecret: 'csecret-123456' };
+export const FEDEX_CLIENT = { clientId: 'fx-key', clientSecret: 'fx-secret-123456' };
+
+/** A UPS account taking its tokens from a simulator and sending API calls to `api` (a stub, a path). */
+export function upsAccount(
+  id: string,
+  tokenFrom: { url: string },
+  api: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id,
+    carrier: 'ups',
+    urls: { token: `${tokenFrom.url}/security/v1/oauth/token`, api },
+    credentials: UPS_CLIENT,
+    ...extra,
+  };
+}
+
+export function fedexAccount(id: string, tokenFrom: { url: string }, api: string): Record<string, unknown> {
+  return {
+    id,
+    carrier: 'fedex',
+    urls: { token: `${tokenFrom.url}/oauth/token`, api },
+    credentials: FEDEX_CLIENT,
+  };
+}
+
+/** An embedded-mode gateway with these accounts; by default one client `shop` (SHOP_KEY) may use them all. */
+export function startProxyGateway(
+  accounts: Record<string, unknown>[],
+  more: Pick<TestGatewayOptions, 'clients' | 'engine'> = {},
+): Promise<RunningGateway> {
+  return startTestGateway({ name: 'proxy-test', clientKey: SHOP_KEY, accounts, ...more });
+}
+
+/** Registers the tokens every account holds with the log scan, then closes the gateway and the rest, in order. */
+export async function closeObserved(
+  gw: RunningGateway | undefined,
+  ...others: ({ close(): Promise<void> } | undefined)[]
+): Promise<void> {
+  if (gw) for (const account of gw.config.accounts) observeTokens(gw.gateway, account.id);
+  await gw?.close();
+  for (const other of others) await other?.close();
+}
 
 /** An embedded-mode gateway from YAML on an ephemeral loopback port (test/support/test-gateway.ts). */
 export function startGateway(

@@ -9,23 +9,19 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
 import type { ProbeResult } from '../../src/health/health-service.js';
 import type { AccountOverride } from '../../src/overrides/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `admin-api-client-${randomUUID()}`;
 const ADMIN_KEY = `admin-api-admin-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'adm-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'adm-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, ADMIN_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY, ADMIN_KEY);
 
 /** What the admin API answers, success or problem (one loose shape for the assertions). */
 interface AdminBody {
@@ -43,8 +39,8 @@ interface AdminBody {
   attempts?: { account: string; outcome: string; failure?: { code: string } }[];
 }
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let gw: TestGateway;
 let gateway: Gateway;
 
@@ -57,16 +53,16 @@ async function ship(accounts?: string[]) {
 }
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('adm');
+  ({ ups } = sims);
   gw = await startTestGateway({
     name: 'admin-api',
     clients: [{ apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
     admins: [{ id: 'oncall-alice', apiKey: ADMIN_KEY }],
     accounts: [
-      upsMainAccount(ups, UPS_CLIENT),
-      fedexMainAccount(fedex, FEDEX_CLIENT),
-      fedexMainAccount(fedex, FEDEX_CLIENT, { id: 'fedex-spare', shipping: { accountNumber: '740561074' } }),
+      sims.upsMain(),
+      sims.fedexMain(),
+      sims.fedexMain({ id: 'fedex-spare', shipping: { accountNumber: '740561074' } }),
     ],
   });
   gateway = gw.gateway;
@@ -78,10 +74,8 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
 });
 
 describe('manual failover', () => {

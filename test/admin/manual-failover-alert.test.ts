@@ -9,21 +9,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import type { SimulatorHandle } from '../../src/sim/index.js';
 import { eventually } from '../support/eventually.js';
 import { callGateway } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `mfa-client-key-${randomUUID()}`;
 const ADMIN_KEY = `mfa-admin-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'mfa-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'mfa-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, ADMIN_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY, ADMIN_KEY);
 
 interface Alert {
   rule: string;
@@ -34,8 +29,7 @@ interface Alert {
   runbook?: string;
 }
 
-let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
+let sims: ShippingSimulators;
 let hook: RecordingServer;
 let gw: TestGateway;
 
@@ -55,23 +49,20 @@ async function admin(method: string, path: string, body: unknown): Promise<numbe
 }
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('mfa');
   hook = await startRecordingServer(() => ({ status: 204 }));
   gw = await startTestGateway({
     name: 'manual-failover-alert',
     config: { alerts: { sinks: [{ kind: 'json', url: `${hook.url}/alerts` }], cooldownSeconds: 600 } },
     admins: [{ id: 'oncall-dana', apiKey: ADMIN_KEY }],
     clientKey: CLIENT_KEY,
-    accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
+    accounts: [sims.upsMain(), sims.fedexMain()],
   });
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
   await hook?.close();
 });
 

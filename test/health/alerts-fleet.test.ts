@@ -9,28 +9,24 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { Alerter, type Alert } from '../../src/alerts/alerter.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { Attempt } from '../../src/shipments/shipment-service.js';
 import { postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { TestRedis } from '../support/redis-server.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `fleet-alerts-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'fleet-alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'fleet-alerts-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
 const RESET_MS = 300;
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
 let redis: TestRedis;
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let webhook: RecordingServer;
 let instances: { gateway: Gateway; alerter: Alerter; base: string }[] = [];
 
@@ -56,11 +52,10 @@ async function evaluateBoth(): Promise<void> {
 
 beforeAll(async () => {
   redis = await TestRedis.start();
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('fleet-alerts');
+  ({ ups } = sims);
   webhook = await startRecordingServer();
-  const ups_ = (id: string, extra: Record<string, unknown> = {}) =>
-    upsMainAccount(ups, UPS_CLIENT, { id, ...extra });
+  const ups_ = (id: string, extra: Record<string, unknown> = {}) => sims.upsMain({ id, ...extra });
   const keyPrefix = `alerts-fleet-${randomUUID()}:`;
   for (let i = 0; i < 2; i += 1) {
     const { gateway, config, url } = await startTestGateway({
@@ -72,7 +67,7 @@ beforeAll(async () => {
         ups_('ups-main'),
         ups_('ups-expiring', { secretExpiresAt: new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString() }),
         ups_('ups-failover'),
-        fedexMainAccount(fedex, FEDEX_CLIENT),
+        sims.fedexMain(),
       ],
       options: { sharedStatePollMs: 200 },
       breaker: {
@@ -109,9 +104,7 @@ afterAll(async () => {
   for (const { alerter } of instances) await alerter.stop();
   await closeTestGateways();
   instances = [];
-  registerIssuedTokens(ups, fedex);
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
   await webhook?.close();
   await redis?.kill();
 });

@@ -11,23 +11,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { eventually } from '../support/eventually.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { postShipment } from '../support/gateway-client.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `alerts-gw-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'alerts-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let hook: RecordingServer;
 let gw: TestGateway;
 
@@ -48,8 +44,8 @@ const untilAlerted = (check: (alert: Alert) => boolean, what: string) =>
   });
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('alerts');
+  ({ ups } = sims);
   hook = await startRecordingServer(() => ({ status: 204 }));
   gw = await startTestGateway({
     name: 'alerts-gateway',
@@ -58,15 +54,13 @@ beforeAll(async () => {
       alerts: { sinks: [{ kind: 'json', url: `${hook.url}/alerts` }], cooldownSeconds: 600 },
     },
     clientKey: CLIENT_KEY,
-    accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
+    accounts: [sims.upsMain(), sims.fedexMain()],
   });
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
   await hook?.close();
 });
 

@@ -10,24 +10,21 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `health-shop-key-${randomUUID()}`;
 const OTHER_KEY = `health-other-key-${randomUUID()}`;
 const ADMIN_KEY = `health-admin-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'health-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'health-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, OTHER_KEY, ADMIN_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY, OTHER_KEY, ADMIN_KEY);
 
 let redis: TestRedis;
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
 let accounts: Record<string, unknown>[] = [];
@@ -56,23 +53,21 @@ const ship = async (url: string) => (await postShipment(url, CLIENT_KEY)).accoun
 
 beforeAll(async () => {
   redis = await TestRedis.start();
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('health');
+  ({ ups, fedex } = sims);
   accounts = [
-    upsMainAccount(ups, UPS_CLIENT, {
+    sims.upsMain({
       secretExpiresAt: new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString(),
     }),
-    fedexMainAccount(fedex, FEDEX_CLIENT),
+    sims.fedexMain(),
   ];
   await start();
   await start();
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
   await redis?.kill();
 });
 
@@ -135,7 +130,7 @@ describe('carrier health endpoints', () => {
           id: 'fedex-solo',
           carrier: 'fedex',
           urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-          credentials: FEDEX_CLIENT,
+          credentials: sims.fedexClient,
         },
       ],
     });

@@ -8,35 +8,27 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
-import type { SimulatorHandle } from '../../src/sim/index.js';
 import { eventually } from '../support/eventually.js';
 import { callGateway } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const ADMIN_KEY = `probe-admin-key-${randomUUID()}`;
 const CLIENT_KEY = `probe-client-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'probe-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'probe-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(ADMIN_KEY, CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(ADMIN_KEY, CLIENT_KEY);
 
-let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
+let sims: ShippingSimulators;
 let gw: TestGateway;
 
 const report = async (id: string) =>
   (await callGateway<AccountHealth>(gw, `/v1/health/carriers/${id}`, { key: ADMIN_KEY })).body;
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({
-    clients: [UPS_CLIENT],
-    faults: { prematureExpirySeconds: 0, errorInSuccessBody: true },
+  sims = await startShippingSimulators('probe', {
+    upsFaults: { prematureExpirySeconds: 0, errorInSuccessBody: true },
   });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
   gw = await startTestGateway({
     name: 'probes-gateway',
     config: {
@@ -45,18 +37,13 @@ beforeAll(async () => {
     },
     admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
     clientKey: CLIENT_KEY,
-    accounts: [
-      upsMainAccount(ups, UPS_CLIENT, { shipping: undefined }),
-      fedexMainAccount(fedex, FEDEX_CLIENT, { shipping: undefined }),
-    ],
+    accounts: [sims.upsMain({ shipping: undefined }), sims.fedexMain({ shipping: undefined })],
   });
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
 });
 
 describe('probes in the gateway', () => {

@@ -14,15 +14,13 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { Gateway } from '../../src/gateway.js';
 import { LATENCY_BOUNDS_MS, latencyIndex } from '../../src/health/history.js';
 import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 // The browser globals the page.evaluate callbacks use (the project's tsconfig has no DOM lib).
@@ -42,15 +40,13 @@ const KEY_ITEM = 'carrier-gateway.ops.key';
 
 const ADMIN_KEY = `ops-admin-${randomUUID()}`;
 const CLIENT_KEY = `ops-client-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'ops-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'ops-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
 const NEXT_FEDEX_SECRET = `fedex-next-secret-${randomUUID()}`;
-registerSecrets(ADMIN_KEY, CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret, NEXT_FEDEX_SECRET);
+registerSecrets(ADMIN_KEY, CLIENT_KEY, NEXT_FEDEX_SECRET);
 
 const ACCOUNT_IDS = ['ups-main', 'fedex-main', 'fedex-returns'];
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let gateway: Gateway;
 let baseUrl: string;
 let browser: Browser;
@@ -95,19 +91,19 @@ beforeAll(async () => {
         '(apt-get install -y chromium; .ci/run installs it when absent)',
     );
   }
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('ops');
+  ({ ups } = sims);
   const gw = await startTestGateway({
     name: 'ops-page',
     admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
     clients: [{ apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
     accounts: [
-      upsMainAccount(ups, UPS_CLIENT),
-      fedexMainAccount(fedex, FEDEX_CLIENT),
+      sims.upsMain(),
+      sims.fedexMain(),
       // A secret rotation under way: FedEx does not know the next secret yet.
-      fedexMainAccount(fedex, FEDEX_CLIENT, {
+      sims.fedexMain({
         id: 'fedex-returns',
-        credentials: { ...FEDEX_CLIENT, nextClientSecret: NEXT_FEDEX_SECRET },
+        credentials: { ...sims.fedexClient, nextClientSecret: NEXT_FEDEX_SECRET },
         shipping: undefined,
       }),
     ],
@@ -141,11 +137,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await browser?.close();
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
 });
 
 describe('the operations page in Chromium', () => {

@@ -12,21 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `matrix-shop-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'matrix-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'matrix-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
 const CLASSES = [
   'down',
@@ -42,6 +38,7 @@ const CLASSES = [
 type FailureClass = (typeof CLASSES)[number];
 
 let redis: TestRedis;
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
 let gateway: Gateway;
@@ -76,8 +73,8 @@ function expectFailover(answer: Answer, failureClass: FailureClass, outcome: str
 
 beforeAll(async () => {
   redis = await TestRedis.start();
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('matrix');
+  ({ ups, fedex } = sims);
   const closedPort = await freePort();
   const upsAccount = (failureClass: FailureClass) => ({
     id: `ups-${failureClass}`,
@@ -90,7 +87,7 @@ beforeAll(async () => {
           : `${ups.url}/security/v1/oauth/token`,
       api: ups.url,
     },
-    credentials: UPS_CLIENT,
+    credentials: sims.upsClient,
     shipping: { shipperNumber: 'A1B2C3' },
     timeouts: { apiMs: 1_000, tokenMs: 1_000 },
   });
@@ -98,7 +95,7 @@ beforeAll(async () => {
     name: 'matrix',
     redis,
     clients: [{ apiKey: CLIENT_KEY, accounts: [...CLASSES.map((c) => `ups-${c}`), 'fedex-main'] }],
-    accounts: [...CLASSES.map(upsAccount), fedexMainAccount(fedex, FEDEX_CLIENT)],
+    accounts: [...CLASSES.map(upsAccount), sims.fedexMain()],
     breaker: { volumeThreshold: 1, errorThresholdPercentage: 0, resetTimeoutMs: 60_000 },
     engine: {
       manager: {
@@ -111,18 +108,11 @@ beforeAll(async () => {
   base = gw.url;
 });
 
-beforeEach(async () => {
-  await ups.resetFaults();
-  await fedex.resetFaults();
-  ups.resetStats();
-  fedex.resetStats();
-});
+beforeEach(() => sims.reset());
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
   await redis?.kill();
 });
 
@@ -147,7 +137,7 @@ describe('failover matrix (UPS first, FedEx next)', () => {
     await ups.setFaults({ prematureExpirySeconds: 0 });
     expectFailover(await ship('fresh-401'), 'fresh-401', 'token_rejected', 'fresh_token_rejected');
     // The first token and the forced refresh.
-    expect(ups.stats().tokenRequestsByClient[UPS_CLIENT.clientId]).toBe(2);
+    expect(ups.stats().tokenRequestsByClient[sims.upsClient.clientId]).toBe(2);
     expect(ups.stats().apiRejections).toBe(2);
     expect(breaker('fresh-401')).toBe('open');
   });

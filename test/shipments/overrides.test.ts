@@ -8,31 +8,27 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `overrides-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'ovr-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'ovr-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let gw: TestGateway;
 
 const ship = () => postShipment(gw, CLIENT_KEY);
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('ovr');
+  ({ ups } = sims);
   gw = await startTestGateway({
     clientKey: CLIENT_KEY,
-    accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
+    accounts: [sims.upsMain(), sims.fedexMain()],
   });
 });
 
@@ -42,10 +38,8 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await closeTestGateways();
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
 });
 
 describe('operator overrides on shipments', () => {

@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
@@ -29,6 +28,7 @@ import type { StoredToken } from '../../../src/auth/token-store.js';
 import { introspectToken } from '../../../src/probes/introspect.js';
 import { manualClock } from '../../../src/sim/clock.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
@@ -51,43 +51,7 @@ function observe(token: StoredToken | undefined): StoredToken {
   return token!;
 }
 
-interface Tap {
-  server: RecordingServer;
-  /** Parsed JSON bodies of the simulator's answers, in request order. */
-  answers: Record<string, unknown>[];
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Headers undici refuses to send or that belong to the hop, not the request. */
-const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'expect'];
-
-/** Records what the gateway sends and forwards it unchanged to `target`, answering with its reply. */
-async function startTap(target: string): Promise<Tap> {
-  const answers: Record<string, unknown>[] = [];
-  const server = await startRecordingServer(async (req) => {
-    const headers = { ...req.headers };
-    for (const name of HOP_HEADERS) delete headers[name];
-    const response = await undiciRequest(`${target}${req.url}`, {
-      method: req.method as 'GET' | 'POST',
-      headers,
-      ...(req.method === 'GET' ? {} : { body: req.body }),
-    });
-    const text = await response.body.text();
-    const answer = JSON.parse(text) as Record<string, unknown>;
-    for (const key of ['access_token', 'refresh_token']) {
-      if (typeof answer[key] === 'string') registerSecrets(answer[key]);
-    }
-    answers.push(answer);
-    const contentType = response.headers['content-type'];
-    return {
-      status: response.statusCode,
-      headers: { 'content-type': typeof contentType === 'string' ? contentType : 'application/json' },
-      body: text,
-    };
-  });
-  return { server, answers, url: server.url, close: () => server.close() };
-}
+const startTap = (target: string) => startForwardingTap(target);
 
 const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
@@ -123,7 +87,7 @@ async function proxied(gw: TestGateway, accountId: string, path: string, init: R
 
 describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
   let sim: OAuth2SimulatorHandle;
-  let tap: Tap;
+  let tap: ForwardingTap;
 
   beforeAll(async () => {
     sim = await startOAuth2Simulator({ clients: [CLIENT], users: [USER] });

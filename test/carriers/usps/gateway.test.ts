@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair } from 'jose';
-import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -26,7 +25,7 @@ import type { StoredToken } from '../../../src/auth/token-store.js';
 import { manualClock } from '../../../src/sim/clock.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
-import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
+import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
 
 const CLIENT_KEY = `usps-shop-key-${randomUUID()}`;
 const CLIENT = { clientId: 'usps-consumer-key', clientSecret: `usps-secret-${randomUUID()}` };
@@ -56,42 +55,9 @@ async function startSim(
   return sim;
 }
 
-interface Tap {
-  server: RecordingServer;
-  /** Parsed JSON bodies of the simulator's answers, in request order. */
-  answers: Record<string, unknown>[];
-  url: string;
-  close(): Promise<void>;
-}
-
-const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'expect'];
-
-/** Records what the gateway sends and forwards it unchanged to `target`, answering with its reply. */
-async function startTap(target: string): Promise<Tap> {
-  const answers: Record<string, unknown>[] = [];
-  const server = await startRecordingServer(async (req) => {
-    const headers = { ...req.headers };
-    for (const name of HOP_HEADERS) delete headers[name];
-    const response = await undiciRequest(`${target}${req.url}`, {
-      method: req.method as 'GET' | 'POST',
-      headers,
-      ...(req.method === 'GET' ? {} : { body: req.body }),
-    });
-    const text = await response.body.text();
-    const answer = JSON.parse(text) as Record<string, unknown>;
-    for (const key of ['access_token', 'refresh_token']) {
-      if (typeof answer[key] === 'string') registerSecrets(answer[key]);
-    }
-    answers.push(answer);
-    const forwarded: Record<string, string> = {};
-    for (const name of ['content-type', 'retry-after', 'www-authenticate', 'date']) {
-      const value = response.headers[name];
-      if (typeof value === 'string') forwarded[name] = value;
-    }
-    return { status: response.statusCode, headers: forwarded, body: text };
-  });
-  return { server, answers, url: server.url, close: () => server.close() };
-}
+/** The USPS answer headers the tests read through the tap. */
+const USPS_FORWARDED = ['content-type', 'retry-after', 'www-authenticate', 'date'];
+const startTap = (target: string) => startForwardingTap(target, USPS_FORWARDED);
 
 const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
@@ -154,7 +120,7 @@ async function rejection(promise: Promise<unknown>): Promise<Record<string, unkn
 
 describe('usps adapter against the USPS simulator', () => {
   let sim: UspsSimulatorHandle;
-  let tap: Tap;
+  let tap: ForwardingTap;
 
   beforeAll(async () => {
     sim = await startSim();

@@ -10,11 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Gateway } from '../../src/gateway.js';
-import type { AuditEntry } from '../../src/admin/audit-log.js';
-import type { ProbeResult } from '../../src/health/health-service.js';
-import type { AccountOverride } from '../../src/overrides/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { callGateway, postShipment } from '../support/gateway-client.js';
+import { callGateway, postShipment, type AdminAnswer } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
@@ -23,33 +20,17 @@ const CLIENT_KEY = `admin-api-client-${randomUUID()}`;
 const ADMIN_KEY = `admin-api-admin-${randomUUID()}`;
 registerSecrets(CLIENT_KEY, ADMIN_KEY);
 
-/** What the admin API answers, success or problem (one loose shape for the assertions). */
-interface AdminBody {
-  code?: string;
-  detail?: string;
-  account?: string;
-  errors?: { field: string; message: string }[];
-  override?: AccountOverride;
-  version?: number;
-  token?: { generation: number; expiresAt: string };
-  probe?: ProbeResult;
-  entries?: AuditEntry[];
-  lastProbe?: ProbeResult | null;
-  purged?: boolean;
-  attempts?: { account: string; outcome: string; failure?: { code: string } }[];
-}
-
 let sims: ShippingSimulators;
 let ups: SimulatorHandle;
 let gw: TestGateway;
 let gateway: Gateway;
 
 const admin = (method: string, path: string, body?: unknown, key = ADMIN_KEY) =>
-  callGateway<AdminBody>(gw, path, { method, key, body });
+  callGateway<AdminAnswer>(gw, path, { method, key, body });
 
 async function ship(accounts?: string[]) {
   const answer = await postShipment(gw, CLIENT_KEY, accounts ? { accounts } : {});
-  return { ...answer, body: answer.body as AdminBody };
+  return { ...answer, body: answer.body as AdminAnswer };
 }
 
 beforeAll(async () => {

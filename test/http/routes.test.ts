@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { GatewayErrorCode } from '../../src/core/errors.js';
 import { eventually } from '../support/eventually.js';
+import type { Problem } from '../support/gateway-client.js';
 import { inProcessApp, type InProcessApp } from '../support/in-process-app.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
@@ -22,16 +23,6 @@ const SHOP_KEY = `routes-shop-key-${randomUUID()}`;
 const OTHER_KEY = `routes-other-key-${randomUUID()}`;
 const ADMIN_KEY = `routes-admin-key-${randomUUID()}`;
 const KEYS = [SHOP_KEY, OTHER_KEY, ADMIN_KEY];
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail?: string;
-  account?: string;
-  errors?: { field: string; message: string }[];
-}
 
 let closed: number;
 let gw: TestGateway;

@@ -19,6 +19,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
 
 import type { Gateway, GatewayOptions } from '../../src/gateway.js';
+import type { Problem } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
 
@@ -156,21 +157,15 @@ export async function call(url: string, init: RequestInit = {}): Promise<Reply> 
 }
 
 /** Parses a problem+json reply, checking the envelope every gateway failure shares. */
-export function problemOf(reply: { status: number; text: string; contentType: string | null | undefined }): {
-  type: string;
-  title: string;
+export function problemOf(reply: {
   status: number;
-  code: string;
-  detail?: string;
-  account?: string;
-  carrierCode?: string;
-  upstreamStatus?: number;
-  retryAfterSeconds?: number;
-} {
+  text: string;
+  contentType: string | null | undefined;
+}): Problem {
   if (reply.contentType !== 'application/problem+json') {
     throw new Error(`expected application/problem+json, got ${String(reply.contentType)}: ${reply.text}`);
   }
-  const problem = JSON.parse(reply.text) as ReturnType<typeof problemOf>;
+  const problem = JSON.parse(reply.text) as Problem;
   if (problem.status !== reply.status) throw new Error(`problem status ${problem.status} != ${reply.status}`);
   return problem;
 }

@@ -2,13 +2,44 @@
  * @module test/support/gateway-client
  * What a shipping app or an operator sends to a gateway in tests: one JSON call with a bearer key
  * (`callGateway`), and `POST /v1/shipments` with an idempotency key (`postShipment`). Answers
- * come back with their status, headers, text and parsed JSON body.
+ * come back with their status, headers, text and parsed JSON body; `Problem` and `AdminAnswer`
+ * type the bodies tests read.
  */
 import { randomUUID } from 'node:crypto';
 
+import type { AuditEntry } from '../../src/admin/audit-log.js';
+import type { ProbeResult } from '../../src/health/health-service.js';
+import type { AccountOverride } from '../../src/overrides/overrides.js';
 import { SHIPMENT } from './shipments.js';
 
 type Target = string | { url: string };
+
+/** A gateway problem+json body (RFC 9457 with the stable `code`), as a client reads it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  account?: string;
+  carrierCode?: string;
+  upstreamStatus?: number;
+  retryAfterSeconds?: number;
+  /** Each bad field of a refused body or query. */
+  errors?: { field: string; message: string }[];
+}
+
+/** What the admin API answers, success or problem (one loose shape for assertions). */
+export interface AdminAnswer extends Partial<Omit<Problem, 'status'>> {
+  override?: AccountOverride;
+  version?: number;
+  token?: { generation: number; expiresAt: string };
+  probe?: ProbeResult;
+  entries?: AuditEntry[];
+  lastProbe?: ProbeResult | null;
+  purged?: boolean;
+  attempts?: { account: string; outcome: string; failure?: { code: string } }[];
+}
 
 export interface GatewayReply<T = Record<string, unknown>> {
   status: number;

@@ -21,35 +21,33 @@ interface ClientCredentials {
   clientSecret: string;
 }
 
-export function upsMainAccount(
-  ups: Reachable,
+/** Where each carrier's simulator issues tokens, and the shipping data of its spec examples. */
+const MAIN = {
+  ups: { tokenPath: '/security/v1/oauth/token', shipping: { shipperNumber: 'A1B2C3' } },
+  fedex: { tokenPath: '/oauth/token', shipping: { accountNumber: '740561073' } },
+};
+
+function mainAccount(
+  carrier: keyof typeof MAIN,
+  sim: Reachable,
   credentials: ClientCredentials,
-  extra: Record<string, unknown> = {},
+  extra: Record<string, unknown>,
 ): Record<string, unknown> {
   return {
-    id: 'ups-main',
-    carrier: 'ups',
-    urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
+    id: `${carrier}-main`,
+    carrier,
+    urls: { token: `${sim.url}${MAIN[carrier].tokenPath}`, api: sim.url },
     credentials,
-    shipping: { shipperNumber: 'A1B2C3' },
+    shipping: MAIN[carrier].shipping,
     ...extra,
   };
 }
 
-export function fedexMainAccount(
-  fedex: Reachable,
-  credentials: ClientCredentials,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    id: 'fedex-main',
-    carrier: 'fedex',
-    urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-    credentials,
-    shipping: { accountNumber: '740561073' },
-    ...extra,
-  };
-}
+export const upsMainAccount = (ups: Reachable, credentials: ClientCredentials, extra = {}) =>
+  mainAccount('ups', ups, credentials, extra);
+
+export const fedexMainAccount = (fedex: Reachable, credentials: ClientCredentials, extra = {}) =>
+  mainAccount('fedex', fedex, credentials, extra);
 
 export interface ShippingSimulators {
   ups: UpsSimulatorHandle;

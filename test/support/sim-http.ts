@@ -1,7 +1,9 @@
 /**
  * @module test/support/sim-http
- * HTTP helpers shared by the simulator tests: small fetch wrappers and connection-error probes.
+ * HTTP helpers shared by the simulator tests: small fetch wrappers, connection-error probes, and
+ * an access token straight from a simulator's token endpoint.
  */
+import { registerSecrets } from './log-capture.js';
 
 export interface Reply {
   status: number;
@@ -60,4 +62,12 @@ export async function connectionError(url: string, init: RequestInit = {}): Prom
 export function jwtPayload(token: string): Record<string, unknown> {
   const [, payload] = token.split('.');
   return JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** The access token a simulator's token endpoint issues for this request, registered with the log scan. */
+export async function accessToken(tokenUrl: string, init: PlainInit): Promise<string> {
+  const reply = await fetch(tokenUrl, init);
+  const token = ((await reply.json()) as { access_token: string }).access_token;
+  registerSecrets(token);
+  return token;
 }

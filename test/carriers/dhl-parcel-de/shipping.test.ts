@@ -31,6 +31,7 @@ import {
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
+import { accessToken, form } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'dhl-de-adapter-key', clientSecret: `dhl-de-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -105,18 +106,15 @@ describeShippingAdapter('DHL Parcel DE', {
   shipmentId: () => `shp_${randomUUID().slice(0, 20)}`,
   async start() {
     const dhl = await startDhlParcelDeSimulator({ clients: [CLIENT] });
-    const reply = await fetch(`${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
+    const token = await accessToken(
+      `${dhl.url}${DHL_PARCEL_DE_PATHS.token}`,
+      form({
         grant_type: 'password',
         client_id: CLIENT.clientId,
         client_secret: CLIENT.clientSecret,
         ...DHL_PARCEL_DE_SANDBOX_USER,
-      }).toString(),
-    });
-    const token = ((await reply.json()) as { access_token: string }).access_token;
-    registerSecrets(token);
+      }),
+    );
     return {
       sim: dhl,
       // What the core does: the call as built under the host root, plus the Bearer token and the carrier hook.

@@ -26,6 +26,7 @@ import {
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
+import { accessToken, form } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'fedex-adapter-key', clientSecret: `fedex-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -60,17 +61,14 @@ describeShippingAdapter('FedEx', {
   shipment,
   async start() {
     const fedex = await startFedexSimulator({ clients: [CLIENT] });
-    const reply = await fetch(`${fedex.url}${FEDEX_PATHS.token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
+    const token = await accessToken(
+      `${fedex.url}${FEDEX_PATHS.token}`,
+      form({
         grant_type: 'client_credentials',
         client_id: CLIENT.clientId,
         client_secret: CLIENT.clientSecret,
-      }).toString(),
-    });
-    const token = ((await reply.json()) as { access_token: string }).access_token;
-    registerSecrets(token);
+      }),
+    );
     // What the core does: the call as built, plus the Bearer token.
     return {
       sim: fedex,

@@ -28,6 +28,7 @@ import {
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
+import { accessToken, basic, form } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'ups-adapter-client', clientSecret: `ups-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -63,16 +64,13 @@ describeShippingAdapter('UPS', {
   shipment,
   async start() {
     const ups = await startUpsSimulator({ clients: [CLIENT] });
-    const reply = await fetch(`${ups.url}${UPS_PATHS.token}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const token = ((await reply.json()) as { access_token: string }).access_token;
-    registerSecrets(token);
+    const token = await accessToken(
+      `${ups.url}${UPS_PATHS.token}`,
+      form(
+        { grant_type: 'client_credentials' },
+        { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) },
+      ),
+    );
     return {
       sim: ups,
       base: ups.url,

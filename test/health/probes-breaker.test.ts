@@ -9,29 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../src/accounts/resolve.js';
 import { type ConfiguredAccount } from '../../src/core/account.js';
-import { parseConfig } from '../../config/load.js';
-import { TokenEngine } from '../../src/auth/token-engine.js';
-import { AuthBreakers, type BreakerPolicy, type BreakerState } from '../../src/breaker/auth-breaker.js';
-import { RedisTrialLease } from '../../src/breaker/trial-lease.js';
-import { RedisHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/probes/prober.js';
-import { HealthRecorder, type HealthEvent } from '../../src/health/recorder.js';
-import { RedisConnection } from '../../src/platform/redis.js';
-import { AccountOverrides } from '../../src/overrides/overrides.js';
-import { VersionedState } from '../../src/fleet-state/versioned-state.js';
-import { TEST_SEALER } from '../support/engine.js';
+import { type BreakerPolicy } from '../../src/breaker/auth-breaker.js';
+import { configuredAccounts } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { proberStack, stackConnection, type ProberStack } from '../support/prober-stack.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 
-const CLIENT_KEY = `probe-breaker-shop-${randomUUID()}`;
 const SECRET = `probe-breaker-oauth2-${randomUUID()}`;
-registerSecrets(CLIENT_KEY, SECRET);
+registerSecrets(SECRET);
 
 /** Small thresholds: two auth failures in a row open it; a trial may follow 600 ms later. */
 const POLICY: Partial<BreakerPolicy> = {
@@ -48,16 +37,10 @@ let sim: OAuth2SimulatorHandle;
 let closedPort = 0;
 let prefixCounter = 0;
 
-interface Instance {
-  prober: Prober;
-  breakers: AuthBreakers;
-  events: HealthEvent[];
-  close(): Promise<void>;
-}
-const running: Instance[] = [];
+const running: ProberStack[] = [];
 
 function accountOf(id: string, api = sim.url): ConfiguredAccount {
-  const list = [
+  return configuredAccounts([
     {
       id,
       carrier: 'oauth2',
@@ -65,62 +48,23 @@ function accountOf(id: string, api = sim.url): ConfiguredAccount {
       credentials: { clientId: 'probe-breaker', clientSecret: SECRET },
       oauth2: { clientAuthentication: 'client_secret_basic' },
     },
-  ];
-  const yaml = stringify({ clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [id] }], accounts: list });
-  return resolveAccount(parseConfig(yaml, 'test').accounts[0]!, 0);
+  ])[0]!;
 }
 
 async function instance(
   account: ConfiguredAccount,
   options: { policy?: Partial<BreakerPolicy>; intervalMs?: number } = {},
-): Promise<Instance> {
+): Promise<ProberStack> {
   prefixCounter += 1;
-  const log = testLogger('probes-breaker');
-  const connection = new RedisConnection(
-    { url: redis.url, keyPrefix: `probes-breaker${prefixCounter}:` },
-    log,
-  );
-  await connection.connect();
-  const accounts = [account];
-  const ids = [account.id];
-  const engine = new TokenEngine({ accounts, log, redis: connection, sealer: TEST_SEALER });
-  const overrides = new AccountOverrides({ log, redis: connection, accounts: ids, pollMs: 200 });
-  const breakers = new AuthBreakers({
-    accounts: ids,
-    state: new VersionedState<BreakerState>({ namespace: 'breaker', log, redis: connection, pollMs: 200 }),
-    trials: new RedisTrialLease(connection),
-    overrides,
-    log,
-    policy: options.policy ?? POLICY,
+  const made = proberStack({
+    name: 'probes-breaker',
+    accounts: [account],
+    connection: await stackConnection(redis.url, `probes-breaker${prefixCounter}:`, 'probes-breaker'),
+    breakerPolicy: options.policy ?? POLICY,
+    pollMs: 200,
+    followFleet: true,
+    prober: { intervalMs: options.intervalMs ?? 150, jitterMs: 30 },
   });
-  overrides.start();
-  breakers.start();
-  const recorder = new HealthRecorder({ history: new RedisHistoryStore(connection), log });
-  const events: HealthEvent[] = [];
-  recorder.on('event', (event) => events.push(event));
-  const prober = new Prober({
-    accounts,
-    engine,
-    breakers,
-    recorder,
-    log,
-    redis: connection,
-    intervalMs: options.intervalMs ?? 150,
-    jitterMs: 30,
-  });
-  const made: Instance = {
-    prober,
-    breakers,
-    events,
-    close: async () => {
-      await prober.stop();
-      engine.stop();
-      breakers.stop();
-      overrides.stop();
-      await recorder.stop();
-      await connection.close();
-    },
-  };
   running.push(made);
   await sleep(50); // let the subscriptions land
   return made;

@@ -397,29 +397,30 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
       await expectClass(gateway, 'd-rotated', 'authorization.rejected', [...EXPIRY, ...WAIT]);
     });
 
-    it('authorization.scope: 403 from the label API', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-      expect((await proxy(gateway, 'u-forbidden', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(403);
-      await expectClass(gateway, 'u-forbidden', 'authorization.scope');
-    });
-
-    it('downstream.client_error: 400 about the shipment data', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-      expect((await proxy(gateway, 'u-validation', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(400);
-      await expectClass(gateway, 'u-validation', 'downstream.client_error');
-    });
-
-    it('downstream.server_error: 500 after the label was made', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-      expect((await proxy(gateway, 'u-5xx', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(500);
-      await expectClass(gateway, 'u-5xx', 'downstream.server_error');
-    });
-
-    it('downstream.timeout: no answer within timeouts.apiMs', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-      expect((await proxy(gateway, 'u-hang', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(504);
-      await expectClass(gateway, 'u-hang', 'downstream.timeout');
-    });
+    it.each([
+      { failureClass: 'authorization.scope', account: 'u-forbidden', fault: 'forbidden', status: 403 },
+      {
+        failureClass: 'downstream.client_error',
+        account: 'u-validation',
+        fault: 'validation_error',
+        status: 400,
+      },
+      {
+        failureClass: 'downstream.server_error',
+        account: 'u-5xx',
+        fault: 'server_error_after_create',
+        status: 500,
+      },
+      // No answer within timeouts.apiMs.
+      { failureClass: 'downstream.timeout', account: 'u-hang', fault: 'hang_after_create', status: 504 },
+    ] as const)(
+      '$failureClass: a label call answered $status ($fault)',
+      async ({ failureClass, account, fault, status }) => {
+        await ups.setFaults({ shipmentFault: { kind: fault, count: 1 } });
+        expect((await proxy(gateway, account, SHIP_PATH, upsExampleShipmentRequest())).status).toBe(status);
+        await expectClass(gateway, account, failureClass);
+      },
+    );
 
     it('downstream.throttled: 429 from the API, never an auth failure', async () => {
       await dhl.setFaults({ throttle: { count: 1 } });

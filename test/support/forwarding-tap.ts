@@ -4,11 +4,12 @@
  * records what the gateway sent, forwards it unchanged to the simulator, and answers with the
  * simulator's reply, so a test sees the wire format while the real simulator still answers. Every
  * access and refresh token that passes through is registered with the suite's log scan.
+ * `postTokenForm` is the forwarding step for taps that rewrite a token request first.
  */
 import { request as undiciRequest } from 'undici';
 
 import { registerSecrets } from './log-capture.js';
-import { startRecordingServer, type RecordingServer } from './recording-server.js';
+import { startRecordingServer, type RecordedResponse, type RecordingServer } from './recording-server.js';
 
 export interface ForwardingTap {
   server: RecordingServer;
@@ -53,4 +54,22 @@ export async function startForwardingTap(target: string, forward: string[] = [])
     return { status: response.statusCode, headers: forwarded, body: text };
   });
   return { server, answers, url: server.url, close: () => server.close() };
+}
+
+/** Sends a (rewritten) token request form on to `tokenUrl`; the answer, as JSON, for the tap to return. */
+export async function postTokenForm(
+  tokenUrl: string,
+  form: URLSearchParams,
+  authorization: string,
+): Promise<RecordedResponse> {
+  const response = await undiciRequest(tokenUrl, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  return {
+    status: response.statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: await response.body.text(),
+  };
 }

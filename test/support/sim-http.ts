@@ -47,6 +47,9 @@ export function postJson(body: unknown, headers: Record<string, string> = {}): P
   };
 }
 
+/** The fields of a form-encoded body, as a plain object. */
+export const formFields = (body: string) => Object.fromEntries(new URLSearchParams(body));
+
 /** The errno-style code behind a failed fetch (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET…). */
 export async function connectionError(url: string, init: RequestInit = {}): Promise<string> {
   try {

@@ -29,6 +29,7 @@ import { introspectToken } from '../../../src/probes/introspect.js';
 import { manualClock } from '../../../src/sim/clock.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
+import { formFields } from '../../support/sim-http.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
@@ -52,8 +53,6 @@ function observe(token: StoredToken | undefined): StoredToken {
 }
 
 const startTap = (target: string) => startForwardingTap(target);
-
-const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
 /** An embedded-mode gateway with the given accounts, on an ephemeral loopback port. */
 const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGateway> =>
@@ -114,7 +113,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
       expect(sent).toHaveLength(1);
       expect(sent[0]!.headers.authorization).toBe(basic(CLIENT.clientId, CLIENT.clientSecret));
       expect(sent[0]!.headers['content-type']).toBe(FORM);
-      expect(formOf(sent[0]!.body)).toEqual({ grant_type: 'client_credentials' });
+      expect(formFields(sent[0]!.body)).toEqual({ grant_type: 'client_credentials' });
 
       expect(sim.isAccessTokenValid(token.accessToken)).toBe(true);
       expect(decodeJwt(token.accessToken)).toMatchObject({
@@ -135,7 +134,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
 
       const [sent] = tap.server.requests;
       expect(sent!.headers.authorization).toBeUndefined();
-      expect(formOf(sent!.body)).toEqual({
+      expect(formFields(sent!.body)).toEqual({
         grant_type: 'client_credentials',
         client_id: CLIENT.clientId,
         client_secret: CLIENT.clientSecret,
@@ -162,7 +161,10 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
 
       const [sent] = tap.server.requests;
       expect(sent!.headers.authorization).toBeUndefined();
-      expect(formOf(sent!.body)).toEqual({ grant_type: 'client_credentials', client_id: CLIENT.clientId });
+      expect(formFields(sent!.body)).toEqual({
+        grant_type: 'client_credentials',
+        client_id: CLIENT.clientId,
+      });
       expect(tap.answers).toEqual([{ error: 'invalid_client', error_description: expect.any(String) }]);
       // Bad credentials are not retried: waiting does not fix them.
       expect(sim.stats().tokenRequests).toBe(1);
@@ -191,7 +193,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
 
       const [sent] = tap.server.requests;
       expect(sent!.headers.authorization).toBe(basic(CLIENT.clientId, CLIENT.clientSecret));
-      expect(formOf(sent!.body)).toEqual({
+      expect(formFields(sent!.body)).toEqual({
         grant_type: 'password',
         username: USER.username,
         password: USER.password,
@@ -359,7 +361,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
         seen.push(observe(await manager.invalidate(previous.accessToken)));
       }
 
-      const presented = tap.server.requests.map((req) => formOf(req.body));
+      const presented = tap.server.requests.map((req) => formFields(req.body));
       expect(presented).toHaveLength(FORCED + 1);
       expect(presented[0]).toEqual({ grant_type: 'refresh_token', refresh_token: seed });
       for (let i = 1; i <= FORCED; i += 1) {
@@ -551,7 +553,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
       // Reserved characters in the secret: form-url-encoded before Basic, as for the token endpoint.
       expect(sent!.headers.authorization).toBe(basic(CLIENT.clientId, CLIENT.clientSecret));
       expect(sent!.headers['content-type']).toBe(FORM);
-      expect(formOf(sent!.body)).toEqual({ token: value, token_type_hint: 'access_token' });
+      expect(formFields(sent!.body)).toEqual({ token: value, token_type_hint: 'access_token' });
     });
 
     it('client_secret_post: id and secret in the form next to the token, no Authorization header', async () => {
@@ -560,7 +562,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
       expect(await introspectToken(introspecting, value, { now: Date.now })).toMatchObject({ active: true });
       const [sent] = tap.server.requests;
       expect(sent!.headers.authorization).toBeUndefined();
-      expect(formOf(sent!.body)).toEqual({
+      expect(formFields(sent!.body)).toEqual({
         client_id: CLIENT.clientId,
         client_secret: CLIENT.clientSecret,
         token: value,

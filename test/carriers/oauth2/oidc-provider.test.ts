@@ -24,6 +24,7 @@ import {
   type OidcClientCredentials,
   type OidcServer,
 } from '../../support/oidc-server.js';
+import { postTokenForm } from '../../support/forwarding-tap.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { freePort, TestRedis } from '../../support/redis-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
@@ -342,19 +343,7 @@ describe('oauth2 carrier against oidc-provider', () => {
       const tampering = await startRecordingServer(async (req) => {
         const form = new URLSearchParams(req.body);
         form.set('code_verifier', 'A'.repeat(43));
-        const response = await undiciRequest(oidc.tokenUrl, {
-          method: 'POST',
-          headers: {
-            authorization: req.headers.authorization!,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: form.toString(),
-        });
-        return {
-          status: response.statusCode,
-          headers: { 'content-type': 'application/json' },
-          body: await response.body.text(),
-        };
+        return postTokenForm(oidc.tokenUrl, form, req.headers.authorization!);
       });
       try {
         const gw = await startGateway(nextPort(), [

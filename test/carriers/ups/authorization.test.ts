@@ -16,7 +16,6 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
@@ -27,6 +26,7 @@ import type { StoredToken } from '../../../src/auth/token-store.js';
 import { isGatewayError } from '../../../src/core/errors.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { Browser } from '../../support/oidc-server.js';
+import { postTokenForm } from '../../support/forwarding-tap.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { freePort } from '../../support/redis-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
@@ -376,19 +376,11 @@ describe('UPS authorization-code onboarding', () => {
         }
         form.delete('client_id');
         form.delete('code_verifier');
-        const response = await undiciRequest(`${sim.url}/security/v1/oauth/token`, {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${UPS.clientId}:${UPS.clientSecret}`).toString('base64')}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: form.toString(),
-        });
-        return {
-          status: response.statusCode,
-          headers: { 'content-type': 'application/json' },
-          body: await response.body.text(),
-        };
+        return postTokenForm(
+          `${sim.url}/security/v1/oauth/token`,
+          form,
+          `Basic ${Buffer.from(`${UPS.clientId}:${UPS.clientSecret}`).toString('base64')}`,
+        );
       });
     });
     afterAll(async () => {

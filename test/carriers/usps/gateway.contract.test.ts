@@ -132,6 +132,20 @@ async function throughGateway(path: string, init: ProxyCall = {}): Promise<void>
   }
 }
 
+/** A label POST with the payment token and an idempotency key, as USPS received it through the gateway. */
+async function labelCall(): Promise<RecordedRequest> {
+  await throughGateway(LABEL, {
+    method: 'POST',
+    headers: {
+      'content-type': JSON_TYPE,
+      'X-Payment-Authorization-Token': PAYMENT_TOKEN,
+      'X-Idempotency-Key': IDEMPOTENCY_KEY,
+    },
+    body: LABEL_BODY,
+  });
+  return apiCall();
+}
+
 /** The one carrier API call (not the token request) the gateway made. */
 function apiCall(): RecordedRequest {
   const calls = carrier.requests.filter((req) => pathOf(req.url) !== TOKEN_PATH);
@@ -233,16 +247,7 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
   });
 
   it('label POST: X-Payment-Authorization-Token and X-Idempotency-Key pass through with the body (domestic-labels.yaml)', async () => {
-    await throughGateway(LABEL, {
-      method: 'POST',
-      headers: {
-        'content-type': JSON_TYPE,
-        'X-Payment-Authorization-Token': PAYMENT_TOKEN,
-        'X-Idempotency-Key': IDEMPOTENCY_KEY,
-      },
-      body: LABEL_BODY,
-    });
-    const call = apiCall();
+    const call = await labelCall();
     expectValid(validateRequest(labels, call), 'post-label');
     expect(call.body).toBe(LABEL_BODY);
     expect(call.headers['x-payment-authorization-token']).toBe(PAYMENT_TOKEN);
@@ -251,16 +256,7 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
   });
 
   it('negative control (domestic-labels.yaml): no payment token, a non-UUID idempotency key, no toAddress, no Bearer', async () => {
-    await throughGateway(LABEL, {
-      method: 'POST',
-      headers: {
-        'content-type': JSON_TYPE,
-        'X-Payment-Authorization-Token': PAYMENT_TOKEN,
-        'X-Idempotency-Key': IDEMPOTENCY_KEY,
-      },
-      body: LABEL_BODY,
-    });
-    const call = apiCall();
+    const call = await labelCall();
     expect(validateRequest(labels, withoutHeaders(call, 'x-payment-authorization-token')).errors).toEqual([
       'header X-Payment-Authorization-Token: required by the spec but missing',
     ]);

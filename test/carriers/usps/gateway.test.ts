@@ -26,6 +26,7 @@ import { manualClock } from '../../../src/sim/clock.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
+import { formFields } from '../../support/sim-http.js';
 
 const CLIENT_KEY = `usps-shop-key-${randomUUID()}`;
 const CLIENT = { clientId: 'usps-consumer-key', clientSecret: `usps-secret-${randomUUID()}` };
@@ -58,8 +59,6 @@ async function startSim(
 /** The USPS answer headers the tests read through the tap. */
 const USPS_FORWARDED = ['content-type', 'retry-after', 'www-authenticate', 'date'];
 const startTap = (target: string) => startForwardingTap(target, USPS_FORWARDED);
-
-const formOf = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
 /** An embedded-mode gateway with the given accounts, on an ephemeral loopback port. */
 const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGateway> =>
@@ -147,7 +146,7 @@ describe('usps adapter against the USPS simulator', () => {
     expect(sent!.url).toBe(USPS_PATHS.token);
     expect(sent!.headers['content-type']).toBe(FORM);
     expect(sent!.headers.authorization).toBeUndefined();
-    expect(formOf(sent!.body)).toEqual({
+    expect(formFields(sent!.body)).toEqual({
       grant_type: 'client_credentials',
       client_id: CLIENT.clientId,
       client_secret: CLIENT.clientSecret,
@@ -288,7 +287,7 @@ describe('usps adapter against the USPS simulator', () => {
         seen.push(observe(await manager.invalidate(seen.at(-1)!.accessToken)));
       }
 
-      const presented = tap.server.requests.map((req) => formOf(req.body));
+      const presented = tap.server.requests.map((req) => formFields(req.body));
       expect(presented).toHaveLength(FORCED + 1);
       // USPS's refresh request carries the client credentials too ([USPS-OAUTH] RefreshTokenCredentials).
       const credentials = { client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret };

@@ -55,6 +55,7 @@ import {
 } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { FailureClass } from '../../src/core/failures.js';
+import type { SimFaults } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
@@ -258,32 +259,63 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
   });
 
   describe('token endpoint', () => {
-    it('token_endpoint.unreachable: the connection is reset after the request was sent', async () => {
-      await oauth.setFaults({ outage: 'reset' });
-      expect((await proxy(gateway, 'o-reset', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-reset', 'token_endpoint.unreachable', ['transport.connect']);
-    });
-
-    it('token_endpoint.timeout: the endpoint answers after timeouts.tokenMs', async () => {
-      await oauth.setFaults({ tokenLatencyMs: 1_000 });
-      expect((await proxy(gateway, 'o-slow', '/api/resource')).status).toBe(504);
-      await expectClass(gateway, 'o-slow', 'token_endpoint.timeout');
-    });
-
-    it('token_endpoint.server_error: 503 temporarily_unavailable', async () => {
-      await oauth.setFaults({ tokenServerErrors: 1 });
-      expect((await proxy(gateway, 'o-5xx', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-5xx', 'token_endpoint.server_error');
-    });
-
-    it('token_endpoint.throttled: 429 SpikeArrestViolation, never an expiry or a revocation', async () => {
-      await oauth.setFaults({ throttle: { count: 1 } });
-      expect((await proxy(gateway, 'o-429', '/api/resource')).status).toBe(503);
-      await expectClass(gateway, 'o-429', 'token_endpoint.throttled', [
-        ...EXPIRY,
-        ...RECONSENT,
-        'token_endpoint.invalid_request',
-      ]);
+    it.each<{
+      what: string;
+      account: string;
+      faults: Partial<SimFaults>;
+      status: number;
+      failureClass: FailureClass;
+      notAlso?: FailureClass[];
+    }>([
+      {
+        what: 'the connection is reset after the request was sent',
+        account: 'o-reset',
+        faults: { outage: 'reset' },
+        status: 502,
+        failureClass: 'token_endpoint.unreachable',
+        notAlso: ['transport.connect'],
+      },
+      {
+        what: 'the endpoint answers after timeouts.tokenMs',
+        account: 'o-slow',
+        faults: { tokenLatencyMs: 1_000 },
+        status: 504,
+        failureClass: 'token_endpoint.timeout',
+      },
+      {
+        what: '503 temporarily_unavailable',
+        account: 'o-5xx',
+        faults: { tokenServerErrors: 1 },
+        status: 502,
+        failureClass: 'token_endpoint.server_error',
+      },
+      {
+        what: '429 SpikeArrestViolation, never an expiry or a revocation',
+        account: 'o-429',
+        faults: { throttle: { count: 1 } },
+        status: 503,
+        failureClass: 'token_endpoint.throttled',
+        notAlso: [...EXPIRY, ...RECONSENT, 'token_endpoint.invalid_request'],
+      },
+      {
+        what: 'expires_in 0',
+        account: 'o-zero-lifetime',
+        faults: { tokenLifetimeSeconds: 0 },
+        status: 502,
+        failureClass: 'token_endpoint.malformed_response',
+      },
+      {
+        what: 'HTTP 200 carrying invalid_client',
+        account: 'o-error-200',
+        faults: { errorInSuccessBody: true },
+        status: 502,
+        failureClass: 'token_endpoint.error_in_success_body',
+        notAlso: ['token_endpoint.invalid_client'],
+      },
+    ])('$failureClass: $what', async ({ account, faults, status, failureClass, notAlso }) => {
+      await oauth.setFaults(faults);
+      expect((await proxy(gateway, account, '/api/resource')).status).toBe(status);
+      await expectClass(gateway, account, failureClass, notAlso);
     });
 
     it('token_endpoint.invalid_client: the secret was rotated at the carrier', async () => {
@@ -311,20 +343,6 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
     it('token_endpoint.invalid_request: the server refuses a JSON token request (RFC 6749 3.2)', async () => {
       expect((await proxy(gateway, 'o-json', '/api/resource')).status).toBe(502);
       await expectClass(gateway, 'o-json', 'token_endpoint.invalid_request');
-    });
-
-    it('token_endpoint.malformed_response: expires_in 0', async () => {
-      await oauth.setFaults({ tokenLifetimeSeconds: 0 });
-      expect((await proxy(gateway, 'o-zero-lifetime', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-zero-lifetime', 'token_endpoint.malformed_response');
-    });
-
-    it('token_endpoint.error_in_success_body: HTTP 200 carrying invalid_client', async () => {
-      await oauth.setFaults({ errorInSuccessBody: true });
-      expect((await proxy(gateway, 'o-error-200', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-error-200', 'token_endpoint.error_in_success_body', [
-        'token_endpoint.invalid_client',
-      ]);
     });
 
     it('token_endpoint.invalid_grant: a reused refresh token got its family revoked', async () => {

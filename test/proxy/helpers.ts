@@ -12,6 +12,7 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -76,17 +77,24 @@ export async function startCarrierStub(handler: StubHandler = okJson): Promise<C
   server.on('connection', () => {
     connections += 1;
   });
+  return { ...(await listenOnLoopback(server)), requests, connections: () => connections };
+}
+
+/**
+ * Listens on an ephemeral loopback port. `close()` also drops open connections: the gateway's
+ * keep-alive pool, or a request the handler never answered, would hold it open.
+ */
+async function listenOnLoopback(
+  server: Server,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    requests,
-    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // The gateway's keep-alive pool, or a request the handler never answered, would hold close() open.
         server.closeAllConnections();
       }),
   };
@@ -301,19 +309,8 @@ export async function startTokenTap(targetOrigin: string): Promise<TokenTap> {
         .catch(() => res.destroy());
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    accessTokens,
-    refreshTokens,
-    requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, accessTokens, refreshTokens, requests: () => requests, close };
 }
 
 /** Client API keys used across these tests; long enough for the config schema. */

@@ -19,6 +19,7 @@ import {
   only,
   pathOf,
   proxyToStandIn,
+  useSpecs,
   withFormFields,
   withoutHeaders,
   type ProxyCall,
@@ -26,7 +27,6 @@ import {
 import { registerSecrets } from '../support/log-capture.js';
 import {
   describeContract,
-  loadSpec,
   validateRequest,
   type ContractOptions,
   type ContractResult,
@@ -196,21 +196,16 @@ const FEDEX_TRACK_BODY = JSON.stringify({
 });
 
 describeContract('gateway token requests against the carriers OAuth specs', () => {
-  let upsClientCredentials: ContractSpec;
-  let upsAuthCode: ContractSpec;
-  let fedexAuth: ContractSpec;
-  beforeAll(async () => {
-    [upsClientCredentials, upsAuthCode, fedexAuth] = await Promise.all([
-      loadSpec('ups/OAuthClientCredentials.yaml'),
-      loadSpec('ups/OAuthAuthCode.yaml'),
-      loadSpec('fedex/APIAuthorization-Resource.json'),
-    ]);
+  const specs = useSpecs({
+    upsClientCredentials: 'ups/OAuthClientCredentials.yaml',
+    upsAuthCode: 'ups/OAuthAuthCode.yaml',
+    fedexAuth: 'fedex/APIAuthorization-Resource.json',
   });
 
   it('UPS client_credentials: Basic auth and a form body, no x-merchant-id when none is configured', async () => {
     await throughGateway(upsAccount(), UPS_TRACK_PATH);
     const token = only(requestsTo(UPS_TOKEN_PATH), 'UPS token request');
-    expectValid(validate(upsClientCredentials, token), 'CreateToken');
+    expectValid(validate(specs.upsClientCredentials, token), 'CreateToken');
 
     expect(token.method).toBe('POST');
     expect(token.headers['content-type']).toBe(FORM);
@@ -226,7 +221,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
   it('UPS client_credentials with merchantId sends it as the x-merchant-id header', async () => {
     await throughGateway(upsAccount({ credentials: { ...UPS, merchantId: '123456' } }), UPS_TRACK_PATH);
     const token = only(requestsTo(UPS_TOKEN_PATH), 'UPS token request');
-    expectValid(validate(upsClientCredentials, token), 'CreateToken');
+    expectValid(validate(specs.upsClientCredentials, token), 'CreateToken');
     expect(token.headers['x-merchant-id']).toBe('123456');
     // The merchant id is a header, never a form field.
     expect(new URLSearchParams(token.body).has('x-merchant-id')).toBe(false);
@@ -235,15 +230,15 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
   it('negative control (OAuthClientCredentials.yaml): the recorded request fails without Basic auth or grant_type', async () => {
     await throughGateway(upsAccount(), UPS_TRACK_PATH);
     const token = only(requestsTo(UPS_TOKEN_PATH), 'UPS token request');
-    expect(validate(upsClientCredentials, withoutHeaders(token, 'authorization')).errors).toEqual([
+    expect(validate(specs.upsClientCredentials, withoutHeaders(token, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (BasicAuth: expected 'authorization: Basic <base64(id:secret)>')",
     ]);
     // A gateway that put the grant somewhere else (here: renamed) loses the required field.
     const renamed = { ...token, body: token.body.replace('grant_type=', 'granttype=') };
-    expect(validate(upsClientCredentials, renamed).errors).toEqual([
+    expect(validate(specs.upsClientCredentials, renamed).errors).toEqual([
       "body: must have required property 'grant_type'",
     ]);
-    expect(validate(upsClientCredentials, { ...token, body: '' }).errors).toEqual([
+    expect(validate(specs.upsClientCredentials, { ...token, body: '' }).errors).toEqual([
       'body: required by the spec but missing',
     ]);
   });
@@ -266,7 +261,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
     const refreshes = requestsTo(UPS_REFRESH_PATH);
     expect(refreshes).toHaveLength(2);
     for (const refresh of refreshes) {
-      expectValid(validate(upsAuthCode, refresh), 'RefreshToken');
+      expectValid(validate(specs.upsAuthCode, refresh), 'RefreshToken');
       expect(refresh.headers.authorization).toBe(
         `Basic ${Buffer.from(`${UPS.clientId}:${UPS.clientSecret}`).toString('base64')}`,
       );
@@ -287,10 +282,10 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
     });
     await throughGateway(account, UPS_TRACK_PATH);
     const refresh = only(requestsTo(UPS_REFRESH_PATH), 'UPS refresh request');
-    expect(validate(upsAuthCode, withoutFormFields(refresh, 'refresh_token')).errors).toEqual([
+    expect(validate(specs.upsAuthCode, withoutFormFields(refresh, 'refresh_token')).errors).toEqual([
       "body: must have required property 'refresh_token'",
     ]);
-    const noAuth = validate(upsAuthCode, withoutHeaders(refresh, 'authorization'));
+    const noAuth = validate(specs.upsAuthCode, withoutHeaders(refresh, 'authorization'));
     expect(noAuth.ok).toBe(false);
     expect(noAuth.errors.join('\n')).toMatch(/^security: no declared alternative is satisfied/);
   });
@@ -312,7 +307,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       'UPS refresh request',
     );
     expect(pathOf(refresh.url)).toBe(`/ups-cie${UPS_REFRESH_PATH}`);
-    expectValid(validate(upsAuthCode, refresh, { serverBase: base }), 'RefreshToken');
+    expectValid(validate(specs.upsAuthCode, refresh, { serverBase: base }), 'RefreshToken');
   });
 
   it('FedEx client_credentials: client_id and client_secret in the form body, no Basic header', async () => {
@@ -322,7 +317,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       body: FEDEX_TRACK_BODY,
     });
     const token = only(requestsTo(FEDEX_TOKEN_PATH), 'FedEx token request');
-    expectValid(validate(fedexAuth, token), 'API Authorization');
+    expectValid(validate(specs.fedexAuth, token), 'API Authorization');
     expect(token.headers['content-type']).toBe(FORM);
     expect(token.headers.authorization).toBeUndefined();
     expect(Object.fromEntries(new URLSearchParams(token.body))).toEqual({
@@ -339,7 +334,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       { method: 'POST', headers: { 'content-type': JSON_TYPE }, body: FEDEX_TRACK_BODY },
     );
     const token = only(requestsTo(FEDEX_TOKEN_PATH), 'FedEx token request');
-    expectValid(validate(fedexAuth, token), 'API Authorization');
+    expectValid(validate(specs.fedexAuth, token), 'API Authorization');
     expect(Object.fromEntries(new URLSearchParams(token.body))).toEqual({
       grant_type: 'csp_credentials',
       client_id: FEDEX.clientId,
@@ -357,28 +352,22 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       body: FEDEX_TRACK_BODY,
     });
     const token = only(requestsTo(FEDEX_TOKEN_PATH), 'FedEx token request');
-    expect(validate(fedexAuth, withoutFormFields(token, 'client_secret')).errors).toEqual([
+    expect(validate(specs.fedexAuth, withoutFormFields(token, 'client_secret')).errors).toEqual([
       "body: must have required property 'client_secret'",
     ]);
-    expect(validate(fedexAuth, withoutHeaders(token, 'content-type')).errors).toContain(
+    expect(validate(specs.fedexAuth, withoutHeaders(token, 'content-type')).errors).toContain(
       'header content-type: required by the spec but missing',
     );
   });
 });
 
 describeContract('gateway carrier API calls against the carriers API specs', () => {
-  let upsTracking: ContractSpec;
-  let upsAddressValidation: ContractSpec;
-  let fedexAddresses: ContractSpec;
-  let fedexTracking: ContractSpec;
-  beforeAll(async () => {
-    [upsTracking, upsAddressValidation, fedexAddresses, fedexTracking] = await Promise.all([
-      loadSpec('ups/Tracking.yaml'),
-      loadSpec('ups/AddressValidation.yaml'),
-      loadSpec('fedex/Addresses-Resource.json'),
-      loadSpec('fedex/TrackingNumbers-Resource.json'),
-    ]);
-  }, 30_000);
+  const specs = useSpecs({
+    upsTracking: 'ups/Tracking.yaml',
+    upsAddressValidation: 'ups/AddressValidation.yaml',
+    fedexAddresses: 'fedex/Addresses-Resource.json',
+    fedexTracking: 'fedex/TrackingNumbers-Resource.json',
+  });
 
   /** The gateway replaced the client's key with the carrier token, and the key went nowhere. */
   function expectCarrierBearer(req: RecordedRequest): void {
@@ -395,7 +384,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
     const calls = apiRequests();
     expect(calls).toHaveLength(2);
     for (const call of calls) {
-      expectValid(validate(upsTracking, call), 'getSingleTrackResponseUsingGET');
+      expectValid(validate(specs.upsTracking, call), 'getSingleTrackResponseUsingGET');
       expect(call.method).toBe('GET');
       expect(call.url).toBe(path);
       expectCarrierBearer(call);
@@ -413,7 +402,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       headers: { transId: 'client-trans-0001', transactionSrc: 'shop-app' },
     });
     const call = only(apiRequests(), 'tracking call');
-    expectValid(validate(upsTracking, call), 'getSingleTrackResponseUsingGET');
+    expectValid(validate(specs.upsTracking, call), 'getSingleTrackResponseUsingGET');
     expect(call.headers.transid).toBe('client-trans-0001');
     expect(call.headers.transactionsrc).toBe('shop-app');
   });
@@ -421,11 +410,11 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
   it('negative control (Tracking.yaml): the recorded call fails without transId or without the Bearer token', async () => {
     await throughGateway(upsAccount(), UPS_TRACK_PATH);
     const call = only(apiRequests(), 'tracking call');
-    expect(validate(upsTracking, withoutHeaders(call, 'transid', 'transactionsrc')).errors).toEqual([
+    expect(validate(specs.upsTracking, withoutHeaders(call, 'transid', 'transactionsrc')).errors).toEqual([
       'header transId: required by the spec but missing',
       'header transactionSrc: required by the spec but missing',
     ]);
-    expect(validate(upsTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expect(validate(specs.upsTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
     ]);
   });
@@ -449,7 +438,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: XAV_BODY,
     });
     const call = only(apiRequests(), 'address validation call');
-    expectValid(validate(upsAddressValidation, call), 'AddressValidation');
+    expectValid(validate(specs.upsAddressValidation, call), 'AddressValidation');
     expect(call.method).toBe('POST');
     expect(call.body).toBe(XAV_BODY);
     expect(call.headers['content-type']).toBe(JSON_TYPE);
@@ -463,10 +452,10 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: XAV_BODY,
     });
     const call = only(apiRequests(), 'address validation call');
-    expect(validate(upsAddressValidation, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expect(validate(specs.upsAddressValidation, withoutHeaders(call, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
     ]);
-    const truncated = validate(upsAddressValidation, { ...call, body: call.body.slice(0, -5) });
+    const truncated = validate(specs.upsAddressValidation, { ...call, body: call.body.slice(0, -5) });
     expect(truncated.ok).toBe(false);
     expect(truncated.errors[0]).toMatch(/^body: not valid JSON/);
   });
@@ -498,7 +487,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
     });
     const call = only(apiRequests(), 'address resolve call');
     expect(call.url).toBe('/fedex-gw/address/v1/addresses/resolve');
-    expectValid(validate(fedexAddresses, call, { serverBase: apiBase }), 'Validate Address');
+    expectValid(validate(specs.fedexAddresses, call, { serverBase: apiBase }), 'Validate Address');
     expect(call.body).toBe(FEDEX_ADDRESS_BODY);
     expect(call.headers['x-locale']).toBe('en_US');
     expect(call.headers['x-customer-transaction-id']).toBe('shop-tx-42');
@@ -516,10 +505,10 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
     });
     const call = only(apiRequests(), 'address resolve call');
     expect(
-      validate(fedexAddresses, withoutHeaders(call, 'authorization'), { serverBase: apiBase }).errors,
+      validate(specs.fedexAddresses, withoutHeaders(call, 'authorization'), { serverBase: apiBase }).errors,
     ).toEqual(['header authorization: required by the spec but missing']);
     // Without the base the gateway was given, the path is not a FedEx path at all.
-    expect(validate(fedexAddresses, call).ok).toBe(false);
+    expect(validate(specs.fedexAddresses, call).ok).toBe(false);
   });
 
   it('FedEx tracking POST: body untouched, Bearer token added (TrackingNumbers-Resource.json)', async () => {
@@ -529,7 +518,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: FEDEX_TRACK_BODY,
     });
     const call = only(apiRequests(), 'tracking call');
-    expectValid(validate(fedexTracking, call), 'Track by Tracking Number');
+    expectValid(validate(specs.fedexTracking, call), 'Track by Tracking Number');
     expect(call.body).toBe(FEDEX_TRACK_BODY);
     expectCarrierBearer(call);
   });
@@ -541,10 +530,10 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: FEDEX_TRACK_BODY,
     });
     const call = only(apiRequests(), 'tracking call');
-    expect(validate(fedexTracking, withoutHeaders(call, 'content-type')).errors).toContain(
+    expect(validate(specs.fedexTracking, withoutHeaders(call, 'content-type')).errors).toContain(
       'header content-type: required by the spec but missing',
     );
-    expect(validate(fedexTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expect(validate(specs.fedexTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
       'header authorization: required by the spec but missing',
     ]);
   });

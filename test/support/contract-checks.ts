@@ -2,12 +2,32 @@
  * @module test/support/contract-checks
  * The small pieces every contract test shares: the assertion that a validation passed (printing
  * the spec's complaints when it did not), and the edits a negative control makes to a recorded or
- * built request (headers gone, a JSON body or form fields changed), plus the path of a recorded
- * request and "exactly one of these".
+ * built request (headers gone, a JSON body or form fields changed), the path of a recorded
+ * request, "exactly one of these", a proxied call to a stand-in carrier, and the specs a describe
+ * block validates against.
  */
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 
-import type { ContractRequest, ContractResult } from './openapi-contract.js';
+import {
+  loadSpec,
+  type ContractRequest,
+  type ContractResult,
+  type ContractSpec,
+} from './openapi-contract.js';
+
+/**
+ * Loads these spec files before the enclosing describe's tests (call it inside the describe);
+ * the record it returns holds them from then on, by the names given.
+ */
+export function useSpecs<K extends string>(files: Record<K, string>): Record<K, ContractSpec> {
+  const specs = {} as Record<K, ContractSpec>;
+  beforeAll(async () => {
+    const names = Object.keys(files) as K[];
+    const loaded = await Promise.all(names.map((name) => loadSpec(files[name])));
+    names.forEach((name, index) => (specs[name] = loaded[index]!));
+  }, 30_000);
+  return specs;
+}
 
 export function expectValid(result: ContractResult, operationId: string): void {
   expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);

@@ -23,6 +23,7 @@ import {
   only,
   pathOf,
   proxyToStandIn,
+  useSpecs,
   withFormFields,
   withoutHeaders,
   type ProxyCall,
@@ -164,19 +165,15 @@ describeContract('gateway token request against dhl/pp-account-auth-ropc_0.yaml'
 });
 
 describeContract('gateway calls to DHL Parcel DE APIs against their specs', () => {
-  let ropc: ContractSpec;
-  let shipping: ContractSpec;
-  beforeAll(async () => {
-    [ropc, shipping] = await Promise.all([
-      loadSpec('dhl/pp-account-auth-ropc_0.yaml'),
-      loadSpec('dhl/parcel-de-shipping-v2_2.yaml'),
-    ]);
+  const specs = useSpecs({
+    ropc: 'dhl/pp-account-auth-ropc_0.yaml',
+    shipping: 'dhl/parcel-de-shipping-v2_2.yaml',
   });
 
   it('GET /hello carries the Bearer token and no dhl-api-key, even when the shop sent one', async () => {
     await throughGateway(HELLO_PATH, { headers: { 'dhl-api-key': DHL.clientId } });
     const hello = only(apiRequests(), '/hello call');
-    expectValid(validateRequest(ropc, hello), 'hello');
+    expectValid(validateRequest(specs.ropc, hello), 'hello');
     expect(hello.method).toBe('GET');
     expect(hello.url).toBe(HELLO_PATH);
     expectDhlBearer(hello);
@@ -186,19 +183,19 @@ describeContract('gateway calls to DHL Parcel DE APIs against their specs', () =
   it('negative control (/hello): the recorded call fails without its Bearer token', async () => {
     await throughGateway(HELLO_PATH);
     const hello = only(apiRequests(), '/hello call');
-    expect(validateRequest(ropc, withoutHeaders(hello, 'authorization')).errors).toEqual([
+    expect(validateRequest(specs.ropc, withoutHeaders(hello, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (bearerAuth: expected 'authorization: bearer <credentials>')",
     ]);
   });
 
   it("POST /orders with the spec's own DHLPaket example: body untouched, Bearer added", async () => {
-    const examples = (shipping.document.components as JsonObject).examples as JsonObject;
+    const examples = (specs.shipping.document.components as JsonObject).examples as JsonObject;
     const body = JSON.stringify((examples['DHLPaket'] as JsonObject)['value']);
     const path = `${ORDERS_PATH}?includeDocs=include&docFormat=PDF&printFormat=910-300-700`;
     await throughGateway(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const call = only(apiRequests(), 'orders call');
-    // Satisfies the file's OAuth2 alternative (password flow, tokenUrl /parcel/de/account/auth/ropc/v1/token).
-    expectValid(validateRequest(shipping, call), 'createOrders');
+    // Satisfies the file's OAuth2 alternative (password flow, tokenUrl /parcel/de/account/auth/specs.ropc/v1/token).
+    expectValid(validateRequest(specs.shipping, call), 'createOrders');
     expect(call.url).toBe(path);
     expect(call.body).toBe(body);
     expect(call.headers['content-type']).toBe('application/json');
@@ -213,16 +210,16 @@ describeContract('gateway calls to DHL Parcel DE APIs against their specs', () =
       body,
     });
     const call = only(apiRequests(), 'orders call');
-    expectValid(validateRequest(shipping, call), 'createOrders');
-    expect(validateRequest(shipping, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expectValid(validateRequest(specs.shipping, call), 'createOrders');
+    expect(validateRequest(specs.shipping, withoutHeaders(call, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (ApiKey: expected header 'dhl-api-key'; or BasicAuth: expected 'authorization: Basic <base64(id:secret)>'; or OAuth2: expected 'authorization: Bearer <token>')",
     ]);
     const noShipments = { ...call, body: JSON.stringify({ profile: 'STANDARD_GRUPPENPROFIL' }) };
-    expect(validateRequest(shipping, noShipments).errors).toEqual([
+    expect(validateRequest(specs.shipping, noShipments).errors).toEqual([
       "body: must have required property 'shipments'",
     ]);
     const badQuery = { ...call, url: `${ORDERS_PATH}?includeDocs=pdf` };
-    expect(validateRequest(shipping, badQuery).errors).toEqual([
+    expect(validateRequest(specs.shipping, badQuery).errors).toEqual([
       'query includeDocs: must be equal to one of the allowed values ["include","URL"]',
     ]);
   });
@@ -230,10 +227,10 @@ describeContract('gateway calls to DHL Parcel DE APIs against their specs', () =
   it('GET / (version) needs no authentication: valid against the published file as sent', async () => {
     await throughGateway('/parcel/de/shipping/v2/');
     const call = only(apiRequests(), 'version call');
-    expectValid(validateRequest(shipping, call), 'rootGet');
+    expectValid(validateRequest(specs.shipping, call), 'rootGet');
     // Not even its absence matters there (security: []).
-    expectValid(validateRequest(shipping, withoutHeaders(call, 'authorization')), 'rootGet');
+    expectValid(validateRequest(specs.shipping, withoutHeaders(call, 'authorization')), 'rootGet');
     // Control: the same path under another API is not a Shipping operation.
-    expect(validateRequest(shipping, { ...call, url: '/parcel/de/returns/v1/' }).ok).toBe(false);
+    expect(validateRequest(specs.shipping, { ...call, url: '/parcel/de/returns/v1/' }).ok).toBe(false);
   });
 });

@@ -23,16 +23,12 @@ import {
   expectValid,
   pathOf,
   proxyToStandIn,
+  useSpecs,
   withoutHeaders,
   type ProxyCall,
 } from '../../support/contract-checks.js';
 import { registerSecrets } from '../../support/log-capture.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { describeContract, validateRequest } from '../../support/openapi-contract.js';
 import {
   startRecordingServer,
   type RecordedRequest,
@@ -170,21 +166,16 @@ const NO_BEARER =
   "security: no declared alternative is satisfied (OAuth: expected 'authorization: Bearer <token>')";
 
 describeContract('gateway USPS API calls against the USPS specs', () => {
-  let addresses: ContractSpec;
-  let payments: ContractSpec;
-  let labels: ContractSpec;
-  beforeAll(async () => {
-    [addresses, payments, labels] = await Promise.all([
-      loadSpec('usps/addresses.yaml'),
-      loadSpec('usps/payments.yaml'),
-      loadSpec('usps/domestic-labels.yaml'),
-    ]);
-  }, 30_000);
+  const specs = useSpecs({
+    addresses: 'usps/addresses.yaml',
+    payments: 'usps/payments.yaml',
+    labels: 'usps/domestic-labels.yaml',
+  });
 
   it('city-state GET: the probe reaches USPS with the Bearer JWT and the query untouched (addresses.yaml)', async () => {
     await throughGateway(CITY_STATE);
     const call = apiCall();
-    expectValid(validateRequest(addresses, call), 'get-city-state');
+    expectValid(validateRequest(specs.addresses, call), 'get-city-state');
     expect(call.method).toBe('GET');
     expect(call.url).toBe(CITY_STATE);
     expect(call.body).toBe('');
@@ -194,15 +185,17 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
   it('negative control (addresses.yaml): no Bearer token, no or a malformed ZIPCode, no /addresses/v3 prefix', async () => {
     await throughGateway(CITY_STATE);
     const call = apiCall();
-    expect(validateRequest(addresses, withoutHeaders(call, 'authorization')).errors).toEqual([NO_BEARER]);
-    expect(validateRequest(addresses, { ...call, url: '/addresses/v3/city-state' }).errors).toEqual([
+    expect(validateRequest(specs.addresses, withoutHeaders(call, 'authorization')).errors).toEqual([
+      NO_BEARER,
+    ]);
+    expect(validateRequest(specs.addresses, { ...call, url: '/addresses/v3/city-state' }).errors).toEqual([
       'query ZIPCode: required by the spec but missing',
     ]);
     expect(
-      validateRequest(addresses, { ...call, url: '/addresses/v3/city-state?ZIPCode=1000' }).errors,
+      validateRequest(specs.addresses, { ...call, url: '/addresses/v3/city-state?ZIPCode=1000' }).errors,
     ).toEqual(['query ZIPCode: must match pattern "^\\d{5}$"']);
     // Without the API base path the request is not a USPS Addresses call at all.
-    expect(validateRequest(addresses, { ...call, url: '/city-state?ZIPCode=10001' }).errors[0]).toMatch(
+    expect(validateRequest(specs.addresses, { ...call, url: '/city-state?ZIPCode=10001' }).errors[0]).toMatch(
       /^no operation in usps\/addresses\.yaml matches GET \/city-state/,
     );
   });
@@ -214,7 +207,7 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
       body: PAYMENT_BODY,
     });
     const call = apiCall();
-    expectValid(validateRequest(payments, call), 'post-payments-payment-authorization');
+    expectValid(validateRequest(specs.payments, call), 'post-payments-payment-authorization');
     expect(call.method).toBe('POST');
     expect(call.body).toBe(PAYMENT_BODY);
     expect(call.headers['content-type']).toBe(JSON_TYPE);
@@ -228,15 +221,17 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
       body: PAYMENT_BODY,
     });
     const call = apiCall();
-    expect(validateRequest(payments, withoutHeaders(call, 'authorization')).errors).toEqual([NO_BEARER]);
-    expect(validateRequest(payments, withBody(call, {})).errors).toEqual([
+    expect(validateRequest(specs.payments, withoutHeaders(call, 'authorization')).errors).toEqual([
+      NO_BEARER,
+    ]);
+    expect(validateRequest(specs.payments, withBody(call, {})).errors).toEqual([
       "body: must have required property 'roles'",
     ]);
-    expect(validateRequest(payments, withBody(call, { roles: [] })).errors).toEqual([
+    expect(validateRequest(specs.payments, withBody(call, { roles: [] })).errors).toEqual([
       'body/roles: must NOT have fewer than 1 items',
     ]);
     const unknownRole = validateRequest(
-      payments,
+      specs.payments,
       withBody(call, { roles: [{ roleName: 'BOSS', CRID: '1234' }] }),
     );
     expect(unknownRole.errors).toEqual([
@@ -248,7 +243,7 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
 
   it('label POST: X-Payment-Authorization-Token and X-Idempotency-Key pass through with the body (domestic-labels.yaml)', async () => {
     const call = await labelCall();
-    expectValid(validateRequest(labels, call), 'post-label');
+    expectValid(validateRequest(specs.labels, call), 'post-label');
     expect(call.body).toBe(LABEL_BODY);
     expect(call.headers['x-payment-authorization-token']).toBe(PAYMENT_TOKEN);
     expect(call.headers['x-idempotency-key']).toBe(IDEMPOTENCY_KEY);
@@ -257,21 +252,21 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
 
   it('negative control (domestic-labels.yaml): no payment token, a non-UUID idempotency key, no toAddress, no Bearer', async () => {
     const call = await labelCall();
-    expect(validateRequest(labels, withoutHeaders(call, 'x-payment-authorization-token')).errors).toEqual([
-      'header X-Payment-Authorization-Token: required by the spec but missing',
-    ]);
+    expect(
+      validateRequest(specs.labels, withoutHeaders(call, 'x-payment-authorization-token')).errors,
+    ).toEqual(['header X-Payment-Authorization-Token: required by the spec but missing']);
     // The idempotency key is optional, so leaving it out is fine; a malformed one is not.
-    expectValid(validateRequest(labels, withoutHeaders(call, 'x-idempotency-key')), 'post-label');
-    const badKey = validateRequest(labels, {
+    expectValid(validateRequest(specs.labels, withoutHeaders(call, 'x-idempotency-key')), 'post-label');
+    const badKey = validateRequest(specs.labels, {
       ...call,
       headers: { ...call.headers, 'x-idempotency-key': 'retry-1' },
     });
     expect(badKey.errors).toEqual(['header X-Idempotency-Key: must match format "uuid"']);
     const withoutTo = JSON.parse(LABEL_BODY) as Record<string, unknown>;
     delete withoutTo['toAddress'];
-    expect(validateRequest(labels, withBody(call, withoutTo)).errors).toEqual([
+    expect(validateRequest(specs.labels, withBody(call, withoutTo)).errors).toEqual([
       "body: must have required property 'toAddress'",
     ]);
-    expect(validateRequest(labels, withoutHeaders(call, 'authorization')).errors).toEqual([NO_BEARER]);
+    expect(validateRequest(specs.labels, withoutHeaders(call, 'authorization')).errors).toEqual([NO_BEARER]);
   });
 });

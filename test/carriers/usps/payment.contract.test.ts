@@ -12,14 +12,9 @@ import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { uspsExampleLabelRequest } from '../../../carriers/usps/simulator.js';
-import { expectValid, only, pathOf, proxyToStandIn } from '../../support/contract-checks.js';
+import { expectValid, only, pathOf, proxyToStandIn, useSpecs } from '../../support/contract-checks.js';
 import { registerSecrets } from '../../support/log-capture.js';
-import {
-  describeContract,
-  loadSpec,
-  validateRequest,
-  type ContractSpec,
-} from '../../support/openapi-contract.js';
+import { describeContract, validateRequest } from '../../support/openapi-contract.js';
 import {
   startRecordingServer,
   type RecordedRequest,
@@ -65,16 +60,14 @@ beforeAll(async () => {
 afterAll(async () => carrier?.close());
 
 describeContract('the gateway’s own USPS payment-authorization request', () => {
-  let payments: ContractSpec;
-  let labels: ContractSpec;
+  const specs = useSpecs({
+    payments: 'usps/payments.yaml',
+    labels: 'usps/domestic-labels.yaml',
+  });
   let paymentCall: RecordedRequest;
   let labelCall: RecordedRequest;
 
   beforeAll(async () => {
-    [payments, labels] = await Promise.all([
-      loadSpec('usps/payments.yaml'),
-      loadSpec('usps/domestic-labels.yaml'),
-    ]);
     const account = {
       id: 'usps-payment-contract',
       carrier: 'usps',
@@ -102,26 +95,26 @@ describeContract('the gateway’s own USPS payment-authorization request', () =>
   }, 30_000);
 
   it('payment-authorization POST: Bearer and the configured roles, valid per payments.yaml', () => {
-    expectValid(validateRequest(payments, paymentCall), 'post-payments-payment-authorization');
+    expectValid(validateRequest(specs.payments, paymentCall), 'post-payments-payment-authorization');
     expect(JSON.parse(paymentCall.body)).toEqual({ roles: USPS_PAYMENT_ROLES });
   });
 
   it('the label POST then carries the payment token, valid per domestic-labels.yaml', () => {
     expect(labelCall.headers['x-payment-authorization-token']).toBe(PAYMENT_TOKEN);
-    expectValid(validateRequest(labels, labelCall), 'post-label');
+    expectValid(validateRequest(specs.labels, labelCall), 'post-label');
   });
 
   it('negative controls: no Bearer, or no roles, fail payments.yaml', () => {
     const headers = { ...paymentCall.headers };
     delete headers.authorization;
-    expect(validateRequest(payments, { ...paymentCall, headers }).ok).toBe(false);
-    expect(validateRequest(payments, { ...paymentCall, body: JSON.stringify({}) }).ok).toBe(false);
+    expect(validateRequest(specs.payments, { ...paymentCall, headers }).ok).toBe(false);
+    expect(validateRequest(specs.payments, { ...paymentCall, body: JSON.stringify({}) }).ok).toBe(false);
   });
 
   it('negative control: the label POST without the payment token fails domestic-labels.yaml', () => {
     const headers = { ...labelCall.headers };
     delete headers['x-payment-authorization-token'];
-    const result = validateRequest(labels, { ...labelCall, headers });
+    const result = validateRequest(specs.labels, { ...labelCall, headers });
     expect(result.ok).toBe(false);
     expect(result.errors.join('\n')).toMatch(/x-payment-authorization-token/i);
   });

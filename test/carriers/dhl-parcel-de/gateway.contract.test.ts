@@ -194,7 +194,7 @@ describeContract('gateway calls to DHL Parcel DE APIs against their specs', () =
     const path = `${ORDERS_PATH}?includeDocs=include&docFormat=PDF&printFormat=910-300-700`;
     await throughGateway(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const call = only(apiRequests(), 'orders call');
-    // Satisfies the file's OAuth2 alternative (password flow, tokenUrl /parcel/de/account/auth/specs.ropc/v1/token).
+    // Satisfies the file's OAuth2 alternative (password flow, tokenUrl /parcel/de/account/auth/ropc/v1/token).
     expectValid(validateRequest(specs.shipping, call), 'createOrders');
     expect(call.url).toBe(path);
     expect(call.body).toBe(body);

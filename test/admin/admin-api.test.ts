@@ -14,7 +14,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { callGateway, postShipment, type AdminAnswer } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `admin-api-client-${randomUUID()}`;
 const ADMIN_KEY = `admin-api-admin-${randomUUID()}`;
@@ -54,10 +54,7 @@ beforeEach(async () => {
     await gateway.overrides.set(id, { drained: false, breaker: 'auto' });
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims));
 
 describe('manual failover', () => {
   it('sends the account’s shipments to the named account until restored, and says so everywhere', async () => {

@@ -14,7 +14,7 @@ import { callGateway } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `mfa-client-key-${randomUUID()}`;
 const ADMIN_KEY = `mfa-admin-key-${randomUUID()}`;
@@ -60,11 +60,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-  await hook?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims, hook));
 
 describe('manual failover alerts', () => {
   it('alerts once when an operator fails an account over, and once when it is restored', async () => {

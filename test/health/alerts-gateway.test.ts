@@ -17,7 +17,7 @@ import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { postShipment } from '../support/gateway-client.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `alerts-gw-key-${randomUUID()}`;
 registerSecrets(CLIENT_KEY);
@@ -58,11 +58,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-  await hook?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims, hook));
 
 describe('alerts wired into the gateway', () => {
   it('one alert per incident however many shipments fail over, and one on recovery', async () => {

@@ -16,7 +16,7 @@ import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `health-shop-key-${randomUUID()}`;
 const OTHER_KEY = `health-other-key-${randomUUID()}`;
@@ -65,11 +65,7 @@ beforeAll(async () => {
   await start();
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-  await redis?.kill();
-});
+afterAll(() => closeTestGatewaysAnd(sims, redis));
 
 describe('carrier health endpoints', () => {
   it('counts traffic from one instance in what another reports; an outage lowers the score and names its runbook', async () => {

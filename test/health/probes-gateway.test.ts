@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually.js';
 import { callGateway } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const ADMIN_KEY = `probe-admin-key-${randomUUID()}`;
 const CLIENT_KEY = `probe-client-key-${randomUUID()}`;
@@ -41,10 +41,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims));
 
 describe('probes in the gateway', () => {
   it('open the breaker on an auth outage with no traffic, and report each step', async () => {

@@ -19,7 +19,7 @@ import { registerSecrets } from '../support/log-capture.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `matrix-shop-key-${randomUUID()}`;
 registerSecrets(CLIENT_KEY);
@@ -110,11 +110,7 @@ beforeAll(async () => {
 
 beforeEach(() => sims.reset());
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-  await redis?.kill();
-});
+afterAll(() => closeTestGatewaysAnd(sims, redis));
 
 describe('failover matrix (UPS first, FedEx next)', () => {
   it('token endpoint down: fails over; the breaker opens', async () => {

@@ -12,7 +12,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `overrides-key-${randomUUID()}`;
 registerSecrets(CLIENT_KEY);
@@ -37,10 +37,7 @@ beforeEach(async () => {
   ups.resetStats();
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims));
 
 describe('operator overrides on shipments', () => {
   it('a drained account gets no new shipment and is not called at all', async () => {

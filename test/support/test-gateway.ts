@@ -5,7 +5,7 @@
  * real config loader, `createGateway` with the suite's capture logger, and a listener on an
  * ephemeral loopback port. Every client key, admin key and account secret of the configuration is
  * registered with the suite's log scan. `closeTestGateways()` closes every gateway a test file
- * started and not yet closed.
+ * started and not yet closed (`closeTestGatewaysAnd` then closes what else the file started).
  */
 import { stringify } from 'yaml';
 
@@ -132,4 +132,15 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
 /** Closes every gateway this test file started and has not closed yet. */
 export async function closeTestGateways(): Promise<void> {
   await Promise.all([...running].map((handle) => handle.close()));
+}
+
+type Stoppable = { close(): Promise<void> } | { kill(): Promise<void> };
+
+/** For afterAll: closes this file's gateways, then the rest in order (a test redis-server is killed). */
+export async function closeTestGatewaysAnd(...others: (Stoppable | undefined)[]): Promise<void> {
+  await closeTestGateways();
+  for (const other of others) {
+    if (other === undefined) continue;
+    await ('close' in other ? other.close() : other.kill());
+  }
 }

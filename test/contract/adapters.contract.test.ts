@@ -12,7 +12,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import {
   expectValid,
@@ -20,6 +20,7 @@ import {
   pathOf,
   proxyToStandIn,
   useSpecs,
+  useStandInCarrier,
   withFormFields,
   withoutHeaders,
   type ProxyCall,
@@ -32,12 +33,7 @@ import {
   type ContractResult,
   type ContractSpec,
 } from '../support/openapi-contract.js';
-import {
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordedResponse,
-  type RecordingServer,
-} from '../support/recording-server.js';
+import { type RecordedRequest, type RecordedResponse } from '../support/recording-server.js';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `contract-shop-key-${randomUUID()}`;
@@ -138,7 +134,7 @@ function validate(spec: ContractSpec, req: RecordedRequest, opts?: ContractOptio
 const withoutFormFields = (req: RecordedRequest, ...names: string[]) =>
   withFormFields(req, Object.fromEntries(names.map((name) => [name, null])));
 
-let carrier: RecordingServer;
+const carrier = useStandInCarrier(standIn);
 
 const requestsTo = (path: string) => carrier.requests.filter((req) => pathOf(req.url) === path);
 const apiRequests = () => carrier.requests.filter((req) => tokenPathOf(req.url) === undefined);
@@ -178,16 +174,6 @@ async function throughGateway(
     await gw.close();
   }
 }
-
-beforeAll(async () => {
-  carrier = await startRecordingServer(standIn);
-});
-afterAll(async () => {
-  await carrier?.close();
-});
-beforeEach(() => {
-  carrier?.clear();
-});
 
 const UPS_TRACK_PATH = '/api/track/v1/details/1Z12345E0205271688';
 const FEDEX_TRACK_BODY = JSON.stringify({

@@ -3,10 +3,10 @@
  * The small pieces every contract test shares: the assertion that a validation passed (printing
  * the spec's complaints when it did not), and the edits a negative control makes to a recorded or
  * built request (headers gone, a JSON body or form fields changed), the path of a recorded
- * request, "exactly one of these", a proxied call to a stand-in carrier, and the specs a describe
- * block validates against.
+ * request, "exactly one of these", the stand-in carrier of a file and a proxied call to it, and
+ * the specs a describe block validates against.
  */
-import { beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 
 import {
   loadSpec,
@@ -14,6 +14,8 @@ import {
   type ContractResult,
   type ContractSpec,
 } from './openapi-contract.js';
+import { startRecordingServer, type RecordingServer, type Responder } from './recording-server.js';
+import { startTestGateway } from './test-gateway.js';
 
 /**
  * Loads these spec files before the enclosing describe's tests (call it inside the describe);
@@ -104,4 +106,34 @@ export async function proxyToStandIn(
   const text = await response.text();
   expect(response.status, text).toBe(200);
   expect(JSON.parse(text)).toEqual({});
+}
+
+/**
+ * The stand-in carrier of a test file (a recording server, answering 200 `{}` unless told
+ * otherwise): started before its tests, its record cleared before each, closed after them. The
+ * object returned is filled in when it starts.
+ */
+export function useStandInCarrier(respond?: Responder): RecordingServer {
+  const carrier = {} as RecordingServer;
+  beforeAll(async () => {
+    Object.assign(carrier, await startRecordingServer(respond ?? (() => ({ status: 200, body: {} }))));
+  });
+  afterAll(() => carrier.close?.());
+  beforeEach(() => carrier.clear?.());
+  return carrier;
+}
+
+/** `proxyToStandIn` through a fresh embedded-mode gateway with this one account, closed afterwards. */
+export async function proxyThroughFreshGateway(
+  clientKey: string,
+  account: Record<string, unknown>,
+  path: string,
+  init: ProxyCall = {},
+): Promise<void> {
+  const gateway = await startTestGateway({ name: 'contract', clientKey, accounts: [account] });
+  try {
+    await proxyToStandIn(gateway, clientKey, account['id'] as string, path, init);
+  } finally {
+    await gateway.close();
+  }
 }

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import {
   DHL_EXPRESS_RESOURCES,
@@ -29,6 +29,7 @@ import {
   expectValid,
   only,
   proxyToStandIn,
+  useStandInCarrier,
   withoutHeaders,
   type ProxyCall,
 } from '../../support/contract-checks.js';
@@ -40,11 +41,7 @@ import {
   type ContractSpec,
   type JsonObject,
 } from '../../support/openapi-contract.js';
-import {
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordingServer,
-} from '../../support/recording-server.js';
+import { type RecordedRequest } from '../../support/recording-server.js';
 import { startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 // ajv-formats is CommonJS with `exports.default` (see test/support/openapi-contract.ts).
@@ -62,11 +59,10 @@ const BASIC_MISSING =
   "security: no declared alternative is satisfied (basicAuth: expected 'authorization: Basic <base64(id:secret)>')";
 const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
-let carrier: RecordingServer;
+const carrier = useStandInCarrier();
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  carrier = await startRecordingServer(() => ({ status: 200, body: {} }));
   const accounts = [
     { id: 'dhlx', carrier: 'dhl-express', urls: { api: `${carrier.url}/mydhlapi` }, credentials: DHL },
     {
@@ -78,13 +74,7 @@ beforeAll(async () => {
   ];
   gateway = await startTestGateway({ name: 'dhlx-contract', clientKey: CLIENT_KEY, accounts });
 });
-afterAll(async () => {
-  await gateway?.close();
-  await carrier?.close();
-});
-beforeEach(() => {
-  carrier?.clear();
-});
+afterAll(() => gateway?.close());
 
 /** One proxied call; returns the one request the stand-in carrier received for it. */
 async function throughGateway(account: string, path: string, init: ProxyCall = {}): Promise<RecordedRequest> {

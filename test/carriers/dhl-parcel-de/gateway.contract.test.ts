@@ -16,14 +16,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 import {
   expectValid,
   only,
   pathOf,
-  proxyToStandIn,
+  proxyThroughFreshGateway,
   useSpecs,
+  useStandInCarrier,
   withFormFields,
   withoutHeaders,
   type ProxyCall,
@@ -37,12 +38,7 @@ import {
   type ContractSpec,
   type JsonObject,
 } from '../../support/openapi-contract.js';
-import {
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordingServer,
-} from '../../support/recording-server.js';
-import { startTestGateway } from '../../support/test-gateway.js';
+import { type RecordedRequest } from '../../support/recording-server.js';
 
 const CLIENT_KEY = `dhl-contract-shop-key-${randomUUID()}`;
 const DHL = { clientId: 'dhl-contract-app-key', clientSecret: `dhl-contract-secret-${randomUUID()}` };
@@ -56,46 +52,30 @@ const FORM = 'application/x-www-form-urlencoded';
 
 const issuedTokens: string[] = [];
 
-let carrier: RecordingServer;
+const carrier = useStandInCarrier((req) => {
+  if (req.method !== 'POST' || pathOf(req.url) !== TOKEN_PATH) return { status: 200, body: {} };
+  // pp-account-auth-ropc_0.yaml TokenResponse example: 28 alphanumerics, Bearer, integer 1799.
+  const token = randomBytes(21).toString('base64url').replace(/[-_]/g, 'x');
+  registerSecrets(token);
+  issuedTokens.push(token);
+  return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: 1799 } };
+});
 const tokenRequests = () => carrier.requests.filter((req) => pathOf(req.url) === TOKEN_PATH);
 const apiRequests = () => carrier.requests.filter((req) => pathOf(req.url) !== TOKEN_PATH);
 
-beforeAll(async () => {
-  carrier = await startRecordingServer((req) => {
-    if (req.method !== 'POST' || pathOf(req.url) !== TOKEN_PATH) return { status: 200, body: {} };
-    // pp-account-auth-ropc_0.yaml TokenResponse example: 28 alphanumerics, Bearer, integer 1799.
-    const token = randomBytes(21).toString('base64url').replace(/[-_]/g, 'x');
-    registerSecrets(token);
-    issuedTokens.push(token);
-    return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: 1799 } };
-  });
-});
-afterAll(async () => {
-  await carrier?.close();
-});
-beforeEach(() => {
-  carrier?.clear();
-});
-
 /** One proxied call through a fresh embedded-mode gateway; the stand-in's answer comes back. */
-async function throughGateway(path: string, init: ProxyCall = {}): Promise<void> {
-  const account = {
-    id: 'dhl-contract',
-    carrier: 'dhl-parcel-de',
-    urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
-    credentials: { ...DHL, ...GKP },
-  };
-  const gateway = await startTestGateway({
-    name: 'dhl-contract',
-    clientKey: CLIENT_KEY,
-    accounts: [account],
-  });
-  try {
-    await proxyToStandIn(gateway, CLIENT_KEY, account.id, path, init);
-  } finally {
-    await gateway.close();
-  }
-}
+const throughGateway = (path: string, init: ProxyCall = {}) =>
+  proxyThroughFreshGateway(
+    CLIENT_KEY,
+    {
+      id: 'dhl-contract',
+      carrier: 'dhl-parcel-de',
+      urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
+      credentials: { ...DHL, ...GKP },
+    },
+    path,
+    init,
+  );
 
 /** A copy of a published document with one edit, named so every failure message says so. */
 function patched(spec: ContractSpec, what: string, edit: (document: JsonObject) => void): ContractSpec {

@@ -15,10 +15,16 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { colissimoExampleLabelRequest } from '../../../carriers/colissimo/simulator.js';
-import { expectValid, only, proxyToStandIn, withHeaders } from '../../support/contract-checks.js';
+import {
+  expectValid,
+  only,
+  proxyToStandIn,
+  useStandInCarrier,
+  withHeaders,
+} from '../../support/contract-checks.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import {
   describeContract,
@@ -26,11 +32,7 @@ import {
   validateRequest,
   type ContractSpec,
 } from '../../support/openapi-contract.js';
-import {
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordingServer,
-} from '../../support/recording-server.js';
+import { type RecordedRequest } from '../../support/recording-server.js';
 import { startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `laposte-contract-shop-key-${randomUUID()}`;
@@ -48,12 +50,11 @@ const SUIVI_MANY = '/suivi/v2/idships/1A00915820380,8K00009775862?lang=en_GB';
 /** GenerateLabelRequestV31's required members; the date in the spec's `date-time` format. */
 const LABEL_REQUEST = colissimoExampleLabelRequest();
 
-let carrier: RecordingServer;
+const carrier = useStandInCarrier();
 let gateway: TestGateway;
 let colissimoServerBase = '';
 
 beforeAll(async () => {
-  carrier = await startRecordingServer(() => ({ status: 200, body: {} }));
   colissimoServerBase = `${carrier.url}${COLISSIMO_BASE}`;
   const accounts = [
     {
@@ -71,13 +72,7 @@ beforeAll(async () => {
   ];
   gateway = await startTestGateway({ name: 'laposte-contract', clientKey: CLIENT_KEY, accounts });
 });
-afterAll(async () => {
-  await gateway?.close();
-  await carrier?.close();
-});
-beforeEach(() => {
-  carrier?.clear();
-});
+afterAll(() => gateway?.close());
 
 /** One client request through the proxy; returns the single call the stand-in carrier received. */
 async function throughGateway(

@@ -16,26 +16,21 @@
 import { randomUUID } from 'node:crypto';
 
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 import { uspsExampleLabelRequest } from '../../../carriers/usps/simulator.js';
 import {
   expectValid,
   pathOf,
-  proxyToStandIn,
+  proxyThroughFreshGateway,
   useSpecs,
+  useStandInCarrier,
   withoutHeaders,
   type ProxyCall,
 } from '../../support/contract-checks.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeContract, validateRequest } from '../../support/openapi-contract.js';
-import {
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordedResponse,
-  type RecordingServer,
-} from '../../support/recording-server.js';
-import { startTestGateway } from '../../support/test-gateway.js';
+import { type RecordedRequest, type RecordedResponse } from '../../support/recording-server.js';
 import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT_KEY = `usps-contract-shop-key-${randomUUID()}`;
@@ -95,38 +90,24 @@ async function standIn(req: RecordedRequest): Promise<RecordedResponse> {
   return { status: 200, body: {} };
 }
 
-let carrier: RecordingServer;
-
 beforeAll(async () => {
   signingKey = (await generateKeyPair('RS256')).privateKey;
-  carrier = await startRecordingServer(standIn);
 });
-afterAll(async () => {
-  await carrier?.close();
-});
-beforeEach(() => {
-  carrier?.clear();
-});
+const carrier = useStandInCarrier(standIn);
 
 /** One client request through a fresh embedded-mode gateway with one usps account. */
-async function throughGateway(path: string, init: ProxyCall = {}): Promise<void> {
-  const account = {
-    id: 'usps-contract',
-    carrier: 'usps',
-    urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
-    credentials: { ...USPS },
-  };
-  const gateway = await startTestGateway({
-    name: 'usps-contract',
-    clientKey: CLIENT_KEY,
-    accounts: [account],
-  });
-  try {
-    await proxyToStandIn(gateway, CLIENT_KEY, account.id, path, init);
-  } finally {
-    await gateway.close();
-  }
-}
+const throughGateway = (path: string, init: ProxyCall = {}) =>
+  proxyThroughFreshGateway(
+    CLIENT_KEY,
+    {
+      id: 'usps-contract',
+      carrier: 'usps',
+      urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
+      credentials: { ...USPS },
+    },
+    path,
+    init,
+  );
 
 /** A label POST with the payment token and an idempotency key, as USPS received it through the gateway. */
 async function labelCall(): Promise<RecordedRequest> {

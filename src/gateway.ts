@@ -37,7 +37,7 @@ import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
 import { ServerDrain } from './lifecycle/drain.js';
-import { readiness } from './lifecycle/readiness.js';
+import { readiness, type Readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
@@ -80,6 +80,8 @@ export interface Gateway {
   listen(port?: number, host?: string): Promise<number>;
   /** The graceful stop's hold on the server: readiness, `Connection: close`, refusals, work in flight. */
   drain: ServerDrain;
+  /** What `/readyz` answers now (src/lifecycle/readiness.ts). */
+  readiness(): Readiness;
   /** Stops the synthetic probes (carrier calls nobody waits for); the first step of a graceful stop. */
   stopProbes(): Promise<void>;
   /**
@@ -294,6 +296,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     audit: redis ? new RedisAuditLog(redis) : new MemoryAuditLog(),
     log,
   });
+  const ready = () =>
+    readiness({
+      accounts,
+      engine,
+      ...(redis ? { redis } : {}),
+      draining: () => drain.phase !== 'serving',
+    });
   const app = createApp({
     engine,
     clients,
@@ -309,13 +318,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
     ...(redis ? { redis } : {}),
-    readiness: () =>
-      readiness({
-        accounts,
-        engine,
-        ...(redis ? { redis } : {}),
-        draining: () => drain.phase !== 'serving',
-      }),
+    readiness: ready,
   });
   const honoListener = getRequestListener(app.fetch);
 
@@ -357,6 +360,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
     drain,
+    readiness: ready,
     stopProbes,
     close: async () => {
       await stopProbes();

@@ -8,96 +8,45 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { parseConfig } from '../../config/load.js';
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import type { AuditEntry } from '../../src/admin/audit-log.js';
-import type { ProbeResult } from '../../src/health/health-service.js';
-import type { AccountOverride } from '../../src/overrides/overrides.js';
+import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
-import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { callGateway, postShipment, type AdminAnswer } from '../support/gateway-client.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `admin-api-client-${randomUUID()}`;
 const ADMIN_KEY = `admin-api-admin-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'adm-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'adm-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, ADMIN_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY, ADMIN_KEY);
 
-/** What the admin API answers, success or problem (one loose shape for the assertions). */
-interface AdminBody {
-  code?: string;
-  detail?: string;
-  account?: string;
-  errors?: { field: string; message: string }[];
-  override?: AccountOverride;
-  version?: number;
-  token?: { generation: number; expiresAt: string };
-  probe?: ProbeResult;
-  entries?: AuditEntry[];
-  lastProbe?: ProbeResult | null;
-  purged?: boolean;
-  attempts?: { account: string; outcome: string; failure?: { code: string } }[];
-}
-
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
+let gw: TestGateway;
 let gateway: Gateway;
-let url: string;
 
-async function admin(method: string, path: string, body?: unknown, key = ADMIN_KEY) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as AdminBody };
-}
+const admin = (method: string, path: string, body?: unknown, key = ADMIN_KEY) =>
+  callGateway<AdminAnswer>(gw, path, { method, key, body });
 
 async function ship(accounts?: string[]) {
-  const response = await fetch(`${url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(accounts ? { ...SHIPMENT, accounts } : SHIPMENT),
-  });
-  return {
-    status: response.status,
-    account: response.headers.get('x-carrier-account'),
-    failoverFrom: response.headers.get('x-failover-from'),
-    body: (await response.json()) as AdminBody,
-  };
+  const answer = await postShipment(gw, CLIENT_KEY, accounts ? { accounts } : {});
+  return { ...answer, body: answer.body as AdminAnswer };
 }
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-  const accounts = [
-    upsMainAccount(ups, UPS_CLIENT),
-    fedexMainAccount(fedex, FEDEX_CLIENT),
-    {
-      id: 'fedex-spare',
-      carrier: 'fedex',
-      urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-      credentials: FEDEX_CLIENT,
-      shipping: { accountNumber: '740561074' },
-    },
-  ];
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
+  sims = await startShippingSimulators('adm');
+  ({ ups } = sims);
+  gw = await startTestGateway({
+    name: 'admin-api',
+    clients: [{ apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
     admins: [{ id: 'oncall-alice', apiKey: ADMIN_KEY }],
-    accounts,
+    accounts: [
+      sims.upsMain(),
+      sims.fedexMain(),
+      sims.fedexMain({ id: 'fedex-spare', shipping: { accountNumber: '740561074' } }),
+    ],
   });
-  gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('admin-api') });
-  url = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+  gateway = gw.gateway;
 });
 
 beforeEach(async () => {
@@ -105,12 +54,7 @@ beforeEach(async () => {
     await gateway.overrides.set(id, { drained: false, breaker: 'auto' });
 });
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await gateway?.close();
-  await ups?.close();
-  await fedex?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims));
 
 describe('manual failover', () => {
   it('sends the account’s shipments to the named account until restored, and says so everywhere', async () => {
@@ -252,7 +196,7 @@ describe('drain, breaker, versions', () => {
       forever: true,
     });
     expect(unknownField.status).toBe(400);
-    const notJson = await fetch(`${url}/v1/admin/accounts/ups-main/drain`, {
+    const notJson = await fetch(`${gw.url}/v1/admin/accounts/ups-main/drain`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
       body: '{',

@@ -6,20 +6,19 @@
  * reload taken by one instance reloads the others too.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-import { loadConfigFile } from '../../config/load.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { TokenSealer } from '../../src/auth/crypto.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { writeConfig } from '../support/gateway-process.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 const OLD_CLIENT_KEY = `reload-client-old-${randomUUID()}`;
 const NEW_CLIENT_KEY = `reload-client-new-${randomUUID()}`;
@@ -30,7 +29,6 @@ registerSecrets(OLD_CLIENT_KEY, NEW_CLIENT_KEY, ADMIN_KEY, OLD_SECRET, NEW_SECRE
 
 let ups: SimulatorHandle;
 let redis: TestRedis;
-const gateways: Gateway[] = [];
 
 interface Settings {
   clientKey?: string;
@@ -59,15 +57,13 @@ function configText(settings: Settings): string {
   });
 }
 
-async function start(file: string, redisUrl?: string): Promise<{ gateway: Gateway; url: string }> {
-  const gateway = await createGateway(loadConfigFile(file), {
-    log: testLogger('reload'),
-    configFile: { path: file },
-    ...(redisUrl ? { sealer: TokenSealer.ephemeral() } : {}),
+/** A gateway that reloads `file` (as written so far) on request. */
+const start = (file: string, redisUrl?: string) =>
+  startTestGateway({
+    name: 'reload',
+    yaml: readFileSync(file, 'utf8'),
+    options: { configFile: { path: file }, ...(redisUrl ? { sealer: TokenSealer.ephemeral() } : {}) },
   });
-  gateways.push(gateway);
-  return { gateway, url: `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}` };
-}
 
 async function call(url: string, method: string, path: string, key: string, body?: unknown) {
   const response = await fetch(`${url}${path}`, {
@@ -90,7 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   registerIssuedTokens(ups);
-  await Promise.all(gateways.map((gateway) => gateway.close()));
+  await closeTestGateways();
   await ups?.close();
   await redis?.kill();
 });

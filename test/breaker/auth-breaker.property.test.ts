@@ -152,6 +152,19 @@ const commands = [
   fc.constantFrom<BreakerMode>('auto', 'auto', 'open', 'closed').map((mode) => new Force(mode)),
 ];
 
+/** One account's breakers in memory, on the real clock. */
+function breakersOnTheRealClock(logName: string): AuthBreakers {
+  const log = testLogger(logName);
+  return new AuthBreakers({
+    accounts: [ACCOUNT],
+    state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
+    trials: new MemoryTrialLease(),
+    overrides: new AccountOverrides({ log, accounts: [ACCOUNT] }),
+    log,
+    policy: POLICY,
+  });
+}
+
 describe('auth breaker state machine', () => {
   it('follows the model over random outcome, time, burst and override sequences', async () => {
     await fc.assert(
@@ -187,16 +200,7 @@ describe('auth breaker state machine', () => {
   });
 
   it('never opens on validation-style outcomes or infrastructure failures, however many', async () => {
-    const log = testLogger('breaker-neutral');
-    const overrides = new AccountOverrides({ log, accounts: [ACCOUNT] });
-    const breakers = new AuthBreakers({
-      accounts: [ACCOUNT],
-      state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
-      trials: new MemoryTrialLease(),
-      overrides,
-      log,
-      policy: POLICY,
-    });
+    const breakers = breakersOnTheRealClock('breaker-neutral');
     for (let i = 0; i < 50; i += 1) {
       const permit = await breakers.permit(ACCOUNT);
       await breakers.report(ACCOUNT, permit, i % 2 === 0 ? 'neutral' : 'success');
@@ -216,16 +220,7 @@ describe('auth breaker state machine', () => {
   });
 
   it('opens on a run of auth failures although the window is full of successes', async () => {
-    const log = testLogger('breaker-streak');
-    const overrides = new AccountOverrides({ log, accounts: [ACCOUNT] });
-    const breakers = new AuthBreakers({
-      accounts: [ACCOUNT],
-      state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
-      trials: new MemoryTrialLease(),
-      overrides,
-      log,
-      policy: POLICY,
-    });
+    const breakers = breakersOnTheRealClock('breaker-streak');
     for (let i = 0; i < 100; i += 1)
       await breakers.report(ACCOUNT, await breakers.permit(ACCOUNT), 'success');
     for (let i = 1; i <= POLICY.consecutiveFailures; i += 1) {

@@ -12,26 +12,29 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { expect, it } from 'vitest';
 
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import {
+  expectValid,
+  only,
+  pathOf,
+  proxyToStandIn,
+  useSpecs,
+  useStandInCarrier,
+  withFormFields,
+  withoutHeaders,
+  type ProxyCall,
+} from '../support/contract-checks.js';
+import { registerSecrets } from '../support/log-capture.js';
 import {
   describeContract,
-  loadSpec,
   validateRequest,
   type ContractOptions,
   type ContractResult,
   type ContractSpec,
 } from '../support/openapi-contract.js';
-import {
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordedResponse,
-  type RecordingServer,
-} from '../support/recording-server.js';
+import { type RecordedRequest, type RecordedResponse } from '../support/recording-server.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `contract-shop-key-${randomUUID()}`;
 const UPS = { clientId: 'ups-contract-client', clientSecret: `ups-secret-${randomUUID()}` };
@@ -56,8 +59,6 @@ const JSON_TYPE = 'application/json';
 /** Every access and refresh token the stand-in carrier issued, in order. */
 const issued: { accessTokens: string[]; refreshTokens: string[] } = { accessTokens: [], refreshTokens: [] };
 const FEDEX_SIGNING_KEY = randomBytes(32);
-
-const pathOf = (url: string) => new URL(url, 'http://recorded.invalid').pathname;
 
 function opaque(prefix: string): string {
   const token = `${prefix}${randomBytes(24).toString('base64url')}`;
@@ -125,73 +126,15 @@ async function standIn(req: RecordedRequest): Promise<RecordedResponse> {
   return { status: 200, body: {} };
 }
 
-interface RunningGateway {
-  gateway: Gateway;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** An embedded-mode gateway with one account, built from YAML, on an ephemeral loopback port. */
-async function startGateway(account: Record<string, unknown>): Promise<RunningGateway> {
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [account.id] }],
-    accounts: [account],
-  });
-  const gateway = await createGateway(parseConfig(yaml, 'test'), { log: testLogger('contract') });
-  const port = await gateway.listen(0, '127.0.0.1');
-  return { gateway, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
-}
-
-interface ProxyCall {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** A shipping app's request through the proxy; the carrier stand-in answers `{}`. */
-async function proxy(gw: RunningGateway, accountId: string, path: string, init: ProxyCall = {}) {
-  const response = await fetch(`${gw.url}/v1/carriers/${accountId}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${CLIENT_KEY}`, ...init.headers },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  });
-  const text = await response.text();
-  expect(response.status, text).toBe(200);
-  expect(JSON.parse(text)).toEqual({});
-}
-
-/** Asserts a validation passed, printing the spec's complaints when it did not. */
-function expectValid(result: ContractResult, operationId: string): void {
-  expect(result.errors, `contract errors:\n${result.errors.join('\n')}`).toEqual([]);
-  expect(result.ok).toBe(true);
-  expect(result.operationId).toBe(operationId);
-}
-
 function validate(spec: ContractSpec, req: RecordedRequest, opts?: ContractOptions): ContractResult {
   return validateRequest(spec, req, opts);
 }
 
-/** The recorded request with some headers removed (what a gateway that forgot them would send). */
-function withoutHeaders(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const headers = { ...req.headers };
-  for (const name of names) delete headers[name];
-  return { ...req, headers };
-}
-
 /** The recorded form body with some fields removed. */
-function withoutFormFields(req: RecordedRequest, ...names: string[]): RecordedRequest {
-  const form = new URLSearchParams(req.body);
-  for (const name of names) form.delete(name);
-  return { ...req, body: form.toString() };
-}
+const withoutFormFields = (req: RecordedRequest, ...names: string[]) =>
+  withFormFields(req, Object.fromEntries(names.map((name) => [name, null])));
 
-function only<T>(items: T[], what: string): T {
-  expect(items, `expected exactly one ${what}`).toHaveLength(1);
-  return items[0]!;
-}
-
-let carrier: RecordingServer;
+const carrier = useStandInCarrier(standIn);
 
 const requestsTo = (path: string) => carrier.requests.filter((req) => pathOf(req.url) === path);
 const apiRequests = () => carrier.requests.filter((req) => tokenPathOf(req.url) === undefined);
@@ -221,26 +164,16 @@ async function throughGateway(
   account: Record<string, unknown>,
   path: string,
   init: ProxyCall = {},
-  after?: (gw: RunningGateway) => Promise<void>,
+  after?: (gw: TestGateway) => Promise<void>,
 ): Promise<void> {
-  const gw = await startGateway(account);
+  const gw = await startTestGateway({ name: 'contract', clientKey: CLIENT_KEY, accounts: [account] });
   try {
-    await proxy(gw, account.id as string, path, init);
+    await proxyToStandIn(gw, CLIENT_KEY, account.id as string, path, init);
     if (after) await after(gw);
   } finally {
     await gw.close();
   }
 }
-
-beforeAll(async () => {
-  carrier = await startRecordingServer(standIn);
-});
-afterAll(async () => {
-  await carrier?.close();
-});
-beforeEach(() => {
-  carrier?.clear();
-});
 
 const UPS_TRACK_PATH = '/api/track/v1/details/1Z12345E0205271688';
 const FEDEX_TRACK_BODY = JSON.stringify({
@@ -249,21 +182,16 @@ const FEDEX_TRACK_BODY = JSON.stringify({
 });
 
 describeContract('gateway token requests against the carriers OAuth specs', () => {
-  let upsClientCredentials: ContractSpec;
-  let upsAuthCode: ContractSpec;
-  let fedexAuth: ContractSpec;
-  beforeAll(async () => {
-    [upsClientCredentials, upsAuthCode, fedexAuth] = await Promise.all([
-      loadSpec('ups/OAuthClientCredentials.yaml'),
-      loadSpec('ups/OAuthAuthCode.yaml'),
-      loadSpec('fedex/APIAuthorization-Resource.json'),
-    ]);
+  const specs = useSpecs({
+    upsClientCredentials: 'ups/OAuthClientCredentials.yaml',
+    upsAuthCode: 'ups/OAuthAuthCode.yaml',
+    fedexAuth: 'fedex/APIAuthorization-Resource.json',
   });
 
   it('UPS client_credentials: Basic auth and a form body, no x-merchant-id when none is configured', async () => {
     await throughGateway(upsAccount(), UPS_TRACK_PATH);
     const token = only(requestsTo(UPS_TOKEN_PATH), 'UPS token request');
-    expectValid(validate(upsClientCredentials, token), 'CreateToken');
+    expectValid(validate(specs.upsClientCredentials, token), 'CreateToken');
 
     expect(token.method).toBe('POST');
     expect(token.headers['content-type']).toBe(FORM);
@@ -279,7 +207,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
   it('UPS client_credentials with merchantId sends it as the x-merchant-id header', async () => {
     await throughGateway(upsAccount({ credentials: { ...UPS, merchantId: '123456' } }), UPS_TRACK_PATH);
     const token = only(requestsTo(UPS_TOKEN_PATH), 'UPS token request');
-    expectValid(validate(upsClientCredentials, token), 'CreateToken');
+    expectValid(validate(specs.upsClientCredentials, token), 'CreateToken');
     expect(token.headers['x-merchant-id']).toBe('123456');
     // The merchant id is a header, never a form field.
     expect(new URLSearchParams(token.body).has('x-merchant-id')).toBe(false);
@@ -288,15 +216,15 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
   it('negative control (OAuthClientCredentials.yaml): the recorded request fails without Basic auth or grant_type', async () => {
     await throughGateway(upsAccount(), UPS_TRACK_PATH);
     const token = only(requestsTo(UPS_TOKEN_PATH), 'UPS token request');
-    expect(validate(upsClientCredentials, withoutHeaders(token, 'authorization')).errors).toEqual([
+    expect(validate(specs.upsClientCredentials, withoutHeaders(token, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (BasicAuth: expected 'authorization: Basic <base64(id:secret)>')",
     ]);
     // A gateway that put the grant somewhere else (here: renamed) loses the required field.
     const renamed = { ...token, body: token.body.replace('grant_type=', 'granttype=') };
-    expect(validate(upsClientCredentials, renamed).errors).toEqual([
+    expect(validate(specs.upsClientCredentials, renamed).errors).toEqual([
       "body: must have required property 'grant_type'",
     ]);
-    expect(validate(upsClientCredentials, { ...token, body: '' }).errors).toEqual([
+    expect(validate(specs.upsClientCredentials, { ...token, body: '' }).errors).toEqual([
       'body: required by the spec but missing',
     ]);
   });
@@ -319,7 +247,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
     const refreshes = requestsTo(UPS_REFRESH_PATH);
     expect(refreshes).toHaveLength(2);
     for (const refresh of refreshes) {
-      expectValid(validate(upsAuthCode, refresh), 'RefreshToken');
+      expectValid(validate(specs.upsAuthCode, refresh), 'RefreshToken');
       expect(refresh.headers.authorization).toBe(
         `Basic ${Buffer.from(`${UPS.clientId}:${UPS.clientSecret}`).toString('base64')}`,
       );
@@ -340,10 +268,10 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
     });
     await throughGateway(account, UPS_TRACK_PATH);
     const refresh = only(requestsTo(UPS_REFRESH_PATH), 'UPS refresh request');
-    expect(validate(upsAuthCode, withoutFormFields(refresh, 'refresh_token')).errors).toEqual([
+    expect(validate(specs.upsAuthCode, withoutFormFields(refresh, 'refresh_token')).errors).toEqual([
       "body: must have required property 'refresh_token'",
     ]);
-    const noAuth = validate(upsAuthCode, withoutHeaders(refresh, 'authorization'));
+    const noAuth = validate(specs.upsAuthCode, withoutHeaders(refresh, 'authorization'));
     expect(noAuth.ok).toBe(false);
     expect(noAuth.errors.join('\n')).toMatch(/^security: no declared alternative is satisfied/);
   });
@@ -365,7 +293,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       'UPS refresh request',
     );
     expect(pathOf(refresh.url)).toBe(`/ups-cie${UPS_REFRESH_PATH}`);
-    expectValid(validate(upsAuthCode, refresh, { serverBase: base }), 'RefreshToken');
+    expectValid(validate(specs.upsAuthCode, refresh, { serverBase: base }), 'RefreshToken');
   });
 
   it('FedEx client_credentials: client_id and client_secret in the form body, no Basic header', async () => {
@@ -375,7 +303,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       body: FEDEX_TRACK_BODY,
     });
     const token = only(requestsTo(FEDEX_TOKEN_PATH), 'FedEx token request');
-    expectValid(validate(fedexAuth, token), 'API Authorization');
+    expectValid(validate(specs.fedexAuth, token), 'API Authorization');
     expect(token.headers['content-type']).toBe(FORM);
     expect(token.headers.authorization).toBeUndefined();
     expect(Object.fromEntries(new URLSearchParams(token.body))).toEqual({
@@ -392,7 +320,7 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       { method: 'POST', headers: { 'content-type': JSON_TYPE }, body: FEDEX_TRACK_BODY },
     );
     const token = only(requestsTo(FEDEX_TOKEN_PATH), 'FedEx token request');
-    expectValid(validate(fedexAuth, token), 'API Authorization');
+    expectValid(validate(specs.fedexAuth, token), 'API Authorization');
     expect(Object.fromEntries(new URLSearchParams(token.body))).toEqual({
       grant_type: 'csp_credentials',
       client_id: FEDEX.clientId,
@@ -410,28 +338,22 @@ describeContract('gateway token requests against the carriers OAuth specs', () =
       body: FEDEX_TRACK_BODY,
     });
     const token = only(requestsTo(FEDEX_TOKEN_PATH), 'FedEx token request');
-    expect(validate(fedexAuth, withoutFormFields(token, 'client_secret')).errors).toEqual([
+    expect(validate(specs.fedexAuth, withoutFormFields(token, 'client_secret')).errors).toEqual([
       "body: must have required property 'client_secret'",
     ]);
-    expect(validate(fedexAuth, withoutHeaders(token, 'content-type')).errors).toContain(
+    expect(validate(specs.fedexAuth, withoutHeaders(token, 'content-type')).errors).toContain(
       'header content-type: required by the spec but missing',
     );
   });
 });
 
 describeContract('gateway carrier API calls against the carriers API specs', () => {
-  let upsTracking: ContractSpec;
-  let upsAddressValidation: ContractSpec;
-  let fedexAddresses: ContractSpec;
-  let fedexTracking: ContractSpec;
-  beforeAll(async () => {
-    [upsTracking, upsAddressValidation, fedexAddresses, fedexTracking] = await Promise.all([
-      loadSpec('ups/Tracking.yaml'),
-      loadSpec('ups/AddressValidation.yaml'),
-      loadSpec('fedex/Addresses-Resource.json'),
-      loadSpec('fedex/TrackingNumbers-Resource.json'),
-    ]);
-  }, 30_000);
+  const specs = useSpecs({
+    upsTracking: 'ups/Tracking.yaml',
+    upsAddressValidation: 'ups/AddressValidation.yaml',
+    fedexAddresses: 'fedex/Addresses-Resource.json',
+    fedexTracking: 'fedex/TrackingNumbers-Resource.json',
+  });
 
   /** The gateway replaced the client's key with the carrier token, and the key went nowhere. */
   function expectCarrierBearer(req: RecordedRequest): void {
@@ -442,17 +364,13 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
 
   it('UPS tracking GET: the gateway adds transId/transactionSrc and the Bearer token (Tracking.yaml)', async () => {
     const path = `${UPS_TRACK_PATH}?locale=en_US&returnSignature=false`;
-    const gw = await startGateway(upsAccount());
-    try {
-      await proxy(gw, 'ups-contract', path);
-      await proxy(gw, 'ups-contract', path);
-    } finally {
-      await gw.close();
-    }
+    await throughGateway(upsAccount(), path, {}, (gw) =>
+      proxyToStandIn(gw, CLIENT_KEY, 'ups-contract', path),
+    );
     const calls = apiRequests();
     expect(calls).toHaveLength(2);
     for (const call of calls) {
-      expectValid(validate(upsTracking, call), 'getSingleTrackResponseUsingGET');
+      expectValid(validate(specs.upsTracking, call), 'getSingleTrackResponseUsingGET');
       expect(call.method).toBe('GET');
       expect(call.url).toBe(path);
       expectCarrierBearer(call);
@@ -470,7 +388,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       headers: { transId: 'client-trans-0001', transactionSrc: 'shop-app' },
     });
     const call = only(apiRequests(), 'tracking call');
-    expectValid(validate(upsTracking, call), 'getSingleTrackResponseUsingGET');
+    expectValid(validate(specs.upsTracking, call), 'getSingleTrackResponseUsingGET');
     expect(call.headers.transid).toBe('client-trans-0001');
     expect(call.headers.transactionsrc).toBe('shop-app');
   });
@@ -478,11 +396,11 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
   it('negative control (Tracking.yaml): the recorded call fails without transId or without the Bearer token', async () => {
     await throughGateway(upsAccount(), UPS_TRACK_PATH);
     const call = only(apiRequests(), 'tracking call');
-    expect(validate(upsTracking, withoutHeaders(call, 'transid', 'transactionsrc')).errors).toEqual([
+    expect(validate(specs.upsTracking, withoutHeaders(call, 'transid', 'transactionsrc')).errors).toEqual([
       'header transId: required by the spec but missing',
       'header transactionSrc: required by the spec but missing',
     ]);
-    expect(validate(upsTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expect(validate(specs.upsTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
     ]);
   });
@@ -506,7 +424,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: XAV_BODY,
     });
     const call = only(apiRequests(), 'address validation call');
-    expectValid(validate(upsAddressValidation, call), 'AddressValidation');
+    expectValid(validate(specs.upsAddressValidation, call), 'AddressValidation');
     expect(call.method).toBe('POST');
     expect(call.body).toBe(XAV_BODY);
     expect(call.headers['content-type']).toBe(JSON_TYPE);
@@ -520,10 +438,10 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: XAV_BODY,
     });
     const call = only(apiRequests(), 'address validation call');
-    expect(validate(upsAddressValidation, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expect(validate(specs.upsAddressValidation, withoutHeaders(call, 'authorization')).errors).toEqual([
       "security: no declared alternative is satisfied (OAuth2: expected 'authorization: Bearer <token>')",
     ]);
-    const truncated = validate(upsAddressValidation, { ...call, body: call.body.slice(0, -5) });
+    const truncated = validate(specs.upsAddressValidation, { ...call, body: call.body.slice(0, -5) });
     expect(truncated.ok).toBe(false);
     expect(truncated.errors[0]).toMatch(/^body: not valid JSON/);
   });
@@ -555,7 +473,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
     });
     const call = only(apiRequests(), 'address resolve call');
     expect(call.url).toBe('/fedex-gw/address/v1/addresses/resolve');
-    expectValid(validate(fedexAddresses, call, { serverBase: apiBase }), 'Validate Address');
+    expectValid(validate(specs.fedexAddresses, call, { serverBase: apiBase }), 'Validate Address');
     expect(call.body).toBe(FEDEX_ADDRESS_BODY);
     expect(call.headers['x-locale']).toBe('en_US');
     expect(call.headers['x-customer-transaction-id']).toBe('shop-tx-42');
@@ -573,10 +491,10 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
     });
     const call = only(apiRequests(), 'address resolve call');
     expect(
-      validate(fedexAddresses, withoutHeaders(call, 'authorization'), { serverBase: apiBase }).errors,
+      validate(specs.fedexAddresses, withoutHeaders(call, 'authorization'), { serverBase: apiBase }).errors,
     ).toEqual(['header authorization: required by the spec but missing']);
     // Without the base the gateway was given, the path is not a FedEx path at all.
-    expect(validate(fedexAddresses, call).ok).toBe(false);
+    expect(validate(specs.fedexAddresses, call).ok).toBe(false);
   });
 
   it('FedEx tracking POST: body untouched, Bearer token added (TrackingNumbers-Resource.json)', async () => {
@@ -586,7 +504,7 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: FEDEX_TRACK_BODY,
     });
     const call = only(apiRequests(), 'tracking call');
-    expectValid(validate(fedexTracking, call), 'Track by Tracking Number');
+    expectValid(validate(specs.fedexTracking, call), 'Track by Tracking Number');
     expect(call.body).toBe(FEDEX_TRACK_BODY);
     expectCarrierBearer(call);
   });
@@ -598,10 +516,10 @@ describeContract('gateway carrier API calls against the carriers API specs', () 
       body: FEDEX_TRACK_BODY,
     });
     const call = only(apiRequests(), 'tracking call');
-    expect(validate(fedexTracking, withoutHeaders(call, 'content-type')).errors).toContain(
+    expect(validate(specs.fedexTracking, withoutHeaders(call, 'content-type')).errors).toContain(
       'header content-type: required by the spec but missing',
     );
-    expect(validate(fedexTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
+    expect(validate(specs.fedexTracking, withoutHeaders(call, 'authorization')).errors).toEqual([
       'header authorization: required by the spec but missing',
     ]);
   });

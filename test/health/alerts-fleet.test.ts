@@ -10,29 +10,24 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
 import { Alerter, type Alert } from '../../src/alerts/alerter.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { Attempt } from '../../src/shipments/shipment-service.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
-import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `fleet-alerts-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'fleet-alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'fleet-alerts-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
 const RESET_MS = 300;
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
 let redis: TestTopology;
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let webhook: RecordingServer;
 let instances: { gateway: Gateway; alerter: Alerter; base: string }[] = [];
 
@@ -58,43 +53,24 @@ async function evaluateBoth(): Promise<void> {
 
 async function startFleet(topology: (typeof TOPOLOGIES)[number]): Promise<void> {
   redis = await startTopology(topology);
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('fleet-alerts');
+  ({ ups } = sims);
   webhook = await startRecordingServer();
-  const ups_ = (id: string, extra: Record<string, unknown> = {}) => ({
-    id,
-    carrier: 'ups',
-    urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-    credentials: UPS_CLIENT,
-    shipping: { shipperNumber: 'A1B2C3' },
-    ...extra,
-  });
-  const config = parseConfig(
-    JSON.stringify({
-      redis: { ...redis.endpoint, keyPrefix: `alerts-fleet-${randomUUID()}:` },
-      clients: [
-        {
-          id: 'shop',
-          apiKey: CLIENT_KEY,
-          accounts: ['ups-main', 'ups-expiring', 'ups-failover', 'fedex-main'],
-        },
-      ],
+  const ups_ = (id: string, extra: Record<string, unknown> = {}) => sims.upsMain({ id, ...extra });
+  const keyPrefix = `alerts-fleet-${randomUUID()}:`;
+  for (let i = 0; i < 2; i += 1) {
+    const { gateway, config, url } = await startTestGateway({
+      name: `alerts-fleet-${i}`,
+      redis: { ...redis.endpoint, keyPrefix },
+      config: { alerts: { sinks: [{ kind: 'json', url: `${webhook.url}/alerts` }], cooldownSeconds: 900 } },
+      clientKey: CLIENT_KEY,
       accounts: [
         ups_('ups-main'),
         ups_('ups-expiring', { secretExpiresAt: new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString() }),
         ups_('ups-failover'),
-        fedexMainAccount(fedex, FEDEX_CLIENT),
+        sims.fedexMain(),
       ],
-      alerts: { sinks: [{ kind: 'json', url: `${webhook.url}/alerts` }], cooldownSeconds: 900 },
-    }),
-    'fleet-alerts',
-  );
-  for (let i = 0; i < 2; i += 1) {
-    const log = testLogger(`alerts-fleet-${i}`);
-    const gateway = await createGateway(config, {
-      log,
-      sealer: TEST_SEALER,
-      sharedStatePollMs: 200,
+      options: { sharedStatePollMs: 200 },
       breaker: {
         volumeThreshold: 1,
         errorThresholdPercentage: 0,
@@ -113,28 +89,23 @@ async function startFleet(topology: (typeof TOPOLOGIES)[number]): Promise<void> 
       health: gateway.health,
       breakers: gateway.breakers,
       recorder: gateway.recorder,
-      log,
+      log: testLogger(`alerts-fleet-${i}`),
       config: config.alerts!,
       redis: gateway.redis!,
       intervalMs: 3_600_000,
     });
     alerter.start();
-    const base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
-    instances.push({ gateway, alerter, base });
+    instances.push({ gateway, alerter, base: url });
   }
   // Let the shared-state subscriptions land.
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 async function stopFleet(): Promise<void> {
-  for (const { gateway, alerter } of instances) {
-    await alerter.stop();
-    await gateway.close();
-  }
+  for (const { alerter } of instances) await alerter.stop();
+  await closeTestGateways();
   instances = [];
-  registerIssuedTokens(ups, fedex);
-  await ups?.close();
-  await fedex?.close();
+  await sims?.close();
   await webhook?.close();
   await redis?.stop();
 }
@@ -197,17 +168,9 @@ describe.each(TOPOLOGIES)('alerts across the fleet (two instances, one %s Redis)
 
   it('failover through real shipments starts once and ends once, whichever instance made the labels', async () => {
     const ship = async (base: string) => {
-      const response = await fetch(`${base}/v1/shipments`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${CLIENT_KEY}`,
-          'idempotency-key': randomUUID(),
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ ...SHIPMENT, accounts: ['ups-failover', 'fedex-main'] }),
-      });
-      expect(response.status).toBe(201);
-      return ((await response.json()) as { attempts: Attempt[] }).attempts;
+      const answer = await postShipment(base, CLIENT_KEY, { accounts: ['ups-failover', 'fedex-main'] });
+      expect(answer.status).toBe(201);
+      return (answer.body as { attempts: Attempt[] }).attempts;
     };
     // UPS's token endpoint answers 200 with an error: ups-failover cannot get a token.
     await ups.setFaults({ errorInSuccessBody: true });

@@ -10,28 +10,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { eventually } from '../support/eventually.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
-import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { postShipment } from '../support/gateway-client.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `alerts-gw-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'alerts-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'alerts-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let hook: RecordingServer;
-let gateway: Gateway;
-let base = '';
+let gw: TestGateway;
 
 interface Alert {
   rule: string;
@@ -42,61 +36,37 @@ interface Alert {
 
 const alerts = (): Alert[] => hook.requests.map((request) => JSON.parse(request.body.toString()) as Alert);
 
-async function ship(): Promise<string | null> {
-  const response = await fetch(`${base}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
+const ship = async () => (await postShipment(gw, CLIENT_KEY)).account;
+const untilAlerted = (check: (alert: Alert) => boolean, what: string) =>
+  eventually(() => alerts().some(check), {
+    timeoutMs: 3_000,
+    what: () => `${what}: ${JSON.stringify(alerts())}`,
   });
-  await response.arrayBuffer();
-  return response.headers.get('x-carrier-account');
-}
-
-async function until(check: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${JSON.stringify(alerts())}`);
-    await sleep(20);
-  }
-}
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('alerts');
+  ({ ups } = sims);
   hook = await startRecordingServer(() => ({ status: 204 }));
-  const config = parseConfig(
-    stringify({
-      listen: { port: 0, host: '127.0.0.1' },
+  gw = await startTestGateway({
+    name: 'alerts-gateway',
+    config: {
       breaker: { volumeThreshold: 3, consecutiveFailures: 3, resetTimeoutMs: 500 },
       alerts: { sinks: [{ kind: 'json', url: `${hook.url}/alerts` }], cooldownSeconds: 600 },
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
-      accounts: [upsMainAccount(ups, UPS_CLIENT), fedexMainAccount(fedex, FEDEX_CLIENT)],
-    }),
-    'alerts',
-  );
-  gateway = await createGateway(config, { log: testLogger('alerts-gateway') });
-  base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+    },
+    clientKey: CLIENT_KEY,
+    accounts: [sims.upsMain(), sims.fedexMain()],
+  });
 });
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await gateway?.close();
-  await ups?.close();
-  await fedex?.close();
-  await hook?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims, hook));
 
 describe('alerts wired into the gateway', () => {
   it('one alert per incident however many shipments fail over, and one on recovery', async () => {
     expect(await ship()).toBe('ups-main');
     await ups.setFaults({ prematureExpirySeconds: 0, errorInSuccessBody: true });
     for (let i = 0; i < 8; i += 1) expect(await ship()).toBe('fedex-main');
-    await until(() => alerts().some((alert) => alert.rule === 'breaker_open' && !alert.resolved), 3_000);
-    await until(() => alerts().some((alert) => alert.rule === 'failover' && !alert.resolved), 3_000);
+    await untilAlerted((alert) => alert.rule === 'breaker_open' && !alert.resolved, 'breaker alert');
+    await untilAlerted((alert) => alert.rule === 'failover' && !alert.resolved, 'failover alert');
     const opened = alerts().filter((alert) => alert.account === 'ups-main' && !alert.resolved);
     expect(opened.filter((alert) => alert.rule === 'breaker_open')).toHaveLength(1);
     expect(opened.filter((alert) => alert.rule === 'failover')).toHaveLength(1);
@@ -106,8 +76,8 @@ describe('alerts wired into the gateway', () => {
     await ups.resetFaults();
     await sleep(2_600); // the token engine's first cooldown (2 s) and the breaker's reset (0.5 s)
     expect(await ship()).toBe('ups-main');
-    await until(() => alerts().some((alert) => alert.rule === 'breaker_open' && alert.resolved), 3_000);
-    await until(() => alerts().some((alert) => alert.rule === 'failover' && alert.resolved), 3_000);
+    await untilAlerted((alert) => alert.rule === 'breaker_open' && alert.resolved, 'breaker resolved');
+    await untilAlerted((alert) => alert.rule === 'failover' && alert.resolved, 'failover resolved');
     for (let i = 0; i < 3; i += 1) await ship();
     await sleep(300);
     const resolved = alerts().filter((alert) => alert.account === 'ups-main' && alert.resolved);
@@ -120,7 +90,7 @@ describe('alerts wired into the gateway', () => {
     // The test's other calls came from 127.0.0.1; 127.0.1.1 is another /24 on the loopback.
     const fromElsewhere = (method: string, path: string, body?: string) =>
       new Promise<number>((resolve, reject) => {
-        const url = new URL(path, base);
+        const url = new URL(path, gw.url);
         const req = httpRequest(
           {
             host: url.hostname,
@@ -139,7 +109,10 @@ describe('alerts wired into the gateway', () => {
         req.end(body);
       });
     expect(await fromElsewhere('GET', '/v1/accounts')).toBe(200);
-    await until(() => alerts().filter((alert) => alert.rule === 'client_new_network').length > before, 3_000);
+    await eventually(() => alerts().filter((alert) => alert.rule === 'client_new_network').length > before, {
+      timeoutMs: 3_000,
+      what: () => `a new-network alert: ${JSON.stringify(alerts())}`,
+    });
     const [alert] = alerts().filter((alert) => alert.rule === 'client_new_network');
     expect(JSON.stringify(alert)).not.toContain(CLIENT_KEY);
     // The same network again, through the proxy this time: nothing new.

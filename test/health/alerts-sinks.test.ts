@@ -109,15 +109,18 @@ describe('alert sinks', () => {
     expect(JSON.stringify(payload.blocks)).toContain('runbook `docs/runbooks/x.md`');
   });
 
-  it('retries once after a failure, and succeeds', async () => {
-    let calls = 0;
-    const webhook = await server(() => ({ status: (calls += 1) === 1 ? 503 : 200 }));
-    const sinks = new AlertSinks({
+  /** One Slack sink posting to the webhook, with a short retry delay. */
+  const slackSinkAt = (webhook: { url: string }) =>
+    new AlertSinks({
       sinks: [{ kind: 'slack', url: `${webhook.url}${SLACK_PATH}` }],
       log: testLogger('sinks'),
       retryDelayMs: 5,
     });
-    await sinks.deliver(ALERT);
+
+  it('retries once after a failure, and succeeds', async () => {
+    let calls = 0;
+    const webhook = await server(() => ({ status: (calls += 1) === 1 ? 503 : 200 }));
+    await slackSinkAt(webhook).deliver(ALERT);
     expect(webhook.requests).toHaveLength(2);
     expect(webhook.requests[1]!.body).toBe(webhook.requests[0]!.body);
   });
@@ -125,12 +128,7 @@ describe('alert sinks', () => {
   it('gives up after the retry and logs it with the sink kind and host, never the webhook URL', async () => {
     const webhook = await server(() => ({ status: 404, body: 'no_service' }));
     const from = logSize();
-    const sinks = new AlertSinks({
-      sinks: [{ kind: 'slack', url: `${webhook.url}${SLACK_PATH}` }],
-      log: testLogger('sinks'),
-      retryDelayMs: 5,
-    });
-    await sinks.deliver(ALERT);
+    await slackSinkAt(webhook).deliver(ALERT);
     expect(webhook.requests).toHaveLength(2);
     const log = logSince(from);
     expect(log).toContain('alert delivery failed; retrying once');

@@ -9,99 +9,67 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { closeEmbeddedGateways, startEmbeddedGateway } from '../support/embedded-gateway.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { callGateway, postShipment } from '../support/gateway-client.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
-import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `health-shop-key-${randomUUID()}`;
 const OTHER_KEY = `health-other-key-${randomUUID()}`;
 const ADMIN_KEY = `health-admin-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'health-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'health-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, OTHER_KEY, ADMIN_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY, OTHER_KEY, ADMIN_KEY);
 
 let redis: TestRedis;
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
-let yaml = '';
-const instances: { gateway: Gateway; url: string }[] = [];
+let accounts: Record<string, unknown>[] = [];
+const instances: TestGateway[] = [];
 
-async function start(): Promise<{ gateway: Gateway; url: string }> {
-  const gateway = await createGateway(parseConfig(yaml, 'health'), {
-    log: testLogger('health'),
-    sealer: TEST_SEALER,
+async function start(): Promise<TestGateway> {
+  const instance = await startTestGateway({
+    name: 'health',
+    redis,
+    admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
+    clients: [
+      { apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] },
+      { id: 'other', apiKey: OTHER_KEY, accounts: ['fedex-main'] },
+    ],
+    accounts,
     breaker: { volumeThreshold: 3, consecutiveFailures: 3 },
   });
-  const instance = { gateway, url: `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}` };
   instances.push(instance);
   return instance;
 }
 
-async function health(url: string, key: string, id?: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${url}/v1/health/carriers${id ? `/${id}` : ''}`, {
-    headers: { authorization: `Bearer ${key}` },
-  });
-  return { status: response.status, body: await response.json() };
-}
+const health = async (url: string, key: string, id?: string) =>
+  callGateway<unknown>(url, `/v1/health/carriers${id ? `/${id}` : ''}`, { key });
 
-async function ship(url: string): Promise<string | null> {
-  const response = await fetch(`${url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
-  });
-  await response.arrayBuffer();
-  return response.headers.get('x-carrier-account');
-}
+const ship = async (url: string) => (await postShipment(url, CLIENT_KEY)).account;
 
 beforeAll(async () => {
   redis = await TestRedis.start();
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-  yaml = stringify({
-    redis: { url: redis.url },
-    admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
-    clients: [
-      { id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] },
-      { id: 'other', apiKey: OTHER_KEY, accounts: ['fedex-main'] },
-    ],
-    accounts: [
-      upsMainAccount(ups, UPS_CLIENT, {
-        secretExpiresAt: new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString(),
-      }),
-      fedexMainAccount(fedex, FEDEX_CLIENT),
-    ],
-  });
+  sims = await startShippingSimulators('health');
+  ({ ups, fedex } = sims);
+  accounts = [
+    sims.upsMain({
+      secretExpiresAt: new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString(),
+    }),
+    sims.fedexMain(),
+  ];
   await start();
   await start();
 });
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await Promise.all(instances.map(({ gateway }) => gateway.close()));
-  await ups?.close();
-  await fedex?.close();
-  await redis?.kill();
-});
+afterAll(() => closeTestGatewaysAnd(sims, redis));
 
 describe('carrier health endpoints', () => {
   it('counts traffic from one instance in what another reports; an outage lowers the score and names its runbook', async () => {
-    const [a, b] = instances as [{ gateway: Gateway; url: string }, { gateway: Gateway; url: string }];
+    const [a, b] = instances as [TestGateway, TestGateway];
     for (let i = 0; i < 3; i += 1) expect(await ship(a.url)).toBe('ups-main');
     await a.gateway.recorder.flush();
     const healthy = (await health(b.url, ADMIN_KEY, 'ups-main')).body as AccountHealth;
@@ -131,7 +99,7 @@ describe('carrier health endpoints', () => {
   it('keeps the history across an instance restart (Redis mode)', async () => {
     const first = instances.shift()!;
     const before = (await health(first.url, ADMIN_KEY, 'ups-main')).body as AccountHealth;
-    await first.gateway.close();
+    await first.close();
     const fresh = await start();
     const after = (await health(fresh.url, ADMIN_KEY, 'ups-main')).body as AccountHealth;
     expect(after.failures['24h']).toEqual(before.failures['24h']);
@@ -151,14 +119,17 @@ describe('carrier health endpoints', () => {
 
   it('exports the health score, token requests by outcome, their latency, and proxied requests', async () => {
     // An embedded gateway of its own: its first call must fetch a token (nothing shared to adopt).
-    const gw = await startEmbeddedGateway(CLIENT_KEY, [
-      {
-        id: 'fedex-solo',
-        carrier: 'fedex',
-        urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-        credentials: FEDEX_CLIENT,
-      },
-    ]);
+    const gw = await startTestGateway({
+      clientKey: CLIENT_KEY,
+      accounts: [
+        {
+          id: 'fedex-solo',
+          carrier: 'fedex',
+          urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
+          credentials: sims.fedexClient,
+        },
+      ],
+    });
     try {
       const answer = await fetch(`${gw.url}/v1/carriers/fedex-solo/address/v1/addresses/resolve`, {
         method: 'POST',
@@ -185,7 +156,7 @@ describe('carrier health endpoints', () => {
         'carrier_gateway_proxied_request_duration_seconds_count{account="fedex-solo",status="200"} 1',
       );
     } finally {
-      await closeEmbeddedGateways();
+      await gw.close();
     }
   });
 });

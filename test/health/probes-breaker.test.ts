@@ -9,28 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../src/accounts/resolve.js';
 import { type ConfiguredAccount } from '../../src/core/account.js';
-import { parseConfig } from '../../config/load.js';
-import { TokenEngine } from '../../src/auth/token-engine.js';
-import { AuthBreakers, type BreakerPolicy, type BreakerState } from '../../src/breaker/auth-breaker.js';
-import { RedisTrialLease } from '../../src/breaker/trial-lease.js';
-import { RedisHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/probes/prober.js';
-import { HealthRecorder, type HealthEvent } from '../../src/health/recorder.js';
-import { RedisConnection } from '../../src/platform/redis.js';
-import { AccountOverrides } from '../../src/overrides/overrides.js';
-import { VersionedState } from '../../src/fleet-state/versioned-state.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { type BreakerPolicy } from '../../src/breaker/auth-breaker.js';
+import { configuredAccounts } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { proberStack, stackConnection, type ProberStack } from '../support/prober-stack.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 
-const CLIENT_KEY = `probe-breaker-shop-${randomUUID()}`;
 const SECRET = `probe-breaker-oauth2-${randomUUID()}`;
-registerSecrets(CLIENT_KEY, SECRET);
+registerSecrets(SECRET);
 
 /** Small thresholds: two auth failures in a row open it; a trial may follow 600 ms later. */
 const POLICY: Partial<BreakerPolicy> = {
@@ -47,16 +37,10 @@ let sim: OAuth2SimulatorHandle;
 let closedPort = 0;
 let prefixCounter = 0;
 
-interface Instance {
-  prober: Prober;
-  breakers: AuthBreakers;
-  events: HealthEvent[];
-  close(): Promise<void>;
-}
-const running: Instance[] = [];
+const running: ProberStack[] = [];
 
 function accountOf(id: string, api = sim.url): ConfiguredAccount {
-  const list = [
+  return configuredAccounts([
     {
       id,
       carrier: 'oauth2',
@@ -64,73 +48,26 @@ function accountOf(id: string, api = sim.url): ConfiguredAccount {
       credentials: { clientId: 'probe-breaker', clientSecret: SECRET },
       oauth2: { clientAuthentication: 'client_secret_basic' },
     },
-  ];
-  const yaml = stringify({ clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [id] }], accounts: list });
-  return resolveAccount(parseConfig(yaml, 'test').accounts[0]!, 0);
+  ])[0]!;
 }
 
 async function instance(
   account: ConfiguredAccount,
   options: { policy?: Partial<BreakerPolicy>; intervalMs?: number } = {},
-): Promise<Instance> {
+): Promise<ProberStack> {
   prefixCounter += 1;
-  const log = testLogger('probes-breaker');
-  const connection = new RedisConnection(
-    { url: redis.url, keyPrefix: `probes-breaker${prefixCounter}:` },
-    log,
-  );
-  await connection.connect();
-  const accounts = [account];
-  const ids = [account.id];
-  const engine = new TokenEngine({ accounts, log, redis: connection, sealer: TEST_SEALER });
-  const overrides = new AccountOverrides({ log, redis: connection, accounts: ids, pollMs: 200 });
-  const breakers = new AuthBreakers({
-    accounts: ids,
-    state: new VersionedState<BreakerState>({ namespace: 'breaker', log, redis: connection, pollMs: 200 }),
-    trials: new RedisTrialLease(connection),
-    overrides,
-    log,
-    policy: options.policy ?? POLICY,
+  const made = proberStack({
+    name: 'probes-breaker',
+    accounts: [account],
+    connection: await stackConnection(redis.url, `probes-breaker${prefixCounter}:`, 'probes-breaker'),
+    breakerPolicy: options.policy ?? POLICY,
+    pollMs: 200,
+    followFleet: true,
+    prober: { intervalMs: options.intervalMs ?? 150, jitterMs: 30 },
   });
-  overrides.start();
-  breakers.start();
-  const recorder = new HealthRecorder({ history: new RedisHistoryStore(connection), log });
-  const events: HealthEvent[] = [];
-  recorder.on('event', (event) => events.push(event));
-  const prober = new Prober({
-    accounts,
-    engine,
-    breakers,
-    recorder,
-    log,
-    redis: connection,
-    intervalMs: options.intervalMs ?? 150,
-    jitterMs: 30,
-  });
-  const made: Instance = {
-    prober,
-    breakers,
-    events,
-    close: async () => {
-      await prober.stop();
-      engine.stop();
-      breakers.stop();
-      overrides.stop();
-      await recorder.stop();
-      await connection.close();
-    },
-  };
   running.push(made);
   await sleep(50); // let the subscriptions land
   return made;
-}
-
-async function waitFor(predicate: () => boolean, withinMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(10);
-  }
 }
 
 beforeAll(async () => {
@@ -160,7 +97,7 @@ describe('probes and the auth breaker', () => {
     const apiBefore = sim.stats().apiRequests;
     prober.start();
 
-    await waitFor(() => breakers.state(id).state === 'open', 5_000, 'breaker open');
+    await eventually(() => breakers.state(id).state === 'open', { timeoutMs: 5_000, what: 'breaker open' });
     expect(breakers.state(id).cause).toBe('probe: token_endpoint.error_in_success_body');
     // Nothing but the probes' token requests reached the carrier: no call, no shipment.
     expect(sim.stats().apiRequests).toBe(apiBefore);
@@ -175,18 +112,16 @@ describe('probes and the auth breaker', () => {
     // Probes of one account can overlap on a loaded machine (one that saw the breaker open may end
     // after the trial), so every result seen is kept and the trial is looked for among them.
     const seen = new Set<ReturnType<typeof prober.last>>();
-    await waitFor(
+    const isTrial = (result: ReturnType<typeof prober.last>) =>
+      result?.steps.at(-1)?.detail === 'half-open trial: success';
+    await eventually(
       () => {
         seen.add(prober.last(id));
-        return (
-          breakers.state(id).state === 'closed' &&
-          [...seen].some((result) => result?.steps.at(-1)?.detail === 'half-open trial: success')
-        );
+        return breakers.state(id).state === 'closed' && [...seen].some(isTrial);
       },
-      5_000,
-      'breaker closed again by the trial',
+      { timeoutMs: 5_000, intervalMs: 2, what: 'breaker closed again by the trial' },
     );
-    const trial = [...seen].find((result) => result?.steps.at(-1)?.detail === 'half-open trial: success')!;
+    const trial = [...seen].find(isTrial)!;
     expect(breakers.state(id).cause).toBe('trial_succeeded');
     expect(transitions).toEqual([
       'closed->open:probe: token_endpoint.error_in_success_body',
@@ -205,7 +140,7 @@ describe('probes and the auth breaker', () => {
     await sim.setFaults({ errorInSuccessBody: true });
     await prober.runOnce(id);
     await prober.runOnce(id);
-    await waitFor(() => breakers.state(id).state === 'open', 2_000, 'breaker open');
+    await eventually(() => breakers.state(id).state === 'open', { timeoutMs: 2_000, what: 'breaker open' });
     const generation = breakers.generation(id);
 
     // Still failing: the probe runs its steps, but the breaker's state is untouched.

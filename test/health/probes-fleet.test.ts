@@ -9,42 +9,26 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../src/accounts/resolve.js';
 import { type ConfiguredAccount } from '../../src/core/account.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { TokenEngine } from '../../src/auth/token-engine.js';
-import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
-import { RedisTrialLease } from '../../src/breaker/trial-lease.js';
-import { RedisHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/probes/prober.js';
-import { HealthRecorder } from '../../src/health/recorder.js';
-import { RedisConnection } from '../../src/platform/redis.js';
-import { AccountOverrides } from '../../src/overrides/overrides.js';
-import { VersionedState } from '../../src/fleet-state/versioned-state.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { configuredAccounts } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { proberStack, stackConnection, type ProberStack } from '../support/prober-stack.js';
 import { TestRedis } from '../support/redis-server.js';
 
-const CLIENT_KEY = `probe-fleet-shop-${randomUUID()}`;
 const OAUTH2_SECRET = `probe-fleet-oauth2-${randomUUID()}`;
 const UPS_SECRET = `probe-fleet-ups-${randomUUID()}`;
-registerSecrets(CLIENT_KEY, OAUTH2_SECRET, UPS_SECRET);
+registerSecrets(OAUTH2_SECRET, UPS_SECRET);
 
 let redis: TestRedis;
 let oauth2: OAuth2SimulatorHandle;
 let ups: UpsSimulatorHandle;
 let prefixCounter = 0;
 
-interface Instance {
-  prober: Prober;
-  connection: RedisConnection;
-  close(): Promise<void>;
-}
-const running: Instance[] = [];
+const running: ProberStack[] = [];
 
 function accountsOf(suffix: string): ConfiguredAccount[] {
   const list = [
@@ -62,68 +46,26 @@ function accountsOf(suffix: string): ConfiguredAccount[] {
       credentials: { clientId: 'probe-fleet', clientSecret: UPS_SECRET },
     },
   ];
-  const yaml = stringify({
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: list.map((a) => a.id) }],
-    accounts: list,
-  });
-  return parseConfig(yaml, 'test').accounts.map((account, index) => resolveAccount(account, index));
+  return configuredAccounts(list);
 }
 
 /** `size` instances sharing one key prefix, as a fleet behind one Redis does. */
 async function fleet(size: number, accounts: ConfiguredAccount[], intervalMs: number, jitterMs: number) {
   prefixCounter += 1;
   const keyPrefix = `probes-fleet${prefixCounter}:`;
-  const ids = accounts.map((account) => account.id);
-  const made: Instance[] = [];
+  const made: ProberStack[] = [];
   for (let i = 0; i < size; i += 1) {
-    const log = testLogger(`probes-fleet-${i}`);
-    const connection = new RedisConnection({ url: redis.url, keyPrefix }, log);
-    await connection.connect();
-    const engine = new TokenEngine({ accounts, log, redis: connection, sealer: TEST_SEALER });
-    const overrides = new AccountOverrides({ log, redis: connection, accounts: ids });
-    const breakers = new AuthBreakers({
-      accounts: ids,
-      state: new VersionedState<BreakerState>({ namespace: 'breaker', log, redis: connection }),
-      trials: new RedisTrialLease(connection),
-      overrides,
-      log,
-    });
-    const recorder = new HealthRecorder({ history: new RedisHistoryStore(connection), log });
-    const prober = new Prober({
+    const name = `probes-fleet-${i}`;
+    const instance = proberStack({
+      name,
       accounts,
-      engine,
-      breakers,
-      recorder,
-      log,
-      redis: connection,
-      intervalMs,
-      jitterMs,
-      refreshMs: 200,
+      connection: await stackConnection(redis.url, keyPrefix, name),
+      prober: { intervalMs, jitterMs, refreshMs: 200 },
     });
-    const instance: Instance = {
-      prober,
-      connection,
-      close: async () => {
-        await prober.stop();
-        engine.stop();
-        breakers.stop();
-        overrides.stop();
-        await recorder.stop();
-        await connection.close();
-      },
-    };
     made.push(instance);
     running.push(instance);
   }
   return made;
-}
-
-async function waitFor(predicate: () => boolean, withinMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(10);
-  }
 }
 
 beforeAll(async () => {
@@ -187,11 +129,10 @@ describe('probes across a fleet', () => {
     const id = accounts[0]!.id;
     for (const instance of [a!, b!, c!]) instance.prober.start();
     // The three timers fire at once: one instance wins the lease, the others read its result.
-    await waitFor(
-      () => [a!, b!, c!].every((instance) => instance.prober.last(id) !== null),
-      3_000,
-      'every instance has a result',
-    );
+    await eventually(() => [a!, b!, c!].every((instance) => instance.prober.last(id) !== null), {
+      timeoutMs: 3_000,
+      what: 'every instance has a result',
+    });
     const first = a!.prober.last(id)!;
     expect(b!.prober.last(id)).toEqual(first);
     expect(c!.prober.last(id)).toEqual(first);
@@ -201,15 +142,21 @@ describe('probes across a fleet', () => {
     await sleep(5);
     const fresh = await c!.prober.runOnce(id);
     expect(fresh.at).not.toBe(first.at);
-    await waitFor(() => a!.prober.last(id)?.at === fresh.at, 1_000, 'instance a sees the new result');
-    await waitFor(() => b!.prober.last(id)?.at === fresh.at, 1_000, 'instance b sees the new result');
+    await eventually(() => a!.prober.last(id)?.at === fresh.at, {
+      timeoutMs: 1_000,
+      what: 'instance a sees the new result',
+    });
+    await eventually(() => b!.prober.last(id)?.at === fresh.at, {
+      timeoutMs: 1_000,
+      what: 'instance b sees the new result',
+    });
     expect(a!.prober.last(id)).toEqual(fresh);
 
     // Stored for a few intervals, as JSON without any token in it.
-    const key = `${a!.connection.keyPrefix}probe:${id}`;
-    const stored = await a!.connection.client.get(key);
+    const key = `${a!.connection!.keyPrefix}probe:${id}`;
+    const stored = await a!.connection!.client.get(key);
     expect(JSON.parse(stored!)).toEqual(fresh);
-    expect(await a!.connection.client.pttl(key)).toBeGreaterThan(60_000);
+    expect(await a!.connection!.client.pttl(key)).toBeGreaterThan(60_000);
     for (const token of oauth2.issuedTokens()) expect(stored).not.toContain(token);
   });
 });

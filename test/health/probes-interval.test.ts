@@ -8,22 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../src/accounts/resolve.js';
 import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { TokenEngine } from '../../src/auth/token-engine.js';
-import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
-import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
-import { MemoryHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/probes/prober.js';
-import { HealthRecorder } from '../../src/health/recorder.js';
-import { AccountOverrides } from '../../src/overrides/overrides.js';
-import { VersionedState } from '../../src/fleet-state/versioned-state.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { configuredAccounts } from '../support/engine.js';
+import { proberStack } from '../support/prober-stack.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 
 const USPS_CLIENT = { clientId: 'interval-usps', clientSecret: `usps-${randomUUID()}` };
 const OAUTH2_CLIENT = { clientId: 'interval-oauth2', clientSecret: `oauth2-${randomUUID()}` };
@@ -55,35 +46,16 @@ describe('probe interval', () => {
         oauth2: { clientAuthentication: 'client_secret_basic' },
       },
     ];
-    const config = parseConfig(
-      stringify({
-        clients: [{ id: 'shop', apiKey: `k-${randomUUID()}`, accounts: ['usps-q', 'oauth2-q'] }],
-        accounts: list,
-      }),
-      'test',
-    );
-    const accounts = config.accounts.map((account, index) => resolveAccount(account, index));
-    const log = testLogger('probes-interval');
-    const ids = accounts.map((account) => account.id);
-    const engine = new TokenEngine({ accounts, log });
-    const overrides = new AccountOverrides({ log, accounts: ids });
-    const breakers = new AuthBreakers({
-      accounts: ids,
-      state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
-      trials: new MemoryTrialLease(),
-      overrides,
-      log,
+    const { prober, close } = proberStack({
+      name: 'probes-interval',
+      accounts: configuredAccounts(list),
+      prober: { intervalMs: 200, jitterMs: 0 },
     });
-    const recorder = new HealthRecorder({ history: new MemoryHistoryStore(), log });
-    const prober = new Prober({ accounts, engine, breakers, recorder, log, intervalMs: 200, jitterMs: 0 });
     prober.start();
     try {
       await sleep(1_500);
     } finally {
-      await prober.stop();
-      engine.stop();
-      breakers.stop();
-      await recorder.stop();
+      await close();
     }
     expect(usps.stats().apiRequests).toBe(1);
     expect(prober.last('usps-q')?.ok).toBe(true);

@@ -15,26 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startOAuth2Simulator, type OAuth2SimulatorHandle } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../src/accounts/resolve.js';
-import { type ConfiguredAccount } from '../../src/core/account.js';
-import { parseConfig } from '../../config/load.js';
-import { TokenEngine } from '../../src/auth/token-engine.js';
-import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
-import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
 import { HealthService } from '../../src/health/health-service.js';
-import { MemoryHistoryStore } from '../../src/health/history.js';
-import { Prober } from '../../src/probes/prober.js';
-import { HealthRecorder } from '../../src/health/recorder.js';
-import { AccountOverrides } from '../../src/overrides/overrides.js';
-import { VersionedState } from '../../src/fleet-state/versioned-state.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { configuredAccounts } from '../support/engine.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { proberStack } from '../support/prober-stack.js';
 
-const CLIENT_KEY = `probe-tls-shop-${randomUUID()}`;
 const SECRET = `probe-tls-oauth2-${randomUUID()}`;
-registerSecrets(CLIENT_KEY, SECRET);
+registerSecrets(SECRET);
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -58,35 +47,13 @@ function setup(ca?: string) {
       oauth2: { clientAuthentication: 'client_secret_basic' },
     },
   ];
-  const yaml = stringify({ clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: [id] }], accounts: list });
-  const accounts: ConfiguredAccount[] = [resolveAccount(parseConfig(yaml, 'test').accounts[0]!, 0)];
-  const log = testLogger('probes-tls');
-  const engine = new TokenEngine({ accounts, log });
-  const overrides = new AccountOverrides({ log, accounts: [id] });
-  const breakers = new AuthBreakers({
-    accounts: [id],
-    state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
-    trials: new MemoryTrialLease(),
-    overrides,
-    log,
+  const stack = proberStack({
+    name: 'probes-tls',
+    accounts: configuredAccounts(list),
+    prober: { intervalMs: 60_000, jitterMs: 0, ...(ca !== undefined ? { ca } : {}) },
   });
-  const recorder = new HealthRecorder({ history: new MemoryHistoryStore(), log });
-  const prober = new Prober({
-    accounts,
-    engine,
-    breakers,
-    recorder,
-    log,
-    intervalMs: 60_000,
-    jitterMs: 0,
-    ...(ca !== undefined ? { ca } : {}),
-  });
-  cleanups.push(async () => {
-    await prober.stop();
-    engine.stop();
-    breakers.stop();
-    await recorder.stop();
-  });
+  cleanups.push(stack.close);
+  const { accounts, engine, breakers, overrides, recorder, prober } = stack;
   const health = new HealthService({ accounts, engine, breakers, overrides, recorder, probes: prober });
   return { id, prober, health };
 }

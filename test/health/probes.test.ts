@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
@@ -22,25 +21,16 @@ import {
   startOAuth2Simulator,
   type OAuth2SimulatorHandle,
 } from '../../carriers/oauth2/simulator.js';
-import { resolveAccount } from '../../src/accounts/resolve.js';
-import { type ConfiguredAccount } from '../../src/core/account.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { startUspsSimulator } from '../../carriers/usps/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { TokenEngine } from '../../src/auth/token-engine.js';
-import { AuthBreakers, type BreakerState } from '../../src/breaker/auth-breaker.js';
-import { MemoryTrialLease } from '../../src/breaker/trial-lease.js';
 import type { ProbeResult } from '../../src/health/health-service.js';
-import { MemoryHistoryStore } from '../../src/health/history.js';
-import { breakerOutcome, Prober } from '../../src/probes/prober.js';
-import { HealthRecorder, type HealthEvent } from '../../src/health/recorder.js';
-import { AccountOverrides } from '../../src/overrides/overrides.js';
-import { VersionedState } from '../../src/fleet-state/versioned-state.js';
+import { breakerOutcome } from '../../src/probes/prober.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { configuredAccounts } from '../support/engine.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { proberStack, type ProberStack } from '../support/prober-stack.js';
 import { freePort } from '../support/redis-server.js';
 
-const CLIENT_KEY = `probe-shop-key-${randomUUID()}`;
 const secret = (name: string) => `probe-${name}-secret-${randomUUID()}`;
 const SECRETS = {
   ups: secret('ups'),
@@ -53,7 +43,7 @@ const SECRETS = {
   okapi: secret('okapi'),
   colissimo: secret('colissimo'),
 };
-registerSecrets(CLIENT_KEY, ...Object.values(SECRETS));
+registerSecrets(...Object.values(SECRETS));
 
 const STEP_NAMES = ['token', 'validation', 'jwt', 'call', 'classify'];
 
@@ -69,15 +59,6 @@ type Sims = {
 };
 let sims: Sims;
 let closedPort = 0;
-
-/** Accounts as the configuration gives them, resolved as the gateway resolves them. */
-function accountsOf(list: Record<string, unknown>[]): ConfiguredAccount[] {
-  const yaml = stringify({
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: list.map((account) => account['id']) }],
-    accounts: list,
-  });
-  return parseConfig(yaml, 'test').accounts.map((account, index) => resolveAccount(account, index));
-}
 
 /** One account of each carrier (and a few variants), named `<kind>-<suffix>` so tests never share state. */
 function account(kind: string, suffix = randomUUID().slice(0, 8)): Record<string, unknown> {
@@ -191,61 +172,20 @@ function account(kind: string, suffix = randomUUID().slice(0, 8)): Record<string
   }
 }
 
-interface Harness {
-  prober: Prober;
-  engine: TokenEngine;
-  breakers: AuthBreakers;
-  events: HealthEvent[];
-  accounts: ConfiguredAccount[];
-  close(): Promise<void>;
-}
-const open: Harness[] = [];
+const open: ProberStack[] = [];
 
-function harness(list: Record<string, unknown>[], options: { intervalMs?: number } = {}): Harness {
-  const log = testLogger('probes');
-  const accounts = accountsOf(list);
-  const ids = accounts.map((a) => a.id);
-  const engine = new TokenEngine({
-    accounts,
-    log,
-    manager: {
-      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 1_000 },
-      cooldown: { baseMs: 100, maxMs: 200 },
+function harness(list: Record<string, unknown>[], options: { intervalMs?: number } = {}): ProberStack {
+  const made = proberStack({
+    name: 'probes',
+    accounts: configuredAccounts(list),
+    engine: {
+      manager: {
+        retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 1_000 },
+        cooldown: { baseMs: 100, maxMs: 200 },
+      },
     },
+    prober: { intervalMs: options.intervalMs ?? 60_000, jitterMs: 0 },
   });
-  const overrides = new AccountOverrides({ log, accounts: ids });
-  const breakers = new AuthBreakers({
-    accounts: ids,
-    state: new VersionedState<BreakerState>({ namespace: 'breaker', log }),
-    trials: new MemoryTrialLease(),
-    overrides,
-    log,
-  });
-  const recorder = new HealthRecorder({ history: new MemoryHistoryStore(), log });
-  const events: HealthEvent[] = [];
-  recorder.on('event', (event) => events.push(event));
-  const prober = new Prober({
-    accounts,
-    engine,
-    breakers,
-    recorder,
-    log,
-    intervalMs: options.intervalMs ?? 60_000,
-    jitterMs: 0,
-  });
-  const made: Harness = {
-    prober,
-    engine,
-    breakers,
-    events,
-    accounts,
-    close: async () => {
-      await prober.stop();
-      engine.stop();
-      breakers.stop();
-      await recorder.stop();
-    },
-  };
   open.push(made);
   return made;
 }

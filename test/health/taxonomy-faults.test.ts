@@ -40,7 +40,6 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   DHL_EXPRESS_BASE_PATHS,
@@ -56,11 +55,11 @@ import {
 } from '../../carriers/ups/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { FailureClass } from '../../src/core/failure-classes.js';
-import { startGateway, type RunningGateway } from '../proxy/helpers.js';
-import { TEST_SEALER } from '../support/engine.js';
+import type { SimFaults } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
-import { SHIPMENT } from '../support/shipments.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { postShipment } from '../support/gateway-client.js';
 
 const CLIENT_KEY = `taxonomy-shop-key-${randomUUID()}`;
 const client = (name: string) => ({ clientId: `tx-${name}`, clientSecret: `tx-${name}-${randomUUID()}` });
@@ -103,7 +102,7 @@ const SHIP_PATH = '/api/shipments/v2409/ship';
 const DHL_PROBE = `${DHL_EXPRESS_RESOURCES.addressValidate}?type=delivery&countryCode=CZ&postalCode=14800&cityName=Prague`;
 
 async function proxy(
-  gateway: RunningGateway,
+  gateway: TestGateway,
   account: string,
   path: string,
   body?: unknown,
@@ -116,22 +115,12 @@ async function proxy(
   return { status: response.status, text: await response.text() };
 }
 
-async function ship(gateway: RunningGateway, account: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${gateway.url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ ...SHIPMENT, accounts: [account] }),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const ship = (gateway: TestGateway, account: string) =>
+  postShipment(gateway, CLIENT_KEY, { accounts: [account] });
 
 /** `failures['5m']` as an operator reads it (the recorder flushes before the report). */
 async function recentFailures(
-  gateway: RunningGateway,
+  gateway: TestGateway,
   account: string,
 ): Promise<Partial<Record<FailureClass, number>>> {
   const response = await fetch(`${gateway.url}/v1/health/carriers/${account}`, {
@@ -142,7 +131,7 @@ async function recentFailures(
 }
 
 async function expectClass(
-  gateway: RunningGateway,
+  gateway: TestGateway,
   account: string,
   expected: FailureClass,
   confusable: FailureClass[] = [],
@@ -181,7 +170,7 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
   let oauth: OAuth2SimulatorHandle;
   let ups: UpsSimulatorHandle;
   let dhl: DhlExpressSimulatorHandle;
-  let gateway: RunningGateway;
+  let gateway: TestGateway;
 
   beforeAll(async () => {
     oauth = await startOAuth2Simulator({ clients: [OAUTH, OAUTH_ROTATING, OAUTH_SCOPED, OAUTH_GRANTS] });
@@ -252,14 +241,7 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
       dhlAccount('d-429', DHL),
       dhlAccount('d-rotated', DHL_ROTATING),
     ];
-    gateway = await startGateway(
-      stringify({
-        listen: { port: 0, host: '127.0.0.1' },
-        clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-        accounts,
-      }),
-      { engine: ENGINE },
-    );
+    gateway = await startTestGateway({ name: 'taxonomy', clientKey: CLIENT_KEY, accounts, engine: ENGINE });
   });
 
   afterEach(async () => {
@@ -277,32 +259,63 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
   });
 
   describe('token endpoint', () => {
-    it('token_endpoint.unreachable: the connection is reset after the request was sent', async () => {
-      await oauth.setFaults({ outage: 'reset' });
-      expect((await proxy(gateway, 'o-reset', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-reset', 'token_endpoint.unreachable', ['transport.connect']);
-    });
-
-    it('token_endpoint.timeout: the endpoint answers after timeouts.tokenMs', async () => {
-      await oauth.setFaults({ tokenLatencyMs: 1_000 });
-      expect((await proxy(gateway, 'o-slow', '/api/resource')).status).toBe(504);
-      await expectClass(gateway, 'o-slow', 'token_endpoint.timeout');
-    });
-
-    it('token_endpoint.server_error: 503 temporarily_unavailable', async () => {
-      await oauth.setFaults({ tokenServerErrors: 1 });
-      expect((await proxy(gateway, 'o-5xx', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-5xx', 'token_endpoint.server_error');
-    });
-
-    it('token_endpoint.throttled: 429 SpikeArrestViolation, never an expiry or a revocation', async () => {
-      await oauth.setFaults({ throttle: { count: 1 } });
-      expect((await proxy(gateway, 'o-429', '/api/resource')).status).toBe(503);
-      await expectClass(gateway, 'o-429', 'token_endpoint.throttled', [
-        ...EXPIRY,
-        ...RECONSENT,
-        'token_endpoint.invalid_request',
-      ]);
+    it.each<{
+      what: string;
+      account: string;
+      faults: Partial<SimFaults>;
+      status: number;
+      failureClass: FailureClass;
+      notAlso?: FailureClass[];
+    }>([
+      {
+        what: 'the connection is reset after the request was sent',
+        account: 'o-reset',
+        faults: { outage: 'reset' },
+        status: 502,
+        failureClass: 'token_endpoint.unreachable',
+        notAlso: ['transport.connect'],
+      },
+      {
+        what: 'the endpoint answers after timeouts.tokenMs',
+        account: 'o-slow',
+        faults: { tokenLatencyMs: 1_000 },
+        status: 504,
+        failureClass: 'token_endpoint.timeout',
+      },
+      {
+        what: '503 temporarily_unavailable',
+        account: 'o-5xx',
+        faults: { tokenServerErrors: 1 },
+        status: 502,
+        failureClass: 'token_endpoint.server_error',
+      },
+      {
+        what: '429 SpikeArrestViolation, never an expiry or a revocation',
+        account: 'o-429',
+        faults: { throttle: { count: 1 } },
+        status: 503,
+        failureClass: 'token_endpoint.throttled',
+        notAlso: [...EXPIRY, ...RECONSENT, 'token_endpoint.invalid_request'],
+      },
+      {
+        what: 'expires_in 0',
+        account: 'o-zero-lifetime',
+        faults: { tokenLifetimeSeconds: 0 },
+        status: 502,
+        failureClass: 'token_endpoint.malformed_response',
+      },
+      {
+        what: 'HTTP 200 carrying invalid_client',
+        account: 'o-error-200',
+        faults: { errorInSuccessBody: true },
+        status: 502,
+        failureClass: 'token_endpoint.error_in_success_body',
+        notAlso: ['token_endpoint.invalid_client'],
+      },
+    ])('$failureClass: $what', async ({ account, faults, status, failureClass, notAlso }) => {
+      await oauth.setFaults(faults);
+      expect((await proxy(gateway, account, '/api/resource')).status).toBe(status);
+      await expectClass(gateway, account, failureClass, notAlso);
     });
 
     it('token_endpoint.invalid_client: the secret was rotated at the carrier', async () => {
@@ -330,20 +343,6 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
     it('token_endpoint.invalid_request: the server refuses a JSON token request (RFC 6749 3.2)', async () => {
       expect((await proxy(gateway, 'o-json', '/api/resource')).status).toBe(502);
       await expectClass(gateway, 'o-json', 'token_endpoint.invalid_request');
-    });
-
-    it('token_endpoint.malformed_response: expires_in 0', async () => {
-      await oauth.setFaults({ tokenLifetimeSeconds: 0 });
-      expect((await proxy(gateway, 'o-zero-lifetime', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-zero-lifetime', 'token_endpoint.malformed_response');
-    });
-
-    it('token_endpoint.error_in_success_body: HTTP 200 carrying invalid_client', async () => {
-      await oauth.setFaults({ errorInSuccessBody: true });
-      expect((await proxy(gateway, 'o-error-200', '/api/resource')).status).toBe(502);
-      await expectClass(gateway, 'o-error-200', 'token_endpoint.error_in_success_body', [
-        'token_endpoint.invalid_client',
-      ]);
     });
 
     it('token_endpoint.invalid_grant: a reused refresh token got its family revoked', async () => {
@@ -416,29 +415,30 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
       await expectClass(gateway, 'd-rotated', 'authorization.rejected', [...EXPIRY, ...WAIT]);
     });
 
-    it('authorization.scope: 403 from the label API', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'forbidden', count: 1 } });
-      expect((await proxy(gateway, 'u-forbidden', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(403);
-      await expectClass(gateway, 'u-forbidden', 'authorization.scope');
-    });
-
-    it('downstream.client_error: 400 about the shipment data', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
-      expect((await proxy(gateway, 'u-validation', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(400);
-      await expectClass(gateway, 'u-validation', 'downstream.client_error');
-    });
-
-    it('downstream.server_error: 500 after the label was made', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'server_error_after_create', count: 1 } });
-      expect((await proxy(gateway, 'u-5xx', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(500);
-      await expectClass(gateway, 'u-5xx', 'downstream.server_error');
-    });
-
-    it('downstream.timeout: no answer within timeouts.apiMs', async () => {
-      await ups.setFaults({ shipmentFault: { kind: 'hang_after_create', count: 1 } });
-      expect((await proxy(gateway, 'u-hang', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(504);
-      await expectClass(gateway, 'u-hang', 'downstream.timeout');
-    });
+    it.each([
+      { failureClass: 'authorization.scope', account: 'u-forbidden', fault: 'forbidden', status: 403 },
+      {
+        failureClass: 'downstream.client_error',
+        account: 'u-validation',
+        fault: 'validation_error',
+        status: 400,
+      },
+      {
+        failureClass: 'downstream.server_error',
+        account: 'u-5xx',
+        fault: 'server_error_after_create',
+        status: 500,
+      },
+      // No answer within timeouts.apiMs.
+      { failureClass: 'downstream.timeout', account: 'u-hang', fault: 'hang_after_create', status: 504 },
+    ] as const)(
+      '$failureClass: a label call answered $status ($fault)',
+      async ({ failureClass, account, fault, status }) => {
+        await ups.setFaults({ shipmentFault: { kind: fault, count: 1 } });
+        expect((await proxy(gateway, account, SHIP_PATH, upsExampleShipmentRequest())).status).toBe(status);
+        await expectClass(gateway, account, failureClass);
+      },
+    );
 
     it('downstream.throttled: 429 from the API, never an auth failure', async () => {
       await dhl.setFaults({ throttle: { count: 1 } });
@@ -469,7 +469,7 @@ describe('gateway classes that need Redis', () => {
   let redis: TestRedis;
   let direct: Redis;
   let ups: UpsSimulatorHandle;
-  let gateway: RunningGateway;
+  let gateway: TestGateway;
 
   beforeAll(async () => {
     redis = await TestRedis.start();
@@ -490,15 +490,13 @@ describe('gateway classes that need Redis', () => {
       // Rotating refresh tokens are refreshed only under the shared lock, never without Redis.
       upsAccount('r-redis', { grant: 'authorization_code', credentials: { ...UPS, refreshToken: seed } }),
     ];
-    gateway = await startGateway(
-      stringify({
-        listen: { port: 0, host: '127.0.0.1' },
-        redis: { url: redis.url },
-        clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((account) => account.id) }],
-        accounts,
-      }),
-      { engine: ENGINE, sealer: TEST_SEALER },
-    );
+    gateway = await startTestGateway({
+      name: 'taxonomy',
+      redis,
+      clientKey: CLIENT_KEY,
+      accounts,
+      engine: ENGINE,
+    });
   });
 
   afterAll(async () => {

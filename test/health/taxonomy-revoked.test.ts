@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import {
   OAUTH2_CONTROL_PATHS,
@@ -23,8 +22,8 @@ import {
 } from '../../carriers/oauth2/simulator.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { FailureClass } from '../../src/core/failure-classes.js';
-import { startGateway, type RunningGateway } from '../proxy/helpers.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `taxonomy-revoked-shop-key-${randomUUID()}`;
 const OAUTH = { clientId: 'tx-revoked', clientSecret: `tx-revoked-${randomUUID()}` };
@@ -42,7 +41,7 @@ const CONFUSABLE: FailureClass[] = [
 ];
 
 let oauth: OAuth2SimulatorHandle;
-let gateway: RunningGateway;
+let gateway: TestGateway;
 
 async function health(account: string): Promise<AccountHealth> {
   const response = await fetch(`${gateway.url}/v1/health/carriers/${account}`, {
@@ -86,15 +85,13 @@ beforeAll(async () => {
     account('o-revoked', OAUTH),
     account('o-bystander', BYSTANDER),
   ];
-  gateway = await startGateway(
-    stringify({
-      listen: { port: 0, host: '127.0.0.1' },
-      // The scheduled runs happen at start and then hourly: the test runs the probe itself.
-      probes: { intervalSeconds: 3_600, jitterSeconds: 0 },
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: accounts.map((entry) => entry.id) }],
-      accounts,
-    }),
-  );
+  gateway = await startTestGateway({
+    name: 'taxonomy-revoked',
+    // The scheduled runs happen at start and then hourly: the test runs the probe itself.
+    config: { probes: { intervalSeconds: 3_600, jitterSeconds: 0 } },
+    clientKey: CLIENT_KEY,
+    accounts,
+  });
 });
 
 afterAll(async () => {

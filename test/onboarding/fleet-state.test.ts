@@ -10,16 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
 import type { TokenStatus } from '../../src/auth/token-status.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { Browser } from '../support/oidc-server.js';
-import { freePort, TestRedis } from '../support/redis-server.js';
+import { TestRedis } from '../support/redis-server.js';
+import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `fleet-onboard-shop-${randomUUID()}`;
 const ADMIN_KEY = `fleet-onboard-admin-${randomUUID()}`;
@@ -30,11 +27,7 @@ registerSecrets(CLIENT_KEY, ADMIN_KEY, UPS.clientSecret);
 const PUBLIC_HOST = 'gateway.test';
 const CALLBACK = '/v1/oauth/callback';
 
-interface Instance {
-  gateway: Gateway;
-  port: number;
-  url: string;
-}
+type Instance = TestGateway;
 
 interface Reply {
   status: number;
@@ -75,14 +68,13 @@ describe('authorization state across two instances on one Redis', () => {
   let a: Instance;
   let b: Instance;
 
-  async function startInstance(): Promise<Instance> {
-    const port = await freePort();
-    const yaml = stringify({
-      listen: { port, host: '127.0.0.1' },
-      redis: { url: redis.url },
-      publicUrl: `http://${PUBLIC_HOST}`,
+  const startInstance = () =>
+    startTestGateway({
+      name: 'fleet-onboarding',
+      redis,
+      config: { publicUrl: `http://${PUBLIC_HOST}` },
       admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-3p'] }],
+      clientKey: CLIENT_KEY,
       accounts: [
         {
           id: 'ups-3p',
@@ -90,18 +82,11 @@ describe('authorization state across two instances on one Redis', () => {
           grant: 'authorization_code',
           urls: { token: `${sim.url}/security/v1/oauth/token`, api: sim.url },
           credentials: { ...UPS },
-          // The UPS simulator does not verify PKCE (see test/onboarding/ups-authorization.test.ts).
+          // The UPS simulator does not verify PKCE (see test/carriers/ups/authorization.test.ts).
           authorization: { pkce: false },
         },
       ],
     });
-    const gateway = await createGateway(parseConfig(yaml, 'test'), {
-      log: testLogger('fleet-onboarding'),
-      sealer: TEST_SEALER,
-    });
-    await gateway.listen(port, '127.0.0.1');
-    return { gateway, port, url: `http://127.0.0.1:${port}` };
-  }
 
   async function begin(instance: Instance): Promise<URL> {
     const reply = await new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
@@ -145,8 +130,7 @@ describe('authorization state across two instances on one Redis', () => {
   });
   afterAll(async () => {
     registerIssuedTokens(sim);
-    await a?.gateway.close();
-    await b?.gateway.close();
+    await closeTestGateways();
     await sim?.close();
     await redis?.kill();
   });

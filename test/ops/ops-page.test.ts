@@ -13,18 +13,15 @@ import { join } from 'node:path';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { LATENCY_BOUNDS_MS, latencyIndex } from '../../src/health/history.js';
 import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
-import { SHIPMENT } from '../support/shipments.js';
-import { upsMainAccount } from '../support/shipping-accounts.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 // The browser globals the page.evaluate callbacks use (the project's tsconfig has no DOM lib).
 declare const sessionStorage: {
@@ -43,15 +40,13 @@ const KEY_ITEM = 'carrier-gateway.ops.key';
 
 const ADMIN_KEY = `ops-admin-${randomUUID()}`;
 const CLIENT_KEY = `ops-client-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'ops-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'ops-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
 const NEXT_FEDEX_SECRET = `fedex-next-secret-${randomUUID()}`;
-registerSecrets(ADMIN_KEY, CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret, NEXT_FEDEX_SECRET);
+registerSecrets(ADMIN_KEY, CLIENT_KEY, NEXT_FEDEX_SECRET);
 
 const ACCOUNT_IDS = ['ups-main', 'fedex-main', 'fedex-returns'];
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
 let gateway: Gateway;
 let baseUrl: string;
 let browser: Browser;
@@ -59,19 +54,7 @@ let page: Page;
 const consoleErrors: string[] = [];
 const pageErrors: string[] = [];
 
-async function ship(): Promise<string | null> {
-  const response = await fetch(`${baseUrl}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
-  });
-  await response.arrayBuffer();
-  return response.headers.get('x-carrier-account');
-}
+const ship = async () => (await postShipment(baseUrl, CLIENT_KEY)).account;
 
 /**
  * Yesterday as history (up to an hour ago, so the score of the last hour is untouched): API calls
@@ -108,36 +91,25 @@ beforeAll(async () => {
         '(apt-get install -y chromium; .ci/run installs it when absent)',
     );
   }
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-  const fedexUrls = { token: `${fedex.url}/oauth/token`, api: fedex.url };
-  const config = parseConfig(
-    stringify({
-      listen: { port: 0, host: '127.0.0.1' },
-      admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
-      clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
-      accounts: [
-        upsMainAccount(ups, UPS_CLIENT),
-        {
-          id: 'fedex-main',
-          carrier: 'fedex',
-          urls: fedexUrls,
-          credentials: FEDEX_CLIENT,
-          shipping: { accountNumber: '740561073' },
-        },
-        // A secret rotation under way: FedEx does not know the next secret yet.
-        {
-          id: 'fedex-returns',
-          carrier: 'fedex',
-          urls: fedexUrls,
-          credentials: { ...FEDEX_CLIENT, nextClientSecret: NEXT_FEDEX_SECRET },
-        },
-      ],
-    }),
-    'test',
-  );
-  gateway = await createGateway(config, { log: testLogger('ops-page') });
-  baseUrl = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+  sims = await startShippingSimulators('ops');
+  ({ ups } = sims);
+  const gw = await startTestGateway({
+    name: 'ops-page',
+    admins: [{ id: 'ops', apiKey: ADMIN_KEY }],
+    clients: [{ apiKey: CLIENT_KEY, accounts: ['ups-main', 'fedex-main'] }],
+    accounts: [
+      sims.upsMain(),
+      sims.fedexMain(),
+      // A secret rotation under way: FedEx does not know the next secret yet.
+      sims.fedexMain({
+        id: 'fedex-returns',
+        credentials: { ...sims.fedexClient, nextClientSecret: NEXT_FEDEX_SECRET },
+        shipping: undefined,
+      }),
+    ],
+  });
+  gateway = gw.gateway;
+  baseUrl = gw.url;
   await seedHistory();
   // A token and a label from UPS before anything breaks, and a token for each FedEx account.
   expect(await ship()).toBe('ups-main');
@@ -165,11 +137,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
   await browser?.close();
-  await gateway?.close();
-  await ups?.close();
-  await fedex?.close();
+  await closeTestGateways();
+  await sims?.close();
 });
 
 describe('the operations page in Chromium', () => {

@@ -11,12 +11,14 @@ import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/s
 import {
   OTHER_KEY,
   SHOP_KEY,
+  UPS_CLIENT,
   bearer,
   call,
-  observeTokens,
+  closeObserved,
   problemOfReply,
   startCarrierStub,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type CarrierStub,
   type RunningGateway,
 } from './helpers.js';
@@ -27,30 +29,19 @@ describe('proxy client authentication and authorization', () => {
   let gw: RunningGateway;
 
   beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
+    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
     stub = await startCarrierStub();
-    gw = await startGateway(`
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main] }
-  - { id: other, apiKey: "${OTHER_KEY}", accounts: [ups-other] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${stub.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: ups-other
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${stub.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-`);
+    gw = await startProxyGateway(
+      [upsAccount('ups-main', sim, stub.url), upsAccount('ups-other', sim, stub.url)],
+      {
+        clients: [
+          { apiKey: SHOP_KEY, accounts: ['ups-main'] },
+          { id: 'other', apiKey: OTHER_KEY, accounts: ['ups-other'] },
+        ],
+      },
+    );
   });
-  afterAll(async () => {
-    if (gw) for (const account of ['ups-main', 'ups-other']) observeTokens(gw.gateway, account);
-    await gw?.close();
-    await stub?.close();
-    await sim?.close();
-  });
+  afterAll(() => closeObserved(gw, stub, sim));
 
   const proxied = (account: string, headers: Record<string, string> = {}) =>
     call(`${gw.url}/v1/carriers/${account}/api/track/v1/details/1Z999AA10123456784`, { headers });

@@ -10,13 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import {
   SHOP_KEY,
+  UPS_CLIENT,
   bearer,
   call,
   closedPort,
   observeTokens,
   problemOfReply,
   startCarrierStub,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type CarrierStub,
   type Reply,
   type RunningGateway,
@@ -38,42 +40,21 @@ describe('proxy failures reaching the carrier', () => {
   let gw: RunningGateway;
 
   beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
-    downSim = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
+    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
+    downSim = await startUpsSimulator({ clients: [UPS_CLIENT] });
     silent = await startCarrierStub(() => {});
     stub = await startCarrierStub();
     const deadPort = await closedPort();
-    const token = `"${sim.url}/security/v1/oauth/token"`;
-    gw = await startGateway(
-      `
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-slow-default, ups-fast, ups-fast-only, ups-dead, ups-cold] }
-accounts:
-  # Listed first on the silent origin, with the default 30 s deadline.
-  - id: ups-slow-default
-    carrier: ups
-    urls: { token: ${token}, api: "${silent.url}/a" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: ups-fast
-    carrier: ups
-    urls: { token: ${token}, api: "${silent.url}/b" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-    timeouts: { apiMs: 300 }
-  - id: ups-fast-only
-    carrier: ups
-    urls: { token: ${token}, api: "http://localhost:${silent.port}/c" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-    timeouts: { apiMs: 300 }
-  - id: ups-dead
-    carrier: ups
-    urls: { token: ${token}, api: "http://127.0.0.1:${deadPort}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: ups-cold
-    carrier: ups
-    urls: { token: "${downSim.url}/security/v1/oauth/token", api: "${stub.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-`,
+    const fast = { timeouts: { apiMs: 300 } };
+    gw = await startProxyGateway(
+      [
+        // Listed first on the silent origin, with the default 30 s deadline.
+        upsAccount('ups-slow-default', sim, `${silent.url}/a`),
+        upsAccount('ups-fast', sim, `${silent.url}/b`, fast),
+        upsAccount('ups-fast-only', sim, `http://localhost:${silent.port}/c`, fast),
+        upsAccount('ups-dead', sim, `http://127.0.0.1:${deadPort}`),
+        upsAccount('ups-cold', downSim, stub.url),
+      ],
       // Fast backoff: the cold-start test is about the answer, not about the default delays.
       {
         engine: {

@@ -3,8 +3,8 @@
  * Shared fixtures for the proxy and security tests: a stand-in carrier that records requests
  * byte for byte (binary bodies are hashed, not decoded, so multi-megabyte uploads can be
  * compared), a raw node:http client (fetch normalises `..` and cannot send an absolute-form
- * request line), a token-endpoint tap that sees every token the carrier issues, and a gateway
- * builder that always logs through the suite's capture logger.
+ * request line), a token-endpoint tap that sees every token the carrier issues, and the gateway
+ * builder these tests call with YAML.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -12,15 +12,17 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 
 import { request as undiciRequest } from 'undici';
 
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
-import { registerSecrets, testLogger } from '../support/log-capture.js';
+import type { Gateway, GatewayOptions } from '../../src/gateway.js';
+import type { Problem } from '../support/gateway-client.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
 
 /** One request as the stand-in carrier saw it on the wire. */
 export interface StubRequest {
@@ -75,17 +77,24 @@ export async function startCarrierStub(handler: StubHandler = okJson): Promise<C
   server.on('connection', () => {
     connections += 1;
   });
+  return { ...(await listenOnLoopback(server)), requests, connections: () => connections };
+}
+
+/**
+ * Listens on an ephemeral loopback port. `close()` also drops open connections: the gateway's
+ * keep-alive pool, or a request the handler never answered, would hold it open.
+ */
+async function listenOnLoopback(
+  server: Server,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    requests,
-    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // The gateway's keep-alive pool, or a request the handler never answered, would hold close() open.
         server.closeAllConnections();
       }),
   };
@@ -156,21 +165,15 @@ export async function call(url: string, init: RequestInit = {}): Promise<Reply> 
 }
 
 /** Parses a problem+json reply, checking the envelope every gateway failure shares. */
-export function problemOf(reply: { status: number; text: string; contentType: string | null | undefined }): {
-  type: string;
-  title: string;
+export function problemOf(reply: {
   status: number;
-  code: string;
-  detail?: string;
-  account?: string;
-  carrierCode?: string;
-  upstreamStatus?: number;
-  retryAfterSeconds?: number;
-} {
+  text: string;
+  contentType: string | null | undefined;
+}): Problem {
   if (reply.contentType !== 'application/problem+json') {
     throw new Error(`expected application/problem+json, got ${String(reply.contentType)}: ${reply.text}`);
   }
-  const problem = JSON.parse(reply.text) as ReturnType<typeof problemOf>;
+  const problem = JSON.parse(reply.text) as Problem;
   if (problem.status !== reply.status) throw new Error(`problem status ${problem.status} != ${reply.status}`);
   return problem;
 }
@@ -181,31 +184,61 @@ export const problemOfReply = (reply: Reply) =>
 export const problemOfRaw = (reply: RawReply) =>
   problemOf({ status: reply.status, text: reply.body, contentType: reply.headers['content-type'] });
 
-export interface RunningGateway {
-  gateway: Gateway;
-  port: number;
-  /** `http://127.0.0.1:<port>` */
-  url: string;
-  close(): Promise<void>;
+export type RunningGateway = TestGateway;
+
+/** The client credentials the UPS and FedEx simulators of these tests know. */
+export const UPS_CLIENT = { clientId: 'cid', clientSecret: 'csecret-123456' };
+export const FEDEX_CLIENT = { clientId: 'fx-key', clientSecret: 'fx-secret-123456' };
+
+/** A UPS account taking its tokens from a simulator and sending API calls to `api` (a stub, a path). */
+export function upsAccount(
+  id: string,
+  tokenFrom: { url: string },
+  api: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id,
+    carrier: 'ups',
+    urls: { token: `${tokenFrom.url}/security/v1/oauth/token`, api },
+    credentials: UPS_CLIENT,
+    ...extra,
+  };
 }
 
-/** Builds an embedded-mode gateway from YAML and listens on an ephemeral loopback port. */
-export async function startGateway(
+export function fedexAccount(id: string, tokenFrom: { url: string }, api: string): Record<string, unknown> {
+  return {
+    id,
+    carrier: 'fedex',
+    urls: { token: `${tokenFrom.url}/oauth/token`, api },
+    credentials: FEDEX_CLIENT,
+  };
+}
+
+/** An embedded-mode gateway with these accounts; by default one client `shop` (SHOP_KEY) may use them all. */
+export function startProxyGateway(
+  accounts: Record<string, unknown>[],
+  more: Pick<TestGatewayOptions, 'clients' | 'engine'> = {},
+): Promise<RunningGateway> {
+  return startTestGateway({ name: 'proxy-test', clientKey: SHOP_KEY, accounts, ...more });
+}
+
+/** Registers the tokens every account holds with the log scan, then closes the gateway and the rest, in order. */
+export async function closeObserved(
+  gw: RunningGateway | undefined,
+  ...others: ({ close(): Promise<void> } | undefined)[]
+): Promise<void> {
+  if (gw) for (const account of gw.config.accounts) observeTokens(gw.gateway, account.id);
+  await gw?.close();
+  for (const other of others) await other?.close();
+}
+
+/** An embedded-mode gateway from YAML on an ephemeral loopback port (test/support/test-gateway.ts). */
+export function startGateway(
   yaml: string,
   options: Partial<Omit<GatewayOptions, 'log'>> = {},
 ): Promise<RunningGateway> {
-  const config = parseConfig(yaml, 'test');
-  registerSecrets(
-    ...config.clients.map((client) => client.apiKey),
-    ...config.accounts.flatMap((account) =>
-      [account.credentials.clientSecret, account.credentials.refreshToken].filter(
-        (value): value is string => value !== undefined,
-      ),
-    ),
-  );
-  const gateway = await createGateway(config, { ...options, log: testLogger('proxy-test') });
-  const port = await gateway.listen(0, '127.0.0.1');
-  return { gateway, port, url: `http://127.0.0.1:${port}`, close: () => gateway.close() };
+  return startTestGateway({ yaml, options, name: 'proxy-test' });
 }
 
 /** Registers the account's current access (and refresh) token with the log scan; returns them. */
@@ -276,19 +309,8 @@ export async function startTokenTap(targetOrigin: string): Promise<TokenTap> {
         .catch(() => res.destroy());
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    accessTokens,
-    refreshTokens,
-    requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, accessTokens, refreshTokens, requests: () => requests, close };
 }
 
 /** Client API keys used across these tests; long enough for the config schema. */

@@ -11,12 +11,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import {
   SHOP_KEY,
+  UPS_CLIENT,
   bearer,
-  observeTokens,
+  closeObserved,
   problemOfRaw,
   rawRequest,
   startCarrierStub,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type CarrierStub,
   type RunningGateway,
 } from './helpers.js';
@@ -29,32 +31,16 @@ describe('proxy path safety', () => {
   let evilHost = '';
 
   beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
+    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
     origin = await startCarrierStub();
     evil = await startCarrierStub();
     evilHost = `127.0.0.1:${evil.port}`;
-    gw = await startGateway(`
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main, ups-root] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${origin.url}/base" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: ups-root
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${origin.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-`);
+    gw = await startProxyGateway([
+      upsAccount('ups-main', sim, `${origin.url}/base`),
+      upsAccount('ups-root', sim, origin.url),
+    ]);
   });
-  afterAll(async () => {
-    if (gw) for (const account of ['ups-main', 'ups-root']) observeTokens(gw.gateway, account);
-    await gw?.close();
-    await origin?.close();
-    await evil?.close();
-    await sim?.close();
-  });
+  afterAll(() => closeObserved(gw, origin, evil, sim));
   beforeEach(() => {
     origin.requests.length = 0;
   });

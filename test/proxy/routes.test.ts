@@ -10,13 +10,18 @@ import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/types.js';
 import {
+  FEDEX_CLIENT,
   OTHER_KEY,
   SHOP_KEY,
+  UPS_CLIENT,
   bearer,
   call,
+  closeObserved,
+  fedexAccount,
   observeTokens,
   problemOfReply,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type RunningGateway,
 } from './helpers.js';
 
@@ -30,37 +35,23 @@ describe('gateway routes', () => {
   let gw: RunningGateway;
 
   beforeAll(async () => {
-    ups = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
-    fedex = await startFedexSimulator({
-      clients: [{ clientId: 'fx-key', clientSecret: 'fx-secret-123456' }],
-    });
-    gw = await startGateway(`
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-second, ups-main] }
-  - { id: other, apiKey: "${OTHER_KEY}", accounts: [fedex-main] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${ups.url}/security/v1/oauth/token", api: "${ups.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: ups-second
-    carrier: ups
-    urls: { token: "${ups.url}/security/v1/oauth/token", api: "${ups.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: fedex-main
-    carrier: fedex
-    urls: { token: "${fedex.url}/oauth/token", api: "${fedex.url}" }
-    credentials: { clientId: fx-key, clientSecret: fx-secret-123456 }
-`);
+    ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
+    fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+    gw = await startProxyGateway(
+      [
+        upsAccount('ups-main', ups, ups.url),
+        upsAccount('ups-second', ups, ups.url),
+        fedexAccount('fedex-main', fedex, fedex.url),
+      ],
+      {
+        clients: [
+          { apiKey: SHOP_KEY, accounts: ['ups-second', 'ups-main'] },
+          { id: 'other', apiKey: OTHER_KEY, accounts: ['fedex-main'] },
+        ],
+      },
+    );
   });
-  afterAll(async () => {
-    if (gw)
-      for (const account of ['ups-main', 'ups-second', 'fedex-main']) observeTokens(gw.gateway, account);
-    await gw?.close();
-    await ups?.close();
-    await fedex?.close();
-  });
+  afterAll(() => closeObserved(gw, ups, fedex));
 
   const accounts = async (key: string) => {
     const reply = await call(`${gw.url}/v1/accounts`, { headers: bearer(key) });

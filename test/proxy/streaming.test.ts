@@ -13,11 +13,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import {
   SHOP_KEY,
+  UPS_CLIENT,
   bearer,
-  observeTokens,
+  closeObserved,
   sha256,
   startCarrierStub,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type CarrierStub,
   type RunningGateway,
 } from './helpers.js';
@@ -35,7 +37,7 @@ describe('proxy streaming', () => {
   let firstHalfReceived: () => void = () => {};
 
   beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
+    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
     stub = await startCarrierStub(async (recorded, res) => {
       if (recorded.url.endsWith('/download')) {
         res.writeHead(200, {
@@ -60,23 +62,9 @@ describe('proxy streaming', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ bytes: recorded.body.length, sha256: recorded.sha256 }));
     });
-    gw = await startGateway(`
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${stub.url}/base" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-`);
+    gw = await startProxyGateway([upsAccount('ups-main', sim, `${stub.url}/base`)]);
   });
-  afterAll(async () => {
-    if (gw) observeTokens(gw.gateway, 'ups-main');
-    await gw?.close();
-    await stub?.close();
-    await sim?.close();
-  });
+  afterAll(() => closeObserved(gw, stub, sim));
   beforeEach(() => {
     stub.requests.length = 0;
   });

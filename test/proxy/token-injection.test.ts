@@ -13,13 +13,18 @@ import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/types.js';
 import {
+  FEDEX_CLIENT,
   SHOP_KEY,
+  UPS_CLIENT,
   bearer,
   call,
+  closeObserved,
+  fedexAccount,
   observeTokens,
   rawRequest,
   startCarrierStub,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type CarrierStub,
   type RunningGateway,
   type StubRequest,
@@ -32,10 +37,8 @@ describe('proxy request rewriting', () => {
   let gw: RunningGateway;
 
   beforeAll(async () => {
-    ups = await startUpsSimulator({ clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
-    fedex = await startFedexSimulator({
-      clients: [{ clientId: 'fx-key', clientSecret: 'fx-secret-123456' }],
-    });
+    ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
+    fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
     stub = await startCarrierStub((recorded, res) => {
       if (recorded.url.endsWith('/hop-by-hop-answer')) {
         // A carrier (or a proxy in front of it) marking its own connection-scoped headers.
@@ -54,32 +57,13 @@ describe('proxy request rewriting', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });
-    gw = await startGateway(`
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main, ups-sim, fedex-main] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${ups.url}/security/v1/oauth/token", api: "${stub.url}/base" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: ups-sim
-    carrier: ups
-    urls: { token: "${ups.url}/security/v1/oauth/token", api: "${ups.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-  - id: fedex-main
-    carrier: fedex
-    urls: { token: "${fedex.url}/oauth/token", api: "${stub.url}/fx" }
-    credentials: { clientId: fx-key, clientSecret: fx-secret-123456 }
-`);
+    gw = await startProxyGateway([
+      upsAccount('ups-main', ups, `${stub.url}/base`),
+      upsAccount('ups-sim', ups, ups.url),
+      fedexAccount('fedex-main', fedex, `${stub.url}/fx`),
+    ]);
   });
-  afterAll(async () => {
-    if (gw) for (const account of ['ups-main', 'ups-sim', 'fedex-main']) observeTokens(gw.gateway, account);
-    await gw?.close();
-    await stub?.close();
-    await ups?.close();
-    await fedex?.close();
-  });
+  afterAll(() => closeObserved(gw, stub, ups, fedex));
   beforeEach(() => {
     stub.requests.length = 0;
   });

@@ -15,7 +15,17 @@ import {
   type UpsSimulatorHandle,
 } from '../../carriers/ups/simulator.js';
 import { manualClock, type ManualClock } from '../../src/sim/index.js';
-import { SHOP_KEY, bearer, call, observeTokens, startGateway, type RunningGateway } from './helpers.js';
+import {
+  SHOP_KEY,
+  UPS_CLIENT,
+  bearer,
+  call,
+  closeObserved,
+  observeTokens,
+  startProxyGateway,
+  upsAccount,
+  type RunningGateway,
+} from './helpers.js';
 
 const TRACK = '/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784';
 const SHIP = '/v1/carriers/ups-main/api/shipments/v2409/ship';
@@ -28,23 +38,10 @@ describe('proxy when the carrier rejects the access token', () => {
 
   beforeEach(async () => {
     clock = manualClock();
-    sim = await startUpsSimulator({ clock, clients: [{ clientId: 'cid', clientSecret: 'csecret-123456' }] });
-    gw = await startGateway(`
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: cid, clientSecret: csecret-123456 }
-`);
+    sim = await startUpsSimulator({ clock, clients: [UPS_CLIENT] });
+    gw = await startProxyGateway([upsAccount('ups-main', sim, sim.url)]);
   });
-  afterEach(async () => {
-    if (gw) observeTokens(gw.gateway, 'ups-main');
-    await gw?.close();
-    await sim?.close();
-  });
+  afterEach(() => closeObserved(gw, sim));
 
   const track = () => call(`${gw.url}${TRACK}`, { headers: bearer(SHOP_KEY) });
   const token = () => gw.gateway.engine.manager('ups-main').peek()?.accessToken;

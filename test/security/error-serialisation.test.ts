@@ -4,12 +4,11 @@
  * body must stay out of every serialised form: `JSON.stringify`, the problem+json rendering and
  * pino's error serialiser, whichever way the error is handed to the logger.
  */
-import { Writable } from 'node:stream';
-
 import { describe, expect, it } from 'vitest';
 
 import { GatewayError, toProblem } from '../../src/core/errors.js';
-import { createLogger } from '../../src/platform/log.js';
+import type { createLogger } from '../../src/platform/log.js';
+import { memoryLogger } from '../support/log-capture.js';
 
 /** Stands in for what a carrier might echo: its message text and a credential. */
 const MARKER = 'UPSTREAM-BODY-MARKER';
@@ -26,18 +25,6 @@ function carrierFailure(): GatewayError {
     upstreamStatus: 401,
     detail: 'HTTP 401, carrier error 10401',
   }).withUpstreamBody(UPSTREAM_BODY);
-}
-
-/** A logger writing into memory, so each line can be inspected. */
-function memoryLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  return { log: createLogger({ level: 'debug', destination }), lines };
 }
 
 describe('GatewayError serialisation', () => {

@@ -5,26 +5,17 @@
  * request-shaped `headers.authorization` / `headers.cookie` too. Each test logs into a memory
  * stream and reads the JSON lines back, and checks that ordinary fields still get through.
  */
-import { Writable } from 'node:stream';
-
 import { describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/platform/log.js';
-import { registerSecrets } from '../support/log-capture.js';
+import { memoryLogger as inMemory, registerSecrets } from '../support/log-capture.js';
 
 const SECRET = 'very-secret-value-0123456789';
 // Only memory streams see it here; registered so the suite-wide scan would catch it anywhere else.
 registerSecrets(SECRET);
 
+/** A memory logger (test/support/log-capture.ts) that can hand back its one line parsed. */
 function memoryLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination });
+  const { log, lines } = inMemory();
   return {
     log,
     lines,

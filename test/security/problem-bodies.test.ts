@@ -16,9 +16,11 @@ import {
   SHOP_KEY,
   bearer,
   call,
+  fedexAccount,
   observeTokens,
   problemOfReply,
-  startGateway,
+  startProxyGateway,
+  upsAccount,
   type RunningGateway,
 } from '../proxy/helpers.js';
 import { registerSecrets } from '../support/log-capture.js';
@@ -40,6 +42,11 @@ const FEDEX_MESSAGES = [
   'The service is currently unavailable',
 ];
 
+/** One attempt: each test is about what one carrier answer becomes. */
+const ONE_ATTEMPT = {
+  manager: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } },
+};
+
 describe('problem bodies for carrier token failures', () => {
   let sim: SimulatorHandle | undefined;
   let gw: RunningGateway | undefined;
@@ -57,40 +64,22 @@ describe('problem bodies for carrier token failures', () => {
       faults,
       ...(clock ? { clock } : {}),
     });
-    return startGateway(
-      `
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-main] }
-accounts:
-  - id: ups-main
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: cid, clientSecret: ${SECRET} }
-`,
-      // One attempt: each test is about what one carrier answer becomes.
-      {
-        engine: { manager: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } } },
-      },
+    return startProxyGateway(
+      [upsAccount('ups-main', sim, sim.url, { credentials: { clientId: 'cid', clientSecret: SECRET } })],
+      { engine: ONE_ATTEMPT },
     );
   }
 
   async function fedexGateway(): Promise<RunningGateway> {
     sim = await startFedexSimulator({ clients: [{ clientId: 'fx-key', clientSecret: SECRET }] });
-    return startGateway(
-      `
-listen: { port: 0, host: 127.0.0.1 }
-clients:
-  - { id: shop, apiKey: "${SHOP_KEY}", accounts: [fedex-main] }
-accounts:
-  - id: fedex-main
-    carrier: fedex
-    urls: { token: "${sim.url}/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: fx-key, clientSecret: ${SECRET} }
-`,
-      {
-        engine: { manager: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } } },
-      },
+    return startProxyGateway(
+      [
+        {
+          ...fedexAccount('fedex-main', sim, sim.url),
+          credentials: { clientId: 'fx-key', clientSecret: SECRET },
+        },
+      ],
+      { engine: ONE_ATTEMPT },
     );
   }
 

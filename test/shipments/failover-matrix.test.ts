@@ -12,21 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { freePort, TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount } from '../support/shipping-accounts.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGatewaysAnd, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `matrix-shop-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'matrix-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'matrix-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
 const CLASSES = [
   'down',
@@ -42,37 +38,19 @@ const CLASSES = [
 type FailureClass = (typeof CLASSES)[number];
 
 let redis: TestRedis;
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
 let fedex: SimulatorHandle;
 let gateway: Gateway;
 let base = '';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function ship(
-  failureClass: FailureClass,
-  key = randomUUID(),
-  body: object = SHIPMENT,
-): Promise<Answer> {
-  const response = await fetch(`${base}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': key,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ ...body, accounts: [`ups-${failureClass}`, 'fedex-main'] }),
+const ship = (failureClass: FailureClass, key = randomUUID(), body: object = SHIPMENT) =>
+  postShipment(base, CLIENT_KEY, {
+    shipment: body,
+    accounts: [`ups-${failureClass}`, 'fedex-main'],
+    idempotencyKey: key,
   });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+type Answer = Awaited<ReturnType<typeof ship>>;
 
 const labels = () => ({ ups: ups.stats().labelsCreated, fedex: fedex.stats().labelsCreated });
 const breaker = (failureClass: FailureClass) => gateway.breakers.state(`ups-${failureClass}`).state;
@@ -95,8 +73,8 @@ function expectFailover(answer: Answer, failureClass: FailureClass, outcome: str
 
 beforeAll(async () => {
   redis = await TestRedis.start();
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+  sims = await startShippingSimulators('matrix');
+  ({ ups, fedex } = sims);
   const closedPort = await freePort();
   const upsAccount = (failureClass: FailureClass) => ({
     id: `ups-${failureClass}`,
@@ -109,23 +87,15 @@ beforeAll(async () => {
           : `${ups.url}/security/v1/oauth/token`,
       api: ups.url,
     },
-    credentials: UPS_CLIENT,
+    credentials: sims.upsClient,
     shipping: { shipperNumber: 'A1B2C3' },
     timeouts: { apiMs: 1_000, tokenMs: 1_000 },
   });
-  const config = parseConfig(
-    JSON.stringify({
-      redis: { url: redis.url },
-      clients: [
-        { id: 'shop', apiKey: CLIENT_KEY, accounts: [...CLASSES.map((c) => `ups-${c}`), 'fedex-main'] },
-      ],
-      accounts: [...CLASSES.map(upsAccount), fedexMainAccount(fedex, FEDEX_CLIENT)],
-    }),
-    'matrix',
-  );
-  gateway = await createGateway(config, {
-    log: testLogger('matrix'),
-    sealer: TEST_SEALER,
+  const gw = await startTestGateway({
+    name: 'matrix',
+    redis,
+    clients: [{ apiKey: CLIENT_KEY, accounts: [...CLASSES.map((c) => `ups-${c}`), 'fedex-main'] }],
+    accounts: [...CLASSES.map(upsAccount), sims.fedexMain()],
     breaker: { volumeThreshold: 1, errorThresholdPercentage: 0, resetTimeoutMs: 60_000 },
     engine: {
       manager: {
@@ -134,23 +104,13 @@ beforeAll(async () => {
       },
     },
   });
-  base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
+  gateway = gw.gateway;
+  base = gw.url;
 });
 
-beforeEach(async () => {
-  await ups.resetFaults();
-  await fedex.resetFaults();
-  ups.resetStats();
-  fedex.resetStats();
-});
+beforeEach(() => sims.reset());
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await gateway?.close();
-  await ups?.close();
-  await fedex?.close();
-  await redis?.kill();
-});
+afterAll(() => closeTestGatewaysAnd(sims, redis));
 
 describe('failover matrix (UPS first, FedEx next)', () => {
   it('token endpoint down: fails over; the breaker opens', async () => {
@@ -173,7 +133,7 @@ describe('failover matrix (UPS first, FedEx next)', () => {
     await ups.setFaults({ prematureExpirySeconds: 0 });
     expectFailover(await ship('fresh-401'), 'fresh-401', 'token_rejected', 'fresh_token_rejected');
     // The first token and the forced refresh.
-    expect(ups.stats().tokenRequestsByClient[UPS_CLIENT.clientId]).toBe(2);
+    expect(ups.stats().tokenRequestsByClient[sims.upsClient.clientId]).toBe(2);
     expect(ups.stats().apiRejections).toBe(2);
     expect(breaker('fresh-401')).toBe('open');
   });

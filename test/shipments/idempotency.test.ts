@@ -11,66 +11,35 @@
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { startUspsSimulator, USPS_PATHS, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
-import { parseConfig } from '../../config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { SHIPMENT } from '../support/shipments.js';
+import { upsMainAccount } from '../support/shipping-accounts.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 
 const CLIENT_KEY = `idem-shop-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'idem-ups', clientSecret: `ups-secret-${randomUUID()}` };
 const USPS_CLIENT = { clientId: 'idem-usps', clientSecret: `usps-secret-${randomUUID()}` };
 registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, USPS_CLIENT.clientSecret);
 
-/** [USPS-PAY] the payments spec's request example (as in test/carriers/usps-payment.test.ts). */
-const ROLES = [
-  {
-    roleName: 'PAYER',
-    CRID: '12345678',
-    MID: '123456',
-    manifestMID: '123456',
-    accountType: 'EPS',
-    accountNumber: '1234',
-  },
-  { roleName: 'LABEL_OWNER', CRID: '12345678', MID: '123456', manifestMID: '123456' },
-];
-
 let ups: UpsSimulatorHandle;
 let usps: UspsSimulatorHandle;
-const gateways: { gateway: Gateway; url: string }[] = [];
+const gateways: TestGateway[] = [];
 const received: string[] = [];
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: Record<string, unknown>;
-}
-
-async function post(instance: number, key: string | undefined, body: unknown): Promise<Answer> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${CLIENT_KEY}`,
-    'content-type': 'application/json',
-  };
-  if (key !== undefined) headers['idempotency-key'] = key;
-  const response = await fetch(`${gateways[instance]!.url}/v1/shipments`, {
-    method: 'POST',
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/** Every answer is kept, to prove afterwards that no secret reached a client. */
+async function post(instance: number, key: string | undefined, body: object | string) {
+  const answer = await postShipment(gateways[instance]!, CLIENT_KEY, {
+    shipment: body,
+    idempotencyKey: key ?? null,
   });
-  const text = await response.text();
-  received.push(text, JSON.stringify([...response.headers]));
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    body: JSON.parse(text) as Record<string, unknown>,
-  };
+  received.push(answer.text, JSON.stringify([...answer.headers]));
+  return answer;
 }
 
 const upsFirst = { ...SHIPMENT, accounts: ['ups-main', 'usps-main'] };
@@ -83,34 +52,25 @@ beforeAll(async () => {
 });
 
 async function startFleet(redis: TestTopology): Promise<void> {
-  const yaml = stringify({
-    listen: { port: 0, host: '127.0.0.1' },
-    redis: redis.endpoint,
-    clients: [{ id: 'shop', apiKey: CLIENT_KEY, accounts: ['ups-main', 'usps-main'] }],
-    accounts: [
-      {
-        id: 'ups-main',
-        carrier: 'ups',
-        urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-        credentials: UPS_CLIENT,
-        shipping: { shipperNumber: 'A1B2C3' },
-        timeouts: { apiMs: 2_000 },
-      },
-      {
-        id: 'usps-main',
-        carrier: 'usps',
-        urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
-        credentials: USPS_CLIENT,
-        payment: { roles: ROLES },
-      },
-    ],
-  });
+  const accounts = [
+    upsMainAccount(ups, UPS_CLIENT, { timeouts: { apiMs: 2_000 } }),
+    {
+      id: 'usps-main',
+      carrier: 'usps',
+      urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
+      credentials: USPS_CLIENT,
+      payment: { roles: USPS_PAYMENT_ROLES },
+    },
+  ];
   for (let i = 0; i < 3; i += 1) {
-    const gateway = await createGateway(parseConfig(yaml, 'idempotency'), {
-      log: testLogger(`idempotency-${i}`),
-      sealer: TEST_SEALER,
-    });
-    gateways.push({ gateway, url: `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}` });
+    gateways.push(
+      await startTestGateway({
+        name: `idempotency-${i}`,
+        redis: redis.endpoint,
+        clientKey: CLIENT_KEY,
+        accounts,
+      }),
+    );
   }
 }
 
@@ -145,7 +105,7 @@ describe.each(TOPOLOGIES)('shipments idempotency across instances on %s Redis', 
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(gateways.splice(0).map(({ gateway }) => gateway.close()));
+    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
     await redis?.stop();
   });
 

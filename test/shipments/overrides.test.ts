@@ -8,50 +8,28 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import {
-  closeEmbeddedGateways,
-  startEmbeddedGateway,
-  type RunningGateway,
-} from '../support/embedded-gateway.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { SHIPMENT } from '../support/shipments.js';
-import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
+import { postShipment } from '../support/gateway-client.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `overrides-key-${randomUUID()}`;
-const UPS_CLIENT = { clientId: 'ovr-ups', clientSecret: `ups-secret-${randomUUID()}` };
-const FEDEX_CLIENT = { clientId: 'ovr-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
-registerSecrets(CLIENT_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
+registerSecrets(CLIENT_KEY);
 
+let sims: ShippingSimulators;
 let ups: SimulatorHandle;
-let fedex: SimulatorHandle;
-let gw: RunningGateway;
+let gw: TestGateway;
 
-async function ship(): Promise<{ account: string | null; body: Record<string, unknown> }> {
-  const response = await fetch(`${gw.url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
-  });
-  return {
-    account: response.headers.get('x-carrier-account'),
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+const ship = () => postShipment(gw, CLIENT_KEY);
 
 beforeAll(async () => {
-  ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-  gw = await startEmbeddedGateway(CLIENT_KEY, [
-    upsMainAccount(ups, UPS_CLIENT),
-    fedexMainAccount(fedex, FEDEX_CLIENT),
-  ]);
+  sims = await startShippingSimulators('ovr');
+  ({ ups } = sims);
+  gw = await startTestGateway({
+    clientKey: CLIENT_KEY,
+    accounts: [sims.upsMain(), sims.fedexMain()],
+  });
 });
 
 beforeEach(async () => {
@@ -59,12 +37,7 @@ beforeEach(async () => {
   ups.resetStats();
 });
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await closeEmbeddedGateways();
-  await ups?.close();
-  await fedex?.close();
-});
+afterAll(() => closeTestGatewaysAnd(sims));
 
 describe('operator overrides on shipments', () => {
   it('a drained account gets no new shipment and is not called at all', async () => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { UPS_DEFAULT_FAULTS, UPS_PATHS, startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { basic, call, connectionError, form, postJson } from './helpers.js';
+import { basic, call, connectionError, form, postJson } from '../support/sim-http.js';
 
 describe('control API', () => {
   let sim: SimulatorHandle;

@@ -9,7 +9,7 @@ import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
 import { UPS_PATHS, startUpsSimulator } from '../../carriers/ups/simulator.js';
 import { manualClock, type SimulatorHandle } from '../../src/sim/index.js';
-import { basic, call, connectionError, form, postJson } from './helpers.js';
+import { basic, call, connectionError, form, postJson } from '../support/sim-http.js';
 
 const CLIENT = { clientId: 'c1', clientSecret: 's1' };
 const CLIENT2 = { clientId: 'c2', clientSecret: 's2' };

@@ -1,11 +1,14 @@
 /**
  * @module test/support/engine
  * Builds in-process token engines on a real Redis for tests that need to reach inside one
- * instance (fencing, Redis loss): resolved accounts from YAML, a RedisConnection, a sealer.
+ * instance (fencing, Redis loss): resolved accounts from YAML or account blocks, a
+ * RedisConnection, a sealer.
  */
+import { stringify } from 'yaml';
+
 import { parseConfig } from '../../config/load.js';
-import { resolveOAuthAccount } from '../../src/accounts/resolve.js';
-import { type ResolvedAccount } from '../../src/core/account.js';
+import { resolveAccount, resolveOAuthAccount } from '../../src/accounts/resolve.js';
+import { type ConfiguredAccount, type ResolvedAccount } from '../../src/core/account.js';
 import { TokenSealer } from '../../src/auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from '../../src/auth/token-engine.js';
 import { RedisConnection } from '../../src/platform/redis.js';
@@ -23,6 +26,17 @@ export function accountsFrom(accountsYaml: string): ResolvedAccount[] {
     'test',
   );
   return config.accounts.map((account, index) => resolveOAuthAccount(account, index));
+}
+
+/** Accounts resolved from account blocks, as a configuration holds them (a dummy client is added). */
+export function configuredAccounts(list: Record<string, unknown>[]): ConfiguredAccount[] {
+  const yaml = stringify({
+    clients: [
+      { id: 't', apiKey: 'test-client-key-0123456789', accounts: list.map((account) => account['id']) },
+    ],
+    accounts: list,
+  });
+  return parseConfig(yaml, 'test').accounts.map((account, index) => resolveAccount(account, index));
 }
 
 export interface TestInstance {

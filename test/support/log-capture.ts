@@ -3,10 +3,12 @@
  * Every logger made in tests writes to one capture folder shared by the whole run, and every
  * secret a test invents or a simulator issues is registered there. After the run,
  * test/support/global-log-capture.ts fails the suite if any registered secret, or anything
- * shaped like a bearer credential, appears in any log line.
+ * shaped like a bearer credential, appears in any log line. `memoryLogger` keeps its lines in
+ * memory instead, for tests that read what was logged.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 
 import { pino } from 'pino';
 
@@ -43,4 +45,16 @@ export function registerSecrets(...values: string[]): void {
 /** Registers every token the simulators issued, so the suite-wide scan can catch a logged one. */
 export function registerIssuedTokens(...simulators: ({ issuedTokens(): string[] } | undefined)[]): void {
   for (const simulator of simulators) if (simulator) registerSecrets(...simulator.issuedTokens());
+}
+
+/** A logger at debug level writing into memory, so each line can be inspected; never scanned. */
+export function memoryLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { log: createLogger({ level: 'debug', destination }), lines };
 }

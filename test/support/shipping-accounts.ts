@@ -2,8 +2,16 @@
  * @module test/support/shipping-accounts
  * The two shipping accounts most gateway tests configure: `ups-main` and `fedex-main` pointed at
  * their simulators, with the shipping data each label call needs (the UPS shipper number and the
- * FedEx account number of the carriers' spec examples).
+ * FedEx account number of the carriers' spec examples); and the pair of simulators behind them,
+ * started with fresh client credentials that are registered with the suite's log scan.
  */
+import { randomUUID } from 'node:crypto';
+
+import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
+import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import type { SimFaults, SimulatorHandle } from '../../src/sim/index.js';
+import { registerIssuedTokens, registerSecrets } from './log-capture.js';
+
 interface Reachable {
   url: string;
 }
@@ -13,32 +21,78 @@ interface ClientCredentials {
   clientSecret: string;
 }
 
-export function upsMainAccount(
-  ups: Reachable,
+/** Where each carrier's simulator issues tokens, and the shipping data of its spec examples. */
+const MAIN = {
+  ups: { tokenPath: '/security/v1/oauth/token', shipping: { shipperNumber: 'A1B2C3' } },
+  fedex: { tokenPath: '/oauth/token', shipping: { accountNumber: '740561073' } },
+};
+
+function mainAccount(
+  carrier: keyof typeof MAIN,
+  sim: Reachable,
   credentials: ClientCredentials,
-  extra: Record<string, unknown> = {},
+  extra: Record<string, unknown>,
 ): Record<string, unknown> {
   return {
-    id: 'ups-main',
-    carrier: 'ups',
-    urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
+    id: `${carrier}-main`,
+    carrier,
+    urls: { token: `${sim.url}${MAIN[carrier].tokenPath}`, api: sim.url },
     credentials,
-    shipping: { shipperNumber: 'A1B2C3' },
+    shipping: MAIN[carrier].shipping,
     ...extra,
   };
 }
 
-export function fedexMainAccount(
-  fedex: Reachable,
-  credentials: ClientCredentials,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
+export const upsMainAccount = (ups: Reachable, credentials: ClientCredentials, extra = {}) =>
+  mainAccount('ups', ups, credentials, extra);
+
+export const fedexMainAccount = (fedex: Reachable, credentials: ClientCredentials, extra = {}) =>
+  mainAccount('fedex', fedex, credentials, extra);
+
+export interface ShippingSimulators {
+  ups: UpsSimulatorHandle;
+  fedex: SimulatorHandle;
+  /** The client each simulator knows. */
+  upsClient: ClientCredentials;
+  fedexClient: ClientCredentials;
+  /** `ups-main` at the UPS simulator, with `extra` fields over it. */
+  upsMain(extra?: Record<string, unknown>): Record<string, unknown>;
+  /** `fedex-main` at the FedEx simulator, with `extra` fields over it. */
+  fedexMain(extra?: Record<string, unknown>): Record<string, unknown>;
+  /** Faults and counters of both back to their defaults. */
+  reset(): Promise<void>;
+  /** Registers every token they issued with the log scan, then closes both. */
+  close(): Promise<void>;
+}
+
+/** The UPS and FedEx simulators with one client each (`<name>-ups`, `<name>-fedex`). */
+export async function startShippingSimulators(
+  name: string,
+  options: { upsFaults?: Partial<SimFaults> } = {},
+): Promise<ShippingSimulators> {
+  const upsClient = { clientId: `${name}-ups`, clientSecret: `ups-secret-${randomUUID()}` };
+  const fedexClient = { clientId: `${name}-fedex`, clientSecret: `fedex-secret-${randomUUID()}` };
+  registerSecrets(upsClient.clientSecret, fedexClient.clientSecret);
+  const ups = await startUpsSimulator({
+    clients: [upsClient],
+    ...(options.upsFaults ? { faults: options.upsFaults } : {}),
+  });
+  const fedex = await startFedexSimulator({ clients: [fedexClient] });
   return {
-    id: 'fedex-main',
-    carrier: 'fedex',
-    urls: { token: `${fedex.url}/oauth/token`, api: fedex.url },
-    credentials,
-    shipping: { accountNumber: '740561073' },
-    ...extra,
+    ups,
+    fedex,
+    upsClient,
+    fedexClient,
+    upsMain: (extra) => upsMainAccount(ups, upsClient, extra),
+    fedexMain: (extra) => fedexMainAccount(fedex, fedexClient, extra),
+    reset: async () => {
+      await Promise.all([ups.resetFaults(), fedex.resetFaults()]);
+      ups.resetStats();
+      fedex.resetStats();
+    },
+    close: async () => {
+      registerIssuedTokens(ups, fedex);
+      await Promise.all([ups.close(), fedex.close()]);
+    },
   };
 }

@@ -13,6 +13,7 @@ import { TokenManager } from '../../../src/auth/token-manager.js';
 import { MemoryTokenStore } from '../../../src/auth/token-store.js';
 import { isGatewayError } from '../../../src/core/errors.js';
 import { accountsFrom } from '../../support/engine.js';
+import { eventually } from '../../support/eventually.js';
 import { registerSecrets, testLogger } from '../../support/log-capture.js';
 import {
   startRecordingServer,
@@ -33,22 +34,6 @@ function tokenBody(n: number, expiresIn = 100): RecordedResponse {
       refresh_token: `refresh-token-${n}-0123456789`,
     },
   };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function untilAsync(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('refresh token safety', () => {
@@ -96,9 +81,9 @@ describe('refresh token safety', () => {
     // Inside the refresh margin, still valid: served while a refresh runs behind and fails.
     clock.now += 99_500;
     expect((await tokens.getToken()).accessToken).toBe(first.accessToken);
-    await until(() => server!.requests.length === 2);
+    await eventually(() => server!.requests.length === 2);
     expect(server!.requests[1]!.body).toContain('refresh_token=refresh-token-1-0123456789');
-    await untilAsync(async () => (await tokens.status()).state === 'reauthorization_required');
+    await eventually(async () => (await tokens.status()).state === 'reauthorization_required');
 
     // Still valid: served, and the carrier is not asked again.
     clock.now += 200;
@@ -128,7 +113,7 @@ describe('refresh token safety', () => {
 
     clock.now += 99_500;
     expect((await tokens.getToken()).accessToken).toBe(first.accessToken);
-    await until(() => server!.requests.length === 2);
+    await eventually(() => server!.requests.length === 2);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect((await tokens.status()).state).toBe('refresh_outcome_unknown');
 

@@ -14,7 +14,7 @@ import { RETRY_NEXT_SECRET_MS } from '../../../src/auth/secret-rotation.js';
 import { TokenManager } from '../../../src/auth/token-manager.js';
 import { MemoryTokenStore } from '../../../src/auth/token-store.js';
 import { accountsFrom } from '../../support/engine.js';
-import { closeEmbeddedGateways, startEmbeddedGateway } from '../../support/embedded-gateway.js';
+import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../../support/log-capture.js';
 
 const CLIENT = 'rotating-client';
@@ -32,7 +32,7 @@ describe('client-secret rotation', () => {
 
   afterAll(async () => {
     registerIssuedTokens(ups);
-    await closeEmbeddedGateways();
+    await closeTestGateways();
     await ups?.close();
   });
 
@@ -84,14 +84,17 @@ describe('client-secret rotation', () => {
 
   it('reports the rotation in the health view, with no secret in the answer', async () => {
     ups.rotateSecret(CLIENT, OLD_SECRET);
-    const { url } = await startEmbeddedGateway(CLIENT_KEY, [
-      {
-        id: 'ups-health',
-        carrier: 'ups',
-        urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
-        credentials: { clientId: CLIENT, clientSecret: OLD_SECRET, nextClientSecret: NEW_SECRET },
-      },
-    ]);
+    const { url } = await startTestGateway({
+      clientKey: CLIENT_KEY,
+      accounts: [
+        {
+          id: 'ups-health',
+          carrier: 'ups',
+          urls: { token: `${ups.url}/security/v1/oauth/token`, api: ups.url },
+          credentials: { clientId: CLIENT, clientSecret: OLD_SECRET, nextClientSecret: NEW_SECRET },
+        },
+      ],
+    });
     const track = await fetch(`${url}/v1/carriers/ups-health/api/track/v1/details/1Z12345E0205271688`, {
       headers: { authorization: `Bearer ${CLIENT_KEY}` },
     });

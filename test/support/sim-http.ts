@@ -1,0 +1,76 @@
+/**
+ * @module test/support/sim-http
+ * HTTP helpers shared by the simulator tests: small fetch wrappers, connection-error probes, and
+ * an access token straight from a simulator's token endpoint.
+ */
+import { registerSecrets } from './log-capture.js';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** fetch, with the body read as JSON when it is JSON. Redirects are returned, not followed. */
+export async function call(url: string, init: RequestInit = {}): Promise<Reply> {
+  const response = await fetch(url, { redirect: 'manual', ...init });
+  const text = await response.text();
+  let body: unknown = text;
+  if ((response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text) as unknown;
+  return { status: response.status, headers: response.headers, body };
+}
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+/** A plain request init whose `headers` can be spread into another. */
+export interface PlainInit {
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function form(fields: Record<string, string>, headers: Record<string, string> = {}): PlainInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+export function postJson(body: unknown, headers: Record<string, string> = {}): PlainInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The fields of a form-encoded body, as a plain object. */
+export const formFields = (body: string) => Object.fromEntries(new URLSearchParams(body));
+
+/** The errno-style code behind a failed fetch (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET…). */
+export async function connectionError(url: string, init: RequestInit = {}): Promise<string> {
+  try {
+    await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code ?? String(error);
+  }
+  throw new Error(`expected ${url} to fail at the connection level`);
+}
+
+/** Decode a JWT payload without verifying it (what a gateway might do to read `exp`). */
+export function jwtPayload(token: string): Record<string, unknown> {
+  const [, payload] = token.split('.');
+  return JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** The access token a simulator's token endpoint issues for this request, registered with the log scan. */
+export async function accessToken(tokenUrl: string, init: PlainInit): Promise<string> {
+  const reply = await fetch(tokenUrl, init);
+  const token = ((await reply.json()) as { access_token: string }).access_token;
+  registerSecrets(token);
+  return token;
+}

@@ -87,7 +87,7 @@ export const DHL_EXPRESS_DEFAULT_FAULTS: Readonly<SimFaults> = freezeFaults(defa
 /**
  * A small CreateShipmentRequest the simulator accepts, for tests and the demo: only the keys
  * [MYDHL-SPEC] supermodelIoLogisticsExpressCreateShipmentRequest requires, plus address lines and
- * package dimensions (test/contract/dhl-express.contract.test.ts validates it against the spec).
+ * package dimensions (test/carriers/dhl-express/gateway.contract.test.ts validates it against the spec).
  * `plannedShippingDateAndTime` must be "not in the past or more than 10 days in the future", in the
  * form `2025-01-18T17:00:00 GMT+01:00`: the next day at 17:00 UTC.
  */

@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -20,6 +19,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { captureChildOutput, registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { closedPort, gatewayYaml, readTable, runCli } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const CLIENT_KEY = `entry-client-${randomUUID()}`;
 const NEW_CLIENT_KEY = `entry-client-new-${randomUUID()}`;
@@ -73,14 +73,6 @@ function program(argv: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 const accounts = (key: string) =>
@@ -156,15 +148,17 @@ describe('carrier-gateway as a program', () => {
     writeFileSync(file, yaml(NEW_CLIENT_KEY));
     try {
       gateway.child.kill('SIGHUP');
-      await until('the reload to finish', () =>
-        gateway
-          .log()
-          .some(
-            (line) =>
-              line.includes('"signal":"SIGHUP"') &&
-              line.includes('configuration reloaded') &&
-              line.includes('"applied":["clients"]'),
-          ),
+      await eventually(
+        () =>
+          gateway
+            .log()
+            .some(
+              (line) =>
+                line.includes('"signal":"SIGHUP"') &&
+                line.includes('configuration reloaded') &&
+                line.includes('"applied":["clients"]'),
+            ),
+        { what: 'the reload to finish', timeoutMs: 10_000 },
       );
       expect(gateway.child.exitCode).toBeNull();
       expect(await accounts(NEW_CLIENT_KEY)).toBe(200);

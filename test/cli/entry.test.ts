@@ -5,7 +5,6 @@
  * reload and SIGHUP, which used to end the process); admin commands run as a separate process
  * exit with 0, 1 or 2 as documented and finish on their own.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
@@ -14,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
-import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
-import { captureChildOutput, registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { runProgram } from '../support/main-program.js';
 import { closedPort, gatewayYaml, readTable, runCli } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -43,37 +42,7 @@ const yaml = (clientKey: string) =>
     fedex: FEDEX_CLIENT,
   });
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node --import tsx src/main.ts ...argv` with only the environment given (plus PATH). */
-function program(argv: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    // The timeout catches a command that hangs on an open socket instead of exiting.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...argv], {
-      cwd: projectRoot(),
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      captureChildOutput(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      captureChildOutput(chunk);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const program = runProgram;
 
 const accounts = (key: string) =>
   fetch(`${gateway.url}/v1/accounts`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);

@@ -195,7 +195,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
-  const metrics = new GatewayMetrics(accountIds, breakers, recorder);
+  const metrics = new GatewayMetrics(breakers, recorder);
   // The request listener is attached once the app exists; the drain needs the server before that.
   const server = createServer();
   server.keepAliveTimeout = 65_000;

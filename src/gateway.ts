@@ -24,6 +24,7 @@ import { ClientRegistry } from './http/clients.js';
 import { GatewayError, isGatewayError } from './core/errors.js';
 import type { Logger } from './platform/log.js';
 import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
+import { MemoryRenewalBudget, RedisRenewalBudget, RejectionPolicy } from './upstream/rejection.js';
 import { CarrierApi } from './upstream/carrier-api.js';
 import { UpstreamObserver } from './upstream/observe.js';
 import { CarrierTransport } from './upstream/transport.js';
@@ -163,7 +164,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The alerter needs the health service, built last; the request paths reach it through this.
   const late: { alerter?: Alerter } = {};
   const transport = new CarrierTransport();
-  const api = new CarrierApi({ engine, transport, observer: new UpstreamObserver(recorder), log });
+  const rejections = new RejectionPolicy({
+    settings: {
+      youngTokenMs: (config.auth?.youngTokenSeconds ?? 30) * 1000,
+      renewalIntervalMs: (config.auth?.rejectionRefreshIntervalSeconds ?? 30) * 1000,
+    },
+    budget: redis ? new RedisRenewalBudget(redis) : new MemoryRenewalBudget(),
+  });
+  const api = new CarrierApi({
+    engine,
+    transport,
+    observer: new UpstreamObserver(recorder),
+    log,
+    rejections,
+  });
   const proxy = new CarrierProxy({
     accounts,
     api,

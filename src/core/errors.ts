@@ -312,6 +312,37 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  // Issue 12 (hardening): a client's own bad input, never the carrier's failure.
+  ERR_REQUEST_STREAM_INVALID: {
+    status: 400,
+    title: 'Request body could not be read',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request body stalled',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_CLIENT_CONCURRENCY: {
+    status: 429,
+    title: 'Too many concurrent calls to this carrier',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_MISDIRECTED_REQUEST: {
+    status: 421,
+    title: 'Request target names another host',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_SHIPMENT_NOT_SUPPORTED: {
+    status: 422,
+    title: 'No account of the client can carry this shipment',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_INTERNAL: {
     status: 500,
     title: 'Internal error',

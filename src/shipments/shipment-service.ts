@@ -45,7 +45,7 @@ export type AttemptOutcome =
 export interface Attempt {
   account: string;
   outcome: AttemptOutcome;
-  failure?: { code: string; carrierCode?: string; upstreamStatus?: number };
+  failure?: { code: string; carrierCode?: string; upstreamStatus?: number; reason?: string };
 }
 
 /** Attempts after which the next account may be tried: nothing can have been created. */
@@ -62,6 +62,40 @@ const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
 
 /** RFC 9110: the key is an opaque string; printable ASCII, bounded so it cannot bloat the store. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** An adapter's reason is our own text about the shipment's fields; bounded all the same. */
+const REASON_LIMIT = 300;
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > REASON_LIMIT ? `${message.slice(0, REASON_LIMIT)}…` : message;
+}
+
+/**
+ * Why the adapter refuses the shipment: its `build` names the field (adapters throw with the
+ * reason when `supports` is false), and building is pure, so asking costs nothing.
+ */
+function unsupportedReason(
+  shipping: NonNullable<ConfiguredAccount['shipping']>,
+  shipment: ShipmentRequest,
+  claim: Claim,
+): string {
+  try {
+    shipping.adapter.build({
+      shipment,
+      settings: shipping.settings,
+      carrierIdempotencyKey: claim.record.carrierKey,
+      shipmentId: claim.record.shipmentId,
+    });
+  } catch (error) {
+    return reasonOf(error);
+  }
+  return 'the carrier cannot carry this shipment';
+}
+
+function notSupported(account: string, code: string, reason: string): AttemptResult {
+  return { attempt: { account, outcome: 'not_supported', failure: { code, reason } } };
+}
 
 export interface ShipmentServiceOptions {
   accounts: ConfiguredAccount[];
@@ -260,6 +294,16 @@ export class ShipmentService {
       }
     }
     await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
+    // No account could carry it at all: the shipment is the problem, not the carriers' state,
+    // and sending it again will not help (issue 12, point 4).
+    if (attempts.length > 0 && attempts.every((attempt) => attempt.outcome === 'not_supported')) {
+      throw new GatewayError('ERR_SHIPMENT_NOT_SUPPORTED', undefined, {
+        detail: `none of the client's accounts can carry this shipment: ${attempts
+          .map((attempt) => `${attempt.account}: ${attempt.failure?.reason ?? attempt.failure?.code ?? ''}`)
+          .join('; ')}`,
+        extensions: { attempts },
+      });
+    }
     throw new GatewayError('ERR_NO_ACCOUNT_AVAILABLE', undefined, {
       detail:
         'no account took the shipment and none can have created a label; the Idempotency-Key is free again',
@@ -335,8 +379,11 @@ export class ShipmentService {
     });
     if (this.options.overrides.current(id).drained) return skip('drained', 'drained');
     const shipping = account.shipping;
-    if (!shipping || (shipping.adapter.supports && !shipping.adapter.supports(shipment))) {
-      return skip('not_supported', shipping ? 'shipment_not_supported' : 'shipping_not_configured');
+    if (!shipping) {
+      return notSupported(id, 'shipping_not_configured', 'the account has no shipping settings');
+    }
+    if (shipping.adapter.supports && !shipping.adapter.supports(shipment)) {
+      return notSupported(id, 'shipment_not_supported', unsupportedReason(shipping, shipment, claim));
     }
     const permit = await this.options.breakers.permit(id);
     if (permit.kind === 'open') return skip('breaker_open', permit.cause);
@@ -358,7 +405,7 @@ export class ShipmentService {
           { account: id, err: { message: (error as Error).message } },
           'shipment not buildable',
         );
-        return skip('not_supported', 'shipment_not_supported');
+        return notSupported(id, 'shipment_not_supported', reasonOf(error));
       }
       const outcome = await this.#send(claim, account, call);
       verdict = outcome.verdict;

@@ -21,6 +21,7 @@ import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
 import { ClientRegistry } from './http/clients.js';
+import { AccessLog } from './http/request-trace.js';
 import { GatewayError, isGatewayError } from './core/errors.js';
 import type { Logger } from './platform/log.js';
 import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
@@ -335,8 +336,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     readiness: ready,
   });
   const honoListener = getRequestListener(app.fetch);
+  const accessLog = new AccessLog(log);
 
   server.on('request', (req, res) => {
+    accessLog.begin(req, res);
     if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
     else void honoListener(req, res);

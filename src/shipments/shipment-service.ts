@@ -26,7 +26,7 @@ import type { AuthenticatedClient } from '../http/clients.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
-import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
 
 export type AttemptOutcome =
@@ -121,6 +121,8 @@ interface Claim {
   key: string;
   owner: string;
   record: IdempotencyRecord;
+  /** The client request's trace: carried to the carrier, and the carrier's time added to it. */
+  trace?: CallTrace;
 }
 
 interface AttemptResult {
@@ -167,8 +169,9 @@ export class ShipmentService {
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,
+    trace?: CallTrace,
   ): Promise<StoredResponse & { replayed: boolean }> {
-    const work = this.#create(client, idempotencyKey, shipment);
+    const work = this.#create(client, idempotencyKey, shipment, trace);
     const inFlight = this.options.inFlight;
     return inFlight ? inFlight.track('shipment', `shipment for client ${client.id}`, work) : work;
   }
@@ -177,6 +180,7 @@ export class ShipmentService {
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,
+    trace: CallTrace | undefined,
   ): Promise<StoredResponse & { replayed: boolean }> {
     const order = shipment.accounts ?? [...client.accounts];
     for (const id of order) this.#authorize(client, id);
@@ -196,7 +200,7 @@ export class ShipmentService {
     }
     if (begun.kind === 'completed') return { ...begun.record.response!, replayed: true };
 
-    const claim: Claim = { key, owner, record: begun.record };
+    const claim: Claim = { key, owner, record: begun.record, ...(trace !== undefined ? { trace } : {}) };
     const renewal = setInterval(() => {
       this.options.idempotency.renew(key, owner, this.#leaseMs).catch(() => undefined);
     }, this.#leaseMs / 3);
@@ -437,6 +441,7 @@ export class ShipmentService {
           if (!pinned) throw new GatewayError('ERR_IDEMPOTENCY_KEY_IN_USE', undefined, { account: id });
         },
         carrierCode: (status, body) => adapter.errorCode(status, body),
+        ...(claim.trace !== undefined ? { trace: claim.trace } : {}),
         ...(adapter.answerEncoding !== undefined ? { encoding: adapter.answerEncoding } : {}),
       },
     );

@@ -264,6 +264,12 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_SHIPMENT_RULES_UNMET: {
+    status: 422,
+    title: 'Shipment lacks what the carrier requires on this lane',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_SHIPMENT_OUTCOME_UNKNOWN: {
     status: 502,
     title: 'Shipment sent but its outcome is unknown',

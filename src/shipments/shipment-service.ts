@@ -20,6 +20,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ConfiguredAccount } from '../core/account.js';
 import { countsAgainstCarrier, GatewayError } from '../core/errors.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../core/shipment.js';
+import type { RuleViolation } from '../core/shipment-rules.js';
 import type { ShippingCall } from '../core/shipping-adapter.js';
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
 import type { AuthenticatedClient } from '../http/clients.js';
@@ -45,7 +46,15 @@ export type AttemptOutcome =
 export interface Attempt {
   account: string;
   outcome: AttemptOutcome;
-  failure?: { code: string; carrierCode?: string; upstreamStatus?: number; reason?: string };
+  failure?: {
+    code: string;
+    carrierCode?: string;
+    upstreamStatus?: number;
+    /** Why the account cannot take the shipment (its carrier's lane table). */
+    reason?: string;
+    /** The carrier's rules the shipment breaks on this lane (src/core/shipment-rules.ts). */
+    violations?: RuleViolation[];
+  };
 }
 
 /** Attempts after which the next account may be tried: nothing can have been created. */
@@ -298,6 +307,21 @@ export class ShipmentService {
       }
     }
     await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
+    const violations = attempts.flatMap((attempt) =>
+      (attempt.failure?.violations ?? []).map((violation) => ({ account: attempt.account, ...violation })),
+    );
+    if (violations.length > 0) {
+      // The shipment is what has to change: say what each carrier requires, not "try later".
+      throw new GatewayError('ERR_SHIPMENT_RULES_UNMET', undefined, {
+        detail: violations
+          .map(
+            (violation) =>
+              `${violation.account}: ${violation.field}: ${violation.rule} (${violation.source})`,
+          )
+          .join('; '),
+        extensions: { violations, attempts },
+      });
+    }
     // No account could carry it at all: the shipment is the problem, not the carriers' state,
     // and sending it again will not help (issue 12, point 4).
     if (attempts.length > 0 && attempts.every((attempt) => attempt.outcome === 'not_supported')) {
@@ -388,6 +412,18 @@ export class ShipmentService {
     }
     if (shipping.adapter.supports && !shipping.adapter.supports(shipment)) {
       return notSupported(id, 'shipment_not_supported', unsupportedReason(shipping, shipment, claim));
+    }
+    // The carrier's lane and party rules, before the breaker and before any call.
+    const unfit = shipping.adapter.check?.(shipment);
+    if (unfit?.kind === 'not_supported') return notSupported(id, 'shipment_not_supported', unfit.reason);
+    if (unfit?.kind === 'rules_unmet') {
+      return {
+        attempt: {
+          account: id,
+          outcome: 'not_supported',
+          failure: { code: 'carrier_rules_unmet', violations: unfit.violations },
+        },
+      };
     }
     const permit = await this.options.breakers.permit(id);
     if (permit.kind === 'open') return skip('breaker_open', permit.cause);

@@ -44,7 +44,9 @@ import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
+import { ShipmentDesk } from './shipments/shipment-desk.js';
 import { ShipmentService } from './shipments/shipment-service.js';
+import { MemoryShipmentStore, RedisShipmentStore } from './shipments/shipment-store.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -215,11 +217,19 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const server = createServer();
   server.keepAliveTimeout = 65_000;
   const drain = new ServerDrain(server);
+  const DAY_MS = 24 * 3600 * 1000;
+  const retentionMs = (config.shipments?.retentionDays ?? 30) * DAY_MS;
+  const labelRetentionMs = (config.shipments?.labelRetentionDays ?? 7) * DAY_MS;
+  const shipmentRecords = redis
+    ? new RedisShipmentStore(redis, retentionMs, labelRetentionMs)
+    : new MemoryShipmentStore(retentionMs, labelRetentionMs);
+  const shipmentDesk = new ShipmentDesk({ records: shipmentRecords, accounts, api });
   const shipments = new ShipmentService({
     accounts,
     api,
     breakers,
     overrides,
+    records: shipmentRecords,
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
     log,
     metrics,
@@ -326,6 +336,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     authorization,
     actions,
     shipments,
+    shipmentDesk,
     breakers,
     overrides,
     metrics,

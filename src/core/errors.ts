@@ -276,6 +276,36 @@ export const ERROR_CATALOGUE = {
     failureClass: 'downstream.server_error',
     countsAgainstCarrier: true,
   },
+  ERR_SHIPMENT_NOT_FOUND: {
+    status: 404,
+    title: 'No such shipment',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_SHIPMENT_NOT_VOIDABLE: {
+    status: 409,
+    title: 'Shipment is not in a state that can be voided',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_VOID_REFUSED: {
+    status: 409,
+    title: 'Carrier refused to void the shipment',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_VOID_NOT_OFFERED: {
+    status: 422,
+    title: 'Carrier offers no way to void a shipment through its API',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_VOID_OUTCOME_UNKNOWN: {
+    status: 502,
+    title: 'Void sent but its outcome is unknown',
+    failureClass: 'downstream.server_error',
+    countsAgainstCarrier: true,
+  },
   ERR_NO_ACCOUNT_AVAILABLE: {
     status: 503,
     title: 'No carrier account could take the shipment',

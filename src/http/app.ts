@@ -18,7 +18,10 @@ import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
 import { getOps } from './routes/getOps.js';
+import { getShipment } from './routes/getShipment.js';
+import { getShipments } from './routes/getShipments.js';
 import { postShipments } from './routes/postShipments.js';
+import { postShipmentVoid } from './routes/postShipmentVoid.js';
 import { problemAnswer } from './problem.js';
 import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './request-trace.js';
 
@@ -101,6 +104,12 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.get('/v1/accounts', getAccounts(deps));
   if (deps.shipments) {
     app.post('/v1/shipments', postShipments({ shipments: deps.shipments }));
+  }
+  if (deps.shipmentDesk) {
+    const desk = { desk: deps.shipmentDesk };
+    app.get('/v1/shipments', getShipments(desk));
+    app.get('/v1/shipments/:id', getShipment(desk));
+    app.post('/v1/shipments/:id/void', postShipmentVoid(desk));
   }
 
   app.notFound(() => {

@@ -20,7 +20,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ConfiguredAccount } from '../core/account.js';
 import { countsAgainstCarrier, GatewayError } from '../core/errors.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../core/shipment.js';
-import type { RuleViolation } from '../core/shipment-rules.js';
 import type { ShippingCall } from '../core/shipping-adapter.js';
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
 import type { AuthenticatedClient } from '../http/clients.js';
@@ -28,34 +27,11 @@ import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import type { Attempt, AttemptOutcome } from './attempt.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
+import type { ShipmentStore } from './shipment-store.js';
 
-export type AttemptOutcome =
-  | 'created'
-  | 'drained'
-  | 'failed_over'
-  | 'breaker_open'
-  | 'not_supported'
-  | 'token_unavailable'
-  | 'token_rejected'
-  | 'unreachable'
-  | 'throttled'
-  | 'rejected'
-  | 'outcome_unknown';
-
-export interface Attempt {
-  account: string;
-  outcome: AttemptOutcome;
-  failure?: {
-    code: string;
-    carrierCode?: string;
-    upstreamStatus?: number;
-    /** Why the account cannot take the shipment (its carrier's lane table). */
-    reason?: string;
-    /** The carrier's rules the shipment breaks on this lane (src/core/shipment-rules.ts). */
-    violations?: RuleViolation[];
-  };
-}
+export type { Attempt, AttemptOutcome } from './attempt.js';
 
 /** Attempts after which the next account may be tried: nothing can have been created. */
 const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
@@ -113,6 +89,8 @@ export interface ShipmentServiceOptions {
   breakers: AuthBreakers;
   overrides: AccountOverrides;
   idempotency: IdempotencyStore;
+  /** Shipment records for lookup, void and in-doubt resolution; absent: none kept. */
+  records?: ShipmentStore;
   log: Logger;
   metrics?: GatewayMetrics;
   /** Told about every label made, with the attempts before it (failover alerts). */
@@ -129,6 +107,7 @@ export interface ShipmentServiceOptions {
 interface Claim {
   key: string;
   owner: string;
+  client: string;
   record: IdempotencyRecord;
   /** The client request's trace: carried to the carrier, and the carrier's time added to it. */
   trace?: CallTrace;
@@ -209,7 +188,13 @@ export class ShipmentService {
     }
     if (begun.kind === 'completed') return { ...begun.record.response!, replayed: true };
 
-    const claim: Claim = { key, owner, record: begun.record, ...(trace !== undefined ? { trace } : {}) };
+    const claim: Claim = {
+      key,
+      owner,
+      client: client.id,
+      record: begun.record,
+      ...(trace !== undefined ? { trace } : {}),
+    };
     const renewal = setInterval(() => {
       this.options.idempotency.renew(key, owner, this.#leaseMs).catch(() => undefined);
     }, this.#leaseMs / 3);
@@ -294,6 +279,7 @@ export class ShipmentService {
       if (!SAFE_TO_FAIL_OVER.has(result.attempt.outcome) || pinned) {
         // Either it happened now, or it happened before and this retry could not settle it.
         await this.#settle(claim, () => this.options.idempotency.markUnknown(claim.key, claim.owner, id));
+        await this.#keep(claim, account, shipment, attempts, 'unknown');
         throw new GatewayError('ERR_SHIPMENT_OUTCOME_UNKNOWN', undefined, {
           account: id,
           ...(result.attempt.failure?.upstreamStatus !== undefined
@@ -355,6 +341,50 @@ export class ShipmentService {
     }
   }
 
+  /**
+   * Keeps the shipment record (lookup, void, resolution). Written after the idempotency record,
+   * which alone decides what a retry does; a failure here is logged, never hides the answer.
+   */
+  async #keep(
+    claim: Claim,
+    account: ConfiguredAccount,
+    shipment: ShipmentRequest,
+    attempts: Attempt[],
+    status: 'created' | 'unknown',
+    created?: NonNullable<AttemptResult['created']>,
+  ): Promise<void> {
+    const records = this.options.records;
+    if (!records) return;
+    const now = new Date();
+    try {
+      await records.save(
+        {
+          id: claim.record.shipmentId,
+          client: claim.client,
+          idempotencyKey: claim.key,
+          carrierKey: claim.record.carrierKey,
+          status,
+          account: account.id,
+          carrier: account.carrier,
+          ...(shipment.reference !== undefined ? { reference: shipment.reference } : {}),
+          trackingNumbers: created?.trackingNumbers ?? [],
+          attempts,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          labelsUntil: now.getTime() + records.labelRetentionMs,
+          // A resend or a lookup needs the shipment as it was sent; a created one does not.
+          ...(status === 'unknown' ? { request: shipment } : {}),
+        },
+        created?.labels,
+      );
+    } catch (error) {
+      this.options.log.error(
+        { shipmentId: claim.record.shipmentId, err: { message: (error as Error).message } },
+        'shipment record not written',
+      );
+    }
+  }
+
   async #created(
     claim: Claim,
     account: ConfiguredAccount,
@@ -387,6 +417,7 @@ export class ShipmentService {
     const stored = await this.#settle(claim, () =>
       this.options.idempotency.complete(claim.key, claim.owner, response),
     );
+    await this.#keep(claim, account, shipment, attempts, 'created', created);
     if (!stored) {
       this.options.log.error(
         { account: account.id, shipmentId: claim.record.shipmentId },

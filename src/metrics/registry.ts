@@ -4,7 +4,7 @@
  * several gateways in one process (tests) do not share counters. Label values are account ids,
  * outcomes and stable codes: bounded sets, never a token or a carrier's message.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { AuthBreakers, BreakerStateName, BreakerTransition } from '../breaker/auth-breaker.js';
 import type { HealthEvent, HealthRecorder } from '../health/recorder.js';
@@ -28,6 +28,8 @@ export class GatewayMetrics {
 
   constructor(breakers: AuthBreakers, recorder?: HealthRecorder) {
     const registers = [this.registry];
+    // prom-client's process metrics (CPU, memory, event-loop lag, handles, GC), on this registry.
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'carrier_gateway_breaker_state',
       help: 'Auth breaker state as this instance knows it: 0 closed, 1 half-open, 2 open',

@@ -277,6 +277,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   overrides.start();
   breakers.start();
+  await Promise.all([overrides.state.adoptLegacy(accountIds), breakerStates.adoptLegacy(accountIds)]).catch(
+    (error: Error) =>
+      log.warn({ err: { message: error.message } }, 'shared records of the previous layout not moved'),
+  );
   await Promise.all([overrides.state.load(), breakerStates.load()]).catch((error: Error) =>
     log.warn({ err: { message: error.message } }, 'shared overrides and breaker states not loaded at start'),
   );

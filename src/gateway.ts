@@ -37,6 +37,7 @@ import { Prober } from './probes/prober.js';
 import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
+import { answerClientError } from './lifecycle/client-errors.js';
 import { ServerDrain } from './lifecycle/drain.js';
 import { readiness, type Readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
@@ -213,6 +214,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The request listener is attached once the app exists; the drain needs the server before that.
   const server = createServer();
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError(log));
   const drain = new ServerDrain(server);
   const shipments = new ShipmentService({
     accounts,

@@ -51,6 +51,11 @@ export interface CallOptions {
   retry: RetryPermission;
   /** Whether the client's own request carries this header (see `CallCredential.obtain`). */
   clientSends?: (header: string) => boolean;
+  /**
+   * The client's own request stream broke while it was being sent: its error, thrown instead of
+   * a carrier failure and kept out of the carrier's health (issue 12, point 5).
+   */
+  clientFault?: () => GatewayError | undefined;
 }
 
 export interface RequestOptions extends CallOptions {
@@ -389,6 +394,8 @@ export class CarrierApi {
           return sink(statusCode, headers);
         });
       } catch (cause) {
+        const fault = options.clientFault?.();
+        if (fault !== undefined) throw fault;
         const error = isGatewayError(cause)
           ? cause
           : transportError(account.id, transportFailure(cause), cause);

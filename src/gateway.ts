@@ -39,6 +39,7 @@ import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
 import { answerClientError } from './lifecycle/client-errors.js';
 import { ServerDrain } from './lifecycle/drain.js';
+import { closeIfBodyUnread } from './lifecycle/unread-body.js';
 import { readiness, type Readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
@@ -339,6 +340,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const honoListener = getRequestListener(app.fetch);
 
   server.on('request', (req, res) => {
+    closeIfBodyUnread(req, res);
     if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
     else void honoListener(req, res);

@@ -8,10 +8,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** Whether the request announces a body at all (RFC 9112 6.3). */
+function announcesBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
 export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (!announcesBody(req)) return;
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    // `complete`: the parser has seen the whole message, read by the handler or not.
+    // `complete`: the parser has seen the whole body (node sets it once the body was consumed
+    // up to its end).
     if (!req.complete && !this.headersSent) this.setHeader('connection', 'close');
     return (writeHead as (...all: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];

@@ -331,6 +331,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     breakers,
     overrides,
     metrics,
+    ...(config.metrics !== undefined ? { metricsKey: config.metrics.key } : {}),
     health,
     alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),

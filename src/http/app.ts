@@ -18,6 +18,7 @@ import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
 import { getOps } from './routes/getOps.js';
 import { postShipments } from './routes/postShipments.js';
+import { BearerKey } from './clients.js';
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -26,9 +27,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const metrics = deps.metrics;
   if (metrics) {
     // Prometheus text format; account ids, states and codes only.
-    app.get('/metrics', async (c) =>
-      c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-    );
+    const scrapeKey = deps.metricsKey !== undefined ? new BearerKey(deps.metricsKey) : undefined;
+    app.get('/metrics', async (c) => {
+      scrapeKey?.check(c.req.header('authorization'));
+      return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+    });
     app.use('/v1/shipments', async function shipmentMetrics(c, next) {
       const started = performance.now();
       await next();

@@ -48,7 +48,8 @@ const get = (path: string, key?: string) =>
 /** The problem with the probed id taken out, for comparing two answers. */
 async function shape(reply: Response): Promise<unknown> {
   const body = (await reply.json()) as Record<string, unknown>;
-  const { account: _account, detail, ...rest } = body;
+  const { detail, ...rest } = body;
+  delete rest['account'];
   return {
     status: reply.status,
     ...rest,

@@ -273,6 +273,30 @@ export const configSchema = z
         runbookBaseUrl: httpUrl.optional(),
       })
       .optional(),
+    /**
+     * Shipment records (src/shipments/shipment-store.ts) and in-doubt resolution
+     * (src/shipments/in-doubt-resolver.ts): records are kept `retentionDays`, their labels
+     * `labelRetentionDays` (then `labelsExpired: true`); an unknown outcome is looked into every
+     * `intervalSeconds`, at most `maxAttempts` times and for `maxMinutes`, then left to an operator.
+     */
+    shipments: z
+      .strictObject({
+        retentionDays: z.number().min(1).max(3_650).default(30),
+        labelRetentionDays: z.number().min(0).max(3_650).default(7),
+        resolution: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            intervalSeconds: z.number().min(1).max(3_600).default(30),
+            maxAttempts: z.number().int().min(1).max(100).default(5),
+            maxMinutes: z.number().min(1).max(10_080).default(60),
+          })
+          .default({ enabled: true, intervalSeconds: 30, maxAttempts: 5, maxMinutes: 60 }),
+      })
+      .refine((shipments) => shipments.labelRetentionDays <= shipments.retentionDays, {
+        path: ['labelRetentionDays'],
+        message: 'must not exceed retentionDays (labels are part of the record)',
+      })
+      .optional(),
     /** The gateway's address as browsers reach it; the default redirect URI is this + /v1/oauth/callback. */
     publicUrl: httpUrl.optional(),
     admins: z.array(adminSchema).optional(),

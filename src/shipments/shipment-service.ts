@@ -26,27 +26,12 @@ import type { AuthenticatedClient } from '../http/clients.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
-import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import type { Attempt, AttemptOutcome } from './attempt.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
+import type { ShipmentStore } from './shipment-store.js';
 
-export type AttemptOutcome =
-  | 'created'
-  | 'drained'
-  | 'failed_over'
-  | 'breaker_open'
-  | 'not_supported'
-  | 'token_unavailable'
-  | 'token_rejected'
-  | 'unreachable'
-  | 'throttled'
-  | 'rejected'
-  | 'outcome_unknown';
-
-export interface Attempt {
-  account: string;
-  outcome: AttemptOutcome;
-  failure?: { code: string; carrierCode?: string; upstreamStatus?: number; reason?: string };
-}
+export type { Attempt, AttemptOutcome } from './attempt.js';
 
 /** Attempts after which the next account may be tried: nothing can have been created. */
 const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
@@ -104,6 +89,8 @@ export interface ShipmentServiceOptions {
   breakers: AuthBreakers;
   overrides: AccountOverrides;
   idempotency: IdempotencyStore;
+  /** Shipment records for lookup, void and in-doubt resolution; absent: none kept. */
+  records?: ShipmentStore;
   log: Logger;
   metrics?: GatewayMetrics;
   /** Told about every label made, with the attempts before it (failover alerts). */
@@ -120,7 +107,10 @@ export interface ShipmentServiceOptions {
 interface Claim {
   key: string;
   owner: string;
+  client: string;
   record: IdempotencyRecord;
+  /** The client request's trace: carried to the carrier, and the carrier's time added to it. */
+  trace?: CallTrace;
 }
 
 interface AttemptResult {
@@ -167,8 +157,9 @@ export class ShipmentService {
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,
+    trace?: CallTrace,
   ): Promise<StoredResponse & { replayed: boolean }> {
-    const work = this.#create(client, idempotencyKey, shipment);
+    const work = this.#create(client, idempotencyKey, shipment, trace);
     const inFlight = this.options.inFlight;
     return inFlight ? inFlight.track('shipment', `shipment for client ${client.id}`, work) : work;
   }
@@ -177,6 +168,7 @@ export class ShipmentService {
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,
+    trace: CallTrace | undefined,
   ): Promise<StoredResponse & { replayed: boolean }> {
     const order = shipment.accounts ?? [...client.accounts];
     for (const id of order) this.#authorize(client, id);
@@ -196,7 +188,13 @@ export class ShipmentService {
     }
     if (begun.kind === 'completed') return { ...begun.record.response!, replayed: true };
 
-    const claim: Claim = { key, owner, record: begun.record };
+    const claim: Claim = {
+      key,
+      owner,
+      client: client.id,
+      record: begun.record,
+      ...(trace !== undefined ? { trace } : {}),
+    };
     const renewal = setInterval(() => {
       this.options.idempotency.renew(key, owner, this.#leaseMs).catch(() => undefined);
     }, this.#leaseMs / 3);
@@ -276,6 +274,7 @@ export class ShipmentService {
       if (!SAFE_TO_FAIL_OVER.has(result.attempt.outcome) || pinned) {
         // Either it happened now, or it happened before and this retry could not settle it.
         await this.#settle(claim, () => this.options.idempotency.markUnknown(claim.key, claim.owner, id));
+        await this.#keep(claim, account, shipment, attempts, 'unknown');
         throw new GatewayError('ERR_SHIPMENT_OUTCOME_UNKNOWN', undefined, {
           account: id,
           ...(result.attempt.failure?.upstreamStatus !== undefined
@@ -289,6 +288,21 @@ export class ShipmentService {
       }
     }
     await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
+    const violations = attempts.flatMap((attempt) =>
+      (attempt.failure?.violations ?? []).map((violation) => ({ account: attempt.account, ...violation })),
+    );
+    if (violations.length > 0) {
+      // The shipment is what has to change: say what each carrier requires, not "try later".
+      throw new GatewayError('ERR_SHIPMENT_RULES_UNMET', undefined, {
+        detail: violations
+          .map(
+            (violation) =>
+              `${violation.account}: ${violation.field}: ${violation.rule} (${violation.source})`,
+          )
+          .join('; '),
+        extensions: { violations, attempts },
+      });
+    }
     // No account could carry it at all: the shipment is the problem, not the carriers' state,
     // and sending it again will not help (issue 12, point 4).
     if (attempts.length > 0 && attempts.every((attempt) => attempt.outcome === 'not_supported')) {
@@ -319,6 +333,50 @@ export class ShipmentService {
         'idempotency record not updated',
       );
       return false;
+    }
+  }
+
+  /**
+   * Keeps the shipment record (lookup, void, resolution). Written after the idempotency record,
+   * which alone decides what a retry does; a failure here is logged, never hides the answer.
+   */
+  async #keep(
+    claim: Claim,
+    account: ConfiguredAccount,
+    shipment: ShipmentRequest,
+    attempts: Attempt[],
+    status: 'created' | 'unknown',
+    created?: NonNullable<AttemptResult['created']>,
+  ): Promise<void> {
+    const records = this.options.records;
+    if (!records) return;
+    const now = new Date();
+    try {
+      await records.save(
+        {
+          id: claim.record.shipmentId,
+          client: claim.client,
+          idempotencyKey: claim.key,
+          carrierKey: claim.record.carrierKey,
+          status,
+          account: account.id,
+          carrier: account.carrier,
+          ...(shipment.reference !== undefined ? { reference: shipment.reference } : {}),
+          trackingNumbers: created?.trackingNumbers ?? [],
+          attempts,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          labelsUntil: now.getTime() + records.labelRetentionMs,
+          // A resend or a lookup needs the shipment as it was sent; a created one does not.
+          ...(status === 'unknown' ? { request: shipment } : {}),
+        },
+        created?.labels,
+      );
+    } catch (error) {
+      this.options.log.error(
+        { shipmentId: claim.record.shipmentId, err: { message: (error as Error).message } },
+        'shipment record not written',
+      );
     }
   }
 
@@ -354,6 +412,7 @@ export class ShipmentService {
     const stored = await this.#settle(claim, () =>
       this.options.idempotency.complete(claim.key, claim.owner, response),
     );
+    await this.#keep(claim, account, shipment, attempts, 'created', created);
     if (!stored) {
       this.options.log.error(
         { account: account.id, shipmentId: claim.record.shipmentId },
@@ -379,6 +438,18 @@ export class ShipmentService {
     }
     if (shipping.adapter.supports && !shipping.adapter.supports(shipment)) {
       return notSupported(id, 'shipment_not_supported', unsupportedReason(shipping, shipment, claim));
+    }
+    // The carrier's lane and party rules, before the breaker and before any call.
+    const unfit = shipping.adapter.check?.(shipment);
+    if (unfit?.kind === 'not_supported') return notSupported(id, 'shipment_not_supported', unfit.reason);
+    if (unfit?.kind === 'rules_unmet') {
+      return {
+        attempt: {
+          account: id,
+          outcome: 'not_supported',
+          failure: { code: 'carrier_rules_unmet', violations: unfit.violations },
+        },
+      };
     }
     const permit = await this.options.breakers.permit(id);
     if (permit.kind === 'open') return skip('breaker_open', permit.cause);
@@ -432,6 +503,7 @@ export class ShipmentService {
           if (!pinned) throw new GatewayError('ERR_IDEMPOTENCY_KEY_IN_USE', undefined, { account: id });
         },
         carrierCode: (status, body) => adapter.errorCode(status, body),
+        ...(claim.trace !== undefined ? { trace: claim.trace } : {}),
         ...(adapter.answerEncoding !== undefined ? { encoding: adapter.answerEncoding } : {}),
       },
     );

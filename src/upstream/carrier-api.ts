@@ -44,6 +44,16 @@ export interface ApiCall {
   body: Readable | Buffer | string | null;
 }
 
+/**
+ * The client request a call is made for (src/http/request-trace.ts): its W3C Trace Context goes
+ * to the carrier as `traceparent` (replacing any the client sent: the carrier's parent is the
+ * gateway), and the time waited for the carrier is added to it for the access log.
+ */
+export interface CallTrace {
+  carrierMs: number;
+  traceparent(): string;
+}
+
 export interface CallOptions {
   /** Which part of the gateway made the call, for the health history. */
   source: EventSource;
@@ -56,6 +66,7 @@ export interface CallOptions {
    * a carrier failure and kept out of the carrier's health (issue 12, point 5).
    */
   clientFault?: () => GatewayError | undefined;
+  trace?: CallTrace;
 }
 
 export interface RequestOptions extends CallOptions {
@@ -265,6 +276,7 @@ export class CarrierApi {
     for (;;) {
       const wire = this.#wire(account, call, call.body);
       credential.apply(call.method, wire.path, call.headers);
+      if (options.trace !== undefined) call.headers.traceparent = options.trace.traceparent();
       const sentAt = performance.now();
       const result =
         options.freshConnection !== undefined
@@ -273,6 +285,7 @@ export class CarrierApi {
               ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
             })
           : await transport.request(wire, options.encoding);
+      if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
       if (result.kind !== 'answered') {
         if (observe) observer.failure(account, options.source, transportError(account.id, result));
         return result;
@@ -356,6 +369,7 @@ export class CarrierApi {
     for (;;) {
       const wire = this.#wire(account, call, body);
       credential.apply(call.method, wire.path, call.headers);
+      if (options.trace !== undefined) call.headers.traceparent = options.trace.traceparent();
       const sentAt = performance.now();
       let held: HeldAnswer | null = null;
       const observeAnswer = (status: number, rejected: Rejection | null, own: boolean) =>
@@ -368,6 +382,7 @@ export class CarrierApi {
         });
       try {
         await this.options.transport.stream(wire, ({ statusCode, headers }) => {
+          if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
           const rejected = rejectionOf(
             account,
             statusCode,
@@ -394,6 +409,7 @@ export class CarrierApi {
           return sink(statusCode, headers);
         });
       } catch (cause) {
+        if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
         const fault = options.clientFault?.();
         if (fault !== undefined) throw fault;
         const error = isGatewayError(cause)

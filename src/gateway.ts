@@ -38,7 +38,9 @@ import { Prober } from './probes/prober.js';
 import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
+import { answerClientError } from './lifecycle/client-errors.js';
 import { ServerDrain } from './lifecycle/drain.js';
+import { closeIfBodyUnread } from './lifecycle/unread-body.js';
 import { readiness, type Readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
@@ -216,6 +218,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The request listener is attached once the app exists; the drain needs the server before that.
   const server = createServer();
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError(log));
   const drain = new ServerDrain(server);
   const DAY_MS = 24 * 3600 * 1000;
   const retentionMs = (config.shipments?.retentionDays ?? 30) * DAY_MS;
@@ -344,6 +347,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     breakers,
     overrides,
     metrics,
+    ...(config.metrics !== undefined ? { metricsKey: config.metrics.key } : {}),
     health,
     alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
@@ -354,6 +358,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const accessLog = new AccessLog(log);
 
   server.on('request', (req, res) => {
+    closeIfBodyUnread(req, res);
     accessLog.begin(req, res);
     if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);

@@ -355,6 +355,12 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_REQUEST_TIMEOUT: {
     status: 408,
     title: 'Request body stalled',

@@ -21,6 +21,7 @@ import { getOps } from './routes/getOps.js';
 import { getShipment } from './routes/getShipment.js';
 import { getShipments } from './routes/getShipments.js';
 import { postShipments } from './routes/postShipments.js';
+import { BearerKey } from './clients.js';
 import { postShipmentVoid } from './routes/postShipmentVoid.js';
 import { problemAnswer } from './problem.js';
 import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './request-trace.js';
@@ -51,9 +52,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const metrics = deps.metrics;
   if (metrics) {
     // Prometheus text format; account ids, states and codes only.
-    app.get('/metrics', async (c) =>
-      c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-    );
+    const scrapeKey = deps.metricsKey !== undefined ? new BearerKey(deps.metricsKey) : undefined;
+    app.get('/metrics', async (c) => {
+      scrapeKey?.check(c.req.header('authorization'));
+      return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+    });
     app.use('/v1/shipments', async function shipmentMetrics(c, next) {
       const started = performance.now();
       await next();

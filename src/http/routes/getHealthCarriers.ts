@@ -45,9 +45,9 @@ export function getHealthCarrier(deps: HealthRouteDependencies) {
   return async function healthCarrier(c: Context) {
     const id = c.req.param('id') ?? '';
     const visible = visibleAccounts(deps, c.req.header('authorization'));
-    if (!deps.health.has(id)) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: id });
-    if (visible !== 'all' && !visible.includes(id)) {
-      throw new GatewayError('ERR_ACCOUNT_FORBIDDEN', undefined, { account: id });
+    // Another client's account is answered as an unknown one: ids are not disclosed (issue 12.8).
+    if (!deps.health.has(id) || (visible !== 'all' && !visible.includes(id))) {
+      throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: id });
     }
     return c.json(await deps.health.report(id));
   };

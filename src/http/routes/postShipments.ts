@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 
 import type { AppEnv } from '../env.js';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, isGatewayError } from '../../core/errors.js';
 import { ShipmentService } from '../../shipments/shipment-service.js';
 
 /** Label requests are small JSON documents; anything larger is refused before it is parsed. */
@@ -27,10 +27,19 @@ async function readBody(incoming: IncomingMessage, limit: number): Promise<strin
   if (announced > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of incoming) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of incoming) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (isGatewayError(error)) throw error;
+    // The client's stream broke (a framing the parser refused, a hang-up mid-body): its fault,
+    // never an unhandled error or a 500 (issue 12, point 5).
+    throw new GatewayError('ERR_REQUEST_STREAM_INVALID', undefined, {
+      detail: 'the request body ended before it was complete, or its framing is invalid',
+    });
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -126,7 +126,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let redis: RedisConnection | undefined;
   if (config.redis && !options.sealer) {
     throw new GatewayError('ERR_CONFIG_INVALID', 'invalid configuration: GATEWAY_ENCRYPTION_KEY', {
-      detail: 'GATEWAY_ENCRYPTION_KEY must be set when redis is configured (tokens are encrypted at rest)',
+      detail:
+        'GATEWAY_ENCRYPTION_KEY must be set when redis is configured: tokens are encrypted at rest with it. ' +
+        'Make one with `openssl rand -hex 32` and give every instance the same (docs/deploy.md#the-encryption-key)',
     });
   }
   if (config.redis) {

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
 
 import type { GatewayConfig } from '../config/schema.js';
 import { resolveAccount, validateCarrierData } from './accounts/resolve.js';
@@ -17,6 +18,7 @@ import { MemoryAuditLog, RedisAuditLog } from './admin/audit-log.js';
 import { tokenOperations } from './admin/token-operations.js';
 import { AdminRegistry } from './http/admins.js';
 import { createApp } from './http/app.js';
+import type { AppEnv } from './http/env.js';
 import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
@@ -65,6 +67,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   server: Server;
+  /** The hono app behind everything but the pass-through (its routes make /openapi.json). */
+  app: Hono<AppEnv>;
   engine: TokenEngine;
   breakers: AuthBreakers;
   overrides: AccountOverrides;
@@ -337,6 +341,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   return {
     server,
+    app,
     engine,
     breakers,
     overrides,

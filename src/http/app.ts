@@ -37,7 +37,10 @@ import { getHealthz, getHealthzDoc, getReadyz, getReadyzDoc } from './routes/get
 import { getMetrics, getMetricsDoc } from './routes/getMetrics.js';
 import { getOAuthCallback, getOAuthCallbackDoc } from './routes/getOAuthCallback.js';
 import { getOps, getOpsDoc } from './routes/getOps.js';
+import { getShipment, getShipmentDoc } from './routes/getShipment.js';
+import { getShipments, getShipmentsDoc } from './routes/getShipments.js';
 import { postShipments, postShipmentsDoc } from './routes/postShipments.js';
+import { postShipmentVoid, postShipmentVoidDoc } from './routes/postShipmentVoid.js';
 import { documented, routeDocs, templatePath } from './openapi-route.js';
 import { problemAnswer } from './problem.js';
 import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './request-trace.js';
@@ -129,6 +132,12 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   documented(app, getAccountsDoc, getAccounts(deps));
   if (deps.shipments) {
     documented(app, postShipmentsDoc, postShipments({ shipments: deps.shipments }));
+  }
+  if (deps.shipmentDesk) {
+    const desk = { desk: deps.shipmentDesk };
+    documented(app, getShipmentsDoc, getShipments(desk));
+    documented(app, getShipmentDoc, getShipment(desk));
+    documented(app, postShipmentVoidDoc, postShipmentVoid(desk));
   }
 
   app.notFound(() => {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 
 import { ERROR_CODES } from '../core/errors.js';
+import { SHIPMENT_STATUSES } from '../shipments/shipment-store.js';
 
 const isoTime = z.string().describe('ISO 8601 time');
 
@@ -164,4 +165,32 @@ export const OVERRIDE_ANSWER_EXAMPLE = {
     by: 'demo-operator',
   },
   version: 1,
+};
+
+/** A shipment as `GET /v1/shipments/{id}` shows it (src/shipments/shipment-view.ts). */
+export const shipmentViewSchema = z.looseObject({
+  id: z.string(),
+  status: z.enum(SHIPMENT_STATUSES),
+  account: z.string(),
+  carrier: z.string(),
+  reference: z.string().optional(),
+  trackingNumbers: z.array(z.string()),
+  labels: z.array(z.object({ format: z.string(), data: z.string() })).optional(),
+  labelsExpired: z.literal(true).optional(),
+  attempts: z.array(z.looseObject({ account: z.string(), outcome: z.string() })),
+  createdAt: z.string(),
+  voidedAt: z.string().optional(),
+  voidedBy: z.string().optional(),
+});
+
+export const SHIPMENT_VIEW_EXAMPLE = {
+  id: 'shp_0f8e2d5c9b7a4e1f8c3b2a1d0e9f8c7b',
+  status: 'created',
+  account: 'ups-demo',
+  carrier: 'ups',
+  reference: 'order-1042',
+  trackingNumbers: ['1Z12345E0205271688'],
+  labels: [{ format: 'GIF', data: 'R0lGODlhAQABAAAAACw=' }],
+  attempts: [{ account: 'ups-demo', outcome: 'created' }],
+  createdAt: '2026-12-07T04:10:00.000Z',
 };

@@ -178,6 +178,10 @@ const PROXY_PROBLEMS: readonly GatewayErrorCode[] = [
   'ERR_LOCK_TIMEOUT',
   'ERR_REDIS_UNAVAILABLE',
   'ERR_DEPENDENT_TOKEN_NOT_CONFIGURED',
+  'ERR_REQUEST_STREAM_INVALID',
+  'ERR_REQUEST_TIMEOUT',
+  'ERR_CLIENT_CONCURRENCY',
+  'ERR_MISDIRECTED_REQUEST',
 ];
 
 /** The pass-through: every method, documented once and listed per method. */

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
 
 import type { GatewayConfig } from '../config/schema.js';
 import { resolveAccount, validateCarrierData } from './accounts/resolve.js';
@@ -17,6 +18,7 @@ import { MemoryAuditLog, RedisAuditLog } from './admin/audit-log.js';
 import { tokenOperations } from './admin/token-operations.js';
 import { AdminRegistry } from './http/admins.js';
 import { createApp } from './http/app.js';
+import type { AppEnv } from './http/env.js';
 import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
@@ -70,6 +72,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   server: Server;
+  /** The hono app behind everything but the pass-through (its routes make /openapi.json). */
+  app: Hono<AppEnv>;
   engine: TokenEngine;
   breakers: AuthBreakers;
   overrides: AccountOverrides;
@@ -131,7 +135,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let redis: RedisConnection | undefined;
   if (config.redis && !options.sealer) {
     throw new GatewayError('ERR_CONFIG_INVALID', 'invalid configuration: GATEWAY_ENCRYPTION_KEY', {
-      detail: 'GATEWAY_ENCRYPTION_KEY must be set when redis is configured (tokens are encrypted at rest)',
+      detail:
+        'GATEWAY_ENCRYPTION_KEY must be set when redis is configured: tokens are encrypted at rest with it. ' +
+        'Make one with `openssl rand -hex 32` and give every instance the same (docs/deploy.md#the-encryption-key)',
     });
   }
   if (config.redis) {
@@ -369,6 +375,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   return {
     server,
+    app,
     engine,
     breakers,
     overrides,

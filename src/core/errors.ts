@@ -475,7 +475,11 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const PROBLEM_TYPE_BASE = 'https://carrier-gateway.dev/errors/';
+/**
+ * Where each code is explained: its section of the error reference the gateway serves itself
+ * (src/http/routes/getDocs.ts), a URI reference resolved against the gateway's own URL (RFC 9457 3.1.1).
+ */
+export const PROBLEM_TYPE_BASE = '/docs/errors#';
 
 /** Renders any thrown value as a problem; unknown errors become ERR_INTERNAL without their message. */
 export function toProblem(error: unknown): Problem {

@@ -15,12 +15,16 @@ import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { RedisConnection } from '../platform/redis.js';
+import type { ShipmentDesk } from '../shipments/shipment-desk.js';
 import type { ShipmentService } from '../shipments/shipment-service.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
+import type { RequestTrace } from './request-trace.js';
 
 export interface AppVariables {
   client: AuthenticatedClient;
+  /** The request's id and trace context (src/http/request-trace.ts); set before any route runs. */
+  trace: RequestTrace;
 }
 
 export interface AppDependencies {
@@ -35,6 +39,8 @@ export interface AppDependencies {
   actions?: AdminActions;
   /** `POST /v1/shipments`; absent in apps built for a single concern in tests. */
   shipments?: ShipmentService;
+  /** `GET /v1/shipments/{id}`, `?reference=`, `POST /v1/shipments/{id}/void`. */
+  shipmentDesk?: ShipmentDesk;
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;

@@ -152,6 +152,7 @@ describe('carrier rules before any carrier call', () => {
         outcome: 'not_supported',
         failure: {
           code: 'carrier_rules_unmet',
+          reason: 'the carrier requires shipper.phone, recipient.phone here',
           violations: ['shipper.phone', 'recipient.phone'].map((field) => expect.objectContaining({ field })),
         },
       },

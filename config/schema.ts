@@ -228,6 +228,17 @@ export const configSchema = z
         trialLeaseMs: z.number().int().min(1_000).max(600_000).optional(),
       })
       .optional(),
+    /**
+     * When a carrier's refusal may cost a token request (src/upstream/rejection.ts): never for a
+     * token younger than `youngTokenSeconds`, and at most one per account per
+     * `rejectionRefreshIntervalSeconds` across the fleet.
+     */
+    auth: z
+      .strictObject({
+        youngTokenSeconds: z.number().int().min(0).max(3_600).default(30),
+        rejectionRefreshIntervalSeconds: z.number().int().min(1).max(3_600).default(30),
+      })
+      .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({

@@ -9,6 +9,13 @@
 import type { z } from 'zod';
 
 import type { CreatedShipment, Label, ServiceLevel, ShipmentRequest } from './shipment.js';
+import {
+  resolveService,
+  ruleViolations,
+  type LaneService,
+  type RuleViolation,
+  type ShipmentRule,
+} from './shipment-rules.js';
 
 /** The label request as it goes on the wire, relative to the account's API base. */
 export interface ShippingCall {
@@ -44,6 +51,16 @@ export type CarrierAnswer =
   | { kind: 'rejected'; carrierCode?: string }
   | { kind: 'unreadable' };
 
+/**
+ * Why an account cannot take a shipment, known before any carrier call:
+ * - not_supported: the carrier has no service for this lane (or cannot carry it at all): the walk
+ *   skips the account, and `reason` says why;
+ * - rules_unmet: the shipment lacks what the carrier requires here (a phone, a state, a customs
+ *   declaration): each violation names the field, the rule and its source.
+ */
+export type ShipmentUnfit =
+  { kind: 'not_supported'; reason: string } | { kind: 'rules_unmet'; violations: RuleViolation[] };
+
 /** The carrier's error code from an error body, if it has one. Never its message. */
 export type CarrierErrorCode = string | undefined;
 
@@ -66,6 +83,11 @@ export interface ShippingAdapter<Settings = unknown> {
    * account that cannot is skipped before anything is sent, and the attempt says why.
    */
   supports?(shipment: ShipmentRequest): boolean;
+  /**
+   * The carrier's lane and party rules (carriers/<carrier>/rules.ts), checked before anything is
+   * sent; undefined when the shipment passes. See `checkShipment`.
+   */
+  check?(shipment: ShipmentRequest): ShipmentUnfit | undefined;
   build(draft: ShipmentDraft<Settings>): ShippingCall;
   /** Reads a 2xx answer: the label, or `unreadable`. */
   readSuccess(status: number, body: string): CarrierAnswer;
@@ -162,6 +184,17 @@ export function serviceCode(adapter: Pick<ShippingAdapter, 'services'>, shipment
   return shipment.shipper.countryCode === shipment.recipient.countryCode
     ? codes.domestic
     : codes.international;
+}
+
+/** A carrier's lane services and party rules against one shipment: the first thing wrong, or undefined. */
+export function checkShipment(
+  tables: { lanes: readonly LaneService[]; rules: readonly ShipmentRule[] },
+  shipment: ShipmentRequest,
+): ShipmentUnfit | undefined {
+  const service = resolveService(tables.lanes, shipment);
+  if ('refused' in service) return { kind: 'not_supported', reason: service.refused };
+  const violations = ruleViolations(tables.rules, shipment);
+  return violations.length > 0 ? { kind: 'rules_unmet', violations } : undefined;
 }
 
 /** JSON body or undefined, for adapters reading carrier answers. */

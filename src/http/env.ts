@@ -19,9 +19,12 @@ import type { ShipmentDesk } from '../shipments/shipment-desk.js';
 import type { ShipmentService } from '../shipments/shipment-service.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
+import type { RequestTrace } from './request-trace.js';
 
 export interface AppVariables {
   client: AuthenticatedClient;
+  /** The request's id and trace context (src/http/request-trace.ts); set before any route runs. */
+  trace: RequestTrace;
 }
 
 export interface AppDependencies {

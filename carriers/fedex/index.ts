@@ -8,6 +8,7 @@ import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
 import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
 import { fedexTokenResponseSchema } from './schemas.js';
 import { fedexShipping } from './shipping.js';
+import { fedexVoid } from './void.js';
 
 export const fedex: CarrierDescriptor = {
   data: {
@@ -26,5 +27,5 @@ export const fedex: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: fedexTokenResponseSchema,
-  shipping: fedexShipping,
+  shipping: { ...fedexShipping, void: fedexVoid },
 };

@@ -239,7 +239,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
     if (ship && req.method === 'POST') return shipment(req, ctx);
-    return notFound();
+    return afterShipment(req, ctx) ?? notFound();
   }
 
   function route(req: SimRequest, ctx: SimContext): SimResponse {
@@ -420,6 +420,7 @@ function checkPackage(pkg: unknown, index: number): SimResponse | undefined {
 }
 
 interface ValidShipment {
+  reference?: string;
   shipperNumber: string;
   serviceCode: string;
   labelFormat: string;
@@ -520,7 +521,13 @@ function validateShipment(req: SimRequest): ValidShipment | SimResponse {
   if (!obj(labelSpecification['LabelStockSize']))
     return missingField('ShipmentRequest/LabelSpecification/LabelStockSize');
   const customerContext = obj(obj(request['Request'])?.['TransactionReference'])?.['CustomerContext'];
+  // [UPS-SHIP] Shipment_ReferenceNumber or Package_ReferenceNumber (US/US): the customer's reference.
+  const reference = [shipment['ReferenceNumber'], obj(packages[0])?.['ReferenceNumber']]
+    .flatMap((value) => list(value))
+    .map((entry) => obj(entry)?.['Value'])
+    .find((value): value is string => typeof value === 'string');
   return {
+    ...(reference !== undefined ? { reference } : {}),
     shipperNumber,
     serviceCode,
     labelFormat: labelFormat.toUpperCase(),
@@ -554,6 +561,12 @@ function shipment(req: SimRequest, ctx: SimContext): SimResponse {
     };
   });
   ctx.recordLabels();
+  ctx.ledger.record({
+    trackingNumbers: results.map((result) => result.TrackingNumber),
+    ...(valid.reference !== undefined ? { reference: valid.reference } : {}),
+    labels: results.map((result) => ({ format: valid.labelFormat, data: result.ShippingLabel.GraphicImage })),
+    createdAtMs: ctx.now(),
+  });
   const weights = valid.packages.map((pkg) => obj(pkg['PackageWeight']) ?? {});
   const unit = String(obj(weights[0]?.['UnitOfMeasurement'])?.['Code'] ?? 'KGS');
   const total = weights.reduce((sum, weight) => sum + Number(weight['Weight']), 0);
@@ -621,4 +634,65 @@ export function upsExampleShipmentRequest(shipperNumber = 'A1B2C3'): Record<stri
       },
     },
   };
+}
+
+// --- After the label: void and track by reference (issue 15) ------------------------------------
+
+/**
+ * [UPS-SHIP] DELETE /shipments/{version}/void/cancel/{shipmentidentificationnumber} and
+ * [UPS-TRK] GET /track/v1/reference/details/{referenceNumber}, over the shipments this simulator made.
+ */
+function afterShipment(req: SimRequest, ctx: SimContext): SimResponse | undefined {
+  const voidPath = /^\/api\/shipments\/v\d+\/void\/cancel\/([^/]+)$/.exec(req.path);
+  if (voidPath && req.method === 'DELETE') return voidShipment(decodeURIComponent(voidPath[1] ?? ''), ctx);
+  const reference = /^\/api\/track\/v1\/reference\/details\/([^/]+)$/.exec(req.path);
+  if (reference && req.method === 'GET')
+    return trackByReference(req, decodeURIComponent(reference[1] ?? ''), ctx);
+  return undefined;
+}
+
+/**
+ * [UPS-SHIP] VoidShipmentResponse: Response.ResponseStatus and SummaryResult.Status, Code "1" on
+ * success. UPS documents no code for a shipment that can no longer be voided: 'SIM190117' and
+ * 'SIM190100' are synthetic (docs/carriers/unverified.md), in the common error body.
+ */
+function voidShipment(identificationNumber: string, ctx: SimContext): SimResponse {
+  const result = ctx.ledger.void(identificationNumber);
+  if (result === 'gone')
+    return upsError(400, 'SIM190100', 'No shipment found within the allowed void period');
+  if (result === 'too_late') {
+    return upsError(400, 'SIM190117', 'The shipment has been picked up or manifested and cannot be voided');
+  }
+  const pieces = ctx.ledger.find(identificationNumber)?.trackingNumbers ?? [identificationNumber];
+  return json(200, {
+    VoidShipmentResponse: {
+      Response: { ResponseStatus: { Code: '1', Description: 'Success' } },
+      SummaryResult: { Status: { Code: '1', Description: 'Voided' } },
+      PackageLevelResults: pieces.map((number) => ({
+        TrackingNumber: number,
+        Status: { Code: '1', Description: 'Voided' },
+      })),
+    },
+  });
+}
+
+/** [UPS-TRK] Track by Reference Number: the shipments carrying it, or 404 "Tracking number information not found". */
+function trackByReference(req: SimRequest, reference: string, ctx: SimContext): SimResponse {
+  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
+    return badRequest('Missing required header: transId and transactionSrc');
+  }
+  const found = ctx.ledger.byReference(reference);
+  if (found.length === 0) return upsError(404, 'SIM404', 'Tracking number information not found');
+  return json(200, {
+    trackResponse: {
+      shipment: found.map((entry) => ({
+        inquiryNumber: reference,
+        package: entry.trackingNumbers.map((number) => ({
+          trackingNumber: number,
+          currentStatus: { code: 'MP', description: 'Shipper created a label' },
+          activity: [],
+        })),
+      })),
+    },
+  });
 }

@@ -8,6 +8,8 @@ import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKE
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
 import { uspsShipping } from './shipping.js';
+import { uspsLookup } from './lookup.js';
+import { uspsVoid } from './void.js';
 
 export const usps: CarrierDescriptor = {
   data: {
@@ -28,5 +30,5 @@ export const usps: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: uspsTokenResponseSchema,
-  shipping: uspsShipping,
+  shipping: { ...uspsShipping, void: uspsVoid, lookup: uspsLookup },
 };

@@ -666,6 +666,8 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     if (req.path === USPS_PATHS.paymentAuthorization && req.method === 'POST')
       return paymentAuthorization(req, caller, ctx);
     if (req.path === USPS_PATHS.label && req.method === 'POST') return label(req, caller, ctx);
+    const cancel = /^\/labels\/v3\/label\/([^/]+)$/.exec(req.path);
+    if (cancel && req.method === 'DELETE') return cancelLabel(req, decodeURIComponent(cancel[1] ?? ''), ctx);
     // Unknown resources: neither code nor message is documented (UNVERIFIED).
     return notFound(product.apiVersion, `No resource at ${req.method} ${req.path}.`);
   }
@@ -815,6 +817,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     const response = labelResponse(req, body);
     labelsCreated += 1;
     ctx.recordLabels();
+    recordInLedger(ctx, response, idempotencyKey);
     if (key) labels.set(key, { payload, response });
     return response;
   }
@@ -1186,4 +1189,43 @@ export function uspsExampleLabelRequest() {
       destinationEntryFacilityType: 'NONE',
     },
   };
+}
+
+// --- Cancel label (issue 15) ------------------------------------------------------------------
+
+/** The label's tracking number, from the JSON or the multipart answer's labelMetadata part. */
+function recordInLedger(ctx: SimContext, response: SimResponse, idempotencyKey: string | undefined): void {
+  const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  const tracking = /"trackingNumber":"([^"]+)"/.exec(text)?.[1];
+  if (tracking === undefined) return;
+  ctx.ledger.record({
+    trackingNumbers: [tracking],
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    labels: [],
+    createdAtMs: ctx.now(),
+  });
+}
+
+/**
+ * [USPS-LABELS] DELETE /label/{trackingNumber} (delete-label-by-tracking), with the payment
+ * authorization token: 200 CancelResponse `CANCELED` before a Shipping Services File exists. A label
+ * the simulator's ledger calls manifested was also used: USPS then refuses the refund, in the spec's
+ * ExampleCancelError_REFUND_NOT_SUBMITTED; an unknown number gets ExampleCancelError_NOTFOUND.
+ */
+function cancelLabel(req: SimRequest, trackingNumber: string, ctx: SimContext): SimResponse {
+  const apiVersion = '/labels/v3';
+  if (!header(req, 'x-payment-authorization-token')) {
+    return badRequest(
+      '/labels/v3/',
+      'X-Payment-Authorization-Token is required.',
+      'X-Payment-Authorization-Token',
+    );
+  }
+  const result = ctx.ledger.void(trackingNumber);
+  if (result === 'voided') return json(200, { trackingNumber, status: 'CANCELED' });
+  const detail =
+    result === 'too_late' ? 'A refund request for this order cannot be submitted' : 'Order not found';
+  return apiError(400, apiVersion, 'Bad Request', [
+    { title: 'Bad Request', detail, code: '00000XX', source: { parameter: 'trackingNumber' } },
+  ]);
 }

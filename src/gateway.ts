@@ -43,6 +43,8 @@ import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
 import { ShipmentService } from './shipments/shipment-service.js';
+import { RatesCache } from './rates/rates-cache.js';
+import { RatesService } from './rates/rates-service.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -211,6 +213,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
     inFlight: drain,
   });
+  const ratesCacheTtlSeconds = config.rates?.cacheTtlSeconds ?? 0;
+  const rates = new RatesService({
+    accounts,
+    api,
+    breakers,
+    overrides,
+    log,
+    ...(ratesCacheTtlSeconds > 0 ? { cache: new RatesCache(ratesCacheTtlSeconds * 1000) } : {}),
+  });
   // Probes run on their own only where the configuration has a `probes:` block (each one is a
   // carrier call); an operator can run one at any time (`POST /v1/admin/accounts/{id}/probe`).
   const probesEnabled = config.probes?.enabled === true;
@@ -311,6 +322,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     authorization,
     actions,
     shipments,
+    rates,
     breakers,
     overrides,
     metrics,

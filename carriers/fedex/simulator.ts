@@ -29,6 +29,7 @@ import {
   type SimulatorHandle,
   type SimulatorOptions,
 } from '../../src/sim/index.js';
+import { FEDEX_RATES_READ, fedexRate } from './rates-simulator.js';
 
 export const FEDEX_PATHS = {
   token: '/oauth/token',
@@ -149,6 +150,7 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
     if (req.method === 'POST' && req.path === FEDEX_PATHS.addressResolve) return resolveAddresses(req);
     if (req.method === 'POST' && req.path === FEDEX_PATHS.trackByNumber) return trackByNumber(req);
     if (req.method === 'POST' && req.path === FEDEX_PATHS.ship) return createShipment(req, ctx);
+    if (FEDEX_RATES_READ.matches(req)) return fedexRate(req, ctx.carrierNow());
     return fedexError(req, 404, 'NOT.FOUND.ERROR', MESSAGES.notFound);
   }
 
@@ -174,6 +176,7 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
         : fedexError(req, 503, 'SERVICE.UNAVAILABLE.ERROR', MESSAGES.unavailable),
     errorInSuccessBody: (req) => fedexError(req, 200, 'NOT.AUTHORIZED.ERROR', MESSAGES.badCredentials),
     shipping: FEDEX_SHIPPING,
+    reads: { rates: FEDEX_RATES_READ },
     handle: (req, ctx) =>
       req.path === FEDEX_PATHS.token
         ? token(req, ctx)

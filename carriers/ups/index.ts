@@ -8,6 +8,7 @@ import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
 import { upsShipping } from './shipping.js';
+import { upsRates } from './rates.js';
 
 export const ups: CarrierDescriptor = {
   data: {
@@ -24,10 +25,12 @@ export const ups: CarrierDescriptor = {
       '../shared/carrier-specs/ups/OAuthAuthCode.yaml',
       '../shared/carrier-specs/ups/Tracking.yaml',
       '../shared/carrier-specs/ups/Shipping.yaml',
+      '../shared/carrier-specs/ups/Rating.yaml',
       '../shared/carrier-auth-facts.md section 1 (UPS)',
     ],
   },
   tokenResponseSchema: upsTokenResponseSchema,
   decorateApiRequest: decorateUpsRequest,
   shipping: upsShipping,
+  rates: upsRates,
 };

@@ -30,6 +30,7 @@ import {
   type SimulatorOptions,
   type TokenFamily,
 } from '../../src/sim/index.js';
+import { UPS_RATES_READ, upsRate } from './rates-simulator.js';
 
 export const UPS_PATHS = {
   /** [UPS-CC] /security has no /api prefix; putting /api there yields 404 [UPS-I26]. */
@@ -239,6 +240,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
     if (ship && req.method === 'POST') return shipment(req, ctx);
+    if (UPS_RATES_READ.matches(req)) return upsRate(req, ctx.carrierNow());
     return notFound();
   }
 
@@ -270,6 +272,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     errorInSuccessBody: () => upsError(200, '10401', 'ClientId is Invalid'),
     handle: route,
     shipping: UPS_SHIPPING,
+    reads: { rates: UPS_RATES_READ },
   };
 
   const sim = await startSimulator(definition, options);

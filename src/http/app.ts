@@ -17,6 +17,7 @@ import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
 import { getOps } from './routes/getOps.js';
+import { postRates } from './routes/postRates.js';
 import { postShipments } from './routes/postShipments.js';
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
@@ -79,6 +80,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.shipments) {
     app.post('/v1/shipments', postShipments({ shipments: deps.shipments }));
   }
+  if (deps.rates) app.post('/v1/rates', postRates({ rates: deps.rates }));
 
   app.notFound(() => {
     throw new GatewayError('ERR_ROUTE_NOT_FOUND');

@@ -15,6 +15,7 @@ import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { RedisConnection } from '../platform/redis.js';
+import type { RatesService } from '../rates/rates-service.js';
 import type { ShipmentService } from '../shipments/shipment-service.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
@@ -35,6 +36,8 @@ export interface AppDependencies {
   actions?: AdminActions;
   /** `POST /v1/shipments`; absent in apps built for a single concern in tests. */
   shipments?: ShipmentService;
+  /** `POST /v1/rates`. */
+  rates?: RatesService;
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;

@@ -4,6 +4,7 @@
  * simulators (`carriers/<carrier>/simulator.ts`) are built from.
  */
 export { manualClock, type ManualClock } from './clock.js';
+export { businessDaysAfter, simPrice, type SimService } from './prices.js';
 export { faultsPatchSchema } from './control.js';
 export {
   basicCredentials,
@@ -22,6 +23,7 @@ export {
   startSimulator,
   type CarrierDefinition,
   type ClientCheck,
+  type ReadDefinition,
   type ShippingDefinition,
   type SimContext,
 } from './server.js';
@@ -30,7 +32,9 @@ export {
   defaultFaults,
   emptyStats,
   freezeFaults,
+  READ_FAULT_KINDS,
   SHIPMENT_FAULT_KINDS,
+  type ReadFaultKind,
   type ShipmentFaultKind,
   type SimClient,
   type SimFaults,

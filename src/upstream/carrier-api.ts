@@ -69,6 +69,11 @@ export interface RequestOptions extends CallOptions {
   freshConnection?: { ca?: ProbeCa };
   /** False: the caller records the outcome itself (probes), so the health history counts it once. */
   observe?: boolean;
+  /**
+   * The caller's own deadline (rates): aborting ends the exchange as `lost`, timed out. Such an
+   * end is the caller giving up, not the carrier failing, so it is not recorded in health.
+   */
+  signal?: AbortSignal;
 }
 
 export type ApiResult =
@@ -197,9 +202,10 @@ export class CarrierApi {
               ...options.freshConnection,
               ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
             })
-          : await transport.request(wire, options.encoding);
+          : await transport.request(wire, options.encoding, options.signal);
       if (result.kind !== 'answered') {
-        if (observe) observer.failure(account, options.source, transportError(account.id, result));
+        if (observe && options.signal?.aborted !== true)
+          observer.failure(account, options.source, transportError(account.id, result));
         return result;
       }
       const rejected = rejectionOf(

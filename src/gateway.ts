@@ -45,6 +45,8 @@ import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idemp
 import { ShipmentService } from './shipments/shipment-service.js';
 import { RatesCache } from './rates/rates-cache.js';
 import { RatesService } from './rates/rates-service.js';
+import { MemoryStatusStore, RedisStatusStore } from './tracking/status-store.js';
+import { TrackingService } from './tracking/tracking-service.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -222,6 +224,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     ...(ratesCacheTtlSeconds > 0 ? { cache: new RatesCache(ratesCacheTtlSeconds * 1000) } : {}),
   });
+  const tracking = new TrackingService({
+    accounts,
+    api,
+    breakers,
+    overrides,
+    store: redis ? new RedisStatusStore(redis) : new MemoryStatusStore(),
+    log,
+  });
   // Probes run on their own only where the configuration has a `probes:` block (each one is a
   // carrier call); an operator can run one at any time (`POST /v1/admin/accounts/{id}/probe`).
   const probesEnabled = config.probes?.enabled === true;
@@ -323,6 +333,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     actions,
     shipments,
     rates,
+    tracking,
     breakers,
     overrides,
     metrics,

@@ -9,6 +9,7 @@ import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
 import { fedexTokenResponseSchema } from './schemas.js';
 import { fedexShipping } from './shipping.js';
 import { fedexRates } from './rates.js';
+import { fedexTracking } from './tracking.js';
 
 export const fedex: CarrierDescriptor = {
   data: {
@@ -30,4 +31,5 @@ export const fedex: CarrierDescriptor = {
   tokenResponseSchema: fedexTokenResponseSchema,
   shipping: fedexShipping,
   rates: fedexRates,
+  tracking: fedexTracking,
 };

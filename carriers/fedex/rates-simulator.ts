@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 
 import {
   businessDaysAfter,
+  header,
   json,
   jsonOf,
   simPrice,
@@ -20,8 +21,14 @@ import {
 export const FEDEX_RATE_SIM_PATH = '/rate/v1/rates/quotes';
 
 /** ErrorResponseVO: transactionId and errors[{ code, message }] (CXSError). */
-const fedexError = (status: number, code: string, message: string): SimResponse =>
-  json(status, { transactionId: randomUUID(), errors: [{ code, message }] });
+/** transactionId, and customerTransactionId echoed "to match the request to the reply". */
+const envelope = (req?: SimRequest) => {
+  const customer = req ? header(req, 'x-customer-transaction-id') : undefined;
+  return { transactionId: randomUUID(), ...(customer ? { customerTransactionId: customer } : {}) };
+};
+
+const fedexError = (status: number, code: string, message: string, req?: SimRequest): SimResponse =>
+  json(status, { ...envelope(req), errors: [{ code, message }] });
 
 /**
  * The 400 example of the quotes operation answers a bad request with "BAD.REQUEST.ERROR"-style
@@ -111,7 +118,7 @@ export function fedexRate(req: SimRequest, now: number): SimResponse {
     };
   });
   return json(200, {
-    transactionId: randomUUID(),
+    ...envelope(req),
     output: { rateReplyDetails, quoteDate: businessDaysAfter(now, 0), isEncoded: false },
   });
 }

@@ -9,6 +9,7 @@ import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
 import { upsShipping } from './shipping.js';
 import { upsRates } from './rates.js';
+import { upsTracking } from './tracking.js';
 
 export const ups: CarrierDescriptor = {
   data: {
@@ -33,4 +34,5 @@ export const ups: CarrierDescriptor = {
   decorateApiRequest: decorateUpsRequest,
   shipping: upsShipping,
   rates: upsRates,
+  tracking: upsTracking,
 };

@@ -64,18 +64,24 @@ export type TrackingAnswer =
 
 export interface TrackingAdapter {
   sources: string[];
-  /** The raw status (or event) code → gateway status table; the `source` cites the spec. */
-  statusTable: StatusTable;
+  /** The raw code → gateway status tables this adapter reads with, each citing its source. */
+  statusTables: StatusTable[];
   build(trackingNumber: string): CarrierReadCall;
   /** Reads an answer: 2xx, and a 404 where the carrier says "not found" with its own body. */
   read(status: number, body: string, trackingNumber: string): TrackingAnswer;
   errorCode(status: number, body: string): string | undefined;
 }
 
-/** A carrier's mapping, as data: raw code → status, and where the codes come from. */
+/**
+ * A carrier's mapping, as data: raw code → status, where the codes come from, and which of them
+ * no saved spec documents (listed in docs/carriers/unverified.md, checked by a test).
+ */
 export interface StatusTable {
+  /** What the codes are (e.g. "UPS Status.type"). */
+  name: string;
   source: string;
   codes: Readonly<Record<string, TrackingStatus>>;
+  unverified: readonly string[];
 }
 
 /** The status a raw code maps to; `unknown` for a code the table does not hold. */

@@ -17,7 +17,9 @@ import { getAuthorize } from './routes/getAuthorize.js';
 import { getHealthz, getReadyz } from './routes/getHealth.js';
 import { getOAuthCallback } from './routes/getOAuthCallback.js';
 import { getOps } from './routes/getOps.js';
+import { getTracking } from './routes/getTracking.js';
 import { postRates } from './routes/postRates.js';
+import { postTracking } from './routes/postTracking.js';
 import { postShipments } from './routes/postShipments.js';
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
@@ -81,6 +83,10 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.post('/v1/shipments', postShipments({ shipments: deps.shipments }));
   }
   if (deps.rates) app.post('/v1/rates', postRates({ rates: deps.rates }));
+  if (deps.tracking) {
+    app.get('/v1/tracking/:trackingNumber', getTracking({ tracking: deps.tracking }));
+    app.post('/v1/tracking', postTracking({ tracking: deps.tracking }));
+  }
 
   app.notFound(() => {
     throw new GatewayError('ERR_ROUTE_NOT_FOUND');

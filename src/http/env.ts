@@ -17,6 +17,7 @@ import type { Logger } from '../platform/log.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { RatesService } from '../rates/rates-service.js';
 import type { ShipmentService } from '../shipments/shipment-service.js';
+import type { TrackingService } from '../tracking/tracking-service.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
 
@@ -38,6 +39,8 @@ export interface AppDependencies {
   shipments?: ShipmentService;
   /** `POST /v1/rates`. */
   rates?: RatesService;
+  /** `GET /v1/tracking/{number}`, `POST /v1/tracking`. */
+  tracking?: TrackingService;
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;

@@ -5,6 +5,7 @@
  */
 export { manualClock, type ManualClock } from './clock.js';
 export { businessDaysAfter, simPrice, type SimService } from './prices.js';
+export { journey, stageOf, type JourneyStep } from './journey.js';
 export { faultsPatchSchema } from './control.js';
 export {
   basicCredentials,
@@ -33,6 +34,8 @@ export {
   emptyStats,
   freezeFaults,
   READ_FAULT_KINDS,
+  TRACKING_STAGES,
+  type TrackingStage,
   SHIPMENT_FAULT_KINDS,
   type ReadFaultKind,
   type ShipmentFaultKind,

@@ -57,7 +57,23 @@ export interface SimFaults {
   ratesFault: { kind: ReadFaultKind; count: number };
   /** The next `count` tracking requests meet `kind`. */
   trackingFault: { kind: ReadFaultKind; count: number };
+  /**
+   * Every number tracked is at this stage (in the carrier's own codes); null: each number's own
+   * stage, from its last digit (src/sim/journey.ts). Moves a parcel on, or back, for a test.
+   */
+  trackingStage: TrackingStage | null;
 }
+
+export const TRACKING_STAGES = [
+  'pre_transit',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'available_for_pickup',
+  'returned',
+  'exception',
+] as const;
+export type TrackingStage = (typeof TRACKING_STAGES)[number];
 
 /**
  * Faults of the read APIs (rates, tracking), in the carrier's own error shape:
@@ -150,6 +166,7 @@ export function defaultFaults(tokenLifetimeSeconds: number): SimFaults {
     trackingLatencyMs: 0,
     ratesFault: { kind: 'none', count: 0 },
     trackingFault: { kind: 'none', count: 0 },
+    trackingStage: null,
   };
 }
 

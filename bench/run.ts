@@ -9,10 +9,11 @@
  *  4. Latency a failover adds when the first account's breaker is already open.
  *  5. Time from a carrier auth outage to the breaker opening, under a steady 50 shipments/s.
  *  6. Time a manual failover sent to one instance of a 3-process fleet takes to apply on the others.
+ *  7. Scale: boot, memory, idle CPU and Redis commands, breaker propagation for 1 to 10,000 accounts.
  *
  * Knobs (environment): see bench/settings.ts, e.g. `BENCH_QUICK=1 npm run bench` for a smoke run,
  * `BENCH_DURATION=20 BENCH_CONNECTIONS=64 npm run bench`, `BENCH_CPU_PROF=/tmp/prof npm run bench`,
- * `BENCH_SKIP=stampede,passthrough npm run bench` (shipments sections only).
+ * `BENCH_SKIP=stampede,passthrough npm run bench` (shipments sections only), `BENCH_ONLY=scale npm run bench`.
  * Every process it starts is stopped on success, failure, Ctrl-C or SIGTERM.
  */
 import { statSync } from 'node:fs';
@@ -55,6 +56,7 @@ import {
   textTable,
   THROUGHPUT_TARGET,
 } from './report.js';
+import { runScale, SCALE_HEADERS, SCALE_TARGETS, scaleRows, type ScaleRow } from './scale.js';
 import { readSettings } from './settings.js';
 import {
   runAuthOutage,
@@ -252,6 +254,24 @@ async function main(): Promise<number> {
     log();
   }
 
+  let scale: ScaleRow[] | undefined;
+  if (runs('scale')) {
+    log(
+      `## 7. Scale: 3 gateways on one Redis with ${settings.scale.accounts.join(', ')} UPS accounts; ` +
+        `one call per account, then ${settings.scale.idleSeconds} s idle`,
+    );
+    scale = await runScale(sim, settings.scale, log);
+    log();
+    log(textTable(SCALE_HEADERS, scaleRows(scale)));
+    const t = SCALE_TARGETS;
+    log(
+      `targets: idle ≤ ${t.idleCpuPercent} % CPU and ≤ ${t.idleRedisPerSecond} Redis cmds/s per instance, ` +
+        `RSS ≤ ${t.rssBootMb} MB at boot and ≤ ${t.rssAfterCallsMb} MB after calls, boot ≤ ${t.bootMs} ms, ` +
+        `propagation ≤ ${t.propagationMs} ms`,
+    );
+    log();
+  }
+
   await stopAll();
   if (settings.cpuProfileDir) {
     log(`## CPU profiles (${settings.cpuProfileDir})`);
@@ -263,6 +283,12 @@ async function main(): Promise<number> {
   log('## Markdown (for docs/benchmarks.md)');
   log();
   log(markdown(m, settings, { stampede, pass, ships, failover, outage, override }));
+  if (scale) {
+    log();
+    log(`| ${SCALE_HEADERS.join(' | ')} |`);
+    log(`|${SCALE_HEADERS.map(() => ' --- ').join('|')}|`);
+    for (const row of scaleRows(scale)) log(`| ${row.join(' | ')} |`);
+  }
   log();
   log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return settings.strict && !(stampedeOk && passOk && overrideOk) ? 1 : 0;

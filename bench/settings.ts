@@ -6,7 +6,15 @@
  */
 
 /** The sections of a run, in the order they run; `BENCH_SKIP` leaves some out. */
-export const SECTIONS = ['stampede', 'passthrough', 'shipments', 'failover', 'outage', 'override'] as const;
+export const SECTIONS = [
+  'stampede',
+  'passthrough',
+  'shipments',
+  'failover',
+  'outage',
+  'override',
+  'scale',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchSettings {
@@ -40,6 +48,14 @@ export interface BenchSettings {
     /** Commands on instance A (failover and restore alternating), per fleet. */
     rounds: number;
   };
+  /** Section 7: a fleet's cost as the number of accounts grows. */
+  scale: {
+    /** Account counts measured, one fleet each. */
+    accounts: number[];
+    /** Seconds without traffic over which idle CPU and Redis commands are measured. */
+    idleSeconds: number;
+    concurrency: number;
+  };
   /** Folder for `--cpu-prof` output of the gateway and baseline processes, or undefined. */
   cpuProfileDir: string | undefined;
   /** Exit with status 1 when a target (1 token request per expiry, ≥ 0.9× throughput) is missed. */
@@ -58,6 +74,9 @@ export const KNOBS = {
   BENCH_STAMPEDE_EXPIRIES: 'token expiries to stampede after the cold start (default 3)',
   BENCH_TOKEN_LIFETIME: 'simulator token lifetime in seconds during the stampede (default 5)',
   BENCH_SKIP: `comma-separated sections to leave out: ${SECTIONS.join(', ')}`,
+  BENCH_ONLY: 'comma-separated sections to run, every other one left out (e.g. BENCH_ONLY=scale)',
+  BENCH_SCALE_ACCOUNTS: 'scale: comma-separated account counts (default 1,1000,10000; quick: 1,100)',
+  BENCH_SCALE_IDLE: 'scale: seconds of idle measured per account count (default 10, quick: 3)',
   BENCH_FAILOVER_RATE: 'shipments/s, evenly paced, of the failover-latency runs (default 200)',
   BENCH_OUTAGE_RATE: 'shipments/s while the auth outage starts (default 50)',
   BENCH_OUTAGE_REPEATS: 'auth outage trials (default 3, quick: 1)',
@@ -76,16 +95,33 @@ function number(name: keyof typeof KNOBS, fallback: number, min: number): number
   return value;
 }
 
-function sections(raw: string | undefined): Set<Section> {
+function sections(raw: string | undefined, knob = 'BENCH_SKIP'): Set<Section> {
   const names = (raw ?? '')
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
   for (const name of names) {
     if (!(SECTIONS as readonly string[]).includes(name))
-      throw new Error(`BENCH_SKIP: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
+      throw new Error(`${knob}: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
   }
   return new Set(names as Section[]);
+}
+
+/** BENCH_SKIP, or every section BENCH_ONLY does not name. */
+function skipped(): Set<Section> {
+  const skip = sections(process.env.BENCH_SKIP);
+  if (process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '') return skip;
+  const only = sections(process.env.BENCH_ONLY, 'BENCH_ONLY');
+  for (const section of SECTIONS) if (!only.has(section)) skip.add(section);
+  return skip;
+}
+
+function accountCounts(raw: string | undefined, fallback: number[]): number[] {
+  if (raw === undefined || raw === '') return fallback;
+  const counts = raw.split(',').map((part) => Number(part.trim()));
+  if (counts.some((count) => !Number.isInteger(count) || count < 1))
+    throw new Error(`BENCH_SCALE_ACCOUNTS must be positive integers, got "${raw}"`);
+  return counts;
 }
 
 export function readSettings(): BenchSettings {
@@ -104,13 +140,18 @@ export function readSettings(): BenchSettings {
       // at which a token is ever fresh at all.
       tokenLifetimeSeconds: Math.round(number('BENCH_TOKEN_LIFETIME', quick ? 3 : 5, 2)),
     },
-    skip: sections(process.env.BENCH_SKIP),
+    skip: skipped(),
     shipments: {
       failoverRate: number('BENCH_FAILOVER_RATE', 200, 1),
       outageRate: number('BENCH_OUTAGE_RATE', 50, 1),
       outageRepeats: Math.round(number('BENCH_OUTAGE_REPEATS', quick ? 1 : 3, 1)),
     },
     override: { rounds: Math.round(number('BENCH_OVERRIDE_ROUNDS', quick ? 10 : 50, 1)) },
+    scale: {
+      accounts: accountCounts(process.env.BENCH_SCALE_ACCOUNTS, quick ? [1, 100] : [1, 1_000, 10_000]),
+      idleSeconds: number('BENCH_SCALE_IDLE', quick ? 3 : 10, 1),
+      concurrency: 32,
+    },
     cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
     strict: process.env.BENCH_STRICT === '1',
   };

@@ -228,6 +228,17 @@ export const configSchema = z
         trialLeaseMs: z.number().int().min(1_000).max(600_000).optional(),
       })
       .optional(),
+    /**
+     * When a carrier's refusal may cost a token request (src/upstream/rejection.ts): never for a
+     * token younger than `youngTokenSeconds`, and at most one per account per
+     * `rejectionRefreshIntervalSeconds` across the fleet.
+     */
+    auth: z
+      .strictObject({
+        youngTokenSeconds: z.number().int().min(0).max(3_600).default(30),
+        rejectionRefreshIntervalSeconds: z.number().int().min(1).max(3_600).default(30),
+      })
+      .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({
@@ -261,6 +272,30 @@ export const configSchema = z
         tokenQuotaThreshold: z.number().min(0).max(1).default(0.8),
         /** Where runbook links point (docs/runbooks/ in the repository by default). */
         runbookBaseUrl: httpUrl.optional(),
+      })
+      .optional(),
+    /**
+     * Shipment records (src/shipments/shipment-store.ts) and in-doubt resolution
+     * (src/shipments/in-doubt-resolver.ts): records are kept `retentionDays`, their labels
+     * `labelRetentionDays` (then `labelsExpired: true`); an unknown outcome is looked into every
+     * `intervalSeconds`, at most `maxAttempts` times and for `maxMinutes`, then left to an operator.
+     */
+    shipments: z
+      .strictObject({
+        retentionDays: z.number().min(1).max(3_650).default(30),
+        labelRetentionDays: z.number().min(0).max(3_650).default(7),
+        resolution: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            intervalSeconds: z.number().min(1).max(3_600).default(30),
+            maxAttempts: z.number().int().min(1).max(100).default(5),
+            maxMinutes: z.number().min(1).max(10_080).default(60),
+          })
+          .default({ enabled: true, intervalSeconds: 30, maxAttempts: 5, maxMinutes: 60 }),
+      })
+      .refine((shipments) => shipments.labelRetentionDays <= shipments.retentionDays, {
+        path: ['labelRetentionDays'],
+        message: 'must not exceed retentionDays (labels are part of the record)',
       })
       .optional(),
     /** The gateway's address as browsers reach it; the default redirect URI is this + /v1/oauth/callback. */

@@ -21,9 +21,11 @@ import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
 import { ClientRegistry } from './http/clients.js';
+import { AccessLog } from './http/request-trace.js';
 import { GatewayError, isGatewayError } from './core/errors.js';
 import type { Logger } from './platform/log.js';
 import { CarrierProxy, PROXY_PREFIX } from './proxy/proxy-handler.js';
+import { MemoryRenewalBudget, RedisRenewalBudget, RejectionPolicy } from './upstream/rejection.js';
 import { CarrierApi } from './upstream/carrier-api.js';
 import { UpstreamObserver } from './upstream/observe.js';
 import { CarrierTransport } from './upstream/transport.js';
@@ -42,11 +44,13 @@ import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
+import { ShipmentDesk } from './shipments/shipment-desk.js';
 import { ShipmentService } from './shipments/shipment-service.js';
 import { RatesCache } from './rates/rates-cache.js';
 import { RatesService } from './rates/rates-service.js';
 import { MemoryStatusStore, RedisStatusStore } from './tracking/status-store.js';
 import { TrackingService } from './tracking/tracking-service.js';
+import { MemoryShipmentStore, RedisShipmentStore } from './shipments/shipment-store.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -167,7 +171,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The alerter needs the health service, built last; the request paths reach it through this.
   const late: { alerter?: Alerter } = {};
   const transport = new CarrierTransport();
-  const api = new CarrierApi({ engine, transport, observer: new UpstreamObserver(recorder), log });
+  const rejections = new RejectionPolicy({
+    settings: {
+      youngTokenMs: (config.auth?.youngTokenSeconds ?? 30) * 1000,
+      renewalIntervalMs: (config.auth?.rejectionRefreshIntervalSeconds ?? 30) * 1000,
+    },
+    budget: redis ? new RedisRenewalBudget(redis) : new MemoryRenewalBudget(),
+  });
+  const api = new CarrierApi({
+    engine,
+    transport,
+    observer: new UpstreamObserver(recorder),
+    log,
+    rejections,
+  });
   const proxy = new CarrierProxy({
     accounts,
     api,
@@ -199,16 +216,24 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     policy: { ...stripUndefined(config.breaker ?? {}), ...options.breaker },
   });
-  const metrics = new GatewayMetrics(accountIds, breakers, recorder);
+  const metrics = new GatewayMetrics(breakers, recorder);
   // The request listener is attached once the app exists; the drain needs the server before that.
   const server = createServer();
   server.keepAliveTimeout = 65_000;
   const drain = new ServerDrain(server);
+  const DAY_MS = 24 * 3600 * 1000;
+  const retentionMs = (config.shipments?.retentionDays ?? 30) * DAY_MS;
+  const labelRetentionMs = (config.shipments?.labelRetentionDays ?? 7) * DAY_MS;
+  const shipmentRecords = redis
+    ? new RedisShipmentStore(redis, retentionMs, labelRetentionMs)
+    : new MemoryShipmentStore(retentionMs, labelRetentionMs);
+  const shipmentDesk = new ShipmentDesk({ records: shipmentRecords, accounts, api });
   const shipments = new ShipmentService({
     accounts,
     api,
     breakers,
     overrides,
+    records: shipmentRecords,
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
     log,
     metrics,
@@ -334,6 +359,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     shipments,
     rates,
     tracking,
+    shipmentDesk,
     breakers,
     overrides,
     metrics,
@@ -344,8 +370,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     readiness: ready,
   });
   const honoListener = getRequestListener(app.fetch);
+  const accessLog = new AccessLog(log);
 
   server.on('request', (req, res) => {
+    accessLog.begin(req, res);
     if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
     else void honoListener(req, res);

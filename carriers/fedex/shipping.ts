@@ -8,13 +8,21 @@
  */
 import { z } from 'zod';
 
-import type { Parcel, Party, ShipmentRequest } from '../../src/core/shipment.js';
 import {
+  customsValue,
+  type Customs,
+  type Parcel,
+  type Party,
+  type ShipmentRequest,
+} from '../../src/core/shipment.js';
+import { resolveService } from '../../src/core/shipment-rules.js';
+import {
+  checkShipment,
   parseJson,
-  serviceCode,
   type CarrierAnswer,
   type ShippingAdapter,
 } from '../../src/core/shipping-adapter.js';
+import { FEDEX_RULES } from './rules.js';
 
 /** `POST /ship/v1/shipments` ("Create Shipment"); the spec's servers are `/`, so no prefix. */
 export const FEDEX_SHIP_PATH = 'ship/v1/shipments';
@@ -38,11 +46,8 @@ export const fedexShippingSettingsSchema = z.strictObject({
 export type FedexShippingSettings = z.infer<typeof fedexShippingSettingsSchema>;
 
 /**
- * RequestedShipment_1.serviceType has no enum (it points at FedEx's service-type list); each code
- * below appears in the spec's own examples: US_Ground_Shipment (FEDEX_GROUND),
- * SamplePayload-InternationalShipmentMPS (INTERNATIONAL_ECONOMY), Domestic_Express_Customer_Reference
- * (PRIORITY_OVERNIGHT), International_Shipment (INTERNATIONAL_PRIORITY). FEDEX_GROUND and
- * PRIORITY_OVERNIGHT are US (and CA) domestic services.
+ * The codes per level, as the adapter contract lists them; which lane books which (and that the
+ * domestic pair is US/CA only) is FEDEX_RULES.lanes in ./rules.ts, with the sources.
  */
 const SERVICES = {
   standard: { domestic: 'FEDEX_GROUND', international: 'INTERNATIONAL_ECONOMY' },
@@ -70,9 +75,9 @@ const ceilWhole = (value: number) => Math.ceil(Number(value.toFixed(6)));
 const phoneNumber = (phone: string) => phone.replace(/[\s().\-/]/g, '');
 
 /**
- * PartyAddress_2 (streetLines, city, countryCode required) and PartyContact (phoneNumber required).
- * Street lines and city go unshortened, as for UPS: FedEx's 400 beats a misrouted parcel. A party
- * without a phone is sent without one, and FedEx refuses it; the gateway invents no number.
+ * PartyAddress_2 (streetLines, city, countryCode required) and PartyContact (phoneNumber required:
+ * FEDEX_RULES refuses a party without one before any call; the gateway invents no number).
+ * Street lines and city go unshortened, as for UPS: FedEx's 400 beats a misrouted parcel.
  */
 function party(p: Party) {
   return {
@@ -127,9 +132,63 @@ function lineItem(parcel: Parcel, reference: ReturnType<typeof references>) {
   };
 }
 
+/** CommercialInvoice.shipmentPurpose enum ("SOLD is not a valid purpose for a Proforma Invoice"). */
+const SHIPMENT_PURPOSE = {
+  merchandise: 'SOLD',
+  documents: 'NOT_SOLD',
+  gift: 'GIFT',
+  sample: 'SAMPLE',
+  return: 'REPAIR_AND_RETURN',
+} as const;
+
+/**
+ * CustomsClearanceDetail (required: commercialInvoice, commodities; "Required for International and
+ * intra-country Shipments", l.3175), shaped like the spec's international examples (l.5793): duties
+ * paid by the recipient unless the incoterm is DDP; one Commodity per item (description required,
+ * countryOfManufacture "required for International shipments", quantity with quantityUnits PCS,
+ * unitPrice and customsValue as Customs_Money, weight in KG, the only Weight_4 unit).
+ */
+function customsClearanceDetail(customs: Customs) {
+  const currency = customs.items[0]!.currency;
+  return {
+    dutiesPayment: { paymentType: customs.incoterm === 'DDP' ? 'SENDER' : 'RECIPIENT' },
+    // isDocumentOnly: "Only used for international Express requests"; false is the default.
+    isDocumentOnly: customs.contents === 'documents',
+    commercialInvoice: {
+      shipmentPurpose: SHIPMENT_PURPOSE[customs.contents],
+      // termsOfSale: "Max length is 3", e.g. FCA.
+      termsOfSale: customs.incoterm,
+      ...(customs.invoiceNumber !== undefined
+        ? { customerReferences: [{ customerReferenceType: 'INVOICE_NUMBER', value: customs.invoiceNumber }] }
+        : {}),
+    },
+    totalCustomsValue: { amount: customsValue(customs), currency },
+    commodities: customs.items.map((item) => ({
+      description: item.description,
+      countryOfManufacture: item.originCountry,
+      quantity: item.quantity,
+      quantityUnits: 'PCS',
+      unitPrice: { amount: item.unitValue, currency: item.currency },
+      customsValue: {
+        amount: Math.round(item.unitValue * item.quantity * 100) / 100,
+        currency: item.currency,
+      },
+      weight: { units: 'KG', value: Math.round(item.weightKg * item.quantity * 1000) / 1000 },
+      ...(item.hsCode !== undefined ? { harmonizedCode: item.hsCode } : {}),
+    })),
+  };
+}
+
+/** The serviceType for a shipment (FEDEX_RULES.lanes); throws where FedEx has none mapped. */
+export function fedexServiceType(shipment: ShipmentRequest): string {
+  const resolved = resolveService(FEDEX_RULES.lanes, shipment);
+  if ('refused' in resolved) throw new Error(`FedEx cannot carry this shipment: ${resolved.refused}`);
+  return resolved.code;
+}
+
 /** The `Full_Schema_Ship` body for one shipment. Pure. */
 export function fedexShipmentBody(shipment: ShipmentRequest, settings: FedexShippingSettings): unknown {
-  const service = serviceCode({ services: SERVICES }, shipment);
+  const service = fedexServiceType(shipment);
   const reference = references(shipment.reference, service);
   const totalKg = shipment.parcels.reduce((sum, parcel) => sum + parcel.weightKg, 0);
   const account = { value: settings.accountNumber };
@@ -155,6 +214,9 @@ export function fedexShipmentBody(shipment: ShipmentRequest, settings: FedexShip
         payor: { responsibleParty: { accountNumber: account } },
       },
       labelSpecification: LABELS[shipment.labelFormat],
+      ...(shipment.customs !== undefined && shipment.shipper.countryCode !== shipment.recipient.countryCode
+        ? { customsClearanceDetail: customsClearanceDetail(shipment.customs) }
+        : {}),
       requestedPackageLineItems: shipment.parcels.map((parcel) => lineItem(parcel, reference)),
     },
   };
@@ -219,6 +281,7 @@ export const fedexShipping: ShippingAdapter<FedexShippingSettings> = {
   ],
   services: SERVICES,
   settingsSchema: fedexShippingSettingsSchema,
+  check: (shipment) => checkShipment(FEDEX_RULES, shipment),
   build: ({ shipment, settings, shipmentId }) => ({
     method: 'POST',
     path: FEDEX_SHIP_PATH,

@@ -7,13 +7,21 @@
  */
 import { z } from 'zod';
 
-import type { Parcel, Party, ShipmentRequest } from '../../src/core/shipment.js';
 import {
+  customsValue,
+  type Customs,
+  type Parcel,
+  type Party,
+  type ShipmentRequest,
+} from '../../src/core/shipment.js';
+import { EU_COUNTRIES, resolveService } from '../../src/core/shipment-rules.js';
+import {
+  checkShipment,
   parseJson,
-  serviceCode,
   type CarrierAnswer,
   type ShippingAdapter,
 } from '../../src/core/shipping-adapter.js';
+import { UPS_RULES } from './rules.js';
 
 /** `/shipments/{version}/ship`: `version` "Valid values: v2409"; the servers carry the `/api` prefix. */
 export const UPS_SHIP_PATH = 'api/shipments/v2409/ship';
@@ -37,10 +45,8 @@ export type UpsShippingSettings = z.infer<typeof upsShippingSettingsSchema>;
 const US_MARKETS = new Set(['US', 'PR']);
 
 /**
- * Shipment_Service.Code: "01 = Next Day Air", "03 = Ground", "07 = Express" (Worldwide Express),
- * "11 = UPS Standard". `domestic` is a domestic movement inside US_MARKETS: Ground and Next Day Air
- * are US products, and a domestic shipment elsewhere (DE to DE) travels as Standard or Express.
- * Shipping.yaml lists the codes without their origins (UPS's Appendix has them, not saved).
+ * The codes per level as the adapter contract lists them; which lane books which is
+ * UPS_RULES.lanes in ./rules.ts (with the sources), e.g. US to DE standard is 08, not 11.
  */
 const SERVICES = {
   standard: { domestic: '03', international: '11' },
@@ -140,11 +146,95 @@ function upsPackage(parcel: Parcel, imperial: boolean, reference: string | undef
   };
 }
 
-/** The Service.Code for a shipment: SERVICES, with `domestic` only inside US_MARKETS. */
+/** The Service.Code for a shipment (UPS_RULES.lanes); throws where UPS has none for the lane. */
 export function upsServiceCode(shipment: ShipmentRequest): string {
-  return US_MARKETS.has(shipment.shipper.countryCode)
-    ? serviceCode({ services: SERVICES }, shipment)
-    : SERVICES[shipment.service].international;
+  const resolved = resolveService(UPS_RULES.lanes, shipment);
+  if ('refused' in resolved) throw new Error(`UPS cannot carry this shipment: ${resolved.refused}`);
+  return resolved.code;
+}
+
+/** ShipmentRequest_Shipment.Description: 1 to 50 characters, "a detailed description of items". */
+const DESCRIPTION_MAX = 50;
+
+/** The description of goods: every item's, while they fit; else the first item's and the count of the rest. */
+function goodsDescription(customs: Customs): string {
+  const all = customs.items.map((item) => item.description).join(', ');
+  if (all.length <= DESCRIPTION_MAX) return all;
+  const more = ` and ${customs.items.length - 1} more`;
+  const first = customs.items[0]!.description;
+  return customs.items.length > 1 && first.length + more.length <= DESCRIPTION_MAX
+    ? `${first}${more}`
+    : first.slice(0, DESCRIPTION_MAX).trimEnd();
+}
+
+/** InternationalForms.ReasonForExport: "SALE, GIFT, SAMPLE, RETURN, REPAIR, INTERCOMPANYDATA". */
+const REASON_FOR_EXPORT = {
+  merchandise: 'SALE',
+  gift: 'GIFT',
+  sample: 'SAMPLE',
+  return: 'RETURN',
+} as const;
+
+const money = (value: number) => value.toFixed(2);
+const yyyymmdd = (date: Date) => date.toISOString().slice(0, 10).replaceAll('-', '');
+
+/**
+ * ShipmentServiceOptions_InternationalForms as a commercial invoice (FormType "01 - Invoice";
+ * required: FormType, Product). For Invoice forms the spec marks InvoiceNumber, InvoiceDate
+ * (yyyyMMdd), ReasonForExport and CurrencyCode required; each Product needs Description (35, up
+ * to 3 lines), Unit {Number, UnitOfMeasurement.Code, Value}, OriginCountryCode, and PartNumber
+ * ("Required for Invoice forms"): the item's line number, as the gateway has no part numbers.
+ * Unit code PCS is from UPS's Appendix (not saved: UNVERIFIED). Documents need no invoice.
+ */
+function internationalForms(customs: Customs, shipmentId: string, today: Date) {
+  if (customs.contents === 'documents') return undefined;
+  return {
+    FormType: ['01'],
+    InvoiceNumber: (customs.invoiceNumber ?? shipmentId).slice(0, 35),
+    InvoiceDate: yyyymmdd(today),
+    ReasonForExport: REASON_FOR_EXPORT[customs.contents],
+    CurrencyCode: customs.items[0]!.currency,
+    // TermsOfShipment: "Indicates the rights to the seller from the buyer", Incoterm codes (max 3).
+    TermsOfShipment: customs.incoterm,
+    Product: customs.items.map((item, index) => ({
+      Description: [item.description],
+      Unit: {
+        Number: String(item.quantity),
+        UnitOfMeasurement: { Code: 'PCS' },
+        Value: money(item.unitValue),
+      },
+      ...(item.hsCode !== undefined ? { CommodityCode: item.hsCode } : {}),
+      PartNumber: String(index + 1),
+      OriginCountryCode: item.originCountry,
+    })),
+  };
+}
+
+/**
+ * What the customs declaration adds to Shipment: Description (required across borders but for EU
+ * Standard; UPS_RULES makes sure it is there), InvoiceLineTotal ("Required for forward shipments
+ * whose origin is the US and destination is Puerto Rico or Canada": whole units 1 to 99999999),
+ * and the commercial invoice outside the EU (inside, no goods clear customs).
+ */
+function customsFields(shipment: ShipmentRequest, shipmentId: string, today: Date) {
+  const { customs, shipper, recipient } = shipment;
+  if (customs === undefined || shipper.countryCode === recipient.countryCode) return {};
+  const invoiceLineTotal =
+    US_MARKETS.has(shipper.countryCode) && ['CA', 'PR'].includes(recipient.countryCode)
+      ? {
+          InvoiceLineTotal: {
+            CurrencyCode: customs.items[0]!.currency,
+            MonetaryValue: String(Math.max(1, Math.ceil(customsValue(customs)))),
+          },
+        }
+      : {};
+  const withinEu = EU_COUNTRIES.has(shipper.countryCode) && EU_COUNTRIES.has(recipient.countryCode);
+  const forms = withinEu ? undefined : internationalForms(customs, shipmentId, today);
+  return {
+    Description: goodsDescription(customs),
+    ...invoiceLineTotal,
+    ...(forms !== undefined ? { ShipmentServiceOptions: { InternationalForms: forms } } : {}),
+  };
 }
 
 /** The `SHIPRequestWrapper` body for one shipment. Pure. */
@@ -152,6 +242,7 @@ export function upsShipmentBody(
   shipment: ShipmentRequest,
   settings: UpsShippingSettings,
   shipmentId: string,
+  today: Date = new Date(),
 ): unknown {
   const imperial = US_MARKETS.has(shipment.shipper.countryCode);
   const packageReference = referenceAtPackageLevel(shipment) ? shipment.reference : undefined;
@@ -167,6 +258,7 @@ export function upsShipmentBody(
         TransactionReference: { CustomerContext: shipmentId },
       },
       Shipment: {
+        ...customsFields(shipment, shipmentId, today),
         // No ShipFrom: "If the ShipFrom container is not present then this address [the
         // shipper's] will be used as the ShipFrom address" (Shipper_Address).
         Shipper: { ...contact(shipment.shipper), ShipperNumber: settings.shipperNumber },
@@ -237,6 +329,7 @@ export const upsShipping: ShippingAdapter<UpsShippingSettings> = {
   sources: ['../shared/carrier-specs/ups/Shipping.yaml', '../shared/carrier-auth-facts.md section 1 (UPS)'],
   services: SERVICES,
   settingsSchema: upsShippingSettingsSchema,
+  check: (shipment) => checkShipment(UPS_RULES, shipment),
   build: ({ shipment, settings, shipmentId }) => ({
     method: 'POST',
     path: UPS_SHIP_PATH,

@@ -2,11 +2,15 @@
  * @module breaker/auth-breaker
  * One authentication circuit breaker per carrier account, shared by the fleet.
  *
- * - Deciding to open: an opossum breaker per account and instance counts outcomes in its rolling
- *   window (volume threshold, error percentage). Only authentication outcomes reach it: a token
- *   the carrier would not issue, or a freshly issued token it rejected. Shipment validation
- *   errors count as successes (the carrier accepted the token); lock timeouts and Redis outages
- *   say nothing about the carrier and are not counted at all.
+ * - Deciding to open: this instance counts outcomes per account in a rolling window (volume
+ *   threshold, error percentage) and a run of consecutive failures (what opossum counted
+ *   before, without its timers). Only authentication outcomes
+ *   reach it: a token the carrier would not issue, or a freshly issued token it rejected. Shipment
+ *   validation errors count as successes (the carrier accepted the token); lock timeouts and Redis
+ *   outages say nothing about the carrier and are not counted at all.
+ * - Cost: an account's window exists only once it had a counted outcome and is dropped when the
+ *   breaker closes; nothing runs on a timer (the window's buckets are found from
+ *   timestamps, the half-open moment from `openUntil`). An account without traffic costs nothing.
  * - The state the fleet acts on: a versioned record per account (src/fleet-state/versioned-state.ts).
  *   When any instance's opossum opens, it writes `open` on top of the generation it saw; every
  *   instance reads it from its cache on the next request (pub/sub, and a poll as a backstop).
@@ -17,7 +21,6 @@
  */
 import { EventEmitter } from 'node:events';
 
-import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 
 import type { AccountOverrides } from '../overrides/overrides.js';
@@ -83,10 +86,37 @@ export interface BreakerTransition {
 
 const CLOSED: BreakerState = { state: 'closed', since: 0, cause: 'initial' };
 
-class AuthFailure extends Error {}
+/** Buckets of the rolling window (as opossum's default: the window rolls by a tenth). */
+const WINDOW_BUCKETS = 10;
+
+/**
+ * One account's counted outcomes on this instance. Bucket `i` holds the outcomes of the bucket
+ * period `periods[i]`; a bucket whose period left the window is stale and reused.
+ */
+interface OutcomeWindow {
+  periods: number[];
+  fires: number[];
+  failures: number[];
+  streak: number;
+  lastCause: string;
+  /** It asked for the opening; nothing more is counted until the breaker closes. */
+  tripped: boolean;
+}
+
+function newWindow(): OutcomeWindow {
+  return {
+    periods: new Array<number>(WINDOW_BUCKETS).fill(-Infinity),
+    fires: new Array<number>(WINDOW_BUCKETS).fill(0),
+    failures: new Array<number>(WINDOW_BUCKETS).fill(0),
+    streak: 0,
+    lastCause: 'auth_failure',
+    tripped: false,
+  };
+}
 
 export interface AuthBreakersOptions {
-  accounts: string[];
+  /** Unused: breakers are created lazily, on an account's first counted outcome. */
+  accounts?: readonly string[];
   state: VersionedState<BreakerState>;
   trials: TrialLease;
   overrides: AccountOverrides;
@@ -97,7 +127,9 @@ export interface AuthBreakersOptions {
 
 export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition] }> {
   readonly policy: BreakerPolicy;
-  readonly #counters = new Map<string, CircuitBreaker<[boolean], void>>();
+  readonly #windows = new Map<string, OutcomeWindow>();
+  /** Accounts a caller asked about on this instance (the ones with traffic). */
+  readonly #asked = new Set<string>();
   readonly #state: VersionedState<BreakerState>;
   readonly #trials: TrialLease;
   readonly #overrides: AccountOverrides;
@@ -113,13 +145,11 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
     this.#overrides = options.overrides;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
-    this.#state.track(options.accounts);
-    for (const account of options.accounts) this.#counters.set(account, this.#newCounter(account));
     this.#state.on('change', (account, next, previous) => {
       const to = next?.value.state ?? 'closed';
       const from = previous?.value.state ?? 'closed';
       // A fresh window after every close: failures from before the outage must not reopen it.
-      if (to === 'closed' && from !== 'closed') this.#resetCounter(account);
+      if (to === 'closed' && from !== 'closed') this.#windows.delete(account);
       if (to !== from && !this.#writing.has(account)) {
         this.#announce({
           account,
@@ -133,38 +163,49 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
     });
   }
 
-  #newCounter(account: string): CircuitBreaker<[boolean], void> {
-    const counter = new CircuitBreaker<[boolean], void>(
-      async (failed: boolean) => {
-        if (failed) throw new AuthFailure();
-      },
-      {
-        name: account,
-        timeout: false,
-        volumeThreshold: this.policy.volumeThreshold,
-        errorThresholdPercentage: this.policy.errorThresholdPercentage,
-        rollingCountTimeout: this.policy.rollingCountTimeoutMs,
-        // The fleet record decides when to try again, not this instance's timer.
-        resetTimeout: 2 ** 31 - 1,
-      },
-    );
-    counter.on('open', () => {
-      this.#open(account, this.#lastCause.get(account) ?? 'auth_failure').catch((error: Error) =>
-        this.#log.warn({ account, err: { message: error.message } }, 'breaker could not record its opening'),
-      );
-    });
-    return counter;
+  /** Accounts with traffic here or a breaker record (every other one is closed and untouched). */
+  accounts(): Set<string> {
+    return new Set([...this.#state.ids(), ...this.#asked]);
   }
 
-  #resetCounter(account: string): void {
-    this.#streaks.delete(account);
-    this.#counters.get(account)?.shutdown();
-    this.#counters.set(account, this.#newCounter(account));
+  /** Counts one outcome; true when the window now asks for the breaker to open. */
+  #count(account: string, failed: boolean, cause: string | undefined): boolean {
+    let window = this.#windows.get(account);
+    if (!window) {
+      window = newWindow();
+      this.#windows.set(account, window);
+    }
+    if (window.tripped) return false;
+    const bucketMs = this.policy.rollingCountTimeoutMs / WINDOW_BUCKETS;
+    const period = Math.floor(this.#now() / bucketMs);
+    const slot = ((period % WINDOW_BUCKETS) + WINDOW_BUCKETS) % WINDOW_BUCKETS;
+    if (window.periods[slot] !== period) {
+      window.periods[slot] = period;
+      window.fires[slot] = 0;
+      window.failures[slot] = 0;
+    }
+    window.fires[slot]! += 1;
+    if (!failed) {
+      window.streak = 0;
+      return false;
+    }
+    window.failures[slot]! += 1;
+    window.streak += 1;
+    window.lastCause = cause ?? 'auth_failure';
+    let fires = 0;
+    let failures = 0;
+    for (let i = 0; i < WINDOW_BUCKETS; i += 1) {
+      if (window.periods[i]! <= period - WINDOW_BUCKETS) continue;
+      fires += window.fires[i]!;
+      failures += window.failures[i]!;
+    }
+    const trips =
+      (fires >= this.policy.volumeThreshold &&
+        (failures * 100) / fires > this.policy.errorThresholdPercentage) ||
+      window.streak >= this.policy.consecutiveFailures;
+    if (trips) window.tripped = true;
+    return trips;
   }
-
-  readonly #lastCause = new Map<string, string>();
-  /** Auth failures in a row per account, on this instance. */
-  readonly #streaks = new Map<string, number>();
 
   /** The shared state as this instance knows it. */
   state(account: string): BreakerState {
@@ -177,6 +218,7 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
 
   /** May a request go to this account now? A `trial` permit must be reported back. */
   async permit(account: string): Promise<BreakerPermit> {
+    this.#asked.add(account);
     const mode = this.#overrides.current(account).breaker;
     if (mode === 'open') return { kind: 'open', cause: 'forced_open', forced: true };
     if (mode === 'closed') return { kind: 'pass' };
@@ -204,14 +246,15 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
     if (permit.kind === 'open') return;
     if (permit.kind === 'pass') {
       if (outcome === 'neutral' || this.#overrides.current(account).breaker !== 'auto') return;
-      const failed = outcome === 'auth_failure';
-      if (failed) this.#lastCause.set(account, cause ?? 'auth_failure');
-      const streak = failed ? (this.#streaks.get(account) ?? 0) + 1 : 0;
-      this.#streaks.set(account, streak);
-      const counter = this.#counters.get(account);
-      await counter?.fire(failed).catch(() => undefined);
-      // open() emits 'open' once, which records the opening for the fleet.
-      if (failed && streak >= this.policy.consecutiveFailures && counter && !counter.opened) counter.open();
+      if (this.#count(account, outcome === 'auth_failure', cause)) {
+        const lastCause = this.#windows.get(account)?.lastCause ?? 'auth_failure';
+        await this.#open(account, lastCause).catch((error: Error) =>
+          this.#log.warn(
+            { account, err: { message: error.message } },
+            'breaker could not record its opening',
+          ),
+        );
+      }
       return;
     }
     try {
@@ -268,6 +311,5 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
 
   stop(): void {
     this.#state.stop();
-    for (const counter of this.#counters.values()) counter.shutdown();
   }
 }

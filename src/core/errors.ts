@@ -264,9 +264,45 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_SHIPMENT_RULES_UNMET: {
+    status: 422,
+    title: 'Shipment lacks what the carrier requires on this lane',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_SHIPMENT_OUTCOME_UNKNOWN: {
     status: 502,
     title: 'Shipment sent but its outcome is unknown',
+    failureClass: 'downstream.server_error',
+    countsAgainstCarrier: true,
+  },
+  ERR_SHIPMENT_NOT_FOUND: {
+    status: 404,
+    title: 'No such shipment',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_SHIPMENT_NOT_VOIDABLE: {
+    status: 409,
+    title: 'Shipment is not in a state that can be voided',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_VOID_REFUSED: {
+    status: 409,
+    title: 'Carrier refused to void the shipment',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_VOID_NOT_OFFERED: {
+    status: 422,
+    title: 'Carrier offers no way to void a shipment through its API',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_VOID_OUTCOME_UNKNOWN: {
+    status: 502,
+    title: 'Void sent but its outcome is unknown',
     failureClass: 'downstream.server_error',
     countsAgainstCarrier: true,
   },
@@ -327,6 +363,37 @@ export const ERROR_CATALOGUE = {
   ERR_SHUTTING_DOWN: {
     status: 503,
     title: 'Instance is shutting down; send it again',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  // Issue 12 (hardening): a client's own bad input, never the carrier's failure.
+  ERR_REQUEST_STREAM_INVALID: {
+    status: 400,
+    title: 'Request body could not be read',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request body stalled',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_CLIENT_CONCURRENCY: {
+    status: 429,
+    title: 'Too many concurrent calls to this carrier',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_MISDIRECTED_REQUEST: {
+    status: 421,
+    title: 'Request target names another host',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_SHIPMENT_NOT_SUPPORTED: {
+    status: 422,
+    title: 'No account of the client can carry this shipment',
     failureClass: null,
     countsAgainstCarrier: false,
   },

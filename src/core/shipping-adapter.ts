@@ -8,7 +8,14 @@
  */
 import type { z } from 'zod';
 
-import type { CreatedShipment, ServiceLevel, ShipmentRequest } from './shipment.js';
+import type { CreatedShipment, Label, ServiceLevel, ShipmentRequest } from './shipment.js';
+import {
+  resolveService,
+  ruleViolations,
+  type LaneService,
+  type RuleViolation,
+  type ShipmentRule,
+} from './shipment-rules.js';
 
 /** The label request as it goes on the wire, relative to the account's API base. */
 export interface ShippingCall {
@@ -44,6 +51,16 @@ export type CarrierAnswer =
   | { kind: 'rejected'; carrierCode?: string }
   | { kind: 'unreadable' };
 
+/**
+ * Why an account cannot take a shipment, known before any carrier call:
+ * - not_supported: the carrier has no service for this lane (or cannot carry it at all): the walk
+ *   skips the account, and `reason` says why;
+ * - rules_unmet: the shipment lacks what the carrier requires here (a phone, a state, a customs
+ *   declaration): each violation names the field, the rule and its source.
+ */
+export type ShipmentUnfit =
+  { kind: 'not_supported'; reason: string } | { kind: 'rules_unmet'; violations: RuleViolation[] };
+
 /** The carrier's error code from an error body, if it has one. Never its message. */
 export type CarrierErrorCode = string | undefined;
 
@@ -66,11 +83,99 @@ export interface ShippingAdapter<Settings = unknown> {
    * account that cannot is skipped before anything is sent, and the attempt says why.
    */
   supports?(shipment: ShipmentRequest): boolean;
+  /**
+   * The carrier's lane and party rules (carriers/<carrier>/rules.ts), checked before anything is
+   * sent; undefined when the shipment passes. See `checkShipment`.
+   */
+  check?(shipment: ShipmentRequest): ShipmentUnfit | undefined;
   build(draft: ShipmentDraft<Settings>): ShippingCall;
   /** Reads a 2xx answer: the label, or `unreadable`. */
   readSuccess(status: number, body: string): CarrierAnswer;
   /** The carrier's error code in a non-2xx body, for the `carrierCode` field; never its message. */
   errorCode(status: number, body: string): CarrierErrorCode;
+  /**
+   * Voiding a label it made (`POST /v1/shipments/{id}/void`): the calls and how to read their
+   * answers, or what the carrier offers instead when its API has no void. Absent: not described yet.
+   */
+  void?: VoidSupport<Settings> | VoidNotOffered;
+  /**
+   * Finding out whether a label exists after an answer was lost (in-doubt resolution): absent
+   * when the carrier offers no way to look.
+   */
+  lookup?: LookupSupport<Settings>;
+}
+
+// --- Void and lookup: optional parts of the adapter ------------------------------------------
+
+/** A call on a shipment that exists (void, lookup), relative to the account's API base. */
+export interface CarrierCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path (and query) under the account's API base URL, without a leading slash. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What a void or a lookup knows about the shipment the carrier made. */
+export interface ShipmentAtCarrier<Settings> {
+  settings: Settings;
+  trackingNumbers: string[];
+  /** The request as the label call carried it (kept while its outcome is unknown). */
+  shipment?: ShipmentRequest;
+  carrierIdempotencyKey: string;
+  shipmentId: string;
+}
+
+/**
+ * How the carrier answered a void call.
+ * - voided: the label is cancelled (or the refund requested, where that is the carrier's void);
+ * - gone: the carrier no longer has it (deleted or voided before): nothing is left to void;
+ * - refused: too late (manifested, picked up, scanned) or otherwise not allowed; `reason` is the
+ *   carrier's own words, passed to the client so it can act on them;
+ * - unreadable: a success status whose body says nothing clear.
+ */
+export type VoidAnswer =
+  | { kind: 'voided' }
+  | { kind: 'gone' }
+  | { kind: 'refused'; carrierCode?: string; reason: string }
+  | { kind: 'unreadable' };
+
+export interface VoidSupport<Settings = unknown> {
+  offered: true;
+  /** The spec file and operation each call follows. */
+  sources: string[];
+  /** The calls that void every piece, in order (one per tracking number where the carrier wants that). */
+  build(target: ShipmentAtCarrier<Settings>): CarrierCall[];
+  read(status: number, body: string): VoidAnswer;
+}
+
+export interface VoidNotOffered {
+  offered: false;
+  /** What the carrier's API offers instead (or that it offers nothing), for the client's problem detail. */
+  instead: string;
+  sources: string[];
+}
+
+/**
+ * What a lookup learned.
+ * - found: the label exists; the labels are there when the carrier returns them;
+ * - absent: the carrier says it has no such shipment;
+ * - unknown: the carrier could not say.
+ */
+export type LookupAnswer =
+  { kind: 'found'; trackingNumbers: string[]; labels?: Label[] } | { kind: 'absent' } | { kind: 'unknown' };
+
+export interface LookupSupport<Settings = unknown> {
+  /**
+   * resend: the label API deduplicates (`idempotencyHeader`), so the label request is sent again
+   * with the same key and the answer is the label that exists (or the one now made, once);
+   * reference: a search by the reference the label request carried.
+   */
+  method: 'resend' | 'reference';
+  sources: string[];
+  /** For `reference`: the search call, or undefined when the request carried nothing to find it by. */
+  build?(target: ShipmentAtCarrier<Settings>): CarrierCall | undefined;
+  read?(status: number, body: string): LookupAnswer;
 }
 
 /** The carrier's service code for a shipment. */
@@ -79,6 +184,17 @@ export function serviceCode(adapter: Pick<ShippingAdapter, 'services'>, shipment
   return shipment.shipper.countryCode === shipment.recipient.countryCode
     ? codes.domestic
     : codes.international;
+}
+
+/** A carrier's lane services and party rules against one shipment: the first thing wrong, or undefined. */
+export function checkShipment(
+  tables: { lanes: readonly LaneService[]; rules: readonly ShipmentRule[] },
+  shipment: ShipmentRequest,
+): ShipmentUnfit | undefined {
+  const service = resolveService(tables.lanes, shipment);
+  if ('refused' in service) return { kind: 'not_supported', reason: service.refused };
+  const violations = ruleViolations(tables.rules, shipment);
+  return violations.length > 0 ? { kind: 'rules_unmet', violations } : undefined;
 }
 
 /** JSON body or undefined, for adapters reading carrier answers. */

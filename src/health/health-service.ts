@@ -134,6 +134,11 @@ export class HealthService {
   }
 
   /** The score of the last report made on this instance (metrics read it without recomputing). */
+  /** Accounts that have a last score (reported at least once). */
+  scoredAccounts(): IterableIterator<string> {
+    return this.#lastScores.keys();
+  }
+
   lastScore(account: string): { score: number; status: HealthStatus } | undefined {
     return this.#lastScores.get(account);
   }

@@ -6,10 +6,11 @@
  * problem+json); nothing a carrier said reaches a client unmapped.
  */
 import { Hono } from 'hono';
+import { matchedRoutes } from 'hono/route';
 
 import { OAUTH_CALLBACK_PATH } from '../core/account.js';
 import { getHealthCarrier, getHealthCarriers } from './routes/getHealthCarriers.js';
-import { GatewayError, isGatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../core/errors.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { AppDependencies, AppEnv } from './env.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { getAccounts } from './routes/getAccounts.js';
@@ -20,11 +21,35 @@ import { getOps } from './routes/getOps.js';
 import { getTracking } from './routes/getTracking.js';
 import { postRates } from './routes/postRates.js';
 import { postTracking } from './routes/postTracking.js';
+import { getShipment } from './routes/getShipment.js';
+import { getShipments } from './routes/getShipments.js';
 import { postShipments } from './routes/postShipments.js';
+import { postShipmentVoid } from './routes/postShipmentVoid.js';
+import { problemAnswer } from './problem.js';
+import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './request-trace.js';
+
+/** `/v1/health/carriers/:id` as the OpenAPI document and the access log write it: `{id}`. */
+export const templatePath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use(async function requestTrace(c, next) {
+    // The listener made the trace (src/gateway.ts); an in-process request (tests) gets its own.
+    const trace =
+      traceOf(c.env?.incoming) ??
+      RequestTrace.fromHeaders({
+        [REQUEST_ID_HEADER]: c.req.header(REQUEST_ID_HEADER),
+        traceparent: c.req.header('traceparent'),
+      });
+    c.set('trace', trace);
+    await next();
+    // The handler's own route (middleware is registered for every method as ALL).
+    const route = matchedRoutes(c).findLast((entry) => entry.method !== 'ALL');
+    if (route !== undefined) trace.route = templatePath(route.path);
+    trace.account ??= c.res.headers.get('x-carrier-account') ?? c.req.param('id');
+    c.res.headers.set(REQUEST_ID_HEADER, trace.id);
+  });
   app.get('/healthz', getHealthz());
   const metrics = deps.metrics;
   if (metrics) {
@@ -74,6 +99,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.use('/v1/*', async function clientAuthentication(c, next) {
     const client = deps.clients.authenticate(c.req.header('authorization'));
     c.set('client', client);
+    c.get('trace').client = client.id;
     // The node adapter puts the raw request in env; its socket says where the key was used from.
     deps.alerts?.clientKeyUsed(client.id, c.env?.incoming?.socket?.remoteAddress);
     await next();
@@ -87,16 +113,20 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.get('/v1/tracking/:trackingNumber', getTracking({ tracking: deps.tracking }));
     app.post('/v1/tracking', postTracking({ tracking: deps.tracking }));
   }
+  if (deps.shipmentDesk) {
+    const desk = { desk: deps.shipmentDesk };
+    app.get('/v1/shipments', getShipments(desk));
+    app.get('/v1/shipments/:id', getShipment(desk));
+    app.post('/v1/shipments/:id/void', postShipmentVoid(desk));
+  }
 
   app.notFound(() => {
     throw new GatewayError('ERR_ROUTE_NOT_FOUND');
   });
   app.onError((error, c) => {
     if (!isGatewayError(error)) deps.log.error({ err: { message: error.message } }, 'unhandled error');
-    const problem = toProblem(error);
-    const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
-    if (problem.retryAfterSeconds !== undefined) headers['retry-after'] = String(problem.retryAfterSeconds);
-    return c.body(JSON.stringify(problem), problem.status as 400, headers);
+    const answer = problemAnswer(error, c.get('trace')?.id);
+    return c.body(answer.body, answer.problem.status as 400, answer.headers);
   });
   return app;
 }

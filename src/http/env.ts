@@ -16,13 +16,17 @@ import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { RatesService } from '../rates/rates-service.js';
+import type { ShipmentDesk } from '../shipments/shipment-desk.js';
 import type { ShipmentService } from '../shipments/shipment-service.js';
 import type { TrackingService } from '../tracking/tracking-service.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
+import type { RequestTrace } from './request-trace.js';
 
 export interface AppVariables {
   client: AuthenticatedClient;
+  /** The request's id and trace context (src/http/request-trace.ts); set before any route runs. */
+  trace: RequestTrace;
 }
 
 export interface AppDependencies {
@@ -41,6 +45,8 @@ export interface AppDependencies {
   rates?: RatesService;
   /** `GET /v1/tracking/{number}`, `POST /v1/tracking`. */
   tracking?: TrackingService;
+  /** `GET /v1/shipments/{id}`, `?reference=`, `POST /v1/shipments/{id}/void`. */
+  shipmentDesk?: ShipmentDesk;
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;

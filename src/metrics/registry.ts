@@ -4,10 +4,16 @@
  * several gateways in one process (tests) do not share counters. Label values are account ids,
  * outcomes and stable codes: bounded sets, never a token or a carrier's message.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { AuthBreakers, BreakerStateName, BreakerTransition } from '../breaker/auth-breaker.js';
 import type { HealthEvent, HealthRecorder } from '../health/recorder.js';
+
+/** The health service's last scores; only accounts that were scored have one. */
+interface ScoreSource {
+  scoredAccounts(): Iterable<string>;
+  lastScore(account: string): { score: number } | undefined;
+}
 
 const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -18,17 +24,21 @@ export class GatewayMetrics {
   readonly #shipmentSeconds: Histogram<'status'>;
   readonly #attempts: Counter<'account' | 'outcome'>;
   readonly #failovers: Counter<'from' | 'to'>;
-  #scores: { lastScore(account: string): { score: number } | undefined } | undefined;
+  #scores: ScoreSource | undefined;
 
-  constructor(accounts: readonly string[], breakers: AuthBreakers, recorder?: HealthRecorder) {
+  constructor(breakers: AuthBreakers, recorder?: HealthRecorder) {
     const registers = [this.registry];
+    // prom-client's process metrics (CPU, memory, event-loop lag, handles, GC), on this registry.
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'carrier_gateway_breaker_state',
       help: 'Auth breaker state as this instance knows it: 0 closed, 1 half-open, 2 open',
       labelNames: ['account'],
       registers,
+      // Only accounts with a breaker record or counted outcomes: a label child per configured
+      // account would cost memory and scrape size for accounts that never saw traffic (closed).
       collect() {
-        for (const account of accounts)
+        for (const account of breakers.accounts())
           this.set({ account }, BREAKER_STATE_VALUE[breakers.state(account).state]);
       },
     });
@@ -39,7 +49,7 @@ export class GatewayMetrics {
       labelNames: ['account'],
       registers,
       collect() {
-        for (const account of accounts) {
+        for (const account of scores()?.scoredAccounts() ?? []) {
           const last = scores()?.lastScore(account);
           if (last) this.set({ account }, last.score);
         }
@@ -158,7 +168,7 @@ export class GatewayMetrics {
   }
 
   /** Where the health score gauge reads from (the health service is built after the metrics). */
-  readScoresFrom(source: { lastScore(account: string): { score: number } | undefined }): void {
+  readScoresFrom(source: ScoreSource): void {
     this.#scores = source;
   }
 

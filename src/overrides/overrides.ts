@@ -71,7 +71,7 @@ export class AccountOverrides {
   readonly state: VersionedState<AccountOverride>;
 
   constructor(
-    options: { log: Logger; redis?: RedisConnection; pollMs?: number; accounts: string[] },
+    options: { log: Logger; redis?: RedisConnection; pollMs?: number; accounts?: readonly string[] },
     private readonly now: () => number = Date.now,
   ) {
     this.state = new VersionedState<AccountOverride>({
@@ -80,9 +80,8 @@ export class AccountOverrides {
       ...(options.redis ? { redis: options.redis } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     });
-    this.state.track(options.accounts);
     // Each instance says when it applied which version: operators (and the fleet test) can see
-    // a manual failover reach every instance.
+    // a manual failover reach every instance. Only a real change is logged (never a poll).
     this.state.on('change', (account, next) => {
       const value = next?.value;
       options.log.info(

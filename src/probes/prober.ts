@@ -75,6 +75,9 @@ export function breakerOutcome(outcome: Pick<Outcome, 'ok' | 'failureClass' | 'f
   return isAuthClass(failureClass) ? 'auth_failure' : 'neutral';
 }
 
+/** How far catch-ups overlap: instances' clocks may differ by this much. */
+const CLOCK_SLACK_MS = 5_000;
+
 export class Prober implements ProbeResults {
   readonly #accounts: Map<string, ConfiguredAccount>;
   readonly #store: ProbeStore;
@@ -89,6 +92,8 @@ export class Prober implements ProbeResults {
   readonly #resultTtlMs: number;
   readonly #steps: ProbeSteps;
   #refreshTimer: NodeJS.Timeout | undefined;
+  /** When the last catch-up started (undefined: never). */
+  #caughtUpTo: number | undefined;
   #onMessage: ((channel: string, message: string) => void) | undefined;
   #running = false;
 
@@ -96,7 +101,9 @@ export class Prober implements ProbeResults {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
-    this.#store = options.redis ? new RedisProbeStore(options.redis) : new MemoryProbeStore(this.#now);
+    this.#store = options.redis
+      ? new RedisProbeStore(options.redis, this.#now)
+      : new MemoryProbeStore(this.#now);
     this.#fallback = new MemoryProbeStore(this.#now);
     this.#resultTtlMs = 3 * (options.intervalMs + options.jitterMs);
     this.#steps = new ProbeSteps({
@@ -151,9 +158,29 @@ export class Prober implements ProbeResults {
       );
     });
     const refreshMs = this.options.refreshMs ?? Math.min(this.options.intervalMs, 30_000);
-    this.#refreshTimer = setInterval(() => void this.#refresh([...this.#accounts.keys()]), refreshMs);
+    this.#refreshTimer = setInterval(() => void this.#catchUp(), refreshMs);
     this.#refreshTimer.unref();
-    void this.#refresh([...this.#accounts.keys()]);
+    void this.#catchUp();
+  }
+
+  /**
+   * Results saved since the last catch-up (on any instance), fetched alone: one command when
+   * nothing changed, whatever the number of accounts. The first one looks back as far as a result
+   * stays fresh; later ones overlap by a few seconds, for clocks that differ between instances.
+   */
+  async #catchUp(): Promise<void> {
+    const now = this.#now();
+    const since =
+      this.#caughtUpTo === undefined ? now - this.#resultTtlMs : this.#caughtUpTo - CLOCK_SLACK_MS;
+    try {
+      const changed = (await this.#store.changedSince(since)).filter((account) =>
+        this.#accounts.has(account),
+      );
+      if (changed.length > 0) await this.#refresh(changed);
+      this.#caughtUpTo = now;
+    } catch {
+      // Redis away: this instance's own results stay; the next catch-up looks back further.
+    }
   }
 
   /** Stops scheduling, waits for probes in flight. */

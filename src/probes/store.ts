@@ -5,7 +5,10 @@
  * keeps it for the rest of the interval (or drops it when the interval is spent) with a Lua
  * script that checks ownership, so the account is probed once per interval across the fleet. The
  * results: `probe:<account>` holds the last one as JSON for a few intervals, and `probe-events`
- * tells the other instances a new one is there. Memory mode keeps the same in one process.
+ * tells the other instances a new one is there. Behind the messages, `probe-changes` (a sorted
+ * set: account scored by the epoch ms of its last result) lets an instance catch up with one
+ * command per interval and fetch only the results saved since, not every account's key. Memory
+ * mode keeps the same in one process.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -60,12 +63,14 @@ export interface ProbeStore {
   settle(account: string, token: string, keepMs: number): Promise<void>;
   save(account: string, result: ProbeResult, ttlMs: number): Promise<void>;
   load(accounts: string[]): Promise<Map<string, ProbeResult>>;
+  /** Accounts whose result was saved at or after `sinceMs` (epoch ms). */
+  changedSince(sinceMs: number): Promise<string[]>;
 }
 
 export class MemoryProbeStore implements ProbeStore {
   readonly shared = false;
   readonly #leases = new Map<string, { token: string; until: number }>();
-  readonly #results = new Map<string, { result: ProbeResult; until: number }>();
+  readonly #results = new Map<string, { result: ProbeResult; until: number; savedAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -85,7 +90,11 @@ export class MemoryProbeStore implements ProbeStore {
   }
 
   async save(account: string, result: ProbeResult, ttlMs: number): Promise<void> {
-    this.#results.set(account, { result, until: this.now() + ttlMs });
+    this.#results.set(account, { result, until: this.now() + ttlMs, savedAt: this.now() });
+  }
+
+  async changedSince(sinceMs: number): Promise<string[]> {
+    return [...this.#results].filter(([, entry]) => entry.savedAt >= sinceMs).map(([account]) => account);
   }
 
   async load(accounts: string[]): Promise<Map<string, ProbeResult>> {
@@ -101,7 +110,10 @@ export class MemoryProbeStore implements ProbeStore {
 export class RedisProbeStore implements ProbeStore {
   readonly shared = true;
 
-  constructor(private readonly redis: RedisConnection) {}
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   #lease(account: string): string {
     return `${this.redis.keyPrefix}probe-lease:${account}`;
@@ -125,9 +137,22 @@ export class RedisProbeStore implements ProbeStore {
     await this.redis.client.eval(SETTLE_IF_OWNER, 1, this.#lease(account), token, Math.floor(keepMs));
   }
 
+  get #changes(): string {
+    return `${this.redis.keyPrefix}probe-changes`;
+  }
+
   async save(account: string, result: ProbeResult, ttlMs: number): Promise<void> {
+    const now = this.now();
     await this.redis.client.set(this.#result(account), JSON.stringify(result), 'PX', Math.ceil(ttlMs));
+    // Separate commands on purpose: the keys live in different Cluster slots, and a change entry
+    // without its result (or the reverse) only costs one GET that finds nothing.
+    await this.redis.client.zadd(this.#changes, now, account);
+    await this.redis.client.zremrangebyscore(this.#changes, '-inf', now - Math.ceil(ttlMs));
     await this.redis.client.publish(this.channel, account);
+  }
+
+  async changedSince(sinceMs: number): Promise<string[]> {
+    return this.redis.client.zrangebyscore(this.#changes, Math.floor(sinceMs), '+inf');
   }
 
   async load(accounts: string[]): Promise<Map<string, ProbeResult>> {

@@ -17,10 +17,13 @@ import type { ConfiguredAccount } from '../core/account.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { AuthenticatedClient, ClientRegistry } from '../http/clients.js';
 import { sendProblem } from '../http/problem.js';
+import { traceOf } from '../http/request-trace.js';
 import type { Logger } from '../platform/log.js';
 import type { CarrierApi } from '../upstream/carrier-api.js';
 
 export const PROXY_PREFIX = '/v1/carriers/';
+/** The route as the access log and the OpenAPI document name it. */
+export const PROXY_ROUTE = '/v1/carriers/{accountId}/{path}';
 
 /** RFC 9110 7.6.1 hop-by-hop fields, plus what must not cross the gateway in either direction. */
 const REQUEST_HEADERS_DROPPED = new Set([
@@ -130,7 +133,13 @@ export class CarrierProxy {
     const accountId = slash === -1 ? rest.split('?')[0]! : rest.slice(0, slash);
     const pathAndQuery = slash === -1 ? '' : rest.slice(slash);
 
+    const trace = traceOf(req);
+    if (trace !== undefined) {
+      trace.route = PROXY_ROUTE;
+      trace.account = accountId;
+    }
     const client = this.#authenticate(req);
+    if (trace !== undefined) trace.client = client.id;
     const account = this.#accounts.get(accountId);
     this.options.clients.authorize(client, accountId, account !== undefined);
 
@@ -178,6 +187,7 @@ export class CarrierProxy {
           dependent: idempotent || req.headers['x-idempotency-key'] !== undefined,
         },
         clientSends: (header) => req.headers[header] !== undefined,
+        ...(trace !== undefined ? { trace } : {}),
       },
     );
   }

@@ -51,6 +51,12 @@ export interface IdempotencyStore {
   markUnknown(key: string, owner: string, account: string): Promise<boolean>;
   /** Nothing was created anywhere: forget the key. */
   release(key: string, owner: string): Promise<boolean>;
+  /**
+   * Takes a record whose outcome is unknown for `owner` (in-doubt resolution), as a retry would:
+   * the answer then goes through `complete`, `release` or `markUnknown` like any other. False: the
+   * record is not unknown (a retry holds it, or it was settled).
+   */
+  claimUnknown(key: string, owner: string, leaseMs: number): Promise<IdempotencyRecord | undefined>;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -93,6 +99,14 @@ ${OWNED}
 redis.call('HSET', KEYS[1], 'state', ARGV[2], ARGV[3], ARGV[4])
 redis.call('HDEL', KEYS[1], 'owner', 'leaseUntil')
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+`;
+
+/** ARGV: owner, leaseMs. */
+const CLAIM_UNKNOWN = `
+${NOW_MS}
+if redis.call('HGET', KEYS[1], 'state') ~= 'unknown' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'in_progress', 'owner', ARGV[1], 'leaseUntil', now + tonumber(ARGV[2]))
 return 1
 `;
 
@@ -194,6 +208,13 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   release(key: string, owner: string): Promise<boolean> {
     return this.#owned(RELEASE, key, owner);
+  }
+
+  async claimUnknown(key: string, owner: string, leaseMs: number): Promise<IdempotencyRecord | undefined> {
+    const claimed = await this.#run(() =>
+      this.redis.client.eval(CLAIM_UNKNOWN, 1, this.#key(key), owner, String(leaseMs)),
+    );
+    return claimed === 1 ? this.#read(key) : undefined;
   }
 }
 
@@ -315,5 +336,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (!this.#owned(key, owner)) return false;
     this.#entries.delete(key);
     return true;
+  }
+
+  async claimUnknown(key: string, owner: string, leaseMs: number): Promise<IdempotencyRecord | undefined> {
+    const entry = this.#live(key);
+    if (entry?.record.state !== 'unknown') return undefined;
+    entry.record = { ...entry.record, state: 'in_progress' };
+    entry.owner = owner;
+    entry.leaseUntil = this.now() + leaseMs;
+    return { ...entry.record };
   }
 }

@@ -26,27 +26,12 @@ import type { AuthenticatedClient } from '../http/clients.js';
 import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
-import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import type { Attempt, AttemptOutcome } from './attempt.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
+import type { ShipmentStore } from './shipment-store.js';
 
-export type AttemptOutcome =
-  | 'created'
-  | 'drained'
-  | 'failed_over'
-  | 'breaker_open'
-  | 'not_supported'
-  | 'token_unavailable'
-  | 'token_rejected'
-  | 'unreachable'
-  | 'throttled'
-  | 'rejected'
-  | 'outcome_unknown';
-
-export interface Attempt {
-  account: string;
-  outcome: AttemptOutcome;
-  failure?: { code: string; carrierCode?: string; upstreamStatus?: number };
-}
+export type { Attempt, AttemptOutcome } from './attempt.js';
 
 /** Attempts after which the next account may be tried: nothing can have been created. */
 const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
@@ -63,6 +48,40 @@ const SAFE_TO_FAIL_OVER = new Set<AttemptOutcome>([
 /** RFC 9110: the key is an opaque string; printable ASCII, bounded so it cannot bloat the store. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** An adapter's reason is our own text about the shipment's fields; bounded all the same. */
+const REASON_LIMIT = 300;
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > REASON_LIMIT ? `${message.slice(0, REASON_LIMIT)}…` : message;
+}
+
+/**
+ * Why the adapter refuses the shipment: its `build` names the field (adapters throw with the
+ * reason when `supports` is false), and building is pure, so asking costs nothing.
+ */
+function unsupportedReason(
+  shipping: NonNullable<ConfiguredAccount['shipping']>,
+  shipment: ShipmentRequest,
+  claim: Claim,
+): string {
+  try {
+    shipping.adapter.build({
+      shipment,
+      settings: shipping.settings,
+      carrierIdempotencyKey: claim.record.carrierKey,
+      shipmentId: claim.record.shipmentId,
+    });
+  } catch (error) {
+    return reasonOf(error);
+  }
+  return 'the carrier cannot carry this shipment';
+}
+
+function notSupported(account: string, code: string, reason: string): AttemptResult {
+  return { attempt: { account, outcome: 'not_supported', failure: { code, reason } } };
+}
+
 export interface ShipmentServiceOptions {
   accounts: ConfiguredAccount[];
   /** The one path to carrier APIs: credentials, the one renewal on a refused token, health. */
@@ -70,6 +89,8 @@ export interface ShipmentServiceOptions {
   breakers: AuthBreakers;
   overrides: AccountOverrides;
   idempotency: IdempotencyStore;
+  /** Shipment records for lookup, void and in-doubt resolution; absent: none kept. */
+  records?: ShipmentStore;
   log: Logger;
   metrics?: GatewayMetrics;
   /** Told about every label made, with the attempts before it (failover alerts). */
@@ -86,7 +107,10 @@ export interface ShipmentServiceOptions {
 interface Claim {
   key: string;
   owner: string;
+  client: string;
   record: IdempotencyRecord;
+  /** The client request's trace: carried to the carrier, and the carrier's time added to it. */
+  trace?: CallTrace;
 }
 
 interface AttemptResult {
@@ -133,8 +157,9 @@ export class ShipmentService {
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,
+    trace?: CallTrace,
   ): Promise<StoredResponse & { replayed: boolean }> {
-    const work = this.#create(client, idempotencyKey, shipment);
+    const work = this.#create(client, idempotencyKey, shipment, trace);
     const inFlight = this.options.inFlight;
     return inFlight ? inFlight.track('shipment', `shipment for client ${client.id}`, work) : work;
   }
@@ -143,6 +168,7 @@ export class ShipmentService {
     client: AuthenticatedClient,
     idempotencyKey: string,
     shipment: ShipmentRequest,
+    trace: CallTrace | undefined,
   ): Promise<StoredResponse & { replayed: boolean }> {
     const order = shipment.accounts ?? [...client.accounts];
     for (const id of order) this.#authorize(client, id);
@@ -162,7 +188,13 @@ export class ShipmentService {
     }
     if (begun.kind === 'completed') return { ...begun.record.response!, replayed: true };
 
-    const claim: Claim = { key, owner, record: begun.record };
+    const claim: Claim = {
+      key,
+      owner,
+      client: client.id,
+      record: begun.record,
+      ...(trace !== undefined ? { trace } : {}),
+    };
     const renewal = setInterval(() => {
       this.options.idempotency.renew(key, owner, this.#leaseMs).catch(() => undefined);
     }, this.#leaseMs / 3);
@@ -247,6 +279,7 @@ export class ShipmentService {
       if (!SAFE_TO_FAIL_OVER.has(result.attempt.outcome) || pinned) {
         // Either it happened now, or it happened before and this retry could not settle it.
         await this.#settle(claim, () => this.options.idempotency.markUnknown(claim.key, claim.owner, id));
+        await this.#keep(claim, account, shipment, attempts, 'unknown');
         throw new GatewayError('ERR_SHIPMENT_OUTCOME_UNKNOWN', undefined, {
           account: id,
           ...(result.attempt.failure?.upstreamStatus !== undefined
@@ -260,6 +293,31 @@ export class ShipmentService {
       }
     }
     await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
+    const violations = attempts.flatMap((attempt) =>
+      (attempt.failure?.violations ?? []).map((violation) => ({ account: attempt.account, ...violation })),
+    );
+    if (violations.length > 0) {
+      // The shipment is what has to change: say what each carrier requires, not "try later".
+      throw new GatewayError('ERR_SHIPMENT_RULES_UNMET', undefined, {
+        detail: violations
+          .map(
+            (violation) =>
+              `${violation.account}: ${violation.field}: ${violation.rule} (${violation.source})`,
+          )
+          .join('; '),
+        extensions: { violations, attempts },
+      });
+    }
+    // No account could carry it at all: the shipment is the problem, not the carriers' state,
+    // and sending it again will not help (issue 12, point 4).
+    if (attempts.length > 0 && attempts.every((attempt) => attempt.outcome === 'not_supported')) {
+      throw new GatewayError('ERR_SHIPMENT_NOT_SUPPORTED', undefined, {
+        detail: `none of the client's accounts can carry this shipment: ${attempts
+          .map((attempt) => `${attempt.account}: ${attempt.failure?.reason ?? attempt.failure?.code ?? ''}`)
+          .join('; ')}`,
+        extensions: { attempts },
+      });
+    }
     throw new GatewayError('ERR_NO_ACCOUNT_AVAILABLE', undefined, {
       detail:
         'no account took the shipment and none can have created a label; the Idempotency-Key is free again',
@@ -280,6 +338,50 @@ export class ShipmentService {
         'idempotency record not updated',
       );
       return false;
+    }
+  }
+
+  /**
+   * Keeps the shipment record (lookup, void, resolution). Written after the idempotency record,
+   * which alone decides what a retry does; a failure here is logged, never hides the answer.
+   */
+  async #keep(
+    claim: Claim,
+    account: ConfiguredAccount,
+    shipment: ShipmentRequest,
+    attempts: Attempt[],
+    status: 'created' | 'unknown',
+    created?: NonNullable<AttemptResult['created']>,
+  ): Promise<void> {
+    const records = this.options.records;
+    if (!records) return;
+    const now = new Date();
+    try {
+      await records.save(
+        {
+          id: claim.record.shipmentId,
+          client: claim.client,
+          idempotencyKey: claim.key,
+          carrierKey: claim.record.carrierKey,
+          status,
+          account: account.id,
+          carrier: account.carrier,
+          ...(shipment.reference !== undefined ? { reference: shipment.reference } : {}),
+          trackingNumbers: created?.trackingNumbers ?? [],
+          attempts,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          labelsUntil: now.getTime() + records.labelRetentionMs,
+          // A resend or a lookup needs the shipment as it was sent; a created one does not.
+          ...(status === 'unknown' ? { request: shipment } : {}),
+        },
+        created?.labels,
+      );
+    } catch (error) {
+      this.options.log.error(
+        { shipmentId: claim.record.shipmentId, err: { message: (error as Error).message } },
+        'shipment record not written',
+      );
     }
   }
 
@@ -315,6 +417,7 @@ export class ShipmentService {
     const stored = await this.#settle(claim, () =>
       this.options.idempotency.complete(claim.key, claim.owner, response),
     );
+    await this.#keep(claim, account, shipment, attempts, 'created', created);
     if (!stored) {
       this.options.log.error(
         { account: account.id, shipmentId: claim.record.shipmentId },
@@ -335,8 +438,23 @@ export class ShipmentService {
     });
     if (this.options.overrides.current(id).drained) return skip('drained', 'drained');
     const shipping = account.shipping;
-    if (!shipping || (shipping.adapter.supports && !shipping.adapter.supports(shipment))) {
-      return skip('not_supported', shipping ? 'shipment_not_supported' : 'shipping_not_configured');
+    if (!shipping) {
+      return notSupported(id, 'shipping_not_configured', 'the account has no shipping settings');
+    }
+    if (shipping.adapter.supports && !shipping.adapter.supports(shipment)) {
+      return notSupported(id, 'shipment_not_supported', unsupportedReason(shipping, shipment, claim));
+    }
+    // The carrier's lane and party rules, before the breaker and before any call.
+    const unfit = shipping.adapter.check?.(shipment);
+    if (unfit?.kind === 'not_supported') return notSupported(id, 'shipment_not_supported', unfit.reason);
+    if (unfit?.kind === 'rules_unmet') {
+      return {
+        attempt: {
+          account: id,
+          outcome: 'not_supported',
+          failure: { code: 'carrier_rules_unmet', violations: unfit.violations },
+        },
+      };
     }
     const permit = await this.options.breakers.permit(id);
     if (permit.kind === 'open') return skip('breaker_open', permit.cause);
@@ -358,7 +476,7 @@ export class ShipmentService {
           { account: id, err: { message: (error as Error).message } },
           'shipment not buildable',
         );
-        return skip('not_supported', 'shipment_not_supported');
+        return notSupported(id, 'shipment_not_supported', reasonOf(error));
       }
       const outcome = await this.#send(claim, account, call);
       verdict = outcome.verdict;
@@ -390,6 +508,7 @@ export class ShipmentService {
           if (!pinned) throw new GatewayError('ERR_IDEMPOTENCY_KEY_IN_USE', undefined, { account: id });
         },
         carrierCode: (status, body) => adapter.errorCode(status, body),
+        ...(claim.trace !== undefined ? { trace: claim.trace } : {}),
         ...(adapter.answerEncoding !== undefined ? { encoding: adapter.answerEncoding } : {}),
       },
     );

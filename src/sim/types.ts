@@ -44,7 +44,9 @@ export interface SimFaults {
    * - validation_error: 400 about the shipment data, nothing created;
    * - forbidden: 403, the token lacks the scope or permission, nothing created;
    * - server_error_after_create: the label IS created (and counted), then the answer is a 5xx;
-   * - hang_after_create: the label IS created, then no answer ever comes (the caller times out).
+   * - hang_after_create: the label IS created, then no answer ever comes (the caller times out);
+   * - create-then-5xx: the name issue 15 gives server_error_after_create (the label is created and
+   *   the answer lost), accepted as the same fault.
    * The "after create" kinds are the worst case of an ambiguous outcome: only the caller's
    * idempotency keeps a retry from making a second label.
    */
@@ -90,6 +92,7 @@ export const SHIPMENT_FAULT_KINDS = [
   'forbidden',
   'server_error_after_create',
   'hang_after_create',
+  'create-then-5xx',
 ] as const;
 export type ShipmentFaultKind = (typeof SHIPMENT_FAULT_KINDS)[number];
 

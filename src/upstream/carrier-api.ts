@@ -26,7 +26,7 @@ import type { Logger } from '../platform/log.js';
 import { CallCredential, type OutgoingHeaders } from './credentials.js';
 import type { UpstreamObserver } from './observe.js';
 import type { ProbeCa } from './tls.js';
-import { rejectionOf, type Rejection, type RetryPermission } from './rejection.js';
+import { RejectionPolicy, rejectionOf, type Rejection, type RetryPermission } from './rejection.js';
 import {
   transportError,
   transportFailure,
@@ -44,6 +44,16 @@ export interface ApiCall {
   body: Readable | Buffer | string | null;
 }
 
+/**
+ * The client request a call is made for (src/http/request-trace.ts): its W3C Trace Context goes
+ * to the carrier as `traceparent` (replacing any the client sent: the carrier's parent is the
+ * gateway), and the time waited for the carrier is added to it for the access log.
+ */
+export interface CallTrace {
+  carrierMs: number;
+  traceparent(): string;
+}
+
 export interface CallOptions {
   /** Which part of the gateway made the call, for the health history. */
   source: EventSource;
@@ -51,6 +61,7 @@ export interface CallOptions {
   retry: RetryPermission;
   /** Whether the client's own request carries this header (see `CallCredential.obtain`). */
   clientSends?: (header: string) => boolean;
+  trace?: CallTrace;
 }
 
 export interface RequestOptions extends CallOptions {
@@ -104,13 +115,6 @@ export type AnswerSink = (status: number, headers: IncomingHttpHeaders) => Writa
 /** A body held in memory for a replay is bounded; label requests are a few kilobytes. */
 export const REPLAY_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const discard = () =>
-  new WritableStream({
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
-
 async function readBody(body: Readable, account: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -132,10 +136,87 @@ export interface CarrierApiOptions {
   transport: CarrierTransport;
   observer: UpstreamObserver;
   log: Logger;
+  /** When a refusal may renew a token (token churn); defaults, in memory, when absent. */
+  rejections?: RejectionPolicy;
 }
 
+/**
+ * What a refusal leads to on this call: `resend` renews (or takes the replacement) and sends
+ * again, budget permitting; `drop` renews in the background for the next call, budget
+ * permitting; `own` is the request's own failure (a young token refused); `none` leaves all be.
+ */
+type RefusalPlan =
+  { kind: 'resend'; replaced: boolean } | { kind: 'drop' } | { kind: 'own' } | { kind: 'none' };
+
+/** A refused answer held back while the renewal is decided; replayed to the client when it is not. */
+interface HeldAnswer {
+  rejection: Rejection;
+  replaced: boolean;
+  status: number;
+  headers: IncomingHttpHeaders;
+  chunks: Buffer[];
+  size: number;
+}
+
+/** A refusal's body is a short error document; beyond this it is not kept for a replay. */
+const HELD_ANSWER_LIMIT_BYTES = 64 * 1024;
+
+const holdInto = (held: HeldAnswer) =>
+  new WritableStream({
+    write(chunk: Buffer, _encoding, callback) {
+      held.size += chunk.length;
+      if (held.size <= HELD_ANSWER_LIMIT_BYTES) held.chunks.push(chunk);
+      callback();
+    },
+  });
+
+const pathOf = (pathAndQuery: string) => {
+  const queryAt = pathAndQuery.indexOf('?');
+  return queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
+};
+
 export class CarrierApi {
-  constructor(private readonly options: CarrierApiOptions) {}
+  readonly #rejections: RejectionPolicy;
+
+  constructor(private readonly options: CarrierApiOptions) {
+    this.#rejections = options.rejections ?? new RejectionPolicy();
+  }
+
+  /** Decides, without I/O, what a refusal on a first send leads to (see RejectionPolicy). */
+  #plan(
+    account: ConfiguredAccount,
+    credential: CallCredential,
+    rejection: Rejection,
+    path: string,
+    retry: RetryPermission,
+  ): RefusalPlan {
+    if (!credential.renewable) return { kind: 'drop' };
+    const verdict =
+      rejection === 'dependent'
+        ? 'stale'
+        : this.#rejections.judge(account.id, credential.token, credential.held(), path);
+    if (verdict === 'young') return { kind: 'own' };
+    if (this.#mayRetry(credential, rejection, retry))
+      return { kind: 'resend', replaced: verdict === 'replaced' };
+    // A replaced token needs nothing: the next call takes the replacement.
+    return verdict === 'replaced' ? { kind: 'none' } : { kind: 'drop' };
+  }
+
+  /** Whether a refusal may cost a token request now (the account's fleet-wide budget). */
+  #permit(credential: CallCredential, rejection: Rejection): Promise<boolean> {
+    return this.#rejections.permitRenewal(credential.storeId(rejection)).catch(() => false);
+  }
+
+  /** A refusal not retried on this call: the next call gets a fresh token, budget permitting. */
+  #drop(credential: CallCredential, rejection: Rejection): void {
+    if (!credential.renewable) {
+      credential.dropInBackground(rejection);
+      return;
+    }
+    void this.#permit(credential, rejection).then((permitted) => {
+      if (permitted) credential.dropInBackground(rejection);
+    });
+  }
 
   #wire(account: ConfiguredAccount, call: ApiCall, body: ApiCall['body']): WireRequest {
     const base = account.api.baseUrl;
@@ -195,6 +276,7 @@ export class CarrierApi {
     for (;;) {
       const wire = this.#wire(account, call, call.body);
       credential.apply(call.method, wire.path, call.headers);
+      if (options.trace !== undefined) call.headers.traceparent = options.trace.traceparent();
       const sentAt = performance.now();
       const result =
         options.freshConnection !== undefined
@@ -203,6 +285,7 @@ export class CarrierApi {
               ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
             })
           : await transport.request(wire, options.encoding, options.signal);
+      if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
       if (result.kind !== 'answered') {
         if (observe && options.signal?.aborted !== true)
           observer.failure(account, options.source, transportError(account.id, result));
@@ -214,7 +297,17 @@ export class CarrierApi {
         result.headers['www-authenticate'],
         credential.dependentRule,
       );
-      if (rejected !== null && !renewed && this.#mayRetry(credential, rejected, options.retry)) {
+      // A credential renewed for this call and refused at once is not dropped again: asking the
+      // token endpoint a third time would not change the carrier's mind (token churn).
+      const plan: RefusalPlan =
+        rejected !== null && !renewed
+          ? this.#plan(account, credential, rejected, pathOf(call.path), options.retry)
+          : { kind: 'none' };
+      if (
+        rejected !== null &&
+        plan.kind === 'resend' &&
+        (plan.replaced || (await this.#permit(credential, rejected)))
+      ) {
         try {
           await credential.renew(rejected);
         } catch (error) {
@@ -228,9 +321,7 @@ export class CarrierApi {
         renewed = true;
         continue;
       }
-      // A credential renewed for this call and refused at once is not dropped again: asking the
-      // token endpoint a third time would not change the carrier's mind (token churn).
-      if (rejected !== null && !renewed) credential.dropInBackground(rejected);
+      if (rejected !== null && plan.kind === 'drop') this.#drop(credential, rejected);
       const carrierCode =
         result.status >= 400 ? options.carrierCode?.(result.status, result.body) : undefined;
       if (observe)
@@ -240,6 +331,7 @@ export class CarrierApi {
           latencyMs: performance.now() - sentAt,
           ...(carrierCode !== undefined ? { carrierCode } : {}),
           ...(renewed && rejected !== null ? { freshRejection: true } : {}),
+          ...(plan.kind === 'own' ? { ownFailure: true } : {}),
         });
       return { ...result, ...(carrierCode !== undefined ? { carrierCode } : {}), rejected, renewed };
     }
@@ -274,44 +366,69 @@ export class CarrierApi {
       throw this.#fail(account, options.source, error);
     }
     let renewed = false;
+    const path = pathOf(call.path);
     for (;;) {
       const wire = this.#wire(account, call, body);
       credential.apply(call.method, wire.path, call.headers);
+      if (options.trace !== undefined) call.headers.traceparent = options.trace.traceparent();
       const sentAt = performance.now();
-      const hold: { rejection: Rejection | null } = { rejection: null };
+      let held: HeldAnswer | null = null;
+      const observeAnswer = (status: number, rejected: Rejection | null, own: boolean) =>
+        observer.answer(account, options.source, {
+          status,
+          token: credential.token,
+          latencyMs: performance.now() - sentAt,
+          ...(renewed && rejected !== null ? { freshRejection: true } : {}),
+          ...(own ? { ownFailure: true } : {}),
+        });
       try {
         await this.options.transport.stream(wire, ({ statusCode, headers }) => {
+          if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
           const rejected = rejectionOf(
             account,
             statusCode,
             headers['www-authenticate'],
             credential.dependentRule,
           );
-          if (rejected !== null) {
-            if (!renewed && this.#mayRetry(credential, rejected, options.retry)) {
-              hold.rejection = rejected;
-              return discard();
-            }
-            if (!renewed) credential.dropInBackground(rejected);
+          const plan: RefusalPlan =
+            rejected !== null && !renewed
+              ? this.#plan(account, credential, rejected, path, options.retry)
+              : { kind: 'none' };
+          if (rejected !== null && plan.kind === 'resend') {
+            held = {
+              rejection: rejected,
+              replaced: plan.replaced,
+              status: statusCode,
+              headers,
+              chunks: [],
+              size: 0,
+            };
+            return holdInto(held);
           }
-          observer.answer(account, options.source, {
-            status: statusCode,
-            token: credential.token,
-            latencyMs: performance.now() - sentAt,
-            ...(renewed && rejected !== null ? { freshRejection: true } : {}),
-          });
+          if (rejected !== null && plan.kind === 'drop') this.#drop(credential, rejected);
+          observeAnswer(statusCode, rejected, plan.kind === 'own');
           return sink(statusCode, headers);
         });
       } catch (cause) {
+        if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
         const error = isGatewayError(cause)
           ? cause
           : transportError(account.id, transportFailure(cause), cause);
         observer.failure(account, options.source, error);
         throw error;
       }
-      if (hold.rejection === null) return;
+      const answer = held as HeldAnswer | null;
+      if (answer === null) return;
+      if (!answer.replaced && !(await this.#permit(credential, answer.rejection))) {
+        // The budget is spent: the refusal stands, and the client gets it as the carrier sent it.
+        observeAnswer(answer.status, answer.rejection, false);
+        const headers = { ...answer.headers };
+        if (answer.size > HELD_ANSWER_LIMIT_BYTES) delete headers['content-length'];
+        sink(answer.status, headers).end(Buffer.concat(answer.chunks));
+        return;
+      }
       try {
-        await credential.renew(hold.rejection);
+        await credential.renew(answer.rejection);
       } catch (error) {
         throw this.#fail(account, options.source, error);
       }

@@ -101,7 +101,21 @@ export class CallCredential {
     return withCredential(this.account, this.token.accessToken, method, path, headers);
   }
 
-  /** The carrier refused one of the tokens: drop it fleet-wide and hold the next. */
+  /** The access token the engine holds for the account now, if a usable one. */
+  held(): StoredToken | null {
+    return this.manager?.peek() ?? null;
+  }
+
+  /** Where the refused credential is stored: the account's, or its dependent token's. */
+  storeId(rejection: Rejection): string {
+    const use = this.#dependent;
+    return rejection === 'dependent' && use !== undefined ? use.dependent.storeId : this.account.id;
+  }
+
+  /**
+   * The carrier refused one of the tokens: drop it fleet-wide and hold the next. A token already
+   * replaced is not dropped again: the engine hands out its replacement without a token request.
+   */
   async renew(rejection: Rejection): Promise<void> {
     if (this.manager === undefined) throw new Error('a supplied credential cannot be renewed');
     const use = this.#dependent;

@@ -20,6 +20,11 @@ export interface AnswerFacts {
   latencyMs?: number;
   /** The carrier refused a token renewed for this very call. */
   freshRejection?: boolean;
+  /**
+   * The carrier refused a token issued moments ago, on too few paths to blame the token
+   * (src/upstream/rejection.ts): the request's own failure, not the account's.
+   */
+  ownFailure?: boolean;
 }
 
 export class UpstreamObserver {
@@ -30,16 +35,21 @@ export class UpstreamObserver {
     if (recorder === undefined) return;
     // A token renewed for this very call and refused at once did not expire: it was refused.
     const token = account.kind === 'oauth' && !facts.freshRejection ? facts.token : undefined;
-    const failureClass = classifyApiAnswer({
-      status: facts.status,
-      ...(facts.carrierCode !== undefined
-        ? { carrierCode: facts.carrierCode, carrierClasses: account.api.errorClasses }
-        : {}),
-      tokenRejectedStatuses: account.api.tokenRejectedStatuses,
-      ...(token !== undefined
-        ? { tokenAgeMs: Date.now() - token.obtainedAt, tokenLifetimeMs: token.expiresAt - token.obtainedAt }
-        : {}),
-    });
+    const failureClass = facts.ownFailure
+      ? 'downstream.client_error'
+      : classifyApiAnswer({
+          status: facts.status,
+          ...(facts.carrierCode !== undefined
+            ? { carrierCode: facts.carrierCode, carrierClasses: account.api.errorClasses }
+            : {}),
+          tokenRejectedStatuses: account.api.tokenRejectedStatuses,
+          ...(token !== undefined
+            ? {
+                tokenAgeMs: Date.now() - token.obtainedAt,
+                tokenLifetimeMs: token.expiresAt - token.obtainedAt,
+              }
+            : {}),
+        });
     const base = {
       account: account.id,
       source,

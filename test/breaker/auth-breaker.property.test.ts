@@ -23,8 +23,9 @@ const POLICY = {
   volumeThreshold: 4,
   errorThresholdPercentage: 50,
   consecutiveFailures: 6,
-  // Longer than any run, so the window never rolls under the test (opossum uses the real clock).
-  rollingCountTimeoutMs: 600_000,
+  // Longer than any run (80 commands of at most 40 s on the manual clock), so the window never
+  // rolls under the test.
+  rollingCountTimeoutMs: 10_000_000,
   resetTimeoutMs: 30_000,
   trialLeaseMs: 5_000,
 };

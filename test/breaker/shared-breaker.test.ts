@@ -213,7 +213,7 @@ describe.each(TOPOLOGIES)('auth breaker shared by the fleet on %s Redis', (topol
       const cluster = (await redis.client()) as Cluster;
       try {
         await cluster.ping();
-        const slot = Number(await cluster.cluster('KEYSLOT', `${keyPrefix}breaker:${ACCOUNT}`));
+        const slot = Number(await cluster.cluster('KEYSLOT', `${keyPrefix}{breaker}:records`));
         const publishingNode = cluster.slots[slot]![0];
         const listeners = await Promise.all(
           cluster.nodes('master').map(async (node) => {

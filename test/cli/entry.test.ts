@@ -5,21 +5,20 @@
  * reload and SIGHUP, which used to end the process); admin commands run as a separate process
  * exit with 0, 1 or 2 as documented and finish on their own.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
-import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
-import { captureChildOutput, registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { runProgram } from '../support/main-program.js';
 import { closedPort, gatewayYaml, readTable, runCli } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const CLIENT_KEY = `entry-client-${randomUUID()}`;
 const NEW_CLIENT_KEY = `entry-client-new-${randomUUID()}`;
@@ -43,45 +42,7 @@ const yaml = (clientKey: string) =>
     fedex: FEDEX_CLIENT,
   });
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node --import tsx src/main.ts ...argv` with only the environment given (plus PATH). */
-function program(argv: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    // The timeout catches a command that hangs on an open socket instead of exiting.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...argv], {
-      cwd: projectRoot(),
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      captureChildOutput(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      captureChildOutput(chunk);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const program = runProgram;
 
 const accounts = (key: string) =>
   fetch(`${gateway.url}/v1/accounts`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
@@ -156,15 +117,17 @@ describe('carrier-gateway as a program', () => {
     writeFileSync(file, yaml(NEW_CLIENT_KEY));
     try {
       gateway.child.kill('SIGHUP');
-      await until('the reload to finish', () =>
-        gateway
-          .log()
-          .some(
-            (line) =>
-              line.includes('"signal":"SIGHUP"') &&
-              line.includes('configuration reloaded') &&
-              line.includes('"applied":["clients"]'),
-          ),
+      await eventually(
+        () =>
+          gateway
+            .log()
+            .some(
+              (line) =>
+                line.includes('"signal":"SIGHUP"') &&
+                line.includes('configuration reloaded') &&
+                line.includes('"applied":["clients"]'),
+            ),
+        { what: 'the reload to finish', timeoutMs: 10_000 },
       );
       expect(gateway.child.exitCode).toBeNull();
       expect(await accounts(NEW_CLIENT_KEY)).toBe(200);

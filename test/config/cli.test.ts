@@ -5,52 +5,22 @@
  * configuration, a bad configuration, a missing variable, Redis without GATEWAY_ENCRYPTION_KEY and a malformed key all
  * exit non-zero with the key path or variable on stderr, and never a secret.
  */
-import { spawn } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
-import { projectRoot } from '../../src/platform/project-root.js';
-import { captureChildOutput, registerSecrets } from '../support/log-capture.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { runProgram, type ProgramExit } from '../support/main-program.js';
 import { MINIMAL_YAML, tempDir, UPS_SECRET, writeTemp } from './fixtures.js';
 
-interface CliResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-}
+type CliResult = ProgramExit;
 
-/** Runs `node --import tsx src/main.ts ...args` from the project root, without GATEWAY_CONFIG, GATEWAY_HOST or PORT unless given. */
+/** Runs the program without GATEWAY_CONFIG, GATEWAY_HOST, PORT or the encryption key unless given. */
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const name of ['GATEWAY_CONFIG', 'GATEWAY_HOST', 'PORT', 'GATEWAY_ENCRYPTION_KEY']) {
     if (!env[name]) delete childEnv[name];
   }
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    // The timeout kills a gateway that wrongly starts listening instead of failing.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-      cwd: projectRoot(),
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      captureChildOutput(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      captureChildOutput(chunk);
-    });
-    child.on('error', reject);
-    child.on('close', (status, signal) =>
-      resolve({ status, signal, stdout, stderr, elapsedMs: Date.now() - started }),
-    );
-  });
+  return runProgram(args, childEnv);
 }
 
 const dir = tempDir('cli');
@@ -59,7 +29,7 @@ const LISTEN = 'listen: { port: 0, host: 127.0.0.1 }\n';
 
 function expectFailedStart(result: CliResult) {
   expect(result.signal, `the gateway did not exit by itself:\n${result.stderr}`).toBeNull();
-  expect(result.status).toBe(1);
+  expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/^carrier-gateway: /);
   for (const output of [result.stdout, result.stderr]) expect(output).not.toContain(UPS_SECRET);
 }

@@ -5,43 +5,22 @@
  * the newer token instead.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { RedisTokenStore } from '../../src/auth/redis-token-store.js';
-import { RedisConnection } from '../../src/platform/redis.js';
-import { accountsFrom, startInstance, TEST_SEALER } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
-
-const SECRET = 'fencing-ups-secret-0123456789';
+import { TEST_SEALER } from '../support/engine.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { useUpsTokenFixture } from '../support/ups-token-fixture.js';
 
 describe('fenced token writes', () => {
-  let redis: TestRedis;
-  let sim: UpsSimulatorHandle;
-
-  beforeAll(async () => {
-    registerSecrets(SECRET);
-    redis = await TestRedis.start();
-    sim = await startUpsSimulator({ clients: [{ clientId: 'fencing-client', clientSecret: SECRET }] });
-  });
-
-  afterAll(async () => {
-    registerIssuedTokens(sim);
-    await sim?.close();
-    await redis?.kill();
-  });
+  const fixture = useUpsTokenFixture('fencing');
 
   it('a refresh whose lock expired mid-flight does not overwrite the newer token', async () => {
-    const accounts = accountsFrom(`
-  - id: ups-fence
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: fencing-client, clientSecret: "${SECRET}" }
-`);
+    const { sim } = fixture;
+    const accounts = fixture.accounts(fixture.account('ups-fence'));
     // A 300 ms lock that is never extended stands in for a process paused past its lock.
-    const slow = await startInstance(redis.url, accounts, { lockTtlMs: 300, lockAutoExtend: false });
-    const fast = await startInstance(redis.url, accounts, { lockTtlMs: 300, lockAutoExtend: false });
+    const slow = await fixture.instance(accounts, { lockTtlMs: 300, lockAutoExtend: false });
+    const fast = await fixture.instance(accounts, { lockTtlMs: 300, lockAutoExtend: false });
     try {
       await sim.setFaults({ tokenLatencyMs: 1_500 });
       const slowRefresh = slow.engine.manager('ups-fence').getToken();
@@ -62,16 +41,11 @@ describe('fenced token writes', () => {
       expect(newer.generation).toBeGreaterThan(1);
     } finally {
       await sim.resetFaults();
-      await slow.close();
-      await fast.close();
     }
   });
 
   it('never brings back a token that is already dead', async () => {
-    const log = testLogger();
-    const connection = new RedisConnection({ url: redis.url, keyPrefix: 'dead:' }, log);
-    await connection.connect();
-    const store = new RedisTokenStore(connection, TEST_SEALER);
+    const store = new RedisTokenStore(await fixture.connection('dead:'), TEST_SEALER);
     const now = Date.now();
     const result = await store.write('acct', {
       accessToken: 'dead-token-value-0123456789',
@@ -82,14 +56,10 @@ describe('fenced token writes', () => {
     });
     expect(result).toBe('expired');
     expect(await store.read('acct')).toBeNull();
-    await connection.close();
   });
 
   it('property: under any interleaving of concurrent writes the newest generation wins and never goes back', async () => {
-    const log = testLogger();
-    const connection = new RedisConnection({ url: redis.url, keyPrefix: 'prop:' }, log);
-    await connection.connect();
-    const store = new RedisTokenStore(connection, TEST_SEALER);
+    const store = new RedisTokenStore(await fixture.connection('prop:'), TEST_SEALER);
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -122,6 +92,5 @@ describe('fenced token writes', () => {
       ),
       { numRuns: 60 },
     );
-    await connection.close();
   });
 });

@@ -5,50 +5,21 @@
  * refresh calls the carrier even while the token is fresh (and while a cooldown is in force),
  * then hands the new token to the other instance.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import { accountsFrom, startInstance, type TestInstance } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
-
-const SECRET = 'operator-actions-secret-0123456789';
-
-const waitFor = async (check: () => boolean, ms = 2_000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+import type { TestInstance } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
+import { useUpsTokenFixture } from '../support/ups-token-fixture.js';
 
 describe('operator token actions across instances', () => {
-  let redis: TestRedis;
-  let sim: UpsSimulatorHandle;
+  const fixture = useUpsTokenFixture('operator-actions');
   let a: TestInstance;
   let b: TestInstance;
 
   beforeAll(async () => {
-    registerSecrets(SECRET);
-    redis = await TestRedis.start();
-    sim = await startUpsSimulator({ clients: [{ clientId: 'ops-client', clientSecret: SECRET }] });
-    const accounts = () =>
-      accountsFrom(`
-  - id: ups-ops
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: ops-client, clientSecret: "${SECRET}" }
-`);
-    a = await startInstance(redis.url, accounts());
-    b = await startInstance(redis.url, accounts());
-  });
-
-  afterAll(async () => {
-    registerIssuedTokens(sim);
-    await a?.close();
-    await b?.close();
-    await sim?.close();
-    await redis?.kill();
+    const accounts = fixture.accounts(fixture.account('ups-ops'));
+    a = await fixture.instance(accounts);
+    b = await fixture.instance(accounts);
   });
 
   it('a purge on one instance empties the store and the memory of both', async () => {
@@ -59,7 +30,7 @@ describe('operator token actions across instances', () => {
     await a.engine.purge('ups-ops');
     expect(await a.engine.store.read('ups-ops')).toBeNull();
     expect(a.engine.manager('ups-ops').peek()).toBeUndefined();
-    await waitFor(() => b.engine.manager('ups-ops').peek() === undefined);
+    await eventually(() => b.engine.manager('ups-ops').peek() === undefined);
 
     const next = await b.engine.manager('ups-ops').getToken();
     expect(next.accessToken).not.toBe(first.accessToken);
@@ -68,13 +39,13 @@ describe('operator token actions across instances', () => {
   it('a forced refresh gets a new token while the old one is fresh, and the other instance adopts it', async () => {
     const before = await a.engine.manager('ups-ops').getToken();
     await b.engine.manager('ups-ops').getToken();
-    const issued = sim.stats().tokensIssued;
+    const issued = fixture.sim.stats().tokensIssued;
 
     const forced = await a.engine.tokenManager('ups-ops')!.refreshNow();
     expect(forced.accessToken).not.toBe(before.accessToken);
     expect(forced.generation).toBeGreaterThan(before.generation);
-    expect(sim.stats().tokensIssued).toBe(issued + 1);
-    await waitFor(() => b.engine.manager('ups-ops').peek()?.accessToken === forced.accessToken);
+    expect(fixture.sim.stats().tokensIssued).toBe(issued + 1);
+    await eventually(() => b.engine.manager('ups-ops').peek()?.accessToken === forced.accessToken);
   });
 
   it('a forced refresh lifts a cooldown the fleet was keeping', async () => {

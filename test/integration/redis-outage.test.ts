@@ -6,6 +6,7 @@
  * lock (and says why), and goes back to the shared store by itself, with no restart and without
  * burning the refresh-token family.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
@@ -14,20 +15,11 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
+import { eventually } from '../support/eventually.js';
 
 const API_KEY = 'outage-shop-key-0123456789';
 const SECRET = 'outage-ups-secret-0123456789';
 const LIFETIME_SECONDS = 2;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe('redis lost during a refresh', () => {
   let redis: TestRedis;
@@ -87,7 +79,7 @@ accounts:
     // Kill Redis while the next (proactive) refresh is waiting on the carrier.
     await sim.setFaults({ tokenLatencyMs: 500 });
     const before = sim.stats().tokenRequests;
-    await waitFor(() => sim.stats().tokenRequests > before, 5_000);
+    await eventually(() => sim.stats().tokenRequests > before, { timeoutMs: 5_000 });
     await redis.kill();
     await sim.setFaults({ tokenLatencyMs: 0 });
 
@@ -127,7 +119,7 @@ accounts:
 
     // Redis comes back empty on the same port; the gateway reconnects without a restart.
     await redis.restart();
-    await waitFor(() => gateway.redis?.available === true, 10_000);
+    await eventually(() => gateway.redis?.available === true, { timeoutMs: 10_000 });
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
     const rotatingAgain = await call('ups-ac');
@@ -136,7 +128,9 @@ accounts:
     await sleep(LIFETIME_SECONDS * 1_000);
     expect((await call('ups-cc')).status).toBe(200);
     const client = redis.client();
-    await waitFor(async () => (await client.hget('cg:token:{ups-cc}', 'gen')) !== null, 5_000);
+    await eventually(async () => (await client.hget('cg:token:{ups-cc}', 'gen')) !== null, {
+      timeoutMs: 5_000,
+    });
     expect(await client.hget('cg:token:{ups-ac}', 'gen')).not.toBeNull();
     client.disconnect();
 

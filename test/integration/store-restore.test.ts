@@ -9,76 +9,50 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import { accountsFrom, startInstance, type TestInstance } from '../support/engine.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
-
-const SECRET = 'restore-ups-secret-0123456789';
+import { registerSecrets } from '../support/log-capture.js';
+import { useUpsTokenFixture } from '../support/ups-token-fixture.js';
 
 describe('writing back what Redis lost', () => {
-  let redis: TestRedis;
-  let sim: UpsSimulatorHandle;
-  const instances: TestInstance[] = [];
-
-  const accounts = (seed: string) =>
-    accountsFrom(`
-  - id: ups-cc
-    carrier: ups
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: restore-client, clientSecret: "${SECRET}" }
-  - id: ups-ac
-    carrier: ups
-    grant: authorization_code
-    urls: { token: "${sim.url}/security/v1/oauth/token", api: "${sim.url}" }
-    credentials: { clientId: restore-client, clientSecret: "${SECRET}", refreshToken: "${seed}" }
-    # No proactive refresh: the token is let die.
-    refresh: { marginSeconds: 0, windowSeconds: 0 }
-`);
-  async function instance(seed: string): Promise<TestInstance> {
-    const started = await startInstance(redis.url, accounts(seed));
-    instances.push(started);
-    return started;
-  }
-
-  beforeAll(async () => {
-    registerSecrets(SECRET);
-    redis = await TestRedis.start();
-    sim = await startUpsSimulator({ clients: [{ clientId: 'restore-client', clientSecret: SECRET }] });
-  });
-
-  afterAll(async () => {
-    registerIssuedTokens(sim);
-    await Promise.all(instances.map((each) => each.close()));
-    await sim?.close();
-    await redis?.kill();
-  });
+  const fixture = useUpsTokenFixture('restore');
+  // No proactive refresh: the token is let die.
+  const instance = (seed: string) =>
+    fixture.instance(
+      fixture.accounts(
+        fixture.account('ups-cc'),
+        fixture.account('ups-ac', {
+          refreshToken: seed,
+          lines: ['grant: authorization_code', 'refresh: { marginSeconds: 0, windowSeconds: 0 }'],
+        }),
+      ),
+    );
+  const sim = () => fixture.sim;
+  const redis = () => fixture.redis;
 
   it('a live token the store lost is written back with its generation, and others adopt it', async () => {
-    const seed = sim.issueRefreshToken('restore-client');
+    const seed = sim().issueRefreshToken(fixture.clientId);
     registerSecrets(seed);
     const a = await instance(seed);
     const first = await a.engine.manager('ups-cc').getToken();
     // Redis forgets the token (and its generation counter); A still holds it.
-    const raw = redis.client();
+    const raw = redis().client();
     await raw.del('cg:token:{ups-cc}', 'cg:generation:{ups-cc}');
     await a.engine.restoreShared();
     expect((await a.engine.store.read('ups-cc'))?.accessToken).toBe(first.accessToken);
     expect((await a.engine.store.read('ups-cc'))?.generation).toBe(first.generation);
     // An instance started now takes it from the store: no token request.
-    const requests = sim.stats().tokenRequests;
+    const requests = sim().stats().tokenRequests;
     const b = await instance(seed);
     expect((await b.engine.manager('ups-cc').getToken()).accessToken).toBe(first.accessToken);
-    expect(sim.stats().tokenRequests).toBe(requests);
+    expect(sim().stats().tokenRequests).toBe(requests);
     // And the next generation is above the one written back, though the counter was lost.
     expect(await a.engine.store.nextGeneration('ups-cc', 0)).toBe(first.generation + 1);
     raw.disconnect();
   });
 
   it('never writes back over a newer generation', async () => {
-    const seed = sim.issueRefreshToken('restore-client');
+    const seed = sim().issueRefreshToken(fixture.clientId);
     registerSecrets(seed);
     const a = await instance(seed);
     const held = await a.engine.manager('ups-cc').getToken();
@@ -93,14 +67,14 @@ describe('writing back what Redis lost', () => {
   });
 
   it('a dead token whose refresh token is newer than the store’s is refreshed from that refresh token', async () => {
-    await sim.setFaults({ tokenLifetimeSeconds: 2 });
-    const seed = sim.issueRefreshToken('restore-client');
+    await sim().setFaults({ tokenLifetimeSeconds: 2 });
+    const seed = sim().issueRefreshToken(fixture.clientId);
     registerSecrets(seed);
     const a = await instance(seed);
     const manager = a.engine.tokenManager('ups-ac')!;
     // Generation 1 from the seed; Redis's state at that moment is what it will come back with.
     const first = await manager.getToken();
-    const raw = redis.client();
+    const raw = redis().client();
     const snapshot = await raw.hgetall('cg:token:{ups-ac}');
     // A rotates again: generation 2 holds the only live refresh token.
     const second = await manager.refreshNow();
@@ -110,10 +84,10 @@ describe('writing back what Redis lost', () => {
     await raw.del(...(await raw.keys('cg:*{ups-ac}*')));
     await raw.hset('cg:token:{ups-ac}', snapshot);
     raw.disconnect();
-    const before = sim.stats();
+    const before = sim().stats();
     await a.engine.restoreShared();
     // A refreshed from generation 2's refresh token (not generation 1's) and stored the result.
-    const after = sim.stats();
+    const after = sim().stats();
     expect(after.tokenRequests).toBe(before.tokenRequests + 1);
     expect(after.refreshTokenReuses).toBe(0);
     expect(after.familiesRevoked).toBe(0);
@@ -122,7 +96,7 @@ describe('writing back what Redis lost', () => {
     // A new instance adopts it rather than presenting a spent refresh token.
     const b = await instance(seed);
     expect((await b.engine.manager('ups-ac').getToken()).accessToken).toBe(stored?.accessToken);
-    expect(sim.stats().familiesRevoked).toBe(0);
-    await sim.resetFaults();
+    expect(sim().stats().familiesRevoked).toBe(0);
+    await sim().resetFaults();
   });
 });

@@ -11,7 +11,6 @@
  * - both are ready again once Redis is back, without a restart.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -22,6 +21,7 @@ import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { upsMainAccount } from '../support/shipping-accounts.js';
+import { eventually } from '../support/eventually.js';
 
 const CLIENT_KEY = `ready-client-${randomUUID()}`;
 const ADMIN_KEY = `ready-admin-${randomUUID()}`;
@@ -58,14 +58,6 @@ const awaitingConsent = () => ({
 async function readyz(gateway: GatewayProcess): Promise<{ status: number; body: Readiness }> {
   const response = await fetch(`${gateway.url}/readyz`);
   return { status: response.status, body: (await response.json()) as Readiness };
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const ship = (gateway: GatewayProcess) =>
@@ -123,7 +115,10 @@ describe('/readyz per capability', () => {
     expect((await ship(a)).status).toBe(201);
 
     await redis.kill();
-    await until('A to see Redis down', async () => (await readyz(a)).body.redis === 'down');
+    await eventually(async () => (await readyz(a)).body.redis === 'down', {
+      what: 'A to see Redis down',
+      timeoutMs: 15_000,
+    });
 
     const degraded = await readyz(a);
     expect(degraded.status).toBe(200);
@@ -141,7 +136,10 @@ describe('/readyz per capability', () => {
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { code: string }).code).toBe('ERR_REDIS_UNAVAILABLE');
 
-    await until('B to see Redis down', async () => (await readyz(b)).body.redis === 'down');
+    await eventually(async () => (await readyz(b)).body.redis === 'down', {
+      what: 'B to see Redis down',
+      timeoutMs: 15_000,
+    });
     const nothing = await readyz(b);
     expect(nothing.status).toBe(503);
     expect(nothing.body).toMatchObject({
@@ -154,10 +152,13 @@ describe('/readyz per capability', () => {
     });
 
     await redis.restart();
-    await until('both ready again', async () => {
-      const [first, second] = await Promise.all([readyz(a), readyz(b)]);
-      return first.body.status === 'ready' && second.body.status === 'ready';
-    });
+    await eventually(
+      async () => {
+        const [first, second] = await Promise.all([readyz(a), readyz(b)]);
+        return first.body.status === 'ready' && second.body.status === 'ready';
+      },
+      { what: 'both ready again', timeoutMs: 15_000 },
+    );
     expect((await ship(a)).status).toBe(201);
   }, 60_000);
 });

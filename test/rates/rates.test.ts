@@ -119,7 +119,8 @@ describe('POST /v1/rates', () => {
     const elapsed = performance.now() - started;
     expect(answer.status).toBe(200);
     expect(elapsed).toBeGreaterThanOrEqual(590);
-    expect(elapsed).toBeLessThan(600 + 150);
+    // The slow carrier answers after 5 s; the margin is for a loaded test machine, not the server.
+    expect(elapsed).toBeLessThan(600 + 400);
     expect(byAccount(answer.body, 'ups-main').length).toBeGreaterThan(0);
     expect(byAccount(answer.body, 'fedex-main').length).toBeGreaterThan(0);
     expect(byAccount(answer.body, 'ups-slow')).toEqual([]);

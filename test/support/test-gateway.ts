@@ -83,6 +83,10 @@ export function testGatewayYaml(options: TestGatewayOptions): string {
               : options.redis,
         }
       : {}),
+    // Simulators' clocks are driven by hand while the gateway's runs for real: a token a test ages
+    // at the carrier is still young by the gateway's clock, and the young-token rule
+    // (src/upstream/rejection.ts) would keep it. Tests of that rule name their own `auth` block.
+    auth: { youngTokenSeconds: 0 },
     ...options.config,
     ...(options.admins ? { admins: options.admins } : {}),
     clients: clients.map((client) => ({

@@ -56,7 +56,7 @@ export function postShipments(deps: { shipments: ShipmentService }) {
       throw new GatewayError('ERR_REQUEST_INVALID', undefined, { detail: 'the body must be a JSON object' });
     }
     const shipment = ShipmentService.parse(body);
-    const answer = await deps.shipments.create(client, key, shipment);
+    const answer = await deps.shipments.create(client, key, shipment, c.get('trace'));
     const headers: Record<string, string> = { ...answer.headers };
     if (answer.replayed) headers['idempotent-replayed'] = 'true';
     return c.body(answer.body, answer.status as 201, headers);

@@ -19,6 +19,7 @@ import { RedisConnection } from '../../../src/platform/redis.js';
 import { TEST_SEALER } from '../../support/engine.js';
 import { registerSecrets, testLogger } from '../../support/log-capture.js';
 import { TestRedis } from '../../support/redis-server.js';
+import { eventually } from '../../support/eventually.js';
 
 const ACCOUNT = 'fleet-lock-acct';
 
@@ -37,15 +38,6 @@ function tokenOf(generation: number, name: string): StoredToken {
   const accessToken = `fleet-lock-${name}-${generation}-0123456789`;
   registerSecrets(accessToken);
   return { accessToken, tokenType: 'Bearer', obtainedAt: now, expiresAt: now + 600_000, generation };
-}
-
-/** Resolves when `condition` holds (polled), or fails the test after `ms`. */
-async function until(condition: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** A latch the holder's work waits on, so the test decides when the "carrier" answers. */
@@ -145,7 +137,7 @@ describe('fleet lock', () => {
       return token;
     });
     const done = instance.fleetLock().use(use);
-    await until(() => use.carrierCalls === 1);
+    await eventually(() => use.carrierCalls === 1);
     return { use, done, answer: carrier.open, release: release.open, written: () => written };
   }
 
@@ -157,7 +149,7 @@ describe('fleet lock', () => {
     });
     const waiter = b!.fleetLock().use(waiterUse);
     // The waiter found the lock taken and is polling.
-    await until(() => b!.lock.attempts >= 2);
+    await eventually(() => b!.lock.attempts >= 2);
     holder.answer();
 
     const waited = await waiter;
@@ -175,10 +167,10 @@ describe('fleet lock', () => {
     // With random() = 0.5 a pause lasts exactly one poll: 4 s.
     const waiting = b!.fleetLock({ pollMs: 4_000 });
     const waiter = waiting.use(refreshUse(0, async () => Promise.reject(new Error('no carrier call'))));
-    await until(() => b!.lock.attempts >= 1);
+    await eventually(() => b!.lock.attempts >= 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     holder.answer();
-    await until(() => holder.written() !== undefined);
+    await eventually(() => holder.written() !== undefined);
     const wokenAt = Date.now();
     // What the token engine does on each token-events message (TokenManager.onRemoteUpdate);
     // repeated so that a waiter slow to start its pause is woken too.
@@ -219,7 +211,7 @@ describe('fleet lock', () => {
       return token;
     });
     const slow = a!.fleetLock().use(slowUse);
-    await until(() => slowUse.carrierCalls === 1);
+    await eventually(() => slowUse.carrierCalls === 1);
 
     // The lock expires (300 ms, not extended); the second instance takes it and refreshes.
     const fastUse = refreshUse(0, async ({ generation }) => {
@@ -289,7 +281,7 @@ describe('fleet lock', () => {
       .fleetLock()
       .use(failingUse)
       .catch((error: unknown) => error);
-    await until(() => failingUse.carrierCalls === 1);
+    await eventually(() => failingUse.carrierCalls === 1);
 
     const waiterUse = refreshUse(0, async ({ generation }) => tokenOf(generation, 'never'));
     const waiter = b!
@@ -301,7 +293,7 @@ describe('fleet lock', () => {
         },
       })
       .catch((error: unknown) => error);
-    await until(() => b!.lock.attempts >= 2);
+    await eventually(() => b!.lock.attempts >= 2);
     carrier.open();
 
     expect(((await failing) as Error).message).toBe('carrier refused');
@@ -320,7 +312,7 @@ describe('fleet lock', () => {
       return tokenOf(generation, 'slow');
     });
     const holder = a!.fleetLock().use(holderUse);
-    await until(() => holderUse.carrierCalls === 1);
+    await eventually(() => holderUse.carrierCalls === 1);
 
     const waiterUse = refreshUse(0, async ({ generation }) => tokenOf(generation, 'never'));
     const error = await b!

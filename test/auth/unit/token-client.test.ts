@@ -107,50 +107,35 @@ describe('exchangeToken', () => {
     expect(error).toMatchObject({ code: 'ERR_TOKEN_INVALID_GRANT', carrierCode: '10400' });
   });
 
-  it('FedEx 401 NOT.AUTHORIZED.ERROR is invalid client ([FDX-AUTH])', async () => {
+  /** One FedEx token answer at a time, and the error the exchange makes of it. */
+  const fedexAnswerFails = async (status: number, body: string | object, headers = {}) => {
     agent
       .get('https://apis-sandbox.fedex.com')
       .intercept({ path: '/oauth/token', method: 'POST' })
-      .reply(401, FEDEX_NOT_AUTHORIZED);
-    const error = await failed(
-      exchangeToken(fedexAccount(), { kind: 'initial' }, { dispatcher: agent, now }),
-    );
-    expect(error.code).toBe('ERR_TOKEN_INVALID_CLIENT');
+      .reply(status, body, { headers });
+    return failed(exchangeToken(fedexAccount(), { kind: 'initial' }, { dispatcher: agent, now }));
+  };
+
+  it('FedEx 401 NOT.AUTHORIZED.ERROR is invalid client ([FDX-AUTH])', async () => {
+    expect((await fedexAnswerFails(401, FEDEX_NOT_AUTHORIZED)).code).toBe('ERR_TOKEN_INVALID_CLIENT');
   });
 
   it('a 503 HTML page is a server error', async () => {
-    agent
-      .get('https://apis-sandbox.fedex.com')
-      .intercept({ path: '/oauth/token', method: 'POST' })
-      .reply(503, '<html><body>Service Unavailable</body></html>', {
-        headers: { 'content-type': 'text/html' },
-      });
-    const error = await failed(
-      exchangeToken(fedexAccount(), { kind: 'initial' }, { dispatcher: agent, now }),
-    );
+    const error = await fedexAnswerFails(503, '<html><body>Service Unavailable</body></html>', {
+      'content-type': 'text/html',
+    });
     expect(error.code).toBe('ERR_TOKEN_ENDPOINT_SERVER_ERROR');
   });
 
   it('a 200 that is not JSON is a malformed response', async () => {
-    agent
-      .get('https://apis-sandbox.fedex.com')
-      .intercept({ path: '/oauth/token', method: 'POST' })
-      .reply(200, '<html>maintenance</html>');
-    const error = await failed(
-      exchangeToken(fedexAccount(), { kind: 'initial' }, { dispatcher: agent, now }),
-    );
-    expect(error).toMatchObject({ code: 'ERR_TOKEN_MALFORMED_RESPONSE', detail: 'body is not JSON' });
+    expect(await fedexAnswerFails(200, '<html>maintenance</html>')).toMatchObject({
+      code: 'ERR_TOKEN_MALFORMED_RESPONSE',
+      detail: 'body is not JSON',
+    });
   });
 
   it('a 200 carrying an error body is an error in a success body', async () => {
-    agent
-      .get('https://apis-sandbox.fedex.com')
-      .intercept({ path: '/oauth/token', method: 'POST' })
-      .reply(200, FEDEX_NOT_AUTHORIZED);
-    const error = await failed(
-      exchangeToken(fedexAccount(), { kind: 'initial' }, { dispatcher: agent, now }),
-    );
-    expect(error).toMatchObject({
+    expect(await fedexAnswerFails(200, FEDEX_NOT_AUTHORIZED)).toMatchObject({
       code: 'ERR_TOKEN_ERROR_IN_SUCCESS_BODY',
       carrierCode: 'NOT.AUTHORIZED.ERROR',
     });

@@ -15,6 +15,7 @@ import { fedexShipping, fedexShippingSettingsSchema } from '../../../carriers/fe
 import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import { MEMPHIS, PITTSBURGH, RICHMOND_BC, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
+import { CUSTOMS_USD } from '../customs-fixtures.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = fedexShippingSettingsSchema.parse({ accountNumber: '740561073' });
@@ -32,9 +33,14 @@ const SHIPMENTS: Record<string, ShipmentRequest> = {
     reference: 'order-1042',
   }),
   'US Priority Overnight, ZPL': shipment({ service: 'express', labelFormat: 'ZPL' }),
-  'US to CA International Economy, PDF': shipment({ recipient: RICHMOND_BC, reference: 'PO 77' }),
-  'US to CA International Priority, ZPL, heavy parcel': shipment({
+  'US to CA International Economy, PDF, customs': shipment({
     recipient: RICHMOND_BC,
+    reference: 'PO 77',
+    customs: CUSTOMS_USD,
+  }),
+  'US to CA International Priority, ZPL, heavy parcel, DDP documents': shipment({
+    recipient: RICHMOND_BC,
+    customs: { ...CUSTOMS_USD, contents: 'documents', incoterm: 'DDP' },
     service: 'express',
     labelFormat: 'ZPL',
     parcels: [{ weightKg: 68, lengthCm: 120, widthCm: 60, heightCm: 45.5 }],
@@ -60,13 +66,16 @@ describeShippingContract<Body>({
   }),
   valid: Object.entries(SHIPMENTS).map(([name, request]) => ({
     name,
-    call: () =>
-      fedexShipping.build({
+    call: () => {
+      // Valid for the spec and for the prose rules it cannot express (carriers/fedex/rules.ts).
+      expect(fedexShipping.check!(request)).toBeUndefined();
+      return fedexShipping.build({
         shipment: request,
         settings: SETTINGS,
         carrierIdempotencyKey: randomUUID(),
         shipmentId: `shp_${randomUUID()}`,
-      }),
+      });
+    },
   })),
   check: (_call, req) => expect(req.url).toBe('/ship/v1/shipments'),
   negatives: [

@@ -19,12 +19,15 @@ import { FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simula
 import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import {
+  BERLIN_DAHLEM,
+  GOETTINGEN,
   MEMPHIS,
   PITTSBURGH,
   RICHMOND_BC as RICHMOND_BC_BASE,
   shipmentWith,
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { CUSTOMS_USD, without } from '../customs-fixtures.js';
 import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
 import { accessToken, form } from '../../support/sim-http.js';
 
@@ -47,8 +50,20 @@ const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as FedexBody;
 const routes = [
   { route: 'domestic', recipient: PITTSBURGH, service: 'standard', code: 'FEDEX_GROUND' },
   { route: 'domestic', recipient: PITTSBURGH, service: 'express', code: 'PRIORITY_OVERNIGHT' },
-  { route: 'international', recipient: RICHMOND_BC, service: 'standard', code: 'INTERNATIONAL_ECONOMY' },
-  { route: 'international', recipient: RICHMOND_BC, service: 'express', code: 'INTERNATIONAL_PRIORITY' },
+  {
+    route: 'international',
+    recipient: RICHMOND_BC,
+    service: 'standard',
+    code: 'INTERNATIONAL_ECONOMY',
+    customs: CUSTOMS_USD,
+  },
+  {
+    route: 'international',
+    recipient: RICHMOND_BC,
+    service: 'express',
+    code: 'INTERNATIONAL_PRIORITY',
+    customs: CUSTOMS_USD,
+  },
 ] as const;
 const formats = [
   { labelFormat: 'PDF', format: 'PDF', magic: '%PDF-' },
@@ -77,10 +92,10 @@ describeShippingAdapter('FedEx', {
     };
   },
   path: FEDEX_SHIP_PATH,
-  labels: routes.flatMap(({ route, recipient, service, code }) =>
+  labels: routes.flatMap(({ route, recipient, service, code, ...customs }) =>
     formats.map(({ labelFormat, format, magic }) => ({
       name: `${route} ${service} (${code}), ${labelFormat}: one ${format} label per parcel`,
-      shipment: { recipient, service, labelFormat },
+      shipment: { recipient, service, labelFormat, ...customs },
       call(call: ShippingCall, { shipmentId }: BuiltIds) {
         expect(call.headers).toEqual({
           'content-type': 'application/json',
@@ -219,6 +234,97 @@ describe('FedEx label adapter, pure parts', () => {
       imageType: 'PDF',
       labelStockType: 'PAPER_4X6',
     });
+  });
+
+  it('international: customsClearanceDetail with one commodity per item, duties by incoterm', () => {
+    const body = fedexShipmentBody(
+      shipment({ recipient: RICHMOND_BC, customs: CUSTOMS_USD }),
+      SETTINGS,
+    ) as FedexBody;
+    expect(body.requestedShipment['customsClearanceDetail']).toEqual({
+      dutiesPayment: { paymentType: 'RECIPIENT' },
+      isDocumentOnly: false,
+      commercialInvoice: {
+        shipmentPurpose: 'SOLD',
+        termsOfSale: 'DAP',
+        customerReferences: [{ customerReferenceType: 'INVOICE_NUMBER', value: 'INV-2026-0042' }],
+      },
+      totalCustomsValue: { amount: 45.5, currency: 'USD' },
+      commodities: [
+        {
+          description: 'Cotton T-shirts',
+          countryOfManufacture: 'US',
+          quantity: 3,
+          quantityUnits: 'PCS',
+          unitPrice: { amount: 12.5, currency: 'USD' },
+          customsValue: { amount: 37.5, currency: 'USD' },
+          weight: { units: 'KG', value: 0.6 },
+          harmonizedCode: '610910',
+        },
+        {
+          description: 'Ceramic mug',
+          countryOfManufacture: 'CN',
+          quantity: 1,
+          quantityUnits: 'PCS',
+          unitPrice: { amount: 8, currency: 'USD' },
+          customsValue: { amount: 8, currency: 'USD' },
+          weight: { units: 'KG', value: 0.4 },
+        },
+      ],
+    });
+    const ddp = fedexShipmentBody(
+      shipment({ recipient: RICHMOND_BC, customs: { ...CUSTOMS_USD, incoterm: 'DDP' } }),
+      SETTINGS,
+    ) as FedexBody;
+    expect(ddp.requestedShipment['customsClearanceDetail']).toMatchObject({
+      dutiesPayment: { paymentType: 'SENDER' },
+    });
+  });
+
+  it('check: international without customs, or a party without a phone, is refused naming field, rule and source', () => {
+    const crossBorder = fedexShipping.check!(shipment({ recipient: RICHMOND_BC }));
+    expect(crossBorder).toEqual({
+      kind: 'rules_unmet',
+      violations: [
+        {
+          field: 'customs',
+          rule: expect.stringContaining('customs declaration'),
+          source: expect.stringContaining('CustomsClearanceDetail'),
+        },
+      ],
+    });
+    expect(fedexShipping.check!(shipment({ recipient: RICHMOND_BC, customs: CUSTOMS_USD }))).toBeUndefined();
+    const phones = fedexShipping.check!(
+      shipment({ shipper: without(MEMPHIS, 'phone'), recipient: without(PITTSBURGH, 'phone') }),
+    );
+    expect(phones).toEqual({
+      kind: 'rules_unmet',
+      violations: ['shipper.phone', 'recipient.phone'].map((field) => ({
+        field,
+        rule: 'FedEx requires a phone number for every party',
+        source: expect.stringContaining('PartyContact/required'),
+      })),
+    });
+  });
+
+  it('FEDEX_GROUND and PRIORITY_OVERNIGHT only inside the US and Canada: other domestic lanes are not supported', () => {
+    const deToDe = shipment({
+      shipper: { ...GOETTINGEN, phone: '+49 551 0' },
+      recipient: { ...BERLIN_DAHLEM },
+    });
+    for (const service of ['standard', 'express'] as const) {
+      const unfit = fedexShipping.check!({ ...deToDe, service });
+      expect(unfit).toMatchObject({
+        kind: 'not_supported',
+        reason: expect.stringContaining('outside the US and Canada'),
+      });
+      expect(() => fedexShipmentBody({ ...deToDe, service }, SETTINGS)).toThrow(/outside the US and Canada/);
+    }
+    const caToCa = shipment({ shipper: RICHMOND_BC, recipient: { ...RICHMOND_BC, name: 'Someone Else' } });
+    expect(fedexShipping.check!(caToCa)).toBeUndefined();
+    expect((fedexShipmentBody(caToCa, SETTINGS) as FedexBody).requestedShipment['serviceType']).toBe(
+      'FEDEX_GROUND',
+    );
   });
 
   it('a Ground reference is cut to 30 characters, an Express one kept', () => {

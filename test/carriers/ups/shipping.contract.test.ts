@@ -14,11 +14,20 @@ import { expect } from 'vitest';
 import { decorateUpsRequest } from '../../../carriers/ups/api.js';
 import { upsShipping } from '../../../carriers/ups/shipping.js';
 import type { ShipmentRequest } from '../../../src/core/shipment.js';
-import { BERLIN_DAHLEM, GOETTINGEN, LOS_ANGELES, NEW_YORK, shipmentWith } from '../../support/addresses.js';
+import {
+  BERLIN_DAHLEM,
+  GOETTINGEN,
+  LOS_ANGELES,
+  NEW_YORK,
+  shipmentWith,
+  TORONTO,
+} from '../../support/addresses.js';
+import { CUSTOMS_USD } from '../customs-fixtures.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = { shipperNumber: 'A1B2C3' };
+const DE_RECIPIENT = { ...GOETTINGEN, phone: '+49 551 397766' };
 const US = { ...NEW_YORK, phone: '212-736-3100' };
 
 const shipment = shipmentWith({
@@ -33,9 +42,18 @@ const SHIPMENTS: Record<string, ShipmentRequest> = {
     reference: 'order-1042',
   }),
   'US domestic express, ZPL': shipment({ service: 'express', labelFormat: 'ZPL' }),
-  'US to DE standard, reference at shipment level': shipment({ recipient: GOETTINGEN, reference: 'PO 77' }),
-  'US to DE express, ZPL, heavy parcel': shipment({
-    recipient: GOETTINGEN,
+  'US to DE standard, reference at shipment level, commercial invoice': shipment({
+    recipient: DE_RECIPIENT,
+    reference: 'PO 77',
+    customs: CUSTOMS_USD,
+  }),
+  'US to CA standard, InvoiceLineTotal': shipment({
+    recipient: { ...TORONTO, phone: '416-555-0100' },
+    customs: CUSTOMS_USD,
+  }),
+  'US to DE express, ZPL, heavy parcel, documents': shipment({
+    recipient: DE_RECIPIENT,
+    customs: { ...CUSTOMS_USD, contents: 'documents' },
     service: 'express',
     labelFormat: 'ZPL',
     parcels: [{ weightKg: 68 }],
@@ -64,13 +82,16 @@ describeShippingContract<Body>({
   },
   valid: Object.entries(SHIPMENTS).map(([name, request]) => ({
     name,
-    call: () =>
-      upsShipping.build({
+    call: () => {
+      // Valid for the spec and for the prose rules it cannot express (carriers/ups/rules.ts).
+      expect(upsShipping.check!(request)).toBeUndefined();
+      return upsShipping.build({
         shipment: request,
         settings: SETTINGS,
         carrierIdempotencyKey: randomUUID(),
         shipmentId: `shp_${randomUUID()}`,
-      }),
+      });
+    },
   })),
   check: (_call, req) => expect(req.url).toBe('/api/shipments/v2409/ship'),
   negatives: [

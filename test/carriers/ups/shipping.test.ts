@@ -24,9 +24,12 @@ import {
   GOETTINGEN as GOETTINGEN_BASE,
   LOS_ANGELES as LOS_ANGELES_BASE,
   NEW_YORK,
+  PARIS,
+  TORONTO,
   shipmentWith,
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { CUSTOMS_EUR, CUSTOMS_USD, without } from '../customs-fixtures.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 import { accessToken, basic, form } from '../../support/sim-http.js';
 
@@ -50,8 +53,8 @@ const bodyOf = (call: ShippingCall) => JSON.parse(call.body) as UpsBody;
 const routes = [
   { route: 'domestic', recipient: LOS_ANGELES, service: 'standard', code: '03' },
   { route: 'domestic', recipient: LOS_ANGELES, service: 'express', code: '01' },
-  { route: 'international', recipient: GOETTINGEN, service: 'standard', code: '11' },
-  { route: 'international', recipient: GOETTINGEN, service: 'express', code: '07' },
+  { route: 'international', recipient: GOETTINGEN, service: 'standard', code: '08', customs: CUSTOMS_USD },
+  { route: 'international', recipient: GOETTINGEN, service: 'express', code: '07', customs: CUSTOMS_USD },
 ] as const;
 const formats = [
   { labelFormat: 'PDF', format: 'GIF', magic: 'GIF8' },
@@ -83,10 +86,10 @@ describeShippingAdapter('UPS', {
     };
   },
   path: UPS_SHIP_PATH,
-  labels: routes.flatMap(({ route, recipient, service, code }) =>
+  labels: routes.flatMap(({ route, recipient, service, code, ...customs }) =>
     formats.map(({ labelFormat, format, magic }) => ({
       name: `${route} ${service} (service code ${code}), ${labelFormat}: one ${format} label per parcel`,
-      shipment: { recipient, service, labelFormat },
+      shipment: { recipient, service, labelFormat, ...customs },
       call(call: ShippingCall) {
         expect(call.headers).toEqual({ 'content-type': 'application/json' });
         const body = bodyOf(call);
@@ -145,12 +148,117 @@ describe('UPS label adapter, pure parts', () => {
   it('service codes: 03 Ground / 11 Standard, 01 Next Day Air / 07 Express; domestic codes only inside the US and PR', () => {
     expect(upsServiceCode(shipment())).toBe('03');
     expect(upsServiceCode(shipment({ service: 'express' }))).toBe('01');
-    expect(upsServiceCode(shipment({ recipient: GOETTINGEN }))).toBe('11');
+    // UPS Standard from the US serves Canada and Mexico; elsewhere the deferred product is 08.
+    expect(upsServiceCode(shipment({ recipient: GOETTINGEN }))).toBe('08');
+    expect(upsServiceCode(shipment({ recipient: TORONTO }))).toBe('11');
     const berlin = { ...GOETTINGEN, city: 'Berlin', postalCode: '10117' };
     expect(upsServiceCode(shipment({ shipper: GOETTINGEN, recipient: berlin }))).toBe('11');
     expect(upsServiceCode(shipment({ shipper: GOETTINGEN, recipient: berlin, service: 'express' }))).toBe(
       '07',
     );
+  });
+
+  it('cross-border: Description, and a commercial invoice from the customs declaration', () => {
+    const body = upsShipmentBody(
+      shipment({ recipient: GOETTINGEN, customs: CUSTOMS_USD }),
+      SETTINGS,
+      'shp_ctx',
+      new Date('2026-12-07T10:00:00Z'),
+    ) as UpsBody;
+    const sent = body.ShipmentRequest.Shipment;
+    expect(sent['Description']).toBe('Cotton T-shirts, Ceramic mug');
+    expect(sent['InvoiceLineTotal']).toBeUndefined();
+    expect(sent['ShipmentServiceOptions']).toEqual({
+      InternationalForms: {
+        FormType: ['01'],
+        InvoiceNumber: 'INV-2026-0042',
+        InvoiceDate: '20261207',
+        ReasonForExport: 'SALE',
+        CurrencyCode: 'USD',
+        TermsOfShipment: 'DAP',
+        Product: [
+          {
+            Description: ['Cotton T-shirts'],
+            Unit: { Number: '3', UnitOfMeasurement: { Code: 'PCS' }, Value: '12.50' },
+            CommodityCode: '610910',
+            PartNumber: '1',
+            OriginCountryCode: 'US',
+          },
+          {
+            Description: ['Ceramic mug'],
+            Unit: { Number: '1', UnitOfMeasurement: { Code: 'PCS' }, Value: '8.00' },
+            PartNumber: '2',
+            OriginCountryCode: 'CN',
+          },
+        ],
+      },
+    });
+    // US to Canada (and Puerto Rico): InvoiceLineTotal, whole units, never less than declared.
+    const canada = upsShipmentBody(
+      shipment({ recipient: TORONTO, customs: CUSTOMS_USD }),
+      SETTINGS,
+      'shp_ctx',
+    ) as UpsBody;
+    expect(canada.ShipmentRequest.Shipment['InvoiceLineTotal']).toEqual({
+      CurrencyCode: 'USD',
+      MonetaryValue: '46',
+    });
+    // Inside the EU: a description, no invoice.
+    const intraEu = upsShipmentBody(
+      shipment({ shipper: GOETTINGEN, recipient: PARIS, service: 'express', customs: CUSTOMS_EUR }),
+      SETTINGS,
+      'shp_ctx',
+    ) as UpsBody;
+    expect(intraEu.ShipmentRequest.Shipment['Description']).toBe('Steel screws 9 mm');
+    expect(intraEu.ShipmentRequest.Shipment['ShipmentServiceOptions']).toBeUndefined();
+  });
+
+  it('check: cross-border phones, US/CA states and the description of goods are required before any call', () => {
+    const bare = upsShipping.check!(
+      shipment({ shipper: without(NEW_YORK, 'phone'), recipient: GOETTINGEN_BASE }),
+    );
+    expect(bare).toEqual({
+      kind: 'rules_unmet',
+      violations: [
+        {
+          field: 'shipper.phone',
+          rule: expect.any(String),
+          source: expect.stringContaining('Shipper_Phone'),
+        },
+        {
+          field: 'recipient.phone',
+          rule: expect.any(String),
+          source: expect.stringContaining('ShipTo_Phone'),
+        },
+        {
+          field: 'customs',
+          rule: expect.any(String),
+          source: expect.stringContaining('ShipmentRequest_Shipment/properties/Description'),
+        },
+      ],
+    });
+    expect(upsShipping.check!(shipment({ recipient: GOETTINGEN, customs: CUSTOMS_USD }))).toBeUndefined();
+    // Domestic US: no customs, no recipient phone needed, but the state is.
+    expect(upsShipping.check!(shipment({ recipient: without(LOS_ANGELES, 'phone') }))).toBeUndefined();
+    expect(upsShipping.check!(shipment({ recipient: without(LOS_ANGELES, 'stateCode') }))).toEqual({
+      kind: 'rules_unmet',
+      violations: [
+        {
+          field: 'recipient.stateCode',
+          rule: expect.stringContaining('state or province'),
+          source: expect.stringContaining('ShipTo_Address/properties/StateProvinceCode'),
+        },
+      ],
+    });
+    expect(
+      upsShipping.check!(shipment({ recipient: without(TORONTO, 'stateCode'), customs: CUSTOMS_USD })),
+    ).toMatchObject({ violations: [{ field: 'recipient.phone' }, { field: 'recipient.stateCode' }] });
+    // EU to EU: Standard needs no description, Express does.
+    const intraEu = { shipper: GOETTINGEN, recipient: PARIS };
+    expect(upsShipping.check!(shipment(intraEu))).toBeUndefined();
+    expect(upsShipping.check!(shipment({ ...intraEu, service: 'express' }))).toMatchObject({
+      violations: [{ field: 'customs' }],
+    });
   });
 
   it('settings: a 6-character shipper number is required, and a bad one is named', () => {

@@ -61,11 +61,15 @@ function account(sim: UspsSimulatorHandle, extra: Record<string, unknown> = {}):
   };
 }
 
+/** At most one rejection-driven renewal per account per second (src/upstream/rejection.ts). */
+const RENEWAL_INTERVAL_MS = 1000;
+
 const startGateway = (accountConfig: Record<string, unknown>, redis?: { url: string; keyPrefix: string }) =>
   startTestGateway({
     name: 'usps-payment',
     clientKey: CLIENT_KEY,
     accounts: [accountConfig],
+    config: { auth: { youngTokenSeconds: 0, rejectionRefreshIntervalSeconds: RENEWAL_INTERVAL_MS / 1000 } },
     ...(redis ? { redis } : {}),
   });
 
@@ -208,6 +212,8 @@ describe('usps payment authorization token (embedded mode)', () => {
     expect(sim.stats().apiRequests - stats.apiRequests).toBe(3);
 
     clock.advance(8 * 3600 * 1000 + 60_000);
+    // The renewal budget the first rejection spent is back.
+    await new Promise((resolve) => setTimeout(resolve, RENEWAL_INTERVAL_MS + 100));
     // Without an idempotency key a POST is not replayed: the carrier's answer passes through and
     // the payment token is dropped for the next call.
     const bare = await createLabel(gw);

@@ -1,0 +1,25 @@
+/**
+ * @module http/routes/getShipments
+ * `GET /v1/shipments?reference=…`: the client's shipments carrying that reference, oldest first
+ * (a reference may have been shipped more than once). The reference is required: shipments are
+ * found by what the shipping app knows, not listed wholesale.
+ */
+import type { Context } from 'hono';
+
+import { GatewayError } from '../../core/errors.js';
+import type { AppEnv } from '../env.js';
+import type { ShipmentDesk } from '../../shipments/shipment-desk.js';
+
+export function getShipments(deps: { desk: ShipmentDesk }) {
+  return async function shipments(c: Context<AppEnv>) {
+    const reference = c.req.query('reference')?.trim() ?? '';
+    // The same bounds as the shipment's own `reference` field (src/core/shipment.ts).
+    if (reference.length < 1 || reference.length > 35) {
+      throw new GatewayError('ERR_REQUEST_INVALID', undefined, {
+        detail: 'reference: a query parameter of 1 to 35 characters is required',
+        extensions: { errors: [{ field: 'reference', message: 'required, 1 to 35 characters' }] },
+      });
+    }
+    return c.json({ shipments: await deps.desk.findByReference(c.get('client').id, reference) });
+  };
+}

@@ -50,6 +50,10 @@ import { VersionedState } from './fleet-state/versioned-state.js';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
 import { ShipmentDesk } from './shipments/shipment-desk.js';
 import { ShipmentService } from './shipments/shipment-service.js';
+import { RatesCache } from './rates/rates-cache.js';
+import { RatesService } from './rates/rates-service.js';
+import { MemoryStatusStore, RedisStatusStore } from './tracking/status-store.js';
+import { TrackingService } from './tracking/tracking-service.js';
 import { MemoryShipmentStore, RedisShipmentStore } from './shipments/shipment-store.js';
 
 export interface GatewayOptions {
@@ -245,6 +249,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
     inFlight: drain,
   });
+  const ratesCacheTtlSeconds = config.rates?.cacheTtlSeconds ?? 0;
+  const rates = new RatesService({
+    accounts,
+    api,
+    breakers,
+    overrides,
+    log,
+    ...(ratesCacheTtlSeconds > 0 ? { cache: new RatesCache(ratesCacheTtlSeconds * 1000) } : {}),
+  });
+  const tracking = new TrackingService({
+    accounts,
+    api,
+    breakers,
+    overrides,
+    store: redis ? new RedisStatusStore(redis) : new MemoryStatusStore(),
+    log,
+  });
   // Probes run on their own only where the configuration has a `probes:` block (each one is a
   // carrier call); an operator can run one at any time (`POST /v1/admin/accounts/{id}/probe`).
   const probesEnabled = config.probes?.enabled === true;
@@ -349,6 +370,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     authorization,
     actions,
     shipments,
+    rates,
+    tracking,
     shipmentDesk,
     breakers,
     overrides,

@@ -30,6 +30,8 @@ import {
   type SimulatorOptions,
   type TokenFamily,
 } from '../../src/sim/index.js';
+import { UPS_RATES_READ, upsRate } from './rates-simulator.js';
+import { UPS_TRACKING_READ, upsTrack } from './tracking-simulator.js';
 
 export const UPS_PATHS = {
   /** [UPS-CC] /security has no /api prefix; putting /api there yields 404 [UPS-I26]. */
@@ -235,10 +237,10 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
 
     const xav = /^\/api\/addressvalidation\/(v1|v2)\/([^/]+)$/.exec(req.path);
     if (xav && req.method === 'POST') return addressValidation(req, xav[2] ?? '');
-    const track = /^\/api\/track\/v1\/details\/([^/]+)$/.exec(req.path);
-    if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
+    if (UPS_TRACKING_READ.matches(req)) return upsTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
     if (ship && req.method === 'POST') return shipment(req, ctx);
+    if (UPS_RATES_READ.matches(req)) return upsRate(req, ctx.carrierNow());
     return afterShipment(req, ctx) ?? notFound();
   }
 
@@ -270,6 +272,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     errorInSuccessBody: () => upsError(200, '10401', 'ClientId is Invalid'),
     handle: route,
     shipping: UPS_SHIPPING,
+    reads: { rates: UPS_RATES_READ, tracking: UPS_TRACKING_READ },
   };
 
   const sim = await startSimulator(definition, options);
@@ -309,36 +312,6 @@ function addressValidation(req: SimRequest, requestOption: string): SimResponse 
             PostcodePrimaryLow: input['PostcodePrimaryLow'] ?? '',
             CountryCode: input['CountryCode'] ?? 'US',
           },
-        },
-      ],
-    },
-  });
-}
-
-/** [UPS-TRK] GET /track/v1/details/{inquiryNumber}; transId and transactionSrc headers are required. */
-function trackDetails(req: SimRequest, inquiryNumber: string): SimResponse {
-  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
-    return badRequest('Missing required header: transId and transactionSrc');
-  }
-  // [UPS-TRK] "Each inquiry number must be between 7 and 34 characters in length."
-  if (inquiryNumber.length < 7 || inquiryNumber.length > 34) return badRequest('Invalid inquiry number');
-  return json(200, {
-    trackResponse: {
-      shipment: [
-        {
-          inquiryNumber,
-          package: [
-            {
-              trackingNumber: inquiryNumber,
-              currentStatus: {
-                code: 'IT',
-                description: 'On the Way',
-                simplifiedTextDescription: 'On the Way',
-              },
-              activity: [],
-              packageCount: 1,
-            },
-          ],
         },
       ],
     },

@@ -318,6 +318,24 @@ export const ERROR_CATALOGUE = {
     failureClass: 'downstream.throttled',
     countsAgainstCarrier: true,
   },
+  ERR_TRACKING_NOT_FOUND: {
+    status: 404,
+    title: 'The carrier knows no such tracking number',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_TRACKING_UNAVAILABLE: {
+    status: 503,
+    title: 'Tracking could not be read from the carrier now',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_TRACKING_NOT_SUPPORTED: {
+    status: 422,
+    title: 'The account cannot track through the gateway',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_OVERRIDE_CONFLICT: {
     status: 409,
     title: 'Override contradicts the accounts it names',

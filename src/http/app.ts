@@ -43,6 +43,9 @@ import { postShipments, postShipmentsDoc } from './routes/postShipments.js';
 import { postShipmentVoid, postShipmentVoidDoc } from './routes/postShipmentVoid.js';
 import { documented, routeDocs, templatePath } from './openapi-route.js';
 import { BearerKey } from './clients.js';
+import { getTracking, getTrackingDoc } from './routes/getTracking.js';
+import { postRates, postRatesDoc } from './routes/postRates.js';
+import { postTracking, postTrackingDoc } from './routes/postTracking.js';
 import { problemAnswer } from './problem.js';
 import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './request-trace.js';
 
@@ -135,6 +138,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   documented(app, getAccountsDoc, getAccounts(deps));
   if (deps.shipments) {
     documented(app, postShipmentsDoc, postShipments({ shipments: deps.shipments }));
+  }
+  if (deps.rates) documented(app, postRatesDoc, postRates({ rates: deps.rates }));
+  if (deps.tracking) {
+    documented(app, getTrackingDoc, getTracking({ tracking: deps.tracking }));
+    documented(app, postTrackingDoc, postTracking({ tracking: deps.tracking }));
   }
   if (deps.shipmentDesk) {
     const desk = { desk: deps.shipmentDesk };

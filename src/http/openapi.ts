@@ -18,8 +18,18 @@ const PROXY_PATH = '/v1/carriers/{accountId}/{path}';
 
 type Json = Record<string, unknown>;
 
-/** Problems any route may answer: a bug, and an instance on its way out. */
-const EVERY_ROUTE: readonly GatewayErrorCode[] = ['ERR_INTERNAL', 'ERR_SHUTTING_DOWN'];
+/**
+ * Problems any route may answer: a bug, an instance on its way out, and what node:http refuses
+ * before any route runs (src/lifecycle/client-errors.ts): oversized headers, a stalled request,
+ * a malformed one.
+ */
+const EVERY_ROUTE: readonly GatewayErrorCode[] = [
+  'ERR_INTERNAL',
+  'ERR_SHUTTING_DOWN',
+  'ERR_HEADERS_TOO_LARGE',
+  'ERR_REQUEST_TIMEOUT',
+  'ERR_REQUEST_STREAM_INVALID',
+];
 
 const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;

@@ -11,7 +11,14 @@
 import { loadConfigFile, selectConfig, type ConfigSelection } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { TokenSealer } from '../auth/crypto.js';
-import { DEMO_HOST, demoConfig, startDemoSimulators, type DemoSimulator } from '../demo.js';
+import {
+  DEMO_ADMIN_KEY,
+  DEMO_CLIENT_KEY,
+  DEMO_HOST,
+  demoConfig,
+  startDemoSimulators,
+  type DemoSimulator,
+} from '../demo.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import { createGateway } from '../gateway.js';
 import { GracefulShutdown } from '../lifecycle/shutdown.js';
@@ -53,8 +60,11 @@ function demoBanner(port: number, host: string, simulators: readonly DemoSimulat
     .join('');
   return (
     `\nDemo ready on ${host}:${port}.${moved === '' ? '' : '\n'}${moved}\nTry:\n` +
-    `  curl -s -H 'Authorization: Bearer demo-shop-key-0123456789' ` +
-    `'http://127.0.0.1:${port}/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688'\n\n`
+    `  curl -s -H 'Authorization: Bearer ${DEMO_CLIENT_KEY}' ` +
+    `'http://127.0.0.1:${port}/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688'\n` +
+    `  GATEWAY_URL=http://127.0.0.1:${port} GATEWAY_ADMIN_KEY=${DEMO_ADMIN_KEY} npx carrier-gateway status\n\n` +
+    `Operations page: http://127.0.0.1:${port}/ops (admin key ${DEMO_ADMIN_KEY})\n` +
+    `API reference:   http://127.0.0.1:${port}/docs\n\n`
   );
 }
 

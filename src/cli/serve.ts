@@ -23,6 +23,7 @@ import { GatewayError, isGatewayError } from '../core/errors.js';
 import { createGateway } from '../gateway.js';
 import { GracefulShutdown } from '../lifecycle/shutdown.js';
 import { createLogger, type Logger } from '../platform/log.js';
+import { startTracing } from '../platform/tracing.js';
 
 export const NO_CONFIGURATION_MESSAGE =
   'no configuration: give --config FILE or set GATEWAY_CONFIG=FILE ' +
@@ -83,6 +84,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const config = demo ? demoConfig(simulators, env) : loadConfigFile(selection.file!, env);
   adjust(config);
   const log = createLogger({ level: config.log.level });
+  // Spans go out over OTLP only when the environment names an endpoint (src/platform/tracing.ts).
+  const tracing = await startTracing(env, log);
   if (demo) {
     log.info(
       {
@@ -138,6 +141,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       close: async () => {
         await gateway.close();
         await Promise.all(simulators.map((simulator) => simulator.handle.close()));
+        await tracing?.shutdown();
       },
     },
     { ...config.shutdown, log, exit: (code) => process.exit(code) },

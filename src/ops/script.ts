@@ -21,6 +21,8 @@ export interface OpsScriptConfig {
   runbookPath: string;
   /** An http(s) base the runbook names are appended to; without it runbooks are shown as paths. */
   runbookBaseUrl: string | null;
+  /** Where the gateway serves the runbooks (`/ops/runbooks/`). */
+  runbooksServedAt: string;
 }
 
 const CLIENT = String.raw`
@@ -98,7 +100,9 @@ const CLIENT = String.raw`
     if (href) {
       return el('a', { class: 'runbook', href, target: '_blank', rel: 'noopener noreferrer', text: 'runbook: ' + (name || href) });
     }
-    const path = typeof given === 'string' ? given : name ? CONFIG.runbookPath + name + '.md' : null;
+    // The gateway serves its runbooks itself (src/ops/runbooks.ts): one click in an incident.
+    if (name) return el('a', { class: 'runbook', href: CONFIG.runbooksServedAt + name, text: 'runbook: ' + name });
+    const path = typeof given === 'string' ? given : null;
     if (!path) return small('no runbook');
     return el('span', { class: 'runbook', title: 'in the gateway repository' }, ['runbook: ', el('code', {}, breakable(path))]);
   }

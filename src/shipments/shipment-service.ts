@@ -27,6 +27,7 @@ import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import { recordDecision } from '../platform/tracing.js';
 import type { Attempt, AttemptOutcome } from './attempt.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
 import type { ShipmentStore } from './shipment-store.js';
@@ -237,6 +238,11 @@ export class ShipmentService {
       if (failover !== undefined) {
         attempts.push({ account: id, outcome: 'failed_over', failure: { code: 'manual_failover' } });
         this.options.metrics?.attempt(id, 'failed_over');
+        recordDecision(
+          'shipment.failover',
+          { from: id, reason: 'manual_failover', ...(failover.to !== undefined ? { to: failover.to } : {}) },
+          claim.trace,
+        );
         if (failover.to !== undefined && this.#accounts.has(failover.to)) queue.unshift(failover.to);
         continue;
       }
@@ -286,6 +292,8 @@ export class ShipmentService {
           extensions: { attempts, shipmentId: claim.record.shipmentId, carrierDeduplicates: deduplicates },
         });
       }
+      // No label can exist at this account: the walk moves on.
+      recordDecision('shipment.failover', { from: id, reason: result.attempt.outcome }, claim.trace);
     }
     await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
     const violations = attempts.flatMap((attempt) =>

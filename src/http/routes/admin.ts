@@ -37,6 +37,11 @@ const timedBody = z.strictObject({
 const breakerBody = timedBody.extend({ mode: z.enum(['open', 'closed', 'auto']) });
 const reasonBody = z.strictObject({ reason });
 const optionalReasonBody = z.strictObject({ reason: reason.optional(), ifVersion: ifVersion.optional() });
+const resolveBody = z.strictObject({
+  outcome: z.enum(['created', 'failed']),
+  reason,
+  trackingNumbers: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+});
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   account: z.string().min(1).max(200).optional(),
@@ -131,6 +136,21 @@ export function registerAdminRoutes(
       actions.probe(admin, id, compact(input)),
     ),
   );
+
+  // An in-doubt shipment settled by hand (docs/runbooks/shipment-in-doubt.md).
+  app.post('/v1/admin/shipments/:id/resolve', async (c) => {
+    const admin = admins.authenticate(c.req.header('authorization'));
+    const id = c.req.param('id') ?? '';
+    const parsed = resolveBody.safeParse(await readBody(c));
+    if (!parsed.success) {
+      const error = invalid(parsed.error, 'body');
+      await actions.refused(admin, 'shipment_resolve', undefined, error);
+      throw error;
+    }
+    return c.json(await actions.resolveShipment(admin, id, compact(parsed.data)), 200, {
+      'cache-control': 'no-store',
+    });
+  });
 
   app.post('/v1/admin/config/reload', async (c) => {
     const admin = admins.authenticate(c.req.header('authorization'));

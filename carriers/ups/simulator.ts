@@ -30,6 +30,8 @@ import {
   type SimulatorOptions,
   type TokenFamily,
 } from '../../src/sim/index.js';
+import { UPS_RATES_READ, upsRate } from './rates-simulator.js';
+import { UPS_TRACKING_READ, upsTrack } from './tracking-simulator.js';
 
 export const UPS_PATHS = {
   /** [UPS-CC] /security has no /api prefix; putting /api there yields 404 [UPS-I26]. */
@@ -235,10 +237,10 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
 
     const xav = /^\/api\/addressvalidation\/(v1|v2)\/([^/]+)$/.exec(req.path);
     if (xav && req.method === 'POST') return addressValidation(req, xav[2] ?? '');
-    const track = /^\/api\/track\/v1\/details\/([^/]+)$/.exec(req.path);
-    if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
+    if (UPS_TRACKING_READ.matches(req)) return upsTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
     if (ship && req.method === 'POST') return shipment(req, ctx);
+    if (UPS_RATES_READ.matches(req)) return upsRate(req, ctx.carrierNow());
     return afterShipment(req, ctx) ?? notFound();
   }
 
@@ -270,6 +272,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     errorInSuccessBody: () => upsError(200, '10401', 'ClientId is Invalid'),
     handle: route,
     shipping: UPS_SHIPPING,
+    reads: { rates: UPS_RATES_READ, tracking: UPS_TRACKING_READ },
   };
 
   const sim = await startSimulator(definition, options);
@@ -309,36 +312,6 @@ function addressValidation(req: SimRequest, requestOption: string): SimResponse 
             PostcodePrimaryLow: input['PostcodePrimaryLow'] ?? '',
             CountryCode: input['CountryCode'] ?? 'US',
           },
-        },
-      ],
-    },
-  });
-}
-
-/** [UPS-TRK] GET /track/v1/details/{inquiryNumber}; transId and transactionSrc headers are required. */
-function trackDetails(req: SimRequest, inquiryNumber: string): SimResponse {
-  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
-    return badRequest('Missing required header: transId and transactionSrc');
-  }
-  // [UPS-TRK] "Each inquiry number must be between 7 and 34 characters in length."
-  if (inquiryNumber.length < 7 || inquiryNumber.length > 34) return badRequest('Invalid inquiry number');
-  return json(200, {
-    trackResponse: {
-      shipment: [
-        {
-          inquiryNumber,
-          package: [
-            {
-              trackingNumber: inquiryNumber,
-              currentStatus: {
-                code: 'IT',
-                description: 'On the Way',
-                simplifiedTextDescription: 'On the Way',
-              },
-              activity: [],
-              packageCount: 1,
-            },
-          ],
         },
       ],
     },
@@ -428,6 +401,58 @@ interface ValidShipment {
   customerContext?: string;
 }
 
+/** [UPS-SHIP] Shipment_Service.Code, "Valid values" (Shipping.yaml l.6556-6600). */
+const SERVICE_CODES = new Set(
+  '01 02 03 07 08 11 12 13 14 17 54 59 65 M2 M3 M4 M5 M6 M7 70 71 72 74 75 82 83 84 85 86 96 C6 C7 C8 T0 T1'.split(
+    ' ',
+  ),
+);
+/** EU member states: inside, UPS Standard (11) needs no Description ([UPS-SHIP] ShipmentRequest_Shipment.Description). */
+const EU = new Set(
+  'AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE'.split(' '),
+);
+
+const countryOf = (party: unknown) => String(obj(obj(party)?.['Address'])?.['CountryCode'] ?? '');
+const phoneOf = (party: unknown) => obj(obj(party)?.['Phone'])?.['Number'];
+
+/**
+ * The conditional rules [UPS-SHIP] states only in prose, which the gateway's contract kit cannot
+ * see, so the simulator is where they bite (carrier-fidelity review, 1b): PaymentInformation with
+ * a "01 = Transportation" charge; phones across borders (Shipper_Phone.Number "required if
+ * destination is international", ShipTo_Phone.Number when the countries differ); ShipTo
+ * StateProvinceCode "Required for US, Canada, and Vietnam"; Description across borders except UPS
+ * Standard inside the EU; InvoiceLineTotal from the US to CA or PR. Codes 20007 / 20008 as for
+ * every missing or invalid field here; UPS's own code per rule is UNVERIFIED.
+ */
+function checkLaneRules(shipment: Json, serviceCode: string): SimResponse | undefined {
+  const charges = list(obj(shipment['PaymentInformation'])?.['ShipmentCharge']);
+  if (!charges.some((charge) => obj(charge)?.['Type'] === '01'))
+    return missingField('ShipmentRequest/Shipment/PaymentInformation/ShipmentCharge');
+  const from = countryOf(shipment['ShipFrom'] ?? shipment['Shipper']);
+  const to = countryOf(shipment['ShipTo']);
+  const crossBorder = from !== to;
+  if (crossBorder && !text(phoneOf(shipment['Shipper'])))
+    return missingField('ShipmentRequest/Shipment/Shipper/Phone/Number');
+  if (crossBorder && !text(phoneOf(shipment['ShipTo'])))
+    return missingField('ShipmentRequest/Shipment/ShipTo/Phone/Number');
+  if (
+    ['US', 'CA', 'VN'].includes(to) &&
+    !text(obj(obj(shipment['ShipTo'])?.['Address'])?.['StateProvinceCode'])
+  )
+    return missingField('ShipmentRequest/Shipment/ShipTo/Address/StateProvinceCode');
+  const euStandard = EU.has(from) && EU.has(to) && serviceCode === '11';
+  if (crossBorder && !euStandard && !text(shipment['Description']))
+    return missingField('ShipmentRequest/Shipment/Description');
+  if (
+    ['US', 'PR'].includes(from) &&
+    ['CA', 'PR'].includes(to) &&
+    from !== to &&
+    !obj(shipment['InvoiceLineTotal'])
+  )
+    return missingField('ShipmentRequest/Shipment/InvoiceLineTotal');
+  return undefined;
+}
+
 /** The required members of [UPS-SHIP] SHIPRequestWrapper, checked as UPS would before making a label. */
 function validateShipment(req: SimRequest): ValidShipment | SimResponse {
   const root = obj(jsonOf(req));
@@ -450,6 +475,10 @@ function validateShipment(req: SimRequest): ValidShipment | SimResponse {
     return serviceCode === undefined
       ? missingField('ShipmentRequest/Shipment/Service/Code')
       : invalidField('ShipmentRequest/Shipment/Service/Code', serviceCode);
+  if (!SERVICE_CODES.has(serviceCode))
+    return invalidField('ShipmentRequest/Shipment/Service/Code', serviceCode);
+  const laneError = checkLaneRules(shipment, serviceCode);
+  if (laneError) return laneError;
   const packages = list(shipment['Package']);
   if (packages.length === 0) return missingField('ShipmentRequest/Shipment/Package');
   for (const [index, pkg] of packages.entries()) {
@@ -524,9 +553,16 @@ function shipment(req: SimRequest, ctx: SimContext): SimResponse {
           : {}),
       },
       ShipmentResults: {
-        ShipmentCharges: { TotalCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' } },
-        // ShipmentResults.BillingWeight is the one required member.
-        BillingWeight: { UnitOfMeasurement: { Code: unit }, Weight: total.toFixed(1) },
+        // ShipmentResults_ShipmentCharges requires TransportationCharges, ServiceOptionsCharges
+        // and TotalCharges ([UPS-SHIP] l.11677); the amounts are made up.
+        ShipmentCharges: {
+          TransportationCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' },
+          ServiceOptionsCharges: { CurrencyCode: 'USD', MonetaryValue: '0.00' },
+          TotalCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' },
+        },
+        // ShipmentResults.BillingWeight is the one required member; its Weight is exactly 8
+        // characters (minLength = maxLength = 8, l.12318), zero-padded here.
+        BillingWeight: { UnitOfMeasurement: { Code: unit }, Weight: total.toFixed(1).padStart(8, '0') },
         ShipmentIdentificationNumber: results[0]?.TrackingNumber,
         PackageResults: results,
       },

@@ -47,6 +47,7 @@ import {
   type SimulatorOptions,
   type TokenFamily,
 } from '../../src/sim/index.js';
+import { USPS_RATES_READ, USPS_TRACKING_READ, uspsRates, uspsTrack } from './reads-simulator.js';
 
 export const USPS_PATHS = {
   /** [USPS-OAUTH] servers `https://apis.usps.com/oauth2/v3` + `/token`. */
@@ -421,6 +422,8 @@ const PRODUCTS = [
   { prefix: '/addresses/v3/', apiVersion: '/addresses/v3/', scope: 'addresses' },
   { prefix: '/payments/v3/', apiVersion: '/payments/v3/', scope: 'payments' },
   { prefix: '/labels/v3/', apiVersion: '/labels/v3/', scope: 'labels' },
+  { prefix: '/prices/v3/', apiVersion: '/prices/v3/', scope: 'prices' },
+  { prefix: '/tracking/v3/', apiVersion: '/tracking/v3/', scope: 'tracking' },
 ] as const;
 
 function isApiPath(path: string): boolean {
@@ -668,6 +671,8 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     if (req.path === USPS_PATHS.label && req.method === 'POST') return label(req, caller, ctx);
     const cancel = /^\/labels\/v3\/label\/([^/]+)$/.exec(req.path);
     if (cancel && req.method === 'DELETE') return cancelLabel(req, decodeURIComponent(cancel[1] ?? ''), ctx);
+    if (USPS_RATES_READ.matches(req)) return uspsRates(req);
+    if (USPS_TRACKING_READ.matches(req)) return uspsTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     // Unknown resources: neither code nor message is documented (UNVERIFIED).
     return notFound(product.apiVersion, `No resource at ${req.method} ${req.path}.`);
   }
@@ -934,6 +939,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
           },
         ]),
     },
+    reads: { rates: USPS_RATES_READ, tracking: USPS_TRACKING_READ },
   };
 
   const sim = await startSimulator(definition, options);

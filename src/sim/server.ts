@@ -82,6 +82,17 @@ export interface CarrierDefinition {
   handle(req: SimRequest, ctx: SimContext): SimResponse | Promise<SimResponse>;
   /** Carriers with a label API: which request creates a label, and its error answers for `shipmentFault`. */
   readonly shipping?: ShippingDefinition;
+  /** Carriers with rate or tracking APIs: which requests they are, for the read faults and latencies. */
+  readonly reads?: { rates?: ReadDefinition; tracking?: ReadDefinition };
+}
+
+/** One read API (rates, tracking): which request it is, and the carrier's own error answers. */
+export interface ReadDefinition {
+  matches(req: SimRequest): boolean;
+  /** A 5xx as the carrier's gateway or backend answers it. */
+  serverError(req: SimRequest): SimResponse;
+  /** 400 about the request data. */
+  badRequest(req: SimRequest): SimResponse;
 }
 
 /** The carrier's label endpoint and its own error bodies, for the shipment faults. */
@@ -95,8 +106,16 @@ export interface ShippingDefinition {
   serverError(req: SimRequest): SimResponse;
 }
 
+const NESTED_FAULTS = new Set(['throttle', 'shipmentFault', 'ratesFault', 'trackingFault']);
+
 function cloneFaults(faults: SimFaults): SimFaults {
-  return { ...faults, throttle: { ...faults.throttle }, shipmentFault: { ...faults.shipmentFault } };
+  return {
+    ...faults,
+    throttle: { ...faults.throttle },
+    shipmentFault: { ...faults.shipmentFault },
+    ratesFault: { ...faults.ratesFault },
+    trackingFault: { ...faults.trackingFault },
+  };
 }
 
 /** Copies `throttle` so the engine's countdown never mutates the caller's object. */
@@ -104,7 +123,7 @@ function mergeFaults(target: SimFaults, partial: Partial<SimFaults>): void {
   for (const [key, value] of Object.entries(partial)) {
     // An explicit `undefined` (e.g. from a spread) means "leave as is", never "unset".
     if (value === undefined) continue;
-    const copy = key === 'throttle' || key === 'shipmentFault' ? { ...(value as object) } : value;
+    const copy = NESTED_FAULTS.has(key) ? { ...(value as object) } : value;
     Object.assign(target, { [key]: copy });
   }
 }
@@ -379,9 +398,28 @@ export async function startSimulator(
       if (created.status < 200 || created.status > 299) return created;
       return fault.kind === 'hang_after_create' ? HANG : shipping.serverError(request);
     }
+    const read = await readFault(request);
+    if (read !== undefined) return read;
     const response = await definition.handle(request, context);
     if (response.status === 401) stats.apiRejections += 1;
     return response;
+  }
+
+  /** The rate and tracking APIs' own latency and faults; undefined: answer as usual. */
+  async function readFault(request: SimRequest): Promise<SimResponse | typeof HANG | undefined> {
+    const reads = definition.reads;
+    const which = reads?.rates?.matches(request)
+      ? { api: reads.rates, latencyMs: faults.ratesLatencyMs, fault: faults.ratesFault }
+      : reads?.tracking?.matches(request)
+        ? { api: reads.tracking, latencyMs: faults.trackingLatencyMs, fault: faults.trackingFault }
+        : undefined;
+    if (which === undefined) return undefined;
+    if (which.latencyMs > 0) await sleep(which.latencyMs);
+    const { fault } = which;
+    if (fault.kind === 'none' || fault.count <= 0) return undefined;
+    fault.count -= 1;
+    if (fault.kind === 'hang') return HANG;
+    return fault.kind === 'bad_request' ? which.api.badRequest(request) : which.api.serverError(request);
   }
 
   /** The label exists, but the caller never hears back: the socket stays open until the caller gives up. */

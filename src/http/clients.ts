@@ -43,6 +43,7 @@ export class BearerKey {
 
 export class ClientRegistry {
   #entries: Entry[];
+  #generation = 0;
 
   constructor(clients: readonly ClientConfig[]) {
     this.#entries = ClientRegistry.#entriesOf(clients);
@@ -58,6 +59,16 @@ export class ClientRegistry {
   /** A configuration reload: new keys and account lists take effect for the next request. */
   replace(clients: readonly ClientConfig[]): void {
     this.#entries = ClientRegistry.#entriesOf(clients);
+    this.#generation += 1;
+  }
+
+  /**
+   * Changes with every reload: whoever keeps an authenticated client (the pass-through, per
+   * keep-alive connection) keeps it only for the generation it was checked against, so a revoked
+   * key or a removed account stops working on connections already open (issue 12, point 2).
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Reads `Authorization: Bearer <apiKey>`; throws ERR_UNAUTHENTICATED without saying which part was wrong. */

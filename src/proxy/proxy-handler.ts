@@ -69,6 +69,31 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', '
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it must catch
 const FORBIDDEN_PATH = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\|%00|[\x00-\x1f\x7f]/i;
 
+/**
+ * Issue 12, point 7: an empty segment (`//`, which some servers collapse and others route
+ * apart) and a `%` not followed by two hex digits (which parsers repair each in their own way)
+ * make the carrier read another path than the one checked here.
+ */
+const AMBIGUOUS_PATH = /\/\/|%(?![0-9a-f]{2})/i;
+
+/**
+ * Issue 12, point 10: the simulators' control API (`/__sim/...`, src/sim/control.ts) changes
+ * what a simulator answers for everyone; a client of the gateway never reaches it, whatever the
+ * case or encoding.
+ */
+const CONTROL_SEGMENT = /(^|\/)__sim(\/|$)/i;
+
+function pathRejected(path: string): boolean {
+  if (path === '' || FORBIDDEN_PATH.test(path) || AMBIGUOUS_PATH.test(path)) return true;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return CONTROL_SEGMENT.test(decoded);
+}
+
 export interface ProxyOptions {
   accounts: ConfiguredAccount[];
   api: CarrierApi;
@@ -94,7 +119,10 @@ function connectionListed(value: string | string[] | undefined): Set<string> | n
 
 export class CarrierProxy {
   readonly #accounts: Map<string, ConfiguredAccount>;
-  readonly #connections = new WeakMap<Socket, { header: string; client: AuthenticatedClient }>();
+  readonly #connections = new WeakMap<
+    Socket,
+    { header: string; client: AuthenticatedClient; generation: number }
+  >();
 
   constructor(private readonly options: ProxyOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
@@ -108,9 +136,16 @@ export class CarrierProxy {
   #authenticate(req: IncomingMessage): AuthenticatedClient {
     const header = req.headers.authorization;
     const known = this.#connections.get(req.socket);
-    if (known !== undefined && header !== undefined && known.header === header) return known.client;
-    const client = this.options.clients.authenticate(header);
-    this.#connections.set(req.socket, { header: header!, client });
+    const { clients } = this.options;
+    if (
+      known !== undefined &&
+      header !== undefined &&
+      known.header === header &&
+      known.generation === clients.generation
+    )
+      return known.client;
+    const client = clients.authenticate(header);
+    this.#connections.set(req.socket, { header: header!, client, generation: clients.generation });
     // Once per connection and key, not per request: cheap enough for the hot path.
     this.options.alerts?.clientKeyUsed(client.id, req.socket.remoteAddress);
     return client;
@@ -147,11 +182,11 @@ export class CarrierProxy {
     const path = queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
     // A fragment never belongs in a request target (RFC 9112 3.2), and `/..#x` reads as `/..`
     // to the carrier's URL parser.
-    if (path === '' || FORBIDDEN_PATH.test(path) || pathAndQuery.includes('#')) {
+    if (pathRejected(path) || pathAndQuery.includes('#')) {
       throw new GatewayError('ERR_PATH_REJECTED', undefined, {
         account: accountId,
         detail:
-          'the path must be non-empty with no dot segments, encoded slashes, fragments or control characters',
+          'the path must be non-empty with no dot segments, empty segments, encoded slashes, malformed percent escapes, fragments or control characters',
       });
     }
 

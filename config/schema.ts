@@ -4,6 +4,8 @@
  * start-up error, because a misspelt key silently ignored is how a secret rotation or an
  * override goes unnoticed. Types for the rest of the code are inferred from here.
  */
+import { isIP } from 'node:net';
+
 import { z } from 'zod';
 
 import { CARRIER_IDS } from '../carriers/index.js';
@@ -244,6 +246,22 @@ export const configSchema = z
      * (what a Prometheus scrape config's `authorization` sends).
      */
     metrics: z.strictObject({ key: z.string().min(16, 'at least 16 characters') }).optional(),
+    /**
+     * Load balancers and proxies in front of the gateway (addresses or CIDR ranges): only from
+     * these is `X-Forwarded-For` read, for the new-network alert (src/http/clients.ts).
+     */
+    trustedProxies: z
+      .array(
+        z.string().refine((entry) => {
+          const [address, bits, ...rest] = entry.split('/');
+          const family = isIP(address ?? '');
+          if (family === 0 || rest.length > 0) return false;
+          if (bits === undefined) return true;
+          const n = Number(bits);
+          return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+        }, 'an IP address or a CIDR range'),
+      )
+      .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({

@@ -20,7 +20,7 @@ import { createApp } from './http/app.js';
 import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
-import { ClientRegistry } from './http/clients.js';
+import { ClientAddresses, ClientRegistry } from './http/clients.js';
 import { AccessLog } from './http/request-trace.js';
 import { GatewayError, isGatewayError } from './core/errors.js';
 import type { Logger } from './platform/log.js';
@@ -166,6 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
   });
   const clients = new ClientRegistry(config.clients);
+  const addresses = new ClientAddresses(config.trustedProxies);
   // The alerter needs the health service, built last; the request paths reach it through this.
   const late: { alerter?: Alerter } = {};
   const transport = new CarrierTransport();
@@ -188,7 +189,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     api,
     clients,
     log,
-    alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
+    alerts: {
+      clientKeyUsed: (id, address, forwardedFor) =>
+        late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),
+      behindProxy: (address) => addresses.trusts(address),
+    },
   });
   const admins = new AdminRegistry(config.admins ?? []);
   const authorization = new AuthorizationFlow({
@@ -345,7 +350,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     ...(config.metrics !== undefined ? { metricsKey: config.metrics.key } : {}),
     health,
-    alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
+    alerts: {
+      clientKeyUsed: (id, address, forwardedFor) =>
+        late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),
+    },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
     ...(redis ? { redis } : {}),
     readiness: ready,

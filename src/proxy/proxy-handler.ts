@@ -100,7 +100,15 @@ export interface ProxyOptions {
   clients: ClientRegistry;
   log: Logger;
   /** Told when a connection authenticates a client (the new-network alert). */
-  alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
+  alerts?: {
+    clientKeyUsed(
+      clientId: string,
+      remoteAddress: string | undefined,
+      forwardedFor?: string | string[] | undefined,
+    ): void;
+    /** Whether the socket's peer is a trusted proxy: then each request may come from another client. */
+    behindProxy?(remoteAddress: string | undefined): boolean;
+  };
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -142,12 +150,20 @@ export class CarrierProxy {
       header !== undefined &&
       known.header === header &&
       known.generation === clients.generation
-    )
+    ) {
+      // A balancer's connection carries many clients' requests: each one says where it is from.
+      if (this.options.alerts?.behindProxy?.(req.socket.remoteAddress))
+        this.options.alerts.clientKeyUsed(
+          known.client.id,
+          req.socket.remoteAddress,
+          req.headers['x-forwarded-for'],
+        );
       return known.client;
+    }
     const client = clients.authenticate(header);
     this.#connections.set(req.socket, { header: header!, client, generation: clients.generation });
     // Once per connection and key, not per request: cheap enough for the hot path.
-    this.options.alerts?.clientKeyUsed(client.id, req.socket.remoteAddress);
+    this.options.alerts?.clientKeyUsed(client.id, req.socket.remoteAddress, req.headers['x-forwarded-for']);
     return client;
   }
 

@@ -262,6 +262,17 @@ export const configSchema = z
         }, 'an IP address or a CIDR range'),
       )
       .optional(),
+    /**
+     * How long a client may take to send its request (node:http's own limits, made explicit so a
+     * slow client cannot hold a connection: issue 12, point 3). Past them the answer is 408
+     * ERR_REQUEST_TIMEOUT and the connection is closed.
+     */
+    server: z
+      .strictObject({
+        headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(15_000),
+        requestTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+      })
+      .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({

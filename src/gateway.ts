@@ -221,7 +221,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const metrics = new GatewayMetrics(breakers, recorder);
   // The request listener is attached once the app exists; the drain needs the server before that.
-  const server = createServer();
+  const headersTimeout = config.server?.headersTimeoutMs ?? 15_000;
+  const server = createServer({
+    headersTimeout,
+    // node requires requestTimeout >= headersTimeout (0 would turn it off).
+    requestTimeout: Math.max(headersTimeout, config.server?.requestTimeoutMs ?? 60_000),
+    // How often node checks both; its default (30 s) would let a limit overrun by that much.
+    connectionsCheckingInterval: 1_000,
+  });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerClientError(log));
   const drain = new ServerDrain(server);

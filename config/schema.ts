@@ -158,6 +158,18 @@ const accountSchema = z.strictObject({
    * against the carrier's own schema at boot (carriers/<carrier>/shipping.ts, `settingsSchema`).
    */
   shipping: z.record(z.string(), z.unknown()).optional(),
+  /** What a client may send through the pass-through to this account (issue 12, point 3). */
+  passThrough: z
+    .strictObject({
+      /** A larger request body is refused with 413 ERR_BODY_TOO_LARGE; default 10 MiB. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1_024)
+        .max(1024 * 1024 * 1024)
+        .optional(),
+    })
+    .optional(),
   timeouts: z
     .strictObject({
       tokenMs: z.number().int().min(100).max(120_000).optional(),

@@ -189,6 +189,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     api,
     clients,
     log,
+    bodyLimits: new Map(
+      config.accounts.flatMap((account) =>
+        account.passThrough?.maxBodyBytes !== undefined
+          ? [[account.id, account.passThrough.maxBodyBytes] as const]
+          : [],
+      ),
+    ),
     alerts: {
       clientKeyUsed: (id, address, forwardedFor) =>
         late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),

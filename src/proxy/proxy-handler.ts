@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Transform, type Readable } from 'node:stream';
 
 import type { ConfiguredAccount } from '../core/account.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
@@ -94,11 +95,45 @@ function pathRejected(path: string): boolean {
   return CONTROL_SEGMENT.test(decoded);
 }
 
+/** Default pass-through body limit per account (`passThrough.maxBodyBytes`). */
+export const PASS_THROUGH_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+const bodyTooLarge = (account: string, limit: number) =>
+  new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
+    account,
+    detail: `a pass-through request body to this account is at most ${limit} bytes`,
+  });
+
+/**
+ * The client's body as sent on, refused past `limit` bytes. A declared Content-Length is checked
+ * before anything is sent; a chunked body is counted as it streams, and the call is cut (the
+ * carrier sees an aborted request, never a complete oversized one).
+ */
+function limitedBody(req: IncomingMessage, account: string, limit: number): Readable {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    if (Number(declared) > limit) throw bodyTooLarge(account, limit);
+    return req;
+  }
+  let size = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > limit) callback(bodyTooLarge(account, limit));
+      else callback(null, chunk);
+    },
+  });
+  req.on('error', (error) => counted.destroy(error));
+  return req.pipe(counted);
+}
+
 export interface ProxyOptions {
   accounts: ConfiguredAccount[];
   api: CarrierApi;
   clients: ClientRegistry;
   log: Logger;
+  /** Pass-through body limits by account (`passThrough.maxBodyBytes`); the default otherwise. */
+  bodyLimits?: ReadonlyMap<string, number>;
   /** Told when a connection authenticates a client (the new-network alert). */
   alerts?: {
     clientKeyUsed(
@@ -222,7 +257,18 @@ export class CarrierProxy {
     if (withBody) req.once('aborted', () => (clientBroke = true));
     await this.options.api.pipe(
       account!,
-      { method, path: pathAndQuery, headers, body: withBody ? req : null },
+      {
+        method,
+        path: pathAndQuery,
+        headers,
+        body: withBody
+          ? limitedBody(
+              req,
+              accountId,
+              this.options.bodyLimits?.get(accountId) ?? PASS_THROUGH_BODY_LIMIT_BYTES,
+            )
+          : null,
+      },
       (status, upstreamHeaders) => {
         const out: Record<string, string | string[]> = {};
         const hop = connectionListed(upstreamHeaders.connection);

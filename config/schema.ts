@@ -294,6 +294,12 @@ export const configSchema = z
         jitterSeconds: z.number().int().min(0).max(600).default(10),
       })
       .optional(),
+    /** `POST /v1/rates` (src/rates/): a cache of prices per account and shipment, off unless a TTL is set. */
+    rates: z
+      .strictObject({
+        cacheTtlSeconds: z.number().int().min(0).max(86_400).default(0),
+      })
+      .optional(),
     /** Alert webhooks (src/alerts/alerter.ts). */
     alerts: z
       .strictObject({

@@ -6,7 +6,7 @@
  * shipment operation); La Poste parcels are labelled through Colissimo (carriers/colissimo).
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
-import { LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
+import { decorateLaposteRequest, LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
 import {
   LAPOSTE_AUTHORIZATION,
   LAPOSTE_CREDENTIALS,
@@ -34,4 +34,5 @@ export const laposte: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: laposteTokenResponseSchema,
+  decorateApiRequest: decorateLaposteRequest,
 };

@@ -447,7 +447,11 @@ export class ShipmentService {
         attempt: {
           account: id,
           outcome: 'not_supported',
-          failure: { code: 'carrier_rules_unmet', violations: unfit.violations },
+          failure: {
+            code: 'carrier_rules_unmet',
+            reason: `the carrier requires ${unfit.violations.map((violation) => violation.field).join(', ')} here`,
+            violations: unfit.violations,
+          },
         },
       };
     }

@@ -85,6 +85,11 @@ export interface RequestOptions extends CallOptions {
   freshConnection?: { ca?: ProbeCa };
   /** False: the caller records the outcome itself (probes), so the health history counts it once. */
   observe?: boolean;
+  /**
+   * The caller's own deadline (rates): aborting ends the exchange as `lost`, timed out. Such an
+   * end is the caller giving up, not the carrier failing, so it is not recorded in health.
+   */
+  signal?: AbortSignal;
 }
 
 export type ApiResult =
@@ -284,10 +289,11 @@ export class CarrierApi {
               ...options.freshConnection,
               ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
             })
-          : await transport.request(wire, options.encoding);
+          : await transport.request(wire, options.encoding, options.signal);
       if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
       if (result.kind !== 'answered') {
-        if (observe) observer.failure(account, options.source, transportError(account.id, result));
+        if (observe && options.signal?.aborted !== true)
+          observer.failure(account, options.source, transportError(account.id, result));
         return result;
       }
       const rejected = rejectionOf(

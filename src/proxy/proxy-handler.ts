@@ -49,6 +49,17 @@ const REQUEST_HEADERS_DROPPED = new Set([
   'via',
   'x-real-ip',
   'true-client-ip',
+  'x-client-ip',
+  'cf-connecting-ip',
+  // Issue 12, point 7: headers that make a server in front of the carrier act on another method
+  // or path than the one checked here, or carry a key the gateway's credential should replace.
+  // (Interim: a per-carrier allow-list is the intended rule.)
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-api-key',
 ]);
 
 const RESPONSE_HEADERS_DROPPED = new Set([

@@ -4,6 +4,8 @@
  * start-up error, because a misspelt key silently ignored is how a secret rotation or an
  * override goes unnoticed. Types for the rest of the code are inferred from here.
  */
+import { isIP } from 'node:net';
+
 import { z } from 'zod';
 
 import { CARRIER_IDS } from '../carriers/index.js';
@@ -156,6 +158,18 @@ const accountSchema = z.strictObject({
    * against the carrier's own schema at boot (carriers/<carrier>/shipping.ts, `settingsSchema`).
    */
   shipping: z.record(z.string(), z.unknown()).optional(),
+  /** What a client may send through the pass-through to this account (issue 12, point 3). */
+  passThrough: z
+    .strictObject({
+      /** A larger request body is refused with 413 ERR_BODY_TOO_LARGE; default 10 MiB. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1_024)
+        .max(1024 * 1024 * 1024)
+        .optional(),
+    })
+    .optional(),
   timeouts: z
     .strictObject({
       tokenMs: z.number().int().min(100).max(120_000).optional(),
@@ -244,6 +258,33 @@ export const configSchema = z
      * (what a Prometheus scrape config's `authorization` sends).
      */
     metrics: z.strictObject({ key: z.string().min(16, 'at least 16 characters') }).optional(),
+    /**
+     * Load balancers and proxies in front of the gateway (addresses or CIDR ranges): only from
+     * these is `X-Forwarded-For` read, for the new-network alert (src/http/clients.ts).
+     */
+    trustedProxies: z
+      .array(
+        z.string().refine((entry) => {
+          const [address, bits, ...rest] = entry.split('/');
+          const family = isIP(address ?? '');
+          if (family === 0 || rest.length > 0) return false;
+          if (bits === undefined) return true;
+          const n = Number(bits);
+          return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+        }, 'an IP address or a CIDR range'),
+      )
+      .optional(),
+    /**
+     * How long a client may take to send its request (node:http's own limits, made explicit so a
+     * slow client cannot hold a connection: issue 12, point 3). Past them the answer is 408
+     * ERR_REQUEST_TIMEOUT and the connection is closed.
+     */
+    server: z
+      .strictObject({
+        headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(15_000),
+        requestTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+      })
+      .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({

@@ -22,7 +22,7 @@ import type { AppEnv } from './http/env.js';
 import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
-import { ClientRegistry } from './http/clients.js';
+import { ClientAddresses, ClientRegistry } from './http/clients.js';
 import { AccessLog } from './http/request-trace.js';
 import { GatewayError, isGatewayError } from './core/errors.js';
 import type { Logger } from './platform/log.js';
@@ -180,6 +180,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
   });
   const clients = new ClientRegistry(config.clients);
+  const addresses = new ClientAddresses(config.trustedProxies);
   // The alerter needs the health service, built last; the request paths reach it through this.
   const late: { alerter?: Alerter } = {};
   const transport = new CarrierTransport();
@@ -202,7 +203,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     api,
     clients,
     log,
-    alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
+    bodyLimits: new Map(
+      config.accounts.flatMap((account) =>
+        account.passThrough?.maxBodyBytes !== undefined
+          ? [[account.id, account.passThrough.maxBodyBytes] as const]
+          : [],
+      ),
+    ),
+    alerts: {
+      clientKeyUsed: (id, address, forwardedFor) =>
+        late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),
+      behindProxy: (address) => addresses.trusts(address),
+    },
   });
   const admins = new AdminRegistry(config.admins ?? []);
   const authorization = new AuthorizationFlow({
@@ -230,7 +242,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const metrics = new GatewayMetrics(breakers, recorder);
   // The request listener is attached once the app exists; the drain needs the server before that.
-  const server = createServer();
+  const headersTimeout = config.server?.headersTimeoutMs ?? 15_000;
+  const server = createServer({
+    headersTimeout,
+    // node requires requestTimeout >= headersTimeout (0 would turn it off).
+    requestTimeout: Math.max(headersTimeout, config.server?.requestTimeoutMs ?? 60_000),
+    // How often node checks both; its default (30 s) would let a limit overrun by that much.
+    connectionsCheckingInterval: 1_000,
+  });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerClientError(log));
   const drain = new ServerDrain(server);
@@ -406,7 +425,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     ...(config.metrics !== undefined ? { metricsKey: config.metrics.key } : {}),
     health,
-    alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
+    alerts: {
+      clientKeyUsed: (id, address, forwardedFor) =>
+        late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),
+    },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
     ...(redis ? { redis } : {}),
     readiness: ready,

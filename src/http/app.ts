@@ -136,7 +136,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     c.set('client', client);
     c.get('trace').client = client.id;
     // The node adapter puts the raw request in env; its socket says where the key was used from.
-    deps.alerts?.clientKeyUsed(client.id, c.env?.incoming?.socket?.remoteAddress);
+    deps.alerts?.clientKeyUsed(
+      client.id,
+      c.env?.incoming?.socket?.remoteAddress,
+      c.env?.incoming?.headers['x-forwarded-for'],
+    );
     await next();
   });
   documented(app, getAccountsDoc, getAccounts(deps));

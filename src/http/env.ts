@@ -54,7 +54,13 @@ export interface AppDependencies {
   metricsKey?: string;
   health?: HealthService;
   /** Told where each client key is used from (the new-network alert). */
-  alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
+  alerts?: {
+    clientKeyUsed(
+      clientId: string,
+      remoteAddress: string | undefined,
+      forwardedFor?: string | string[] | undefined,
+    ): void;
+  };
   /** Where runbook links point (`alerts.runbookBaseUrl`); the repository paths otherwise. */
   runbookBaseUrl?: string;
   /** What `/readyz` answers (src/lifecycle/readiness.ts). */

@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Transform, type Readable } from 'node:stream';
 
 import type { ConfiguredAccount } from '../core/account.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
@@ -48,6 +49,17 @@ const REQUEST_HEADERS_DROPPED = new Set([
   'via',
   'x-real-ip',
   'true-client-ip',
+  'x-client-ip',
+  'cf-connecting-ip',
+  // Issue 12, point 7: headers that make a server in front of the carrier act on another method
+  // or path than the one checked here, or carry a key the gateway's credential should replace.
+  // (Interim: a per-carrier allow-list is the intended rule.)
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-api-key',
 ]);
 
 const RESPONSE_HEADERS_DROPPED = new Set([
@@ -69,13 +81,80 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', '
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it must catch
 const FORBIDDEN_PATH = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\|%00|[\x00-\x1f\x7f]/i;
 
+/**
+ * Issue 12, point 7: an empty segment (`//`, which some servers collapse and others route
+ * apart) and a `%` not followed by two hex digits (which parsers repair each in their own way)
+ * make the carrier read another path than the one checked here.
+ */
+const AMBIGUOUS_PATH = /\/\/|%(?![0-9a-f]{2})/i;
+
+/**
+ * Issue 12, point 10: the simulators' control API (`/__sim/...`, src/sim/control.ts) changes
+ * what a simulator answers for everyone; a client of the gateway never reaches it, whatever the
+ * case or encoding.
+ */
+const CONTROL_SEGMENT = /(^|\/)__sim(\/|$)/i;
+
+function pathRejected(path: string): boolean {
+  if (path === '' || FORBIDDEN_PATH.test(path) || AMBIGUOUS_PATH.test(path)) return true;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return CONTROL_SEGMENT.test(decoded);
+}
+
+/** Default pass-through body limit per account (`passThrough.maxBodyBytes`). */
+export const PASS_THROUGH_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+const bodyTooLarge = (account: string, limit: number) =>
+  new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
+    account,
+    detail: `a pass-through request body to this account is at most ${limit} bytes`,
+  });
+
+/**
+ * The client's body as sent on, refused past `limit` bytes. A declared Content-Length is checked
+ * before anything is sent; a chunked body is counted as it streams, and the call is cut (the
+ * carrier sees an aborted request, never a complete oversized one).
+ */
+function limitedBody(req: IncomingMessage, account: string, limit: number): Readable {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    if (Number(declared) > limit) throw bodyTooLarge(account, limit);
+    return req;
+  }
+  let size = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > limit) callback(bodyTooLarge(account, limit));
+      else callback(null, chunk);
+    },
+  });
+  req.on('error', (error) => counted.destroy(error));
+  return req.pipe(counted);
+}
+
 export interface ProxyOptions {
   accounts: ConfiguredAccount[];
   api: CarrierApi;
   clients: ClientRegistry;
   log: Logger;
+  /** Pass-through body limits by account (`passThrough.maxBodyBytes`); the default otherwise. */
+  bodyLimits?: ReadonlyMap<string, number>;
   /** Told when a connection authenticates a client (the new-network alert). */
-  alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };
+  alerts?: {
+    clientKeyUsed(
+      clientId: string,
+      remoteAddress: string | undefined,
+      forwardedFor?: string | string[] | undefined,
+    ): void;
+    /** Whether the socket's peer is a trusted proxy: then each request may come from another client. */
+    behindProxy?(remoteAddress: string | undefined): boolean;
+  };
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -94,7 +173,10 @@ function connectionListed(value: string | string[] | undefined): Set<string> | n
 
 export class CarrierProxy {
   readonly #accounts: Map<string, ConfiguredAccount>;
-  readonly #connections = new WeakMap<Socket, { header: string; client: AuthenticatedClient }>();
+  readonly #connections = new WeakMap<
+    Socket,
+    { header: string; client: AuthenticatedClient; generation: number }
+  >();
 
   constructor(private readonly options: ProxyOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
@@ -108,11 +190,26 @@ export class CarrierProxy {
   #authenticate(req: IncomingMessage): AuthenticatedClient {
     const header = req.headers.authorization;
     const known = this.#connections.get(req.socket);
-    if (known !== undefined && header !== undefined && known.header === header) return known.client;
-    const client = this.options.clients.authenticate(header);
-    this.#connections.set(req.socket, { header: header!, client });
+    const { clients } = this.options;
+    if (
+      known !== undefined &&
+      header !== undefined &&
+      known.header === header &&
+      known.generation === clients.generation
+    ) {
+      // A balancer's connection carries many clients' requests: each one says where it is from.
+      if (this.options.alerts?.behindProxy?.(req.socket.remoteAddress))
+        this.options.alerts.clientKeyUsed(
+          known.client.id,
+          req.socket.remoteAddress,
+          req.headers['x-forwarded-for'],
+        );
+      return known.client;
+    }
+    const client = clients.authenticate(header);
+    this.#connections.set(req.socket, { header: header!, client, generation: clients.generation });
     // Once per connection and key, not per request: cheap enough for the hot path.
-    this.options.alerts?.clientKeyUsed(client.id, req.socket.remoteAddress);
+    this.options.alerts?.clientKeyUsed(client.id, req.socket.remoteAddress, req.headers['x-forwarded-for']);
     return client;
   }
 
@@ -147,11 +244,11 @@ export class CarrierProxy {
     const path = queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
     // A fragment never belongs in a request target (RFC 9112 3.2), and `/..#x` reads as `/..`
     // to the carrier's URL parser.
-    if (path === '' || FORBIDDEN_PATH.test(path) || pathAndQuery.includes('#')) {
+    if (pathRejected(path) || pathAndQuery.includes('#')) {
       throw new GatewayError('ERR_PATH_REJECTED', undefined, {
         account: accountId,
         detail:
-          'the path must be non-empty with no dot segments, encoded slashes, fragments or control characters',
+          'the path must be non-empty with no dot segments, empty segments, encoded slashes, malformed percent escapes, fragments or control characters',
       });
     }
 
@@ -171,7 +268,18 @@ export class CarrierProxy {
     if (withBody) req.once('aborted', () => (clientBroke = true));
     await this.options.api.pipe(
       account!,
-      { method, path: pathAndQuery, headers, body: withBody ? req : null },
+      {
+        method,
+        path: pathAndQuery,
+        headers,
+        body: withBody
+          ? limitedBody(
+              req,
+              accountId,
+              this.options.bodyLimits?.get(accountId) ?? PASS_THROUGH_BODY_LIMIT_BYTES,
+            )
+          : null,
+      },
       (status, upstreamHeaders) => {
         const out: Record<string, string | string[]> = {};
         const hop = connectionListed(upstreamHeaders.connection);

@@ -56,8 +56,11 @@ export class UpstreamObserver {
       status: facts.status,
       ...(facts.latencyMs !== undefined ? { latencyMs: facts.latencyMs } : {}),
     };
+    // A client's own 4xx (a path the carrier does not have, data it refused, a young token refused
+    // on one path) shows the carrier answering as documented: it is not held against the
+    // account's health, nor linked to the carrier-outage runbook (issue 12, point 11).
     recorder.record(
-      failureClass === null
+      failureClass === null || failureClass === 'downstream.client_error'
         ? { ...base, ok: true }
         : { ...base, ok: false, failureClass, ...(facts.freshRejection ? { freshRejection: true } : {}) },
     );

@@ -418,12 +418,6 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
     it.each([
       { failureClass: 'authorization.scope', account: 'u-forbidden', fault: 'forbidden', status: 403 },
       {
-        failureClass: 'downstream.client_error',
-        account: 'u-validation',
-        fault: 'validation_error',
-        status: 400,
-      },
-      {
         failureClass: 'downstream.server_error',
         account: 'u-5xx',
         fault: 'server_error_after_create',
@@ -439,6 +433,13 @@ describe('each failure class from a fault, as GET /v1/health/carriers counts it'
         await expectClass(gateway, account, failureClass);
       },
     );
+
+    // Issue 12.11: the client's own 4xx is the carrier answering as documented, not its failure.
+    it('a label call answered 400 (validation_error) records no failure at all', async () => {
+      await ups.setFaults({ shipmentFault: { kind: 'validation_error', count: 1 } });
+      expect((await proxy(gateway, 'u-validation', SHIP_PATH, upsExampleShipmentRequest())).status).toBe(400);
+      expect(await recentFailures(gateway, 'u-validation')).toEqual({});
+    });
 
     it('downstream.throttled: 429 from the API, never an auth failure', async () => {
       await dhl.setFaults({ throttle: { count: 1 } });

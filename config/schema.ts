@@ -239,6 +239,11 @@ export const configSchema = z
         rejectionRefreshIntervalSeconds: z.number().int().min(1).max(3_600).default(30),
       })
       .optional(),
+    /**
+     * `/metrics` names every account: with a `key`, it answers only `Authorization: Bearer <key>`
+     * (what a Prometheus scrape config's `authorization` sends).
+     */
+    metrics: z.strictObject({ key: z.string().min(16, 'at least 16 characters') }).optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({
@@ -246,6 +251,12 @@ export const configSchema = z
         intervalSeconds: z.number().int().min(5).max(3_600).default(60),
         /** Each run starts up to this much later, so instances and accounts do not probe in step. */
         jitterSeconds: z.number().int().min(0).max(600).default(10),
+      })
+      .optional(),
+    /** `POST /v1/rates` (src/rates/): a cache of prices per account and shipment, off unless a TTL is set. */
+    rates: z
+      .strictObject({
+        cacheTtlSeconds: z.number().int().min(0).max(86_400).default(0),
       })
       .optional(),
     /** Alert webhooks (src/alerts/alerter.ts). */

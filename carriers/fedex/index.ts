@@ -8,6 +8,9 @@ import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
 import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
 import { fedexTokenResponseSchema } from './schemas.js';
 import { fedexShipping } from './shipping.js';
+import { fedexVoid } from './void.js';
+import { fedexRates } from './rates.js';
+import { fedexTracking } from './tracking.js';
 
 export const fedex: CarrierDescriptor = {
   data: {
@@ -22,9 +25,12 @@ export const fedex: CarrierDescriptor = {
       '../shared/carrier-specs/fedex/APIAuthorization-Resource.json',
       '../shared/carrier-specs/fedex/TrackingNumbers-Resource.json',
       '../shared/carrier-specs/fedex/Shipment-Resource.json',
+      '../shared/carrier-specs/fedex/RateQuotes-Resource.json',
       '../shared/carrier-auth-facts.md section 2 (FedEx)',
     ],
   },
   tokenResponseSchema: fedexTokenResponseSchema,
-  shipping: fedexShipping,
+  shipping: { ...fedexShipping, void: fedexVoid },
+  rates: fedexRates,
+  tracking: fedexTracking,
 };

@@ -29,6 +29,8 @@ import {
   type SimulatorHandle,
   type SimulatorOptions,
 } from '../../src/sim/index.js';
+import { FEDEX_RATES_READ, fedexRate } from './rates-simulator.js';
+import { FEDEX_TRACKING_READ, fedexTrack } from './tracking-simulator.js';
 
 export const FEDEX_PATHS = {
   token: '/oauth/token',
@@ -147,8 +149,10 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
       );
     }
     if (req.method === 'POST' && req.path === FEDEX_PATHS.addressResolve) return resolveAddresses(req);
-    if (req.method === 'POST' && req.path === FEDEX_PATHS.trackByNumber) return trackByNumber(req);
+    if (FEDEX_TRACKING_READ.matches(req)) return fedexTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     if (req.method === 'POST' && req.path === FEDEX_PATHS.ship) return createShipment(req, ctx);
+    if (req.method === 'PUT' && req.path === FEDEX_CANCEL_PATH) return cancelShipment(req, ctx);
+    if (FEDEX_RATES_READ.matches(req)) return fedexRate(req, ctx.carrierNow());
     return fedexError(req, 404, 'NOT.FOUND.ERROR', MESSAGES.notFound);
   }
 
@@ -174,6 +178,7 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
         : fedexError(req, 503, 'SERVICE.UNAVAILABLE.ERROR', MESSAGES.unavailable),
     errorInSuccessBody: (req) => fedexError(req, 200, 'NOT.AUTHORIZED.ERROR', MESSAGES.badCredentials),
     shipping: FEDEX_SHIPPING,
+    reads: { rates: FEDEX_RATES_READ, tracking: FEDEX_TRACKING_READ },
     handle: (req, ctx) =>
       req.path === FEDEX_PATHS.token
         ? token(req, ctx)
@@ -220,38 +225,6 @@ function resolveAddresses(req: SimRequest): SimResponse {
         attributes: { Resolved: true, Matched: true, ValidlyFormed: true, CountrySupported: true },
       })),
       alerts: [],
-    },
-  });
-}
-
-/** [FDX-TRK] POST /track/v1/trackingnumbers → output.completeTrackResults per tracking number. */
-function trackByNumber(req: SimRequest): SimResponse {
-  const body = jsonOf(req) as
-    { trackingInfo?: { trackingNumberInfo?: { trackingNumber?: unknown } }[] } | undefined;
-  const numbers = (Array.isArray(body?.trackingInfo) ? body.trackingInfo : [])
-    .map((info) => info?.trackingNumberInfo?.trackingNumber)
-    .filter((n): n is string => typeof n === 'string' && n !== '');
-  // Documented 400 example in [FDX-TRK].
-  if (numbers.length === 0) {
-    return fedexError(req, 400, 'TRACKING.TRACKINGNUMBER.EMPTY', 'Please provide tracking number.');
-  }
-  return json(200, {
-    ...envelope(req),
-    output: {
-      completeTrackResults: numbers.map((trackingNumber) => ({
-        trackingNumber,
-        trackResults: [
-          {
-            trackingNumberInfo: { trackingNumber, carrierCode: 'FDXE' },
-            latestStatusDetail: {
-              code: 'PU',
-              derivedCode: 'PU',
-              statusByLocale: 'Picked up',
-              description: 'Picked up',
-            },
-          },
-        ],
-      })),
     },
   });
 }
@@ -504,6 +477,7 @@ function createShipment(req: SimRequest, ctx: SimContext): SimResponse {
   const numbers = Array.from({ length: valid.pieces }, fedexTrackingNumber);
   const master = numbers[0];
   ctx.recordLabels();
+  ctx.ledger.record({ trackingNumbers: numbers, labels: [], createdAtMs: ctx.now() });
   return json(200, {
     ...envelope(req),
     output: {
@@ -532,6 +506,49 @@ function createShipment(req: SimRequest, ctx: SimContext): SimResponse {
         },
       ],
       alerts: [],
+    },
+  });
+}
+
+// --- Cancel (issue 15) ------------------------------------------------------------------------
+
+/** [FDX-SHIP] PUT /ship/v1/shipments/cancel (Cancel Shipment). */
+const FEDEX_CANCEL_PATH = '/ship/v1/shipments/cancel';
+
+/**
+ * [FDX-SHIP] Full_Schema_Cancel_Shipment → SHPCResponseVO_CancelShipment (output.cancelledShipment).
+ * FedEx documents no code for a shipment already tendered, or for an unknown tracking number:
+ * 'SIM.SHIPMENT.TENDERED' and 'SIM.TRACKINGNUMBER.NOTFOUND' are synthetic (docs/carriers/unverified.md).
+ */
+function cancelShipment(req: SimRequest, ctx: SimContext): SimResponse {
+  const body = obj(jsonOf(req));
+  const trackingNumber = body?.['trackingNumber'];
+  if (!text(trackingNumber) || !text(obj(body?.['accountNumber'])?.['value'])) {
+    return fedexError(req, 400, 'BAD.REQUEST.ERROR', 'accountNumber and trackingNumber are required.');
+  }
+  const result = ctx.ledger.void(trackingNumber);
+  if (result === 'gone') {
+    return fedexError(
+      req,
+      404,
+      'SIM.TRACKINGNUMBER.NOTFOUND',
+      'The shipment was not found or was already cancelled.',
+    );
+  }
+  if (result === 'too_late') {
+    return fedexError(
+      req,
+      400,
+      'SIM.SHIPMENT.TENDERED',
+      'The shipment has already been tendered to FedEx and cannot be cancelled.',
+    );
+  }
+  return json(200, {
+    ...envelope(req),
+    output: {
+      cancelledShipment: true,
+      cancelledHistory: true,
+      message: 'Shipment is successfully cancelled',
     },
   });
 }

@@ -7,7 +7,11 @@ import { decorateUpsRequest, UPS_ENVIRONMENTS, UPS_PROBE } from './api.js';
 import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
+import { upsLookup } from './lookup.js';
 import { upsShipping } from './shipping.js';
+import { upsVoid } from './void.js';
+import { upsRates } from './rates.js';
+import { upsTracking } from './tracking.js';
 
 export const ups: CarrierDescriptor = {
   data: {
@@ -24,10 +28,13 @@ export const ups: CarrierDescriptor = {
       '../shared/carrier-specs/ups/OAuthAuthCode.yaml',
       '../shared/carrier-specs/ups/Tracking.yaml',
       '../shared/carrier-specs/ups/Shipping.yaml',
+      '../shared/carrier-specs/ups/Rating.yaml',
       '../shared/carrier-auth-facts.md section 1 (UPS)',
     ],
   },
   tokenResponseSchema: upsTokenResponseSchema,
   decorateApiRequest: decorateUpsRequest,
-  shipping: upsShipping,
+  shipping: { ...upsShipping, void: upsVoid, lookup: upsLookup },
+  rates: upsRates,
+  tracking: upsTracking,
 };

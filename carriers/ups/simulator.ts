@@ -30,6 +30,8 @@ import {
   type SimulatorOptions,
   type TokenFamily,
 } from '../../src/sim/index.js';
+import { UPS_RATES_READ, upsRate } from './rates-simulator.js';
+import { UPS_TRACKING_READ, upsTrack } from './tracking-simulator.js';
 
 export const UPS_PATHS = {
   /** [UPS-CC] /security has no /api prefix; putting /api there yields 404 [UPS-I26]. */
@@ -235,11 +237,11 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
 
     const xav = /^\/api\/addressvalidation\/(v1|v2)\/([^/]+)$/.exec(req.path);
     if (xav && req.method === 'POST') return addressValidation(req, xav[2] ?? '');
-    const track = /^\/api\/track\/v1\/details\/([^/]+)$/.exec(req.path);
-    if (track && req.method === 'GET') return trackDetails(req, decodeURIComponent(track[1] ?? ''));
+    if (UPS_TRACKING_READ.matches(req)) return upsTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
     if (ship && req.method === 'POST') return shipment(req, ctx);
-    return notFound();
+    if (UPS_RATES_READ.matches(req)) return upsRate(req, ctx.carrierNow());
+    return afterShipment(req, ctx) ?? notFound();
   }
 
   function route(req: SimRequest, ctx: SimContext): SimResponse {
@@ -270,6 +272,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     errorInSuccessBody: () => upsError(200, '10401', 'ClientId is Invalid'),
     handle: route,
     shipping: UPS_SHIPPING,
+    reads: { rates: UPS_RATES_READ, tracking: UPS_TRACKING_READ },
   };
 
   const sim = await startSimulator(definition, options);
@@ -309,36 +312,6 @@ function addressValidation(req: SimRequest, requestOption: string): SimResponse 
             PostcodePrimaryLow: input['PostcodePrimaryLow'] ?? '',
             CountryCode: input['CountryCode'] ?? 'US',
           },
-        },
-      ],
-    },
-  });
-}
-
-/** [UPS-TRK] GET /track/v1/details/{inquiryNumber}; transId and transactionSrc headers are required. */
-function trackDetails(req: SimRequest, inquiryNumber: string): SimResponse {
-  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
-    return badRequest('Missing required header: transId and transactionSrc');
-  }
-  // [UPS-TRK] "Each inquiry number must be between 7 and 34 characters in length."
-  if (inquiryNumber.length < 7 || inquiryNumber.length > 34) return badRequest('Invalid inquiry number');
-  return json(200, {
-    trackResponse: {
-      shipment: [
-        {
-          inquiryNumber,
-          package: [
-            {
-              trackingNumber: inquiryNumber,
-              currentStatus: {
-                code: 'IT',
-                description: 'On the Way',
-                simplifiedTextDescription: 'On the Way',
-              },
-              activity: [],
-              packageCount: 1,
-            },
-          ],
         },
       ],
     },
@@ -420,6 +393,7 @@ function checkPackage(pkg: unknown, index: number): SimResponse | undefined {
 }
 
 interface ValidShipment {
+  reference?: string;
   shipperNumber: string;
   serviceCode: string;
   labelFormat: string;
@@ -520,7 +494,13 @@ function validateShipment(req: SimRequest): ValidShipment | SimResponse {
   if (!obj(labelSpecification['LabelStockSize']))
     return missingField('ShipmentRequest/LabelSpecification/LabelStockSize');
   const customerContext = obj(obj(request['Request'])?.['TransactionReference'])?.['CustomerContext'];
+  // [UPS-SHIP] Shipment_ReferenceNumber or Package_ReferenceNumber (US/US): the customer's reference.
+  const reference = [shipment['ReferenceNumber'], obj(packages[0])?.['ReferenceNumber']]
+    .flatMap((value) => list(value))
+    .map((entry) => obj(entry)?.['Value'])
+    .find((value): value is string => typeof value === 'string');
   return {
+    ...(reference !== undefined ? { reference } : {}),
     shipperNumber,
     serviceCode,
     labelFormat: labelFormat.toUpperCase(),
@@ -554,6 +534,12 @@ function shipment(req: SimRequest, ctx: SimContext): SimResponse {
     };
   });
   ctx.recordLabels();
+  ctx.ledger.record({
+    trackingNumbers: results.map((result) => result.TrackingNumber),
+    ...(valid.reference !== undefined ? { reference: valid.reference } : {}),
+    labels: results.map((result) => ({ format: valid.labelFormat, data: result.ShippingLabel.GraphicImage })),
+    createdAtMs: ctx.now(),
+  });
   const weights = valid.packages.map((pkg) => obj(pkg['PackageWeight']) ?? {});
   const unit = String(obj(weights[0]?.['UnitOfMeasurement'])?.['Code'] ?? 'KGS');
   const total = weights.reduce((sum, weight) => sum + Number(weight['Weight']), 0);
@@ -621,4 +607,65 @@ export function upsExampleShipmentRequest(shipperNumber = 'A1B2C3'): Record<stri
       },
     },
   };
+}
+
+// --- After the label: void and track by reference (issue 15) ------------------------------------
+
+/**
+ * [UPS-SHIP] DELETE /shipments/{version}/void/cancel/{shipmentidentificationnumber} and
+ * [UPS-TRK] GET /track/v1/reference/details/{referenceNumber}, over the shipments this simulator made.
+ */
+function afterShipment(req: SimRequest, ctx: SimContext): SimResponse | undefined {
+  const voidPath = /^\/api\/shipments\/v\d+\/void\/cancel\/([^/]+)$/.exec(req.path);
+  if (voidPath && req.method === 'DELETE') return voidShipment(decodeURIComponent(voidPath[1] ?? ''), ctx);
+  const reference = /^\/api\/track\/v1\/reference\/details\/([^/]+)$/.exec(req.path);
+  if (reference && req.method === 'GET')
+    return trackByReference(req, decodeURIComponent(reference[1] ?? ''), ctx);
+  return undefined;
+}
+
+/**
+ * [UPS-SHIP] VoidShipmentResponse: Response.ResponseStatus and SummaryResult.Status, Code "1" on
+ * success. UPS documents no code for a shipment that can no longer be voided: 'SIM190117' and
+ * 'SIM190100' are synthetic (docs/carriers/unverified.md), in the common error body.
+ */
+function voidShipment(identificationNumber: string, ctx: SimContext): SimResponse {
+  const result = ctx.ledger.void(identificationNumber);
+  if (result === 'gone')
+    return upsError(400, 'SIM190100', 'No shipment found within the allowed void period');
+  if (result === 'too_late') {
+    return upsError(400, 'SIM190117', 'The shipment has been picked up or manifested and cannot be voided');
+  }
+  const pieces = ctx.ledger.find(identificationNumber)?.trackingNumbers ?? [identificationNumber];
+  return json(200, {
+    VoidShipmentResponse: {
+      Response: { ResponseStatus: { Code: '1', Description: 'Success' } },
+      SummaryResult: { Status: { Code: '1', Description: 'Voided' } },
+      PackageLevelResults: pieces.map((number) => ({
+        TrackingNumber: number,
+        Status: { Code: '1', Description: 'Voided' },
+      })),
+    },
+  });
+}
+
+/** [UPS-TRK] Track by Reference Number: the shipments carrying it, or 404 "Tracking number information not found". */
+function trackByReference(req: SimRequest, reference: string, ctx: SimContext): SimResponse {
+  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
+    return badRequest('Missing required header: transId and transactionSrc');
+  }
+  const found = ctx.ledger.byReference(reference);
+  if (found.length === 0) return upsError(404, 'SIM404', 'Tracking number information not found');
+  return json(200, {
+    trackResponse: {
+      shipment: found.map((entry) => ({
+        inquiryNumber: reference,
+        package: entry.trackingNumbers.map((number) => ({
+          trackingNumber: number,
+          currentStatus: { code: 'MP', description: 'Shipper created a label' },
+          activity: [],
+        })),
+      })),
+    },
+  });
 }

@@ -7,7 +7,11 @@ import { USPS_ENVIRONMENTS, USPS_PROBE } from './api.js';
 import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
+import { uspsRates } from './rates.js';
 import { uspsShipping } from './shipping.js';
+import { uspsLookup } from './lookup.js';
+import { uspsVoid } from './void.js';
+import { uspsTracking } from './tracking.js';
 
 export const usps: CarrierDescriptor = {
   data: {
@@ -24,9 +28,13 @@ export const usps: CarrierDescriptor = {
       '../shared/carrier-specs/usps/addresses.yaml',
       '../shared/carrier-specs/usps/payments.yaml',
       '../shared/carrier-specs/usps/domestic-labels.yaml',
+      '../shared/carrier-specs/usps/domestic-prices.yaml',
+      '../shared/carrier-specs/usps/tracking.yaml',
       '../shared/carrier-auth-facts.md section 5 (USPS)',
     ],
   },
   tokenResponseSchema: uspsTokenResponseSchema,
-  shipping: uspsShipping,
+  shipping: { ...uspsShipping, void: uspsVoid, lookup: uspsLookup },
+  rates: uspsRates,
+  tracking: uspsTracking,
 };

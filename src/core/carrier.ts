@@ -9,7 +9,9 @@
 import { z } from 'zod';
 
 import { FAILURE_CLASSES } from './failure-classes.js';
+import type { RatesAdapter } from './rates-adapter.js';
 import type { ShippingAdapter } from './shipping-adapter.js';
+import type { TrackingAdapter } from './tracking-adapter.js';
 
 export const GRANTS = [
   'client_credentials',
@@ -300,4 +302,9 @@ export interface CarrierDescriptor {
   /** The carrier's label API for `POST /v1/shipments` (carriers/<carrier>/shipping.ts). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each carrier has its own settings type
   shipping?: ShippingAdapter<any>;
+  /** The carrier's rate API for `POST /v1/rates` (carriers/<carrier>/rates.ts). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shipping adapter's settings type
+  rates?: RatesAdapter<any>;
+  /** The carrier's tracking API for `/v1/tracking` (carriers/<carrier>/tracking.ts). */
+  tracking?: TrackingAdapter;
 }

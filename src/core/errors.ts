@@ -318,6 +318,24 @@ export const ERROR_CATALOGUE = {
     failureClass: 'downstream.throttled',
     countsAgainstCarrier: true,
   },
+  ERR_TRACKING_NOT_FOUND: {
+    status: 404,
+    title: 'The carrier knows no such tracking number',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_TRACKING_UNAVAILABLE: {
+    status: 503,
+    title: 'Tracking could not be read from the carrier now',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_TRACKING_NOT_SUPPORTED: {
+    status: 422,
+    title: 'The account cannot track through the gateway',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_OVERRIDE_CONFLICT: {
     status: 409,
     title: 'Override contradicts the accounts it names',
@@ -352,6 +370,12 @@ export const ERROR_CATALOGUE = {
   ERR_REQUEST_STREAM_INVALID: {
     status: 400,
     title: 'Request body could not be read',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
+  ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
     failureClass: null,
     countsAgainstCarrier: false,
   },
@@ -469,7 +493,11 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const PROBLEM_TYPE_BASE = 'https://carrier-gateway.dev/errors/';
+/**
+ * Where each code is explained: its section of the error reference the gateway serves itself
+ * (src/http/routes/getDocs.ts), a URI reference resolved against the gateway's own URL (RFC 9457 3.1.1).
+ */
+export const PROBLEM_TYPE_BASE = '/docs/errors#';
 
 /** Renders any thrown value as a problem; unknown errors become ERR_INTERNAL without their message. */
 export function toProblem(error: unknown): Problem {

@@ -16,7 +16,7 @@ export const HISTORY_MINUTES = 24 * 60;
 /** Upper bounds (ms) of the latency histogram buckets; the last one is open-ended. */
 export const LATENCY_BOUNDS_MS = [25, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400, Infinity] as const;
 
-export type EventSource = 'token' | 'api' | 'probe' | 'shipment';
+export type EventSource = 'token' | 'api' | 'probe' | 'shipment' | 'rates' | 'tracking';
 
 /** One minute of one account. Counters are sums over the fleet. */
 export interface Bucket {

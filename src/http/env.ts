@@ -15,8 +15,10 @@ import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { RedisConnection } from '../platform/redis.js';
+import type { RatesService } from '../rates/rates-service.js';
 import type { ShipmentDesk } from '../shipments/shipment-desk.js';
 import type { ShipmentService } from '../shipments/shipment-service.js';
+import type { TrackingService } from '../tracking/tracking-service.js';
 import type { AdminRegistry } from './admins.js';
 import type { AuthenticatedClient, ClientRegistry } from './clients.js';
 import type { RequestTrace } from './request-trace.js';
@@ -39,11 +41,17 @@ export interface AppDependencies {
   actions?: AdminActions;
   /** `POST /v1/shipments`; absent in apps built for a single concern in tests. */
   shipments?: ShipmentService;
+  /** `POST /v1/rates`. */
+  rates?: RatesService;
+  /** `GET /v1/tracking/{number}`, `POST /v1/tracking`. */
+  tracking?: TrackingService;
   /** `GET /v1/shipments/{id}`, `?reference=`, `POST /v1/shipments/{id}/void`. */
   shipmentDesk?: ShipmentDesk;
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;
+  /** The bearer key `/metrics` asks for (`metrics.key`); open without it. */
+  metricsKey?: string;
   health?: HealthService;
   /** Told where each client key is used from (the new-network alert). */
   alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };

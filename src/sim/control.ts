@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 import { jsonOf, type SimRequest, type SimResponse } from './http.js';
-import { SHIPMENT_FAULT_KINDS, type SimulatorHandle } from './types.js';
+import { READ_FAULT_KINDS, SHIPMENT_FAULT_KINDS, TRACKING_STAGES, type SimulatorHandle } from './types.js';
 
 export const CONTROL_PREFIX = '/__sim/';
 
@@ -43,6 +43,11 @@ export const faultsPatchSchema = z.strictObject({
   prematureExpirySeconds: z.number().min(0).nullable().optional(),
   skewSeconds: z.number().int().optional(),
   shipmentFault: z.strictObject({ kind: z.enum(SHIPMENT_FAULT_KINDS), count: nonNegativeInt }).optional(),
+  ratesLatencyMs: nonNegativeInt.optional(),
+  trackingLatencyMs: nonNegativeInt.optional(),
+  ratesFault: z.strictObject({ kind: z.enum(READ_FAULT_KINDS), count: nonNegativeInt }).optional(),
+  trackingFault: z.strictObject({ kind: z.enum(READ_FAULT_KINDS), count: nonNegativeInt }).optional(),
+  trackingStage: z.enum(TRACKING_STAGES).nullable().optional(),
   restoreAfterMs: z.number().int().positive().optional(),
 });
 

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CONTROL_PREFIX, handleControl, type ControlTarget } from './control.js';
 import { BodyTooLargeError, readBody, type SimRequest, type SimResponse } from './http.js';
+import { ShipmentLedger } from './ledger.js';
 import {
   TokenStore,
   type AccessCheck,
@@ -46,6 +47,8 @@ export interface SimContext {
   carrierNow(): number;
   checkClient(clientId: string, clientSecret: string): ClientCheck;
   hasClient(clientId: string): boolean;
+  /** The shipments this carrier made (void, lookup by reference, deduplicated resends). */
+  readonly ledger: ShipmentLedger;
   /** Count labels the carrier created (`labelsCreated`); call it where the label is made. */
   recordLabels(count?: number): void;
   /** Register an access token the carrier minted; counts `tokensIssued`. */
@@ -79,6 +82,17 @@ export interface CarrierDefinition {
   handle(req: SimRequest, ctx: SimContext): SimResponse | Promise<SimResponse>;
   /** Carriers with a label API: which request creates a label, and its error answers for `shipmentFault`. */
   readonly shipping?: ShippingDefinition;
+  /** Carriers with rate or tracking APIs: which requests they are, for the read faults and latencies. */
+  readonly reads?: { rates?: ReadDefinition; tracking?: ReadDefinition };
+}
+
+/** One read API (rates, tracking): which request it is, and the carrier's own error answers. */
+export interface ReadDefinition {
+  matches(req: SimRequest): boolean;
+  /** A 5xx as the carrier's gateway or backend answers it. */
+  serverError(req: SimRequest): SimResponse;
+  /** 400 about the request data. */
+  badRequest(req: SimRequest): SimResponse;
 }
 
 /** The carrier's label endpoint and its own error bodies, for the shipment faults. */
@@ -92,8 +106,16 @@ export interface ShippingDefinition {
   serverError(req: SimRequest): SimResponse;
 }
 
+const NESTED_FAULTS = new Set(['throttle', 'shipmentFault', 'ratesFault', 'trackingFault']);
+
 function cloneFaults(faults: SimFaults): SimFaults {
-  return { ...faults, throttle: { ...faults.throttle }, shipmentFault: { ...faults.shipmentFault } };
+  return {
+    ...faults,
+    throttle: { ...faults.throttle },
+    shipmentFault: { ...faults.shipmentFault },
+    ratesFault: { ...faults.ratesFault },
+    trackingFault: { ...faults.trackingFault },
+  };
 }
 
 /** Copies `throttle` so the engine's countdown never mutates the caller's object. */
@@ -101,7 +123,7 @@ function mergeFaults(target: SimFaults, partial: Partial<SimFaults>): void {
   for (const [key, value] of Object.entries(partial)) {
     // An explicit `undefined` (e.g. from a spread) means "leave as is", never "unset".
     if (value === undefined) continue;
-    const copy = key === 'throttle' || key === 'shipmentFault' ? { ...(value as object) } : value;
+    const copy = NESTED_FAULTS.has(key) ? { ...(value as object) } : value;
     Object.assign(target, { [key]: copy });
   }
 }
@@ -137,6 +159,7 @@ export async function startSimulator(
   mergeFaults(faults, options.faults ?? {});
   const stats: SimStats = emptyStats();
   const tokens = new TokenStore();
+  const ledger = new ShipmentLedger();
   const restoreTimers = new Set<NodeJS.Timeout>();
 
   let port = options.port ?? 0;
@@ -154,6 +177,7 @@ export async function startSimulator(
   const context: SimContext = {
     faults,
     tokens,
+    ledger,
     get url() {
       return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     },
@@ -245,6 +269,7 @@ export async function startSimulator(
       return port;
     },
     faults,
+    ledger,
     async setFaults(partial) {
       mergeFaults(faults, partial);
       await applyOutage();
@@ -372,9 +397,28 @@ export async function startSimulator(
       if (created.status < 200 || created.status > 299) return created;
       return fault.kind === 'hang_after_create' ? HANG : shipping.serverError(request);
     }
+    const read = await readFault(request);
+    if (read !== undefined) return read;
     const response = await definition.handle(request, context);
     if (response.status === 401) stats.apiRejections += 1;
     return response;
+  }
+
+  /** The rate and tracking APIs' own latency and faults; undefined: answer as usual. */
+  async function readFault(request: SimRequest): Promise<SimResponse | typeof HANG | undefined> {
+    const reads = definition.reads;
+    const which = reads?.rates?.matches(request)
+      ? { api: reads.rates, latencyMs: faults.ratesLatencyMs, fault: faults.ratesFault }
+      : reads?.tracking?.matches(request)
+        ? { api: reads.tracking, latencyMs: faults.trackingLatencyMs, fault: faults.trackingFault }
+        : undefined;
+    if (which === undefined) return undefined;
+    if (which.latencyMs > 0) await sleep(which.latencyMs);
+    const { fault } = which;
+    if (fault.kind === 'none' || fault.count <= 0) return undefined;
+    fault.count -= 1;
+    if (fault.kind === 'hang') return HANG;
+    return fault.kind === 'bad_request' ? which.api.badRequest(request) : which.api.serverError(request);
   }
 
   /** The label exists, but the caller never hears back: the socket stays open until the caller gives up. */

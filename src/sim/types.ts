@@ -3,6 +3,7 @@
  * Public contract of the carrier simulators: clients, fault switches, counters and the handle
  * that tests and the demo drive. Shared by every simulator under `carriers/<carrier>/simulator.ts`.
  */
+import type { ShipmentLedger } from './ledger.js';
 
 /** A registered API client (UPS/OAuth2 client id + secret, FedEx API key + secret key). */
 export interface SimClient {
@@ -51,7 +52,40 @@ export interface SimFaults {
    * idempotency keeps a retry from making a second label.
    */
   shipmentFault: { kind: ShipmentFaultKind; count: number };
+  /** Added before answering rate requests, on top of `apiLatencyMs` (a slow rating backend). */
+  ratesLatencyMs: number;
+  /** Added before answering tracking requests, on top of `apiLatencyMs`. */
+  trackingLatencyMs: number;
+  /** The next `count` rate requests meet `kind` (see READ_FAULT_KINDS). */
+  ratesFault: { kind: ReadFaultKind; count: number };
+  /** The next `count` tracking requests meet `kind`. */
+  trackingFault: { kind: ReadFaultKind; count: number };
+  /**
+   * Every number tracked is at this stage (in the carrier's own codes); null: each number's own
+   * stage, from its last digit (src/sim/journey.ts). Moves a parcel on, or back, for a test.
+   */
+  trackingStage: TrackingStage | null;
 }
+
+export const TRACKING_STAGES = [
+  'pre_transit',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'available_for_pickup',
+  'returned',
+  'exception',
+] as const;
+export type TrackingStage = (typeof TRACKING_STAGES)[number];
+
+/**
+ * Faults of the read APIs (rates, tracking), in the carrier's own error shape:
+ * - server_error: a 5xx as the carrier's gateway answers it;
+ * - bad_request: a 400 about the request data;
+ * - hang: no answer ever comes (the caller's deadline or timeout ends it).
+ */
+export const READ_FAULT_KINDS = ['none', 'server_error', 'bad_request', 'hang'] as const;
+export type ReadFaultKind = (typeof READ_FAULT_KINDS)[number];
 
 export const SHIPMENT_FAULT_KINDS = [
   'none',
@@ -88,6 +122,8 @@ export interface SimulatorHandle {
   readonly port: number;
   /** Live fault switches. */
   faults: SimFaults;
+  /** The shipments this carrier made; `ledger.manifest(trackingNumber)` makes a void too late. */
+  readonly ledger: ShipmentLedger;
   /** Merge fault switches; async because `outage: 'refuse'` closes or reopens the listener. */
   setFaults(partial: Partial<SimFaults>): Promise<void>;
   /** Back to the carrier defaults (listening again if the listener was refused). */
@@ -132,6 +168,11 @@ export function defaultFaults(tokenLifetimeSeconds: number): SimFaults {
     prematureExpirySeconds: null,
     skewSeconds: 0,
     shipmentFault: { kind: 'none', count: 0 },
+    ratesLatencyMs: 0,
+    trackingLatencyMs: 0,
+    ratesFault: { kind: 'none', count: 0 },
+    trackingFault: { kind: 'none', count: 0 },
+    trackingStage: null,
   };
 }
 
@@ -139,6 +180,8 @@ export function defaultFaults(tokenLifetimeSeconds: number): SimFaults {
 export function freezeFaults(faults: SimFaults): Readonly<SimFaults> {
   Object.freeze(faults.throttle);
   Object.freeze(faults.shipmentFault);
+  Object.freeze(faults.ratesFault);
+  Object.freeze(faults.trackingFault);
   return Object.freeze(faults);
 }
 

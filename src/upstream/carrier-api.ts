@@ -61,6 +61,11 @@ export interface CallOptions {
   retry: RetryPermission;
   /** Whether the client's own request carries this header (see `CallCredential.obtain`). */
   clientSends?: (header: string) => boolean;
+  /**
+   * The client's own request stream broke while it was being sent: its error, thrown instead of
+   * a carrier failure and kept out of the carrier's health (issue 12, point 5).
+   */
+  clientFault?: () => GatewayError | undefined;
   trace?: CallTrace;
 }
 
@@ -80,6 +85,11 @@ export interface RequestOptions extends CallOptions {
   freshConnection?: { ca?: ProbeCa };
   /** False: the caller records the outcome itself (probes), so the health history counts it once. */
   observe?: boolean;
+  /**
+   * The caller's own deadline (rates): aborting ends the exchange as `lost`, timed out. Such an
+   * end is the caller giving up, not the carrier failing, so it is not recorded in health.
+   */
+  signal?: AbortSignal;
 }
 
 export type ApiResult =
@@ -279,10 +289,11 @@ export class CarrierApi {
               ...options.freshConnection,
               ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
             })
-          : await transport.request(wire, options.encoding);
+          : await transport.request(wire, options.encoding, options.signal);
       if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
       if (result.kind !== 'answered') {
-        if (observe) observer.failure(account, options.source, transportError(account.id, result));
+        if (observe && options.signal?.aborted !== true)
+          observer.failure(account, options.source, transportError(account.id, result));
         return result;
       }
       const rejected = rejectionOf(
@@ -405,6 +416,8 @@ export class CarrierApi {
         });
       } catch (cause) {
         if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+        const fault = options.clientFault?.();
+        if (fault !== undefined) throw fault;
         const error = isGatewayError(cause)
           ? cause
           : transportError(account.id, transportFailure(cause), cause);

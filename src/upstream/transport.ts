@@ -131,8 +131,12 @@ export class CarrierTransport {
   }
 
   /** Sends and reads the whole answer into memory (bounded); never throws. */
-  async request(wire: WireRequest, encoding: BufferEncoding = 'utf8'): Promise<CallResult> {
-    return sendAndRead(this.#pool(wire.origin), wire, encoding);
+  async request(
+    wire: WireRequest,
+    encoding: BufferEncoding = 'utf8',
+    signal?: AbortSignal,
+  ): Promise<CallResult> {
+    return sendAndRead(this.#pool(wire.origin), wire, encoding, signal);
   }
 
   /**

@@ -1,0 +1,114 @@
+/**
+ * @module http/routes/postRates
+ * `POST /v1/rates`: prices from every account the client may use (or those it names), in one
+ * answer that comes by the request's deadline. The body is the shipment of `POST /v1/shipments`
+ * (no Idempotency-Key: nothing is created) with an optional `deadlineMs`. Bad input is refused
+ * before any carrier is asked; a carrier's failure is an entry in `errors`, never the status.
+ */
+import type { IncomingMessage } from 'node:http';
+
+import type { Context } from 'hono';
+
+import type { AppEnv } from '../env.js';
+import { GatewayError } from '../../core/errors.js';
+import { rateRequestSchema } from '../../core/rates-adapter.js';
+import { RatesService } from '../../rates/rates-service.js';
+import type { RouteDoc } from '../openapi-route.js';
+
+/** A rate request is a shipment without labels: small. */
+export const RATES_BODY_LIMIT_BYTES = 64 * 1024;
+
+const tooLarge = () =>
+  new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
+    detail: `a rates body is at most ${RATES_BODY_LIMIT_BYTES} bytes`,
+  });
+
+async function readBody(incoming: IncomingMessage): Promise<string> {
+  if (Number(incoming.headers['content-length'] ?? 0) > RATES_BODY_LIMIT_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length;
+    if (size > RATES_BODY_LIMIT_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function postRates(deps: { rates: RatesService }) {
+  return async function rates(c: Context<AppEnv>) {
+    // The deadline counts from here: reading and checking the body are part of it.
+    const startedAt = performance.now();
+    const client = c.get('client');
+    const incoming = c.env?.incoming;
+    const text =
+      incoming !== undefined
+        ? await readBody(incoming)
+        : await c.req.text().then((all) => {
+            if (Buffer.byteLength(all) > RATES_BODY_LIMIT_BYTES) throw tooLarge();
+            return all;
+          });
+    let body: unknown;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      throw new GatewayError('ERR_REQUEST_INVALID', undefined, { detail: 'the body must be a JSON object' });
+    }
+    const request = RatesService.parse(body);
+    return c.json(await deps.rates.quote(client, request, startedAt), 200);
+  };
+}
+
+export const postRatesDoc: RouteDoc = {
+  method: 'post',
+  path: '/v1/rates',
+  operationId: 'quoteRates',
+  tag: 'Rates and tracking',
+  summary: 'Prices from every account of the client that can rate, by a deadline',
+  description:
+    'The body of `POST /v1/shipments` (no `Idempotency-Key`), with optional `accounts` and ' +
+    '`deadlineMs` (default 2000, at most 10000). The answer comes at the deadline with what has ' +
+    'arrived, or earlier when every account has answered; a late, failed, breaker-open, drained or ' +
+    'unsupported account is listed in `errors`.',
+  auth: 'client',
+  body: {
+    schema: rateRequestSchema,
+    example: {
+      accounts: ['ups-demo', 'fedex-demo'],
+      deadlineMs: 2000,
+      service: 'standard',
+      shipper: {
+        name: 'Shop',
+        street: ['1 Main St'],
+        city: 'Atlanta',
+        postalCode: '30301',
+        countryCode: 'US',
+        stateCode: 'GA',
+        phone: '4045550100',
+      },
+      recipient: {
+        name: 'Ann',
+        street: ['2 Oak Ave'],
+        city: 'Dallas',
+        postalCode: '75201',
+        countryCode: 'US',
+        stateCode: 'TX',
+        phone: '2145550100',
+      },
+      parcels: [{ weightKg: 1.2, lengthCm: 20, widthCm: 15, heightCm: 10 }],
+    },
+  },
+  answers: {
+    200: {
+      description:
+        '`{ rates: [{ account, carrier, service, serviceCode, amount, currency, estimatedDays?, deliveryDate? }], errors: [{ account, code, detail? }] }`',
+    },
+  },
+  problems: [
+    'ERR_UNAUTHENTICATED',
+    'ERR_ACCOUNT_FORBIDDEN',
+    'ERR_ACCOUNT_NOT_FOUND',
+    'ERR_REQUEST_INVALID',
+    'ERR_BODY_TOO_LARGE',
+  ],
+};

@@ -1,0 +1,266 @@
+/**
+ * @module rates/rates-service
+ * `POST /v1/rates` behind the route: ask every account that can price the shipment at once, and
+ * answer at the deadline with what has arrived (or as soon as everything has). A slow carrier
+ * never holds up the others: each account is its own promise, the answer waits on the deadline
+ * timer or on all of them, whichever comes first, and the calls still out are then aborted.
+ *
+ * Each call takes the path every carrier call takes (`CarrierApi.request`: credentials, the one
+ * renewal of a refused token, transport, health), and the account's breaker is asked first and
+ * told after, as for labels. A rate request creates nothing, so a refused token is renewed and
+ * the call resent as freely as the pass-through does for a GET.
+ */
+import type { ConfiguredAccount } from '../core/account.js';
+import { countsAgainstCarrier, GatewayError } from '../core/errors.js';
+import { rateRequestSchema, type RateQuote, type RateRequest } from '../core/rates-adapter.js';
+import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
+import type { AuthenticatedClient } from '../http/clients.js';
+import type { AccountOverrides } from '../overrides/overrides.js';
+import type { Logger } from '../platform/log.js';
+import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import { rateKey, type RatesCache } from './rates-cache.js';
+
+/** Why an account has no prices in the answer (README, "Rates"). */
+export type RateErrorCode =
+  | 'drained'
+  | 'breaker_open'
+  | 'not_supported'
+  | 'deadline_exceeded'
+  | 'token_unavailable'
+  | 'token_rejected'
+  | 'unreachable'
+  | 'timeout'
+  | 'throttled'
+  | 'carrier_rejected'
+  | 'carrier_error'
+  | 'unreadable_answer';
+
+export interface RateError {
+  account: string;
+  code: RateErrorCode;
+  detail?: string;
+  carrierCode?: string;
+  upstreamStatus?: number;
+}
+
+export interface AccountRate extends RateQuote {
+  account: string;
+  carrier: string;
+  /** Served from the rates cache, not asked of the carrier for this request. */
+  cached?: true;
+}
+
+export interface RatesResult {
+  rates: AccountRate[];
+  errors: RateError[];
+}
+
+export interface RatesServiceOptions {
+  accounts: ConfiguredAccount[];
+  api: CarrierApi;
+  breakers: AuthBreakers;
+  overrides: AccountOverrides;
+  log: Logger;
+  /** Off when absent (`rates.cacheTtlSeconds` unset or 0). */
+  cache?: RatesCache;
+}
+
+type Outcome = { rates: RateQuote[]; cached?: true } | { error: Omit<RateError, 'account'> };
+
+export class RatesService {
+  readonly #accounts: Map<string, ConfiguredAccount>;
+
+  constructor(private readonly options: RatesServiceOptions) {
+    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+  }
+
+  /** Parses the body; every bad field is named in `detail` and in `errors`. */
+  static parse(body: unknown): RateRequest {
+    const result = rateRequestSchema.safeParse(body);
+    if (result.success) return result.data;
+    const errors = result.error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || '(body)',
+      message: issue.message,
+    }));
+    throw new GatewayError('ERR_REQUEST_INVALID', undefined, {
+      detail: errors.map((error) => `${error.field}: ${error.message}`).join('; '),
+      extensions: { errors },
+    });
+  }
+
+  /**
+   * Prices from every account asked. `startedAt` (performance.now()) is when the request arrived:
+   * the deadline counts from there, so reading and parsing the body come out of it too.
+   */
+  async quote(
+    client: AuthenticatedClient,
+    request: RateRequest,
+    startedAt: number = performance.now(),
+  ): Promise<RatesResult> {
+    const ids = [...new Set(request.accounts ?? client.accounts)];
+    // Every account is checked before any is asked: a bad list changes nothing anywhere.
+    for (const id of ids) this.#authorize(client, id);
+    const settled = new Map<string, Outcome>();
+    const controller = new AbortController();
+    const asks = ids.map((id) =>
+      this.#ask(this.#accounts.get(id)!, request, controller.signal).then(
+        (outcome) => void settled.set(id, outcome),
+        (error: unknown) => {
+          this.options.log.error(
+            { account: id, err: { message: (error as Error).message } },
+            'rate request failed',
+          );
+          settled.set(id, { error: { code: 'carrier_error' } });
+        },
+      ),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, startedAt + request.deadlineMs - performance.now()));
+    });
+    await Promise.race([Promise.all(asks), deadline]);
+    clearTimeout(timer);
+    // What is still out will not be waited for: end its exchange instead of leaving it running.
+    if (settled.size < ids.length) controller.abort();
+
+    const result: RatesResult = { rates: [], errors: [] };
+    for (const id of ids) {
+      const account = this.#accounts.get(id)!;
+      const outcome = settled.get(id) ?? {
+        error: { code: 'deadline_exceeded', detail: `no answer within ${request.deadlineMs} ms` },
+      };
+      if ('error' in outcome) result.errors.push({ account: id, ...outcome.error });
+      else {
+        for (const rate of outcome.rates) {
+          result.rates.push({
+            account: id,
+            carrier: account.carrier,
+            ...rate,
+            ...(outcome.cached ? { cached: true as const } : {}),
+          });
+        }
+      }
+    }
+    return result;
+  }
+
+  #authorize(client: AuthenticatedClient, id: string): void {
+    if (!client.accounts.includes(id) || !this.#accounts.has(id)) {
+      throw new GatewayError(
+        this.#accounts.has(id) ? 'ERR_ACCOUNT_FORBIDDEN' : 'ERR_ACCOUNT_NOT_FOUND',
+        undefined,
+        {
+          account: id,
+        },
+      );
+    }
+  }
+
+  async #ask(account: ConfiguredAccount, request: RateRequest, signal: AbortSignal): Promise<Outcome> {
+    const id = account.id;
+    const fail = (code: RateErrorCode, detail?: string): Outcome => ({
+      error: { code, ...(detail !== undefined ? { detail } : {}) },
+    });
+    if (this.options.overrides.current(id).drained)
+      return fail('drained', 'an operator drained this account');
+    const adapter = account.descriptor.rates;
+    if (adapter === undefined)
+      return fail('not_supported', `${account.descriptor.data.name} has no rate API here`);
+    if (adapter.supports && !adapter.supports(request)) {
+      return fail('not_supported', `${account.descriptor.data.name} does not price this shipment`);
+    }
+    if (adapter.needsShippingSettings && account.shipping === undefined) {
+      return fail(
+        'not_supported',
+        'the account has no shipping block (the carrier rates for an account number)',
+      );
+    }
+    const cache = this.options.cache;
+    const key = cache ? rateKey(id, request) : '';
+    const cached = cache?.get(key);
+    if (cached !== undefined) return { rates: cached, cached: true };
+
+    const permit = await this.options.breakers.permit(id);
+    if (permit.kind === 'open') return fail('breaker_open', permit.cause);
+    let verdict: BreakerOutcome = 'neutral';
+    let cause: string | undefined;
+    try {
+      let call;
+      try {
+        call = adapter.build({ shipment: request, settings: account.shipping?.settings });
+      } catch (error) {
+        return fail('not_supported', (error as Error).message);
+      }
+      if (signal.aborted) return fail('deadline_exceeded');
+      const answer = await this.options.api.request(
+        account,
+        {
+          method: call.method,
+          path: `/${call.path}`,
+          headers: { ...call.headers },
+          body: call.body ?? null,
+        },
+        {
+          source: 'rates',
+          // Nothing is created by a rate request: resending after a refused credential is safe.
+          retry: { token: true, dependent: true },
+          carrierCode: (status, body) => adapter.errorCode(status, body),
+          signal,
+        },
+      );
+      const read = this.#interpret(answer, (body) => adapter.read(body), signal);
+      verdict = read.verdict;
+      cause = read.cause;
+      if ('rates' in read.outcome && cache) cache.set(key, read.outcome.rates);
+      return read.outcome;
+    } finally {
+      await this.options.breakers.report(id, permit, verdict, cause).catch(() => undefined);
+    }
+  }
+
+  #interpret(
+    answer: ApiResult,
+    read: (body: string) => ReturnType<NonNullable<ConfiguredAccount['descriptor']['rates']>['read']>,
+    signal: AbortSignal,
+  ): { outcome: Outcome; verdict: BreakerOutcome; cause?: string } {
+    const neutral = (code: RateErrorCode, extra: Omit<RateError, 'account' | 'code'> = {}) => ({
+      outcome: { error: { code, ...extra } },
+      verdict: 'neutral' as BreakerOutcome,
+    });
+    if (answer.kind === 'no_credential') {
+      const code = answer.error.code;
+      return {
+        outcome: { error: { code: 'token_unavailable', detail: code } },
+        verdict: countsAgainstCarrier(code) ? 'auth_failure' : 'neutral',
+        cause: code,
+      };
+    }
+    if (answer.kind === 'not_sent') return neutral('unreachable', { detail: answer.code });
+    if (answer.kind === 'lost') {
+      if (signal.aborted) return neutral('deadline_exceeded');
+      return neutral(answer.timedOut ? 'timeout' : 'unreachable', { detail: answer.code });
+    }
+    const facts = {
+      upstreamStatus: answer.status,
+      ...(answer.carrierCode !== undefined ? { carrierCode: answer.carrierCode } : {}),
+    };
+    if (answer.rejected !== null || answer.status === 403) {
+      const code =
+        answer.status === 403 && answer.rejected === null ? 'authorization_refused' : 'fresh_token_rejected';
+      return {
+        outcome: { error: { code: 'token_rejected', detail: code, ...facts } },
+        verdict: 'auth_failure',
+        cause: code,
+      };
+    }
+    if (answer.status >= 200 && answer.status < 300) {
+      const rates = read(answer.body);
+      if (rates.kind === 'rated') return { outcome: { rates: rates.rates }, verdict: 'success' };
+      return { outcome: { error: { code: 'unreadable_answer', ...facts } }, verdict: 'success' };
+    }
+    if (answer.status === 429) return neutral('throttled', facts);
+    if (answer.status >= 500) return neutral('carrier_error', facts);
+    // A 4xx about the shipment: the carrier took the credentials and refused the data.
+    return { outcome: { error: { code: 'carrier_rejected', ...facts } }, verdict: 'success' };
+  }
+}

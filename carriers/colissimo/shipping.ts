@@ -13,8 +13,9 @@
  */
 import { z } from 'zod';
 
-import type { Party, ShipmentRequest } from '../../src/core/shipment.js';
+import type { Customs, Party, ShipmentRequest } from '../../src/core/shipment.js';
 import {
+  checkShipment,
   parseJson,
   serviceCode,
   type CarrierAnswer,
@@ -23,6 +24,7 @@ import {
   type ShippingAdapter,
   type ShippingCall,
 } from '../../src/core/shipping-adapter.js';
+import { COLISSIMO_RULES } from './rules.js';
 
 /** [COL-SPEC] `/generateLabel`, relative to the account's API base. */
 export const COLISSIMO_LABEL_PATH = 'generateLabel';
@@ -53,13 +55,15 @@ export type ColissimoShippingSettings = z.infer<typeof colissimoShippingSettings
 /** Senders in France (and Monaco, in the French postal network): the SLS contract is French. */
 const ORIGINS = new Set(['FR', 'MC']);
 /**
- * Destinations needing no customs declaration: the gateway's shipment has no contents to declare
- * (CN23, [COL-SPEC] CustomsDeclarations). France, Monaco and the other EU member states; French
- * overseas departments have their own ISO codes and need a CN23 and `ftd` ([COL-SPEC] Parcel.ftd).
+ * Destinations needing no customs declaration: France, Monaco and the other EU member states.
+ * Elsewhere the shipment's customs block becomes the CN23 ([COL-SPEC] CustomsDeclarations), which
+ * COLISSIMO_RULES (./rules.ts) requires before any call. French overseas departments have their
+ * own ISO codes and need `ftd` as well ([COL-SPEC] Parcel.ftd), which is not mapped: refused.
  */
 const DESTINATIONS = new Set(
   'FR MC AT BE BG HR CY CZ DK EE FI DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE'.split(' '),
 );
+const OVERSEAS = new Set('GP MQ GF RE YT PM BL MF WF PF NC TF'.split(' '));
 /** "Minimum: 0.01kg, Maximum: 30.00 kg ... Only 2 decimals" ([COL-SPEC] ParcelRequestV31.weight). */
 const MAX_KG = 30;
 
@@ -71,12 +75,43 @@ export function colissimoUnsupportedReason(shipment: ShipmentRequest): string | 
   if (serviceCode({ services: COLISSIMO_SERVICES }, shipment) === '')
     return `Colissimo offers no ${shipment.service} service here`;
   if (!ORIGINS.has(shipment.shipper.countryCode)) return 'Colissimo ships from France';
-  if (!DESTINATIONS.has(shipment.recipient.countryCode))
-    return 'Colissimo destinations outside the EU need a customs declaration (CN23)';
+  if (OVERSEAS.has(shipment.recipient.countryCode))
+    return 'Colissimo to the French overseas territories needs the ftd flag, which is not mapped';
   // LetterRequestV31 has one parcel ([COL-SPEC]).
   if (shipment.parcels.length !== 1) return 'Colissimo makes one label per request: one parcel per shipment';
   if (shipment.parcels[0]!.weightKg > MAX_KG) return 'Colissimo parcels weigh 30 kg or less';
   return undefined;
+}
+
+/**
+ * CN23 Category.value per contents: 1 gift, 2 commercial sample, 3 commercial shipment, 4
+ * documents, 6 returned goods (Colissimo's web-service guide; not in [COL-SPEC]: UNVERIFIED).
+ */
+const CN23_CATEGORY = { gift: 1, sample: 2, merchandise: 3, documents: 4, return: 6 } as const;
+
+/**
+ * [COL-SPEC] CustomsDeclarations: includeCustomsDeclarations (the CN23 PDF in the answer),
+ * contents.article (required: description AN1…64, quantity, weight "Unitary net weight ... in
+ * kg", value "Unitary value of articles in EUROS"; hsCode N6/N8/N10, originCountry, currency) and
+ * contents.category, invoiceNumber (AN1…35).
+ */
+function customsDeclarations(customs: Customs) {
+  return {
+    includeCustomsDeclarations: true,
+    contents: {
+      article: customs.items.map((item) => ({
+        description: item.description,
+        quantity: item.quantity,
+        weight: Math.max(0.01, upToHundredth(item.weightKg)),
+        value: item.unitValue,
+        ...(item.hsCode !== undefined ? { hsCode: item.hsCode } : {}),
+        originCountry: item.originCountry,
+        currency: item.currency,
+      })),
+      category: { value: CN23_CATEGORY[customs.contents] },
+    },
+    ...(customs.invoiceNumber !== undefined ? { invoiceNumber: customs.invoiceNumber } : {}),
+  };
 }
 
 /**
@@ -144,6 +179,9 @@ export function colissimoLabelRequest(draft: ShipmentDraft<ColissimoShippingSett
         ...(commercialName === undefined ? {} : { commercialName: clip(commercialName, 35) }),
       },
       parcel: { weight: Math.max(0.01, upToHundredth(shipment.parcels[0]!.weightKg)) },
+      ...(shipment.customs !== undefined && !DESTINATIONS.has(shipment.recipient.countryCode)
+        ? { customsDeclarations: customsDeclarations(shipment.customs) }
+        : {}),
       sender: {
         // senderParcelRef AN1...17, printed on the label only ([COL-SPEC] Sender).
         ...(shipment.reference === undefined ? {} : { senderParcelRef: clip(shipment.reference, 17) }),
@@ -259,6 +297,12 @@ export const colissimoShipping: ShippingAdapter<ColissimoShippingSettings> = {
   settingsSchema: colissimoShippingSettingsSchema,
   // No idempotency header is documented for generateLabel ([COL-SPEC]): a retry makes a second label.
   supports: (shipment) => colissimoUnsupportedReason(shipment) === undefined,
+  check: (shipment) => {
+    const reason = colissimoUnsupportedReason(shipment);
+    return reason !== undefined
+      ? { kind: 'not_supported', reason }
+      : checkShipment(COLISSIMO_RULES, shipment);
+  },
   build(draft): ShippingCall {
     const reason = colissimoUnsupportedReason(draft.shipment);
     if (reason !== undefined) throw new Error(`colissimo shipping: ${reason}; check supports() first`);

@@ -3,23 +3,30 @@
  * DHL Express (MyDHL API) labels for `POST /v1/shipments`: the gateway's shipment becomes one
  * `POST /shipments` (one waybill, one package per parcel) and the CreateShipmentResponse is read
  * back. Written from ../shared/carrier-specs/dhl/dpdhl-express-api-3.1.1_swagger.yaml [MYDHL].
- * Only non-dutiable shipments are carried (domestic, or between EU member states): a dutiable one
- * needs an export declaration ([MYDHL] content.isCustomsDeclarable), and the gateway's shipment
- * has no customs data.
+ * Dutiable shipments (across a border, not between EU member states) carry the shipment's
+ * customs declaration as content.exportDeclaration ([MYDHL] content.isCustomsDeclarable); the lane
+ * table and the rules that demand it are ./rules.ts.
  */
 import { z } from 'zod';
 
-import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/core/shipment.js';
-import { EU_ALPHA3 } from '../dhl-parcel-de/shipping.js';
 import {
+  customsValue,
+  type Customs,
+  type Parcel,
+  type Party,
+  type ShipmentRequest,
+} from '../../src/core/shipment.js';
+import { EU_COUNTRIES, resolveService } from '../../src/core/shipment-rules.js';
+import {
+  checkShipment,
   parseJson,
-  serviceCode,
   type CarrierAnswer,
   type ShipmentDraft,
   type ShippingAdapter,
   type ShippingCall,
 } from '../../src/core/shipping-adapter.js';
 import { DHL_EXPRESS_INTERFACE_VERSION } from './api.js';
+import { DHL_EXPRESS_RULES } from './rules.js';
 
 /** [MYDHL] `POST /shipments`, relative to the account's base (`.../mydhlapi` or `.../mydhlapi/test`). */
 const SHIPMENTS_PATH = 'shipments';
@@ -54,16 +61,15 @@ const services = {
 } satisfies ShippingAdapter['services'];
 
 /**
- * Why MyDHL cannot carry this shipment as given, or undefined. [MYDHL] supermodelIoLogisticsExpressContact
- * requires phone, companyName and fullName; AddressCreateShipmentRequest limits lines and city to
- * 45 characters and the postal code to 12.
+ * Why MyDHL cannot carry this shipment as given, or undefined: no product for the lane
+ * (DHL_EXPRESS_RULES.lanes), or a text beyond [MYDHL] AddressCreateShipmentRequest's limits (lines
+ * and city 45 characters, postal code 12). Phones and the export declaration are rules (./rules.ts).
  */
 export function dhlExpressUnsupported(shipment: ShipmentRequest): string | undefined {
+  const service = resolveService(DHL_EXPRESS_RULES.lanes, shipment);
+  if ('refused' in service) return service.refused;
   const { shipper, recipient } = shipment;
-  if (!isDomestic(shipment) && (!EU_ALPHA3[shipper.countryCode] || !EU_ALPHA3[recipient.countryCode]))
-    return `${shipper.countryCode} to ${recipient.countryCode} is dutiable: an export declaration would be required`;
   for (const [role, party] of Object.entries({ shipper, recipient })) {
-    if (party.phone === undefined) return `DHL Express needs the ${role}'s phone number`;
     const tooLong = [
       ...party.street.map((line, index) => [`street[${index}]`, line, 45] as const),
       ['city', party.city, 45] as const,
@@ -72,6 +78,53 @@ export function dhlExpressUnsupported(shipment: ShipmentRequest): string | undef
     if (tooLong) return `${role}.${tooLong[0]} is longer than ${tooLong[2]} characters`;
   }
   return undefined;
+}
+
+/** Dutiable: across a border and not between two EU member states. */
+const dutiable = ({ shipper, recipient }: ShipmentRequest) =>
+  shipper.countryCode !== recipient.countryCode &&
+  !(EU_COUNTRIES.has(shipper.countryCode) && EU_COUNTRIES.has(recipient.countryCode));
+
+/** [MYDHL] exportDeclaration.lineItems[].exportReasonType enum. */
+const EXPORT_REASON = {
+  merchandise: 'commercial_purpose_or_sale',
+  gift: 'gift',
+  sample: 'sample',
+  return: 'return',
+  documents: 'permanent',
+} as const;
+
+/**
+ * [MYDHL] content.exportDeclaration (required: lineItems; each line requires number, description
+ * (512), price (per unit), quantity {value, unitOfMeasurement PCS}, manufacturerCountry, weight
+ * ("total weight value for line item", net here)); invoice {number, date} when the shipping app
+ * gave an invoice number; shipmentType personal for gifts, commercial otherwise.
+ */
+function exportDeclaration(customs: Customs, today: string) {
+  return {
+    lineItems: customs.items.map((item, index) => ({
+      number: index + 1,
+      description: item.description,
+      price: item.unitValue,
+      quantity: { value: item.quantity, unitOfMeasurement: 'PCS' },
+      ...(item.hsCode !== undefined
+        ? { commodityCodes: [{ typeCode: 'outbound', value: item.hsCode }] }
+        : {}),
+      exportReasonType: EXPORT_REASON[customs.contents],
+      manufacturerCountry: item.originCountry,
+      weight: { netValue: Math.max(0.001, Math.round(item.weightKg * item.quantity * 1000) / 1000) },
+    })),
+    ...(customs.invoiceNumber !== undefined
+      ? { invoice: { number: customs.invoiceNumber, date: today } }
+      : {}),
+    shipmentType: customs.contents === 'gift' ? 'personal' : 'commercial',
+  };
+}
+
+/** [MYDHL] content.description (1-70): the goods declared, else the account's default text. */
+function contentDescription(shipment: ShipmentRequest, settings: DhlExpressShippingSettings): string {
+  const goods = shipment.customs?.items.map((item) => item.description).join(', ');
+  return goods !== undefined && goods.length <= 70 ? goods : settings.contentDescription;
 }
 
 /**
@@ -126,6 +179,28 @@ function packageOf(parcel: Parcel) {
   return { weight: thousandths(parcel.weightKg), ...dimensions };
 }
 
+function productCode(shipment: ShipmentRequest): string {
+  const service = resolveService(DHL_EXPRESS_RULES.lanes, shipment);
+  if ('refused' in service) throw new Error(`DHL Express cannot carry this shipment: ${service.refused}`);
+  return service.code;
+}
+
+/**
+ * isCustomsDeclarable, and for dutiable goods the declared value and export declaration. Domestic
+ * and intra-EU shipments are not dutiable; documents ("non dutiable") carry no declaration.
+ */
+function contentCustoms(shipment: ShipmentRequest, nowMs: number) {
+  const customs = shipment.customs;
+  if (!dutiable(shipment) || customs === undefined || customs.contents === 'documents')
+    return { isCustomsDeclarable: false };
+  return {
+    isCustomsDeclarable: true,
+    declaredValue: customsValue(customs),
+    declaredValueCurrency: customs.items[0]!.currency,
+    exportDeclaration: exportDeclaration(customs, new Date(nowMs).toISOString().slice(0, 10)),
+  };
+}
+
 /** The CreateShipmentRequest body: pure in (shipment, settings, shipmentId, now). */
 export function dhlExpressShipmentRequest(
   shipment: ShipmentRequest,
@@ -138,7 +213,7 @@ export function dhlExpressShipmentRequest(
   return {
     plannedShippingDateAndTime: plannedShippingDateAndTime(nowMs),
     pickup: { isRequested: false },
-    productCode: serviceCode({ services }, shipment),
+    productCode: productCode(shipment),
     accounts: [{ typeCode: 'shipper', number: settings.shipperAccountNumber }],
     outputImageProperties: {
       encodingFormat: ENCODING_FORMATS[shipment.labelFormat],
@@ -153,11 +228,10 @@ export function dhlExpressShipmentRequest(
     },
     content: {
       packages: shipment.parcels.map(packageOf),
-      // Domestic and intra-EU goods are not dutiable; dutiable shipments are refused before this.
-      isCustomsDeclarable: false,
-      description: settings.contentDescription,
+      ...contentCustoms(shipment, nowMs),
+      description: contentDescription(shipment, settings),
       // [MYDHL] content.incoterm is required even when nothing is dutiable; DAP is its examples' value.
-      incoterm: 'DAP',
+      incoterm: shipment.customs?.incoterm ?? 'DAP',
       unitOfMeasurement: 'metric',
     },
   };
@@ -227,6 +301,12 @@ export const dhlExpressShipping: ShippingAdapter<DhlExpressShippingSettings> = {
   services,
   settingsSchema: dhlExpressShippingSettingsSchema,
   supports: (shipment) => dhlExpressUnsupported(shipment) === undefined,
+  check: (shipment) => {
+    const reason = dhlExpressUnsupported(shipment);
+    return reason !== undefined
+      ? { kind: 'not_supported', reason }
+      : checkShipment(DHL_EXPRESS_RULES, shipment);
+  },
   build,
   readSuccess,
   errorCode,

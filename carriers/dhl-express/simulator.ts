@@ -249,6 +249,55 @@ const methodNotAllowed = (instance: string, allow: string) =>
  * [MYDHL-SPEC] 422 example (title "Validation error", message "Unprocessable Entity") and the
  * ErrorResponse.detail example `#/customerDetails/shipperDetails: required key [countryCode] not found`.
  */
+/**
+ * Product codes the simulated accounts may book: those of [MYDHL-SPEC]'s reference data and
+ * examples (N, 1, U, T, P and the 9:00/12:00 variants K, Y, E; D EXPRESS WORLDWIDE DOC). A real
+ * account's list comes from `/products` (UNVERIFIED which of these a given account has).
+ */
+const PRODUCT_CODES = new Set(['N', '1', 'U', 'T', 'P', 'K', 'Y', 'E', 'D', 'W', 'X', 'G', 'I', 'B']);
+/** MyDHL account numbers are 9 digits in every [MYDHL-SPEC] example; other forms are refused (UNVERIFIED). */
+const ACCOUNT_NUMBER = /^\d{9}$/;
+/** [MYDHL-SPEC] plannedShippingDateAndTime "2019-08-04T14:00:31GMT+01:00" or with a space before GMT. */
+const PLANNED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}) ?GMT([+-]\d{2}):(\d{2})$/;
+const TEN_DAYS_MS = 10 * 24 * 3600_000;
+
+/**
+ * The request rules [MYDHL-SPEC] states in prose, which the contract kit cannot see: the planned
+ * date "cannot be in the past" and at most 10 days ahead; a known product; a shipper account;
+ * "If the shipment is dutiable, exportDeclaration element must be provided" (content.isCustomsDeclarable).
+ * The detail texts are the simulator's own (DHL's wording and numeric codes for these: UNVERIFIED).
+ */
+function shipmentRuleRefusal(
+  body: Record<string, unknown>,
+  content: Record<string, unknown>,
+  nowMs: number,
+): string | undefined {
+  const planned =
+    typeof body['plannedShippingDateAndTime'] === 'string'
+      ? PLANNED.exec(body['plannedShippingDateAndTime'])
+      : null;
+  const plannedMs = planned ? Date.parse(`${planned[1]}${planned[2]}:${planned[3]}`) : Number.NaN;
+  if (Number.isNaN(plannedMs))
+    return '#/plannedShippingDateAndTime: not a valid date and time with its GMT offset';
+  // A minute of grace for clocks a little apart.
+  if (plannedMs < nowMs - 60_000)
+    return '#/plannedShippingDateAndTime: the planned shipping date is in the past';
+  if (plannedMs > nowMs + TEN_DAYS_MS) return '#/plannedShippingDateAndTime: more than 10 days ahead';
+  if (typeof body['productCode'] !== 'string' || !PRODUCT_CODES.has(body['productCode']))
+    return `#/productCode: unknown product ${String(body['productCode'])}`;
+  const accounts = Array.isArray(body['accounts']) ? (body['accounts'] as unknown[]) : [];
+  const shipperAccount = accounts.find((account) => isObject(account) && account['typeCode'] === 'shipper');
+  if (
+    !isObject(shipperAccount) ||
+    typeof shipperAccount['number'] !== 'string' ||
+    !ACCOUNT_NUMBER.test(shipperAccount['number'])
+  )
+    return '#/accounts: no valid shipper account number';
+  if (content['isCustomsDeclarable'] === true && !isObject(content['exportDeclaration']))
+    return '#/content: a dutiable shipment (isCustomsDeclarable true) requires exportDeclaration';
+  return undefined;
+}
+
 const validationError = (instance: string, detail: string) =>
   dhlError(422, { instance, title: 'Validation error', message: 'Unprocessable Entity', detail });
 
@@ -592,6 +641,8 @@ export async function startDhlExpressSimulator(
       (key) => !isObject(content) || content[key] === undefined,
     );
     if (noContentKey) return validationError(instance, `#/content: required key [${noContentKey}] not found`);
+    const refusal = shipmentRuleRefusal(body, content as Record<string, unknown>, ctx.now());
+    if (refusal !== undefined) return validationError(instance, refusal);
     const number = waybillNumber();
     const label = labelDocument(body['outputImageProperties'], number);
     if (label === null) {

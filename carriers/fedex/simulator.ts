@@ -300,6 +300,65 @@ function partyProblem(party: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Service types by lane, from [FDX-SHIP]'s own examples (serviceType has no enum): US and CA
+ * domestic products only inside those countries, international ones only across a border, and
+ * the intra-country ones the examples show elsewhere (Intra_UK_Shipment, MX, IN/AE). Any other
+ * pair is refused here; that FedEx refuses exactly these is UNVERIFIED (docs/carriers/unverified.md).
+ */
+const DOMESTIC_SERVICES: Record<string, ReadonlySet<string>> = {
+  US: new Set([
+    'FEDEX_GROUND',
+    'GROUND_HOME_DELIVERY',
+    'PRIORITY_OVERNIGHT',
+    'STANDARD_OVERNIGHT',
+    'FEDEX_2_DAY',
+    'FEDEX_EXPRESS_SAVER',
+    'FIRST_OVERNIGHT',
+  ]),
+  CA: new Set([
+    'FEDEX_GROUND',
+    'PRIORITY_OVERNIGHT',
+    'STANDARD_OVERNIGHT',
+    'FEDEX_2_DAY',
+    'FEDEX_EXPRESS_SAVER',
+    'FIRST_OVERNIGHT',
+  ]),
+  GB: new Set(['FEDEX_PRIORITY', 'FEDEX_NEXT_DAY_END_OF_DAY']),
+  MX: new Set(['FEDEX_EXPRESS_SAVER', 'STANDARD_OVERNIGHT']),
+};
+const INTERNATIONAL_SERVICES = new Set([
+  'INTERNATIONAL_PRIORITY',
+  'INTERNATIONAL_ECONOMY',
+  'FEDEX_INTERNATIONAL_PRIORITY',
+  'INTERNATIONAL_FIRST',
+]);
+
+/**
+ * [FDX-SHIP] rules the contract kit cannot see: the service must exist on the lane, and
+ * CustomsClearanceDetail, "Required for International and intra-country Shipments", must be
+ * there across a border with its required commercialInvoice and commodities.
+ */
+function laneProblem(shipment: Json, recipient: unknown): string | undefined {
+  const from = String(obj(obj(shipment['shipper'])?.['address'])?.['countryCode'] ?? '');
+  const to = String(obj(obj(recipient)?.['address'])?.['countryCode'] ?? '');
+  const service = String(shipment['serviceType']);
+  const offered = from === to ? DOMESTIC_SERVICES[from] : INTERNATIONAL_SERVICES;
+  if (!offered?.has(service)) return 'requestedShipment.serviceType';
+  if (from === to) return undefined;
+  const customs = obj(shipment['customsClearanceDetail']);
+  if (!customs) return 'requestedShipment.customsClearanceDetail';
+  if (!obj(customs['commercialInvoice'])) return 'requestedShipment.customsClearanceDetail.commercialInvoice';
+  const commodities = customs['commodities'];
+  if (
+    !Array.isArray(commodities) ||
+    commodities.length === 0 ||
+    !commodities.every((c) => text(obj(c)?.['description']))
+  )
+    return 'requestedShipment.customsClearanceDetail.commodities';
+  return undefined;
+}
+
 interface ValidShipment {
   serviceType: string;
   imageType: string;
@@ -328,6 +387,8 @@ function validateShipment(req: SimRequest): ValidShipment | SimResponse {
   if (!PICKUP_TYPES.has(String(shipment['pickupType'])))
     return invalidShipment(req, 'requestedShipment.pickupType');
   if (!text(shipment['serviceType'])) return invalidShipment(req, 'requestedShipment.serviceType');
+  const laneError = laneProblem(shipment, recipients[0]);
+  if (laneError) return invalidShipment(req, laneError);
   if (!text(shipment['packagingType'])) return invalidShipment(req, 'requestedShipment.packagingType');
   if (!positive(shipment['totalWeight'])) return invalidShipment(req, 'requestedShipment.totalWeight');
   const payment = obj(shipment['shippingChargesPayment']);

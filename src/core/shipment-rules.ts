@@ -42,7 +42,12 @@ export type LaneCondition = z.infer<typeof conditionSchema>;
  */
 const ruleSchema = z.strictObject({
   field: z.string().regex(/^[a-zA-Z]+(\[\])?(\.[a-zA-Z]+(\[\])?)*$/),
-  require: z.union([z.literal('present'), z.strictObject({ maxLength: z.number().int().positive() })]),
+  require: z.union([
+    z.literal('present'),
+    z.strictObject({ maxLength: z.number().int().positive() }),
+    /** A value that is there must be one of these (a currency the carrier takes, say). */
+    z.strictObject({ oneOf: z.array(z.string().min(1)).min(1) }),
+  ]),
   when: conditionSchema.default({}),
   unless: conditionSchema.optional(),
   /** The carrier's rule in words, for the 422. */
@@ -144,10 +149,13 @@ export function ruleViolations(rules: readonly ShipmentRule[], shipment: Shipmen
   for (const rule of rules) {
     if (!holds(rule.when, shipment) || (rule.unless !== undefined && holds(rule.unless, shipment))) continue;
     for (const { path, value } of valuesAt(shipment, rule.field)) {
+      const require = rule.require;
       const broken =
-        rule.require === 'present'
+        require === 'present'
           ? value === undefined
-          : typeof value === 'string' && value.length > rule.require.maxLength;
+          : 'maxLength' in require
+            ? typeof value === 'string' && value.length > require.maxLength
+            : typeof value === 'string' && !require.oneOf.includes(value);
       if (broken) violations.push({ field: path, rule: rule.rule, source: rule.source });
     }
   }

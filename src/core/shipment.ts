@@ -83,7 +83,7 @@ const customsSchema = z
     invoiceNumber: text(35).optional(),
     items: z.array(customsItemSchema).min(1).max(99),
   })
-  .refine((customs) => new Set(customs.items.map((item) => item.currency)).size === 1, {
+  .refine((customs) => new Set(customs.items.map((item) => item.currency)).size <= 1, {
     path: ['items'],
     message: 'every item in one currency: a declaration has one invoice currency',
   });

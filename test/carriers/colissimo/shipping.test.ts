@@ -6,6 +6,7 @@
  * without customs data; no mocks), then what only Colissimo has: the settings, the mapping, and
  * the real multipart answer read back byte for byte.
  */
+import { CUSTOMS_EUR, CUSTOMS_USD } from '../customs-fixtures.js';
 import { randomUUID } from 'node:crypto';
 
 import { describe, expect, it } from 'vitest';
@@ -139,10 +140,9 @@ describeShippingAdapter('Colissimo', {
     cases: [
       { shipment: { service: 'express' }, reason: /no express service/ },
       { shipment: { shipper: BRUSSELS }, reason: /ships from France/ },
-      { shipment: { recipient: GENEVA }, reason: /customs declaration/ },
       {
         shipment: { recipient: { ...LYON, countryCode: 'GP', postalCode: '97110' } },
-        reason: /customs declaration/,
+        reason: /overseas territories needs the ftd flag/,
       },
       { shipment: { parcels: [{ weightKg: 1 }, { weightKg: 2 }] }, reason: /one parcel/ },
       { shipment: { parcels: [{ weightKg: 30.5 }] }, reason: /30 kg/ },
@@ -150,6 +150,55 @@ describeShippingAdapter('Colissimo', {
     // From France to France or the EU, one parcel of 30 kg at most, standard only.
     supported: [{}, { recipient: BRUSSELS }],
   },
+});
+
+describe('Colissimo label adapter: CN23 outside the EU', () => {
+  it('outside the EU the customs block is required (a rule, before any call) and becomes customsDeclarations', () => {
+    expect(colissimoShipping.check!(shipment({ recipient: GENEVA }))).toEqual({
+      kind: 'rules_unmet',
+      violations: [
+        {
+          field: 'customs',
+          rule: expect.stringContaining('CN23'),
+          source: expect.stringContaining('CustomsDeclarations'),
+        },
+      ],
+    });
+    expect(colissimoShipping.check!(shipment({ recipient: GENEVA, customs: CUSTOMS_EUR }))).toBeUndefined();
+    expect(colissimoShipping.check!(shipment({ recipient: GENEVA, customs: CUSTOMS_USD }))).toMatchObject({
+      violations: [{ field: 'customs.items.0.currency' }, { field: 'customs.items.1.currency' }],
+    });
+    const body = colissimoLabelRequest(
+      draft(shipment({ recipient: GENEVA, customs: { ...CUSTOMS_EUR, invoiceNumber: 'F-9' } })),
+      new Date(),
+    );
+    expect(body.letter).toMatchObject({
+      customsDeclarations: {
+        includeCustomsDeclarations: true,
+        contents: {
+          article: [
+            {
+              description: 'Steel screws 9 mm',
+              quantity: 100,
+              weight: 0.01,
+              value: 0.25,
+              hsCode: '731815',
+              originCountry: 'DE',
+              currency: 'EUR',
+            },
+          ],
+          category: { value: 3 },
+        },
+        invoiceNumber: 'F-9',
+      },
+    });
+    // Inside the EU nothing is declared, even when a customs block is given.
+    const intraEu = colissimoLabelRequest(
+      draft(shipment({ recipient: BRUSSELS, customs: CUSTOMS_EUR })),
+      new Date(),
+    );
+    expect(intraEu.letter).not.toHaveProperty('customsDeclarations');
+  });
 });
 
 describe('Colissimo label adapter, pure parts', () => {

@@ -22,6 +22,7 @@ import { BERLIN_MITTE, BRNO as BRNO_BASE, PRAGUE } from '../../support/addresses
 import { expectValid, withoutHeaders } from '../../support/contract-checks.js';
 import type { ContractRequest } from '../../support/openapi-contract.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
+import { CUSTOMS_EUR } from '../customs-fixtures.js';
 
 const SPEC_FILE = 'dhl/dpdhl-express-api-3.1.1_swagger.yaml';
 const SETTINGS = dhlExpressShippingSettingsSchema.parse({ shipperAccountNumber: '123456789' });
@@ -30,6 +31,12 @@ const BRNO = { ...BRNO_BASE, stateCode: 'JM' };
 const BERLIN = { ...BERLIN_MITTE, email: 'erika@example.com' };
 
 const SHIPMENTS = {
+  'dutiable standard (CZ to US) with an export declaration': {
+    service: 'standard',
+    recipient: { ...BERLIN, countryCode: 'US', city: 'New York', postalCode: '10118', stateCode: 'NY' },
+    customs: { ...CUSTOMS_EUR, invoiceNumber: 'RE-7' },
+    parcels: [{ weightKg: 1 }],
+  },
   'domestic standard PDF, one parcel with dimensions': {
     service: 'standard',
     recipient: BRNO,

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 import { decorateDhlExpressRequest } from '../../../carriers/dhl-express/api.js';
 import {
+  dhlExpressShipmentRequest,
   dhlExpressShipping,
   dhlExpressShippingSettingsSchema,
   dhlExpressUnsupported,
@@ -26,6 +27,7 @@ import type { ShippingCall } from '../../../src/core/shipping-adapter.js';
 import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import { BERLIN_MITTE, BRNO, PRAGUE, shipmentWith } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { CUSTOMS_EUR } from '../customs-fixtures.js';
 import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
 
 const CLIENT = { clientId: 'mydhl-adapter-key', clientSecret: `mydhl-adapter-secret-${randomUUID()}` };
@@ -165,16 +167,10 @@ describeShippingAdapter('DHL Express', {
     reasonOf: dhlExpressUnsupported,
     buildError: 'reason',
     cases: [
-      { shipment: { recipient: { ...BERLIN_MITTE, countryCode: 'US' } }, reason: 'CZ to US is dutiable' },
       {
-        shipment: { shipper: { ...BERLIN_MITTE, countryCode: 'GB' }, recipient: BERLIN_MITTE },
-        reason: 'GB to DE is dutiable',
+        shipment: { recipient: { ...BERLIN_MITTE, countryCode: 'US' }, service: 'express' },
+        reason: 'no MyDHL time-definite product for dutiable goods',
       },
-      {
-        shipment: { recipient: { ...BRNO, phone: undefined } },
-        reason: "needs the recipient's phone number",
-      },
-      { shipment: { shipper: { ...PRAGUE, phone: undefined } }, reason: "needs the shipper's phone number" },
       {
         shipment: { recipient: { ...BRNO, street: ['Kounicova 10', 'x'.repeat(46)] } },
         reason: 'recipient.street[1] is longer than 45',
@@ -184,9 +180,70 @@ describeShippingAdapter('DHL Express', {
         reason: 'recipient.postalCode is longer than 12',
       },
     ],
-    // Domestic shipments outside the EU are not dutiable.
-    supported: [{ shipper: US_DOMESTIC, recipient: US_DOMESTIC }],
+    // Domestic shipments outside the EU are not dutiable; dutiable standard is P.
+    supported: [
+      { shipper: US_DOMESTIC, recipient: US_DOMESTIC },
+      { recipient: { ...BERLIN_MITTE, countryCode: 'US' }, customs: CUSTOMS_EUR },
+    ],
   },
+});
+
+describe('DHL Express label adapter: customs and rules', () => {
+  const toUs = { ...BERLIN_MITTE, countryCode: 'US', stateCode: 'NY', postalCode: '10118', city: 'New York' };
+
+  it('dutiable goods: isCustomsDeclarable, declared value and an export declaration line per item, product P', () => {
+    const body = dhlExpressShipmentRequest(
+      shipment({ recipient: toUs, customs: { ...CUSTOMS_EUR, invoiceNumber: 'RE-7' } }),
+      SETTINGS,
+      'shp_1',
+      Date.parse('2026-12-07T10:00:00Z'),
+    );
+    expect(body.productCode).toBe('P');
+    expect(body.content).toMatchObject({
+      isCustomsDeclarable: true,
+      declaredValue: 25,
+      declaredValueCurrency: 'EUR',
+      description: 'Steel screws 9 mm',
+      incoterm: 'DAP',
+      exportDeclaration: {
+        lineItems: [
+          {
+            number: 1,
+            description: 'Steel screws 9 mm',
+            price: 0.25,
+            quantity: { value: 100, unitOfMeasurement: 'PCS' },
+            commodityCodes: [{ typeCode: 'outbound', value: '731815' }],
+            exportReasonType: 'commercial_purpose_or_sale',
+            manufacturerCountry: 'DE',
+            weight: { netValue: 0.5 },
+          },
+        ],
+        invoice: { number: 'RE-7', date: '2026-12-07' },
+        shipmentType: 'commercial',
+      },
+    });
+  });
+
+  it('check: a dutiable shipment without customs, or a party without a phone, names the field and the rule', () => {
+    expect(dhlExpressShipping.check!(shipment({ recipient: toUs }))).toEqual({
+      kind: 'rules_unmet',
+      violations: [
+        {
+          field: 'customs',
+          rule: 'MyDHL requires an export declaration for dutiable shipments',
+          source: expect.stringContaining('isCustomsDeclarable'),
+        },
+      ],
+    });
+    expect(dhlExpressShipping.check!(shipment({ recipient: { ...BRNO, phone: undefined } }))).toMatchObject({
+      kind: 'rules_unmet',
+      violations: [
+        { field: 'recipient.phone', source: expect.stringContaining('supermodelIoLogisticsExpressContact') },
+      ],
+    });
+    // Between EU states nothing is dutiable: no declaration needed.
+    expect(dhlExpressShipping.check!(shipment())).toBeUndefined();
+  });
 });
 
 describe('DHL Express label adapter: mapping', () => {

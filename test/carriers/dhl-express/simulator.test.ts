@@ -310,6 +310,32 @@ describe('DHL Express (MyDHL API) simulator', () => {
     expect(dhl.createdShipments()).toEqual([]);
   });
 
+  it('refuses (422) a past, malformed or far planned date, an unknown product or account, and dutiable goods without an export declaration', async () => {
+    const example = dhlExpressExampleShipment();
+    const content = example['content'] as Record<string, unknown>;
+    const cases: [string, Record<string, unknown>][] = [
+      [
+        '#/plannedShippingDateAndTime: the planned shipping date is in the past',
+        { plannedShippingDateAndTime: '2001-01-02T10:00:00 GMT+01:00' },
+      ],
+      ['#/plannedShippingDateAndTime: not a valid', { plannedShippingDateAndTime: 'tomorrow' }],
+      [
+        '#/plannedShippingDateAndTime: more than 10 days ahead',
+        { plannedShippingDateAndTime: '2099-01-02T10:00:00 GMT+01:00' },
+      ],
+      ['#/productCode: unknown product Q', { productCode: 'Q' }],
+      ['#/accounts: no valid shipper account number', { accounts: [{ typeCode: 'shipper', number: 'x' }] }],
+      [
+        '#/content: a dutiable shipment (isCustomsDeclarable true) requires exportDeclaration',
+        { content: { ...content, isCustomsDeclarable: true } },
+      ],
+    ];
+    for (const [detail, change] of cases) {
+      expectDhlError(await ship({ ...example, ...change }), 422, { detail: expect.stringContaining(detail) });
+    }
+    expect(dhl.createdShipments()).toEqual([]);
+  });
+
   it('answers 405 for a wrong method on a known resource and 404 for unknown paths', async () => {
     const wrong = await get(`${PROD}/shipments`);
     expectDhlError(wrong, 405);

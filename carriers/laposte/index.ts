@@ -6,6 +6,7 @@
  * shipment operation); La Poste parcels are labelled through Colissimo (carriers/colissimo).
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
+import { laposteTracking } from './tracking.js';
 import { LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
 import {
   LAPOSTE_AUTHORIZATION,
@@ -34,4 +35,5 @@ export const laposte: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: laposteTokenResponseSchema,
+  tracking: laposteTracking,
 };

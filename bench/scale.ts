@@ -48,6 +48,9 @@ export interface ScaleRow {
   breakerPropagationMs: number | undefined;
 }
 
+/** A 10,000-account gateway on a loaded two-core machine may take a while to listen. */
+const START_TIMEOUT_MS = 120_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function rssMb(pid: number): number {
@@ -199,12 +202,13 @@ async function measure(
   try {
     const config = fleetConfig(sim, redis.url, count);
     const spawned = performance.now();
-    const a = await startGateway(config, `scale-${count}-A`);
+    const a = await startGateway(config, `scale-${count}-A`, [], START_TIMEOUT_MS);
     const bootMs = performance.now() - spawned;
     fleet.push(a);
-    fleet.push(
-      ...(await Promise.all(['B', 'C'].map((name) => startGateway(config, `scale-${count}-${name}`)))),
-    );
+    // One after the other: on two shared cores, three processes compiling at once can take longer
+    // than the usual start timeout.
+    for (const name of ['B', 'C'])
+      fleet.push(await startGateway(config, `scale-${count}-${name}`, [], START_TIMEOUT_MS));
     await sleep(2_000);
     const rssBootMb = rssMb(a.child.pid);
     const calls = await callEveryAccount(a, count, settings.concurrency);

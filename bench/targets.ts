@@ -159,9 +159,11 @@ export async function startGateway(
   configFile: string,
   name: string,
   nodeArgs: string[] = [],
+  timeoutMs?: number,
 ): Promise<Service> {
   const { child, value: port } = await startNodeChild({
     name,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     script: 'src/main.ts',
     args: ['--config', configFile],
     nodeArgs,

@@ -239,6 +239,11 @@ export const configSchema = z
         rejectionRefreshIntervalSeconds: z.number().int().min(1).max(3_600).default(30),
       })
       .optional(),
+    /**
+     * `/metrics` names every account: with a `key`, it answers only `Authorization: Bearer <key>`
+     * (what a Prometheus scrape config's `authorization` sends).
+     */
+    metrics: z.strictObject({ key: z.string().min(16, 'at least 16 characters') }).optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */
     probes: z
       .strictObject({

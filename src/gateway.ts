@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
 
 import type { GatewayConfig } from '../config/schema.js';
 import { resolveAccount, validateCarrierData } from './accounts/resolve.js';
@@ -17,6 +18,7 @@ import { MemoryAuditLog, RedisAuditLog } from './admin/audit-log.js';
 import { tokenOperations } from './admin/token-operations.js';
 import { AdminRegistry } from './http/admins.js';
 import { createApp } from './http/app.js';
+import type { AppEnv } from './http/env.js';
 import { AuthorizationFlow } from './auth/authorization-flow.js';
 import type { TokenSealer } from './auth/crypto.js';
 import { TokenEngine, type TokenEngineOptions } from './auth/token-engine.js';
@@ -38,7 +40,9 @@ import { Prober } from './probes/prober.js';
 import { MemoryHistoryStore, RedisHistoryStore } from './health/history.js';
 import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
+import { answerClientError } from './lifecycle/client-errors.js';
 import { ServerDrain } from './lifecycle/drain.js';
+import { closeIfBodyUnread } from './lifecycle/unread-body.js';
 import { readiness, type Readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
@@ -72,6 +76,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   server: Server;
+  /** The hono app behind everything but the pass-through (its routes make /openapi.json). */
+  app: Hono<AppEnv>;
   engine: TokenEngine;
   breakers: AuthBreakers;
   overrides: AccountOverrides;
@@ -133,7 +139,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let redis: RedisConnection | undefined;
   if (config.redis && !options.sealer) {
     throw new GatewayError('ERR_CONFIG_INVALID', 'invalid configuration: GATEWAY_ENCRYPTION_KEY', {
-      detail: 'GATEWAY_ENCRYPTION_KEY must be set when redis is configured (tokens are encrypted at rest)',
+      detail:
+        'GATEWAY_ENCRYPTION_KEY must be set when redis is configured: tokens are encrypted at rest with it. ' +
+        'Make one with `openssl rand -hex 32` and give every instance the same (docs/deploy.md#the-encryption-key)',
     });
   }
   if (config.redis) {
@@ -220,6 +228,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The request listener is attached once the app exists; the drain needs the server before that.
   const server = createServer();
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError(log));
   const drain = new ServerDrain(server);
   const DAY_MS = 24 * 3600 * 1000;
   const retentionMs = (config.shipments?.retentionDays ?? 30) * DAY_MS;
@@ -298,6 +307,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   overrides.start();
   breakers.start();
+  await Promise.all([overrides.state.adoptLegacy(accountIds), breakerStates.adoptLegacy(accountIds)]).catch(
+    (error: Error) =>
+      log.warn({ err: { message: error.message } }, 'shared records of the previous layout not moved'),
+  );
   await Promise.all([overrides.state.load(), breakerStates.load()]).catch((error: Error) =>
     log.warn({ err: { message: error.message } }, 'shared overrides and breaker states not loaded at start'),
   );
@@ -363,6 +376,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     breakers,
     overrides,
     metrics,
+    ...(config.metrics !== undefined ? { metricsKey: config.metrics.key } : {}),
     health,
     alerts: { clientKeyUsed: (id, address) => late.alerter?.clientKeyUsed(id, address) },
     ...(config.alerts?.runbookBaseUrl !== undefined ? { runbookBaseUrl: config.alerts.runbookBaseUrl } : {}),
@@ -373,6 +387,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const accessLog = new AccessLog(log);
 
   server.on('request', (req, res) => {
+    closeIfBodyUnread(req, res);
     accessLog.begin(req, res);
     if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
@@ -383,6 +398,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   return {
     server,
+    app,
     engine,
     breakers,
     overrides,

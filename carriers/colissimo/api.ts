@@ -27,7 +27,9 @@ export const COLISSIMO_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   headers: { 'content-type': 'application/json' },
   body: {
     letter: {
-      service: { productCode: 'DOM', depositDate: '2026-06-02T00:00:00.000Z' },
+      // Far ahead, so it never goes stale in the past: a carrier refusing the date answers 400,
+      // which proves the key as well (above).
+      service: { productCode: 'DOM', depositDate: '2099-12-31T00:00:00.000Z' },
       parcel: { weight: 0.5 },
       sender: {
         address: {

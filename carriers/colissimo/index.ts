@@ -7,6 +7,7 @@ import { COLISSIMO_ENVIRONMENTS, COLISSIMO_PROBE } from './api.js';
 import { COLISSIMO_CREDENTIALS } from './auth.js';
 import { COLISSIMO_API_ERRORS } from './errors.js';
 import { colissimoShipping } from './shipping.js';
+import { colissimoVoid } from './void.js';
 
 export const colissimo: CarrierDescriptor = {
   data: {
@@ -21,5 +22,5 @@ export const colissimo: CarrierDescriptor = {
       '../shared/carrier-auth-facts.md section 4b (Colissimo)',
     ],
   },
-  shipping: colissimoShipping,
+  shipping: { ...colissimoShipping, void: colissimoVoid },
 };

@@ -101,6 +101,23 @@ function address(party: Party) {
   };
 }
 
+const PARIS_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/**
+ * Service.depositDate, "Scheduled deposit date": today's date in France, as a plain date. The
+ * schema says `format: date-time`, but its own description's example is "2022-06-25" ([COL-SPEC]
+ * l.1062) and karrio's request fixture sends `"depositDate": "2020-07-02"` ([KAR-COL]); a UTC
+ * instant would be yesterday's date in Paris between midnight and 01:00 (02:00 in summer).
+ */
+export function colissimoDepositDate(at: Date): string {
+  return PARIS_DATE.format(at);
+}
+
 /**
  * The GenerateLabelRequestV31 body ([COL-SPEC]); a pure function of the draft and the deposit
  * time. No contractNumber or password: both are "Deprecated. Use apikey instead", and the apiKey
@@ -121,8 +138,7 @@ export function colissimoLabelRequest(draft: ShipmentDraft<ColissimoShippingSett
     letter: {
       service: {
         productCode: serviceCode({ services: COLISSIMO_SERVICES }, shipment),
-        // date-time per the schema (its own "2022-06-25" example fails that format).
-        depositDate: depositAt.toISOString(),
+        depositDate: colissimoDepositDate(depositAt),
         // orderNumber AN1…30: "returned in tracking information" ([COL-SPEC]); the id whole or not at all.
         ...(draft.shipmentId.length <= 30 ? { orderNumber: draft.shipmentId } : {}),
         ...(commercialName === undefined ? {} : { commercialName: clip(commercialName, 35) }),

@@ -124,7 +124,60 @@ const isText = (value: unknown) => typeof value === 'string' && value.trim() !==
  * outputPrintingType; Service productCode, depositDate; Parcel weight, "Minimum: 0.01kg, Maximum:
  * 30.00 kg"; Addressee address; Address countryCode "ISO country code on 2 letters", zipCode).
  */
-function problem(body: Json, needsOutputFormat: boolean): string | null {
+/** [COL-SPEC] Service.productCode: the products the spec names (DOM, DOS home delivery) and karrio's others ([KAR-COL]). */
+const PRODUCT_CODES = new Set([
+  'DOM',
+  'DOS',
+  'COLD',
+  'COL',
+  'A2P',
+  'BPR',
+  'CMT',
+  'BDP',
+  'CDS',
+  'COLR',
+  'J+1',
+  'CORE',
+  'CORI',
+  'COLI',
+  'ACCI',
+  'DOMR',
+]);
+const parisToday = (nowMs: number) =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/Paris',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(nowMs);
+
+/**
+ * Service.depositDate: a plain date (the spec's example, karrio's fixture) or a date-time (the
+ * schema's format), "Scheduled deposit date", not before today in France (facts: no deposit in the past).
+ */
+function depositProblem(value: unknown, nowMs: number): string | null {
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  )
+    return 'letter.service.depositDate: date invalide (AAAA-MM-JJ)';
+  return value.slice(0, 10) < parisToday(nowMs)
+    ? 'letter.service.depositDate: la date de dépôt est passée'
+    : null;
+}
+
+/** [COL-SPEC] Address: lastName "Mandatory ... unless zipcode is a cedex code"; line2 "must contain at least one character". */
+function addressProblem(address: Json | undefined, role: string): string | null {
+  if (!address) return `letter.${role}.address est obligatoire`;
+  const cedex = typeof address['zipCode'] === 'string' && /cedex/i.test(String(address['city'] ?? ''));
+  if (!cedex && !isText(address['lastName']) && !isText(address['companyName']))
+    return `letter.${role}.address.lastName est obligatoire`;
+  if (!isText(address['line2'])) return `letter.${role}.address.line2 est obligatoire`;
+  return null;
+}
+
+function problem(body: Json, needsOutputFormat: boolean, nowMs: number): string | null {
   const output = objectAt(body, 'outputFormat');
   if (needsOutputFormat && !output) return 'outputFormat est obligatoire';
   if (
@@ -139,6 +192,10 @@ function problem(body: Json, needsOutputFormat: boolean): string | null {
   const service = objectAt(letter, 'service');
   if (!isText(service?.['productCode']) || !isText(service?.['depositDate']))
     return 'letter.service: productCode et depositDate sont obligatoires';
+  if (!PRODUCT_CODES.has(String(service!['productCode'])))
+    return 'letter.service.productCode: produit inconnu';
+  const deposit = depositProblem(service!['depositDate'], nowMs);
+  if (deposit !== null) return deposit;
   const weight = objectAt(letter, 'parcel')?.['weight'];
   if (typeof weight !== 'number' || weight < 0.01 || weight > 30)
     return 'letter.parcel.weight doit être entre 0.01 et 30 kg';
@@ -149,7 +206,10 @@ function problem(body: Json, needsOutputFormat: boolean): string | null {
     !isText(address['zipCode'])
   )
     return 'letter.addressee.address: countryCode (2 lettres) et zipCode sont obligatoires';
-  return null;
+  return (
+    addressProblem(address, 'addressee') ??
+    addressProblem(objectAt(objectAt(letter, 'sender'), 'address'), 'sender')
+  );
 }
 
 /**
@@ -187,7 +247,7 @@ export async function startColissimoSimulator(options: SimulatorOptions = {}): P
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return badJson();
     const body = parsed as Json;
     if (apiKey === undefined && !authorised(req, body, ctx)) return forbidden();
-    const why = problem(body, generate);
+    const why = problem(body, generate, ctx.now());
     if (why !== null) return functional(why);
     // checkGenerateLabel: "Data control without label generation" ([COL-SPEC]); its success body
     // is declared as GenerateLabelV2Response, so labelV2Response is null here (UNVERIFIED).
@@ -241,7 +301,7 @@ export function colissimoExampleLabelRequest(weightKg = 0.8) {
   return {
     outputFormat: { x: 0, y: 0, outputPrintingType: 'PDF_10x15_300dpi' },
     letter: {
-      service: { productCode: 'DOM', depositDate: '2026-06-02T00:00:00.000Z' },
+      service: { productCode: 'DOM', depositDate: '2099-06-02T00:00:00.000Z' },
       parcel: { weight: weightKg },
       sender: {
         address: {

@@ -7,6 +7,7 @@ import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS, DHL_EXPRESS_PROBE 
 import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
 import { DHL_EXPRESS_API_ERRORS } from './errors.js';
 import { dhlExpressShipping } from './shipping.js';
+import { dhlExpressVoid } from './void.js';
 
 export const dhlExpress: CarrierDescriptor = {
   data: {
@@ -22,5 +23,5 @@ export const dhlExpress: CarrierDescriptor = {
     ],
   },
   decorateApiRequest: decorateDhlExpressRequest,
-  shipping: dhlExpressShipping,
+  shipping: { ...dhlExpressShipping, void: dhlExpressVoid },
 };

@@ -8,6 +8,7 @@ import { DHL_PARCEL_DE_REFRESH, DHL_PARCEL_DE_TOKEN } from './auth.js';
 import { DHL_PARCEL_DE_API_ERRORS, DHL_PARCEL_DE_ERRORS } from './errors.js';
 import { dhlParcelDeTokenResponseSchema } from './schemas.js';
 import { dhlParcelDeShipping } from './shipping.js';
+import { dhlParcelDeVoid } from './void.js';
 
 export const dhlParcelDe: CarrierDescriptor = {
   data: {
@@ -26,5 +27,5 @@ export const dhlParcelDe: CarrierDescriptor = {
   },
   tokenResponseSchema: dhlParcelDeTokenResponseSchema,
   decorateApiRequest: decorateDhlParcelDeRequest,
-  shipping: dhlParcelDeShipping,
+  shipping: { ...dhlParcelDeShipping, void: dhlParcelDeVoid },
 };

@@ -10,14 +10,16 @@
 import { z } from 'zod';
 
 import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/core/shipment.js';
+import { resolveService } from '../../src/core/shipment-rules.js';
 import {
+  checkShipment,
   parseJson,
-  serviceCode,
   type CarrierAnswer,
   type ShipmentDraft,
   type ShippingAdapter,
   type ShippingCall,
 } from '../../src/core/shipping-adapter.js';
+import { DHL_PARCEL_DE_RULES } from './rules.js';
 
 /**
  * ISO 3166-1 alpha-2 → alpha-3 for the EU member states: [SHIP] `Country` takes alpha-3 only
@@ -74,10 +76,13 @@ export const dhlParcelDeShippingSettingsSchema = z.strictObject({
 });
 export type DhlParcelDeShippingSettings = z.infer<typeof dhlParcelDeShippingSettingsSchema>;
 
+/**
+ * The codes per level as the adapter contract lists them. Domestic express is not offered
+ * (DHL_PARCEL_DE_RULES.lanes in ./rules.ts says why); international express is V53WPAK with VAS
+ * `premium`.
+ */
 const services = {
   standard: { domestic: 'V01PAK', international: 'V53WPAK' },
-  // [SHIP] offers no faster domestic parcel than V01PAK (V54EPAK Europaket is B2B, V62KP a small
-  // parcel); international express is V53WPAK with VAS `premium` ("premium vs economy parcel").
   express: { domestic: 'V01PAK', international: 'V53WPAK' },
 } satisfies ShippingAdapter['services'];
 
@@ -117,6 +122,8 @@ function limitedFields({ shipper, recipient }: ShipmentRequest): [string, string
  */
 export function dhlParcelDeUnsupported(shipment: ShipmentRequest): string | undefined {
   const { shipper, recipient } = shipment;
+  const service = resolveService(DHL_PARCEL_DE_RULES.lanes, shipment);
+  if ('refused' in service) return service.refused;
   // Billing numbers are German contracts (EKP) and the products ship from Germany ([SHIP] info).
   if (shipper.countryCode !== 'DE') return 'DHL Parcel DE ships from Germany (DE) only';
   if (EU_ALPHA3[recipient.countryCode] === undefined)
@@ -195,7 +202,9 @@ export function dhlParcelDeOrder(
   shipmentId: string,
 ) {
   const domestic = isDomestic(shipment);
-  const product = serviceCode({ services }, shipment) as Product;
+  const service = resolveService(DHL_PARCEL_DE_RULES.lanes, shipment);
+  if ('refused' in service) throw new Error(`DHL Parcel DE cannot carry this shipment: ${service.refused}`);
+  const product = service.code as Product;
   const premium = shipment.service === 'express' && !domestic ? { services: { premium: true } } : {};
   const common = {
     product,
@@ -300,6 +309,12 @@ export const dhlParcelDeShipping: ShippingAdapter<DhlParcelDeShippingSettings> =
   services,
   settingsSchema: dhlParcelDeShippingSettingsSchema,
   supports: (shipment) => dhlParcelDeUnsupported(shipment) === undefined,
+  check: (shipment) => {
+    const reason = dhlParcelDeUnsupported(shipment);
+    return reason !== undefined
+      ? { kind: 'not_supported', reason }
+      : checkShipment(DHL_PARCEL_DE_RULES, shipment);
+  },
   build,
   readSuccess,
   errorCode,

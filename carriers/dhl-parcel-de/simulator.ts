@@ -273,6 +273,7 @@ export async function startDhlParcelDeSimulator(
     if (auth.kind === 'rejected') return auth.response;
     if (req.method === 'GET' && req.path === DHL_PARCEL_DE_PATHS.hello) return hello(auth, ctx);
     if (req.method === 'POST' && req.path === DHL_PARCEL_DE_PATHS.orders) return createOrders(req, ctx);
+    if (req.method === 'DELETE' && req.path === DHL_PARCEL_DE_PATHS.orders) return deleteOrders(req, ctx);
     return notFound(req);
   }
 
@@ -455,6 +456,12 @@ function createOrders(req: SimRequest, ctx: SimContext): SimResponse {
     const refNo = shipment.refNo;
     const shipmentNo = shipmentNumber();
     ctx.recordLabels();
+    ctx.ledger.record({
+      trackingNumbers: [shipmentNo],
+      ...(typeof refNo === 'string' ? { reference: refNo } : {}),
+      labels: [],
+      createdAtMs: ctx.now(),
+    });
     return {
       shipmentNo,
       sstatus: OK_STATUS,
@@ -495,3 +502,39 @@ export const DHL_PARCEL_DE_SHIPPING: ShippingDefinition = {
     problem(403, 'Forbidden', 'The user is not allowed to use this billing number.', req.path),
   serverError: (req) => problem(500, 'Internal Server Error', 'An unexpected error occurred.', req.path),
 };
+
+// --- Delete orders (issue 15) -----------------------------------------------------------------
+
+/**
+ * [SHIP] DELETE /orders?profile=…&shipment=… (ordersAccountDelete): one item per shipment number,
+ * `sstatus` 200 when deleted, 400 "when shipment does not exist (or was already deleted)"; HTTP 200
+ * for one shipment, 207 for several. A manifested shipment cannot be deleted; the spec gives that
+ * case no wording, so the detail below is the simulator's own (docs/carriers/unverified.md).
+ */
+function deleteOrders(req: SimRequest, ctx: SimContext): SimResponse {
+  const numbers = req.query.getAll('shipment');
+  if (!req.query.get('profile') || numbers.length === 0 || numbers.length > 30) {
+    return badRequest(req, [
+      {
+        property: 'shipment',
+        validationMessage: 'profile and 1 to 30 shipment numbers are required',
+        validationState: 'Error',
+      },
+    ]);
+  }
+  const items = numbers.map((shipmentNo) => {
+    const result = ctx.ledger.void(shipmentNo);
+    if (result === 'voided') return { shipmentNo, sstatus: OK_STATUS };
+    const detail =
+      result === 'too_late' ? 'Shipment already manifested; it cannot be deleted.' : 'Shipment not found.';
+    return { shipmentNo, sstatus: { title: 'Bad Request', status: 400, statusCode: 400, detail } };
+  });
+  const multi = numbers.length > 1;
+  const allOk = items.every((item) => item.sstatus.status === 200);
+  return json(multi ? 207 : allOk ? 200 : 400, {
+    status: multi
+      ? { title: 'Multistatus', status: 207, statusCode: 207, instance: req.path }
+      : { ...items[0]!.sstatus, instance: req.path },
+    items,
+  });
+}

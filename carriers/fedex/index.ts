@@ -8,6 +8,7 @@ import { FEDEX_REFRESH, FEDEX_TOKEN } from './auth.js';
 import { FEDEX_API_ERRORS, FEDEX_ERRORS } from './errors.js';
 import { fedexTokenResponseSchema } from './schemas.js';
 import { fedexShipping } from './shipping.js';
+import { fedexVoid } from './void.js';
 import { fedexRates } from './rates.js';
 import { fedexTracking } from './tracking.js';
 
@@ -29,7 +30,7 @@ export const fedex: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: fedexTokenResponseSchema,
-  shipping: fedexShipping,
+  shipping: { ...fedexShipping, void: fedexVoid },
   rates: fedexRates,
   tracking: fedexTracking,
 };

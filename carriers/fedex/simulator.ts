@@ -151,6 +151,7 @@ export async function startFedexSimulator(options: SimulatorOptions = {}): Promi
     if (req.method === 'POST' && req.path === FEDEX_PATHS.addressResolve) return resolveAddresses(req);
     if (FEDEX_TRACKING_READ.matches(req)) return fedexTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     if (req.method === 'POST' && req.path === FEDEX_PATHS.ship) return createShipment(req, ctx);
+    if (req.method === 'PUT' && req.path === FEDEX_CANCEL_PATH) return cancelShipment(req, ctx);
     if (FEDEX_RATES_READ.matches(req)) return fedexRate(req, ctx.carrierNow());
     return fedexError(req, 404, 'NOT.FOUND.ERROR', MESSAGES.notFound);
   }
@@ -415,6 +416,7 @@ function createShipment(req: SimRequest, ctx: SimContext): SimResponse {
   const numbers = Array.from({ length: valid.pieces }, fedexTrackingNumber);
   const master = numbers[0];
   ctx.recordLabels();
+  ctx.ledger.record({ trackingNumbers: numbers, labels: [], createdAtMs: ctx.now() });
   return json(200, {
     ...envelope(req),
     output: {
@@ -443,6 +445,49 @@ function createShipment(req: SimRequest, ctx: SimContext): SimResponse {
         },
       ],
       alerts: [],
+    },
+  });
+}
+
+// --- Cancel (issue 15) ------------------------------------------------------------------------
+
+/** [FDX-SHIP] PUT /ship/v1/shipments/cancel (Cancel Shipment). */
+const FEDEX_CANCEL_PATH = '/ship/v1/shipments/cancel';
+
+/**
+ * [FDX-SHIP] Full_Schema_Cancel_Shipment → SHPCResponseVO_CancelShipment (output.cancelledShipment).
+ * FedEx documents no code for a shipment already tendered, or for an unknown tracking number:
+ * 'SIM.SHIPMENT.TENDERED' and 'SIM.TRACKINGNUMBER.NOTFOUND' are synthetic (docs/carriers/unverified.md).
+ */
+function cancelShipment(req: SimRequest, ctx: SimContext): SimResponse {
+  const body = obj(jsonOf(req));
+  const trackingNumber = body?.['trackingNumber'];
+  if (!text(trackingNumber) || !text(obj(body?.['accountNumber'])?.['value'])) {
+    return fedexError(req, 400, 'BAD.REQUEST.ERROR', 'accountNumber and trackingNumber are required.');
+  }
+  const result = ctx.ledger.void(trackingNumber);
+  if (result === 'gone') {
+    return fedexError(
+      req,
+      404,
+      'SIM.TRACKINGNUMBER.NOTFOUND',
+      'The shipment was not found or was already cancelled.',
+    );
+  }
+  if (result === 'too_late') {
+    return fedexError(
+      req,
+      400,
+      'SIM.SHIPMENT.TENDERED',
+      'The shipment has already been tendered to FedEx and cannot be cancelled.',
+    );
+  }
+  return json(200, {
+    ...envelope(req),
+    output: {
+      cancelledShipment: true,
+      cancelledHistory: true,
+      message: 'Shipment is successfully cancelled',
     },
   });
 }

@@ -4,7 +4,7 @@
  * (la-poste-groupe-suivi-openapi.json `servers`: https://api.laposte.fr/suivi/v2). Sandbox and
  * production keys use the same host and header; nothing tells them apart ([LP-AUTH-EV]).
  */
-import type { CarrierDescriptorData } from '../../src/core/carrier.js';
+import type { ApiRequestContext, CarrierDescriptorData } from '../../src/core/carrier.js';
 
 export const LAPOSTE_ENVIRONMENTS = {
   sandbox: { api: 'https://api.laposte.fr' },
@@ -26,3 +26,16 @@ export const LAPOSTE_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   okStatuses: [200, 404],
   freshIssuance: false,
 };
+
+/**
+ * The OAuth mode's token on a Suivi call. la-poste-groupe-suivi-openapi.json declares two security
+ * schemes, `OKAPIkey` (header X-Okapi-Key) and `JWT` (apiKey **in cookie** `access_token`, l.182-186),
+ * and no Bearer scheme: the token the gateway put in `Authorization: Bearer` goes in that cookie
+ * instead. Key accounts carry no Authorization header and are left as they are.
+ */
+export function decorateLaposteRequest({ headers }: ApiRequestContext): void {
+  const authorization = headers['authorization'];
+  if (authorization === undefined || !/^Bearer /i.test(authorization)) return;
+  delete headers['authorization'];
+  headers['cookie'] = `access_token=${authorization.slice('Bearer '.length)}`;
+}

@@ -6,8 +6,8 @@
  * shipment operation); La Poste parcels are labelled through Colissimo (carriers/colissimo).
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
+import { decorateLaposteRequest, LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
 import { laposteTracking } from './tracking.js';
-import { LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
 import {
   LAPOSTE_AUTHORIZATION,
   LAPOSTE_CREDENTIALS,
@@ -35,5 +35,6 @@ export const laposte: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: laposteTokenResponseSchema,
+  decorateApiRequest: decorateLaposteRequest,
   tracking: laposteTracking,
 };

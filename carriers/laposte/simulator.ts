@@ -17,7 +17,6 @@ import { createHash } from 'node:crypto';
 
 import {
   basicCredentials,
-  bearerToken,
   defaultFaults,
   formOf,
   freezeFaults,
@@ -269,16 +268,28 @@ export async function startLaposteSimulator(
     return window.count <= quota.limit;
   }
 
-  /** The application behind the call: its Okapi key, or in OAuth mode its Bearer token. */
+  /**
+   * The application behind the call: its Okapi key, or in OAuth mode its token in the
+   * `access_token` cookie, the spec's `JWT` scheme (la-poste-groupe-suivi-openapi.json l.182-186).
+   * Suivi declares no Bearer scheme, so an `Authorization: Bearer` alone authorises nothing.
+   */
   function caller(req: SimRequest, ctx: SimContext): string | undefined {
-    const bearer = oauth ? bearerToken(req) : undefined;
-    if (bearer !== undefined) {
-      // A Bearer alone authorises the call in this mode (UNVERIFIED: Digiposte wants both, [LP-DIGI]).
-      const check = ctx.checkAccess(bearer);
+    const cookie = oauth ? accessTokenCookie(req) : undefined;
+    if (cookie !== undefined) {
+      const check = ctx.checkAccess(cookie);
       return check.ok ? `client:${check.record.clientId}` : undefined;
     }
     const clientId = keys.clientOf(header(req, 'x-okapi-key'));
     return clientId === undefined ? undefined : `client:${clientId}`;
+  }
+
+  function accessTokenCookie(req: SimRequest): string | undefined {
+    const pairs = (header(req, 'cookie') ?? '').split(';').map((pair) => pair.trim().split('='));
+    const value = pairs
+      .find(([name]) => name === 'access_token')
+      ?.slice(1)
+      .join('=');
+    return value === undefined || value === '' ? undefined : value;
   }
 
   function suivi(req: SimRequest, ctx: SimContext): SimResponse {

@@ -7,7 +7,9 @@ import { decorateUpsRequest, UPS_ENVIRONMENTS, UPS_PROBE } from './api.js';
 import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
+import { upsLookup } from './lookup.js';
 import { upsShipping } from './shipping.js';
+import { upsVoid } from './void.js';
 import { upsRates } from './rates.js';
 import { upsTracking } from './tracking.js';
 
@@ -32,7 +34,7 @@ export const ups: CarrierDescriptor = {
   },
   tokenResponseSchema: upsTokenResponseSchema,
   decorateApiRequest: decorateUpsRequest,
-  shipping: upsShipping,
+  shipping: { ...upsShipping, void: upsVoid, lookup: upsLookup },
   rates: upsRates,
   tracking: upsTracking,
 };

@@ -15,6 +15,7 @@ import {
   defaultFaults,
   formOf,
   freezeFaults,
+  header,
   json,
   jsonOf,
   opaqueToken,
@@ -240,7 +241,7 @@ export async function startUpsSimulator(options: SimulatorOptions = {}): Promise
     const ship = /^\/api\/shipments\/(v\d+)\/ship$/.exec(req.path);
     if (ship && req.method === 'POST') return shipment(req, ctx);
     if (UPS_RATES_READ.matches(req)) return upsRate(req, ctx.carrierNow());
-    return notFound();
+    return afterShipment(req, ctx) ?? notFound();
   }
 
   function route(req: SimRequest, ctx: SimContext): SimResponse {
@@ -392,11 +393,64 @@ function checkPackage(pkg: unknown, index: number): SimResponse | undefined {
 }
 
 interface ValidShipment {
+  reference?: string;
   shipperNumber: string;
   serviceCode: string;
   labelFormat: string;
   packages: Json[];
   customerContext?: string;
+}
+
+/** [UPS-SHIP] Shipment_Service.Code, "Valid values" (Shipping.yaml l.6556-6600). */
+const SERVICE_CODES = new Set(
+  '01 02 03 07 08 11 12 13 14 17 54 59 65 M2 M3 M4 M5 M6 M7 70 71 72 74 75 82 83 84 85 86 96 C6 C7 C8 T0 T1'.split(
+    ' ',
+  ),
+);
+/** EU member states: inside, UPS Standard (11) needs no Description ([UPS-SHIP] ShipmentRequest_Shipment.Description). */
+const EU = new Set(
+  'AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE'.split(' '),
+);
+
+const countryOf = (party: unknown) => String(obj(obj(party)?.['Address'])?.['CountryCode'] ?? '');
+const phoneOf = (party: unknown) => obj(obj(party)?.['Phone'])?.['Number'];
+
+/**
+ * The conditional rules [UPS-SHIP] states only in prose, which the gateway's contract kit cannot
+ * see, so the simulator is where they bite (carrier-fidelity review, 1b): PaymentInformation with
+ * a "01 = Transportation" charge; phones across borders (Shipper_Phone.Number "required if
+ * destination is international", ShipTo_Phone.Number when the countries differ); ShipTo
+ * StateProvinceCode "Required for US, Canada, and Vietnam"; Description across borders except UPS
+ * Standard inside the EU; InvoiceLineTotal from the US to CA or PR. Codes 20007 / 20008 as for
+ * every missing or invalid field here; UPS's own code per rule is UNVERIFIED.
+ */
+function checkLaneRules(shipment: Json, serviceCode: string): SimResponse | undefined {
+  const charges = list(obj(shipment['PaymentInformation'])?.['ShipmentCharge']);
+  if (!charges.some((charge) => obj(charge)?.['Type'] === '01'))
+    return missingField('ShipmentRequest/Shipment/PaymentInformation/ShipmentCharge');
+  const from = countryOf(shipment['ShipFrom'] ?? shipment['Shipper']);
+  const to = countryOf(shipment['ShipTo']);
+  const crossBorder = from !== to;
+  if (crossBorder && !text(phoneOf(shipment['Shipper'])))
+    return missingField('ShipmentRequest/Shipment/Shipper/Phone/Number');
+  if (crossBorder && !text(phoneOf(shipment['ShipTo'])))
+    return missingField('ShipmentRequest/Shipment/ShipTo/Phone/Number');
+  if (
+    ['US', 'CA', 'VN'].includes(to) &&
+    !text(obj(obj(shipment['ShipTo'])?.['Address'])?.['StateProvinceCode'])
+  )
+    return missingField('ShipmentRequest/Shipment/ShipTo/Address/StateProvinceCode');
+  const euStandard = EU.has(from) && EU.has(to) && serviceCode === '11';
+  if (crossBorder && !euStandard && !text(shipment['Description']))
+    return missingField('ShipmentRequest/Shipment/Description');
+  if (
+    ['US', 'PR'].includes(from) &&
+    ['CA', 'PR'].includes(to) &&
+    from !== to &&
+    !obj(shipment['InvoiceLineTotal'])
+  )
+    return missingField('ShipmentRequest/Shipment/InvoiceLineTotal');
+  return undefined;
 }
 
 /** The required members of [UPS-SHIP] SHIPRequestWrapper, checked as UPS would before making a label. */
@@ -421,6 +475,10 @@ function validateShipment(req: SimRequest): ValidShipment | SimResponse {
     return serviceCode === undefined
       ? missingField('ShipmentRequest/Shipment/Service/Code')
       : invalidField('ShipmentRequest/Shipment/Service/Code', serviceCode);
+  if (!SERVICE_CODES.has(serviceCode))
+    return invalidField('ShipmentRequest/Shipment/Service/Code', serviceCode);
+  const laneError = checkLaneRules(shipment, serviceCode);
+  if (laneError) return laneError;
   const packages = list(shipment['Package']);
   if (packages.length === 0) return missingField('ShipmentRequest/Shipment/Package');
   for (const [index, pkg] of packages.entries()) {
@@ -436,7 +494,13 @@ function validateShipment(req: SimRequest): ValidShipment | SimResponse {
   if (!obj(labelSpecification['LabelStockSize']))
     return missingField('ShipmentRequest/LabelSpecification/LabelStockSize');
   const customerContext = obj(obj(request['Request'])?.['TransactionReference'])?.['CustomerContext'];
+  // [UPS-SHIP] Shipment_ReferenceNumber or Package_ReferenceNumber (US/US): the customer's reference.
+  const reference = [shipment['ReferenceNumber'], obj(packages[0])?.['ReferenceNumber']]
+    .flatMap((value) => list(value))
+    .map((entry) => obj(entry)?.['Value'])
+    .find((value): value is string => typeof value === 'string');
   return {
+    ...(reference !== undefined ? { reference } : {}),
     shipperNumber,
     serviceCode,
     labelFormat: labelFormat.toUpperCase(),
@@ -470,6 +534,12 @@ function shipment(req: SimRequest, ctx: SimContext): SimResponse {
     };
   });
   ctx.recordLabels();
+  ctx.ledger.record({
+    trackingNumbers: results.map((result) => result.TrackingNumber),
+    ...(valid.reference !== undefined ? { reference: valid.reference } : {}),
+    labels: results.map((result) => ({ format: valid.labelFormat, data: result.ShippingLabel.GraphicImage })),
+    createdAtMs: ctx.now(),
+  });
   const weights = valid.packages.map((pkg) => obj(pkg['PackageWeight']) ?? {});
   const unit = String(obj(weights[0]?.['UnitOfMeasurement'])?.['Code'] ?? 'KGS');
   const total = weights.reduce((sum, weight) => sum + Number(weight['Weight']), 0);
@@ -483,9 +553,16 @@ function shipment(req: SimRequest, ctx: SimContext): SimResponse {
           : {}),
       },
       ShipmentResults: {
-        ShipmentCharges: { TotalCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' } },
-        // ShipmentResults.BillingWeight is the one required member.
-        BillingWeight: { UnitOfMeasurement: { Code: unit }, Weight: total.toFixed(1) },
+        // ShipmentResults_ShipmentCharges requires TransportationCharges, ServiceOptionsCharges
+        // and TotalCharges ([UPS-SHIP] l.11677); the amounts are made up.
+        ShipmentCharges: {
+          TransportationCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' },
+          ServiceOptionsCharges: { CurrencyCode: 'USD', MonetaryValue: '0.00' },
+          TotalCharges: { CurrencyCode: 'USD', MonetaryValue: '12.34' },
+        },
+        // ShipmentResults.BillingWeight is the one required member; its Weight is exactly 8
+        // characters (minLength = maxLength = 8, l.12318), zero-padded here.
+        BillingWeight: { UnitOfMeasurement: { Code: unit }, Weight: total.toFixed(1).padStart(8, '0') },
         ShipmentIdentificationNumber: results[0]?.TrackingNumber,
         PackageResults: results,
       },
@@ -530,4 +607,65 @@ export function upsExampleShipmentRequest(shipperNumber = 'A1B2C3'): Record<stri
       },
     },
   };
+}
+
+// --- After the label: void and track by reference (issue 15) ------------------------------------
+
+/**
+ * [UPS-SHIP] DELETE /shipments/{version}/void/cancel/{shipmentidentificationnumber} and
+ * [UPS-TRK] GET /track/v1/reference/details/{referenceNumber}, over the shipments this simulator made.
+ */
+function afterShipment(req: SimRequest, ctx: SimContext): SimResponse | undefined {
+  const voidPath = /^\/api\/shipments\/v\d+\/void\/cancel\/([^/]+)$/.exec(req.path);
+  if (voidPath && req.method === 'DELETE') return voidShipment(decodeURIComponent(voidPath[1] ?? ''), ctx);
+  const reference = /^\/api\/track\/v1\/reference\/details\/([^/]+)$/.exec(req.path);
+  if (reference && req.method === 'GET')
+    return trackByReference(req, decodeURIComponent(reference[1] ?? ''), ctx);
+  return undefined;
+}
+
+/**
+ * [UPS-SHIP] VoidShipmentResponse: Response.ResponseStatus and SummaryResult.Status, Code "1" on
+ * success. UPS documents no code for a shipment that can no longer be voided: 'SIM190117' and
+ * 'SIM190100' are synthetic (docs/carriers/unverified.md), in the common error body.
+ */
+function voidShipment(identificationNumber: string, ctx: SimContext): SimResponse {
+  const result = ctx.ledger.void(identificationNumber);
+  if (result === 'gone')
+    return upsError(400, 'SIM190100', 'No shipment found within the allowed void period');
+  if (result === 'too_late') {
+    return upsError(400, 'SIM190117', 'The shipment has been picked up or manifested and cannot be voided');
+  }
+  const pieces = ctx.ledger.find(identificationNumber)?.trackingNumbers ?? [identificationNumber];
+  return json(200, {
+    VoidShipmentResponse: {
+      Response: { ResponseStatus: { Code: '1', Description: 'Success' } },
+      SummaryResult: { Status: { Code: '1', Description: 'Voided' } },
+      PackageLevelResults: pieces.map((number) => ({
+        TrackingNumber: number,
+        Status: { Code: '1', Description: 'Voided' },
+      })),
+    },
+  });
+}
+
+/** [UPS-TRK] Track by Reference Number: the shipments carrying it, or 404 "Tracking number information not found". */
+function trackByReference(req: SimRequest, reference: string, ctx: SimContext): SimResponse {
+  if (!header(req, 'transid') || !header(req, 'transactionsrc')) {
+    return badRequest('Missing required header: transId and transactionSrc');
+  }
+  const found = ctx.ledger.byReference(reference);
+  if (found.length === 0) return upsError(404, 'SIM404', 'Tracking number information not found');
+  return json(200, {
+    trackResponse: {
+      shipment: found.map((entry) => ({
+        inquiryNumber: reference,
+        package: entry.trackingNumbers.map((number) => ({
+          trackingNumber: number,
+          currentStatus: { code: 'MP', description: 'Shipper created a label' },
+          activity: [],
+        })),
+      })),
+    },
+  });
 }

@@ -9,6 +9,8 @@ import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
 import { uspsRates } from './rates.js';
 import { uspsShipping } from './shipping.js';
+import { uspsLookup } from './lookup.js';
+import { uspsVoid } from './void.js';
 import { uspsTracking } from './tracking.js';
 
 export const usps: CarrierDescriptor = {
@@ -32,7 +34,7 @@ export const usps: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: uspsTokenResponseSchema,
-  shipping: uspsShipping,
+  shipping: { ...uspsShipping, void: uspsVoid, lookup: uspsLookup },
   rates: uspsRates,
   tracking: uspsTracking,
 };

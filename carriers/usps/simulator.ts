@@ -669,6 +669,8 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     if (req.path === USPS_PATHS.paymentAuthorization && req.method === 'POST')
       return paymentAuthorization(req, caller, ctx);
     if (req.path === USPS_PATHS.label && req.method === 'POST') return label(req, caller, ctx);
+    const cancel = /^\/labels\/v3\/label\/([^/]+)$/.exec(req.path);
+    if (cancel && req.method === 'DELETE') return cancelLabel(req, decodeURIComponent(cancel[1] ?? ''), ctx);
     if (USPS_RATES_READ.matches(req)) return uspsRates(req);
     if (USPS_TRACKING_READ.matches(req)) return uspsTrack(req, ctx.carrierNow(), ctx.faults.trackingStage);
     // Unknown resources: neither code nor message is documented (UNVERIFIED).
@@ -820,6 +822,7 @@ export async function startUspsSimulator(options: UspsSimulatorOptions = {}): Pr
     const response = labelResponse(req, body);
     labelsCreated += 1;
     ctx.recordLabels();
+    recordInLedger(ctx, response, idempotencyKey);
     if (key) labels.set(key, { payload, response });
     return response;
   }
@@ -1192,4 +1195,43 @@ export function uspsExampleLabelRequest() {
       destinationEntryFacilityType: 'NONE',
     },
   };
+}
+
+// --- Cancel label (issue 15) ------------------------------------------------------------------
+
+/** The label's tracking number, from the JSON or the multipart answer's labelMetadata part. */
+function recordInLedger(ctx: SimContext, response: SimResponse, idempotencyKey: string | undefined): void {
+  const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  const tracking = /"trackingNumber":"([^"]+)"/.exec(text)?.[1];
+  if (tracking === undefined) return;
+  ctx.ledger.record({
+    trackingNumbers: [tracking],
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    labels: [],
+    createdAtMs: ctx.now(),
+  });
+}
+
+/**
+ * [USPS-LABELS] DELETE /label/{trackingNumber} (delete-label-by-tracking), with the payment
+ * authorization token: 200 CancelResponse `CANCELED` before a Shipping Services File exists. A label
+ * the simulator's ledger calls manifested was also used: USPS then refuses the refund, in the spec's
+ * ExampleCancelError_REFUND_NOT_SUBMITTED; an unknown number gets ExampleCancelError_NOTFOUND.
+ */
+function cancelLabel(req: SimRequest, trackingNumber: string, ctx: SimContext): SimResponse {
+  const apiVersion = '/labels/v3';
+  if (!header(req, 'x-payment-authorization-token')) {
+    return badRequest(
+      '/labels/v3/',
+      'X-Payment-Authorization-Token is required.',
+      'X-Payment-Authorization-Token',
+    );
+  }
+  const result = ctx.ledger.void(trackingNumber);
+  if (result === 'voided') return json(200, { trackingNumber, status: 'CANCELED' });
+  const detail =
+    result === 'too_late' ? 'A refund request for this order cannot be submitted' : 'Order not found';
+  return apiError(400, apiVersion, 'Bad Request', [
+    { title: 'Bad Request', detail, code: '00000XX', source: { parameter: 'trackingNumber' } },
+  ]);
 }

@@ -14,7 +14,7 @@ export function tokenOperations(engine: TokenEngine): TokenOperations {
     return found;
   };
   return {
-    issuesTokens: (account) => engine.tokenManager(account) !== undefined,
+    issuesTokens: (account) => engine.issuesTokens(account),
     async refreshNow(account) {
       const next = await manager(account).refreshNow();
       return { generation: next.generation, expiresAt: next.expiresAt };

@@ -20,7 +20,7 @@ function parseKey(value: string, variable: string): Buffer {
   else if (/^[A-Za-z0-9+/]{43}=?$/.test(trimmed)) key = Buffer.from(trimmed, 'base64');
   if (key === null || key.length !== 32) {
     throw new GatewayError('ERR_CONFIG_INVALID', `invalid configuration: ${variable}`, {
-      detail: `${variable}: expected 32 bytes as 64 hex characters or base64`,
+      detail: `${variable}: expected 32 bytes as 64 hex characters or base64 (make one with: openssl rand -hex 32)`,
     });
   }
   return key;

@@ -3,6 +3,9 @@
  * The token engine of one gateway instance: a `TokenManager` per carrier account over one store
  * (Redis, shared by the fleet, or memory in embedded mode) and one refresh lock, plus the
  * pub/sub listener that lets every instance pick up a token another instance obtained.
+ * Managers are built on an account's first use: an account nobody called holds no token, timer
+ * or lock state, and a fleet of 10,000 accounts does not build 10,000 managers at boot. Whatever
+ * another instance did meanwhile is in the store, which a new manager reads first.
  */
 import type { Logger } from 'pino';
 
@@ -29,9 +32,16 @@ export interface TokenEngineOptions {
   manager?: Partial<Omit<TokenManagerOptions, 'store' | 'lock' | 'log' | 'sharedStoreAvailable'>>;
 }
 
+interface AccountEntry {
+  manager: AccountCredentials;
+  dependents: DependentToken[];
+}
+
 export class TokenEngine {
   readonly store: TokenStore;
   readonly #managers = new Map<string, AccountCredentials>();
+  readonly #accounts = new Map<string, ConfiguredAccount>();
+  readonly #build: (account: ConfiguredAccount) => AccountEntry;
   /** Dependent tokens per account, and by their store id (for token events). */
   readonly #dependents = new Map<string, DependentToken[]>();
   readonly #dependentsByStoreId = new Map<string, DependentToken>();
@@ -54,11 +64,10 @@ export class TokenEngine {
       lock = new LocalRefreshLock();
     }
     const redis = options.redis;
-    for (const account of options.accounts) {
-      if (account.kind === 'static') {
-        this.#managers.set(account.id, new StaticCredentials(account, options.log));
-        continue;
-      }
+    for (const account of options.accounts) this.#accounts.set(account.id, account);
+    this.#build = (account) => {
+      if (account.kind === 'static')
+        return { manager: new StaticCredentials(account, options.log), dependents: [] };
       const managerOptions = {
         ...options.manager,
         store: this.store,
@@ -67,21 +76,21 @@ export class TokenEngine {
         sharedStoreAvailable: () => redis?.available ?? false,
       };
       const manager = new TokenManager(account, managerOptions);
-      this.#managers.set(account.id, manager);
       const dependents = account.dependentTokens.map(
         (profile) => new DependentToken(manager, profile, managerOptions),
       );
-      if (dependents.length > 0) this.#dependents.set(account.id, dependents);
-      for (const dependent of dependents) this.#dependentsByStoreId.set(dependent.storeId, dependent);
-    }
+      return { manager, dependents };
+    };
     if (redis) {
       const channel = `${redis.keyPrefix}${TOKEN_EVENTS_CHANNEL}`;
       this.#onMessage = (received, message) => {
         if (received !== channel) return;
         try {
           const event = JSON.parse(message) as { account?: unknown; generation?: unknown; purged?: unknown };
+          // Only managers already built hold anything to forget or update.
           if (typeof event.account === 'string' && event.purged === true) {
-            this.tokenManager(event.account)?.forget();
+            const held = this.#managers.get(event.account);
+            if (held instanceof TokenManager) held.forget();
           } else if (typeof event.account === 'string' && typeof event.generation === 'number') {
             this.#managers.get(event.account)?.onRemoteUpdate(event.generation);
             this.#dependentsByStoreId.get(event.account)?.onRemoteUpdate(event.generation);
@@ -112,32 +121,59 @@ export class TokenEngine {
     ]);
   }
 
+  /** An account's manager, built and kept on first use; undefined for an unknown account. */
+  #use(accountId: string): AccountCredentials | undefined {
+    const existing = this.#managers.get(accountId);
+    if (existing) return existing;
+    const account = this.#accounts.get(accountId);
+    if (!account) return undefined;
+    const { manager, dependents } = this.#build(account);
+    this.#managers.set(accountId, manager);
+    if (dependents.length > 0) this.#dependents.set(accountId, dependents);
+    for (const dependent of dependents) this.#dependentsByStoreId.set(dependent.storeId, dependent);
+    return manager;
+  }
+
   manager(accountId: string): AccountCredentials {
-    const manager = this.#managers.get(accountId);
+    const manager = this.#use(accountId);
     if (!manager) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
     return manager;
   }
 
   /** The token manager of an account whose carrier issues tokens; undefined otherwise (static or unknown). */
   tokenManager(accountId: string): TokenManager | undefined {
-    const manager = this.#managers.get(accountId);
+    const manager = this.#use(accountId);
     return manager instanceof TokenManager ? manager : undefined;
+  }
+
+  /** Whether the account's carrier issues tokens (it has a token manager), without building one. */
+  issuesTokens(accountId: string): boolean {
+    const account = this.#accounts.get(accountId);
+    return account !== undefined && account.kind !== 'static';
+  }
+
+  /** The fresh token this instance holds for an account, if any; builds nothing. */
+  heldToken(accountId: string): ReturnType<TokenManager['peek']> {
+    const manager = this.#managers.get(accountId);
+    return manager instanceof TokenManager ? manager.peek() : undefined;
   }
 
   /** The dependent token a request path (relative to the API base) needs, if any. */
   dependentFor(accountId: string, path: string): DependentToken | undefined {
+    this.#use(accountId);
     return this.#dependents.get(accountId)?.find((dependent) => dependent.matches(path));
   }
 
   /** Removes an account's stored tokens, and every instance forgets the one it holds. */
   async purge(accountId: string): Promise<void> {
     await this.store.purge(accountId);
-    this.tokenManager(accountId)?.forget();
+    const held = this.#managers.get(accountId);
+    if (held instanceof TokenManager) held.forget();
   }
 
   /** The account object's credentials were replaced in place (configuration reload). */
   async credentialsChanged(accountId: string): Promise<void> {
-    const manager = this.#managers.get(accountId);
+    const manager = this.#use(accountId);
     if (manager instanceof TokenManager) await manager.credentialsChanged();
     if (manager instanceof StaticCredentials) manager.credentialsChanged();
   }
@@ -146,11 +182,23 @@ export class TokenEngine {
     return this.#redis !== undefined;
   }
 
-  /** An account's status, with its dependent tokens (never their values). */
+  /**
+   * An account's status, with its dependent tokens (never their values). An account not used yet
+   * is read from the store through a manager built for this answer alone (a status page over
+   * every account must not build and keep one per account).
+   */
   async status(accountId: string): Promise<TokenStatus> {
-    const status = await this.manager(accountId).status();
-    const dependents = this.#dependents.get(accountId);
-    if (dependents === undefined) return status;
+    let entry: AccountEntry | undefined;
+    const manager = this.#managers.get(accountId);
+    if (manager) entry = { manager, dependents: this.#dependents.get(accountId) ?? [] };
+    else {
+      const account = this.#accounts.get(accountId);
+      if (!account) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
+      entry = this.#build(account);
+    }
+    const status = await entry.manager.status();
+    const dependents = entry.dependents;
+    if (dependents.length === 0) return status;
     return {
       ...status,
       dependentTokens: await Promise.all(dependents.map((dependent) => dependent.status())),
@@ -158,7 +206,7 @@ export class TokenEngine {
   }
 
   async statuses(): Promise<TokenStatus[]> {
-    return Promise.all([...this.#managers.keys()].map((id) => this.status(id)));
+    return Promise.all([...this.#accounts.keys()].map((id) => this.status(id)));
   }
 
   stop(): void {

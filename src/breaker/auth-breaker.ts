@@ -12,8 +12,9 @@
  *   breaker closes; nothing runs on a timer (the window's buckets are found from
  *   timestamps, the half-open moment from `openUntil`). An account without traffic costs nothing.
  * - The state the fleet acts on: a versioned record per account (src/fleet-state/versioned-state.ts).
- *   When any instance's opossum opens, it writes `open` on top of the generation it saw; every
- *   instance reads it from its cache on the next request (pub/sub, and a poll as a backstop).
+ *   When any instance's window trips, it writes `open` on top of the generation it saw; every
+ *   instance reads it from its cache on the next request (pub/sub carries it, a change-counter
+ *   catch-up backs it up).
  * - Half-open: once `openUntil` has passed, the one caller in the fleet that takes the trial
  *   lease sends the trial request; everyone else keeps treating the account as open. The trial's
  *   outcome closes the breaker everywhere or opens it again for another reset period.

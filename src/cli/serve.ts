@@ -145,7 +145,14 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 /** A failed start: the configuration's own message (key path, variable name), else the error's. */
 export function startFailed(error: unknown): never {
   if (isGatewayError(error) && error.code === 'ERR_CONFIG_INVALID') {
-    process.stderr.write(`carrier-gateway: ${error.message}\n`);
+    // The message names the problem; the detail explains it, when the message does not already.
+    const explained =
+      error.detail !== undefined &&
+      error.extensions?.['problems'] === undefined &&
+      !error.message.includes(error.detail)
+        ? `\n  ${error.detail}`
+        : '';
+    process.stderr.write(`carrier-gateway: ${error.message}${explained}\n`);
   } else {
     process.stderr.write(`carrier-gateway: failed to start: ${(error as Error)?.message ?? String(error)}\n`);
   }

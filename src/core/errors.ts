@@ -373,6 +373,12 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_REQUEST_TIMEOUT: {
     status: 408,
     title: 'Request body stalled',
@@ -487,7 +493,11 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const PROBLEM_TYPE_BASE = 'https://carrier-gateway.dev/errors/';
+/**
+ * Where each code is explained: its section of the error reference the gateway serves itself
+ * (src/http/routes/getDocs.ts), a URI reference resolved against the gateway's own URL (RFC 9457 3.1.1).
+ */
+export const PROBLEM_TYPE_BASE = '/docs/errors#';
 
 /** Renders any thrown value as a problem; unknown errors become ERR_INTERNAL without their message. */
 export function toProblem(error: unknown): Problem {

@@ -251,6 +251,53 @@ export class VersionedState<T> extends EventEmitter<VersionedStateEvents<T>> {
     await this.#catchUp();
   }
 
+  /**
+   * Moves records of the layout before this one (a hash `<namespace>:<id>` per record, fields
+   * `generation` and `value`) into this one, once per Redis: an operator's drain or failover must
+   * survive the upgrade. Runs while the namespace has no change counter yet, reads each id's old
+   * key (one command per configured id, at that one boot), and leaves a counter behind so later
+   * boots skip it. Several instances starting together are harmless: a record lands once
+   * (compare-and-set on "no record"). Returns how many records were moved.
+   */
+  async adoptLegacy(ids: readonly string[]): Promise<number> {
+    const redis = this.#redis;
+    if (!redis?.available) return 0;
+    const [records, version, changes] = this.#keys();
+    if ((await redis.client.hexists(version, 'epoch')) === 1) return 0;
+    const moved = await Promise.all(
+      ids.map(async (id) => {
+        const legacy = `${redis.keyPrefix}${this.#namespace}:${id}`;
+        const [generation, value] = await redis.client.hmget(legacy, 'generation', 'value');
+        if (generation === null || value === null || this.#decode(`${generation} ${value}`) === undefined)
+          return false;
+        const written = (await redis.client.eval(
+          COMPARE_AND_SET,
+          3,
+          records,
+          version,
+          changes,
+          id,
+          '0',
+          value,
+          String(Number(generation) - 1),
+          this.#channel,
+          randomUUID(),
+        )) as number;
+        return written > 0;
+      }),
+    );
+    await redis.client.hsetnx(version, 'epoch', randomUUID());
+    const count = moved.filter(Boolean).length;
+    if (count > 0) {
+      this.#log.info(
+        { namespace: this.#namespace, records: count },
+        'shared records moved to the new layout',
+      );
+      await this.#catchUp();
+    }
+    return count;
+  }
+
   /** One catch-up at a time: a slow Redis must not pile them up. */
   #catchUp(): Promise<void> {
     if (!this.#redis?.available) return Promise.resolve();

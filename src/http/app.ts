@@ -4,32 +4,50 @@
  * status of a client's accounts, and authorization-code onboarding (an admin route and the
  * carrier's callback). One `onError` renders every failure in the one envelope (RFC 9457
  * problem+json); nothing a carrier said reaches a client unmapped.
+ *
+ * Every route is registered with `documented(app, doc, handler)`: the doc, exported by the route's
+ * own file, gives the method and path and goes into `/openapi.json` (src/http/openapi-route.ts).
+ * test/http/openapi.test.ts fails for a route registered any other way.
  */
 import { Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
 
-import { OAUTH_CALLBACK_PATH } from '../core/account.js';
-import { getHealthCarrier, getHealthCarriers } from './routes/getHealthCarriers.js';
+import {
+  getHealthCarrier,
+  getHealthCarrierDoc,
+  getHealthCarriers,
+  getHealthCarriersDoc,
+} from './routes/getHealthCarriers.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { AppDependencies, AppEnv } from './env.js';
 import { registerAdminRoutes } from './routes/admin.js';
-import { getAccounts } from './routes/getAccounts.js';
-import { getAuthorize } from './routes/getAuthorize.js';
-import { getHealthz, getReadyz } from './routes/getHealth.js';
-import { getOAuthCallback } from './routes/getOAuthCallback.js';
-import { getOps } from './routes/getOps.js';
-import { getTracking } from './routes/getTracking.js';
-import { postRates } from './routes/postRates.js';
-import { postTracking } from './routes/postTracking.js';
-import { getShipment } from './routes/getShipment.js';
-import { getShipments } from './routes/getShipments.js';
-import { postShipments } from './routes/postShipments.js';
-import { postShipmentVoid } from './routes/postShipmentVoid.js';
+import { getAccounts, getAccountsDoc } from './routes/getAccounts.js';
+import { getAuthorize, getAuthorizeDoc } from './routes/getAuthorize.js';
+import {
+  getDocs,
+  getDocsAsset,
+  getDocsAssetDoc,
+  getDocsDoc,
+  getErrors,
+  getErrorsDoc,
+  getOpenApi,
+  getOpenApiDoc,
+} from './routes/getDocs.js';
+import { getHealthz, getHealthzDoc, getReadyz, getReadyzDoc } from './routes/getHealth.js';
+import { getMetrics, getMetricsDoc } from './routes/getMetrics.js';
+import { getOAuthCallback, getOAuthCallbackDoc } from './routes/getOAuthCallback.js';
+import { getOps, getOpsDoc } from './routes/getOps.js';
+import { getShipment, getShipmentDoc } from './routes/getShipment.js';
+import { getShipments, getShipmentsDoc } from './routes/getShipments.js';
+import { postShipments, postShipmentsDoc } from './routes/postShipments.js';
+import { postShipmentVoid, postShipmentVoidDoc } from './routes/postShipmentVoid.js';
+import { documented, routeDocs, templatePath } from './openapi-route.js';
+import { BearerKey } from './clients.js';
+import { getTracking, getTrackingDoc } from './routes/getTracking.js';
+import { postRates, postRatesDoc } from './routes/postRates.js';
+import { postTracking, postTrackingDoc } from './routes/postTracking.js';
 import { problemAnswer } from './problem.js';
 import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './request-trace.js';
-
-/** `/v1/health/carriers/:id` as the OpenAPI document and the access log write it: `{id}`. */
-export const templatePath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -50,34 +68,43 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     trace.account ??= c.res.headers.get('x-carrier-account') ?? c.req.param('id');
     c.res.headers.set(REQUEST_ID_HEADER, trace.id);
   });
-  app.get('/healthz', getHealthz());
+  documented(app, getHealthzDoc, getHealthz());
+  documented(
+    app,
+    getOpenApiDoc,
+    getOpenApi(() => routeDocs(app)),
+  );
+  documented(app, getDocsDoc, getDocs());
+  documented(app, getDocsAssetDoc, getDocsAsset());
+  documented(app, getErrorsDoc, getErrors());
   const metrics = deps.metrics;
   if (metrics) {
-    // Prometheus text format; account ids, states and codes only.
-    app.get('/metrics', async (c) =>
-      c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-    );
+    // Prometheus text format; account ids, states and codes only. Behind a key when one is set.
+    const scrapeKey = deps.metricsKey !== undefined ? new BearerKey(deps.metricsKey) : undefined;
+    documented(app, getMetricsDoc, getMetrics(metrics, scrapeKey));
     app.use('/v1/shipments', async function shipmentMetrics(c, next) {
       const started = performance.now();
       await next();
       metrics.shipmentAnswered(c.res.status, (performance.now() - started) / 1000);
     });
   }
-  app.get('/readyz', getReadyz(deps));
+  documented(app, getReadyzDoc, getReadyz(deps));
 
   // Registered before the client-key middleware: these answer (or refuse) before it runs, so a
   // shipping app's key never reaches them and the carrier's redirect needs none.
   if (deps.admins && deps.authorization) {
-    app.get(
-      '/v1/accounts/:id/authorize',
+    documented(
+      app,
+      getAuthorizeDoc,
       getAuthorize({
         admins: deps.admins,
         authorization: deps.authorization,
         ...(deps.actions ? { actions: deps.actions } : {}),
       }),
     );
-    app.get(
-      OAUTH_CALLBACK_PATH,
+    documented(
+      app,
+      getOAuthCallbackDoc,
       getOAuthCallback({
         authorization: deps.authorization,
         ...(deps.actions ? { actions: deps.actions } : {}),
@@ -88,10 +115,14 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   // Operators (admin key) or shipping apps (their own accounts): registered before the client-key middleware.
   if (deps.health && deps.admins) {
     const healthDeps = { health: deps.health, admins: deps.admins, clients: deps.clients };
-    app.get('/v1/health/carriers', getHealthCarriers(healthDeps));
-    app.get('/v1/health/carriers/:id', getHealthCarrier(healthDeps));
+    documented(app, getHealthCarriersDoc, getHealthCarriers(healthDeps));
+    documented(app, getHealthCarrierDoc, getHealthCarrier(healthDeps));
     // The operations page holds no data: its script reads /v1/health/carriers with the operator's key.
-    app.get('/ops', getOps(deps.runbookBaseUrl !== undefined ? { runbookBaseUrl: deps.runbookBaseUrl } : {}));
+    documented(
+      app,
+      getOpsDoc,
+      getOps(deps.runbookBaseUrl !== undefined ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
+    );
   }
 
   if (deps.admins && deps.actions) registerAdminRoutes(app, { admins: deps.admins, actions: deps.actions });
@@ -104,20 +135,20 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     deps.alerts?.clientKeyUsed(client.id, c.env?.incoming?.socket?.remoteAddress);
     await next();
   });
-  app.get('/v1/accounts', getAccounts(deps));
+  documented(app, getAccountsDoc, getAccounts(deps));
   if (deps.shipments) {
-    app.post('/v1/shipments', postShipments({ shipments: deps.shipments }));
+    documented(app, postShipmentsDoc, postShipments({ shipments: deps.shipments }));
   }
-  if (deps.rates) app.post('/v1/rates', postRates({ rates: deps.rates }));
+  if (deps.rates) documented(app, postRatesDoc, postRates({ rates: deps.rates }));
   if (deps.tracking) {
-    app.get('/v1/tracking/:trackingNumber', getTracking({ tracking: deps.tracking }));
-    app.post('/v1/tracking', postTracking({ tracking: deps.tracking }));
+    documented(app, getTrackingDoc, getTracking({ tracking: deps.tracking }));
+    documented(app, postTrackingDoc, postTracking({ tracking: deps.tracking }));
   }
   if (deps.shipmentDesk) {
     const desk = { desk: deps.shipmentDesk };
-    app.get('/v1/shipments', getShipments(desk));
-    app.get('/v1/shipments/:id', getShipment(desk));
-    app.post('/v1/shipments/:id/void', postShipmentVoid(desk));
+    documented(app, getShipmentsDoc, getShipments(desk));
+    documented(app, getShipmentDoc, getShipment(desk));
+    documented(app, postShipmentVoidDoc, postShipmentVoid(desk));
   }
 
   app.notFound(() => {

@@ -22,6 +22,25 @@ interface Entry {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** One bearer key (the metrics scrape's), kept as a digest and compared in constant time. */
+export class BearerKey {
+  readonly #digest: Buffer;
+
+  constructor(key: string) {
+    this.#digest = digest(key);
+  }
+
+  /** Throws ERR_UNAUTHENTICATED unless `authorization` is `Bearer <key>`. */
+  check(authorization: string | undefined): void {
+    const match = authorization === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+    if (match === null || !timingSafeEqual(digest(match[1]!), this.#digest)) {
+      throw new GatewayError('ERR_UNAUTHENTICATED', undefined, {
+        detail: 'send Authorization: Bearer <metrics key>',
+      });
+    }
+  }
+}
+
 export class ClientRegistry {
   #entries: Entry[];
 
@@ -59,11 +78,14 @@ export class ClientRegistry {
     return found;
   }
 
-  /** Throws unless `client` may use `accountId`. */
+  /**
+   * Throws unless `client` may use `accountId`. Another client's account is answered exactly as
+   * an unknown one (the same 404 and body), so a client cannot list the accounts of others by
+   * probing ids (issue 12, point 8).
+   */
   authorize(client: AuthenticatedClient, accountId: string, knownAccount: boolean): void {
-    if (!knownAccount) throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
-    if (!client.accounts.includes(accountId)) {
-      throw new GatewayError('ERR_ACCOUNT_FORBIDDEN', undefined, { account: accountId });
+    if (!knownAccount || !client.accounts.includes(accountId)) {
+      throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId });
     }
   }
 }

@@ -50,6 +50,8 @@ export interface AppDependencies {
   breakers?: AuthBreakers;
   overrides?: AccountOverrides;
   metrics?: GatewayMetrics;
+  /** The bearer key `/metrics` asks for (`metrics.key`); open without it. */
+  metricsKey?: string;
   health?: HealthService;
   /** Told where each client key is used from (the new-network alert). */
   alerts?: { clientKeyUsed(clientId: string, remoteAddress: string | undefined): void };

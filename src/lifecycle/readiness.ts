@@ -51,7 +51,7 @@ function servableWithoutRedis(accounts: readonly ConfiguredAccount[], engine: To
     if (account.kind === 'static') return true;
     // Two instances could present the same single-use refresh token: no refresh without the lock.
     if (account.token.usesRefreshToken && account.token.rotatesRefreshTokens)
-      return engine.tokenManager(account.id)?.peek() !== undefined;
+      return engine.heldToken(account.id) !== undefined;
     return true;
   }).length;
 }

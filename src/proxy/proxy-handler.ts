@@ -165,6 +165,10 @@ export class CarrierProxy {
     }
     const withBody = hasBody(req);
     const idempotent = IDEMPOTENT_METHODS.has(method);
+    // 'aborted' is the client's side only: its connection ended, or the parser refused the rest
+    // of its body, before the request was complete.
+    let clientBroke = false;
+    if (withBody) req.once('aborted', () => (clientBroke = true));
     await this.options.api.pipe(
       account!,
       { method, path: pathAndQuery, headers, body: withBody ? req : null },
@@ -187,6 +191,13 @@ export class CarrierProxy {
           dependent: idempotent || req.headers['x-idempotency-key'] !== undefined,
         },
         clientSends: (header) => req.headers[header] !== undefined,
+        clientFault: () =>
+          clientBroke
+            ? new GatewayError('ERR_REQUEST_STREAM_INVALID', undefined, {
+                account: accountId,
+                detail: 'the request body ended before it was complete, or its framing is invalid',
+              })
+            : undefined,
         ...(trace !== undefined ? { trace } : {}),
       },
     );

@@ -212,14 +212,9 @@ export class ShipmentService {
   }
 
   #authorize(client: AuthenticatedClient, id: string): void {
+    // Another client's account is answered as an unknown one: ids are not disclosed (issue 12.8).
     if (!client.accounts.includes(id) || !this.#accounts.has(id)) {
-      throw new GatewayError(
-        this.#accounts.has(id) ? 'ERR_ACCOUNT_FORBIDDEN' : 'ERR_ACCOUNT_NOT_FOUND',
-        undefined,
-        {
-          account: id,
-        },
-      );
+      throw new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: id });
     }
   }
 
@@ -452,7 +447,11 @@ export class ShipmentService {
         attempt: {
           account: id,
           outcome: 'not_supported',
-          failure: { code: 'carrier_rules_unmet', violations: unfit.violations },
+          failure: {
+            code: 'carrier_rules_unmet',
+            reason: `the carrier requires ${unfit.violations.map((violation) => violation.field).join(', ')} here`,
+            violations: unfit.violations,
+          },
         },
       };
     }

@@ -28,6 +28,7 @@ export {
   type ShippingDefinition,
   type SimContext,
 } from './server.js';
+export { ShipmentLedger, type LedgerShipment, type VoidResult } from './ledger.js';
 export { opaqueToken, TokenStore, type AccessCheck, type AccessRecord, type TokenFamily } from './tokens.js';
 export {
   defaultFaults,

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CONTROL_PREFIX, handleControl, type ControlTarget } from './control.js';
 import { BodyTooLargeError, readBody, type SimRequest, type SimResponse } from './http.js';
+import { ShipmentLedger } from './ledger.js';
 import {
   TokenStore,
   type AccessCheck,
@@ -46,6 +47,8 @@ export interface SimContext {
   carrierNow(): number;
   checkClient(clientId: string, clientSecret: string): ClientCheck;
   hasClient(clientId: string): boolean;
+  /** The shipments this carrier made (void, lookup by reference, deduplicated resends). */
+  readonly ledger: ShipmentLedger;
   /** Count labels the carrier created (`labelsCreated`); call it where the label is made. */
   recordLabels(count?: number): void;
   /** Register an access token the carrier minted; counts `tokensIssued`. */
@@ -156,6 +159,7 @@ export async function startSimulator(
   mergeFaults(faults, options.faults ?? {});
   const stats: SimStats = emptyStats();
   const tokens = new TokenStore();
+  const ledger = new ShipmentLedger();
   const restoreTimers = new Set<NodeJS.Timeout>();
 
   let port = options.port ?? 0;
@@ -173,6 +177,7 @@ export async function startSimulator(
   const context: SimContext = {
     faults,
     tokens,
+    ledger,
     get url() {
       return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     },
@@ -264,6 +269,7 @@ export async function startSimulator(
       return port;
     },
     faults,
+    ledger,
     async setFaults(partial) {
       mergeFaults(faults, partial);
       await applyOutage();

@@ -3,6 +3,7 @@
  * Public contract of the carrier simulators: clients, fault switches, counters and the handle
  * that tests and the demo drive. Shared by every simulator under `carriers/<carrier>/simulator.ts`.
  */
+import type { ShipmentLedger } from './ledger.js';
 
 /** A registered API client (UPS/OAuth2 client id + secret, FedEx API key + secret key). */
 export interface SimClient {
@@ -121,6 +122,8 @@ export interface SimulatorHandle {
   readonly port: number;
   /** Live fault switches. */
   faults: SimFaults;
+  /** The shipments this carrier made; `ledger.manifest(trackingNumber)` makes a void too late. */
+  readonly ledger: ShipmentLedger;
   /** Merge fault switches; async because `outage: 'refuse'` closes or reopens the listener. */
   setFaults(partial: Partial<SimFaults>): Promise<void>;
   /** Back to the carrier defaults (listening again if the listener was refused). */

@@ -61,6 +61,11 @@ export interface CallOptions {
   retry: RetryPermission;
   /** Whether the client's own request carries this header (see `CallCredential.obtain`). */
   clientSends?: (header: string) => boolean;
+  /**
+   * The client's own request stream broke while it was being sent: its error, thrown instead of
+   * a carrier failure and kept out of the carrier's health (issue 12, point 5).
+   */
+  clientFault?: () => GatewayError | undefined;
   trace?: CallTrace;
 }
 
@@ -411,6 +416,8 @@ export class CarrierApi {
         });
       } catch (cause) {
         if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+        const fault = options.clientFault?.();
+        if (fault !== undefined) throw fault;
         const error = isGatewayError(cause)
           ? cause
           : transportError(account.id, transportFailure(cause), cause);

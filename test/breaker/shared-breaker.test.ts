@@ -259,6 +259,44 @@ describe.each(TOPOLOGIES)('auth breaker shared by the fleet on %s Redis', (topol
   });
 });
 
+describe('records of the layout before the change log', () => {
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+  });
+
+  afterAll(async () => {
+    await redis?.kill();
+  });
+
+  it('are moved once, generation kept, so an override survives the upgrade', async () => {
+    const keyPrefix = 'legacy:';
+    const direct = redis.client();
+    const override = { drained: true, breaker: 'open', reason: 'INC-9' };
+    await direct.hset(`${keyPrefix}override:${ACCOUNT}`, 'generation', 3, 'value', JSON.stringify(override));
+    const log = testLogger('legacy');
+    const connection = new RedisConnection({ url: redis.url, keyPrefix }, log);
+    await connection.connect();
+    try {
+      const state = new VersionedState({ namespace: 'override', log, redis: connection });
+      expect(await state.adoptLegacy([ACCOUNT, 'never-written'])).toBe(1);
+      await state.load();
+      expect(state.cached(ACCOUNT)).toEqual({ generation: 3, value: override });
+      // A second boot finds the change counter and reads no old key.
+      const again = new VersionedState({ namespace: 'override', log, redis: connection });
+      expect(await again.adoptLegacy([ACCOUNT])).toBe(0);
+      await again.load();
+      expect(again.cached(ACCOUNT)?.generation).toBe(3);
+      const next = await again.compareAndSet(ACCOUNT, 3, { ...override, drained: false });
+      expect(next?.generation).toBe(4);
+    } finally {
+      direct.disconnect();
+      await connection.close();
+    }
+  });
+});
+
 describe('auth breaker shared by the fleet when Redis restarts', () => {
   let redis: TestRedis;
 

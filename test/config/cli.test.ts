@@ -43,7 +43,8 @@ describe('carrier-gateway start-up failures', () => {
     );
     const result = await runCli(['--config', file]);
     expectFailedStart(result);
-    expect(result.stderr).toContain(`${file}: accounts[0].credentials: unknown key "clientSecrte"`);
+    expect(result.stderr).toContain(`invalid configuration: ${file} (1 problem):`);
+    expect(result.stderr).toContain('  accounts[0].credentials: unknown key "clientSecrte"');
   });
 
   it('the explicit serve command takes the same arguments and fails the same way', async () => {
@@ -54,7 +55,8 @@ describe('carrier-gateway start-up failures', () => {
     );
     const result = await runCli(['serve', '--config', file]);
     expectFailedStart(result);
-    expect(result.stderr).toContain(`${file}: accounts[0].credentials: unknown key "clientSecrte"`);
+    expect(result.stderr).toContain(`invalid configuration: ${file} (1 problem):`);
+    expect(result.stderr).toContain('  accounts[0].credentials: unknown key "clientSecrte"');
   });
 
   it('a wrong type: exit 1, stderr names listen.port', async () => {
@@ -118,6 +120,9 @@ describe('carrier-gateway start-up failures', () => {
     const result = await runCli(['--config', file]);
     expectFailedStart(result);
     expect(result.stderr).toContain('GATEWAY_ENCRYPTION_KEY');
+    // The explanation and the fix are printed, not only the variable's name.
+    expect(result.stderr).toContain('tokens are encrypted at rest');
+    expect(result.stderr).toContain('openssl rand -hex 32');
     expect(result.stdout).not.toContain('redis not reachable');
   });
 
@@ -131,7 +136,31 @@ describe('carrier-gateway start-up failures', () => {
     );
     const result = await runCli(['--config', file], { GATEWAY_ENCRYPTION_KEY: badKey });
     expectFailedStart(result);
-    expect(result.stderr).toContain('GATEWAY_ENCRYPTION_KEY');
+    expect(result.stderr).toContain(
+      'GATEWAY_ENCRYPTION_KEY: expected 32 bytes as 64 hex characters or base64',
+    );
+    expect(result.stderr).toContain('openssl rand -hex 32');
     expect(result.stderr + result.stdout).not.toContain(badKey);
+  });
+
+  it('every problem at once: each unset variable and each bad key, with its path and its fix', async () => {
+    const text = (LISTEN + MINIMAL_YAML)
+      .replace(UPS_SECRET, '${CLI_TEST_FIRST_UNSET}')
+      .replace('ups-client-id', '${CLI_TEST_SECOND_UNSET}')
+      .replace('      clientId:', '      clientSecrte: x\n      clientId:')
+      .concat('shutdwn: { graceMs: 0 }\n');
+    const file = writeTemp(dir(), 'many.yaml', text);
+    const result = await runCli(['--config', file]);
+    expectFailedStart(result);
+    for (const line of [
+      'environment variable CLI_TEST_FIRST_UNSET is not set',
+      'environment variable CLI_TEST_SECOND_UNSET is not set',
+      "fix: set CLI_TEST_FIRST_UNSET in the gateway's environment, or give the value as file:/path/to/secret",
+      '(top level): unknown key "shutdwn"',
+      'accounts[0].credentials: unknown key "clientSecrte"',
+      'fix: did you mean "clientSecret"?',
+      'fix: did you mean "shutdown"?',
+    ])
+      expect(result.stderr).toContain(line);
   });
 });

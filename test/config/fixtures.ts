@@ -38,8 +38,18 @@ export function configFailure(fn: () => unknown): GatewayError {
     expect(isGatewayError(error), `expected a GatewayError, got ${String(error)}`).toBe(true);
     if (!isGatewayError(error)) throw error;
     expect(error.code).toBe('ERR_CONFIG_INVALID');
-    // The message and the detail say the same thing; the CLI prints the message.
-    expect(error.message).toBe(`invalid configuration: ${error.detail}`);
+    // The CLI prints the message: every problem of the detail is in it, each with its fix.
+    const problems = error.extensions?.['problems'] as
+      { path: string; problem: string; fix?: string }[] | undefined;
+    if (problems === undefined) expect(error.message).toBe(`invalid configuration: ${error.detail}`);
+    else {
+      expect(error.message).toMatch(/^invalid configuration: /);
+      for (const entry of problems) {
+        expect(error.detail).toContain(`${entry.path}: ${entry.problem}`);
+        expect(error.message).toContain(`  ${entry.path}: ${entry.problem}`);
+        if (entry.fix !== undefined) expect(error.message).toContain(`fix: ${entry.fix}`);
+      }
+    }
     return error;
   }
   throw new Error('expected ERR_CONFIG_INVALID');

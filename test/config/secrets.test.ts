@@ -92,7 +92,7 @@ describe('${VAR} references', () => {
     else env.UPS_CLIENT_SECRET = value;
     const error = configFailure(() => parseConfig(withSecrets('${UPS_CLIENT_SECRET}'), 'gateway.yaml', env));
     expect(error.detail).toBe(
-      'accounts[0].credentials.clientSecret: environment variable UPS_CLIENT_SECRET is not set',
+      'gateway.yaml: accounts[0].credentials.clientSecret: environment variable UPS_CLIENT_SECRET is not set',
     );
     expectNoSecrets(`${error.message}\n${JSON.stringify(error)}\n${error.stack}`, otherSecrets());
   });
@@ -101,7 +101,7 @@ describe('${VAR} references', () => {
     const env: NodeJS.ProcessEnv = { ...ENV };
     delete env.REDIS_PASSWORD;
     const error = configFailure(() => parseConfig(withSecrets('${UPS_CLIENT_SECRET}'), 'gateway.yaml', env));
-    expect(error.detail).toBe('redis.url: environment variable REDIS_PASSWORD is not set');
+    expect(error.detail).toBe('gateway.yaml: redis.url: environment variable REDIS_PASSWORD is not set');
     expectNoSecrets(error.message, otherSecrets('REDIS_PASSWORD'));
   });
 
@@ -112,7 +112,7 @@ describe('${VAR} references', () => {
       '[ups-main, "${SECOND}"]',
     );
     expect(configFailure(() => parseConfig(text, 'g.yaml', env)).detail).toBe(
-      'clients[0].accounts[1]: environment variable SECOND is not set',
+      'g.yaml: clients[0].accounts[1]: environment variable SECOND is not set',
     );
   });
 
@@ -154,7 +154,7 @@ describe('file: references', () => {
     const missing = join(dir(), 'no-such-secret');
     const error = configFailure(() => parseConfig(withSecrets(`file:${missing}`), 'g.yaml', ENV));
     expect(error.detail).toBe(
-      `accounts[0].credentials.clientSecret: secret file ${missing} cannot be read (ENOENT)`,
+      `g.yaml: accounts[0].credentials.clientSecret: secret file ${missing} cannot be read (ENOENT)`,
     );
     expectNoSecrets(error.message, [...Object.values(ENV), CLIENT_API_KEY]);
   });

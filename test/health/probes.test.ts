@@ -401,14 +401,19 @@ describe('each fault lands in its failure class, at the step where it shows', ()
     expect(stepOf(result, 'classify')!.detail).toBe('breaker: auth_failure');
   });
 
-  it('prematureExpirySeconds 0, shared token: dropped fleet-wide, one retry with the next, still rejected', async () => {
-    const { result, step, made } = await failing('ups', () =>
-      sims.ups.setFaults({ prematureExpirySeconds: 0 }),
-    );
+  it('prematureExpirySeconds 0, shared token: a young token refused on one path is not renewed, an authorization class', async () => {
+    const tokenRequests = () => sims.ups.stats().tokenRequests;
+    let before = 0;
+    const { result, step } = await failing('ups', async () => {
+      await sims.ups.setFaults({ prematureExpirySeconds: 0 });
+      before = tokenRequests();
+    });
     expect(step.name).toBe('call');
     expect(result.failureClass).toMatch(/^authorization\./);
-    expect(step.detail).toMatch(/^HTTP 401, carrier code 250002; retried once with a new shared token$/);
-    expect((await made.engine.status(made.accounts[0]!.id)).prematureRejections).toBe(1);
+    // The token-churn rule (issue 12.1): a 401 on a token issued moments ago is that request's
+    // failure; only the shared token's own issuance reached the token endpoint.
+    expect(step.detail).toBe('HTTP 401, carrier code 250002');
+    expect(tokenRequests() - before).toBe(1);
   });
 
   it('the carrier API unreachable: the call step, transport.connect, and the breaker is not told it is auth', async () => {

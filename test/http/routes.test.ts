@@ -259,16 +259,26 @@ describe('GET /v1/health/carriers', () => {
     );
   });
 
-  it("one account: another client's is forbidden, an unknown one not found", async () => {
+  it("one account: another client's answers exactly as an unknown one (404, the same body)", async () => {
     const own = await request('/v1/health/carriers/fedex-other', { key: OTHER_KEY });
     expect(own.status).toBe(200);
     expect(await own.json()).toMatchObject({ account: 'fedex-other', carrier: 'fedex' });
-    const forbidden = await expectProblem(
+    const others = await expectProblem(
       await request('/v1/health/carriers/ups-main', { key: OTHER_KEY }),
-      'ERR_ACCOUNT_FORBIDDEN',
-      403,
+      'ERR_ACCOUNT_NOT_FOUND',
+      404,
     );
-    expect(forbidden.account).toBe('ups-main');
+    expect(others.account).toBe('ups-main');
+    const unknownToClient = await expectProblem(
+      await request('/v1/health/carriers/ups-mainx', { key: OTHER_KEY }),
+      'ERR_ACCOUNT_NOT_FOUND',
+      404,
+    );
+    expect({
+      ...unknownToClient,
+      account: 'ups-main',
+      instance: (others as { instance?: string }).instance,
+    }).toEqual(others);
     const unknown = await expectProblem(
       await request('/v1/health/carriers/nope', { key: ADMIN_KEY }),
       'ERR_ACCOUNT_NOT_FOUND',

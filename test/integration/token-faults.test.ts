@@ -48,6 +48,9 @@ describe('token endpoint faults', () => {
     const config = parseConfig(
       `
 redis: { url: "${redis.url}" }
+# A token refused at 1.1 s old is past this window: the premature-expiry case below is a stale
+# token, not a young one (the young-token rule has its own tests, test/proxy/token-churn.test.ts).
+auth: { youngTokenSeconds: 1 }
 clients: [{ id: shop, apiKey: "${API_KEY}", accounts: [${[...upsAccounts, ...fedexAccounts].join(', ')}] }]
 accounts:
 ${upsAccounts

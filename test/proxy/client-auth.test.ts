@@ -76,17 +76,20 @@ describe('proxy client authentication and authorization', () => {
     expect(problemOfReply(reply).code).toBe('ERR_UNAUTHENTICATED');
   });
 
-  it('answers 403 ERR_ACCOUNT_FORBIDDEN when the client reaches an account not in its list', async () => {
+  it("answers another client's account exactly as an unknown one: 404, the same body (issue 12.8)", async () => {
     const before = counts();
     const reply = await proxied('ups-other', bearer(SHOP_KEY));
-    expect(reply.status).toBe(403);
-    expect(problemOfReply(reply)).toMatchObject({
-      code: 'ERR_ACCOUNT_FORBIDDEN',
-      status: 403,
+    expect(reply.status).toBe(404);
+    const problem = problemOfReply(reply);
+    expect(problem).toMatchObject({ code: 'ERR_ACCOUNT_NOT_FOUND', status: 404, account: 'ups-other' });
+    const unknown = problemOfReply(await proxied('ups-otherx', bearer(SHOP_KEY)));
+    expect({
+      ...unknown,
       account: 'ups-other',
-    });
+      instance: (problem as { instance?: string }).instance,
+    }).toEqual(problem);
     expectNothingSent(before);
-    // The same account is fine for the client that owns it, so the 403 is about the client.
+    // The same account is fine for the client that owns it, so the 404 is about the client.
     expect((await proxied('ups-other', bearer(OTHER_KEY))).status).toBe(200);
   });
 

@@ -13,6 +13,8 @@ import type { AdminActions } from '../../admin/admin-actions.js';
 import type { AdminRegistry, AuthenticatedAdmin } from '../admins.js';
 import type { AppEnv } from '../env.js';
 import { GatewayError } from '../../core/errors.js';
+import { documented, type RouteDoc } from '../openapi-route.js';
+import { OVERRIDE_ANSWER_EXAMPLE, overrideAnswerSchema } from '../openapi-schemas.js';
 
 const reason = z.string().trim().min(1, 'say why (it goes to the audit log)').max(500);
 const ttlSeconds = z
@@ -36,6 +38,7 @@ const timedBody = z.strictObject({
 });
 const breakerBody = timedBody.extend({ mode: z.enum(['open', 'closed', 'auto']) });
 const reasonBody = z.strictObject({ reason });
+const probeBody = z.strictObject({ reason: reason.optional() });
 const optionalReasonBody = z.strictObject({ reason: reason.optional(), ifVersion: ifVersion.optional() });
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -90,49 +93,54 @@ export function registerAdminRoutes(
     };
   }
 
-  const path = '/v1/admin/accounts/:id';
-  app.post(
-    `${path}/failover`,
+  documented(
+    app,
+    ADMIN_DOCS.failover,
     accountAction('failover', failoverBody, (admin, id, input) =>
       actions.failover(admin, id, compact(input)),
     ),
   );
-  app.delete(
-    `${path}/failover`,
+  documented(
+    app,
+    ADMIN_DOCS.restore,
     accountAction('restore', optionalReasonBody, (admin, id, input) =>
       actions.restore(admin, id, compact(input)),
     ),
   );
-  app.post(
-    `${path}/drain`,
+  documented(
+    app,
+    ADMIN_DOCS.drain,
     accountAction('drain', timedBody, (admin, id, input) => actions.drain(admin, id, compact(input))),
   );
-  app.delete(
-    `${path}/drain`,
+  documented(
+    app,
+    ADMIN_DOCS.undrain,
     accountAction('undrain', optionalReasonBody, (admin, id, input) =>
       actions.undrain(admin, id, compact(input)),
     ),
   );
-  app.post(
-    `${path}/breaker`,
+  documented(
+    app,
+    ADMIN_DOCS.breaker,
     accountAction('breaker', breakerBody, (admin, id, input) => actions.breaker(admin, id, compact(input))),
   );
-  app.post(
-    `${path}/refresh`,
+  documented(
+    app,
+    ADMIN_DOCS.refresh,
     accountAction('refresh', reasonBody, (admin, id, input) => actions.refresh(admin, id, input)),
   );
-  app.post(
-    `${path}/purge`,
+  documented(
+    app,
+    ADMIN_DOCS.purge,
     accountAction('purge', reasonBody, (admin, id, input) => actions.purge(admin, id, input)),
   );
-  app.post(
-    `${path}/probe`,
-    accountAction('probe', z.strictObject({ reason: reason.optional() }), (admin, id, input) =>
-      actions.probe(admin, id, compact(input)),
-    ),
+  documented(
+    app,
+    ADMIN_DOCS.probe,
+    accountAction('probe', probeBody, (admin, id, input) => actions.probe(admin, id, compact(input))),
   );
 
-  app.post('/v1/admin/config/reload', async (c) => {
+  documented(app, ADMIN_DOCS.reload, async (c) => {
     const admin = admins.authenticate(c.req.header('authorization'));
     const parsed = reasonBody.safeParse(await readBody(c));
     if (!parsed.success) {
@@ -143,7 +151,7 @@ export function registerAdminRoutes(
     return c.json(await actions.reload(admin, parsed.data), 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/v1/admin/audit', async (c) => {
+  documented(app, ADMIN_DOCS.audit, async (c) => {
     admins.authenticate(c.req.header('authorization'));
     const parsed = auditQuery.safeParse(c.req.query());
     if (!parsed.success) throw invalid(parsed.error, 'query');
@@ -151,6 +159,200 @@ export function registerAdminRoutes(
     return c.json({ entries: await actions.list(query) }, 200, { 'cache-control': 'no-store' });
   });
 }
+
+const ACCOUNT_PATH = '/v1/admin/accounts/:id';
+const ACCOUNT_PARAM = { id: 'The carrier account (`accounts[].id`)' };
+/** What every action can be refused for; account actions add the account's own. */
+const ADMIN_PROBLEMS = ['ERR_ADMIN_UNAUTHENTICATED', 'ERR_REQUEST_INVALID'] as const;
+const ACCOUNT_PROBLEMS = [...ADMIN_PROBLEMS, 'ERR_ACCOUNT_NOT_FOUND'] as const;
+const OVERRIDE_PROBLEMS = [
+  ...ACCOUNT_PROBLEMS,
+  'ERR_OVERRIDE_VERSION_CONFLICT',
+  'ERR_REDIS_UNAVAILABLE',
+] as const;
+
+const overrideAnswer = {
+  200: {
+    description: "The account's override now, and its version (send it back as `ifVersion`)",
+    schema: overrideAnswerSchema,
+    example: OVERRIDE_ANSWER_EXAMPLE,
+  },
+};
+const audited = " Audited with the admin key's id, the reason and the outcome (refusals included).";
+
+function accountDoc(
+  method: 'post' | 'delete',
+  action: string,
+  operationId: string,
+  summary: string,
+  body: RouteDoc['body'],
+  problems: RouteDoc['problems'],
+  answers: RouteDoc['answers'] = overrideAnswer,
+): RouteDoc {
+  return {
+    method,
+    path: `${ACCOUNT_PATH}/${action}`,
+    operationId,
+    tag: 'Operations',
+    summary,
+    description: summary + '.' + audited,
+    auth: 'admin',
+    params: ACCOUNT_PARAM,
+    ...(body !== undefined ? { body } : {}),
+    answers,
+    problems,
+  };
+}
+
+const genericAnswer = (description: string, example: object) => ({
+  200: { description, schema: z.looseObject({ account: z.string() }), example },
+});
+
+/** The operators' API, one doc per route (src/http/openapi-route.ts). */
+export const ADMIN_DOCS = {
+  failover: accountDoc(
+    'post',
+    'failover',
+    'failoverAccount',
+    "Fail an account's shipments over to another account (or to each request's next one)",
+    {
+      schema: failoverBody,
+      example: { to: 'fedex-demo', reason: 'INC-42 UPS token endpoint down', ttlSeconds: 3600 },
+    },
+    [...OVERRIDE_PROBLEMS, 'ERR_OVERRIDE_CONFLICT'],
+  ),
+  restore: accountDoc(
+    'delete',
+    'failover',
+    'restoreAccount',
+    "End an account's manual failover",
+    { schema: optionalReasonBody, example: { reason: 'UPS back' } },
+    OVERRIDE_PROBLEMS,
+  ),
+  drain: accountDoc(
+    'post',
+    'drain',
+    'drainAccount',
+    'Send no new shipments to an account',
+    { schema: timedBody, example: { reason: 'carrier maintenance', ttlSeconds: 7200 } },
+    OVERRIDE_PROBLEMS,
+  ),
+  undrain: accountDoc(
+    'delete',
+    'drain',
+    'undrainAccount',
+    'Send shipments to a drained account again',
+    { schema: optionalReasonBody, example: { reason: 'maintenance over' } },
+    OVERRIDE_PROBLEMS,
+  ),
+  breaker: accountDoc(
+    'post',
+    'breaker',
+    'forceBreaker',
+    "Force an account's auth breaker open or closed, or give it back to the rules (auto)",
+    { schema: breakerBody, example: { mode: 'open', reason: 'INC-42', ttlSeconds: 900 } },
+    OVERRIDE_PROBLEMS,
+  ),
+  refresh: accountDoc(
+    'post',
+    'refresh',
+    'refreshToken',
+    "Refresh an account's token now, for the whole fleet (lifts a cooldown)",
+    { schema: reasonBody, example: { reason: 'rotated the secret' } },
+    [
+      ...ACCOUNT_PROBLEMS,
+      'ERR_ACTION_NOT_APPLICABLE',
+      'ERR_TOKEN_INVALID_CLIENT',
+      'ERR_TOKEN_ENDPOINT_UNREACHABLE',
+    ],
+    genericAnswer('The refresh done', { account: 'ups-demo', generation: 2, expiresInSeconds: 14_399 }),
+  ),
+  purge: accountDoc(
+    'post',
+    'purge',
+    'purgeToken',
+    "Drop an account's tokens in Redis and on every instance",
+    { schema: reasonBody, example: { reason: 'token leaked in a ticket' } },
+    [...ACCOUNT_PROBLEMS, 'ERR_ACTION_NOT_APPLICABLE'],
+    genericAnswer('The tokens dropped', { account: 'ups-demo', purged: true }),
+  ),
+  probe: accountDoc(
+    'post',
+    'probe',
+    'probeAccount',
+    "Run the account's synthetic probe now and answer with its steps",
+    { schema: probeBody, example: { reason: 'checking after INC-42' } },
+    ACCOUNT_PROBLEMS,
+    genericAnswer('The probe and its steps', { account: 'ups-demo', probe: { ok: true, steps: [] } }),
+  ),
+  reload: {
+    method: 'post',
+    path: '/v1/admin/config/reload',
+    operationId: 'reloadConfig',
+    tag: 'Operations',
+    summary: 'Reload the configuration file on every instance',
+    description:
+      'The file is read and checked whole first; a file that does not pass changes nothing. Keys and ' +
+      'credentials change live; anything else is listed in `restartRequired`.' +
+      audited,
+    auth: 'admin',
+    body: { schema: reasonBody, example: { reason: 'rotate the UPS secret' } },
+    answers: {
+      200: {
+        description: 'What each instance did',
+        schema: z.looseObject({
+          applied: z.array(z.string()),
+          restartRequired: z.array(z.string()),
+          instances: z.number().int(),
+        }),
+        example: { applied: ['clients'], restartRequired: [], instances: 2, fleet: [] },
+      },
+    },
+    problems: [...ADMIN_PROBLEMS, 'ERR_CONFIG_RELOAD_REJECTED', 'ERR_ACTION_NOT_APPLICABLE'],
+  },
+  audit: {
+    method: 'get',
+    path: '/v1/admin/audit',
+    operationId: 'listAudit',
+    tag: 'Operations',
+    summary: 'The audit log, newest first',
+    auth: 'admin',
+    query: auditQuery,
+    answers: {
+      200: {
+        description: 'Audit entries',
+        schema: z.object({
+          entries: z.array(
+            z.looseObject({
+              id: z.string(),
+              at: z.string(),
+              admin: z.string(),
+              action: z.string(),
+              account: z.string().optional(),
+              reason: z.string().optional(),
+              result: z.looseObject({ ok: z.boolean(), code: z.string().optional() }),
+            }),
+          ),
+        }),
+        example: {
+          entries: [
+            {
+              id: '1796000000000-0',
+              at: '2026-12-07T04:10:00.000Z',
+              admin: 'demo-operator',
+              action: 'failover',
+              account: 'ups-demo',
+              reason: 'INC-42 UPS token endpoint down',
+              params: { to: 'fedex-demo' },
+              result: { ok: true },
+            },
+          ],
+        },
+      },
+    },
+    problems: ADMIN_PROBLEMS,
+  },
+} satisfies Record<string, RouteDoc>;
 
 type Compact<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;

@@ -8,9 +8,32 @@
 import type { Context } from 'hono';
 
 import type { AppEnv } from '../env.js';
+import type { RouteDoc } from '../openapi-route.js';
 import type { AdminRegistry } from '../admins.js';
 import type { AdminActions } from '../../admin/admin-actions.js';
 import type { AuthorizationFlow } from '../../auth/authorization-flow.js';
+
+export const getAuthorizeDoc: RouteDoc = {
+  method: 'get',
+  path: '/v1/accounts/:id/authorize',
+  operationId: 'startAuthorization',
+  tag: 'Onboarding',
+  summary: "Start authorization-code onboarding: a redirect to the carrier's consent page",
+  auth: 'admin',
+  params: { id: 'An account with `grant: authorization_code`' },
+  answers: {
+    302: {
+      description: "To the carrier's authorization endpoint, with `state` and (where supported) PKCE",
+      headers: { Location: "The carrier's authorization URL" },
+    },
+  },
+  problems: [
+    'ERR_ADMIN_UNAUTHENTICATED',
+    'ERR_ACCOUNT_NOT_FOUND',
+    'ERR_AUTHORIZATION_NOT_CONFIGURED',
+    'ERR_REDIS_UNAVAILABLE',
+  ],
+};
 
 export function getAuthorize(deps: {
   admins: AdminRegistry;

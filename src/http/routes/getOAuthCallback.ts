@@ -8,7 +8,11 @@
  */
 import type { Context } from 'hono';
 
+import { z } from 'zod';
+
 import type { AppEnv } from '../env.js';
+import { OAUTH_CALLBACK_PATH } from '../../core/account.js';
+import type { RouteDoc } from '../openapi-route.js';
 import type { AdminActions } from '../../admin/admin-actions.js';
 import type { AuthorizationFlow } from '../../auth/authorization-flow.js';
 import { ERROR_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblem } from '../../core/errors.js';
@@ -38,6 +42,46 @@ ${body}
 }
 
 const wantsHtml = (c: Context<AppEnv>) => (c.req.header('accept') ?? '').includes('text/html');
+
+export const getOAuthCallbackDoc: RouteDoc = {
+  method: 'get',
+  path: OAUTH_CALLBACK_PATH,
+  operationId: 'completeAuthorization',
+  tag: 'Onboarding',
+  summary:
+    'Where the carrier sends the browser back after consent (the single-use `state` is the credential)',
+  description: 'A browser (`Accept: text/html`) gets a page; anything else gets JSON or the problem.',
+  auth: 'none',
+  answers: {
+    200: {
+      description: 'Authorized: the tokens are stored for the whole fleet (never shown)',
+      schema: z.looseObject({
+        status: z.literal('authorized'),
+        account: z.string(),
+        generation: z.number().int(),
+        expiresInSeconds: z.number().int(),
+        refreshToken: z.boolean(),
+      }),
+      example: {
+        status: 'authorized',
+        account: 'ups-third-party',
+        generation: 1,
+        expiresInSeconds: 14_399,
+        refreshToken: true,
+      },
+    },
+  },
+  problems: [
+    'ERR_OAUTH_STATE_INVALID',
+    'ERR_OAUTH_STATE_EXPIRED',
+    'ERR_OAUTH_REDIRECT_URI_MISMATCH',
+    'ERR_OAUTH_ACCESS_DENIED',
+    'ERR_OAUTH_AUTHORIZATION_FAILED',
+    'ERR_OAUTH_CALLBACK_INVALID',
+    'ERR_OAUTH_CODE_REJECTED',
+    'ERR_REDIS_UNAVAILABLE',
+  ],
+};
 
 export function getOAuthCallback(deps: { authorization: AuthorizationFlow; actions?: AdminActions }) {
   return async function oauthCallback(c: Context<AppEnv>) {

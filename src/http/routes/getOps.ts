@@ -6,6 +6,18 @@
 import type { Context } from 'hono';
 
 import { buildOpsPage, type OpsPageOptions } from '../../ops/page.js';
+import type { RouteDoc } from '../openapi-route.js';
+
+export const getOpsDoc: RouteDoc = {
+  method: 'get',
+  path: '/ops',
+  operationId: 'getOps',
+  tag: 'Operations',
+  summary: "The operators' page (holds no data; its script asks for a key)",
+  auth: 'none',
+  answers: { 200: { description: 'An HTML page', contentType: 'text/html' } },
+  problems: [],
+};
 
 /**
  * @example

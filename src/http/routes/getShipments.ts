@@ -8,7 +8,28 @@ import type { Context } from 'hono';
 
 import { GatewayError } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
+import { z } from 'zod';
+import type { RouteDoc } from '../openapi-route.js';
+import { SHIPMENT_VIEW_EXAMPLE, shipmentViewSchema } from '../openapi-schemas.js';
 import type { ShipmentDesk } from '../../shipments/shipment-desk.js';
+
+export const getShipmentsDoc: RouteDoc = {
+  method: 'get',
+  path: '/v1/shipments',
+  operationId: 'findShipments',
+  tag: 'Shipments',
+  summary: "The client's shipments carrying a reference, oldest first",
+  auth: 'client',
+  query: z.object({ reference: z.string().min(1).max(35) }),
+  answers: {
+    200: {
+      description: 'Shipments with that reference (none is an empty list)',
+      schema: z.object({ shipments: z.array(shipmentViewSchema) }),
+      example: { shipments: [SHIPMENT_VIEW_EXAMPLE] },
+    },
+  },
+  problems: ['ERR_UNAUTHENTICATED', 'ERR_REQUEST_INVALID'],
+};
 
 export function getShipments(deps: { desk: ShipmentDesk }) {
   return async function shipments(c: Context<AppEnv>) {

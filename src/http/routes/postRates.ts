@@ -11,7 +11,9 @@ import type { Context } from 'hono';
 
 import type { AppEnv } from '../env.js';
 import { GatewayError } from '../../core/errors.js';
+import { rateRequestSchema } from '../../core/rates-adapter.js';
 import { RatesService } from '../../rates/rates-service.js';
+import type { RouteDoc } from '../openapi-route.js';
 
 /** A rate request is a shipment without labels: small. */
 export const RATES_BODY_LIMIT_BYTES = 64 * 1024;
@@ -60,3 +62,57 @@ export function postRates(deps: { rates: RatesService }) {
     });
   };
 }
+
+export const postRatesDoc: RouteDoc = {
+  method: 'post',
+  path: '/v1/rates',
+  operationId: 'quoteRates',
+  tag: 'Rates and tracking',
+  summary: 'Prices from every account of the client that can rate, by a deadline',
+  description:
+    'The body of `POST /v1/shipments` (no `Idempotency-Key`), with optional `accounts` and ' +
+    '`deadlineMs` (default 2000, at most 10000). The answer comes at the deadline with what has ' +
+    'arrived, or earlier when every account has answered; a late, failed, breaker-open, drained or ' +
+    'unsupported account is listed in `errors`.',
+  auth: 'client',
+  body: {
+    schema: rateRequestSchema,
+    example: {
+      accounts: ['ups-demo', 'fedex-demo'],
+      deadlineMs: 2000,
+      service: 'standard',
+      shipper: {
+        name: 'Shop',
+        street: ['1 Main St'],
+        city: 'Atlanta',
+        postalCode: '30301',
+        countryCode: 'US',
+        stateCode: 'GA',
+        phone: '4045550100',
+      },
+      recipient: {
+        name: 'Ann',
+        street: ['2 Oak Ave'],
+        city: 'Dallas',
+        postalCode: '75201',
+        countryCode: 'US',
+        stateCode: 'TX',
+        phone: '2145550100',
+      },
+      parcels: [{ weightKg: 1.2, lengthCm: 20, widthCm: 15, heightCm: 10 }],
+    },
+  },
+  answers: {
+    200: {
+      description:
+        '`{ rates: [{ account, carrier, service, serviceCode, amount, currency, estimatedDays?, deliveryDate? }], errors: [{ account, code, detail? }] }`',
+    },
+  },
+  problems: [
+    'ERR_UNAUTHENTICATED',
+    'ERR_ACCOUNT_FORBIDDEN',
+    'ERR_ACCOUNT_NOT_FOUND',
+    'ERR_REQUEST_INVALID',
+    'ERR_BODY_TOO_LARGE',
+  ],
+};

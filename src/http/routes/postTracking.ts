@@ -7,7 +7,8 @@ import type { Context } from 'hono';
 
 import type { AppEnv } from '../env.js';
 import { GatewayError } from '../../core/errors.js';
-import { TrackingService } from '../../tracking/tracking-service.js';
+import { TrackingService, trackingBatchSchema } from '../../tracking/tracking-service.js';
+import type { RouteDoc } from '../openapi-route.js';
 
 /** Fifty numbers and an account id fit in a few kilobytes. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -31,3 +32,26 @@ export function postTracking(deps: { tracking: TrackingService }) {
     return c.json(await deps.tracking.trackMany(account, batch.trackingNumbers), 200);
   };
 }
+
+export const postTrackingDoc: RouteDoc = {
+  method: 'post',
+  path: '/v1/tracking',
+  operationId: 'trackMany',
+  tag: 'Rates and tracking',
+  summary: 'Up to 50 tracking numbers at one account',
+  auth: 'client',
+  body: {
+    schema: trackingBatchSchema,
+    example: { account: 'ups-demo', trackingNumbers: ['1Z12345E0205271688', '1Z12345E6605272234'] },
+  },
+  answers: {
+    200: { description: 'One tracking answer (as `GET /v1/tracking/{trackingNumber}`) or error per number' },
+  },
+  problems: [
+    'ERR_UNAUTHENTICATED',
+    'ERR_ACCOUNT_FORBIDDEN',
+    'ERR_ACCOUNT_NOT_FOUND',
+    'ERR_REQUEST_INVALID',
+    'ERR_BODY_TOO_LARGE',
+  ],
+};

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   COLISSIMO_LABEL_PATH,
+  colissimoDepositDate,
   colissimoLabelRequest,
   colissimoShipping,
   colissimoShippingSettingsSchema,
@@ -170,13 +171,23 @@ describe('Colissimo label adapter, pure parts', () => {
     ).toBe(false);
   });
 
+  it("depositDate is today's plain date in Paris, also between midnight in Paris and midnight UTC", () => {
+    // 23:32 UTC on 6 December is 00:32 on 7 December in Paris (UTC+1 in winter).
+    expect(colissimoDepositDate(new Date('2026-12-06T23:32:42.807Z'))).toBe('2026-12-07');
+    // 22:30 UTC on 1 July is 00:30 on 2 July in Paris (UTC+2 in summer).
+    expect(colissimoDepositDate(new Date('2026-07-01T22:30:00Z'))).toBe('2026-07-02');
+    expect(colissimoDepositDate(new Date('2026-07-01T21:59:59Z'))).toBe('2026-07-01');
+    const body = colissimoLabelRequest(draft(shipment()), new Date('2026-12-06T23:32:42.807Z'));
+    expect(body.letter.service.depositDate).toBe('2026-12-07');
+  });
+
   it('maps addresses, the weight (kg, rounded up to 2 decimals), references and the deposit date', () => {
     const depositAt = new Date('2026-06-02T08:15:00.000Z');
     const body = JSON.parse(JSON.stringify(colissimoLabelRequest(draft(shipment()), depositAt))) as Body;
     expect(body.letter).toEqual({
       service: {
         productCode: 'DOM',
-        depositDate: '2026-06-02T08:15:00.000Z',
+        depositDate: '2026-06-02',
         orderNumber: 'shp_01HZX3K9V7Q2M4N8P6R5T1W0YA',
         commercialName: 'Boutique Rivoli',
       },

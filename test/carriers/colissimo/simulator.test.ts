@@ -144,6 +144,37 @@ describe('Colissimo simulator', () => {
         },
       ],
       [
+        'a deposit date in the past',
+        {
+          ...LABEL_REQUEST,
+          letter: { ...LABEL_REQUEST.letter, service: { productCode: 'DOM', depositDate: '2001-01-02' } },
+        },
+      ],
+      [
+        'a deposit date that is no date',
+        {
+          ...LABEL_REQUEST,
+          letter: { ...LABEL_REQUEST.letter, service: { productCode: 'DOM', depositDate: 'garbage' } },
+        },
+      ],
+      [
+        'an unknown product',
+        {
+          ...LABEL_REQUEST,
+          letter: { ...LABEL_REQUEST.letter, service: { productCode: 'NOPE', depositDate: '2099-06-02' } },
+        },
+      ],
+      [
+        'an addressee without lastName and line2',
+        {
+          ...LABEL_REQUEST,
+          letter: {
+            ...LABEL_REQUEST.letter,
+            addressee: { address: { countryCode: 'FR', zipCode: '69002', city: 'Lyon' } },
+          },
+        },
+      ],
+      [
         'outputFormat without x',
         { ...LABEL_REQUEST, outputFormat: { y: 0, outputPrintingType: 'PDF_A4_300dpi' } },
       ],
@@ -153,6 +184,12 @@ describe('Colissimo simulator', () => {
       expect(reply.status, name).toBe(400);
       expectError(reply, 400, 'SIM400');
     }
+    // A plain date (the spec's example) is accepted as well as a date-time.
+    const plainDate = {
+      ...LABEL_REQUEST,
+      letter: { ...LABEL_REQUEST.letter, service: { productCode: 'DOM', depositDate: '2099-06-02' } },
+    };
+    expect((await post(COLISSIMO_PATHS.generateLabel, plainDate)).status).toBe(200);
     // The bounds themselves are accepted (0.01 to 30.00 kg).
     for (const weight of [0.01, 30]) {
       const body = { ...LABEL_REQUEST, letter: { ...LABEL_REQUEST.letter, parcel: { weight } } };

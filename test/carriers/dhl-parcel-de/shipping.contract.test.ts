@@ -40,8 +40,8 @@ const SHIPMENTS = {
     recipient: BERLIN,
     parcels: [{ weightKg: 0.5, lengthCm: 20, widthCm: 15, heightCm: 10 }],
   },
-  'domestic express ZPL, two parcels': {
-    service: 'express',
+  'domestic standard ZPL, two parcels': {
+    service: 'standard',
     recipient: BERLIN,
     labelFormat: 'ZPL',
     parcels: [{ weightKg: 31.5 }, { weightKg: 0.001, lengthCm: 1, widthCm: 1, heightCm: 1 }],

@@ -73,13 +73,6 @@ const routes = [
     billing: '33333333330102',
   },
   {
-    route: 'domestic',
-    recipient: BERLIN_KREUZBERG,
-    service: 'express',
-    product: 'V01PAK',
-    billing: '33333333330102',
-  },
-  {
     route: 'international',
     recipient: AMSTERDAM,
     service: 'standard',
@@ -143,7 +136,7 @@ describeShippingAdapter('DHL Parcel DE', {
             name2: 'Max Mustermann',
             country: 'DEU',
           });
-          // Express abroad is the premium parcel; at home there is no faster product.
+          // Express abroad is the premium parcel; at home there is none (refused below).
           expect(item['services']).toEqual(
             service === 'express' && route === 'international' ? { premium: true } : undefined,
           );
@@ -236,6 +229,8 @@ describeShippingAdapter('DHL Parcel DE', {
         reason: 'customs data would be required',
       },
       { shipment: { parcels: [{ weightKg: 31.6 }] }, reason: 'more than 31.5 kg' },
+      // No domestic express product: V01PAK is the standard parcel, never booked as express.
+      { shipment: { service: 'express' }, reason: 'no domestic express product' },
       {
         shipment: { recipient: { ...BERLIN_KREUZBERG, street: ['x'.repeat(51)] } },
         reason: 'recipient.street[0] is longer than 50',
@@ -254,6 +249,17 @@ describeShippingAdapter('DHL Parcel DE', {
 });
 
 describe('DHL Parcel DE label adapter: mapping', () => {
+  it('domestic express answers not_supported with the reason before any call; international express is premium', () => {
+    expect(dhlParcelDeShipping.check!(shipment({ service: 'express' }))).toEqual({
+      kind: 'not_supported',
+      reason: 'DHL Parcel DE has no domestic express product (V01PAK is its standard parcel)',
+    });
+    expect(
+      dhlParcelDeShipping.check!(shipment({ service: 'express', recipient: AMSTERDAM })),
+    ).toBeUndefined();
+    expect(dhlParcelDeShipping.check!(shipment())).toBeUndefined();
+  });
+
   it('refNo is the reference when it has 8 to 35 characters, else the shipment id', () => {
     const short = bodyOf(build(shipment({ reference: 'A-17' }), 'shp_0123456789'));
     expect(short.shipments[0]!['refNo']).toBe('shp_0123456789');

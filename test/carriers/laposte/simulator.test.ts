@@ -6,6 +6,7 @@
  * RFC 7636 S256 PKCE and single-use rotating refresh tokens, and reproduces the production
  * failure: two refreshes racing with one refresh token revoke the whole token family.
  */
+import { decorateLaposteRequest } from '../../../carriers/laposte/api.js';
 import { createHash, randomBytes } from 'node:crypto';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -238,7 +239,7 @@ describe('La Poste simulator: OAuth mode (RFC 6749 + RFC 7636)', () => {
     call(`${sim.url}${LAPOSTE_PATHS.authorize}?${new URLSearchParams(params)}`);
   const suiviWith = (accessToken: string) =>
     call(`${sim.url}${LAPOSTE_PATHS.suivi}${ID}`, {
-      headers: { authorization: `Bearer ${accessToken}`, ...JSON_ACCEPT },
+      headers: { cookie: `access_token=${accessToken}`, ...JSON_ACCEPT },
     });
 
   /** The whole front channel: /authorize → code → /token with the verifier. */
@@ -440,7 +441,28 @@ describe('La Poste simulator: OAuth mode (RFC 6749 + RFC 7636)', () => {
     expect(sim.stats()).toMatchObject({ refreshTokenReuses: 1, familiesRevoked: 1 });
   });
 
-  it('Bearer tokens are checked on Suivi calls (expired, premature, unknown → 401)', async () => {
+  it('Suivi takes the OAuth token in the access_token cookie, never as a Bearer (the spec has no Bearer scheme)', async () => {
+    const { access_token: accessToken } = await consent();
+    expect((await suiviWith(accessToken)).status).toBe(200);
+    const bearer = await call(`${sim.url}${LAPOSTE_PATHS.suivi}${ID}`, {
+      headers: { authorization: `Bearer ${accessToken}`, ...JSON_ACCEPT },
+    });
+    expect(bearer).toMatchObject({ status: 401, body: UNAUTHORIZED });
+  });
+
+  it('decorateLaposteRequest moves the Bearer into the access_token cookie; key calls are left alone', () => {
+    const oauthCall = { authorization: 'Bearer tok.en', accept: 'application/json' } as Record<
+      string,
+      string
+    >;
+    decorateLaposteRequest({ method: 'GET', path: '/suivi/v2/idships/1', headers: oauthCall });
+    expect(oauthCall).toEqual({ cookie: 'access_token=tok.en', accept: 'application/json' });
+    const keyCall = { 'X-Okapi-Key': 'k' } as Record<string, string>;
+    decorateLaposteRequest({ method: 'GET', path: '/suivi/v2/idships/1', headers: keyCall });
+    expect(keyCall).toEqual({ 'X-Okapi-Key': 'k' });
+  });
+
+  it('OAuth tokens (the access_token cookie) are checked on Suivi calls (expired, premature, unknown → 401)', async () => {
     const clock = manualClock();
     const timed = await startLaposteSimulator({
       clients: [APP],
@@ -464,7 +486,7 @@ describe('La Poste simulator: OAuth mode (RFC 6749 + RFC 7636)', () => {
       expect(expiresIn).toBe(60);
       const get = () =>
         call(`${timed.url}${LAPOSTE_PATHS.suivi}${ID}`, {
-          headers: { authorization: `Bearer ${accessToken}`, ...JSON_ACCEPT },
+          headers: { cookie: `access_token=${accessToken}`, ...JSON_ACCEPT },
         });
       expect((await get()).status).toBe(200);
       clock.advance(60_000);

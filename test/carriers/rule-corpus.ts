@@ -1,0 +1,81 @@
+/**
+ * @module test/carriers/rule-corpus
+ * One corpus of rule-breaking shipments per carrier, run against both sides: the gateway's
+ * pre-check (`adapter.check`, the carrier's rules as data) must refuse each one naming the field,
+ * and the carrier's simulator must refuse the label request the adapter would build for it
+ * (built without the check, as a gateway without the rules would send it). A simulator laxer than
+ * the rules, or rules laxer than the simulator, fails here.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { ShipmentRequest } from '../../src/core/shipment.js';
+import type { ShippingAdapter, ShippingCall } from '../../src/core/shipping-adapter.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { call } from '../support/sim-http.js';
+
+export interface RuleCase {
+  what: string;
+  shipment: ShipmentRequest;
+  /** The violation's field, or `not_supported` for a lane the carrier has no service on. */
+  field: string;
+  /** What the simulator answers (status, and the carrier's code where it has one). */
+  status: number;
+  code?: string;
+}
+
+export interface RuleCorpus<Settings> {
+  carrier: string;
+  adapter: ShippingAdapter<Settings>;
+  settings: Settings;
+  start(): Promise<{
+    sim: SimulatorHandle;
+    base: string;
+    headers(call: ShippingCall): Record<string, string>;
+  }>;
+  cases: RuleCase[];
+}
+
+export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void {
+  describe(`${corpus.carrier}: rule-breaking shipments, refused by the rules and by the simulator`, () => {
+    let started: Awaited<ReturnType<RuleCorpus<Settings>['start']>>;
+    beforeAll(async () => {
+      started = await corpus.start();
+    });
+    afterAll(() => started?.sim.close());
+
+    it.each(corpus.cases)('$what: the pre-check names $field', ({ shipment, field }) => {
+      const unfit = corpus.adapter.check!(shipment);
+      if (field === 'not_supported') expect(unfit?.kind).toBe('not_supported');
+      else {
+        expect(unfit?.kind).toBe('rules_unmet');
+        expect(
+          unfit?.kind === 'rules_unmet' ? unfit.violations.map((violation) => violation.field) : [],
+        ).toContain(field);
+      }
+    });
+
+    it.each(corpus.cases.filter((entry) => entry.field !== 'not_supported'))(
+      '$what: the simulator refuses the request built without the pre-check',
+      async ({ shipment, status, code }) => {
+        const built = corpus.adapter.build({
+          shipment,
+          settings: corpus.settings,
+          carrierIdempotencyKey: randomUUID(),
+          shipmentId: `shp_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+        });
+        const before = started.sim.stats().labelsCreated;
+        const reply = await call(`${started.base}/${built.path}`, {
+          method: built.method,
+          headers: started.headers(built),
+          body: built.body,
+        });
+        const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        expect(reply.status, text).toBe(status);
+        if (code !== undefined) expect(corpus.adapter.errorCode(reply.status, text)).toBe(code);
+        expect(started.sim.stats().labelsCreated).toBe(before);
+      },
+    );
+  });
+}

@@ -18,6 +18,7 @@ import { fedexTracking } from '../../carriers/fedex/tracking.js';
 import { uspsRates } from '../../carriers/usps/rates.js';
 import { uspsTracking } from '../../carriers/usps/tracking.js';
 import { laposteTracking } from '../../carriers/laposte/tracking.js';
+import { dhlExpressRates } from '../../carriers/dhl-express/rates.js';
 import type { CarrierReadCall } from '../../src/core/rates-adapter.js';
 import { BERLIN_DAHLEM, GOETTINGEN, LOS_ANGELES, NEW_YORK, shipmentWith } from '../support/addresses.js';
 import { expectValid } from '../support/contract-checks.js';
@@ -155,6 +156,38 @@ const SUITES: Suite[] = [
       ['no height', (req) => edit(req, (b) => delete b['height'])],
       ['a 4-digit ZIP', (req) => edit(req, (b) => (b['originZIPCode'] = '1001'))],
       ['an unknown mail class', (req) => edit(req, (b) => (b['mailClasses'] = ['GROUND']))],
+    ],
+  },
+  {
+    title: 'MyDHL rate requests against dpdhl-express-api-3.1.1_swagger.yaml',
+    specFile: 'dhl/dpdhl-express-api-3.1.1_swagger.yaml',
+    operationId: 'exp-api-rates',
+    calls: [
+      [
+        'DE to FR, one dimensioned piece',
+        dhlExpressRates.build({
+          shipment: US({
+            shipper: GOETTINGEN,
+            recipient: BERLIN_DAHLEM,
+            parcels: [{ weightKg: 2, lengthCm: 30, widthCm: 20, heightCm: 10 }],
+          }),
+          settings: { shipperAccountNumber: '123456789', contentDescription: 'Goods' },
+        }),
+      ],
+    ],
+    // MyDHL: HTTP Basic with the API key and secret.
+    wire: (call) => ({
+      method: call.method,
+      // The account's API base is the production server, https://express.api.dhl.com/mydhlapi.
+      url: `/mydhlapi/${call.path}`,
+      headers: { ...call.headers, authorization: `Basic ${Buffer.from('key:secret').toString('base64')}` },
+    }),
+    broken: [
+      ['without a weight', (req) => ({ ...req, url: req.url.replace(/&weight=[^&]*/, '') })],
+      [
+        'a unit outside metric/imperial',
+        (req) => ({ ...req, url: req.url.replace('unitOfMeasurement=metric', 'unitOfMeasurement=si') }),
+      ],
     ],
   },
   {

@@ -27,6 +27,11 @@ export const DEMO_CONFIG_FILE = join(projectRoot(), 'config', 'demo.yaml');
 
 /** The demo listens here unless `--host` says otherwise: it holds published keys. */
 export const DEMO_HOST = '127.0.0.1';
+/** config/demo.yaml's `listen.port`. */
+export const DEMO_GATEWAY_PORT = 8080;
+/** The demo's published keys (config/demo.yaml): a shipping app's, and an operator's. */
+export const DEMO_CLIENT_KEY = 'demo-shop-key-0123456789';
+export const DEMO_ADMIN_KEY = 'demo-admin-key-0123456789';
 
 interface DemoCarrier {
   carrier: string;
@@ -130,6 +135,8 @@ const LOOPBACK_URL = /http:\/\/127\.0\.0\.1:(\d+)\b/g;
 export function demoConfig(simulators: readonly DemoSimulator[], env: NodeJS.ProcessEnv = {}): GatewayConfig {
   const byDefaultPort = new Map(simulators.map((simulator) => [simulator.defaultPort, simulator]));
   const text = readFileSync(DEMO_CONFIG_FILE, 'utf8').replace(LOOPBACK_URL, (url, port: string) => {
+    // The gateway's own address (publicUrl, where the carrier sends the browser back) stays.
+    if (Number(port) === DEMO_GATEWAY_PORT) return url;
     const simulator = byDefaultPort.get(Number(port));
     if (simulator === undefined) {
       throw new GatewayError('ERR_CONFIG_INVALID', `invalid configuration: ${DEMO_CONFIG_FILE}`, {

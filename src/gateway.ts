@@ -48,7 +48,9 @@ import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
 import { VersionedState } from './fleet-state/versioned-state.js';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idempotency-store.js';
+import { InDoubtResolver } from './shipments/in-doubt-resolver.js';
 import { ShipmentDesk } from './shipments/shipment-desk.js';
+import { ShipmentMetrics } from './shipments/shipment-metrics.js';
 import { ShipmentService } from './shipments/shipment-service.js';
 import { RatesCache } from './rates/rates-cache.js';
 import { RatesService } from './rates/rates-service.js';
@@ -88,6 +90,8 @@ export interface Gateway {
   alerter?: Alerter;
   accounts: ConfiguredAccount[];
   redis?: RedisConnection;
+  /** Resolves shipments whose label outcome is unknown (src/shipments/in-doubt-resolver.ts). */
+  resolver: InDoubtResolver;
   /** Reloads this instance's configuration file (SIGHUP); audited as the signal. Never rejects. */
   reloadConfig(signal: string): Promise<SignalReload>;
   /** Listens on the configured host and port; resolves with the bound port. */
@@ -236,14 +240,36 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const shipmentRecords = redis
     ? new RedisShipmentStore(redis, retentionMs, labelRetentionMs)
     : new MemoryShipmentStore(retentionMs, labelRetentionMs);
-  const shipmentDesk = new ShipmentDesk({ records: shipmentRecords, accounts, api });
+  const shipmentMetrics = new ShipmentMetrics(metrics.registry);
+  const shipmentDesk = new ShipmentDesk({
+    records: shipmentRecords,
+    accounts,
+    api,
+    onVoid: (account, outcome) => shipmentMetrics.voided(account, outcome),
+  });
+  const idempotency = redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore();
+  const resolution = config.shipments?.resolution;
+  const resolver = new InDoubtResolver({
+    records: shipmentRecords,
+    idempotency,
+    api,
+    accounts,
+    log,
+    intervalMs: (resolution?.intervalSeconds ?? 30) * 1000,
+    maxAttempts: resolution?.maxAttempts ?? 5,
+    maxAgeMs: (resolution?.maxMinutes ?? 60) * 60_000,
+    metrics: shipmentMetrics,
+    alerts: {
+      shipmentInDoubt: (account, id, reference) => late.alerter?.shipmentInDoubt(account, id, reference),
+    },
+  });
   const shipments = new ShipmentService({
     accounts,
     api,
     breakers,
     overrides,
     records: shipmentRecords,
-    idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
+    idempotency,
     log,
     metrics,
     alerts: { shipmentCreated: (attempts) => late.alerter?.shipmentCreated(attempts) },
@@ -314,6 +340,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   await Promise.all([overrides.state.load(), breakerStates.load()]).catch((error: Error) =>
     log.warn({ err: { message: error.message } }, 'shared overrides and breaker states not loaded at start'),
   );
+  if (resolution?.enabled !== false) resolver.start();
   if (probesEnabled) prober.start();
   else prober.watch();
   const byId = new Map(accounts.map((account) => [account.id, account]));
@@ -340,6 +367,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       : undefined;
   reloader?.start();
   const actions = new AdminActions({
+    shipments: { settle: (id, outcome, by, numbers) => resolver.settle(id, outcome, by, numbers) },
     accounts,
     overrides,
     tokens: tokenOperations(engine),
@@ -397,6 +425,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const stopProbes = () => (probesStopped ??= prober.stop());
 
   return {
+    resolver,
     server,
     app,
     engine,
@@ -435,6 +464,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       breakers.stop();
       overrides.stop();
       reloader?.stop();
+      await resolver.stop();
       await late.alerter?.stop();
       await recorder.stop();
       await new Promise<void>((resolve) => {

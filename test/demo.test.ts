@@ -82,9 +82,8 @@ describe('the demo', () => {
 
     // The README's example, with the port this test chose.
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const example = /curl -s -H 'Authorization: Bearer ([^']+)' \\\n\s+(http:\/\/127\.0\.0\.1:8080\S+)/.exec(
-      readme,
-    );
+    const example =
+      /curl -sf? -H 'Authorization: Bearer ([^']+)' \\\n\s+(http:\/\/127\.0\.0\.1:8080\S+)/.exec(readme);
     expect(example).not.toBeNull();
     const url = example![2]!.replace(':8080', `:${port}`);
     const response = await fetch(url, { headers: { authorization: `Bearer ${example![1]}` } });

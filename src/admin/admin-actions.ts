@@ -51,6 +51,15 @@ export interface AdminActionsOptions {
   reload?: (scope: 'fleet' | 'local') => Promise<ReloadOutcome>;
   audit: AuditLog;
   log: Logger;
+  /** Settles an in-doubt shipment an operator checked by hand (src/shipments/in-doubt-resolver.ts). */
+  shipments?: {
+    settle(
+      id: string,
+      outcome: 'created' | 'failed',
+      by: string,
+      trackingNumbers?: string[],
+    ): Promise<object>;
+  };
   now?: () => number;
 }
 
@@ -227,6 +236,28 @@ export class AdminActions {
   }
 
   /** Audits a request refused before it became an action (a body that did not validate). */
+  /**
+   * `carrier-gateway shipments resolve ID --created|--failed`: the operator found the label at the
+   * carrier (or proved there is none); the shipment and its idempotency record are settled.
+   */
+  resolveShipment(
+    admin: AdminActor,
+    id: string,
+    input: { outcome: 'created' | 'failed'; reason: string; trackingNumbers?: string[] },
+  ): Promise<object> {
+    const params = {
+      shipment: id,
+      outcome: input.outcome,
+      ...(input.trackingNumbers !== undefined ? { trackingNumbers: input.trackingNumbers } : {}),
+    };
+    return this.#audited(admin, 'shipment_resolve', undefined, input.reason, params, async () => {
+      const shipments = this.options.shipments;
+      if (!shipments)
+        throw new GatewayError('ERR_ACTION_NOT_APPLICABLE', undefined, { detail: 'no shipment records' });
+      return shipments.settle(id, input.outcome, `admin:${admin.id}`, input.trackingNumbers ?? []);
+    });
+  }
+
   async refused(
     admin: AdminActor,
     action: string,

@@ -28,6 +28,7 @@ import {
   failoverVerdict,
   networkOf,
   newNetworkVerdict,
+  shipmentInDoubtVerdict,
   type ShipmentAttempt,
 } from './events.js';
 import {
@@ -202,6 +203,20 @@ export class Alerter {
     }
     this.#track(
       this.#decide({ rule: 'failover', account: created.account }, failoverEndVerdict(created.account)),
+    );
+  }
+
+  /**
+   * The in-doubt resolver gave a shipment up (src/shipments/in-doubt-resolver.ts): a label may
+   * exist at the carrier that nobody knows of, until an operator checks. One incident per account
+   * (the fleet's deduplication and cooldown); it stays open: settling is a person's job.
+   */
+  shipmentInDoubt(account: string, shipmentId: string, reference: string | undefined): void {
+    this.#track(
+      this.#decide(
+        { rule: 'shipment_in_doubt', account },
+        shipmentInDoubtVerdict(account, shipmentId, reference),
+      ),
     );
   }
 

@@ -65,6 +65,23 @@ export function newNetworkVerdict(client: string, network: string): Verdict {
   };
 }
 
+/** The in-doubt resolver gave a shipment up: a label may exist at the carrier that nobody knows of. */
+export function shipmentInDoubtVerdict(
+  account: string,
+  shipmentId: string,
+  reference: string | undefined,
+): Verdict {
+  return {
+    active: true,
+    severity: 'critical',
+    title: `${account}: a shipment's label outcome could not be resolved`,
+    text:
+      `Shipment ${shipmentId} (reference ${reference ?? 'none'}) may or may not have a label at ${account}. ` +
+      'Check at the carrier, then run carrier-gateway shipments resolve with --created or --failed.',
+    runbook: 'shipment-in-doubt',
+  };
+}
+
 /**
  * The network an address belongs to for the new-network rule: its /24 (IPv4, including
  * IPv4-mapped IPv6) or /64 (IPv6), in canonical form; null for anything that is not an address.

@@ -50,6 +50,7 @@ export const ALERT_RULES = [
   'scope_failures',
   'token_quota',
   'client_new_network',
+  'shipment_in_doubt',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 

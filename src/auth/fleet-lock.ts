@@ -11,6 +11,7 @@
 import { GatewayError } from '../core/errors.js';
 import type { RefreshLock } from './refresh-lock.js';
 import type { StoredToken, TokenStore } from './token-store.js';
+import { endSpan, startSpan } from '../platform/tracing.js';
 
 export interface FleetLockOptions {
   store: TokenStore;
@@ -71,23 +72,34 @@ export class FleetLock {
     const waitMs = this.options.waitMs ?? 10_000;
     const deadline = now() + waitMs;
     let handle = await lock.tryAcquire(id);
-    while (handle === null) {
-      if (now() >= deadline) {
-        throw new GatewayError('ERR_LOCK_TIMEOUT', undefined, {
-          account: id,
-          detail: `waited ${waitMs} ms for the refresh lock${use.timeoutNote ?? ''}`,
-        });
+    // Another instance holds the lock: the wait is a span of the request that waits (tracing on).
+    const waiting = handle === null ? startSpan('lock.wait', { 'carrier.account': id }) : undefined;
+    try {
+      while (handle === null) {
+        if (now() >= deadline) {
+          throw new GatewayError('ERR_LOCK_TIMEOUT', undefined, {
+            account: id,
+            detail: `waited ${waitMs} ms for the refresh lock${use.timeoutNote ?? ''}`,
+          });
+        }
+        await this.#pause();
+        if (use.adopt) {
+          // A poll that fails on a live connection is skipped; the next one may answer.
+          const stored = await store.read(id).catch((error: unknown) => {
+            if (this.options.sharedStoreAvailable()) return null;
+            throw error;
+          });
+          if (stored !== null && use.adopt.usable(stored)) {
+            endSpan(waiting, undefined, { 'lock.outcome': 'adopted' });
+            return use.adopt.take(stored);
+          }
+        }
+        handle = await lock.tryAcquire(id);
       }
-      await this.#pause();
-      if (use.adopt) {
-        // A poll that fails on a live connection is skipped; the next one may answer.
-        const stored = await store.read(id).catch((error: unknown) => {
-          if (this.options.sharedStoreAvailable()) return null;
-          throw error;
-        });
-        if (stored !== null && use.adopt.usable(stored)) return use.adopt.take(stored);
-      }
-      handle = await lock.tryAcquire(id);
+      endSpan(waiting, undefined, { 'lock.outcome': 'acquired' });
+    } catch (error) {
+      endSpan(waiting, error);
+      throw error;
     }
 
     try {

@@ -79,6 +79,12 @@ export const CLI_COMMANDS: Readonly<Record<string, CliCommand>> = Object.freeze(
     summary: 'reload the configuration file on every instance',
     options: ['--reason', ...CLI_GLOBAL_OPTIONS],
   },
+  shipments: {
+    usage:
+      'carrier-gateway shipments resolve ID (--created [--tracking NUMBER,...] | --failed) --reason TEXT',
+    summary: 'settle a shipment whose label outcome is unknown, after checking at the carrier',
+    options: ['--created', '--failed', '--tracking', '--reason', ...CLI_GLOBAL_OPTIONS],
+  },
   audit: {
     usage: 'carrier-gateway audit [--account ID] [--action NAME] [--limit N]',
     summary: 'the audit log, newest first',
@@ -101,6 +107,9 @@ export const CLI_OPTIONS: Readonly<Record<string, { value?: string; help: string
   '--ttl': { value: 'SECONDS', help: 'the change lapses by itself after this long' },
   '--if-version': { value: 'N', help: 'act only if the override is still at this version' },
   '--off': { help: 'undo the drain' },
+  '--created': { help: 'the label exists at the carrier' },
+  '--failed': { help: 'no label exists at the carrier: the client may ship again' },
+  '--tracking': { value: 'NUMBER,...', help: 'the tracking numbers seen at the carrier (with --created)' },
   '--account': { value: 'ID', help: 'entries about this account only' },
   '--action': { value: 'NAME', help: 'entries of this action only (failover, restore, drain...)' },
   '--limit': { value: 'N', help: 'at most N entries (default 100, at most 1000)' },

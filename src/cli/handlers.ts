@@ -183,6 +183,39 @@ export const HANDLERS: Record<string, Handler> = {
     return 1;
   },
 
+  async shipments(context) {
+    const { args } = context;
+    const [verb, id] = positionals(args, ['resolve', 'ID']);
+    if (verb !== 'resolve') throw new UsageError(`shipments takes "resolve", not "${verb}"`, 'shipments');
+    const created = args.options.has('--created');
+    if (created === args.options.has('--failed')) {
+      throw new UsageError('say --created or --failed (one of them)', 'shipments');
+    }
+    const tracking = text(args, '--tracking');
+    if (tracking !== undefined && !created)
+      throw new UsageError('--tracking goes with --created', 'shipments');
+    const body = {
+      outcome: created ? 'created' : 'failed',
+      reason: required(args, '--reason'),
+      ...(tracking !== undefined
+        ? {
+            trackingNumbers: tracking
+              .split(',')
+              .map((n) => n.trim())
+              .filter(Boolean),
+          }
+        : {}),
+    };
+    const answer = await context
+      .client()
+      .call('POST', `/v1/admin/shipments/${encodeURIComponent(id!)}/resolve`, body);
+    return print<{ id: string; status: string; account: string }>(
+      context,
+      answer,
+      (shipment) => `${shipment.id}: ${shipment.status} (account ${shipment.account})\n`,
+    );
+  },
+
   async audit(context) {
     const { args } = context;
     positionals(args, []);

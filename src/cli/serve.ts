@@ -11,11 +11,19 @@
 import { loadConfigFile, selectConfig, type ConfigSelection } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { TokenSealer } from '../auth/crypto.js';
-import { DEMO_HOST, demoConfig, startDemoSimulators, type DemoSimulator } from '../demo.js';
+import {
+  DEMO_ADMIN_KEY,
+  DEMO_CLIENT_KEY,
+  DEMO_HOST,
+  demoConfig,
+  startDemoSimulators,
+  type DemoSimulator,
+} from '../demo.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import { createGateway } from '../gateway.js';
 import { GracefulShutdown } from '../lifecycle/shutdown.js';
 import { createLogger, type Logger } from '../platform/log.js';
+import { startTracing } from '../platform/tracing.js';
 
 export const NO_CONFIGURATION_MESSAGE =
   'no configuration: give --config FILE or set GATEWAY_CONFIG=FILE ' +
@@ -53,8 +61,11 @@ function demoBanner(port: number, host: string, simulators: readonly DemoSimulat
     .join('');
   return (
     `\nDemo ready on ${host}:${port}.${moved === '' ? '' : '\n'}${moved}\nTry:\n` +
-    `  curl -s -H 'Authorization: Bearer demo-shop-key-0123456789' ` +
-    `'http://127.0.0.1:${port}/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688'\n\n`
+    `  curl -s -H 'Authorization: Bearer ${DEMO_CLIENT_KEY}' ` +
+    `'http://127.0.0.1:${port}/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688'\n` +
+    `  GATEWAY_URL=http://127.0.0.1:${port} GATEWAY_ADMIN_KEY=${DEMO_ADMIN_KEY} npx carrier-gateway status\n\n` +
+    `Operations page: http://127.0.0.1:${port}/ops (admin key ${DEMO_ADMIN_KEY})\n` +
+    `API reference:   http://127.0.0.1:${port}/docs\n\n`
   );
 }
 
@@ -73,6 +84,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const config = demo ? demoConfig(simulators, env) : loadConfigFile(selection.file!, env);
   adjust(config);
   const log = createLogger({ level: config.log.level });
+  // Spans go out over OTLP only when the environment names an endpoint (src/platform/tracing.ts).
+  const tracing = await startTracing(env, log);
   if (demo) {
     log.info(
       {
@@ -128,6 +141,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       close: async () => {
         await gateway.close();
         await Promise.all(simulators.map((simulator) => simulator.handle.close()));
+        await tracing?.shutdown();
       },
     },
     { ...config.shutdown, log, exit: (code) => process.exit(code) },

@@ -103,6 +103,12 @@ export const shipmentRequestSchema = z.strictObject({
    */
   customs: customsSchema.optional(),
   labelFormat: z.enum(LABEL_FORMATS).default('PDF'),
+  /**
+   * What happens when a label call's outcome is unknown: `none` (default) answers 502 and resolves
+   * it in the background; `after-resolution` resolves it at once (bounded) and, if the label is
+   * proven absent, goes on to the next account. Never a second label.
+   */
+  failover: z.enum(['none', 'after-resolution']).default('none'),
 });
 export type ShipmentRequest = z.infer<typeof shipmentRequestSchema>;
 

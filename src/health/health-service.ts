@@ -133,12 +133,12 @@ export class HealthService {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The score of the last report made on this instance (metrics read it without recomputing). */
   /** Accounts that have a last score (reported at least once). */
   scoredAccounts(): IterableIterator<string> {
     return this.#lastScores.keys();
   }
 
+  /** The score of the last report made on this instance (metrics read it without recomputing). */
   lastScore(account: string): { score: number; status: HealthStatus } | undefined {
     return this.#lastScores.get(account);
   }
@@ -147,13 +147,19 @@ export class HealthService {
     return this.#accounts.has(account);
   }
 
-  async report(id: string): Promise<AccountHealth> {
+  /**
+   * `active`: the accounts with events in the last 24 hours, when the caller read them for many
+   * reports at once; an account outside it has no history to read and no score minute worth
+   * writing, so its report costs no history I/O.
+   */
+  async report(id: string, active?: ReadonlySet<string>): Promise<AccountHealth> {
     const account = this.#accounts.get(id)!;
     const { recorder, engine, breakers, overrides } = this.options;
     await recorder.flush();
     const now = this.#now();
     const minute = recorder.minute(now);
-    const day = await recorder.history.read(id, minute - 24 * 60 + 1, minute);
+    const quiet = active !== undefined && !active.has(id);
+    const day = quiet ? [] : await recorder.history.read(id, minute - 24 * 60 + 1, minute);
     const since = (minutes: number) => day.filter((bucket) => bucket.minute > minute - minutes);
     const hour = since(60);
 
@@ -188,8 +194,8 @@ export class HealthService {
           : null,
     });
     this.#lastScores.set(id, { score: scored.score, status: scored.status });
-    // Kept per minute, so the trend shows the score as it was.
-    await recorder.history.setScore(id, minute, scored.score).catch(() => undefined);
+    // Kept per minute, so the trend shows the score as it was (a quiet account's trend is empty).
+    if (!quiet) await recorder.history.setScore(id, minute, scored.score).catch(() => undefined);
 
     const recent = sumClasses(since(5));
     const current = (Object.entries(recent) as [FailureClass, number][]).sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -222,8 +228,13 @@ export class HealthService {
     };
   }
 
+  /** Every account's report; history is read only for the accounts with events (one read finds them). */
   async reports(): Promise<AccountHealth[]> {
-    return Promise.all([...this.#accounts.keys()].map((id) => this.report(id)));
+    const { recorder } = this.options;
+    await recorder.flush();
+    const minute = recorder.minute(this.#now());
+    const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
+    return Promise.all([...this.#accounts.keys()].map((id) => this.report(id, active)));
   }
 
   /** 96 slices of 15 minutes, oldest first. */

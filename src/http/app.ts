@@ -37,6 +37,7 @@ import { getHealthz, getHealthzDoc, getReadyz, getReadyzDoc } from './routes/get
 import { getMetrics, getMetricsDoc } from './routes/getMetrics.js';
 import { getOAuthCallback, getOAuthCallbackDoc } from './routes/getOAuthCallback.js';
 import { getOps, getOpsDoc } from './routes/getOps.js';
+import { getRunbook, getRunbookDoc, getRunbooksDoc } from './routes/getRunbook.js';
 import { getShipment, getShipmentDoc } from './routes/getShipment.js';
 import { getShipments, getShipmentsDoc } from './routes/getShipments.js';
 import { postShipments, postShipmentsDoc } from './routes/postShipments.js';
@@ -77,6 +78,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   documented(app, getDocsDoc, getDocs());
   documented(app, getDocsAssetDoc, getDocsAsset());
   documented(app, getErrorsDoc, getErrors());
+  const runbook = getRunbook();
+  documented(app, getRunbooksDoc, runbook);
+  documented(app, getRunbookDoc, runbook);
   const metrics = deps.metrics;
   if (metrics) {
     // Prometheus text format; account ids, states and codes only. Behind a key when one is set.

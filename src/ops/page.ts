@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { RUNBOOK_BASE, RUNBOOKS } from '../core/failure-classes.js';
 import { opsScript } from './script.js';
 import { OPS_STYLE } from './style.js';
+import { RUNBOOKS_PATH } from './runbooks.js';
 
 export interface OpsPageOptions {
   /** Seconds between refreshes unless the URL says `?refresh=N` (default 5). */
@@ -55,6 +56,7 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
     defaultRefreshSeconds: refreshSeconds,
     runbooks: RUNBOOKS,
     runbookPath: RUNBOOK_BASE,
+    runbooksServedAt: RUNBOOKS_PATH,
     runbookBaseUrl: runbookBaseUrl === undefined ? null : runbookBaseUrl.replace(/\/?$/, '/'),
   });
   const headerCells = COLUMNS.map(([name, hint]) => `<th scope="col" title="${hint}">${name}</th>`).join('');

@@ -21,6 +21,8 @@ export interface OpsScriptConfig {
   runbookPath: string;
   /** An http(s) base the runbook names are appended to; without it runbooks are shown as paths. */
   runbookBaseUrl: string | null;
+  /** Where the gateway serves the runbooks (`/ops/runbooks/`). */
+  runbooksServedAt: string;
 }
 
 const CLIENT = String.raw`
@@ -98,7 +100,9 @@ const CLIENT = String.raw`
     if (href) {
       return el('a', { class: 'runbook', href, target: '_blank', rel: 'noopener noreferrer', text: 'runbook: ' + (name || href) });
     }
-    const path = typeof given === 'string' ? given : name ? CONFIG.runbookPath + name + '.md' : null;
+    // The gateway serves its runbooks itself (src/ops/runbooks.ts): one click in an incident.
+    if (name) return el('a', { class: 'runbook', href: CONFIG.runbooksServedAt + name, text: 'runbook: ' + name });
+    const path = typeof given === 'string' ? given : null;
     if (!path) return small('no runbook');
     return el('span', { class: 'runbook', title: 'in the gateway repository' }, ['runbook: ', el('code', {}, breakable(path))]);
   }
@@ -145,12 +149,24 @@ const CLIENT = String.raw`
       const o = h.override || {};
       const p = o.parts || {};
       const why = (part) => [part && part.reason || o.reason, part && part.by && 'by ' + part.by, part && part.until && 'until ' + new Date(part.until).toISOString()].filter(Boolean).join(', ');
-      if (o.failover) parts.push(el('span', { class: 'tag', title: why(p.failover), text: 'failed over' + (o.failover.to ? ' \u2192 ' + o.failover.to : '') }));
-      if (o.drained) parts.push(el('span', { class: 'tag', title: why(p.drained), text: 'drained' }));
-      if (o.breaker && o.breaker !== 'auto') parts.push(el('span', { class: 'tag', title: why(p.breaker), text: 'breaker forced ' + o.breaker }));
+      // Reason, owner and expiry are written out, not hidden in a tooltip: they are what the next
+      // operator on the incident needs first.
+      const tag = (text, part) => {
+        parts.push(el('span', { class: 'tag', text }));
+        const detail = why(part);
+        if (detail) parts.push(el('span', { class: 'small override-why', text: detail }));
+      };
+      if (o.failover) tag('failed over' + (o.failover.to ? ' \u2192 ' + o.failover.to : ''), p.failover);
+      if (o.drained) tag('drained', p.drained);
+      if (o.breaker && o.breaker !== 'auto') tag('breaker forced ' + o.breaker, p.breaker);
       return parts;
     } },
-    { name: 'status', key: (h) => h.status, render: (h) => [el('span', { class: 'badge badge-' + known(h.status, STATUSES), text: h.status })] },
+    { name: 'status', key: (h) => [h.status, reasonOf(h)], render: (h) => {
+      const parts = [el('span', { class: 'badge badge-' + known(h.status, STATUSES), text: h.status })];
+      const reason = h.status !== 'healthy' ? reasonOf(h) : null;
+      if (reason) parts.push(el('span', { class: 'small reason', text: reason }));
+      return parts;
+    } },
     { name: 'score', key: (h) => [h.score, h.inputs], render: (h) => {
       const penalties = (h.inputs || []).filter((i) => i.penalty > 0).sort((a, b) => b.penalty - a.penalty);
       return [
@@ -201,6 +217,19 @@ const CLIENT = String.raw`
     } },
   ];
 
+  const SEVERITY = { down: 0, degraded: 1, healthy: 2 };
+  function bySeverity(a, b) {
+    const rank = (h) => (h.status in SEVERITY ? SEVERITY[h.status] : -1);
+    return rank(a) - rank(b) || (a.score ?? 0) - (b.score ?? 0) || String(a.account).localeCompare(String(b.account));
+  }
+  /** Why an account is not healthy, in a few words: its failure now, else its largest penalty. */
+  function reasonOf(h) {
+    if (h.currentFailureClass) return h.currentFailureClass;
+    if (h.breaker && h.breaker.state === 'open') return 'breaker open' + (h.breaker.cause ? ': ' + h.breaker.cause : '');
+    const worst = (h.inputs || []).filter((i) => i.penalty > 0).sort((a, b) => b.penalty - a.penalty)[0];
+    return worst ? words(worst.name) : null;
+  }
+
   const rows = new Map();
   const drawn = new WeakMap();
 
@@ -221,7 +250,9 @@ const CLIENT = String.raw`
   }
 
   /** Redraws only the cells whose data changed, so a focused link survives a refresh. */
-  function render(carriers) {
+  function render(unsorted) {
+    // Worst first: down, then degraded, then healthy; the lowest score first within each.
+    const carriers = [...unsorted].sort(bySeverity);
     const seen = new Set();
     carriers.forEach((health, index) => {
       const row = rowFor(health.account);

@@ -9,6 +9,7 @@
 import type { ConfiguredAccount } from '../core/account.js';
 import type { CarrierCall, LookupAnswer, ShipmentAtCarrier, VoidAnswer } from '../core/shipping-adapter.js';
 import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import type { ShipmentStore } from './shipment-store.js';
 
 /** How a void ended, over every call it took. */
 export type VoidOutcome =
@@ -108,4 +109,26 @@ export async function lookUpAtCarrier(
   const answer = await send(api, account, call);
   if (answer.kind !== 'answered' || answer.rejected !== null) return { kind: 'unknown' };
   return { ...lookup.read(answer.status, answer.body), method: 'reference' };
+}
+
+/**
+ * A search by reference also finds the client's earlier shipments with that reference: numbers the
+ * gateway already holds for another shipment are not this one's. Nothing new left means absent.
+ */
+export async function onlyUnknownNumbers(
+  records: ShipmentStore | undefined,
+  shipment: { id: string; client: string; reference?: string },
+  answer: LookupAnswer & { method?: 'resend' | 'reference' },
+): Promise<LookupAnswer & { method?: 'resend' | 'reference' }> {
+  if (answer.kind !== 'found' || answer.method !== 'reference' || !records) return answer;
+  const others = await records.findByReference(shipment.client, shipment.reference ?? '');
+  const known = new Set(
+    others
+      .filter((other) => other.record.id !== shipment.id)
+      .flatMap((other) => other.record.trackingNumbers),
+  );
+  const numbers = answer.trackingNumbers.filter((number) => !known.has(number));
+  return numbers.length > 0
+    ? { ...answer, trackingNumbers: numbers }
+    : { kind: 'absent', method: 'reference' };
 }

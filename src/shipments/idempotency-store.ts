@@ -52,7 +52,8 @@ export interface IdempotencyStore {
   /** Nothing was created anywhere: forget the key. */
   release(key: string, owner: string): Promise<boolean>;
   /**
-   * Takes a record whose outcome is unknown for `owner` (in-doubt resolution), as a retry would:
+   * Takes a record whose outcome is unknown (or left in progress, pinned, by an instance that
+   * died) for `owner` (in-doubt resolution), as a retry would:
    * the answer then goes through `complete`, `release` or `markUnknown` like any other. False: the
    * record is not unknown (a retry holds it, or it was settled).
    */
@@ -105,7 +106,10 @@ return 1
 /** ARGV: owner, leaseMs. */
 const CLAIM_UNKNOWN = `
 ${NOW_MS}
-if redis.call('HGET', KEYS[1], 'state') ~= 'unknown' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+local orphaned = state == 'in_progress' and redis.call('HEXISTS', KEYS[1], 'account') == 1
+  and tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '0') <= now
+if state ~= 'unknown' and not orphaned then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'in_progress', 'owner', ARGV[1], 'leaseUntil', now + tonumber(ARGV[2]))
 return 1
 `;
@@ -340,7 +344,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   async claimUnknown(key: string, owner: string, leaseMs: number): Promise<IdempotencyRecord | undefined> {
     const entry = this.#live(key);
-    if (entry?.record.state !== 'unknown') return undefined;
+    // An instance that died after sending left it in progress, pinned, its lease run out.
+    const orphaned =
+      entry?.record.state === 'in_progress' &&
+      entry.record.account !== undefined &&
+      (entry.leaseUntil ?? 0) <= this.now();
+    if (entry?.record.state !== 'unknown' && !orphaned) return undefined;
     entry.record = { ...entry.record, state: 'in_progress' };
     entry.owner = owner;
     entry.leaseUntil = this.now() + leaseMs;

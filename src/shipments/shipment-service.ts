@@ -27,8 +27,10 @@ import type { GatewayMetrics } from '../metrics/registry.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { Logger } from '../platform/log.js';
 import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import { recordDecision } from '../platform/tracing.js';
 import type { Attempt, AttemptOutcome } from './attempt.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
+import { lookUpAtCarrier, onlyUnknownNumbers } from './carrier-calls.js';
 import type { ShipmentStore } from './shipment-store.js';
 
 export type { Attempt, AttemptOutcome } from './attempt.js';
@@ -95,6 +97,11 @@ export interface ShipmentServiceOptions {
   metrics?: GatewayMetrics;
   /** Told about every label made, with the attempts before it (failover alerts). */
   alerts?: { shipmentCreated(attempts: readonly Attempt[]): void };
+  /**
+   * `failover: "after-resolution"`: how many looks, this far apart, before the request gives up
+   * and answers the unknown outcome (the background resolver goes on). Default 3 × 1 s.
+   */
+  inlineResolution?: { attempts: number; delayMs: number };
   /** How long a claimed key stays ours without renewal (renewed every third of it). */
   leaseMs?: number;
   /**
@@ -237,6 +244,11 @@ export class ShipmentService {
       if (failover !== undefined) {
         attempts.push({ account: id, outcome: 'failed_over', failure: { code: 'manual_failover' } });
         this.options.metrics?.attempt(id, 'failed_over');
+        recordDecision(
+          'shipment.failover',
+          { from: id, reason: 'manual_failover', ...(failover.to !== undefined ? { to: failover.to } : {}) },
+          claim.trace,
+        );
         if (failover.to !== undefined && this.#accounts.has(failover.to)) queue.unshift(failover.to);
         continue;
       }
@@ -271,6 +283,29 @@ export class ShipmentService {
           extensions: { attempts },
         });
       }
+      if (
+        !pinned &&
+        result.attempt.outcome === 'outcome_unknown' &&
+        shipment.failover === 'after-resolution'
+      ) {
+        // The client asked to fail over once the label is known not to exist, and only then.
+        const known = await this.#resolveNow(claim, account, shipment);
+        if (known.kind === 'found') {
+          attempts[attempts.length - 1] = { account: id, outcome: 'created' };
+          return this.#created(claim, account, shipment, attempts, {
+            trackingNumbers: known.trackingNumbers,
+            labels: known.labels ?? [],
+          });
+        }
+        if (known.kind === 'absent') {
+          attempts[attempts.length - 1] = {
+            account: id,
+            outcome: 'outcome_unknown',
+            failure: { ...result.attempt.failure, code: 'resolved_absent' },
+          };
+          continue;
+        }
+      }
       if (!SAFE_TO_FAIL_OVER.has(result.attempt.outcome) || pinned) {
         // Either it happened now, or it happened before and this retry could not settle it.
         await this.#settle(claim, () => this.options.idempotency.markUnknown(claim.key, claim.owner, id));
@@ -286,6 +321,8 @@ export class ShipmentService {
           extensions: { attempts, shipmentId: claim.record.shipmentId, carrierDeduplicates: deduplicates },
         });
       }
+      // No label can exist at this account: the walk moves on.
+      recordDecision('shipment.failover', { from: id, reason: result.attempt.outcome }, claim.trace);
     }
     await this.#settle(claim, () => this.options.idempotency.release(claim.key, claim.owner));
     const violations = attempts.flatMap((attempt) =>
@@ -318,6 +355,36 @@ export class ShipmentService {
         'no account took the shipment and none can have created a label; the Idempotency-Key is free again',
       extensions: { attempts },
     });
+  }
+
+  /** Looks for the label the carrier may have made, a bounded number of times (failover after resolution). */
+  async #resolveNow(claim: Claim, account: ConfiguredAccount, shipment: ShipmentRequest) {
+    const { attempts, delayMs } = this.options.inlineResolution ?? { attempts: 3, delayMs: 1_000 };
+    for (let look = 0; look < attempts; look += 1) {
+      if (look > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const answer = await lookUpAtCarrier(this.options.api, account, {
+        settings: account.shipping!.settings,
+        trackingNumbers: [],
+        shipment,
+        carrierIdempotencyKey: claim.record.carrierKey,
+        shipmentId: claim.record.shipmentId,
+      })
+        .then((found) =>
+          onlyUnknownNumbers(
+            this.options.records,
+            {
+              id: claim.record.shipmentId,
+              client: claim.client,
+              ...(shipment.reference !== undefined ? { reference: shipment.reference } : {}),
+            },
+            found,
+          ),
+        )
+        .catch(() => ({ kind: 'unknown' as const }));
+      if (answer.kind !== 'unknown') return answer;
+      await this.options.idempotency.renew(claim.key, claim.owner, this.#leaseMs).catch(() => false);
+    }
+    return { kind: 'unknown' as const };
   }
 
   /**

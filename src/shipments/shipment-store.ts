@@ -54,6 +54,9 @@ export interface ShipmentRecord {
   labelsUntil?: number;
   voided?: { by: string; at: string };
   resolution?: Resolution;
+  /** Looks the resolver made, and when it last looked. */
+  resolutionAttempts?: number;
+  lastAttemptAt?: string;
   /** The request, kept while the outcome is unknown: a resend must carry the same shipment. */
   request?: ShipmentRequest;
   /** Compare-and-set counter; every write bumps it. */

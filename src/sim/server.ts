@@ -392,6 +392,7 @@ export async function startSimulator(
       fault.count -= 1;
       if (fault.kind === 'validation_error') return shipping.validationError(request);
       if (fault.kind === 'forbidden') return shipping.forbidden(request);
+      if (fault.kind === 'server_error') return shipping.serverError(request);
       const created = await definition.handle(request, context);
       // Only a label that was really made turns into the ambiguous answer.
       if (created.status < 200 || created.status > 299) return created;

@@ -47,7 +47,9 @@ export interface SimFaults {
    * - server_error_after_create: the label IS created (and counted), then the answer is a 5xx;
    * - hang_after_create: the label IS created, then no answer ever comes (the caller times out);
    * - create-then-5xx: the name issue 15 gives server_error_after_create (the label is created and
-   *   the answer lost), accepted as the same fault.
+   *   the answer lost), accepted as the same fault;
+   * - server_error: a 5xx and NO label (the carrier failed before making it): the outcome the
+   *   caller sees is as ambiguous, but a lookup finds nothing.
    * The "after create" kinds are the worst case of an ambiguous outcome: only the caller's
    * idempotency keeps a retry from making a second label.
    */
@@ -94,6 +96,7 @@ export const SHIPMENT_FAULT_KINDS = [
   'server_error_after_create',
   'hang_after_create',
   'create-then-5xx',
+  'server_error',
 ] as const;
 export type ShipmentFaultKind = (typeof SHIPMENT_FAULT_KINDS)[number];
 

@@ -23,6 +23,15 @@ import type { ConfiguredAccount } from '../core/account.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { EventSource } from '../health/history.js';
 import type { Logger } from '../platform/log.js';
+import {
+  endSpan,
+  inSpan,
+  startSpan,
+  traceparentFor,
+  tracingEnabled,
+  type TraceParent,
+} from '../platform/tracing.js';
+import type { Span } from '@opentelemetry/api';
 import { CallCredential, type OutgoingHeaders } from './credentials.js';
 import type { UpstreamObserver } from './observe.js';
 import type { ProbeCa } from './tls.js';
@@ -49,9 +58,8 @@ export interface ApiCall {
  * to the carrier as `traceparent` (replacing any the client sent: the carrier's parent is the
  * gateway), and the time waited for the carrier is added to it for the access log.
  */
-export interface CallTrace {
+export interface CallTrace extends TraceParent {
   carrierMs: number;
-  traceparent(): string;
 }
 
 export interface CallOptions {
@@ -236,6 +244,20 @@ export class CarrierApi {
     };
   }
 
+  /** The carrier call's span (undefined while tracing is off), in the client request's trace. */
+  #callSpan(account: ConfiguredAccount, call: ApiCall, options: CallOptions): Span | undefined {
+    return startSpan(
+      'carrier.call',
+      {
+        'carrier.account': account.id,
+        carrier: account.carrier,
+        'http.request.method': call.method,
+        'gateway.source': options.source,
+      },
+      options.trace,
+    );
+  }
+
   /** A static key or a supplied token cannot be renewed by asking again: its refusal is final. */
   #mayRetry(credential: CallCredential, rejection: Rejection, retry: RetryPermission): boolean {
     if (!credential.renewable) return false;
@@ -250,7 +272,11 @@ export class CarrierApi {
     if (options.credential !== undefined) return CallCredential.supplied(account, options.credential);
     const queryAt = call.path.indexOf('?');
     const path = queryAt === -1 ? call.path : call.path.slice(0, queryAt);
-    return CallCredential.obtain(this.options.engine, account, path, options.clientSends);
+    const obtain = () => CallCredential.obtain(this.options.engine, account, path, options.clientSends);
+    // Tested first: with tracing off the hot path takes no extra promise.
+    return tracingEnabled()
+      ? inSpan('token.wait', { 'carrier.account': account.id }, options.trace, obtain)
+      : obtain();
   }
 
   /** A failure before or between sends (no token, a refresh that failed); recorded unless `source` is null. */
@@ -281,7 +307,8 @@ export class CarrierApi {
     for (;;) {
       const wire = this.#wire(account, call, call.body);
       credential.apply(call.method, wire.path, call.headers);
-      if (options.trace !== undefined) call.headers.traceparent = options.trace.traceparent();
+      const span = this.#callSpan(account, call, options);
+      if (options.trace !== undefined) call.headers.traceparent = traceparentFor(span, options.trace);
       const sentAt = performance.now();
       const result =
         options.freshConnection !== undefined
@@ -291,6 +318,9 @@ export class CarrierApi {
             })
           : await transport.request(wire, options.encoding, options.signal);
       if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+      endSpan(span, result.kind !== 'answered' ? { code: result.kind } : undefined, {
+        'http.response.status_code': result.kind === 'answered' ? result.status : 0,
+      });
       if (result.kind !== 'answered') {
         if (observe && options.signal?.aborted !== true)
           observer.failure(account, options.source, transportError(account.id, result));
@@ -375,7 +405,8 @@ export class CarrierApi {
     for (;;) {
       const wire = this.#wire(account, call, body);
       credential.apply(call.method, wire.path, call.headers);
-      if (options.trace !== undefined) call.headers.traceparent = options.trace.traceparent();
+      const span = this.#callSpan(account, call, options);
+      if (options.trace !== undefined) call.headers.traceparent = traceparentFor(span, options.trace);
       const sentAt = performance.now();
       let held: HeldAnswer | null = null;
       const observeAnswer = (status: number, rejected: Rejection | null, own: boolean) =>
@@ -389,6 +420,7 @@ export class CarrierApi {
       try {
         await this.options.transport.stream(wire, ({ statusCode, headers }) => {
           if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+          endSpan(span, undefined, { 'http.response.status_code': statusCode });
           const rejected = rejectionOf(
             account,
             statusCode,
@@ -421,6 +453,8 @@ export class CarrierApi {
         const error = isGatewayError(cause)
           ? cause
           : transportError(account.id, transportFailure(cause), cause);
+        // A span ends once: this marks a failure before the headers (after them it was ended already).
+        endSpan(span, error);
         observer.failure(account, options.source, error);
         throw error;
       }

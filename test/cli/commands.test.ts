@@ -25,6 +25,7 @@ describe('CLI_COMMANDS', () => {
         'refresh',
         'reload',
         'restore',
+        'shipments',
         'serve',
         'status',
       ].sort(),

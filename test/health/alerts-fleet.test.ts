@@ -14,6 +14,7 @@ import { Alerter, type Alert } from '../../src/alerts/alerter.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { Attempt } from '../../src/shipments/shipment-service.js';
+import { eventually } from '../support/eventually.js';
 import { postShipment } from '../support/gateway-client.js';
 import { registerSecrets, testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
@@ -22,7 +23,8 @@ import { startShippingSimulators, type ShippingSimulators } from '../support/shi
 import { closeTestGateways, startTestGateway } from '../support/test-gateway.js';
 
 const CLIENT_KEY = `fleet-alerts-key-${randomUUID()}`;
-const RESET_MS = 300;
+// Long enough that a loaded machine still sends the second shipment while the breaker is open.
+const RESET_MS = 1_500;
 registerSecrets(CLIENT_KEY);
 
 let redis: TestTopology;
@@ -181,6 +183,10 @@ describe.each(TOPOLOGIES)('alerts across the fleet (two instances, one %s Redis)
     ]);
     // What ShipmentService would call on each instance after a created shipment.
     instances[0]!.alerter.shipmentCreated(first);
+    // The breaker opened on instance 0; the second shipment is sent once instance 1 has heard.
+    await eventually(() => instances[1]!.gateway.breakers.state('ups-failover').state === 'open', {
+      what: 'instance 1 to see the breaker open',
+    });
     const second = await ship(instances[1]!.base);
     expect(second[0]).toMatchObject({ account: 'ups-failover', outcome: 'breaker_open' });
     instances[1]!.alerter.shipmentCreated(second);

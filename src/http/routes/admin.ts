@@ -40,6 +40,11 @@ const breakerBody = timedBody.extend({ mode: z.enum(['open', 'closed', 'auto']) 
 const reasonBody = z.strictObject({ reason });
 const probeBody = z.strictObject({ reason: reason.optional() });
 const optionalReasonBody = z.strictObject({ reason: reason.optional(), ifVersion: ifVersion.optional() });
+const resolveBody = z.strictObject({
+  outcome: z.enum(['created', 'failed']),
+  reason,
+  trackingNumbers: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+});
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   account: z.string().min(1).max(200).optional(),
@@ -139,6 +144,21 @@ export function registerAdminRoutes(
     ADMIN_DOCS.probe,
     accountAction('probe', probeBody, (admin, id, input) => actions.probe(admin, id, compact(input))),
   );
+
+  // An in-doubt shipment settled by hand (docs/runbooks/shipment-in-doubt.md).
+  documented(app, ADMIN_DOCS.resolveShipment, async (c) => {
+    const admin = admins.authenticate(c.req.header('authorization'));
+    const id = c.req.param('id') ?? '';
+    const parsed = resolveBody.safeParse(await readBody(c));
+    if (!parsed.success) {
+      const error = invalid(parsed.error, 'body');
+      await actions.refused(admin, 'shipment_resolve', undefined, error);
+      throw error;
+    }
+    return c.json(await actions.resolveShipment(admin, id, compact(parsed.data)), 200, {
+      'cache-control': 'no-store',
+    });
+  });
 
   documented(app, ADMIN_DOCS.reload, async (c) => {
     const admin = admins.authenticate(c.req.header('authorization'));
@@ -285,6 +305,41 @@ export const ADMIN_DOCS = {
     ACCOUNT_PROBLEMS,
     genericAnswer('The probe and its steps', { account: 'ups-demo', probe: { ok: true, steps: [] } }),
   ),
+  resolveShipment: {
+    method: 'post',
+    path: '/v1/admin/shipments/:id/resolve',
+    operationId: 'resolveShipment',
+    tag: 'Operations',
+    summary: 'Settle a shipment whose label outcome is unknown, after checking at the carrier',
+    description:
+      "`created`: the label exists (with the tracking numbers seen at the carrier); the client's retry " +
+      'with the same Idempotency-Key gets them. `failed`: no label exists; the key is freed. Only a ' +
+      'shipment still in doubt can be settled (docs/runbooks/shipment-in-doubt.md).' +
+      audited,
+    auth: 'admin',
+    params: { id: 'The shipment id (`shp_…`)' },
+    body: {
+      schema: resolveBody,
+      example: {
+        outcome: 'created',
+        trackingNumbers: ['1ZA1B2C30312345678'],
+        reason: 'INC-42 found in UPS history',
+      },
+    },
+    answers: {
+      200: {
+        description: 'The shipment as settled',
+        schema: z.looseObject({ id: z.string(), status: z.string(), account: z.string() }),
+        example: { id: 'shp_0123456789abcdef', status: 'created', account: 'ups-main' },
+      },
+    },
+    problems: [
+      'ERR_UNAUTHENTICATED',
+      'ERR_REQUEST_INVALID',
+      'ERR_SHIPMENT_NOT_FOUND',
+      'ERR_ACTION_NOT_APPLICABLE',
+    ],
+  },
   reload: {
     method: 'post',
     path: '/v1/admin/config/reload',

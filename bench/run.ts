@@ -10,6 +10,7 @@
  *  5. Time from a carrier auth outage to the breaker opening, under a steady 50 shipments/s.
  *  6. Time a manual failover sent to one instance of a 3-process fleet takes to apply on the others.
  *  7. Scale: boot, memory, idle CPU and Redis commands, breaker propagation for 1 to 10,000 accounts.
+ *  8. Rates: a fan-out to 4 accounts with one carrier taking 5 s answers by its deadline; CPU per rate request.
  *
  * Knobs (environment): see bench/settings.ts, e.g. `BENCH_QUICK=1 npm run bench` for a smoke run,
  * `BENCH_DURATION=20 BENCH_CONNECTIONS=64 npm run bench`, `BENCH_CPU_PROF=/tmp/prof npm run bench`,
@@ -20,6 +21,7 @@ import { statSync } from 'node:fs';
 
 import { runOverridePropagation, type OverridePropagationResult } from './override-propagation.js';
 import { runPassThrough, type PassThroughResult } from './passthrough.js';
+import { RATES_HEADERS, ratesMet, ratesRows, runRates, type RatesResult } from './rates.js';
 import { crashReport, killAllNow, stopAll } from './processes.js';
 import { profileFiles, summariseProfile } from './profile-summary.js';
 import {
@@ -272,6 +274,18 @@ async function main(): Promise<number> {
     log();
   }
 
+  let rates: RatesResult | undefined;
+  let ratesOk = true;
+  if (runs('rates')) {
+    log('## 8. Rates: POST /v1/rates to 4 accounts (UPS ×2, FedEx, and a UPS whose rates take 5 s)');
+    rates = await runRates(settings, log);
+    log();
+    log(textTable(RATES_HEADERS, ratesRows(rates)));
+    ratesOk = ratesMet(rates);
+    log(`target (4 accounts with one 5 s carrier: p99 ≤ deadline + 50 ms): ${ratesOk ? 'met' : 'NOT MET'}`);
+    log();
+  }
+
   await stopAll();
   if (settings.cpuProfileDir) {
     log(`## CPU profiles (${settings.cpuProfileDir})`);
@@ -289,9 +303,15 @@ async function main(): Promise<number> {
     log(`|${SCALE_HEADERS.map(() => ' --- ').join('|')}|`);
     for (const row of scaleRows(scale)) log(`| ${row.join(' | ')} |`);
   }
+  if (rates) {
+    log();
+    log(`| ${RATES_HEADERS.join(' | ')} |`);
+    log(`|${RATES_HEADERS.map(() => ' --- ').join('|')}|`);
+    for (const row of ratesRows(rates)) log(`| ${row.join(' | ')} |`);
+  }
   log();
   log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return settings.strict && !(stampedeOk && passOk && overrideOk) ? 1 : 0;
+  return settings.strict && !(stampedeOk && passOk && overrideOk && ratesOk) ? 1 : 0;
 }
 
 main().then(

@@ -14,6 +14,7 @@ export const SECTIONS = [
   'outage',
   'override',
   'scale',
+  'rates',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -73,6 +74,7 @@ export const KNOBS = {
   BENCH_STAMPEDE_REQUESTS: 'concurrent requests per instance per burst (default 300)',
   BENCH_STAMPEDE_EXPIRIES: 'token expiries to stampede after the cold start (default 3)',
   BENCH_TOKEN_LIFETIME: 'simulator token lifetime in seconds during the stampede (default 5)',
+  BENCH_RATES_CONCURRENCY: 'rates: rate requests in flight at once (default 16, quick: 8)',
   BENCH_SKIP: `comma-separated sections to leave out: ${SECTIONS.join(', ')}`,
   BENCH_ONLY: 'comma-separated sections to run, every other one left out (e.g. BENCH_ONLY=scale)',
   BENCH_SCALE_ACCOUNTS: 'scale: comma-separated account counts (default 1,1000,10000; quick: 1,100)',

@@ -3,6 +3,7 @@
  * DHL Express (MyDHL API): static HTTP Basic credentials, in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
+import { dhlExpressRates } from './rates.js';
 import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS, DHL_EXPRESS_PROBE } from './api.js';
 import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
 import { DHL_EXPRESS_API_ERRORS } from './errors.js';
@@ -24,4 +25,5 @@ export const dhlExpress: CarrierDescriptor = {
   },
   decorateApiRequest: decorateDhlExpressRequest,
   shipping: { ...dhlExpressShipping, void: dhlExpressVoid },
+  rates: dhlExpressRates,
 };

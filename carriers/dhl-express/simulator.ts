@@ -34,6 +34,7 @@ import {
   type SimulatorHandle,
   type SimulatorOptions,
 } from '../../src/sim/index.js';
+import { dhlExpressRateAnswer } from './rates-simulator.js';
 
 /** [MYDHL-SPEC] `servers`: production `.../mydhlapi`, test `.../mydhlapi/test` (the mock server also uses `/mydhlapi`). */
 export const DHL_EXPRESS_BASE_PATHS = {
@@ -760,6 +761,11 @@ export async function startDhlExpressSimulator(
       return req.method === 'POST'
         ? createShipment(req, ctx, environment, instance)
         : methodNotAllowed(instance, 'POST');
+    }
+    if (resource === '/rates') {
+      return req.method === 'GET'
+        ? dhlExpressRateAnswer(req, ctx.carrierNow())
+        : methodNotAllowed(instance, 'GET');
     }
     const track = /^\/shipments\/([^/]+)\/tracking$/.exec(resource);
     if (track) {

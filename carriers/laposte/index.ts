@@ -7,6 +7,7 @@
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
 import { decorateLaposteRequest, LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
+import { laposteTracking } from './tracking.js';
 import {
   LAPOSTE_AUTHORIZATION,
   LAPOSTE_CREDENTIALS,
@@ -35,4 +36,5 @@ export const laposte: CarrierDescriptor = {
   },
   tokenResponseSchema: laposteTokenResponseSchema,
   decorateApiRequest: decorateLaposteRequest,
+  tracking: laposteTracking,
 };

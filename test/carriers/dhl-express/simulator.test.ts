@@ -340,7 +340,7 @@ describe('DHL Express (MyDHL API) simulator', () => {
     const wrong = await get(`${PROD}/shipments`);
     expectDhlError(wrong, 405);
     expect(wrong.headers.get('allow')).toBe('POST');
-    expectDhlError(await get(`${PROD}/rates`), 404, { instance: '/expressapi/rates' });
+    expectDhlError(await get(`${PROD}/landed-cost`), 404, { instance: '/expressapi/landed-cost' });
     expectDhlError(await get('/somewhere-else'), 404);
   });
 

@@ -155,7 +155,7 @@ export function postShipments(deps: { shipments: ShipmentService }) {
     const client = c.get('client');
     const key = ShipmentService.idempotencyKey(c.req.header('idempotency-key'));
     // Read from the node request itself: going through the Web Request (hono's bodyLimit, a
-    // stream reader) cost a fifth of a shipment's CPU (docs/benchmarks.md, run 9).
+    // stream reader) cost a fifth of a shipment's CPU (docs/benchmarks.md, run 11).
     const incoming = c.env?.incoming;
     const text =
       incoming !== undefined

@@ -22,6 +22,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # config/demo.yaml is read by `--demo` only: without --config or GATEWAY_CONFIG the program exits 1.
 COPY config/demo.yaml ./config/demo.yaml
+# The runbooks /ops serves under /ops/runbooks/ (src/ops/runbooks.ts reads them at boot).
+COPY docs/runbooks ./docs/runbooks
 USER node
 # Configuration comes from a mounted file (GATEWAY_CONFIG) and secrets from the environment
 # (GATEWAY_ENCRYPTION_KEY and the ${VAR} references in that file) or mounted files (file:/path).

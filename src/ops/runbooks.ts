@@ -7,7 +7,7 @@
  * Links to another runbook stay on the gateway; other relative links point at nothing served and
  * are shown as text.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { projectRoot } from '../platform/project-root.js';
@@ -102,7 +102,9 @@ export interface RunbookPages {
 
 /** Reads docs/runbooks/ once; the pages are rendered on first request and kept. */
 export function loadRunbooks(folder = join(projectRoot(), 'docs', 'runbooks')): RunbookPages {
-  const files = readdirSync(folder).filter((file) => file.endsWith('.md'));
+  // A copy of the program without docs/ (a trimmed image, `npm start` from a partial checkout)
+  // still starts: /ops/runbooks/ then has no pages, and the runbook links answer 404.
+  const files = existsSync(folder) ? readdirSync(folder).filter((file) => file.endsWith('.md')) : [];
   const names = new Set(files.map((file) => file.replace(/\.md$/, '')).filter((name) => name !== 'README'));
   const pages = new Map<string, string>();
   const render = (name: string, file: string) => {

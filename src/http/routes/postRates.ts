@@ -5,55 +5,23 @@
  * (no Idempotency-Key: nothing is created) with an optional `deadlineMs`. Bad input is refused
  * before any carrier is asked; a carrier's failure is an entry in `errors`, never the status.
  */
-import type { IncomingMessage } from 'node:http';
-
 import type { Context } from 'hono';
 
 import type { AppEnv } from '../env.js';
-import { GatewayError } from '../../core/errors.js';
 import { rateRequestSchema } from '../../core/rates-adapter.js';
 import { RatesService } from '../../rates/rates-service.js';
+import { readJsonBody } from '../json-body.js';
 import type { RouteDoc } from '../openapi-route.js';
 
 /** A rate request is a shipment without labels: small. */
 export const RATES_BODY_LIMIT_BYTES = 64 * 1024;
-
-const tooLarge = () =>
-  new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
-    detail: `a rates body is at most ${RATES_BODY_LIMIT_BYTES} bytes`,
-  });
-
-async function readBody(incoming: IncomingMessage): Promise<string> {
-  if (Number(incoming.headers['content-length'] ?? 0) > RATES_BODY_LIMIT_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    size += (chunk as Buffer).length;
-    if (size > RATES_BODY_LIMIT_BYTES) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function postRates(deps: { rates: RatesService }) {
   return async function rates(c: Context<AppEnv>) {
     // The deadline counts from here: reading and checking the body are part of it.
     const startedAt = performance.now();
     const client = c.get('client');
-    const incoming = c.env?.incoming;
-    const text =
-      incoming !== undefined
-        ? await readBody(incoming)
-        : await c.req.text().then((all) => {
-            if (Buffer.byteLength(all) > RATES_BODY_LIMIT_BYTES) throw tooLarge();
-            return all;
-          });
-    let body: unknown;
-    try {
-      body = JSON.parse(text) as unknown;
-    } catch {
-      throw new GatewayError('ERR_REQUEST_INVALID', undefined, { detail: 'the body must be a JSON object' });
-    }
+    const body = await readJsonBody(c, RATES_BODY_LIMIT_BYTES, 'a rates body');
     const request = RatesService.parse(body);
     const answer = await deps.rates.quote(client, request, startedAt);
     // How long the gateway took, for clients and benchmarks to tell it from the network's share.

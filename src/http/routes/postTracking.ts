@@ -6,8 +6,8 @@
 import type { Context } from 'hono';
 
 import type { AppEnv } from '../env.js';
-import { GatewayError } from '../../core/errors.js';
 import { TrackingService, trackingBatchSchema } from '../../tracking/tracking-service.js';
+import { readJsonBody } from '../json-body.js';
 import type { RouteDoc } from '../openapi-route.js';
 
 /** Fifty numbers and an account id fit in a few kilobytes. */
@@ -15,18 +15,7 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 
 export function postTracking(deps: { tracking: TrackingService }) {
   return async function trackingBatch(c: Context<AppEnv>) {
-    const text = await c.req.text();
-    if (Buffer.byteLength(text) > BODY_LIMIT_BYTES) {
-      throw new GatewayError('ERR_BODY_TOO_LARGE', undefined, {
-        detail: `a tracking body is at most ${BODY_LIMIT_BYTES} bytes`,
-      });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text) as unknown;
-    } catch {
-      throw new GatewayError('ERR_REQUEST_INVALID', undefined, { detail: 'the body must be a JSON object' });
-    }
+    const body = await readJsonBody(c, BODY_LIMIT_BYTES, 'a tracking body');
     const batch = TrackingService.batch(body);
     const account = deps.tracking.account(c.get('client'), batch.account);
     return c.json(await deps.tracking.trackMany(account, batch.trackingNumbers), 200);

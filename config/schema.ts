@@ -197,6 +197,8 @@ export type AdminConfig = z.infer<typeof adminSchema>;
  * 10 s of grace is two readiness-probe periods of 5 s; 60 s leaves the grace, a 30 s carrier call
  * (the default `timeouts.apiMs`) and a token request before it to finish.
  */
+export const LOG_FLUSH_MS_DEFAULT = 100;
+
 export const SHUTDOWN_DEFAULTS = { graceMs: 10_000, timeoutMs: 60_000 } as const;
 
 export const configSchema = z
@@ -212,8 +214,14 @@ export const configSchema = z
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /**
+         * Log lines are written to standard output in batches, at most this long after they are
+         * made (src/platform/log.ts `stdoutDestination`); 0 writes every line at once, at a cost
+         * per request.
+         */
+        flushMs: z.number().int().min(0).max(1_000).default(LOG_FLUSH_MS_DEFAULT),
       })
-      .default({ level: 'info' }),
+      .default({ level: 'info', flushMs: LOG_FLUSH_MS_DEFAULT }),
     /**
      * How the process stops on SIGTERM (src/lifecycle/shutdown.ts): `/readyz` answers 503 at once
      * and requests are still served for `graceMs`, so a load balancer takes the instance out; then

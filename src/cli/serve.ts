@@ -83,7 +83,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const simulators = demo ? await startDemoSimulators() : [];
   const config = demo ? demoConfig(simulators, env) : loadConfigFile(selection.file!, env);
   adjust(config);
-  const log = createLogger({ level: config.log.level });
+  const log = createLogger({ level: config.log.level, flushMs: config.log.flushMs });
   // Spans go out over OTLP only when the environment names an endpoint (src/platform/tracing.ts).
   const tracing = await startTracing(env, log);
   if (demo) {

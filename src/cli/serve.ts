@@ -132,6 +132,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     },
     'carrier gateway listening',
   );
+  // Operators and supervisors wait for this line: it does not wait for the next batch of logs.
+  log.flush();
   if (demo) process.stdout.write(demoBanner(port, config.listen.host, simulators));
 
   new GracefulShutdown(

@@ -76,7 +76,11 @@ export function stdoutDestination(flushMs: number): DestinationStream {
       stdout.write(line);
       if (timer === undefined) timer = setTimeout(flush, flushMs).unref();
     },
-  };
+    // pino's `logger.flush()` lands here: a line someone waits for (listening) goes out at once.
+    flush(done?: (error?: Error) => void): void {
+      stdout.flush(done);
+    },
+  } as DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

@@ -17,7 +17,7 @@ interface WriterRun {
   linesBeforeReport: boolean;
 }
 
-function runWriter(flushMs: number, count: number, then: 'exit' | 'stay'): Promise<WriterRun> {
+function runWriter(flushMs: number, count: number, then: 'exit' | 'stay' | 'flush'): Promise<WriterRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -61,6 +61,14 @@ describe('batched log lines on standard output', () => {
     const run = await runWriter(0, 200, 'stay');
     expect(run.lines).toHaveLength(200);
     expect(run.writes).toBe(200);
+  });
+
+  it('writes at once what waits when the logger is flushed (the listening line)', async () => {
+    // The batch would wait 2 s; the program reports 200 ms after its flush.
+    const run = await runWriter(2_000, 20, 'flush');
+    expect(run.writes).toBeGreaterThanOrEqual(1);
+    expect(run.linesBeforeReport).toBe(true);
+    expect(run.lines).toHaveLength(20);
   });
 
   it('loses nothing when the process exits right after logging', async () => {

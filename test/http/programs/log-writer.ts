@@ -1,8 +1,9 @@
 /**
  * A child program for test/http/log-batching.test.ts: logs `count` lines through the gateway's
  * own stdout logger (`createLogger({ flushMs })`) and reports on stderr how many write system calls
- * reached standard output. `then` is what it does next: `exit` at once (process.exit), or `stay`
- * alive for 3 s without logging anything more.
+ * reached standard output. `then` is what it does next: `exit` at once (process.exit); `stay`
+ * alive without logging anything more and report after 3 s; or `flush` (pino's `logger.flush()`)
+ * and report after 200 ms.
  */
 import fs from 'node:fs';
 
@@ -25,6 +26,10 @@ fs.writeSync = ((fd: number, ...rest: unknown[]) => {
 const log = createLogger({ flushMs });
 for (let i = 0; i < count; i++) log.info({ line: i, padding: 'x'.repeat(100) }, 'request');
 if (then === 'exit') process.exit(0);
-setTimeout(() => {
-  process.stderr.write(`writes=${writes}\n`);
-}, 3_000);
+if (then === 'flush') log.flush();
+setTimeout(
+  () => {
+    process.stderr.write(`writes=${writes}\n`);
+  },
+  then === 'flush' ? 200 : 3_000,
+);

@@ -88,7 +88,7 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
   </form>
   <div class="scroll">
   <table id="accounts" hidden>
-    <caption>Health of each carrier account (trends: the last 24 hours in 15-minute slices)</caption>
+    <caption>Health of each carrier account (trends: the last 24 hours in 15-minute slices; point at a chart, or focus it and use the arrow keys, for a slice's value)</caption>
     <thead><tr>${headerCells}</tr></thead>
     <tbody id="rows"></tbody>
   </table>

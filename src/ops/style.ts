@@ -67,15 +67,19 @@ meter { display: block; width: 72px; height: 8px; margin-top: 2px; }
 .breaker-half_open { color: var(--warn); }
 .breaker-open { color: var(--bad); }
 .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-.trend { display: flex; align-items: center; gap: 8px; white-space: nowrap; }
-svg.spark { display: block; background: #f7f8fa; border: 1px solid #eceff3; border-radius: 4px; }
-svg.spark .base { stroke: #d5dae1; stroke-width: 1; stroke-dasharray: 2 2; }
-svg.spark .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; stroke-linecap: round; }
-svg.spark-success .line, svg.spark-success .dot { stroke: var(--accent); fill: var(--accent); }
-svg.spark-success .line { fill: none; }
-svg.spark-latency .line, svg.spark-latency .dot { stroke: var(--spark-lat); fill: var(--spark-lat); }
-svg.spark-latency .line { fill: none; }
-.spark-value { font-variant-numeric: tabular-nums; min-width: 46px; }
+.trend { display: flex; flex-direction: column; gap: 2px; white-space: nowrap; }
+svg.chart { display: block; background: #fbfcfd; border: 1px solid #eceff3; border-radius: 4px; cursor: crosshair; }
+svg.chart .axis { stroke: #9aa5b3; stroke-width: 1; }
+svg.chart .grid { stroke: #e3e7ec; stroke-width: 1; stroke-dasharray: 2 3; }
+svg.chart .tick { font-size: 10px; fill: var(--muted); font-variant-numeric: tabular-nums; }
+svg.chart .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; stroke-linecap: round; }
+svg.chart .guide { stroke: var(--text); stroke-width: 1; stroke-dasharray: 2 2; }
+svg.chart .marker { fill: var(--panel); stroke-width: 2; }
+svg.chart-success .line, svg.chart-success .marker { stroke: var(--accent); }
+svg.chart-success .dot { fill: var(--accent); }
+svg.chart-latency .line, svg.chart-latency .marker { stroke: var(--spark-lat); }
+svg.chart-latency .dot { fill: var(--spark-lat); }
+.chart-value { font-size: 12px; font-variant-numeric: tabular-nums; color: var(--muted); min-height: 1.4em; }
 code { font: 12px/1.4 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace;
   background: #f0f2f5; padding: 1px 5px; border-radius: 4px; }
 code.failure { background: var(--bad-bg); color: var(--bad); }

@@ -163,7 +163,7 @@ describe('the operations page in Chromium', () => {
       // 92 slices of seeded history and the last hour's real traffic.
       const path = await cell(account, 'success').locator('svg path.line').first().getAttribute('d');
       expect(path?.split('L').length).toBeGreaterThan(80);
-      expect(await cell(account, 'latency').locator('svg').getAttribute('aria-label')).toMatch(
+      expect(await cell(account, 'latency').locator('svg.chart').getAttribute('aria-label')).toMatch(
         /latest \d+ ms/,
       );
     }
@@ -171,6 +171,37 @@ describe('the operations page in Chromium', () => {
     expect(await page.locator('#updated').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d$/);
     expect(await page.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(ADMIN_KEY);
     await expect.poll(() => page.locator('#key-form').isHidden()).toBe(true);
+  });
+
+  it('draws 24-hour charts with axes, and the value of the slice pointed at', async () => {
+    const success = cell('ups-main', 'success');
+    expect(await success.locator('text.tick-y').allTextContents()).toEqual(['0%', '50%', '100%']);
+    const times = await success.locator('text.tick-x').allTextContents();
+    expect(times).toHaveLength(4);
+    for (const time of times) expect(time).toMatch(/^\d\d:\d\d$/);
+    // The latency axis is in ms with a round top: the seeded 700 ms slow refreshes need 1 s.
+    const latencyTicks = await cell('fedex-returns', 'latency').locator('text.tick-y').allTextContents();
+    expect(latencyTicks).toEqual(['0 ms', '500 ms', '1.0 s']);
+
+    const caption = success.locator('.chart-value');
+    expect(await caption.textContent()).toMatch(/^latest \d+(\.\d)?%$/);
+    // The UPS dip was seeded 9 to 10 hours ago (4 calls in 10 failing): point at it, 9.5 h back.
+    const chart = success.locator('svg.chart');
+    const box = (await chart.boundingBox())!;
+    // The plot runs from 42 px (after the value axis) to 8 px before the right edge.
+    await chart.hover({ position: { x: 42 + (box.width - 50) * (1 - 9.5 / 24), y: box.height / 2 } });
+    await expect.poll(() => caption.textContent()).toMatch(/^\d\d:\d\d–\d\d:\d\d · \d+\.\d%$/);
+    expect(Number(/· ([\d.]+)%/.exec((await caption.textContent())!)![1])).toBeLessThan(70);
+    expect(await success.locator('circle.marker').getAttribute('visibility')).toBe('visible');
+    // The slice's start, as the axis writes it, is within a slice of the time pointed at.
+    const start = (await caption.textContent())!.slice(0, 5);
+    const pointed = new Date(Date.now() - 9.5 * 3600_000);
+    const minutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));
+    const gap = Math.abs(minutes(start) - (pointed.getHours() * 60 + pointed.getMinutes()));
+    expect(Math.min(gap, 1440 - gap)).toBeLessThanOrEqual(30);
+
+    await page.mouse.move(0, 0);
+    await expect.poll(() => caption.textContent()).toMatch(/^latest /);
   });
 
   it('shows a secret rotation the carrier does not accept yet on the token cell', async () => {

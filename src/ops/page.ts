@@ -42,6 +42,7 @@ const COLUMNS = [
   ['Refresh p95, 24 h', 'token refresh latency, per 15 minutes'],
   ['Failing now', 'current failure class and its runbook'],
   ['Last hour', 'failures by class'],
+  ['Act', 'fail over, restore, drain or undrain, with a reason (admin key)'],
 ] as const;
 
 export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
@@ -59,7 +60,11 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
     runbooksServedAt: RUNBOOKS_PATH,
     runbookBaseUrl: runbookBaseUrl === undefined ? null : runbookBaseUrl.replace(/\/?$/, '/'),
   });
-  const headerCells = COLUMNS.map(([name, hint]) => `<th scope="col" title="${hint}">${name}</th>`).join('');
+  const headerCells = COLUMNS.map(([name, hint]) =>
+    name === 'Act'
+      ? `<th scope="col" class="admin-only" title="${hint}">${name}</th>`
+      : `<th scope="col" title="${hint}">${name}</th>`,
+  ).join('');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -92,6 +97,7 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
     <thead><tr>${headerCells}</tr></thead>
     <tbody id="rows"></tbody>
   </table>
+  <datalist id="account-ids"></datalist>
   </div>
 </main>
 <script>${script}</script>

@@ -30,6 +30,9 @@ const CLIENT = String.raw`
   'use strict';
   const KEY_ITEM = 'carrier-gateway.ops.key';
   const HEALTH_URL = '/v1/health/carriers';
+  const ADMIN_URL = '/v1/admin/accounts/';
+  // An admin key may read the audit log; a client key is refused (401): that tells them apart.
+  const ADMIN_CHECK_URL = '/v1/admin/audit?limit=1';
   const FETCH_TIMEOUT_MS = 10000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const STATUSES = ['healthy', 'degraded', 'down'];
@@ -38,7 +41,7 @@ const CLIENT = String.raw`
   const ui = {
     form: byId('key-form'), input: byId('key'), banner: byId('banner'), table: byId('accounts'),
     rows: byId('rows'), updated: byId('updated'), summary: byId('summary'), forget: byId('forget'),
-    interval: byId('interval'),
+    interval: byId('interval'), targets: byId('account-ids'),
   };
 
   const refreshSeconds = (() => {
@@ -287,6 +290,103 @@ const CLIENT = String.raw`
     } },
   ];
 
+  /**
+   * The operator's actions on an account, for an admin key only: fail over (to a named account or
+   * to each request's next one), restore, drain and undrain, each with a reason the page insists
+   * on (the admin API audits it with the key's id). The key goes in the Authorization header from
+   * this script, never in a cookie, so a page on another site cannot make the browser send it
+   * (docs/security.md, "The /ops page's actions").
+   */
+  const ACTIONS = {
+    failover: { method: 'POST', path: 'failover', label: 'Fail over', done: 'failed over' },
+    restore: { method: 'DELETE', path: 'failover', label: 'Restore', done: 'restored' },
+    drain: { method: 'POST', path: 'drain', label: 'Drain', done: 'drained' },
+    undrain: { method: 'DELETE', path: 'drain', label: 'Undrain', done: 'undrained' },
+  };
+  const DURATIONS = [['', 'until undone'], ['3600', 'for 1 h'], ['14400', 'for 4 h'], ['86400', 'for 24 h']];
+  let isAdmin = false;
+
+  function actionForm(account) {
+    const id = (name) => 'act-' + name + '-' + account.replace(/[^A-Za-z0-9_-]/g, '_');
+    const reason = el('input', { id: id('reason'), name: 'reason', type: 'text', maxlength: 500, autocomplete: 'off',
+      placeholder: 'INC-42 token endpoint down', 'aria-required': 'true' });
+    const to = el('input', { id: id('to'), name: 'to', type: 'text', list: 'account-ids', autocomplete: 'off', placeholder: 'next in order' });
+    const ttl = el('select', { id: id('ttl'), name: 'ttl' }, DURATIONS.map((d) => el('option', { value: d[0], text: d[1] })));
+    const result = el('output', { class: 'small act-result', 'aria-live': 'polite' });
+    const buttons = Object.entries(ACTIONS).map(([action, spec]) => {
+      const button = el('button', { type: 'button', 'data-action': action, text: spec.label });
+      button.addEventListener('click', () => void act(account, action, { reason, to, ttl, result, buttons }));
+      return button;
+    });
+    const form = el('form', { class: 'act', 'aria-label': 'Act on ' + account }, [
+      el('label', { for: id('reason'), text: 'Reason (audited)' }), reason,
+      el('label', { for: id('to'), text: 'Fail over to' }), to,
+      el('label', { for: id('ttl'), text: 'Lasts' }), ttl,
+      el('div', { class: 'act-buttons' }, buttons), result,
+    ]);
+    // Enter in a field does nothing by itself: each action is a button of its own.
+    form.addEventListener('submit', (event) => event.preventDefault());
+    return [el('details', {}, [el('summary', { text: 'Act' }), form])];
+  }
+
+  async function act(account, action, form) {
+    const spec = ACTIONS[action];
+    const reason = form.reason.value.trim();
+    if (!reason) {
+      form.result.textContent = 'Refused: say why first (the reason goes to the audit log).';
+      form.result.classList.add('act-refused');
+      form.reason.focus();
+      return;
+    }
+    const key = readKey();
+    if (!key) { showKeyForm(); return; }
+    const body = { reason };
+    if ((action === 'failover' || action === 'drain') && form.ttl.value) body.ttlSeconds = Number(form.ttl.value);
+    if (action === 'failover' && form.to.value.trim()) body.to = form.to.value.trim();
+    form.buttons.forEach((b) => { b.disabled = true; });
+    form.result.classList.remove('act-refused');
+    form.result.textContent = spec.label + '\u2026';
+    try {
+      const response = await fetch(ADMIN_URL + encodeURIComponent(account) + '/' + spec.path, {
+        method: spec.method,
+        headers: { authorization: 'Bearer ' + key, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body), cache: 'no-store', credentials: 'omit', redirect: 'error',
+      });
+      if (response.ok) {
+        form.result.textContent = spec.done + ' at ' + clock(Date.now());
+        form.reason.value = '';
+      } else {
+        let what = 'HTTP ' + response.status;
+        try {
+          const problem = await response.json();
+          what = [problem.code, problem.detail || problem.title].filter(Boolean).join(': ') || what;
+        } catch { /* not JSON */ }
+        form.result.textContent = 'Refused: ' + what;
+        form.result.classList.add('act-refused');
+      }
+    } catch {
+      form.result.textContent = 'The gateway could not be reached; nothing is known to have changed.';
+      form.result.classList.add('act-refused');
+    } finally {
+      form.buttons.forEach((b) => { b.disabled = false; });
+    }
+    void refresh();
+  }
+
+  /** Whether the key is an admin key (asked once per key). */
+  async function checkAdmin(key) {
+    try {
+      const response = await fetch(ADMIN_CHECK_URL, {
+        headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
+        cache: 'no-store', credentials: 'omit', redirect: 'error',
+      });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+  COLUMNS.push({ name: 'actions', adminOnly: true, key: () => isAdmin, render: (h) => (isAdmin ? actionForm(h.account) : []) });
+
   const SEVERITY = { down: 0, degraded: 1, healthy: 2 };
   function bySeverity(a, b) {
     const rank = (h) => (h.status in SEVERITY ? SEVERITY[h.status] : -1);
@@ -309,7 +409,7 @@ const CLIENT = String.raw`
     const tr = el('tr', { 'data-account': account });
     const cells = new Map();
     for (const column of COLUMNS) {
-      const cell = el(column.header ? 'th' : 'td', { 'data-col': column.name });
+      const cell = el(column.header ? 'th' : 'td', { 'data-col': column.name, class: column.adminOnly ? 'admin-only' : undefined });
       if (column.header) cell.setAttribute('scope', 'row');
       cells.set(column.name, cell);
       tr.append(cell);
@@ -338,6 +438,7 @@ const CLIENT = String.raw`
       if (ui.rows.children[index] !== row.tr) ui.rows.insertBefore(row.tr, ui.rows.children[index] || null);
     });
     for (const [account, row] of rows) if (!seen.has(account)) { row.tr.remove(); rows.delete(account); }
+    if (isAdmin) ui.targets.replaceChildren(...[...seen].sort().map((account) => el('option', { value: account })));
     const counts = STATUSES.map((s) => [s, carriers.filter((h) => h.status === s).length]).filter((e) => e[1] > 0);
     ui.summary.textContent = carriers.length + ' account' + (carriers.length === 1 ? '' : 's') +
       counts.map((e) => ' \u00b7 ' + e[1] + ' ' + e[0]).join('');
@@ -363,6 +464,7 @@ const CLIENT = String.raw`
 
   let timer = 0;
   let inFlight = false;
+  let checkedKey = null;
   let lastSuccess = null;
 
   async function refresh() {
@@ -371,6 +473,11 @@ const CLIENT = String.raw`
     if (!key) { showKeyForm(); return; }
     if (inFlight) return;
     inFlight = true;
+    if (checkedKey !== key) {
+      isAdmin = await checkAdmin(key);
+      checkedKey = key;
+      ui.table.classList.toggle('admin', isAdmin);
+    }
     const controller = new AbortController();
     const abort = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
     try {
@@ -425,6 +532,9 @@ const CLIENT = String.raw`
   });
   ui.forget.addEventListener('click', () => {
     forgetKey();
+    checkedKey = null;
+    isAdmin = false;
+    ui.table.classList.remove('admin');
     clearTimeout(timer);
     for (const row of rows.values()) row.tr.remove();
     rows.clear();

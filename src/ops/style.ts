@@ -88,4 +88,15 @@ a { color: var(--accent); }
 ul.incidents { list-style: none; margin: 0; padding: 0; }
 ul.incidents li + li { margin-top: 6px; }
 ul.incidents .count { font-weight: 650; font-variant-numeric: tabular-nums; }
+table:not(.admin) .admin-only { display: none; }
+td[data-col="actions"] { min-width: 70px; }
+td[data-col="actions"] summary { cursor: pointer; color: var(--accent); font-weight: 600; }
+form.act { max-width: none; width: 230px; padding: 8px; margin-top: 6px; border-radius: 6px; }
+form.act label { font-size: 12px; margin: 4px 0 2px; }
+form.act input, form.act select { font: inherit; font-size: 13px; width: 100%; padding: 3px 6px; margin: 0;
+  border: 1px solid var(--line); border-radius: 4px; }
+.act-buttons { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 8px; }
+.act-buttons button { padding: 3px 8px; font-size: 12px; }
+.act-result { margin-top: 6px; white-space: normal; }
+.act-result.act-refused { color: var(--bad); font-weight: 600; }
 `;

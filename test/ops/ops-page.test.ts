@@ -82,6 +82,15 @@ async function seedHistory(): Promise<void> {
   }
 }
 
+/** The newest audit entry of an action on fedex-returns, read through the admin API. */
+async function audit(action: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${baseUrl}/v1/admin/audit?account=fedex-returns&action=${action}&limit=1`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  const { entries } = (await response.json()) as { entries: Record<string, unknown>[] };
+  return entries[0] ?? {};
+}
+
 const row = (account: string) => page.locator(`#rows tr[data-account="${account}"]`);
 const cell = (account: string, column: string) => row(account).locator(`[data-col="${column}"]`);
 
@@ -164,7 +173,7 @@ describe('the operations page in Chromium', () => {
       const path = await cell(account, 'success').locator('svg path.line').first().getAttribute('d');
       expect(path?.split('L').length).toBeGreaterThan(80);
       expect(await cell(account, 'latency').locator('svg.chart').getAttribute('aria-label')).toMatch(
-        /latest \d+ ms/,
+        /latest \d+(\.\d)? m?s/,
       );
     }
     expect(await page.getByRole('columnheader').allTextContents()).toContain('Token expires in');
@@ -259,7 +268,7 @@ describe('the operations page in Chromium', () => {
       .poll(() => banner.textContent(), { timeout: 5_000 })
       .toMatch(/^Refresh failed at .*ERR_TEST/);
     expect(await page.getByRole('alert').getAttribute('aria-live')).toBe('assertive');
-    expect(await page.locator('#accounts').getAttribute('class')).toBe('stale');
+    expect((await page.locator('#accounts').getAttribute('class'))?.split(' ')).toContain('stale');
     expect(await page.locator('#rows tr').count()).toBe(ACCOUNT_IDS.length);
 
     await page.unroute('**/v1/health/carriers');
@@ -294,6 +303,73 @@ describe('the operations page in Chromium', () => {
     await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
   });
 
+  it('fails over, restores, drains and undrains from the page, with a reason, audited', async () => {
+    const actions = cell('fedex-returns', 'actions');
+    const tag = cell('fedex-returns', 'account').locator('.tag');
+    const result = actions.locator('output');
+    const press = (label: string) => actions.getByRole('button', { name: label, exact: true }).click();
+    await actions.locator('summary').click();
+
+    // No reason, no action: the page refuses and sends nothing.
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/admin/accounts/')) sent.push(request.method());
+    });
+    await press('Fail over');
+    expect(await result.textContent()).toMatch(/^Refused: say why first/);
+    expect(sent).toEqual([]);
+    expect(gateway.overrides.current('fedex-returns').failover).toBeUndefined();
+
+    await actions.getByLabel('Reason (audited)').fill('INC-77 FedEx returns auth');
+    await actions.getByLabel('Fail over to').fill('fedex-main');
+    const request = page.waitForRequest('**/v1/admin/accounts/fedex-returns/failover');
+    await press('Fail over');
+    // The key travels in the header the script sets; there is no cookie to ride on (CSRF).
+    const headers = await (await request).allHeaders();
+    expect(headers['authorization']).toBe(`Bearer ${ADMIN_KEY}`);
+    expect(headers['cookie']).toBeUndefined();
+    await expect.poll(() => tag.textContent(), { timeout: 5_000 }).toBe('failed over \u2192 fedex-main');
+    expect(await cell('fedex-returns', 'account').locator('.override-why').textContent()).toBe(
+      'INC-77 FedEx returns auth, by ops',
+    );
+    expect(await audit('failover')).toMatchObject({
+      admin: 'ops',
+      reason: 'INC-77 FedEx returns auth',
+      params: { to: 'fedex-main' },
+      result: { ok: true },
+    });
+
+    await actions.getByLabel('Reason (audited)').fill('INC-77 resolved');
+    await press('Restore');
+    await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
+    expect(gateway.overrides.current('fedex-returns').failover).toBeUndefined();
+    expect(await audit('restore')).toMatchObject({ admin: 'ops', reason: 'INC-77 resolved' });
+
+    await actions.getByLabel('Reason (audited)').fill('FedEx maintenance window');
+    await actions.getByLabel('Lasts').selectOption({ label: 'for 1 h' });
+    await press('Drain');
+    await expect.poll(() => tag.textContent(), { timeout: 5_000 }).toBe('drained');
+    expect(await cell('fedex-returns', 'account').locator('.override-why').textContent()).toMatch(
+      /^FedEx maintenance window, by ops, until \d{4}-\d\d-\d\dT/,
+    );
+    expect(await audit('drain')).toMatchObject({
+      admin: 'ops',
+      reason: 'FedEx maintenance window',
+      params: { ttlSeconds: 3600 },
+    });
+
+    // A refusal from the gateway is shown as it came: fedex-returns cannot fail over to itself.
+    await actions.getByLabel('Reason (audited)').fill('a mistake');
+    await actions.getByLabel('Fail over to').fill('fedex-returns');
+    await press('Fail over');
+    await expect.poll(() => result.textContent()).toMatch(/^Refused: ERR_OVERRIDE_CONFLICT: /);
+
+    await actions.getByLabel('Reason (audited)').fill('maintenance over');
+    await press('Undrain');
+    await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
+    expect(gateway.overrides.current('fedex-returns').drained).toBe(false);
+  });
+
   it('shows a client key only its own accounts, and asks again for a refused key', async () => {
     const context = await browser.newContext();
     try {
@@ -304,6 +380,9 @@ describe('the operations page in Chromium', () => {
       const clientPage = await context.newPage();
       await clientPage.goto(`${baseUrl}/ops?refresh=${REFRESH_SECONDS}`);
       await expect.poll(() => clientPage.locator('#rows tr').count()).toBe(2);
+      // No actions for a client key: the admin API would refuse it anyway.
+      expect(await clientPage.locator('#rows details').count()).toBe(0);
+      expect(await clientPage.getByRole('columnheader', { name: 'Act' }).isVisible()).toBe(false);
 
       await clientPage.evaluate((item) => sessionStorage.setItem(item, 'not-a-key-at-all'), KEY_ITEM);
       await expect

@@ -46,6 +46,7 @@ thead th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; co
 tbody tr:last-child > * { border-bottom: 0; }
 tbody tr[data-status="down"] { background: #fffafa; }
 tbody th { font-weight: 600; white-space: nowrap; }
+tbody th .override-why { white-space: normal; max-width: 220px; }
 .small { display: block; font-size: 12px; color: var(--muted); font-weight: 400; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-weight: 650; font-size: 12px;
@@ -91,7 +92,7 @@ ul.incidents .count { font-weight: 650; font-variant-numeric: tabular-nums; }
 table:not(.admin) .admin-only { display: none; }
 td[data-col="actions"] { min-width: 70px; }
 td[data-col="actions"] summary { cursor: pointer; color: var(--accent); font-weight: 600; }
-form.act { max-width: none; width: 230px; padding: 8px; margin-top: 6px; border-radius: 6px; }
+form.act { max-width: none; width: 210px; padding: 8px; margin-top: 6px; border-radius: 6px; }
 form.act label { font-size: 12px; margin: 4px 0 2px; }
 form.act input, form.act select { font: inherit; font-size: 13px; width: 100%; padding: 3px 6px; margin: 0;
   border: 1px solid var(--line); border-radius: 4px; }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Gateway } from '../../src/gateway.js';
@@ -35,7 +35,19 @@ declare const document: {
 const CHROMIUM = '/usr/bin/chromium';
 // Kept in docs/ (docs/screenshots/), where the README shows what /ops looks like in an incident.
 const ARTIFACTS = join(projectRoot(), 'docs', 'screenshots');
-const SCREENSHOT = join(ARTIFACTS, 'ops-incident.png');
+
+/** Keeps a screenshot of the page (or of one part of it) in docs/screenshots/. */
+async function keepScreenshot(name: string, part?: Locator): Promise<void> {
+  const path = join(ARTIFACTS, name);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Focusing a control may have scrolled the table sideways; the picture starts at its left edge.
+  await page.locator('.scroll').evaluate((node) => {
+    (node as { scrollLeft: number }).scrollLeft = 0;
+  });
+  if (part) await part.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
+  expect(statSync(path).size).toBeGreaterThan(10_000);
+}
 const REFRESH_SECONDS = 1;
 const KEY_ITEM = 'carrier-gateway.ops.key';
 
@@ -139,7 +151,7 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1440, height: 400 }, deviceScaleFactor: 1 });
+  page = await browser.newPage({ viewport: { width: 1760, height: 400 }, deviceScaleFactor: 1 });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
@@ -202,6 +214,7 @@ describe('the operations page in Chromium', () => {
     await expect.poll(() => caption.textContent()).toMatch(/^\d\d:\d\d–\d\d:\d\d · \d+\.\d%$/);
     expect(Number(/· ([\d.]+)%/.exec((await caption.textContent())!)![1])).toBeLessThan(70);
     expect(await success.locator('circle.marker').getAttribute('visibility')).toBe('visible');
+    await keepScreenshot('ops-chart-hover.png', row('ups-main'));
     // The slice's start, as the axis writes it, is within a slice of the time pointed at.
     const start = (await caption.textContent())!.slice(0, 5);
     const pointed = new Date(Date.now() - 9.5 * 3600_000);
@@ -253,9 +266,7 @@ describe('the operations page in Chromium', () => {
     expect(await page.locator('#rows tr').last().getAttribute('data-status')).not.toBe('down');
 
     // The screenshot taken at the outage, kept for whoever reads the run.
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await keepScreenshot('ops-incident.png');
   });
 
   it('raises the error banner when a refresh fails, and clears it on the next good one', async () => {
@@ -352,6 +363,10 @@ describe('the operations page in Chromium', () => {
     expect(await cell('fedex-returns', 'account').locator('.override-why').textContent()).toMatch(
       /^FedEx maintenance window, by ops, until \d{4}-\d\d-\d\dT/,
     );
+    // Wide enough for the open Act panel beside the whole row.
+    await page.setViewportSize({ width: 2000, height: 400 });
+    await keepScreenshot('ops-actions.png');
+    await page.setViewportSize({ width: 1760, height: 400 });
     expect(await audit('drain')).toMatchObject({
       admin: 'ops',
       reason: 'FedEx maintenance window',

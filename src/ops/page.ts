@@ -42,6 +42,7 @@ const COLUMNS = [
   ['Refresh p95, 24 h', 'token refresh latency, per 15 minutes'],
   ['Failing now', 'current failure class and its runbook'],
   ['Last hour', 'failures by class'],
+  ['Act', 'fail over, restore, drain or undrain, with a reason (admin key)'],
 ] as const;
 
 export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
@@ -59,7 +60,11 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
     runbooksServedAt: RUNBOOKS_PATH,
     runbookBaseUrl: runbookBaseUrl === undefined ? null : runbookBaseUrl.replace(/\/?$/, '/'),
   });
-  const headerCells = COLUMNS.map(([name, hint]) => `<th scope="col" title="${hint}">${name}</th>`).join('');
+  const headerCells = COLUMNS.map(([name, hint]) =>
+    name === 'Act'
+      ? `<th scope="col" class="admin-only" title="${hint}">${name}</th>`
+      : `<th scope="col" title="${hint}">${name}</th>`,
+  ).join('');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -88,10 +93,11 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
   </form>
   <div class="scroll">
   <table id="accounts" hidden>
-    <caption>Health of each carrier account (trends: the last 24 hours in 15-minute slices)</caption>
+    <caption>Health of each carrier account (trends: the last 24 hours in 15-minute slices; point at a chart, or focus it and use the arrow keys, for a slice's value)</caption>
     <thead><tr>${headerCells}</tr></thead>
     <tbody id="rows"></tbody>
   </table>
+  <datalist id="account-ids"></datalist>
   </div>
 </main>
 <script>${script}</script>

@@ -30,6 +30,9 @@ const CLIENT = String.raw`
   'use strict';
   const KEY_ITEM = 'carrier-gateway.ops.key';
   const HEALTH_URL = '/v1/health/carriers';
+  const ADMIN_URL = '/v1/admin/accounts/';
+  // An admin key may read the audit log; a client key is refused (401): that tells them apart.
+  const ADMIN_CHECK_URL = '/v1/admin/audit?limit=1';
   const FETCH_TIMEOUT_MS = 10000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const STATUSES = ['healthy', 'degraded', 'down'];
@@ -38,7 +41,7 @@ const CLIENT = String.raw`
   const ui = {
     form: byId('key-form'), input: byId('key'), banner: byId('banner'), table: byId('accounts'),
     rows: byId('rows'), updated: byId('updated'), summary: byId('summary'), forget: byId('forget'),
-    interval: byId('interval'),
+    interval: byId('interval'), targets: byId('account-ids'),
   };
 
   const refreshSeconds = (() => {
@@ -74,6 +77,7 @@ const CLIENT = String.raw`
   const small = (text) => el('span', { class: 'small', text });
   const known = (value, list) => (list.includes(value) ? value : 'unknown');
   const pad = (n) => String(n).padStart(2, '0');
+  const hhmm = (at) => { const d = new Date(at); return pad(d.getHours()) + ':' + pad(d.getMinutes()); };
   const clock = (at) => { const d = new Date(at); return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()); };
   const percent = (rate) => (rate >= 1 ? '100%' : (rate * 100).toFixed(1) + '%');
   const millis = (ms) => (ms < 1000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(1) + ' s');
@@ -107,36 +111,105 @@ const CLIENT = String.raw`
     return el('span', { class: 'runbook', title: 'in the gateway repository' }, ['runbook: ', el('code', {}, breakable(path))]);
   }
 
-  /** One line per 15-minute slice, broken where a slice has no data; a lone point is a dot. */
-  function sparkline(values, kind, range, label) {
-    const W = 102, H = 30, P = 3;
-    const chart = svg('svg', { class: 'spark spark-' + kind, width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': label });
+  /** A round upper bound for a latency axis: 100, 200, 500, 1000, 2000, 5000 ms ... */
+  function niceMax(value) {
+    for (let decade = 100; ; decade *= 10) for (const m of [1, 2, 5]) if (m * decade >= value) return m * decade;
+  }
+
+  /**
+   * A 24-hour chart with axes: value ticks with their unit on the left, times (slice starts, this
+   * browser's local time) below, one line per run of 15-minute slices with data (a lone point is a
+   * dot). Pointing at it marks the nearest slice with data and writes its time and value in the
+   * caption under the chart; the arrow keys do the same from the keyboard.
+   */
+  function chart(points, kind, label) {
+    const W = 224, H = 84, L = 42, R = 8, T = 6, B = 18;
+    const values = points.map((p) => p.value);
+    const present = values.filter((v) => typeof v === 'number');
+    const format = kind === 'success' ? percent : millis;
+    const max = kind === 'success' ? 1 : niceMax(Math.max(100, ...present));
+    const n = points.length;
+    const x = (i) => L + (n < 2 ? 0 : (i * (W - L - R)) / (n - 1));
+    const y = (v) => H - B - (Math.min(Math.max(v, 0), max) / max) * (H - T - B);
+    const root = svg('svg', { class: 'chart chart-' + kind, width: W, height: H, viewBox: '0 0 ' + W + ' ' + H,
+      role: 'img', 'aria-label': label, tabindex: 0, focusable: 'true' });
     const title = svg('title', {});
     title.textContent = label;
-    chart.append(title);
-    const x = (i) => P + (values.length < 2 ? W - 2 * P : (i * (W - 2 * P)) / (values.length - 1));
-    const y = (v) => H - P - ((Math.min(Math.max(v, range[0]), range[1]) - range[0]) / (range[1] - range[0])) * (H - 2 * P);
-    chart.append(svg('line', { class: 'base', x1: P, x2: W - P, y1: y(range[0]), y2: y(range[0]) }));
+    root.append(title);
+    for (const tick of [0, max / 2, max]) {
+      root.append(svg('line', { class: tick === 0 ? 'axis' : 'grid', x1: L, x2: W - R, y1: y(tick), y2: y(tick) }));
+      const text = kind === 'success' ? Math.round(tick * 100) + '%' : millis(tick);
+      root.append(svg('text', { class: 'tick tick-y', x: L - 4, y: y(tick) + 3, 'text-anchor': 'end', text }));
+    }
+    root.append(svg('line', { class: 'axis', x1: L, x2: L, y1: T, y2: H - B }));
+    if (n > 0) {
+      [0, Math.round((n - 1) / 3), Math.round((2 * (n - 1)) / 3), n - 1].forEach((i, k, all) => {
+        root.append(svg('line', { class: 'axis', x1: x(i), x2: x(i), y1: H - B, y2: H - B + 3 }));
+        const anchor = k === 0 ? 'start' : k === all.length - 1 ? 'end' : 'middle';
+        root.append(svg('text', { class: 'tick tick-x', x: x(i), y: H - 4, 'text-anchor': anchor, text: hhmm(points[i].at) }));
+      });
+    }
     let run = [];
     const flush = () => {
-      if (run.length === 1) chart.append(svg('circle', { class: 'dot', cx: run[0][0], cy: run[0][1], r: 1.8 }));
-      else if (run.length > 1) chart.append(svg('path', { class: 'line', d: 'M' + run.map((p) => p[0].toFixed(1) + ' ' + p[1].toFixed(1)).join('L') }));
+      if (run.length === 1) root.append(svg('circle', { class: 'dot', cx: run[0][0], cy: run[0][1], r: 1.8 }));
+      else if (run.length > 1) root.append(svg('path', { class: 'line', d: 'M' + run.map((p) => p[0].toFixed(1) + ' ' + p[1].toFixed(1)).join('L') }));
       run = [];
     };
     values.forEach((v, i) => { if (typeof v === 'number') run.push([x(i), y(v)]); else flush(); });
     flush();
-    return chart;
+    const guide = svg('line', { class: 'guide', y1: T, y2: H - B, visibility: 'hidden' });
+    const marker = svg('circle', { class: 'marker', r: 3.2, visibility: 'hidden' });
+    root.append(guide, marker);
+    const latest = present.length > 0 ? format(present[present.length - 1]) : 'no data';
+    const caption = el('span', { class: 'chart-value', text: 'latest ' + latest });
+    caption.setAttribute('aria-live', 'polite');
+    let shown = -1;
+    const show = (i) => {
+      shown = i;
+      if (i < 0) {
+        guide.setAttribute('visibility', 'hidden');
+        marker.setAttribute('visibility', 'hidden');
+        caption.textContent = 'latest ' + latest;
+        return;
+      }
+      guide.setAttribute('x1', x(i)); guide.setAttribute('x2', x(i));
+      marker.setAttribute('cx', x(i)); marker.setAttribute('cy', y(values[i]));
+      guide.setAttribute('visibility', 'visible');
+      marker.setAttribute('visibility', 'visible');
+      const end = new Date(Date.parse(points[i].at) + 15 * 60000).toISOString();
+      caption.textContent = hhmm(points[i].at) + '\u2013' + hhmm(end) + ' \u00b7 ' + format(values[i]);
+    };
+    /** The slice with data nearest to slice i (none: -1). */
+    const nearest = (i) => {
+      for (let d = 0; d < n; d += 1) {
+        if (typeof values[i - d] === 'number') return i - d;
+        if (typeof values[i + d] === 'number') return i + d;
+      }
+      return -1;
+    };
+    root.addEventListener('pointermove', (event) => {
+      const box = root.getBoundingClientRect();
+      const at = ((event.clientX - box.left) * W) / box.width;
+      show(nearest(Math.round(((at - L) / (W - L - R)) * (n - 1))));
+    });
+    root.addEventListener('pointerleave', () => show(-1));
+    root.addEventListener('blur', () => show(-1));
+    root.addEventListener('keydown', (event) => {
+      if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+      event.preventDefault();
+      const step = event.key === 'ArrowLeft' ? -1 : 1;
+      let i = shown < 0 ? (step < 0 ? n : -1) : shown;
+      do i += step; while (i >= 0 && i < n && typeof values[i] !== 'number');
+      if (i >= 0 && i < n) show(i);
+    });
+    return el('div', { class: 'trend' }, [root, caption]);
   }
 
-  function trendCell(values, kind, describe) {
-    const present = values.filter((v) => typeof v === 'number');
+  function trendCell(trend, field, kind, describe) {
+    const points = (trend || []).map((p) => ({ at: p.at, value: p[field] }));
+    const present = points.map((p) => p.value).filter((v) => typeof v === 'number');
     const latest = present.length > 0 ? present[present.length - 1] : null;
-    const range = kind === 'success' ? [0, 1] : [0, Math.max(100, ...present)];
-    const label = describe(present, latest);
-    return [el('div', { class: 'trend' }, [
-      sparkline(values, kind, range, label),
-      el('span', { class: 'spark-value', text: latest === null ? 'no data' : kind === 'success' ? percent(latest) : millis(latest) }),
-    ])];
+    return [chart(points, kind, describe(present, latest))];
   }
 
   function countsOf(record) {
@@ -192,12 +265,12 @@ const CLIENT = String.raw`
       if (typeof l.p95 === 'number') parts.push(small('refresh p50 ' + millis(l.p50)), small('refresh p95 ' + millis(l.p95)));
       return parts;
     } },
-    { name: 'success', key: (h) => (h.trend || []).map((p) => p.successRate), render: (h) =>
-      trendCell((h.trend || []).map((p) => p.successRate), 'success', (present, latest) => latest === null
+    { name: 'success', key: (h) => (h.trend || []).map((p) => [p.at, p.successRate]), render: (h) =>
+      trendCell(h.trend, 'successRate', 'success', (present, latest) => latest === null
         ? 'Success rate, last 24 hours: no data'
         : 'Success rate, last 24 hours: latest ' + percent(latest) + ', lowest ' + percent(Math.min(...present))) },
-    { name: 'latency', key: (h) => (h.trend || []).map((p) => p.refreshLatencyP95Ms), render: (h) =>
-      trendCell((h.trend || []).map((p) => p.refreshLatencyP95Ms), 'latency', (present, latest) => latest === null
+    { name: 'latency', key: (h) => (h.trend || []).map((p) => [p.at, p.refreshLatencyP95Ms]), render: (h) =>
+      trendCell(h.trend, 'refreshLatencyP95Ms', 'latency', (present, latest) => latest === null
         ? 'Token refresh latency p95, last 24 hours: no data'
         : 'Token refresh latency p95, last 24 hours: latest ' + millis(latest) + ', highest ' + millis(Math.max(...present))) },
     { name: 'failing', key: (h) => [h.currentFailureClass, h.runbook], render: (h) => h.currentFailureClass
@@ -216,6 +289,103 @@ const CLIENT = String.raw`
       return parts;
     } },
   ];
+
+  /**
+   * The operator's actions on an account, for an admin key only: fail over (to a named account or
+   * to each request's next one), restore, drain and undrain, each with a reason the page insists
+   * on (the admin API audits it with the key's id). The key goes in the Authorization header from
+   * this script, never in a cookie, so a page on another site cannot make the browser send it
+   * (docs/security.md, "The /ops page's actions").
+   */
+  const ACTIONS = {
+    failover: { method: 'POST', path: 'failover', label: 'Fail over', done: 'failed over' },
+    restore: { method: 'DELETE', path: 'failover', label: 'Restore', done: 'restored' },
+    drain: { method: 'POST', path: 'drain', label: 'Drain', done: 'drained' },
+    undrain: { method: 'DELETE', path: 'drain', label: 'Undrain', done: 'undrained' },
+  };
+  const DURATIONS = [['', 'until undone'], ['3600', 'for 1 h'], ['14400', 'for 4 h'], ['86400', 'for 24 h']];
+  let isAdmin = false;
+
+  function actionForm(account) {
+    const id = (name) => 'act-' + name + '-' + account.replace(/[^A-Za-z0-9_-]/g, '_');
+    const reason = el('input', { id: id('reason'), name: 'reason', type: 'text', maxlength: 500, autocomplete: 'off',
+      placeholder: 'INC-42 token endpoint down', 'aria-required': 'true' });
+    const to = el('input', { id: id('to'), name: 'to', type: 'text', list: 'account-ids', autocomplete: 'off', placeholder: 'next in order' });
+    const ttl = el('select', { id: id('ttl'), name: 'ttl' }, DURATIONS.map((d) => el('option', { value: d[0], text: d[1] })));
+    const result = el('output', { class: 'small act-result', 'aria-live': 'polite' });
+    const buttons = Object.entries(ACTIONS).map(([action, spec]) => {
+      const button = el('button', { type: 'button', 'data-action': action, text: spec.label });
+      button.addEventListener('click', () => void act(account, action, { reason, to, ttl, result, buttons }));
+      return button;
+    });
+    const form = el('form', { class: 'act', 'aria-label': 'Act on ' + account }, [
+      el('label', { for: id('reason'), text: 'Reason (audited)' }), reason,
+      el('label', { for: id('to'), text: 'Fail over to' }), to,
+      el('label', { for: id('ttl'), text: 'Lasts' }), ttl,
+      el('div', { class: 'act-buttons' }, buttons), result,
+    ]);
+    // Enter in a field does nothing by itself: each action is a button of its own.
+    form.addEventListener('submit', (event) => event.preventDefault());
+    return [el('details', {}, [el('summary', { text: 'Act' }), form])];
+  }
+
+  async function act(account, action, form) {
+    const spec = ACTIONS[action];
+    const reason = form.reason.value.trim();
+    if (!reason) {
+      form.result.textContent = 'Refused: say why first (the reason goes to the audit log).';
+      form.result.classList.add('act-refused');
+      form.reason.focus();
+      return;
+    }
+    const key = readKey();
+    if (!key) { showKeyForm(); return; }
+    const body = { reason };
+    if ((action === 'failover' || action === 'drain') && form.ttl.value) body.ttlSeconds = Number(form.ttl.value);
+    if (action === 'failover' && form.to.value.trim()) body.to = form.to.value.trim();
+    form.buttons.forEach((b) => { b.disabled = true; });
+    form.result.classList.remove('act-refused');
+    form.result.textContent = spec.label + '\u2026';
+    try {
+      const response = await fetch(ADMIN_URL + encodeURIComponent(account) + '/' + spec.path, {
+        method: spec.method,
+        headers: { authorization: 'Bearer ' + key, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body), cache: 'no-store', credentials: 'omit', redirect: 'error',
+      });
+      if (response.ok) {
+        form.result.textContent = spec.done + ' at ' + clock(Date.now());
+        form.reason.value = '';
+      } else {
+        let what = 'HTTP ' + response.status;
+        try {
+          const problem = await response.json();
+          what = [problem.code, problem.detail || problem.title].filter(Boolean).join(': ') || what;
+        } catch { /* not JSON */ }
+        form.result.textContent = 'Refused: ' + what;
+        form.result.classList.add('act-refused');
+      }
+    } catch {
+      form.result.textContent = 'The gateway could not be reached; nothing is known to have changed.';
+      form.result.classList.add('act-refused');
+    } finally {
+      form.buttons.forEach((b) => { b.disabled = false; });
+    }
+    void refresh();
+  }
+
+  /** Whether the key is an admin key (asked once per key). */
+  async function checkAdmin(key) {
+    try {
+      const response = await fetch(ADMIN_CHECK_URL, {
+        headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
+        cache: 'no-store', credentials: 'omit', redirect: 'error',
+      });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+  COLUMNS.push({ name: 'actions', adminOnly: true, key: () => isAdmin, render: (h) => (isAdmin ? actionForm(h.account) : []) });
 
   const SEVERITY = { down: 0, degraded: 1, healthy: 2 };
   function bySeverity(a, b) {
@@ -239,7 +409,7 @@ const CLIENT = String.raw`
     const tr = el('tr', { 'data-account': account });
     const cells = new Map();
     for (const column of COLUMNS) {
-      const cell = el(column.header ? 'th' : 'td', { 'data-col': column.name });
+      const cell = el(column.header ? 'th' : 'td', { 'data-col': column.name, class: column.adminOnly ? 'admin-only' : undefined });
       if (column.header) cell.setAttribute('scope', 'row');
       cells.set(column.name, cell);
       tr.append(cell);
@@ -268,6 +438,7 @@ const CLIENT = String.raw`
       if (ui.rows.children[index] !== row.tr) ui.rows.insertBefore(row.tr, ui.rows.children[index] || null);
     });
     for (const [account, row] of rows) if (!seen.has(account)) { row.tr.remove(); rows.delete(account); }
+    if (isAdmin) ui.targets.replaceChildren(...[...seen].sort().map((account) => el('option', { value: account })));
     const counts = STATUSES.map((s) => [s, carriers.filter((h) => h.status === s).length]).filter((e) => e[1] > 0);
     ui.summary.textContent = carriers.length + ' account' + (carriers.length === 1 ? '' : 's') +
       counts.map((e) => ' \u00b7 ' + e[1] + ' ' + e[0]).join('');
@@ -293,6 +464,7 @@ const CLIENT = String.raw`
 
   let timer = 0;
   let inFlight = false;
+  let checkedKey = null;
   let lastSuccess = null;
 
   async function refresh() {
@@ -301,6 +473,11 @@ const CLIENT = String.raw`
     if (!key) { showKeyForm(); return; }
     if (inFlight) return;
     inFlight = true;
+    if (checkedKey !== key) {
+      isAdmin = await checkAdmin(key);
+      checkedKey = key;
+      ui.table.classList.toggle('admin', isAdmin);
+    }
     const controller = new AbortController();
     const abort = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
     try {
@@ -355,6 +532,9 @@ const CLIENT = String.raw`
   });
   ui.forget.addEventListener('click', () => {
     forgetKey();
+    checkedKey = null;
+    isAdmin = false;
+    ui.table.classList.remove('admin');
     clearTimeout(timer);
     for (const row of rows.values()) row.tr.remove();
     rows.clear();

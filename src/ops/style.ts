@@ -46,6 +46,7 @@ thead th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; co
 tbody tr:last-child > * { border-bottom: 0; }
 tbody tr[data-status="down"] { background: #fffafa; }
 tbody th { font-weight: 600; white-space: nowrap; }
+tbody th .override-why { white-space: normal; max-width: 220px; }
 .small { display: block; font-size: 12px; color: var(--muted); font-weight: 400; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-weight: 650; font-size: 12px;
@@ -67,15 +68,19 @@ meter { display: block; width: 72px; height: 8px; margin-top: 2px; }
 .breaker-half_open { color: var(--warn); }
 .breaker-open { color: var(--bad); }
 .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-.trend { display: flex; align-items: center; gap: 8px; white-space: nowrap; }
-svg.spark { display: block; background: #f7f8fa; border: 1px solid #eceff3; border-radius: 4px; }
-svg.spark .base { stroke: #d5dae1; stroke-width: 1; stroke-dasharray: 2 2; }
-svg.spark .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; stroke-linecap: round; }
-svg.spark-success .line, svg.spark-success .dot { stroke: var(--accent); fill: var(--accent); }
-svg.spark-success .line { fill: none; }
-svg.spark-latency .line, svg.spark-latency .dot { stroke: var(--spark-lat); fill: var(--spark-lat); }
-svg.spark-latency .line { fill: none; }
-.spark-value { font-variant-numeric: tabular-nums; min-width: 46px; }
+.trend { display: flex; flex-direction: column; gap: 2px; white-space: nowrap; }
+svg.chart { display: block; background: #fbfcfd; border: 1px solid #eceff3; border-radius: 4px; cursor: crosshair; }
+svg.chart .axis { stroke: #9aa5b3; stroke-width: 1; }
+svg.chart .grid { stroke: #e3e7ec; stroke-width: 1; stroke-dasharray: 2 3; }
+svg.chart .tick { font-size: 10px; fill: var(--muted); font-variant-numeric: tabular-nums; }
+svg.chart .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; stroke-linecap: round; }
+svg.chart .guide { stroke: var(--text); stroke-width: 1; stroke-dasharray: 2 2; }
+svg.chart .marker { fill: var(--panel); stroke-width: 2; }
+svg.chart-success .line, svg.chart-success .marker { stroke: var(--accent); }
+svg.chart-success .dot { fill: var(--accent); }
+svg.chart-latency .line, svg.chart-latency .marker { stroke: var(--spark-lat); }
+svg.chart-latency .dot { fill: var(--spark-lat); }
+.chart-value { font-size: 12px; font-variant-numeric: tabular-nums; color: var(--muted); min-height: 1.4em; }
 code { font: 12px/1.4 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace;
   background: #f0f2f5; padding: 1px 5px; border-radius: 4px; }
 code.failure { background: var(--bad-bg); color: var(--bad); }
@@ -84,4 +89,15 @@ a { color: var(--accent); }
 ul.incidents { list-style: none; margin: 0; padding: 0; }
 ul.incidents li + li { margin-top: 6px; }
 ul.incidents .count { font-weight: 650; font-variant-numeric: tabular-nums; }
+table:not(.admin) .admin-only { display: none; }
+td[data-col="actions"] { min-width: 70px; }
+td[data-col="actions"] summary { cursor: pointer; color: var(--accent); font-weight: 600; }
+form.act { max-width: none; width: 210px; padding: 8px; margin-top: 6px; border-radius: 6px; }
+form.act label { font-size: 12px; margin: 4px 0 2px; }
+form.act input, form.act select { font: inherit; font-size: 13px; width: 100%; padding: 3px 6px; margin: 0;
+  border: 1px solid var(--line); border-radius: 4px; }
+.act-buttons { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 8px; }
+.act-buttons button { padding: 3px 8px; font-size: 12px; }
+.act-result { margin-top: 6px; white-space: normal; }
+.act-result.act-refused { color: var(--bad); font-weight: 600; }
 `;

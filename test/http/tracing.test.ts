@@ -3,7 +3,9 @@
  * OpenTelemetry spans, exported over OTLP/HTTP to a collector stand-in on loopback: off without an
  * endpoint in the environment; with one, a pass-through call leaves a token wait and a carrier call
  * in the caller's trace (the carrier's `traceparent` names the carrier call's span), and a
- * shipment that moves on from a drained account leaves a failover decision saying why.
+ * shipment that moves on from a drained account leaves a failover decision saying why; of two
+ * instances refreshing one account at once on a real redis-server, the one that finds the fleet
+ * lock taken leaves a lock wait.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -16,6 +18,7 @@ import { testLogger } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useUpsTokenFixture } from '../support/ups-token-fixture.js';
 
 const CLIENT_KEY = `tracing-client-${randomUUID()}`;
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -23,6 +26,8 @@ const CALLER_SPAN = 'b7ad6b7169203331';
 
 interface OtlpSpan {
   name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   traceId: string;
   spanId: string;
   parentSpanId?: string;
@@ -35,6 +40,8 @@ let carrier: RecordingServer;
 let sims: ShippingSimulators;
 let gw: TestGateway;
 let tracing: Tracing | undefined;
+// A redis-server and a UPS simulator of their own, for two token engines sharing the fleet lock.
+const fleet = useUpsTokenFixture('tracing-lock');
 
 function exported(): OtlpSpan[] {
   return collector.requests.flatMap((request) => {
@@ -130,5 +137,41 @@ describe('OpenTelemetry spans', () => {
       },
       { timeoutMs: 15_000 },
     );
+  });
+
+  it('record the wait of the instance that found the fleet lock taken', async () => {
+    const { sim } = fleet;
+    const accounts = fleet.accounts(fleet.account('ups-locked'));
+    const holder = await fleet.instance(accounts);
+    const waiter = await fleet.instance(accounts);
+    await sim.setFaults({ tokenLatencyMs: 600 });
+    try {
+      const held = holder.engine.manager('ups-locked').getToken();
+      // The holder's refresh is at the carrier, under the lock: the waiter's refresh starts now.
+      while (sim.stats().tokenRequests < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const adopted = await waiter.engine.manager('ups-locked').getToken();
+      expect(adopted.accessToken).toBe((await held).accessToken);
+      expect(sim.stats().tokenRequests).toBe(1);
+    } finally {
+      await sim.resetFaults();
+    }
+    const waits = await eventually(
+      () => {
+        const found = exported().filter(
+          (span) => span.name === 'lock.wait' && attribute(span, 'carrier.account') === 'ups-locked',
+        );
+        // One wait: the holder took the lock at once, which is no wait and no span.
+        expect(found).toHaveLength(1);
+        return found;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const wait = waits[0]!;
+    expect(attribute(wait, 'lock.outcome')).toBe('adopted');
+    expect(wait.status?.code ?? 0).not.toBe(2);
+    // It lasted until the holder's token arrived, some of the carrier's 600 ms.
+    const lastedMs = Number((BigInt(wait.endTimeUnixNano) - BigInt(wait.startTimeUnixNano)) / 1_000_000n);
+    expect(lastedMs).toBeGreaterThan(100);
+    expect(lastedMs).toBeLessThan(10_000);
   });
 });

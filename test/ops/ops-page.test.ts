@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Gateway } from '../../src/gateway.js';
@@ -35,7 +35,19 @@ declare const document: {
 const CHROMIUM = '/usr/bin/chromium';
 // Kept in docs/ (docs/screenshots/), where the README shows what /ops looks like in an incident.
 const ARTIFACTS = join(projectRoot(), 'docs', 'screenshots');
-const SCREENSHOT = join(ARTIFACTS, 'ops-incident.png');
+
+/** Keeps a screenshot of the page (or of one part of it) in docs/screenshots/. */
+async function keepScreenshot(name: string, part?: Locator): Promise<void> {
+  const path = join(ARTIFACTS, name);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Focusing a control may have scrolled the table sideways; the picture starts at its left edge.
+  await page.locator('.scroll').evaluate((node) => {
+    (node as { scrollLeft: number }).scrollLeft = 0;
+  });
+  if (part) await part.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
+  expect(statSync(path).size).toBeGreaterThan(10_000);
+}
 const REFRESH_SECONDS = 1;
 const KEY_ITEM = 'carrier-gateway.ops.key';
 
@@ -80,6 +92,15 @@ async function seedHistory(): Promise<void> {
       });
     }
   }
+}
+
+/** The newest audit entry of an action on fedex-returns, read through the admin API. */
+async function audit(action: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${baseUrl}/v1/admin/audit?account=fedex-returns&action=${action}&limit=1`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  const { entries } = (await response.json()) as { entries: Record<string, unknown>[] };
+  return entries[0] ?? {};
 }
 
 const row = (account: string) => page.locator(`#rows tr[data-account="${account}"]`);
@@ -130,7 +151,7 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1440, height: 400 }, deviceScaleFactor: 1 });
+  page = await browser.newPage({ viewport: { width: 1760, height: 400 }, deviceScaleFactor: 1 });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
@@ -163,14 +184,46 @@ describe('the operations page in Chromium', () => {
       // 92 slices of seeded history and the last hour's real traffic.
       const path = await cell(account, 'success').locator('svg path.line').first().getAttribute('d');
       expect(path?.split('L').length).toBeGreaterThan(80);
-      expect(await cell(account, 'latency').locator('svg').getAttribute('aria-label')).toMatch(
-        /latest \d+ ms/,
+      expect(await cell(account, 'latency').locator('svg.chart').getAttribute('aria-label')).toMatch(
+        /latest \d+(\.\d)? m?s/,
       );
     }
     expect(await page.getByRole('columnheader').allTextContents()).toContain('Token expires in');
     expect(await page.locator('#updated').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d$/);
     expect(await page.evaluate((item) => sessionStorage.getItem(item), KEY_ITEM)).toBe(ADMIN_KEY);
     await expect.poll(() => page.locator('#key-form').isHidden()).toBe(true);
+  });
+
+  it('draws 24-hour charts with axes, and the value of the slice pointed at', async () => {
+    const success = cell('ups-main', 'success');
+    expect(await success.locator('text.tick-y').allTextContents()).toEqual(['0%', '50%', '100%']);
+    const times = await success.locator('text.tick-x').allTextContents();
+    expect(times).toHaveLength(4);
+    for (const time of times) expect(time).toMatch(/^\d\d:\d\d$/);
+    // The latency axis is in ms with a round top: the seeded 700 ms slow refreshes need 1 s.
+    const latencyTicks = await cell('fedex-returns', 'latency').locator('text.tick-y').allTextContents();
+    expect(latencyTicks).toEqual(['0 ms', '500 ms', '1.0 s']);
+
+    const caption = success.locator('.chart-value');
+    expect(await caption.textContent()).toMatch(/^latest \d+(\.\d)?%$/);
+    // The UPS dip was seeded 9 to 10 hours ago (4 calls in 10 failing): point at it, 9.5 h back.
+    const chart = success.locator('svg.chart');
+    const box = (await chart.boundingBox())!;
+    // The plot runs from 42 px (after the value axis) to 8 px before the right edge.
+    await chart.hover({ position: { x: 42 + (box.width - 50) * (1 - 9.5 / 24), y: box.height / 2 } });
+    await expect.poll(() => caption.textContent()).toMatch(/^\d\d:\d\d–\d\d:\d\d · \d+\.\d%$/);
+    expect(Number(/· ([\d.]+)%/.exec((await caption.textContent())!)![1])).toBeLessThan(70);
+    expect(await success.locator('circle.marker').getAttribute('visibility')).toBe('visible');
+    await keepScreenshot('ops-chart-hover.png', row('ups-main'));
+    // The slice's start, as the axis writes it, is within a slice of the time pointed at.
+    const start = (await caption.textContent())!.slice(0, 5);
+    const pointed = new Date(Date.now() - 9.5 * 3600_000);
+    const minutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));
+    const gap = Math.abs(minutes(start) - (pointed.getHours() * 60 + pointed.getMinutes()));
+    expect(Math.min(gap, 1440 - gap)).toBeLessThanOrEqual(30);
+
+    await page.mouse.move(0, 0);
+    await expect.poll(() => caption.textContent()).toMatch(/^latest /);
   });
 
   it('shows a secret rotation the carrier does not accept yet on the token cell', async () => {
@@ -213,9 +266,7 @@ describe('the operations page in Chromium', () => {
     expect(await page.locator('#rows tr').last().getAttribute('data-status')).not.toBe('down');
 
     // The screenshot taken at the outage, kept for whoever reads the run.
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await keepScreenshot('ops-incident.png');
   });
 
   it('raises the error banner when a refresh fails, and clears it on the next good one', async () => {
@@ -228,7 +279,7 @@ describe('the operations page in Chromium', () => {
       .poll(() => banner.textContent(), { timeout: 5_000 })
       .toMatch(/^Refresh failed at .*ERR_TEST/);
     expect(await page.getByRole('alert').getAttribute('aria-live')).toBe('assertive');
-    expect(await page.locator('#accounts').getAttribute('class')).toBe('stale');
+    expect((await page.locator('#accounts').getAttribute('class'))?.split(' ')).toContain('stale');
     expect(await page.locator('#rows tr').count()).toBe(ACCOUNT_IDS.length);
 
     await page.unroute('**/v1/health/carriers');
@@ -263,6 +314,77 @@ describe('the operations page in Chromium', () => {
     await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
   });
 
+  it('fails over, restores, drains and undrains from the page, with a reason, audited', async () => {
+    const actions = cell('fedex-returns', 'actions');
+    const tag = cell('fedex-returns', 'account').locator('.tag');
+    const result = actions.locator('output');
+    const press = (label: string) => actions.getByRole('button', { name: label, exact: true }).click();
+    await actions.locator('summary').click();
+
+    // No reason, no action: the page refuses and sends nothing.
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/admin/accounts/')) sent.push(request.method());
+    });
+    await press('Fail over');
+    expect(await result.textContent()).toMatch(/^Refused: say why first/);
+    expect(sent).toEqual([]);
+    expect(gateway.overrides.current('fedex-returns').failover).toBeUndefined();
+
+    await actions.getByLabel('Reason (audited)').fill('INC-77 FedEx returns auth');
+    await actions.getByLabel('Fail over to').fill('fedex-main');
+    const request = page.waitForRequest('**/v1/admin/accounts/fedex-returns/failover');
+    await press('Fail over');
+    // The key travels in the header the script sets; there is no cookie to ride on (CSRF).
+    const headers = await (await request).allHeaders();
+    expect(headers['authorization']).toBe(`Bearer ${ADMIN_KEY}`);
+    expect(headers['cookie']).toBeUndefined();
+    await expect.poll(() => tag.textContent(), { timeout: 5_000 }).toBe('failed over \u2192 fedex-main');
+    expect(await cell('fedex-returns', 'account').locator('.override-why').textContent()).toBe(
+      'INC-77 FedEx returns auth, by ops',
+    );
+    expect(await audit('failover')).toMatchObject({
+      admin: 'ops',
+      reason: 'INC-77 FedEx returns auth',
+      params: { to: 'fedex-main' },
+      result: { ok: true },
+    });
+
+    await actions.getByLabel('Reason (audited)').fill('INC-77 resolved');
+    await press('Restore');
+    await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
+    expect(gateway.overrides.current('fedex-returns').failover).toBeUndefined();
+    expect(await audit('restore')).toMatchObject({ admin: 'ops', reason: 'INC-77 resolved' });
+
+    await actions.getByLabel('Reason (audited)').fill('FedEx maintenance window');
+    await actions.getByLabel('Lasts').selectOption({ label: 'for 1 h' });
+    await press('Drain');
+    await expect.poll(() => tag.textContent(), { timeout: 5_000 }).toBe('drained');
+    expect(await cell('fedex-returns', 'account').locator('.override-why').textContent()).toMatch(
+      /^FedEx maintenance window, by ops, until \d{4}-\d\d-\d\dT/,
+    );
+    // Wide enough for the open Act panel beside the whole row.
+    await page.setViewportSize({ width: 2000, height: 400 });
+    await keepScreenshot('ops-actions.png');
+    await page.setViewportSize({ width: 1760, height: 400 });
+    expect(await audit('drain')).toMatchObject({
+      admin: 'ops',
+      reason: 'FedEx maintenance window',
+      params: { ttlSeconds: 3600 },
+    });
+
+    // A refusal from the gateway is shown as it came: fedex-returns cannot fail over to itself.
+    await actions.getByLabel('Reason (audited)').fill('a mistake');
+    await actions.getByLabel('Fail over to').fill('fedex-returns');
+    await press('Fail over');
+    await expect.poll(() => result.textContent()).toMatch(/^Refused: ERR_OVERRIDE_CONFLICT: /);
+
+    await actions.getByLabel('Reason (audited)').fill('maintenance over');
+    await press('Undrain');
+    await expect.poll(() => tag.count(), { timeout: 5_000 }).toBe(0);
+    expect(gateway.overrides.current('fedex-returns').drained).toBe(false);
+  });
+
   it('shows a client key only its own accounts, and asks again for a refused key', async () => {
     const context = await browser.newContext();
     try {
@@ -273,6 +395,9 @@ describe('the operations page in Chromium', () => {
       const clientPage = await context.newPage();
       await clientPage.goto(`${baseUrl}/ops?refresh=${REFRESH_SECONDS}`);
       await expect.poll(() => clientPage.locator('#rows tr').count()).toBe(2);
+      // No actions for a client key: the admin API would refuse it anyway.
+      expect(await clientPage.locator('#rows details').count()).toBe(0);
+      expect(await clientPage.getByRole('columnheader', { name: 'Act' }).isVisible()).toBe(false);
 
       await clientPage.evaluate((item) => sessionStorage.setItem(item, 'not-a-key-at-all'), KEY_ITEM);
       await expect

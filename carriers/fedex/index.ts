@@ -30,6 +30,12 @@ export const fedex: CarrierDescriptor = {
     ],
   },
   tokenResponseSchema: fedexTokenResponseSchema,
+  // No `lookup`: the saved FedEx specs offer no way to find a shipment whose answer was lost.
+  // fedex/TrackingNumbers-Resource.json has one operation, "Track by Tracking Number" (POST
+  // /track/v1/trackingnumbers, trackingInfo[].trackingNumberInfo.trackingNumber required; reference
+  // numbers appear only in its answers, packageIdentifiers); fedex/Shipment-Resource.json lists no
+  // shipments, and "Get Confirmed Shipment Async Results" needs the jobId of the lost answer.
+  // An in-doubt FedEx label goes to an operator (test/carriers/fedex/lookup.test.ts holds this).
   shipping: { ...fedexShipping, void: fedexVoid },
   rates: fedexRates,
   tracking: fedexTracking,

@@ -116,7 +116,9 @@ export class TrackingService {
     if (adapter === undefined) {
       throw new GatewayError('ERR_TRACKING_NOT_SUPPORTED', undefined, {
         account: id,
-        detail: `${account.descriptor.data.name} has no tracking API here; the pass-through reaches the carrier's own`,
+        detail:
+          account.descriptor.trackingUnsupported ??
+          `${account.descriptor.data.name} has no tracking API here; the pass-through reaches the carrier's own`,
       });
     }
     const unavailable = (reason: string, extra: { carrierCode?: string; upstreamStatus?: number } = {}) =>

@@ -13,6 +13,7 @@ import type { TrackingEvent, TrackingResult, TrackingStatus } from '../core/trac
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
 import type { AuthenticatedClient } from '../http/clients.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
+import type { ReadMetrics } from '../metrics/read-metrics.js';
 import type { Logger } from '../platform/log.js';
 import type { CarrierApi } from '../upstream/carrier-api.js';
 import type { StatusStore } from './status-store.js';
@@ -54,6 +55,18 @@ export interface TrackingServiceOptions {
   overrides: AccountOverrides;
   store: StatusStore;
   log: Logger;
+  metrics?: ReadMetrics;
+}
+
+/** The metrics' outcome for a number that could not be answered: a stable, bounded code. */
+function failureOutcome(error: unknown): string {
+  if (!(error instanceof GatewayError)) return 'internal_error';
+  if (error.code === 'ERR_TRACKING_NOT_FOUND') return 'not_found';
+  if (error.code === 'ERR_TRACKING_NOT_SUPPORTED') return 'not_supported';
+  if (error.code === 'ERR_REQUEST_INVALID') return 'carrier_rejected';
+  // ERR_TRACKING_UNAVAILABLE: its reason, without the token error's code after the colon.
+  const reason = error.extensions?.['reason'];
+  return typeof reason === 'string' ? reason.split(':')[0]! : 'unavailable';
 }
 
 const invalid = (detail: string) => new GatewayError('ERR_REQUEST_INVALID', undefined, { detail });
@@ -111,6 +124,28 @@ export class TrackingService {
 
   /** One number; a GatewayError when it cannot be answered. */
   async track(account: ConfiguredAccount, trackingNumber: string): Promise<TrackingAnswer> {
+    const timing: { ms?: number } = {};
+    let outcome = 'tracked';
+    try {
+      return await this.#track(account, trackingNumber, timing);
+    } catch (error) {
+      outcome = failureOutcome(error);
+      throw error;
+    } finally {
+      this.options.metrics?.trackingCall(
+        account.id,
+        account.carrier,
+        outcome,
+        timing.ms !== undefined ? timing.ms / 1000 : undefined,
+      );
+    }
+  }
+
+  async #track(
+    account: ConfiguredAccount,
+    trackingNumber: string,
+    timing: { ms?: number },
+  ): Promise<TrackingAnswer> {
     const id = account.id;
     const adapter = account.descriptor.tracking;
     if (adapter === undefined) {
@@ -136,6 +171,7 @@ export class TrackingService {
     let result: TrackingResult;
     try {
       const call = adapter.build(trackingNumber);
+      const sentAt = performance.now();
       const answer = await this.options.api.request(
         account,
         { method: call.method, path: `/${call.path}`, headers: { ...call.headers }, body: call.body ?? null },
@@ -146,6 +182,7 @@ export class TrackingService {
           carrierCode: (status, body) => adapter.errorCode(status, body),
         },
       );
+      timing.ms = performance.now() - sentAt;
       if (answer.kind === 'no_credential') {
         const code = answer.error.code;
         if (countsAgainstCarrier(code)) {

@@ -18,7 +18,7 @@ import type { AuthenticatedClient } from '../http/clients.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { ReadMetrics } from '../metrics/read-metrics.js';
 import type { Logger } from '../platform/log.js';
-import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
 import { rateKey, type RatesCache } from './rates-cache.js';
 
 /** Why an account has no prices in the answer (README, "Rates"). */
@@ -107,12 +107,15 @@ export class RatesService {
 
   /**
    * Prices from every account asked. `startedAt` (performance.now()) is when the request arrived:
-   * the deadline counts from there, so reading and parsing the body come out of it too.
+   * the deadline counts from there, so reading and parsing the body come out of it too. `trace`
+   * is the client request's: carried to each carrier, and the time they are out recorded on it
+   * (side by side, so the fan-out counts as long as its longest call, cut calls to the answer).
    */
   async quote(
     client: AuthenticatedClient,
     request: RateRequest,
     startedAt: number = performance.now(),
+    trace?: CallTrace,
   ): Promise<RatesResult> {
     const ids = [...new Set(request.accounts ?? client.accounts)];
     // Every account is checked before any is asked: a bad list changes nothing anywhere.
@@ -121,7 +124,7 @@ export class RatesService {
     const controller = new AbortController();
     const timings = ids.map((): CallTiming => ({}));
     const asks = ids.map((id, index) =>
-      this.#ask(this.#accounts.get(id)!, request, controller.signal, timings[index]!).then(
+      this.#ask(this.#accounts.get(id)!, request, controller.signal, timings[index]!, trace).then(
         (outcome) => void settled.set(id, outcome),
         (error: unknown) => {
           this.options.log.error(
@@ -194,6 +197,7 @@ export class RatesService {
     request: RateRequest,
     signal: AbortSignal,
     timing: CallTiming,
+    trace: CallTrace | undefined,
   ): Promise<Outcome> {
     const id = account.id;
     const fail = (code: RateErrorCode, detail?: string): Outcome => ({
@@ -245,6 +249,7 @@ export class RatesService {
           retry: { token: true, dependent: true },
           carrierCode: (status, body) => adapter.errorCode(status, body),
           signal,
+          ...(trace !== undefined ? { trace } : {}),
         },
       );
       timing.ms = performance.now() - timing.startedAt;

@@ -15,7 +15,7 @@ import type { AuthenticatedClient } from '../http/clients.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
 import type { ReadMetrics } from '../metrics/read-metrics.js';
 import type { Logger } from '../platform/log.js';
-import type { CarrierApi } from '../upstream/carrier-api.js';
+import type { CallTrace, CarrierApi } from '../upstream/carrier-api.js';
 import type { StatusStore } from './status-store.js';
 
 /** At most this many numbers per `POST /v1/tracking`. */
@@ -122,12 +122,19 @@ export class TrackingService {
     );
   }
 
-  /** One number; a GatewayError when it cannot be answered. */
-  async track(account: ConfiguredAccount, trackingNumber: string): Promise<TrackingAnswer> {
+  /**
+   * One number; a GatewayError when it cannot be answered. `trace` is the client request's: carried
+   * to the carrier, and the carrier's time recorded on it.
+   */
+  async track(
+    account: ConfiguredAccount,
+    trackingNumber: string,
+    trace?: CallTrace,
+  ): Promise<TrackingAnswer> {
     const timing: { ms?: number } = {};
     let outcome = 'tracked';
     try {
-      return await this.#track(account, trackingNumber, timing);
+      return await this.#track(account, trackingNumber, timing, trace);
     } catch (error) {
       outcome = failureOutcome(error);
       throw error;
@@ -145,6 +152,7 @@ export class TrackingService {
     account: ConfiguredAccount,
     trackingNumber: string,
     timing: { ms?: number },
+    trace: CallTrace | undefined,
   ): Promise<TrackingAnswer> {
     const id = account.id;
     const adapter = account.descriptor.tracking;
@@ -180,6 +188,7 @@ export class TrackingService {
           // A look-up creates nothing: resending after a refused credential is safe.
           retry: { token: true, dependent: true },
           carrierCode: (status, body) => adapter.errorCode(status, body),
+          ...(trace !== undefined ? { trace } : {}),
         },
       );
       timing.ms = performance.now() - sentAt;
@@ -237,6 +246,7 @@ export class TrackingService {
   async trackMany(
     account: ConfiguredAccount,
     numbers: string[],
+    trace?: CallTrace,
   ): Promise<{
     results: TrackingAnswer[];
     errors: { trackingNumber: string; account: string; code: GatewayErrorCode; detail?: string }[];
@@ -247,7 +257,7 @@ export class TrackingService {
     const worker = async () => {
       for (let index = next++; index < unique.length; index = next++) {
         try {
-          answers[index] = await this.track(account, unique[index]!);
+          answers[index] = await this.track(account, unique[index]!, trace);
         } catch (error) {
           answers[index] =
             error instanceof GatewayError

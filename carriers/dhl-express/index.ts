@@ -8,6 +8,7 @@ import { decorateDhlExpressRequest, DHL_EXPRESS_ENVIRONMENTS, DHL_EXPRESS_PROBE 
 import { DHL_EXPRESS_CREDENTIALS } from './auth.js';
 import { DHL_EXPRESS_API_ERRORS } from './errors.js';
 import { dhlExpressShipping } from './shipping.js';
+import { dhlExpressTracking } from './tracking.js';
 import { dhlExpressVoid } from './void.js';
 
 export const dhlExpress: CarrierDescriptor = {
@@ -26,4 +27,5 @@ export const dhlExpress: CarrierDescriptor = {
   decorateApiRequest: decorateDhlExpressRequest,
   shipping: { ...dhlExpressShipping, void: dhlExpressVoid },
   rates: dhlExpressRates,
+  tracking: dhlExpressTracking,
 };

@@ -28,4 +28,8 @@ export const dhlParcelDe: CarrierDescriptor = {
   tokenResponseSchema: dhlParcelDeTokenResponseSchema,
   decorateApiRequest: decorateDhlParcelDeRequest,
   shipping: { ...dhlParcelDeShipping, void: dhlParcelDeVoid },
+  // parcel-de-shipping-v2_2.yaml has orders, manifests and labels only; pp-account-auth-ropc_0.yaml
+  // is the token. DHL's Parcel DE tracking API is a separate product with no spec saved here.
+  trackingUnsupported:
+    "the saved DHL Parcel DE specs (shipping v2, account auth) have no tracking operation; the pass-through reaches the carrier's own",
 };

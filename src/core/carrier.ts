@@ -307,4 +307,6 @@ export interface CarrierDescriptor {
   rates?: RatesAdapter<any>;
   /** The carrier's tracking API for `/v1/tracking` (carriers/<carrier>/tracking.ts). */
   tracking?: TrackingAdapter;
+  /** Without `tracking`: why the carrier cannot track here (what its saved specs cover), for the 422's detail. */
+  trackingUnsupported?: string;
 }

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino } from 'pino';
 
 import type { Logger } from '../platform/log.js';
+import { carrierMsOf } from '../upstream/carrier-api.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -65,8 +66,13 @@ export class RequestTrace {
   account: string | undefined = undefined;
   /** The authenticated client's id, once known. */
   client: string | undefined = undefined;
-  /** Milliseconds spent waiting for carrier APIs (to the answer's headers), summed over calls. */
+  /**
+   * Milliseconds spent waiting for carrier APIs (to the answer's headers): calls one after the
+   * other add up, calls side by side count once (see `CallTrace` in src/upstream/carrier-api.ts).
+   */
   carrierMs = 0;
+  carrierCallsOut = 0;
+  carrierOutSince = 0;
 
   constructor(requestId: string | undefined, traceparent: string | undefined) {
     const parent = traceparent !== undefined ? TRACEPARENT.exec(traceparent.trim()) : null;
@@ -143,7 +149,8 @@ export class AccessLog {
       if (parent.levelVal > INFO) return;
       const trace = this[TRACE]!;
       const durationMs = Math.round((performance.now() - trace.startedAt) * 10) / 10;
-      const carrierMs = Math.round(trace.carrierMs * 10) / 10;
+      // A call still out (a rate call cut at the deadline) counts up to the answer.
+      const carrierMs = Math.round(carrierMsOf(trace) * 10) / 10;
       if (log !== undefined) {
         log.info(
           {

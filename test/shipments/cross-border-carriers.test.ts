@@ -5,41 +5,50 @@
  * CustomsDetails (the simulator refuses an order to a non-EU consignee without them, so a label
  * made is proof they were there and well formed), and without a customs block the gateway answers
  * 422 ERR_SHIPMENT_RULES_UNMET naming the field, the rule and its source, with nothing sent.
+ * Colissimo answers its label as multipart (a JSON part and the binary label part): the label
+ * reaches the shop byte for byte.
  */
 import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { BONN, ZURICH } from '../support/addresses.js';
+import { BONN, PARIS, ZURICH } from '../support/addresses.js';
 import { postShipment } from '../support/gateway-client.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { dhlParcelDeAccount } from '../support/shipping-accounts.js';
+import { colissimoAccount, dhlParcelDeAccount } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { CUSTOMS_EUR } from '../carriers/customs-fixtures.js';
 
 const SHOP_KEY = `cross-border-${randomUUID()}`;
 const DHL_CLIENT = { clientId: 'xborder-dhl-app', clientSecret: `dhl-secret-${randomUUID()}` };
 const DHL_USER = { username: 'xborder-gkp-user', password: `gkp-pw-${randomUUID()}` };
-registerSecrets(SHOP_KEY, DHL_CLIENT.clientSecret, DHL_USER.password);
+const COLISSIMO = { clientId: '800123', clientSecret: `colissimo-key-${randomUUID()}` };
+registerSecrets(SHOP_KEY, DHL_CLIENT.clientSecret, DHL_USER.password, COLISSIMO.clientSecret);
 
 let dhl: SimulatorHandle;
+let colissimo: SimulatorHandle;
 let gateway: TestGateway;
 
 beforeAll(async () => {
   dhl = await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] });
+  colissimo = await startColissimoSimulator({ clients: [COLISSIMO] });
   gateway = await startTestGateway({
     name: 'cross-border',
     clientKey: SHOP_KEY,
-    accounts: [dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER })],
+    accounts: [
+      dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
+      colissimoAccount('colissimo', colissimo, COLISSIMO),
+    ],
   });
 });
 
 afterAll(async () => {
   await closeTestGateways();
   registerIssuedTokens(dhl);
-  await dhl.close();
+  await Promise.all([dhl.close(), colissimo.close()]);
 });
 
 const TO_ZURICH = {
@@ -78,5 +87,29 @@ describe('DHL Parcel DE outside the EU', () => {
       apiRequests: before.apiRequests,
       labelsCreated: before.labelsCreated,
     });
+  });
+});
+
+describe('Colissimo outside the EU', () => {
+  it('the multipart answer read back: the binary PDF label reaches the shop byte for byte', async () => {
+    const created = await postShipment(gateway, SHOP_KEY, {
+      shipment: {
+        service: 'standard',
+        shipper: PARIS,
+        recipient: ZURICH,
+        parcels: [{ weightKg: 0.8 }],
+        customs: CUSTOMS_EUR,
+      },
+      accounts: ['colissimo'],
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body['trackingNumbers']).toEqual([expect.stringMatching(/^6A\d{11}$/)]);
+    const [label] = created.body['labels'] as { format: string; data: string }[];
+    expect(label!.format).toBe('PDF');
+    const bytes = Buffer.from(label!.data, 'base64');
+    expect(bytes.subarray(0, 9).toString('latin1')).toBe('%PDF-1.4\n');
+    // The binary comment line of the simulator's PDF (0xE2 0xE3 0xCF 0xD3), not U+FFFD replacements.
+    expect([...bytes.subarray(10, 14)]).toEqual([0xe2, 0xe3, 0xcf, 0xd3]);
+    expect(colissimo.stats().labelsCreated).toBe(1);
   });
 });

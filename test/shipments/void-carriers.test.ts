@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { COLISSIMO_BASE, startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
+import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
@@ -18,7 +18,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { BERLIN_KREUZBERG, BONN, LYON, PARIS, shipmentWith } from '../support/addresses.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { dhlParcelDeAccount } from '../support/shipping-accounts.js';
+import { colissimoAccount, dhlParcelDeAccount } from '../support/shipping-accounts.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
@@ -69,13 +69,7 @@ beforeAll(async () => {
         credentials: MYDHL_CLIENT,
         shipping: { shipperAccountNumber: '123456789' },
       },
-      {
-        id: 'colissimo',
-        carrier: 'colissimo',
-        urls: { api: `${colissimo.url}${COLISSIMO_BASE}` },
-        credentials: COLISSIMO,
-        shipping: {},
-      },
+      colissimoAccount('colissimo', colissimo, COLISSIMO),
     ],
   });
 });

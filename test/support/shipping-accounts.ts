@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { COLISSIMO_BASE } from '../../carriers/colissimo/simulator.js';
 import { DHL_PARCEL_DE_PATHS } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
@@ -64,6 +65,15 @@ export const dhlParcelDeAccount = (
   urls: { token: `${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, api: dhl.url },
   credentials,
   shipping: { billingNumbers: { V01PAK: '33333333330102', V53WPAK: '33333333335301' } },
+});
+
+/** A `colissimo` account at a Colissimo simulator: the contract number and its apiKey. */
+export const colissimoAccount = (id: string, colissimo: Reachable, credentials: ClientCredentials) => ({
+  id,
+  carrier: 'colissimo',
+  urls: { api: `${colissimo.url}${COLISSIMO_BASE}` },
+  credentials,
+  shipping: {},
 });
 
 export interface ShippingSimulators {

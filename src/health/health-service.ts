@@ -37,6 +37,8 @@ export interface ProbeResult {
 /** Where the last probe results come from (the prober, when probes run). */
 export interface ProbeResults {
   last(account: string): ProbeResult | null;
+  /** The accounts that have a probe result (none when absent). */
+  probed?(): Iterable<string>;
 }
 
 export interface TrendPoint {
@@ -181,6 +183,11 @@ export class HealthService {
 
   has(account: string): boolean {
     return this.#accounts.has(account);
+  }
+
+  /** The accounts with a probe result: O(probed accounts). */
+  probed(): Iterable<string> {
+    return this.options.probes?.probed?.() ?? [];
   }
 
   /**

@@ -275,7 +275,7 @@ async function main(): Promise<number> {
     log(
       `targets: idle ≤ ${t.idleCpuPercent} % CPU and ≤ ${t.idleRedisPerSecond} Redis cmds/s per instance, ` +
         `RSS ≤ ${t.rssBootMb} MB at boot and ≤ ${t.rssAfterCallsMb} MB after calls, boot ≤ ${t.bootMs} ms, ` +
-        `propagation ≤ ${t.propagationMs} ms`,
+        `propagation ≤ ${t.propagationMs} ms, health page ≤ ${t.healthPageMs} ms`,
     );
     log();
   }

@@ -37,6 +37,8 @@ export interface ProbeResult {
 /** Where the last probe results come from (the prober, when probes run). */
 export interface ProbeResults {
   last(account: string): ProbeResult | null;
+  /** The accounts that have a probe result (none when absent). */
+  probed?(): Iterable<string>;
 }
 
 export interface TrendPoint {
@@ -120,16 +122,52 @@ function mergeLatency(buckets: Bucket[]): number[] {
   return merged;
 }
 
+/** One page of reports (`HealthService.page`). */
+export interface HealthPage {
+  reports: AccountHealth[];
+  /** The last account this page looked at, when accounts remain after it; null at the end. */
+  after: string | null;
+}
+
+export interface HealthPageQuery {
+  /** Only these accounts (a client key's); default every account. */
+  visible?: ReadonlySet<string>;
+  /** Start after this account id (exclusive); default the first. */
+  after?: string;
+  limit: number;
+  /** Only reports with this status. */
+  status?: HealthStatus;
+}
+
+/** Reports computed at once while a status filter looks for matches. */
+const FILTER_BATCH = 250;
+
+/** The first index of `sorted` whose id comes after `id` (code-unit order). */
+function indexAfter(sorted: readonly string[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= id) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 const count = (record: Partial<Record<string, number>>) =>
   Object.values(record).reduce((s: number, n) => s + (n ?? 0), 0);
 
 export class HealthService {
   readonly #accounts: Map<string, ConfiguredAccount>;
+  /** Account ids in code-unit order: the order pages follow, stable across calls. */
+  readonly #sorted: string[];
   readonly #now: () => number;
   readonly #lastScores = new Map<string, { score: number; status: HealthStatus }>();
+  #emptyTrend: { minute: number; points: TrendPoint[] } | undefined;
 
   constructor(private readonly options: HealthServiceOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#sorted = [...this.#accounts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     this.#now = options.now ?? Date.now;
   }
 
@@ -145,6 +183,11 @@ export class HealthService {
 
   has(account: string): boolean {
     return this.#accounts.has(account);
+  }
+
+  /** The accounts with a probe result: O(probed accounts). */
+  probed(): Iterable<string> {
+    return this.options.probes?.probed?.() ?? [];
   }
 
   /**
@@ -237,8 +280,47 @@ export class HealthService {
     return Promise.all([...this.#accounts.keys()].map((id) => this.report(id, active)));
   }
 
+  /**
+   * Up to `limit` reports in account id order after `after`, with history read for the accounts
+   * with events only: the cost is that of the page, not of the fleet. With a status filter the
+   * accounts are scored in batches until the page is full or the accounts run out.
+   */
+  async page(query: HealthPageQuery): Promise<HealthPage> {
+    const { recorder } = this.options;
+    const order = query.visible ? this.#sorted.filter((id) => query.visible!.has(id)) : this.#sorted;
+    let start = query.after === undefined ? 0 : indexAfter(order, query.after);
+    await recorder.flush();
+    const minute = recorder.minute(this.#now());
+    const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
+    const reports: AccountHealth[] = [];
+    while (start < order.length && reports.length < query.limit) {
+      const wanted = query.limit - reports.length;
+      const ids = order.slice(start, start + (query.status ? Math.max(wanted, FILTER_BATCH) : wanted));
+      const batch = await Promise.all(ids.map((id) => this.report(id, active)));
+      let used = 0;
+      for (const report of batch) {
+        used += 1;
+        if (query.status !== undefined && report.status !== query.status) continue;
+        reports.push(report);
+        if (reports.length === query.limit) break;
+      }
+      start += used;
+    }
+    return { reports, after: start < order.length ? order[start - 1]! : null };
+  }
+
   /** 96 slices of 15 minutes, oldest first. */
   #trend(day: Bucket[], minute: number): TrendPoint[] {
+    // A quiet account's trend is the same empty one for every account: built once a minute.
+    if (day.length === 0) {
+      if (this.#emptyTrend?.minute !== minute)
+        this.#emptyTrend = { minute, points: this.#slices([], minute) };
+      return this.#emptyTrend.points;
+    }
+    return this.#slices(day, minute);
+  }
+
+  #slices(day: Bucket[], minute: number): TrendPoint[] {
     const points: TrendPoint[] = [];
     const first = minute - 24 * 60 + 1;
     for (let slice = 0; slice < 96; slice += 1) {

@@ -3,7 +3,7 @@
  * The operations page's script, inlined in the page and allowed by its hash in the
  * Content-Security-Policy (src/ops/page.ts). The page carries no data: the script asks the
  * operator for an admin (or client) key once, keeps it in this tab's sessionStorage, and polls
- * `GET /v1/health/carriers` with it as a Bearer token. Everything is drawn with DOM APIs and
+ * `GET /v1/health/carriers` (every page) with it as a Bearer token. Everything is drawn with DOM APIs and
  * textContent, never markup built from data, and the CSP's Trusted Types directive makes the
  * browser refuse any HTML sink, should one creep in.
  *
@@ -33,6 +33,7 @@ const CLIENT = String.raw`
   const ADMIN_URL = '/v1/admin/accounts/';
   // An admin key may read the audit log; a client key is refused (401): that tells them apart.
   const ADMIN_CHECK_URL = '/v1/admin/audit?limit=1';
+  const PAGE_LIMIT = 1000;
   const FETCH_TIMEOUT_MS = 10000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const STATUSES = ['healthy', 'degraded', 'down'];
@@ -481,27 +482,35 @@ const CLIENT = String.raw`
     const controller = new AbortController();
     const abort = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
     try {
-      let response;
-      try {
-        response = await fetch(HEALTH_URL, {
-          headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
-          cache: 'no-store', credentials: 'omit', redirect: 'error', signal: controller.signal,
-        });
-      } catch (error) {
-        throw new Error(error && error.name === 'AbortError' ? 'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
-          : 'the gateway could not be reached');
-      }
-      if (response.status === 401 || response.status === 403) {
-        const what = await problemOf(response);
-        forgetKey();
-        showBanner('The key was refused (' + what + '). Enter an admin or client key.');
-        showKeyForm();
-        return;
-      }
-      if (!response.ok) throw new Error(await problemOf(response));
-      const body = await response.json();
-      if (!body || !Array.isArray(body.carriers)) throw new Error('the answer has no carriers list');
-      render(body.carriers);
+      // Every page, worst first across all of them: pages follow account ids (nextCursor).
+      const carriers = [];
+      let cursor = null;
+      do {
+        const url = HEALTH_URL + '?limit=' + PAGE_LIMIT + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+        let response;
+        try {
+          response = await fetch(url, {
+            headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
+            cache: 'no-store', credentials: 'omit', redirect: 'error', signal: controller.signal,
+          });
+        } catch (error) {
+          throw new Error(error && error.name === 'AbortError' ? 'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
+            : 'the gateway could not be reached');
+        }
+        if (response.status === 401 || response.status === 403) {
+          const what = await problemOf(response);
+          forgetKey();
+          showBanner('The key was refused (' + what + '). Enter an admin or client key.');
+          showKeyForm();
+          return;
+        }
+        if (!response.ok) throw new Error(await problemOf(response));
+        const body = await response.json();
+        if (!body || !Array.isArray(body.carriers)) throw new Error('the answer has no carriers list');
+        carriers.push(...body.carriers);
+        cursor = typeof body.nextCursor === 'string' ? body.nextCursor : null;
+      } while (cursor);
+      render(carriers);
       lastSuccess = Date.now();
       ui.updated.textContent = 'Updated ' + clock(lastSuccess);
       ui.updated.setAttribute('datetime', new Date(lastSuccess).toISOString());

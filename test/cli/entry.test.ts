@@ -66,10 +66,11 @@ describe('carrier-gateway as a program', () => {
     const env = { GATEWAY_URL: gateway.url, GATEWAY_ADMIN_KEY: ADMIN_KEY };
     const status = await program(['status'], env);
     expect(status).toMatchObject({ code: 0, signal: null, stderr: '' });
+    // In account id order, as the health pages come.
     expect(readTable(status.stdout).map((row) => row.ACCOUNT)).toEqual([
-      'ups-main',
       'fedex-main',
       'fedex-spare',
+      'ups-main',
     ]);
     // A pipe is not a terminal: no colour codes.
     expect(status.stdout).not.toContain('\x1b[');

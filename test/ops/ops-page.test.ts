@@ -49,6 +49,8 @@ async function keepScreenshot(name: string, part?: Locator): Promise<void> {
   expect(statSync(path).size).toBeGreaterThan(10_000);
 }
 const REFRESH_SECONDS = 1;
+/** The page's health requests, whatever page of them (`?limit=…&cursor=…`). */
+const HEALTH_PAGES = (url: URL) => url.pathname === '/v1/health/carriers';
 const KEY_ITEM = 'carrier-gateway.ops.key';
 
 const ADMIN_KEY = `ops-admin-${randomUUID()}`;
@@ -270,7 +272,7 @@ describe('the operations page in Chromium', () => {
   });
 
   it('raises the error banner when a refresh fails, and clears it on the next good one', async () => {
-    await page.route('**/v1/health/carriers', (route) =>
+    await page.route(HEALTH_PAGES, (route) =>
       route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{"code":"ERR_TEST"}' }),
     );
     // An empty banner is not displayed, so it is found by id rather than by its role.
@@ -282,7 +284,7 @@ describe('the operations page in Chromium', () => {
     expect((await page.locator('#accounts').getAttribute('class'))?.split(' ')).toContain('stale');
     expect(await page.locator('#rows tr').count()).toBe(ACCOUNT_IDS.length);
 
-    await page.unroute('**/v1/health/carriers');
+    await page.unroute(HEALTH_PAGES);
     await expect.poll(() => banner.textContent(), { timeout: 5_000 }).toBe('');
   });
 

@@ -12,6 +12,7 @@ import { GatewayError, isGatewayError } from '../../core/errors.js';
 import { z } from 'zod';
 import type { RouteDoc } from '../openapi-route.js';
 import { ACCOUNT_HEALTH_EXAMPLE, accountHealthSchema } from '../openapi-schemas.js';
+import { invalidInput } from '../problem.js';
 import type { HealthService } from '../../health/health-service.js';
 
 export interface HealthRouteDependencies {
@@ -20,22 +21,67 @@ export interface HealthRouteDependencies {
   clients: ClientRegistry;
 }
 
+/** Reports per page unless `limit` says otherwise, and the most a page may hold. */
+export const HEALTH_PAGE_DEFAULT = 100;
+export const HEALTH_PAGE_MAX = 1000;
+
+/**
+ * A cursor is the last account id of the page before, versioned and base64url-encoded: opaque to
+ * callers, stable while accounts come and go (pages follow account ids in code-unit order).
+ */
+const CURSOR_PREFIX = 'h1:';
+const encodeCursor = (after: string) => Buffer.from(CURSOR_PREFIX + after, 'utf8').toString('base64url');
+
+function decodeCursor(cursor: string): string | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  // Anything that does not encode back to itself was not written by this gateway.
+  if (!text.startsWith(CURSOR_PREFIX) || encodeCursor(text.slice(CURSOR_PREFIX.length)) !== cursor)
+    return undefined;
+  const after = text.slice(CURSOR_PREFIX.length);
+  return after.length > 0 ? after : undefined;
+}
+
+const healthQuery = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(HEALTH_PAGE_MAX)
+    .default(HEALTH_PAGE_DEFAULT)
+    .describe(`Reports per page, 1 to ${HEALTH_PAGE_MAX} (default ${HEALTH_PAGE_DEFAULT})`),
+  cursor: z
+    .string()
+    .min(1)
+    .max(400)
+    .refine((cursor) => decodeCursor(cursor) !== undefined, 'not a cursor this gateway gave out')
+    .optional()
+    .describe("The previous page's `nextCursor`; absent for the first page"),
+  status: z.enum(['healthy', 'degraded', 'down']).optional().describe('Only accounts with this status'),
+});
+
 export const getHealthCarriersDoc: RouteDoc = {
   method: 'get',
   path: '/v1/health/carriers',
   operationId: 'listAccountHealth',
   tag: 'Health',
   summary: 'The health of carrier accounts: status, score and its inputs, failures by class, trend',
-  description: 'An admin key sees every account, a client key its own.',
+  description:
+    'An admin key sees every account, a client key its own. Pages follow account ids; ask again ' +
+    'with `cursor` set to `nextCursor` until it is null. With `status`, a page may hold fewer ' +
+    'reports than `limit` while more follow.',
   auth: 'admin-or-client',
+  query: healthQuery,
   answers: {
     200: {
-      description: 'One report per visible account',
-      schema: z.object({ carriers: z.array(accountHealthSchema) }),
-      example: { carriers: [ACCOUNT_HEALTH_EXAMPLE] },
+      description: 'One report per visible account of the page, in account id order',
+      schema: z.object({
+        carriers: z.array(accountHealthSchema),
+        nextCursor: z.string().nullable().describe('Where the next page starts; null after the last'),
+      }),
+      example: { carriers: [ACCOUNT_HEALTH_EXAMPLE], nextCursor: encodeCursor('ups-main') },
     },
   },
-  problems: ['ERR_UNAUTHENTICATED'],
+  problems: ['ERR_UNAUTHENTICATED', 'ERR_QUERY_INVALID'],
 };
 
 export const getHealthCarrierDoc: RouteDoc = {
@@ -73,10 +119,20 @@ export function visibleAccounts(
 export function getHealthCarriers(deps: HealthRouteDependencies) {
   return async function healthCarriers(c: Context) {
     const visible = visibleAccounts(deps, c.req.header('authorization'));
-    const reports = await deps.health.reports();
-    const carriers =
-      visible === 'all' ? reports : reports.filter((report) => visible.includes(report.account));
-    return c.json({ carriers });
+    const parsed = healthQuery.safeParse(c.req.query());
+    if (!parsed.success) throw invalidInput('ERR_QUERY_INVALID', parsed.error, 'query');
+    const { limit, cursor, status } = parsed.data;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const page = await deps.health.page({
+      limit,
+      ...(visible !== 'all' ? { visible: new Set(visible) } : {}),
+      ...(after !== undefined ? { after } : {}),
+      ...(status !== undefined ? { status } : {}),
+    });
+    return c.json({
+      carriers: page.reports,
+      nextCursor: page.after === null ? null : encodeCursor(page.after),
+    });
   };
 }
 

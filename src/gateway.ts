@@ -210,6 +210,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           : [],
       ),
     ),
+    ...(config.passThrough !== undefined ? { limits: config.passThrough } : {}),
     alerts: {
       clientKeyUsed: (id, address, forwardedFor) =>
         late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),

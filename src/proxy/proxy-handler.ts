@@ -20,7 +20,8 @@ import type { AuthenticatedClient, ClientRegistry } from '../http/clients.js';
 import { sendProblem } from '../http/problem.js';
 import { traceOf } from '../http/request-trace.js';
 import type { Logger } from '../platform/log.js';
-import type { CarrierApi } from '../upstream/carrier-api.js';
+import type { CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import { ClientSlots } from './client-slots.js';
 
 export const PROXY_PREFIX = '/v1/carriers/';
 /** The route as the access log and the OpenAPI document name it. */
@@ -115,27 +116,53 @@ const bodyTooLarge = (account: string, limit: number) =>
     detail: `a pass-through request body to this account is at most ${limit} bytes`,
   });
 
+/** Default of `passThrough.bodyIdleTimeoutMs`. */
+export const BODY_IDLE_TIMEOUT_MS = 10_000;
+/** Default of `passThrough.maxConcurrentCallsPerClient`. */
+export const CLIENT_CALLS_PER_ORIGIN = 16;
+
+const bodyStalled = (account: string, idleMs: number) =>
+  new GatewayError('ERR_REQUEST_TIMEOUT', undefined, {
+    account,
+    detail: `the request body sent nothing for ${idleMs} ms; the carrier call was cancelled`,
+  });
+
 /**
- * The client's body as sent on, refused past `limit` bytes. A declared Content-Length is checked
- * before anything is sent; a chunked body is counted as it streams, and the call is cut (the
- * carrier sees an aborted request, never a complete oversized one).
+ * The client's body as sent on. Refused past `limit` bytes: a declared Content-Length is checked
+ * before anything is sent, a chunked body is counted as it streams and the call is cut (the
+ * carrier sees an aborted request, never a complete oversized one). Cut too when the client sends
+ * nothing for `idleMs` (issue 12, point 3) while the carrier is ready for more: the error fails
+ * the upstream request, which undici then aborts, freeing its connection; a pause the carrier
+ * itself causes (its side is not reading) is not the client's.
  */
-function limitedBody(req: IncomingMessage, account: string, limit: number): Readable {
+function guardedBody(req: IncomingMessage, account: string, limit: number, idleMs: number): Readable {
   const declared = req.headers['content-length'];
-  if (declared !== undefined) {
-    if (Number(declared) > limit) throw bodyTooLarge(account, limit);
-    return req;
-  }
+  if (declared !== undefined && Number(declared) > limit) throw bodyTooLarge(account, limit);
+  const counted = declared === undefined;
   let size = 0;
-  const counted = new Transform({
+  const guarded = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      idle.refresh();
       size += chunk.length;
-      if (size > limit) callback(bodyTooLarge(account, limit));
+      if (counted && size > limit) callback(bodyTooLarge(account, limit));
       else callback(null, chunk);
     },
+    flush(callback) {
+      clearTimeout(idle);
+      callback();
+    },
   });
-  req.on('error', (error) => counted.destroy(error));
-  return req.pipe(counted);
+  const idle = setTimeout(function stalled() {
+    if (guarded.destroyed) return;
+    if (guarded.readableLength >= guarded.readableHighWaterMark) {
+      idle.refresh();
+      return;
+    }
+    guarded.destroy(bodyStalled(account, idleMs));
+  }, idleMs);
+  guarded.once('close', () => clearTimeout(idle));
+  req.on('error', (error) => guarded.destroy(error));
+  return req.pipe(guarded);
 }
 
 export interface ProxyOptions {
@@ -145,6 +172,8 @@ export interface ProxyOptions {
   log: Logger;
   /** Pass-through body limits by account (`passThrough.maxBodyBytes`); the default otherwise. */
   bodyLimits?: ReadonlyMap<string, number>;
+  /** The top-level `passThrough` block: calls in flight per client and carrier origin, body idle cut. */
+  limits?: { maxConcurrentCallsPerClient?: number; bodyIdleTimeoutMs?: number };
   /** Told when a connection authenticates a client (the new-network alert). */
   alerts?: {
     clientKeyUsed(
@@ -178,8 +207,13 @@ export class CarrierProxy {
     { header: string; client: AuthenticatedClient; generation: number }
   >();
 
+  readonly #slots: ClientSlots;
+  readonly #bodyIdleMs: number;
+
   constructor(private readonly options: ProxyOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#slots = new ClientSlots(options.limits?.maxConcurrentCallsPerClient ?? CLIENT_CALLS_PER_ORIGIN);
+    this.#bodyIdleMs = options.limits?.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
   }
 
   /**
@@ -260,6 +294,33 @@ export class CarrierProxy {
       if (name.startsWith('x-forwarded-')) continue;
       headers[name] = value;
     }
+    // Issue 12, point 3: one client holds at most so many of the origin's pooled connections.
+    const origin = account!.api.baseUrl.origin;
+    const release = this.#slots.take(client.id, origin);
+    if (release === null) {
+      throw new GatewayError('ERR_CLIENT_CONCURRENCY', undefined, {
+        account: accountId,
+        retryAfterMs: 1_000,
+        detail: `a client has at most ${this.#slots.limit} calls in flight to one carrier; send it again when one ends`,
+      });
+    }
+    try {
+      await this.#send(req, res, account!, method, pathAndQuery, headers, trace);
+    } finally {
+      release();
+    }
+  }
+
+  async #send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    account: ConfiguredAccount,
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string | string[]>,
+    trace: CallTrace | undefined,
+  ): Promise<void> {
+    const accountId = account.id;
     const withBody = hasBody(req);
     const idempotent = IDEMPOTENT_METHODS.has(method);
     // 'aborted' is the client's side only: its connection ended, or the parser refused the rest
@@ -267,16 +328,17 @@ export class CarrierProxy {
     let clientBroke = false;
     if (withBody) req.once('aborted', () => (clientBroke = true));
     await this.options.api.pipe(
-      account!,
+      account,
       {
         method,
         path: pathAndQuery,
         headers,
         body: withBody
-          ? limitedBody(
+          ? guardedBody(
               req,
               accountId,
               this.options.bodyLimits?.get(accountId) ?? PASS_THROUGH_BODY_LIMIT_BYTES,
+              this.#bodyIdleMs,
             )
           : null,
       },

@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { CARRIER_IDS } from '../carriers/index.js';
 import type { Credentials } from '../src/core/account.js';
-import { clientAuthSchema, grantSchema } from '../src/core/carrier.js';
+import { clientAuthSchema, forwardableHeaderSchema, grantSchema } from '../src/core/carrier.js';
 import { redisSchema } from './redis-schema.js';
 
 const id = z
@@ -168,6 +168,13 @@ const accountSchema = z.strictObject({
         .min(1_024)
         .max(1024 * 1024 * 1024)
         .optional(),
+      /**
+       * Client headers forwarded to this account's API beyond the carrier's own allow-list
+       * (carriers/<carrier>/api.ts `forwardedHeaders`): for a generic `oauth2` API whose headers
+       * the gateway cannot know. Lower case; hop-by-hop, credential, forwarding and override
+       * headers are refused.
+       */
+      forwardHeaders: z.array(forwardableHeaderSchema).optional(),
     })
     .optional(),
   timeouts: z

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { REPRESENTATION_HEADERS } from '../core/carrier.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { AuthenticatedClient, ClientRegistry } from '../http/clients.js';
 import { sendProblem } from '../http/problem.js';
@@ -27,41 +28,17 @@ export const PROXY_PREFIX = '/v1/carriers/';
 /** The route as the access log and the OpenAPI document name it. */
 export const PROXY_ROUTE = '/v1/carriers/{accountId}/{path}';
 
-/** RFC 9110 7.6.1 hop-by-hop fields, plus what must not cross the gateway in either direction. */
-const REQUEST_HEADERS_DROPPED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  // The client's gateway key is not the carrier's business.
-  'authorization',
-  'cookie',
-  // The 100-continue expectation is between the client and the gateway, and node:http has met
-  // it; undici refuses to send it on (UND_ERR_NOT_SUPPORTED).
-  'expect',
-  // Forwarding information from the client would be forged in the gateway's name.
-  'forwarded',
-  'via',
-  'x-real-ip',
-  'true-client-ip',
-  'x-client-ip',
-  'cf-connecting-ip',
-  // Issue 12, point 7: headers that make a server in front of the carrier act on another method
-  // or path than the one checked here, or carry a key the gateway's credential should replace.
-  // (Interim: a per-carrier allow-list is the intended rule.)
-  'x-http-method-override',
-  'x-http-method',
-  'x-method-override',
-  'x-original-url',
-  'x-rewrite-url',
-  'x-api-key',
-]);
+/**
+ * Issue 12, point 7: the client headers that reach a carrier are an allow-list, the
+ * representation headers every carrier takes plus the carrier's own documented ones (its
+ * descriptor's `forwardedHeaders`, each citing its spec; validated at boot, which also refuses
+ * hop-by-hop, credential, forwarding and override names there) plus the account's
+ * `passThrough.forwardHeaders`. Everything else (method overrides, URL rewrites, address claims,
+ * a client's own API key, the client's gateway key and cookies) stays at the gateway.
+ */
+function forwardedHeaderNames(account: ConfiguredAccount, extra: readonly string[] = []): Set<string> {
+  return new Set([...REPRESENTATION_HEADERS, ...account.descriptor.data.forwardedHeaders.names, ...extra]);
+}
 
 const RESPONSE_HEADERS_DROPPED = new Set([
   'connection',
@@ -172,6 +149,8 @@ export interface ProxyOptions {
   log: Logger;
   /** Pass-through body limits by account (`passThrough.maxBodyBytes`); the default otherwise. */
   bodyLimits?: ReadonlyMap<string, number>;
+  /** Further client headers an account forwards (`passThrough.forwardHeaders`), by account. */
+  forwardHeaders?: ReadonlyMap<string, readonly string[]>;
   /** The top-level `passThrough` block: calls in flight per client and carrier origin, body idle cut. */
   limits?: { maxConcurrentCallsPerClient?: number; bodyIdleTimeoutMs?: number };
   /** Told when a connection authenticates a client (the new-network alert). */
@@ -207,11 +186,18 @@ export class CarrierProxy {
     { header: string; client: AuthenticatedClient; generation: number }
   >();
 
+  readonly #forwarded: Map<string, Set<string>>;
   readonly #slots: ClientSlots;
   readonly #bodyIdleMs: number;
 
   constructor(private readonly options: ProxyOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#forwarded = new Map(
+      options.accounts.map((account) => [
+        account.id,
+        forwardedHeaderNames(account, options.forwardHeaders?.get(account.id)),
+      ]),
+    );
     this.#slots = new ClientSlots(options.limits?.maxConcurrentCallsPerClient ?? CLIENT_CALLS_PER_ORIGIN);
     this.#bodyIdleMs = options.limits?.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
   }
@@ -289,9 +275,9 @@ export class CarrierProxy {
     const method = req.method ?? 'GET';
     const headers: Record<string, string | string[]> = {};
     const listed = connectionListed(req.headers.connection);
+    const allowed = this.#forwarded.get(accountId)!;
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || REQUEST_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
-      if (name.startsWith('x-forwarded-')) continue;
+      if (value === undefined || !allowed.has(name) || listed?.has(name)) continue;
       headers[name] = value;
     }
     // Issue 12, point 3: one client holds at most so many of the origin's pooled connections.
@@ -360,7 +346,8 @@ export class CarrierProxy {
           // A replay is safe when the method is idempotent or the carrier deduplicates by key.
           dependent: idempotent || req.headers['x-idempotency-key'] !== undefined,
         },
-        clientSends: (header) => req.headers[header] !== undefined,
+        // Only what crosses counts as sent (a USPS client's own payment token, where allowed).
+        clientSends: (header) => headers[header] !== undefined,
         clientFault: () =>
           clientBroke
             ? new GatewayError('ERR_REQUEST_STREAM_INVALID', undefined, {

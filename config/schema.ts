@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { CARRIER_IDS } from '../carriers/index.js';
 import type { Credentials } from '../src/core/account.js';
-import { clientAuthSchema, grantSchema } from '../src/core/carrier.js';
+import { clientAuthSchema, forwardableHeaderSchema, grantSchema } from '../src/core/carrier.js';
 import { redisSchema } from './redis-schema.js';
 
 const id = z
@@ -168,6 +168,13 @@ const accountSchema = z.strictObject({
         .min(1_024)
         .max(1024 * 1024 * 1024)
         .optional(),
+      /**
+       * Client headers forwarded to this account's API beyond the carrier's own allow-list
+       * (carriers/<carrier>/api.ts `forwardedHeaders`): for a generic `oauth2` API whose headers
+       * the gateway cannot know. Lower case; hop-by-hop, credential, forwarding and override
+       * headers are refused.
+       */
+      forwardHeaders: z.array(forwardableHeaderSchema).optional(),
     })
     .optional(),
   timeouts: z
@@ -291,6 +298,19 @@ export const configSchema = z
       .strictObject({
         headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(15_000),
         requestTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+      })
+      .optional(),
+    /**
+     * What one client may hold of a carrier through the pass-through (issue 12, point 3): at most
+     * `maxConcurrentCallsPerClient` calls in flight to one carrier origin (more: 429
+     * ERR_CLIENT_CONCURRENCY with `Retry-After`), below the 64 connections an origin's pool has,
+     * so one client's slow uploads cannot take them all; and a request body that sends nothing
+     * for `bodyIdleTimeoutMs` is cut (408 ERR_REQUEST_TIMEOUT, the carrier call cancelled).
+     */
+    passThrough: z
+      .strictObject({
+        maxConcurrentCallsPerClient: z.number().int().min(1).max(63).default(16),
+        bodyIdleTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
       })
       .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */

@@ -211,6 +211,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           : [],
       ),
     ),
+    forwardHeaders: new Map(
+      config.accounts.flatMap((account) =>
+        account.passThrough?.forwardHeaders !== undefined
+          ? [[account.id, account.passThrough.forwardHeaders] as const]
+          : [],
+      ),
+    ),
+    ...(config.passThrough !== undefined ? { limits: config.passThrough } : {}),
     alerts: {
       clientKeyUsed: (id, address, forwardedFor) =>
         late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),

@@ -1,8 +1,8 @@
 /**
  * @module test/proxy/token-injection
  * What the carrier receives from the proxy: the gateway's own access token in place of the
- * client's API key, no hop-by-hop or client-identity headers (RFC 9110 7.6.1), everything else
- * (headers, query string, body) unchanged, and the per-request headers UPS requires added only
+ * client's API key, no hop-by-hop or client-identity headers (RFC 9110 7.6.1), only the headers
+ * the carrier's allow-list names, the query string and body unchanged, and the per-request headers UPS requires added only
  * when the client did not send them. A recording server stands in for the carrier API while the
  * token URL still points at a simulator, so the test sees exactly what went over the wire.
  * The answer's hop-by-hop headers stop at the gateway too.
@@ -95,7 +95,7 @@ describe('proxy request rewriting', () => {
     expect(body.trackResponse.shipment[0]!.inquiryNumber).toBe('1Z999AA10123456784');
   });
 
-  it('drops hop-by-hop, connection-listed, cookie, host and forwarding headers, and keeps the rest', async () => {
+  it('drops hop-by-hop, connection-listed, cookie, host, forwarding and unlisted headers; keeps the allowed ones', async () => {
     const reply = await rawRequest(gw.port, '/v1/carriers/ups-main/api/rating?a=1&b=x%20y&c=%2Fz&a=2', {
       method: 'POST',
       headers: {
@@ -119,7 +119,7 @@ describe('proxy request rewriting', () => {
         accept: 'application/json',
         'accept-language': 'de-DE',
         'x-request-id': 'req-42',
-        'x-custom': 'kept',
+        'x-custom': 'not on the list',
       },
       body: '{"hello":"carrier"}',
     });
@@ -142,6 +142,9 @@ describe('proxy request rewriting', () => {
       'x-forwarded-for',
       'x-forwarded-host',
       'x-forwarded-proto',
+      // Not representation headers and not in UPS's allow-list (carriers/ups/api.ts).
+      'x-request-id',
+      'x-custom',
     ]) {
       expect(seen.headers, dropped).not.toHaveProperty(dropped);
     }
@@ -154,8 +157,6 @@ describe('proxy request rewriting', () => {
       'content-length': String(Buffer.byteLength('{"hello":"carrier"}')),
       accept: 'application/json',
       'accept-language': 'de-DE',
-      'x-request-id': 'req-42',
-      'x-custom': 'kept',
     });
   });
 

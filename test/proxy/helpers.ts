@@ -15,7 +15,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 import { request as undiciRequest } from 'undici';
 
@@ -101,13 +101,7 @@ async function listenOnLoopback(
 }
 
 /** A loopback port nothing listens on (bound, read, released). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort as closedPort } from '../support/redis-server.js';
 
 export interface RawReply {
   status: number;

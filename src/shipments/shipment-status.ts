@@ -15,7 +15,9 @@
  * A status may always be written again (a retry that replays, a second void).
  */
 import { GatewayError } from '../core/errors.js';
-import type { ShipmentStatus } from './shipment-store.js';
+
+export const SHIPMENT_STATUSES = ['created', 'voided', 'unknown', 'resolving', 'failed'] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 export const FIRST_STATUSES: readonly ShipmentStatus[] = ['created', 'unknown'];
 

@@ -19,10 +19,9 @@ import { GatewayError } from '../core/errors.js';
 import type { Label, ShipmentRequest } from '../core/shipment.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { Attempt } from './attempt.js';
-import { checkTransition } from './shipment-status.js';
+import { checkTransition, SHIPMENT_STATUSES, type ShipmentStatus } from './shipment-status.js';
 
-export const SHIPMENT_STATUSES = ['created', 'voided', 'unknown', 'resolving', 'failed'] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+export { SHIPMENT_STATUSES, type ShipmentStatus };
 
 export type ResolutionOutcome = 'created' | 'failed' | 'unresolved';
 

@@ -309,7 +309,7 @@ export const configSchema = z
      */
     passThrough: z
       .strictObject({
-        maxConcurrentCallsPerClient: z.number().int().min(1).max(63).default(16),
+        maxConcurrentCallsPerClient: z.number().int().min(1).max(63).default(48),
         bodyIdleTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
       })
       .optional(),

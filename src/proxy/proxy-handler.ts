@@ -96,7 +96,7 @@ const bodyTooLarge = (account: string, limit: number) =>
 /** Default of `passThrough.bodyIdleTimeoutMs`. */
 export const BODY_IDLE_TIMEOUT_MS = 10_000;
 /** Default of `passThrough.maxConcurrentCallsPerClient`. */
-export const CLIENT_CALLS_PER_ORIGIN = 16;
+export const CLIENT_CALLS_PER_ORIGIN = 48;
 
 const bodyStalled = (account: string, idleMs: number) =>
   new GatewayError('ERR_REQUEST_TIMEOUT', undefined, {

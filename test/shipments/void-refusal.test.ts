@@ -17,7 +17,8 @@ import { UPS_PATHS } from '../../carriers/ups/simulator.js';
 import { REASON_MAX, refusalReason, sanitizedReason } from '../../src/shipments/void-refusal.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
-import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { startInterposer } from '../support/forwarding-tap.js';
+import type { RecordingServer } from '../support/recording-server.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
@@ -86,28 +87,14 @@ describe('through a gateway', () => {
   beforeAll(async () => {
     sims = await startShippingSimulators('void-refusal');
     // UPS's API behind a stand-in: labels from the simulator, the void refused with a leaky message.
-    front = await startRecordingServer(async (req) => {
+    front = await startInterposer(sims.ups.url, (req) => {
       const voided = /\/void\/cancel\/([^/?]+)/.exec(req.url);
-      if (req.method === 'DELETE' && voided) {
-        const message =
-          `Shipment ${decodeURIComponent(voided[1]!)} has been picked up and cannot be voided ` +
-          `[auth ${JWT} session ${SESSION} related ${FOREIGN_TRACKING} https://int.ups.example/v?t=1]`;
-        // Shipping.yaml ErrorResponse.
-        return { status: 400, body: { response: { errors: [{ code: '190117', message }] } } };
-      }
-      const headers = { ...req.headers };
-      for (const name of ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'])
-        delete headers[name];
-      const forwarded = await fetch(`${sims.ups.url}${req.url}`, {
-        method: req.method,
-        headers,
-        ...(req.method === 'GET' ? {} : { body: req.body }),
-      });
-      return {
-        status: forwarded.status,
-        headers: { 'content-type': 'application/json' },
-        body: await forwarded.text(),
-      };
+      if (req.method !== 'DELETE' || !voided) return undefined;
+      const message =
+        `Shipment ${decodeURIComponent(voided[1]!)} has been picked up and cannot be voided ` +
+        `[auth ${JWT} session ${SESSION} related ${FOREIGN_TRACKING} https://int.ups.example/v?t=1]`;
+      // Shipping.yaml ErrorResponse.
+      return { status: 400, body: { response: { errors: [{ code: '190117', message }] } } };
     });
     gateway = await startTestGateway({
       name: 'void-refusal',

@@ -131,7 +131,8 @@ export interface ShipmentAtCarrier<Settings> {
  * - voided: the label is cancelled (or the refund requested, where that is the carrier's void);
  * - gone: the carrier no longer has it (deleted or voided before): nothing is left to void;
  * - refused: too late (manifested, picked up, scanned) or otherwise not allowed; `reason` is the
- *   carrier's own words, passed to the client so it can act on them;
+ *   carrier's own words, from which the gateway derives a stable code and a cut-down text for the
+ *   client (src/shipments/void-refusal.ts): never passed on as they are;
  * - unreadable: a success status whose body says nothing clear.
  */
 export type VoidAnswer =

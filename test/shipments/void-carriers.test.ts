@@ -108,6 +108,7 @@ describe.each([
     const refused = await voidShipment(late.body['id'] as string);
     expect(refused.status).toBe(409);
     expect(refused.body['code']).toBe('ERR_VOID_REFUSED');
+    expect(refused.body['reason']).toBe('too_late');
     expect(String(refused.body['detail'])).toMatch(tooLate);
   });
 });

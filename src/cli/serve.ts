@@ -122,20 +122,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     log,
   );
   const port = await gateway.listen();
-  log.info(
-    {
-      port,
-      host: config.listen.host,
-      demo,
-      shutdown: config.shutdown,
-      accounts: gateway.accounts.map((account) => account.id),
-    },
-    'carrier gateway listening',
-  );
-  // Operators and supervisors wait for this line: it does not wait for the next batch of logs.
-  log.flush();
-  if (demo) process.stdout.write(demoBanner(port, config.listen.host, simulators));
-
+  // Signals are handled before the listening line: whoever waits for it may stop the process at once.
   new GracefulShutdown(
     {
       drain: gateway.drain,
@@ -156,6 +143,19 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       else log.warn({ signal: 'SIGHUP', ...outcome }, 'configuration reload refused; the running one stays');
     });
   });
+  log.info(
+    {
+      port,
+      host: config.listen.host,
+      demo,
+      shutdown: config.shutdown,
+      accounts: gateway.accounts.map((account) => account.id),
+    },
+    'carrier gateway listening',
+  );
+  // Operators and supervisors wait for this line: it does not wait for the next batch of logs.
+  log.flush();
+  if (demo) process.stdout.write(demoBanner(port, config.listen.host, simulators));
 }
 
 /** A failed start: the configuration's own message (key path, variable name), else the error's. */

@@ -216,6 +216,41 @@ function addressProblem(address: Json | undefined, role: string): string | null 
   return null;
 }
 
+/** Destinations with no customs border from France: France, Monaco and the EU member states. */
+const NO_CUSTOMS = new Set(
+  'FR MC AT BE BG HR CY CZ DK EE FI DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE'.split(' '),
+);
+
+/**
+ * [COL-SPEC] CustomsDeclarations for an addressee outside the EU: Contents "Mandatory if articles
+ * are eligible for the CN23 form" and Category.value "Mandatory for products subject to a CN23
+ * form"; each Article requires description (AN1…64), quantity, weight and value, the value being
+ * "Unitary value of articles in EUROS" (so a currency other than EUR is refused).
+ */
+function customsProblem(letter: Json, countryCode: string): string | null {
+  const declarations = objectAt(letter, 'customsDeclarations');
+  const contents = objectAt(declarations, 'contents');
+  if (contents === undefined)
+    return NO_CUSTOMS.has(countryCode) ? null : 'letter.customsDeclarations: CN23 obligatoire hors UE';
+  if (!Number.isInteger(objectAt(contents, 'category')?.['value']))
+    return 'letter.customsDeclarations.contents.category.value est obligatoire';
+  const articles = contents['article'];
+  if (!Array.isArray(articles) || articles.length < 1 || articles.length > 100)
+    return 'letter.customsDeclarations.contents.article: 1 à 100 articles';
+  for (const [index, article] of (articles as Json[]).entries()) {
+    const at = `letter.customsDeclarations.contents.article[${index}]`;
+    const description = article['description'];
+    if (typeof description !== 'string' || description.length < 1 || description.length > 64)
+      return `${at}.description: 1 à 64 caractères`;
+    if (!Number.isInteger(article['quantity'])) return `${at}.quantity est obligatoire`;
+    if (typeof article['weight'] !== 'number' || typeof article['value'] !== 'number')
+      return `${at}: weight et value sont obligatoires`;
+    if (article['currency'] !== undefined && article['currency'] !== 'EUR')
+      return `${at}.value: valeur unitaire en euros`;
+  }
+  return null;
+}
+
 function problem(body: Json, needsOutputFormat: boolean, nowMs: number): string | null {
   const output = objectAt(body, 'outputFormat');
   if (needsOutputFormat && !output) return 'outputFormat est obligatoire';
@@ -247,7 +282,8 @@ function problem(body: Json, needsOutputFormat: boolean, nowMs: number): string 
     return 'letter.addressee.address: countryCode (2 lettres) et zipCode sont obligatoires';
   return (
     addressProblem(address, 'addressee') ??
-    addressProblem(objectAt(objectAt(letter, 'sender'), 'address'), 'sender')
+    addressProblem(objectAt(objectAt(letter, 'sender'), 'address'), 'sender') ??
+    customsProblem(letter, address['countryCode'])
   );
 }
 

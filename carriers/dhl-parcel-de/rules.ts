@@ -7,6 +7,23 @@ import { carrierRules } from '../../src/core/shipment-rules.js';
 
 const SHIP = 'carrier-specs/dhl/parcel-de-shipping-v2_2.yaml';
 
+/**
+ * [SHIP] Value.currency enum (l.1800), as published (it still lists retired codes such as BYR and
+ * VEF and lacks their successors); its last entry, UNKNOWN, is no currency a declaration can use.
+ */
+const CURRENCIES = `
+  AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+  BWP BYR BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP
+  ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR
+  ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LTL LVL LYD MAD MDL
+  MGA MKD MMK MNT MOP MRO MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
+  PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLL SOS SRD SSP STD SYP SZL
+  THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN USS UYI UYU UZS VEF VND VUV WST XAF XAG
+  XAU XBA XBB XBC XBD XCD XDR XFU XOF XPD XPF XPT XXX YER ZAR ZMW
+`
+  .split(/\s+/)
+  .filter((code) => code !== ''); // prettier-ignore
+
 export const DHL_PARCEL_DE_RULES = carrierRules({
   lanes: [
     {
@@ -46,6 +63,13 @@ export const DHL_PARCEL_DE_RULES = carrierRules({
       when: { withinEu: false },
       rule: 'DHL Parcel DE requires customs details (CN23) for destinations outside the European customs union',
       source: `${SHIP} #/components/schemas/CustomsDetails "mandatory depending on whether the parcel will go to a country outside the European Customs Union" (l.974, l.1059)`,
+    },
+    {
+      field: 'customs.items[].currency',
+      require: { oneOf: CURRENCIES },
+      when: { withinEu: false },
+      rule: 'DHL Parcel DE takes customs values only in the currencies of its Value.currency list',
+      source: `${SHIP} #/components/schemas/Value/properties/currency enum (l.1800)`,
     },
   ],
 });

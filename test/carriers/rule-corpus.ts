@@ -11,9 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ShipmentRequest } from '../../src/core/shipment.js';
-import type { ShippingAdapter, ShippingCall } from '../../src/core/shipping-adapter.js';
-import type { SimulatorHandle } from '../../src/sim/index.js';
 import { call } from '../support/sim-http.js';
+import type { CarrierHarness, StartedSimulator } from './harnesses.js';
 
 export interface RuleCase {
   what: string;
@@ -25,25 +24,18 @@ export interface RuleCase {
   code?: string;
 }
 
-export interface RuleCorpus<Settings> {
-  carrier: string;
-  adapter: ShippingAdapter<Settings>;
-  settings: Settings;
-  start(): Promise<{
-    sim: SimulatorHandle;
-    base: string;
-    headers(call: ShippingCall): Record<string, string>;
-  }>;
+/** A carrier's harness (test/carriers/harnesses.ts) and its rule-breaking cases. */
+export interface RuleCorpus<Settings> extends CarrierHarness<Settings> {
   cases: RuleCase[];
 }
 
 export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void {
   describe(`${corpus.carrier}: rule-breaking shipments, refused by the rules and by the simulator`, () => {
-    let started: Awaited<ReturnType<RuleCorpus<Settings>['start']>>;
+    let started: StartedSimulator;
     beforeAll(async () => {
       started = await corpus.start();
     });
-    afterAll(() => started?.sim.close());
+    afterAll(() => started?.close());
 
     it.each(corpus.cases)('$what: the pre-check names $field', ({ shipment, field }) => {
       const unfit = corpus.adapter.check!(shipment);

@@ -271,6 +271,16 @@ describeShippingAdapter('DHL Parcel DE', {
         kind: 'rules_unmet',
         violations: [{ field: 'customs', source: expect.stringContaining('CustomsDetails') }],
       });
+      // A currency missing from Value.currency (Belarus's BYN: the list still has the retired BYR).
+      const byn = { ...CUSTOMS_EUR, items: [{ ...CUSTOMS_EUR.items[0]!, currency: 'BYN' }] };
+      expect(
+        dhlParcelDeShipping.check!(shipment({ recipient: ZURICH, customs: byn, parcels: [{ weightKg: 1 }] })),
+      ).toMatchObject({
+        kind: 'rules_unmet',
+        violations: [
+          { field: 'customs.items.0.currency', source: expect.stringContaining('Value/properties/currency') },
+        ],
+      });
     });
   },
   services: {

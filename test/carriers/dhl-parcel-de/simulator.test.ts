@@ -268,6 +268,76 @@ describe('DHL Parcel DE simulator', () => {
     expectRequestStatus(elsewhere, 404, '/parcel/de/shipping/v2/nothing');
   });
 
+  it('POST /orders outside the EU: CustomsDetails required and checked, as the spec writes them', async () => {
+    const token = await accessToken();
+    const consignee = {
+      name1: 'Joe Black',
+      addressStreet: '10 Downing Street',
+      city: 'London',
+      country: 'GBR',
+    };
+    const customs = {
+      exportType: 'COMMERCIAL_GOODS',
+      postalCharges: { currency: 'EUR', value: 1 },
+      items: [
+        {
+          itemDescription: 'Red T-Shirt',
+          packagedQuantity: 1,
+          hsCode: '123456',
+          countryOfOrigin: 'FRA',
+          itemValue: { currency: 'EUR', value: 10 },
+          itemWeight: { uom: 'g', value: 400 },
+        },
+      ],
+    };
+    const withCustoms = (changed: Record<string, unknown> | undefined) => ({
+      profile: 'STANDARD_GRUPPENPROFIL',
+      shipments: [
+        {
+          product: 'V53WPAK',
+          consignee,
+          details: { weight: { uom: 'g', value: 500 } },
+          ...(changed === undefined ? {} : { customs: changed }),
+        },
+      ],
+    });
+    // The spec's own DHLPaketInternationalWithCustoms values are accepted.
+    expect((await order(token, withCustoms(customs))).status).toBe(200);
+    const refused: [Record<string, unknown> | undefined, string][] = [
+      [undefined, 'shipments[0].customs'],
+      [{ ...customs, exportType: 'GIFT' }, 'shipments[0].customs.exportType'],
+      [{ ...customs, exportType: 'OTHER' }, 'shipments[0].customs.exportDescription'],
+      [{ ...customs, postalCharges: undefined }, 'shipments[0].customs.postalCharges'],
+      [
+        { ...customs, postalCharges: { currency: 'USD', value: 1 } },
+        'shipments[0].customs.items[0].itemValue.currency',
+      ],
+      [{ ...customs, items: [] }, 'shipments[0].customs.items'],
+      [
+        { ...customs, items: [{ ...customs.items[0], itemWeight: undefined }] },
+        'shipments[0].customs.items[0].itemWeight',
+      ],
+      [
+        { ...customs, items: [{ ...customs.items[0], hsCode: '12345' }] },
+        'shipments[0].customs.items[0].hsCode',
+      ],
+      [
+        { ...customs, items: [{ ...customs.items[0], countryOfOrigin: 'FR' }] },
+        'shipments[0].customs.items[0].countryOfOrigin',
+      ],
+    ];
+    for (const [changed, property] of refused) {
+      const reply = await order(token, withCustoms(changed));
+      expect(reply.status, property).toBe(400);
+      expect(reply.body, property).toMatchObject({ items: [{ validationMessages: [{ property }] }] });
+    }
+    // Inside the EU none are needed.
+    const toVienna = withCustoms(undefined);
+    toVienna.shipments[0]!.consignee = { ...consignee, city: 'Wien', country: 'AUT' };
+    expect((await order(token, toVienna)).status).toBe(200);
+    expect(dhl.stats().labelsCreated).toBe(2);
+  });
+
   it('premature expiry: the API refuses a token long before its expires_in', async () => {
     await dhl.setFaults({ prematureExpirySeconds: 60 });
     const token = await accessToken();

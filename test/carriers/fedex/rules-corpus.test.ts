@@ -3,18 +3,11 @@
  * FedEx's rule-breaking shipments (carriers/fedex/rules.ts): each is refused by the gateway's
  * pre-check and, sent anyway, by the FedEx simulator (test/carriers/rule-corpus.ts).
  */
-import { randomUUID } from 'node:crypto';
-
-import { fedexShipping, fedexShippingSettingsSchema } from '../../../carriers/fedex/shipping.js';
-import { FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
 import { MEMPHIS, PITTSBURGH, RICHMOND_BC, shipmentWith } from '../../support/addresses.js';
-import { registerSecrets } from '../../support/log-capture.js';
-import { accessToken, form } from '../../support/sim-http.js';
 import { CUSTOMS_USD, without } from '../customs-fixtures.js';
+import { fedexHarness } from '../harnesses.js';
 import { describeRuleCorpus } from '../rule-corpus.js';
 
-const CLIENT = { clientId: 'fedex-corpus-key', clientSecret: `fedex-corpus-secret-${randomUUID()}` };
-registerSecrets(CLIENT.clientSecret);
 const shipment = shipmentWith({
   shipper: MEMPHIS,
   recipient: RICHMOND_BC,
@@ -23,21 +16,7 @@ const shipment = shipmentWith({
 });
 
 describeRuleCorpus({
-  carrier: 'FedEx',
-  adapter: fedexShipping,
-  settings: fedexShippingSettingsSchema.parse({ accountNumber: '740561073' }),
-  async start() {
-    const sim = await startFedexSimulator({ clients: [CLIENT] });
-    const token = await accessToken(
-      `${sim.url}${FEDEX_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }),
-    );
-    return { sim, base: sim.url, headers: (call) => ({ ...call.headers, authorization: `Bearer ${token}` }) };
-  },
+  ...fedexHarness,
   cases: [
     {
       what: 'US to CA without customs (no customsClearanceDetail)',

@@ -3,19 +3,10 @@
  * UPS's rule-breaking shipments (carriers/ups/rules.ts): each is refused by the gateway's
  * pre-check and, sent anyway, by the UPS simulator (test/carriers/rule-corpus.ts).
  */
-import { randomUUID } from 'node:crypto';
-
-import { decorateUpsRequest } from '../../../carriers/ups/api.js';
-import { startUpsSimulator, UPS_PATHS } from '../../../carriers/ups/simulator.js';
-import { upsShipping } from '../../../carriers/ups/shipping.js';
 import { GOETTINGEN, LOS_ANGELES, NEW_YORK, PARIS, shipmentWith, TORONTO } from '../../support/addresses.js';
-import { registerSecrets } from '../../support/log-capture.js';
-import { accessToken, basic, form } from '../../support/sim-http.js';
 import { CUSTOMS_USD, without } from '../customs-fixtures.js';
+import { upsHarness } from '../harnesses.js';
 import { describeRuleCorpus } from '../rule-corpus.js';
-
-const CLIENT = { clientId: 'ups-corpus-client', clientSecret: `ups-corpus-secret-${randomUUID()}` };
-registerSecrets(CLIENT.clientSecret);
 
 const DE = { ...GOETTINGEN, phone: '+49 551 397766' };
 const CA = { ...TORONTO, phone: '416-555-0100' };
@@ -28,28 +19,7 @@ const shipment = shipmentWith({
 });
 
 describeRuleCorpus({
-  carrier: 'UPS',
-  adapter: upsShipping,
-  settings: { shipperNumber: 'A1B2C3' },
-  async start() {
-    const sim = await startUpsSimulator({ clients: [CLIENT] });
-    const token = await accessToken(
-      `${sim.url}${UPS_PATHS.token}`,
-      form(
-        { grant_type: 'client_credentials' },
-        { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) },
-      ),
-    );
-    return {
-      sim,
-      base: sim.url,
-      headers(call) {
-        const headers = { ...call.headers, authorization: `Bearer ${token}` };
-        decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
-        return headers;
-      },
-    };
-  },
+  ...upsHarness,
   cases: [
     {
       what: 'US to DE without a customs declaration (no Description)',

@@ -11,9 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { UPS_PATHS } from '../../carriers/ups/simulator.js';
-import { eventually } from '../support/eventually.js';
 import { startInterposer } from '../support/forwarding-tap.js';
-import { callGateway, postShipment } from '../support/gateway-client.js';
+import { postShipment, shipmentReaches } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import type { RecordingServer } from '../support/recording-server.js';
 import { SHIPMENT } from '../support/shipments.js';
@@ -68,14 +67,7 @@ it('found but its images not recovered: created without labels, saying why; the 
   expect(lost.status).toBe(502);
   const id = lost.body['shipmentId'] as string;
 
-  const found = await eventually(
-    async () => {
-      const got = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
-      expect(got.body['status']).toBe('created');
-      return got;
-    },
-    { timeoutMs: 10_000, intervalMs: 100, what: `shipment ${id} created` },
-  );
+  const found = await shipmentReaches(gateway, SHOP_KEY, id, 'created');
   const [made] = sims.ups.ledger.byReference(shipment.reference);
   expect(found.body).toMatchObject({
     trackingNumbers: made!.trackingNumbers,

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
 import type { ProbeResult } from '../../src/health/health-service.js';
 import type { AccountOverride } from '../../src/overrides/overrides.js';
+import { eventually } from './eventually.js';
 import { SHIPMENT } from './shipments.js';
 
 type Target = string | { url: string };
@@ -129,4 +130,26 @@ export async function postShipment(
     account: reply.headers.get('x-carrier-account'),
     failoverFrom: reply.headers.get('x-failover-from'),
   };
+}
+
+/**
+ * `GET /v1/shipments/{id}` until the shipment has `status` (the in-doubt resolver works in the
+ * background); the answer that had it.
+ */
+export function shipmentReaches(
+  gateway: Target,
+  clientKey: string,
+  id: string,
+  status: string,
+  timeoutMs = 10_000,
+): Promise<GatewayReply> {
+  let last: unknown;
+  return eventually(
+    async () => {
+      const got = await callGateway(gateway, `/v1/shipments/${id}`, { key: clientKey });
+      last = got.body['status'];
+      return got.body['status'] === status && got;
+    },
+    { timeoutMs, intervalMs: 100, what: () => `shipment ${id} ${status} (last ${String(last)})` },
+  );
 }

@@ -4,9 +4,9 @@
  * then its authority, not the Host header, is the host the client addresses. A gateway that
  * served `GET http://evil.example/v1/... HTTP/1.1` as its own would build URLs (the OAuth
  * callback's, redirects) on a host an attacker chose. So an absolute-form target must name this
- * gateway: the configured `publicUrl`'s host, or without one the request's own Host; anything
- * else is 421 ERR_MISDIRECTED_REQUEST (RFC 9110 15.5.20). An accepted one is served as the
- * origin-form it stands for, with Host set to its authority.
+ * gateway, the configured `publicUrl`'s host; anything else, and any absolute-form target when
+ * no `publicUrl` says what the gateway's name is, is 421 ERR_MISDIRECTED_REQUEST (RFC 9110
+ * 15.5.20). An accepted one is served as the origin-form it stands for, with Host set to it.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -30,17 +30,18 @@ export class RequestTargets {
     } catch {
       url = undefined;
     }
-    const expected = this.#publicHost ?? req.headers.host?.toLowerCase();
+    const expected = this.#publicHost;
     if (
       url === undefined ||
+      expected === undefined ||
       (url.protocol !== 'http:' && url.protocol !== 'https:') ||
       url.host !== expected
     ) {
       throw new GatewayError('ERR_MISDIRECTED_REQUEST', undefined, {
         detail:
-          this.#publicHost !== undefined
+          expected !== undefined
             ? 'an absolute request target must name this gateway (its publicUrl)'
-            : 'an absolute request target must name the host the request is sent to (its Host header)',
+            : 'send the path alone: without a publicUrl this gateway takes no absolute request target',
       });
     }
     req.url = `${url.pathname}${url.search}`;

@@ -302,14 +302,16 @@ export const configSchema = z
       .optional(),
     /**
      * What one client may hold of a carrier through the pass-through (issue 12, point 3): at most
-     * `maxConcurrentCallsPerClient` calls in flight to one carrier origin (more: 429
-     * ERR_CLIENT_CONCURRENCY with `Retry-After`), below the 64 connections an origin's pool has,
-     * so one client's slow uploads cannot take them all; and a request body that sends nothing
+     * `maxConcurrentCallsPerClient` calls in flight to one carrier origin, below the 64
+     * connections an origin's pool has, so one client's slow uploads cannot take them all; one
+     * more waits up to `concurrencyWaitMs` for one of them to end (0: not at all), then gets 429
+     * ERR_CLIENT_CONCURRENCY with `Retry-After`; and a request body that sends nothing
      * for `bodyIdleTimeoutMs` is cut (408 ERR_REQUEST_TIMEOUT, the carrier call cancelled).
      */
     passThrough: z
       .strictObject({
-        maxConcurrentCallsPerClient: z.number().int().min(1).max(63).default(48),
+        maxConcurrentCallsPerClient: z.number().int().min(1).max(63).default(32),
+        concurrencyWaitMs: z.number().int().min(0).max(60_000).default(5_000),
         bodyIdleTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
       })
       .optional(),

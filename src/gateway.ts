@@ -43,6 +43,8 @@ import { classifyError } from './core/failures.js';
 import { answerClientError } from './lifecycle/client-errors.js';
 import { ServerDrain } from './lifecycle/drain.js';
 import { closeIfBodyUnread } from './lifecycle/unread-body.js';
+import { RequestTargets } from './http/request-target.js';
+import { sendProblem } from './http/problem.js';
 import { readiness, type Readiness } from './lifecycle/readiness.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import { AccountOverrides } from './overrides/overrides.js';
@@ -447,10 +449,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const honoListener = getRequestListener(app.fetch);
   const accessLog = new AccessLog(log);
+  const targets = new RequestTargets(config.publicUrl);
 
   server.on('request', (req, res) => {
     closeIfBodyUnread(req, res);
     accessLog.begin(req, res);
+    try {
+      targets.admit(req);
+    } catch (error) {
+      sendProblem(res, error);
+      return;
+    }
     if (!drain.admit(req, res)) return;
     if (req.url !== undefined && req.url.startsWith(PROXY_PREFIX)) proxy.handle(req, res);
     else void honoListener(req, res);

@@ -1,20 +1,25 @@
 /**
  * @module auth/authorization-flow
  * Onboarding of authorization-code accounts (RFC 6749 4.1) with PKCE where the carrier has it
- * (RFC 7636): `begin` builds the carrier's authorization URL and keeps the request's `state` and
- * code verifier in the token store; `complete` takes them back exactly once, checks the callback,
- * and has the account's TokenManager exchange the code and store the tokens under its lock.
+ * (RFC 7636): `begin` builds the carrier's authorization URL and keeps it, with the request's
+ * `state` and code verifier, behind a one-time start link; `open` (the operator's browser opening
+ * that link) binds the state to that browser with a cookie holding a random nonce (only its hash
+ * is kept) and sends it to the carrier; `complete` takes the state back exactly once, checks the
+ * callback and the cookie, and has the account's TokenManager exchange the code and store the
+ * tokens under its lock. The binding (issue 12, point 9; RFC 9700 4.7.1) makes a callback
+ * carrying someone else's code useless unless it comes from the browser that started the flow.
  *
  * Every way a callback can be wrong has its own error code, and none of them changes the
  * account's tokens: an unknown, used or expired state, a callback on another redirect URI, a
  * denied consent, a code the carrier refuses. State, code and verifier are never logged.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { Logger } from 'pino';
 
 import {
   OAUTH_CALLBACK_PATH,
+  OAUTH_START_PATH,
   type AuthorizationProfile,
   type ConfiguredAccount,
   type ResolvedAccount,
@@ -47,7 +52,31 @@ export interface CallbackRequest {
   query: Record<string, string[]>;
   /** The URL the callback arrived on, as this gateway saw it (its Host header and path). */
   url: URL;
+  /** A cookie the browser sent, by name. */
+  cookie: (name: string) => string | undefined;
 }
+
+/** The cookie that binds a state to the browser that opened the start link. */
+export interface BrowserCookie {
+  name: string;
+  value: string;
+  /** The callback's path: the cookie goes nowhere else. */
+  path: string;
+  /** With an https redirect URI. */
+  secure: boolean;
+  maxAgeSeconds: number;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * One cookie per state, so two authorizations started in one browser do not overwrite each
+ * other's; the name shows a digest of the state, never the state.
+ */
+export const browserCookieName = (state: string) => `cg_oauth_${digest(state).slice(0, 16)}`;
+
+/** The start link's record is stored apart from the states'. */
+const startKey = (ticket: string) => `start:${ticket}`;
 
 export interface AuthorizationResult {
   account: string;
@@ -114,8 +143,9 @@ export class AuthorizationFlow {
   }
 
   /**
-   * Starts an authorization: stores state (and verifier) and returns the carrier's authorization
-   * URL (RFC 6749 4.1.1) for the operator's browser.
+   * Starts an authorization: builds the carrier's authorization URL (RFC 6749 4.1.1), keeps it
+   * with the state (and verifier) behind a one-time ticket, and returns the start link for the
+   * operator's browser (next to the redirect URI, so on the host the callback comes back to).
    */
   async begin(accountId: string, admin: AuthenticatedAdmin): Promise<string> {
     const account = this.#onboardable(accountId);
@@ -145,12 +175,63 @@ export class AuthorizationFlow {
       // transform it describes, so naming the method is consistent with it.
       query.set('code_challenge_method', 'S256');
     }
-    await this.#engine.store.saveAuthorization(state, pending, this.#ttlMs + EXPIRED_STATE_RETENTION_MS);
+    const ticket = randomBytes(32).toString('base64url');
+    await this.#engine.store.saveAuthorization(
+      startKey(ticket),
+      { ...pending, state, authorizeUrl: url.toString() },
+      this.#ttlMs + EXPIRED_STATE_RETENTION_MS,
+    );
     this.#log.info(
       { account: account.id, admin: admin.id, pkce: profile.pkce, expiresInSeconds: this.#ttlMs / 1000 },
       'authorization started',
     );
-    return url.toString();
+    const start = new URL(profile.redirectUri);
+    start.pathname = start.pathname.slice(0, -OAUTH_CALLBACK_PATH.length) + OAUTH_START_PATH;
+    start.search = '';
+    start.searchParams.set('ticket', ticket);
+    return start.toString();
+  }
+
+  /**
+   * The operator's browser opens the start link: the ticket is taken (once, fleet-wide), the
+   * state is stored with the hash of a fresh nonce, and the answer is the carrier's URL and the
+   * cookie holding the nonce.
+   */
+  async open(ticket: string | undefined): Promise<{ location: string; cookie: BrowserCookie }> {
+    const record =
+      ticket === undefined || ticket === ''
+        ? null
+        : await this.#engine.store.takeAuthorization(startKey(ticket));
+    if (record === null || record.state === undefined || record.authorizeUrl === undefined) {
+      throw new GatewayError('ERR_OAUTH_STATE_INVALID', undefined, {
+        detail: 'this start link is unknown or was already opened; start the authorization again',
+      });
+    }
+    const { state, authorizeUrl, ...pending } = record;
+    const now = this.#now();
+    if (now >= pending.expiresAt) {
+      throw new GatewayError('ERR_OAUTH_STATE_EXPIRED', undefined, {
+        account: pending.account,
+        detail: `the authorization was started more than ${Math.round(this.#ttlMs / 60_000)} minutes ago; start it again`,
+      });
+    }
+    const nonce = randomBytes(32).toString('base64url');
+    await this.#engine.store.saveAuthorization(
+      state,
+      { ...pending, browserBinding: digest(nonce) },
+      pending.expiresAt - now + EXPIRED_STATE_RETENTION_MS,
+    );
+    const redirect = new URL(pending.redirectUri);
+    return {
+      location: authorizeUrl,
+      cookie: {
+        name: browserCookieName(state),
+        value: nonce,
+        path: redirect.pathname,
+        secure: redirect.protocol === 'https:',
+        maxAgeSeconds: Math.max(1, Math.ceil((pending.expiresAt - now) / 1000)),
+      },
+    };
   }
 
   /** Handles the redirect back from the carrier (RFC 6749 4.1.2). */
@@ -186,6 +267,20 @@ export class AuthorizationFlow {
       throw fail(
         'ERR_OAUTH_STATE_EXPIRED',
         `the authorization was started more than ${Math.round(this.#ttlMs / 60_000)} minutes ago; start it again`,
+      );
+    }
+    // Issue 12, point 9: only the browser that opened the start link holds the nonce.
+    const nonce = callback.cookie(browserCookieName(state));
+    if (
+      pending.browserBinding === undefined ||
+      nonce === undefined ||
+      !sameDigest(nonce, pending.browserBinding)
+    ) {
+      throw fail(
+        'ERR_OAUTH_BROWSER_MISMATCH',
+        nonce === undefined
+          ? 'the callback came without the cookie the start link set: open the start link and consent in the same browser'
+          : "the callback's cookie does not match the one the start link set",
       );
     }
     const mismatch = redirectMismatch(pending.redirectUri, callback.url);
@@ -261,6 +356,13 @@ export class AuthorizationFlow {
       throw mapped;
     }
   }
+}
+
+/** Compares a nonce's digest with a stored one in constant time. */
+function sameDigest(nonce: string, stored: string): boolean {
+  const seen = Buffer.from(digest(nonce));
+  const expected = Buffer.from(stored);
+  return seen.length === expected.length && timingSafeEqual(seen, expected);
 }
 
 /**

@@ -42,6 +42,14 @@ export interface PendingAuthorization {
   createdAt: number;
   /** After this the state is refused as expired. */
   expiresAt: number;
+  /**
+   * Issue 12, point 9: SHA-256 (base64url) of the nonce in the cookie the start link set in the
+   * operator's browser; the callback must carry that cookie.
+   */
+  browserBinding?: string;
+  /** On a start-link record only: the state, and the carrier's authorization URL that carries it. */
+  state?: string;
+  authorizeUrl?: string;
 }
 
 export interface TokenRequestCounts {

@@ -57,6 +57,12 @@ export interface TokenProfile {
 
 /** Where the gateway receives authorization responses (RFC 6749 4.1.2); see src/http/routes/getOAuthCallback.ts. */
 export const OAUTH_CALLBACK_PATH = '/v1/oauth/callback';
+/**
+ * The one-time start link the operator's browser opens (src/http/routes/getOAuthStart.ts): it
+ * sets the cookie the callback checks and redirects to the carrier. Next to the callback, under
+ * the same prefix, so the cookie is set on the callback's host.
+ */
+export const OAUTH_START_PATH = '/v1/oauth/start';
 
 /**
  * How the gateway onboards an authorization-code account (RFC 6749 4.1, RFC 7636): present only

@@ -134,10 +134,10 @@ export type DependentTokenData = z.infer<typeof dependentTokenSchema>;
 /**
  * Client headers the pass-through forwards to every carrier (issue 12, point 7): the
  * representation and content-negotiation fields of RFC 9110 (8.3 Content-Type, 8.4
- * Content-Encoding, 8.6 Content-Length, 12.5.1 Accept, 12.5.4 Accept-Language), and the caller's
- * `tracestate`, which travels with the `traceparent` the gateway writes (W3C Trace Context 3.3:
- * a participant propagates it). Anything else a client sends reaches the carrier only when its
- * descriptor's `forwardedHeaders` names it.
+ * Content-Encoding, 8.6 Content-Length, 12.5.1 Accept, 12.5.4 Accept-Language), and the
+ * caller's `tracestate`, which travels with the `traceparent` the gateway writes (W3C Trace
+ * Context 3.3). Anything else a client sends reaches the carrier only when its descriptor's
+ * `forwardedHeaders` names it.
  */
 export const REPRESENTATION_HEADERS = [
   'accept',
@@ -184,7 +184,6 @@ export const NEVER_FORWARDED = new Set([
   'x-original-url',
   'x-rewrite-url',
   'traceparent',
-  'tracestate',
 ]);
 
 /** A lower-case header name (RFC 9110 5.1 token) that may cross the gateway. */

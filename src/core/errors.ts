@@ -210,6 +210,12 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_OAUTH_BROWSER_MISMATCH: {
+    status: 403,
+    title: 'Callback did not come from the browser that started the authorization',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_BODY_TOO_LARGE: {
     status: 413,
     title: 'Request body too large',

@@ -36,6 +36,7 @@ import {
 import { getHealthz, getHealthzDoc, getReadyz, getReadyzDoc } from './routes/getHealth.js';
 import { getMetrics, getMetricsDoc } from './routes/getMetrics.js';
 import { getOAuthCallback, getOAuthCallbackDoc } from './routes/getOAuthCallback.js';
+import { getOAuthStart, getOAuthStartDoc } from './routes/getOAuthStart.js';
 import { getOps, getOpsDoc } from './routes/getOps.js';
 import { getRunbook, getRunbookDoc, getRunbooksDoc } from './routes/getRunbook.js';
 import { getShipment, getShipmentDoc } from './routes/getShipment.js';
@@ -106,6 +107,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
         ...(deps.actions ? { actions: deps.actions } : {}),
       }),
     );
+    documented(app, getOAuthStartDoc, getOAuthStart({ authorization: deps.authorization }));
     documented(
       app,
       getOAuthCallbackDoc,

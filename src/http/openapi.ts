@@ -21,7 +21,7 @@ type Json = Record<string, unknown>;
 /**
  * Problems any route may answer: a bug, an instance on its way out, and what node:http refuses
  * before any route runs (src/lifecycle/client-errors.ts): oversized headers, a stalled request,
- * a malformed one.
+ * a malformed one, a request for another host.
  */
 const EVERY_ROUTE: readonly GatewayErrorCode[] = [
   'ERR_INTERNAL',
@@ -29,6 +29,8 @@ const EVERY_ROUTE: readonly GatewayErrorCode[] = [
   'ERR_HEADERS_TOO_LARGE',
   'ERR_REQUEST_TIMEOUT',
   'ERR_REQUEST_STREAM_INVALID',
+  // An absolute-form target naming another host (src/http/request-target.ts).
+  'ERR_MISDIRECTED_REQUEST',
 ];
 
 const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => {
@@ -191,7 +193,6 @@ const PROXY_PROBLEMS: readonly GatewayErrorCode[] = [
   'ERR_REQUEST_STREAM_INVALID',
   'ERR_REQUEST_TIMEOUT',
   'ERR_CLIENT_CONCURRENCY',
-  'ERR_MISDIRECTED_REQUEST',
 ];
 
 /** The pass-through: every method, documented once and listed per method. */

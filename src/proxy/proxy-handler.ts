@@ -96,7 +96,9 @@ const bodyTooLarge = (account: string, limit: number) =>
 /** Default of `passThrough.bodyIdleTimeoutMs`. */
 export const BODY_IDLE_TIMEOUT_MS = 10_000;
 /** Default of `passThrough.maxConcurrentCallsPerClient`. */
-export const CLIENT_CALLS_PER_ORIGIN = 48;
+export const CLIENT_CALLS_PER_ORIGIN = 32;
+/** Default of `passThrough.concurrencyWaitMs`: how long a call over the limit waits for a slot. */
+export const CONCURRENCY_WAIT_MS = 5_000;
 
 const bodyStalled = (account: string, idleMs: number) =>
   new GatewayError('ERR_REQUEST_TIMEOUT', undefined, {
@@ -152,7 +154,7 @@ export interface ProxyOptions {
   /** Further client headers an account forwards (`passThrough.forwardHeaders`), by account. */
   forwardHeaders?: ReadonlyMap<string, readonly string[]>;
   /** The top-level `passThrough` block: calls in flight per client and carrier origin, body idle cut. */
-  limits?: { maxConcurrentCallsPerClient?: number; bodyIdleTimeoutMs?: number };
+  limits?: { maxConcurrentCallsPerClient?: number; concurrencyWaitMs?: number; bodyIdleTimeoutMs?: number };
   /** Told when a connection authenticates a client (the new-network alert). */
   alerts?: {
     clientKeyUsed(
@@ -189,6 +191,7 @@ export class CarrierProxy {
   readonly #forwarded: Map<string, Set<string>>;
   readonly #slots: ClientSlots;
   readonly #bodyIdleMs: number;
+  readonly #concurrencyWaitMs: number;
 
   constructor(private readonly options: ProxyOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
@@ -200,6 +203,7 @@ export class CarrierProxy {
     );
     this.#slots = new ClientSlots(options.limits?.maxConcurrentCallsPerClient ?? CLIENT_CALLS_PER_ORIGIN);
     this.#bodyIdleMs = options.limits?.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
+    this.#concurrencyWaitMs = options.limits?.concurrencyWaitMs ?? CONCURRENCY_WAIT_MS;
   }
 
   /**
@@ -282,13 +286,18 @@ export class CarrierProxy {
     }
     // Issue 12, point 3: one client holds at most so many of the origin's pooled connections.
     const origin = account!.api.baseUrl.origin;
-    const release = this.#slots.take(client.id, origin);
+    const release = await this.#slots.acquire(client.id, origin, this.#concurrencyWaitMs);
     if (release === null) {
       throw new GatewayError('ERR_CLIENT_CONCURRENCY', undefined, {
         account: accountId,
         retryAfterMs: 1_000,
         detail: `a client has at most ${this.#slots.limit} calls in flight to one carrier; send it again when one ends`,
       });
+    }
+    // The client may have left while it waited: nothing to send for it.
+    if (req.destroyed) {
+      release();
+      return;
     }
     try {
       await this.#send(req, res, account!, method, pathAndQuery, headers, trace);

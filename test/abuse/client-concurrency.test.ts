@@ -2,8 +2,9 @@
  * @module test/abuse/client-concurrency
  * Issue 12, point 3 (slow uploads): one client's slow chunked uploads to a carrier must not
  * stall that carrier for everyone. A client holds at most `passThrough.maxConcurrentCallsPerClient`
- * calls to one carrier origin (more: 429 ERR_CLIENT_CONCURRENCY with Retry-After), so the
- * origin's pool keeps connections for the others; and a body that sends nothing for
+ * calls to one carrier origin (one more waits `passThrough.concurrencyWaitMs` for a slot, then
+ * gets 429 ERR_CLIENT_CONCURRENCY with Retry-After), so the origin's pool keeps connections for
+ * the others, while a burst of quick calls is queued rather than refused; and a body that sends nothing for
  * `passThrough.bodyIdleTimeoutMs` is cut with 408 ERR_REQUEST_TIMEOUT, the carrier call cancelled
  * and the client's slot given back. Real loopback servers throughout.
  */
@@ -27,6 +28,7 @@ import { trickleUpload, type Trickle } from './raw-socket.js';
 
 const CAP = 4;
 const IDLE_MS = 1_000;
+const WAIT_MS = 500;
 const PATH = '/v1/carriers/ups-main/api/shipments/v2409/ship';
 const head = (key: string) =>
   `POST ${PATH} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\n` +
@@ -46,7 +48,13 @@ beforeAll(async () => {
       { id: 'slow', apiKey: SHOP_KEY },
       { id: 'other', apiKey: OTHER_KEY },
     ],
-    config: { passThrough: { maxConcurrentCallsPerClient: CAP, bodyIdleTimeoutMs: IDLE_MS } },
+    config: {
+      passThrough: {
+        maxConcurrentCallsPerClient: CAP,
+        concurrencyWaitMs: WAIT_MS,
+        bodyIdleTimeoutMs: IDLE_MS,
+      },
+    },
   });
 });
 afterAll(() => closeTestGatewaysAnd(stub, sim));
@@ -116,5 +124,14 @@ describe('one client cannot starve a carrier for the others', () => {
       for (const upload of batch) upload.stop();
       expect(answers.map((a) => a.status)).toEqual(Array(CAP).fill(408));
     }
+  });
+
+  it('a burst of quick calls over the cap waits for slots instead of being refused', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: CAP * 3 }, () =>
+        rawRequest(gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', { headers: bearer(SHOP_KEY) }),
+      ),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual(Array(CAP * 3).fill(200));
   });
 });

@@ -7,7 +7,7 @@
  * rest; and the instance that did not take the callback serves the stored token.
  */
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -31,6 +31,7 @@ type Instance = TestGateway;
 
 interface Reply {
   status: number;
+  headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
 }
 
@@ -53,7 +54,8 @@ function viaInstance(
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+          const body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
       },
     );
@@ -88,25 +90,22 @@ describe('authorization state across two instances on one Redis', () => {
       ],
     });
 
-  async function begin(instance: Instance): Promise<URL> {
-    const reply = await new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: instance.port,
-          path: '/v1/accounts/ups-3p/authorize',
-          headers: { host: PUBLIC_HOST, authorization: `Bearer ${ADMIN_KEY}` },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
+  /**
+   * An operator starts onboarding on `instance` and opens the start link it answers (through
+   * `instance` too: the public name only exists behind the balancer): the carrier's URL, and the
+   * binding cookie the browser then holds.
+   */
+  async function begin(instance: Instance): Promise<{ carrier: URL; cookie: string }> {
+    const started = await viaInstance(instance, '/v1/accounts/ups-3p/authorize', {
+      authorization: `Bearer ${ADMIN_KEY}`,
     });
-    expect(reply.status).toBe(302);
-    return new URL(reply.location!);
+    expect(started.status).toBe(302);
+    const start = new URL(started.headers.location!);
+    expect(start.host).toBe(PUBLIC_HOST);
+    const opened = await viaInstance(instance, `${start.pathname}${start.search}`);
+    expect(opened.status).toBe(302);
+    const cookie = opened.headers['set-cookie']![0]!.split(';')[0]!;
+    return { carrier: new URL(opened.headers.location!), cookie };
   }
 
   /** The carrier's redirect back, as the browser would send it to the public name. */
@@ -142,16 +141,18 @@ describe('authorization state across two instances on one Redis', () => {
   it('keeps the pending authorization sealed in Redis and deletes it when the callback takes it', async () => {
     const client = redis.client();
     try {
-      const carrier = await begin(a);
+      const { carrier, cookie } = await begin(a);
+      // The start link's record is gone once opened: one key left, the state's.
       const keys = await client.keys('cg:oauth-state:*');
       expect(keys).toHaveLength(1);
       // The key is a digest of the state, not the state.
       expect(keys[0]).not.toContain(carrier.searchParams.get('state')!);
       const value = (await client.get(keys[0]!))!;
-      for (const clear of ['ups-3p', 'redirectUri', PUBLIC_HOST, 'ops']) expect(value).not.toContain(clear);
+      for (const clear of ['ups-3p', 'redirectUri', PUBLIC_HOST, 'ops', cookie.split('=')[1]!])
+        expect(value).not.toContain(clear);
       expect(await client.pttl(keys[0]!)).toBeGreaterThan(10 * 60_000);
 
-      const reply = await viaInstance(b, await callbackFor(carrier));
+      const reply = await viaInstance(b, await callbackFor(carrier), { cookie });
       expect(reply.status).toBe(200);
       expect(await client.keys('cg:oauth-state:*')).toEqual([]);
     } finally {
@@ -160,9 +161,9 @@ describe('authorization state across two instances on one Redis', () => {
   });
 
   it('started on one instance, completed on the other; both then serve the token', async () => {
-    const carrier = await begin(a);
+    const { carrier, cookie } = await begin(a);
     const callback = await callbackFor(carrier);
-    const reply = await viaInstance(b, callback);
+    const reply = await viaInstance(b, callback, { cookie });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ status: 'authorized', account: 'ups-3p', refreshToken: true });
     expect(sim.stats().tokenRequests).toBe(1);
@@ -187,9 +188,12 @@ describe('authorization state across two instances on one Redis', () => {
 
   it('the same callback delivered to both instances at once is exchanged exactly once', async () => {
     const before = await a.gateway.engine.store.read('ups-3p');
-    const carrier = await begin(b);
+    const { carrier, cookie } = await begin(b);
     const callback = await callbackFor(carrier);
-    const replies = await Promise.all([viaInstance(a, callback), viaInstance(b, callback)]);
+    const replies = await Promise.all([
+      viaInstance(a, callback, { cookie }),
+      viaInstance(b, callback, { cookie }),
+    ]);
     const statuses = replies.map((reply) => reply.status).sort();
     expect(statuses).toEqual([200, 400]);
     const refused = replies.find((reply) => reply.status === 400)!;
@@ -203,7 +207,7 @@ describe('authorization state across two instances on one Redis', () => {
     registerSecrets(after!.accessToken, after!.refreshToken ?? '');
     // Later deliveries of it, anywhere, are refused too.
     for (const instance of [a, b]) {
-      expect((await viaInstance(instance, callback)).body.code).toBe('ERR_OAUTH_STATE_INVALID');
+      expect((await viaInstance(instance, callback, { cookie })).body.code).toBe('ERR_OAUTH_STATE_INVALID');
     }
     expect(sim.stats().tokenRequests).toBe(1);
   });

@@ -445,6 +445,25 @@ export class Browser {
   readonly #cookies = new Map<string, Map<string, string>>();
   readonly steps: BrowserStep[] = [];
 
+  /**
+   * Opens a gateway's one-time onboarding start link (`/v1/oauth/start?ticket=...`, what
+   * `/v1/accounts/{id}/authorize` answers), keeping the cookie that binds the state to this
+   * browser: the carrier's authorization URL it redirects to.
+   */
+  async openStartLink(link: string): Promise<URL> {
+    const start = new URL(link);
+    if (start.pathname !== '/v1/oauth/start') throw new Error(`not a start link: ${start.pathname}`);
+    // Gateways in tests listen on 127.0.0.1; `localhost` may resolve to ::1 first.
+    if (start.hostname === 'localhost') start.hostname = '127.0.0.1';
+    return this.follow(start.toString(), (url) => url.pathname !== '/v1/oauth/start');
+  }
+
+  /** The Cookie header this browser sends to `url`'s origin (every cookie of it; paths are not modelled). */
+  cookieHeader(url: URL | string): string {
+    const jar = this.#cookies.get(new URL(url).origin) ?? new Map<string, string>();
+    return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   async follow(start: string, stop: (url: URL) => boolean, maxHops = 12): Promise<URL> {
     let url = new URL(start);
     for (let hop = 0; hop < maxHops; hop += 1) {

@@ -1,23 +1,25 @@
 /**
  * @module http/routes/getOAuthCallback
  * `GET /v1/oauth/callback`: where carriers send the operator's browser back after consent (RFC
- * 6749 4.1.2). No key: the single-use `state` is the credential. A browser gets a short HTML page
+ * 6749 4.1.2). No key: the single-use `state` is the credential, good only with the cookie the
+ * start link set in the same browser (getOAuthStart.ts; else 403 ERR_OAUTH_BROWSER_MISMATCH). A browser gets a short HTML page
  * saying what happened (never a token, a code or the state); anything else gets the JSON (success)
  * or the RFC 9457 problem (failure). Pages are not cached and send no Referer, since their URL
  * holds a code (RFC 9700 4.2.4).
  */
 import type { Context } from 'hono';
 
+import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 
 import type { AppEnv } from '../env.js';
 import { OAUTH_CALLBACK_PATH } from '../../core/account.js';
 import type { RouteDoc } from '../openapi-route.js';
 import type { AdminActions } from '../../admin/admin-actions.js';
-import type { AuthorizationFlow } from '../../auth/authorization-flow.js';
+import { browserCookieName, type AuthorizationFlow } from '../../auth/authorization-flow.js';
 import { ERROR_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblem } from '../../core/errors.js';
 
-const PAGE_HEADERS = {
+export const PAGE_HEADERS = {
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
@@ -74,6 +76,7 @@ export const getOAuthCallbackDoc: RouteDoc = {
   problems: [
     'ERR_OAUTH_STATE_INVALID',
     'ERR_OAUTH_STATE_EXPIRED',
+    'ERR_OAUTH_BROWSER_MISMATCH',
     'ERR_OAUTH_REDIRECT_URI_MISMATCH',
     'ERR_OAUTH_ACCESS_DENIED',
     'ERR_OAUTH_AUTHORIZATION_FAILED',
@@ -83,28 +86,46 @@ export const getOAuthCallbackDoc: RouteDoc = {
   ],
 };
 
+/** A failure as the browser (a page) or anything else (the problem) sees it. */
+export function failureAnswer(c: Context<AppEnv>, error: unknown, headers: Record<string, string> = {}) {
+  const problem = toProblem(error);
+  if (!wantsHtml(c)) {
+    return c.body(JSON.stringify(problem), problem.status as 400, {
+      ...PAGE_HEADERS,
+      ...headers,
+      'content-type': PROBLEM_CONTENT_TYPE,
+    });
+  }
+  const lines = [
+    `Error ${problem.code}: ${ERROR_CATALOGUE[problem.code].title}.`,
+    ...(problem.detail !== undefined ? [problem.detail] : []),
+    ...(problem.carrierCode !== undefined ? [`Carrier code: ${problem.carrierCode}.`] : []),
+    problem.account !== undefined
+      ? `Nothing was changed for account ${problem.account}. Start again from /v1/accounts/${problem.account}/authorize.`
+      : 'Nothing was changed.',
+  ];
+  return c.html(page('Authorization failed', lines), problem.status as 400, { ...PAGE_HEADERS, ...headers });
+}
+
 export function getOAuthCallback(deps: { authorization: AuthorizationFlow; actions?: AdminActions }) {
   return async function oauthCallback(c: Context<AppEnv>) {
+    const state = c.req.query('state');
+    // The binding cookie has served its purpose whatever the outcome (the state is used up).
+    const cleared: Record<string, string> =
+      state === undefined || state === ''
+        ? {}
+        : {
+            'set-cookie': `${browserCookieName(state)}=; Path=${new URL(c.req.url).pathname}; Max-Age=0; HttpOnly; SameSite=Lax`,
+          };
     let result;
     try {
-      result = await deps.authorization.complete({ query: c.req.queries(), url: new URL(c.req.url) });
+      result = await deps.authorization.complete({
+        query: c.req.queries(),
+        url: new URL(c.req.url),
+        cookie: (name) => getCookie(c, name),
+      });
     } catch (error) {
-      const problem = toProblem(error);
-      if (!wantsHtml(c)) {
-        return c.body(JSON.stringify(problem), problem.status as 400, {
-          ...PAGE_HEADERS,
-          'content-type': PROBLEM_CONTENT_TYPE,
-        });
-      }
-      const lines = [
-        `Error ${problem.code}: ${ERROR_CATALOGUE[problem.code].title}.`,
-        ...(problem.detail !== undefined ? [problem.detail] : []),
-        ...(problem.carrierCode !== undefined ? [`Carrier code: ${problem.carrierCode}.`] : []),
-        problem.account !== undefined
-          ? `Nothing was changed for account ${problem.account}. Start again from /v1/accounts/${problem.account}/authorize.`
-          : 'Nothing was changed.',
-      ];
-      return c.html(page('Authorization failed', lines), problem.status as 400, PAGE_HEADERS);
+      return failureAnswer(c, error, cleared);
     }
     await deps.actions?.authorizationCompleted(result.startedBy, result.account, result.generation);
     const expiresInMinutes = Math.max(0, Math.round((result.expiresAt - Date.now()) / 60_000));
@@ -118,7 +139,7 @@ export function getOAuthCallback(deps: { authorization: AuthorizationFlow; actio
           refreshToken: result.refreshToken,
         },
         200,
-        PAGE_HEADERS,
+        { ...PAGE_HEADERS, ...cleared },
       );
     }
     return c.html(
@@ -127,7 +148,7 @@ export function getOAuthCallback(deps: { authorization: AuthorizationFlow; actio
         'You can close this window.',
       ]),
       200,
-      PAGE_HEADERS,
+      { ...PAGE_HEADERS, ...cleared },
     );
   };
 }

@@ -27,6 +27,7 @@ import type { Gateway } from '../../../src/gateway.js';
 import { manualClock } from '../../../src/sim/index.js';
 import { accountsFrom, startInstance, type TestInstance } from '../../support/engine.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
+import { Browser } from '../../support/oidc-server.js';
 import { freePort, TestRedis } from '../../support/redis-server.js';
 import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 
@@ -201,7 +202,8 @@ describe('La Poste OAuth mode (authorization code + PKCE, single-use refresh tok
           redirect: 'manual',
         });
         expect(start.status).toBe(302);
-        const authorizeUrl = new URL(start.headers.get('location')!);
+        const operator = new Browser();
+        const authorizeUrl = await operator.openStartLink(start.headers.get('location')!);
         expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`${sim.url}${LAPOSTE_PATHS.authorize}`);
         expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
         expect(authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -212,7 +214,9 @@ describe('La Poste OAuth mode (authorization code + PKCE, single-use refresh tok
         const callback = new URL(consent.headers.get('location')!);
         expect(`${callback.origin}${callback.pathname}`).toBe(`${publicUrl}/v1/oauth/callback`);
         registerSecrets(callback.searchParams.get('code')!);
-        const done = await fetch(callback, { headers: { accept: 'application/json' } });
+        const done = await fetch(callback, {
+          headers: { accept: 'application/json', cookie: operator.cookieHeader(callback) },
+        });
         expect(done.status).toBe(200);
         expect(await done.json()).toMatchObject({
           status: 'authorized',

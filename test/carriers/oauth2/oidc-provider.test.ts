@@ -82,6 +82,12 @@ async function statusOf(gw: TestGateway, accountId: string): Promise<TokenStatus
  * The operator's side of onboarding: GET the gateway's authorize route with the admin key, then a
  * browser through the server's login and consent until it is sent back to the gateway.
  */
+/**
+ * The binding cookies the gateways set in the operator's browser, kept across authorizations
+ * (a fresh browser for each one at the server, so no login or consent is remembered).
+ */
+const bindings: string[] = [];
+
 async function authorizeAtServer(
   gw: TestGateway,
   accountId: string,
@@ -91,15 +97,18 @@ async function authorizeAtServer(
     headers: { authorization: `Bearer ${ADMIN_KEY}` },
   });
   expect(response.status).toBe(302);
-  const request = new URL(response.headers.get('location')!);
-  const callback = await new Browser().follow(request.toString(), (url) => url.pathname === CALLBACK);
+  const browser = new Browser();
+  const start = response.headers.get('location')!;
+  const request = await browser.openStartLink(start);
+  bindings.push(browser.cookieHeader(start));
+  const callback = await browser.follow(request.toString(), (url) => url.pathname === CALLBACK);
   // Neither may ever appear in a log line (the suite-wide scan checks).
   registerSecrets(request.searchParams.get('state')!, callback.searchParams.get('code') ?? '');
   return { request, callback };
 }
 
 async function deliver(url: URL, accept = 'application/json') {
-  const response = await fetch(url, { headers: { accept } });
+  const response = await fetch(url, { headers: { accept, cookie: bindings.join('; ') } });
   const text = await response.text();
   return {
     status: response.status,

@@ -56,7 +56,9 @@ describeContract('UPS onboarding requests against OAuthAuthCode.yaml', () => {
     const account = upsAccount(pkce);
     engine = new TokenEngine({ accounts: [account], log: testLogger('ups-contract') });
     const flow = new AuthorizationFlow({ accounts: [account], engine, log: testLogger('ups-contract') });
-    const url = new URL(await flow.begin('ups-3p', { id: 'ops' }));
+    // The operator's browser opens the start link; what it is sent to is the request checked.
+    const start = new URL(await flow.begin('ups-3p', { id: 'ops' }));
+    const url = new URL((await flow.open(start.searchParams.get('ticket')!)).location);
     engine.stop();
     return url;
   }

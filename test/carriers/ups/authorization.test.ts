@@ -68,6 +68,18 @@ function observe(token: StoredToken | null): StoredToken {
   return token!;
 }
 
+/**
+ * The operator's browser for the whole file: it opens the start links (keeping each binding
+ * cookie, one per state) and delivers the callbacks with them.
+ */
+const operator = new Browser();
+
+/** Opens the start link an /authorize answer names, as the operator's browser: the carrier's URL. */
+async function carrierUrl(response: Response): Promise<URL> {
+  expect(response.status).toBe(302);
+  return operator.openStartLink(response.headers.get('location')!);
+}
+
 async function beginAuthorization(gw: TestGateway, accountId: string, key: string | null = ADMIN_KEY) {
   return fetch(`${gw.url}/v1/accounts/${accountId}/authorize`, {
     redirect: 'manual',
@@ -80,10 +92,8 @@ async function authorizeAtCarrier(
   gw: TestGateway,
   accountId: string,
 ): Promise<{ carrier: URL; callback: URL }> {
-  const response = await beginAuthorization(gw, accountId);
-  expect(response.status).toBe(302);
-  const carrier = new URL(response.headers.get('location')!);
-  const callback = await new Browser().follow(carrier.toString(), (url) => url.pathname === CALLBACK);
+  const carrier = await carrierUrl(await beginAuthorization(gw, accountId));
+  const callback = await operator.follow(carrier.toString(), (url) => url.pathname === CALLBACK);
   // Neither may ever appear in a log line (the suite-wide scan checks).
   registerSecrets(carrier.searchParams.get('state')!, callback.searchParams.get('code') ?? '');
   return { carrier, callback };
@@ -97,8 +107,13 @@ interface Reply {
   headers: Headers;
 }
 
-async function deliver(url: URL | string, accept = 'application/json'): Promise<Reply> {
-  const response = await fetch(url, { headers: { accept } });
+/** The callback as the operator's browser sends it (its cookies), or as `cookie` says. */
+async function deliver(
+  url: URL | string,
+  accept = 'application/json',
+  cookie = operator.cookieHeader(url),
+): Promise<Reply> {
+  const response = await fetch(url, { headers: { accept, cookie } });
   const text = await response.text();
   let json: Record<string, unknown> = {};
   try {
@@ -221,9 +236,8 @@ describe('UPS authorization-code onboarding', () => {
         { ...plainAccount('ups-pkce'), authorization: { scope: 'read' } },
       ]);
       const first = await beginAuthorization(gw, 'ups-pkce');
-      expect(first.status).toBe(302);
       expect(first.headers.get('cache-control')).toBe('no-store');
-      const location = new URL(first.headers.get('location')!);
+      const location = await carrierUrl(first);
       expect(`${location.origin}${location.pathname}`).toBe(`${sim.url}/security/v1/oauth/authorize`);
       const query = Object.fromEntries(location.searchParams);
       expect(query).toEqual({
@@ -237,7 +251,7 @@ describe('UPS authorization-code onboarding', () => {
         code_challenge_method: 'S256',
       });
       // A fresh state and verifier per authorization.
-      const second = new URL((await beginAuthorization(gw, 'ups-pkce')).headers.get('location')!);
+      const second = await carrierUrl(await beginAuthorization(gw, 'ups-pkce'));
       expect(second.searchParams.get('state')).not.toBe(query.state);
       expect(second.searchParams.get('code_challenge')).not.toBe(query.code_challenge);
       expect(sim.stats().tokenRequests).toBe(0);
@@ -245,7 +259,7 @@ describe('UPS authorization-code onboarding', () => {
 
     it('with authorization.pkce false it is a plain authorization-code request', async () => {
       const gw = await startGateway(() => [plainAccount('ups-plain')]);
-      const location = new URL((await beginAuthorization(gw, 'ups-plain')).headers.get('location')!);
+      const location = await carrierUrl(await beginAuthorization(gw, 'ups-plain'));
       expect([...location.searchParams.keys()].sort()).toEqual([
         'client_id',
         'redirect_uri',
@@ -423,7 +437,7 @@ describe('UPS authorization-code onboarding', () => {
   describe('failures: each has its own code and changes nothing', () => {
     it('denied consent (error=access_denied): ERR_OAUTH_ACCESS_DENIED; the state is spent', async () => {
       const gw = await startGateway(() => [plainAccount('ups-plain')]);
-      const carrier = new URL((await beginAuthorization(gw, 'ups-plain')).headers.get('location')!);
+      const carrier = await carrierUrl(await beginAuthorization(gw, 'ups-plain'));
       const state = carrier.searchParams.get('state')!;
       const denied = await deliver(
         withParams(`${gw.url}${CALLBACK}`, {
@@ -450,9 +464,7 @@ describe('UPS authorization-code onboarding', () => {
 
     it('another error from the carrier: ERR_OAUTH_AUTHORIZATION_FAILED with its code, sanitized', async () => {
       const gw = await startGateway(() => [plainAccount('ups-plain')]);
-      const state = new URL(
-        (await beginAuthorization(gw, 'ups-plain')).headers.get('location')!,
-      ).searchParams.get('state')!;
+      const state = (await carrierUrl(await beginAuthorization(gw, 'ups-plain'))).searchParams.get('state')!;
       const failed = await deliver(
         withParams(`${gw.url}${CALLBACK}`, { error: 'temporarily_unavailable', state }),
       );
@@ -461,9 +473,7 @@ describe('UPS authorization-code onboarding', () => {
         code: 'ERR_OAUTH_AUTHORIZATION_FAILED',
         carrierCode: 'temporarily_unavailable',
       });
-      const other = new URL(
-        (await beginAuthorization(gw, 'ups-plain')).headers.get('location')!,
-      ).searchParams.get('state')!;
+      const other = (await carrierUrl(await beginAuthorization(gw, 'ups-plain'))).searchParams.get('state')!;
       const odd = await deliver(
         withParams(`${gw.url}${CALLBACK}`, { error: '<script>"x"</script>\u00e9', state: other }),
       );
@@ -544,9 +554,7 @@ describe('UPS authorization-code onboarding', () => {
       expect((await deliver(callback)).status).toBe(200);
       const stored = observe(await gw.gateway.engine.store.read('ups-plain'));
       // A second, valid authorization comes back with the code of the first.
-      const state = new URL(
-        (await beginAuthorization(gw, 'ups-plain')).headers.get('location')!,
-      ).searchParams.get('state')!;
+      const state = (await carrierUrl(await beginAuthorization(gw, 'ups-plain'))).searchParams.get('state')!;
       const reply = await deliver(
         withParams(`${gw.url}${CALLBACK}`, { code: callback.searchParams.get('code')!, state }),
       );
@@ -564,9 +572,7 @@ describe('UPS authorization-code onboarding', () => {
 
     it('a code issued for another redirect URI (UPS 10401 at /token): ERR_OAUTH_REDIRECT_URI_MISMATCH', async () => {
       const gw = await startGateway(() => [plainAccount('ups-plain')]);
-      const state = new URL(
-        (await beginAuthorization(gw, 'ups-plain')).headers.get('location')!,
-      ).searchParams.get('state')!;
+      const state = (await carrierUrl(await beginAuthorization(gw, 'ups-plain'))).searchParams.get('state')!;
       const code = sim.issueAuthorizationCode(UPS.clientId, 'https://elsewhere.example/v1/oauth/callback');
       const reply = await deliver(withParams(`${gw.url}${CALLBACK}`, { code, state }));
       expect(reply.status).toBe(400);
@@ -605,6 +611,71 @@ describe('UPS authorization-code onboarding', () => {
       expect(page.text).toContain('ERR_OAUTH_STATE_INVALID');
       expect(page.text).not.toContain(callback.searchParams.get('code')!);
       expect(page.text).not.toContain(callback.searchParams.get('state')!);
+    });
+  });
+
+  describe("the state is bound to the operator's browser (issue 12, point 9)", () => {
+    it('the start link sets an HttpOnly, SameSite=Lax cookie for the callback, once', async () => {
+      const gw = await startGateway(() => [plainAccount('ups-plain')]);
+      const start = (await beginAuthorization(gw, 'ups-plain')).headers.get('location')!;
+      const opened = await fetch(start, { redirect: 'manual' });
+      expect(opened.status).toBe(302);
+      expect(opened.headers.get('cache-control')).toBe('no-store');
+      expect(new URL(opened.headers.get('location')!).pathname).toBe('/security/v1/oauth/authorize');
+      const [cookie = ''] = opened.headers.getSetCookie();
+      const attributes = cookie.split(';').map((part) => part.trim());
+      expect(attributes[0]).toMatch(/^cg_oauth_[A-Za-z0-9_-]{16}=[A-Za-z0-9_-]{43}$/);
+      expect(attributes).toEqual(
+        expect.arrayContaining(['HttpOnly', 'SameSite=Lax', `Path=${CALLBACK}`, 'Max-Age=600']),
+      );
+      // Plain http here; Secure comes with an https redirect URI (next test).
+      expect(attributes).not.toContain('Secure');
+      // A second opening, by anyone, finds nothing.
+      const again = await deliver(start);
+      expect(again.status).toBe(400);
+      expect(again.json.code).toBe('ERR_OAUTH_STATE_INVALID');
+      expect(sim.stats().tokenRequests).toBe(0);
+    });
+
+    it('with an https redirect URI the cookie is Secure', async () => {
+      const gw = await startGateway(() => [
+        {
+          ...plainAccount('ups-plain'),
+          authorization: { pkce: false, redirectUri: `https://gateway.example.test${CALLBACK}` },
+        },
+      ]);
+      const start = new URL((await beginAuthorization(gw, 'ups-plain')).headers.get('location')!);
+      expect(start.origin).toBe('https://gateway.example.test');
+      const opened = await fetch(`${gw.url}${start.pathname}${start.search}`, { redirect: 'manual' });
+      expect(opened.status).toBe(302);
+      expect(opened.headers.getSetCookie()[0]).toMatch(/; Secure(;|$)/);
+    });
+
+    it('a callback without the cookie, or with another one, is 403 ERR_OAUTH_BROWSER_MISMATCH; nothing sent', async () => {
+      const gw = await startGateway(() => [plainAccount('ups-plain')]);
+      // Someone else's browser (no cookie) comes back with a good state and code.
+      const { callback } = await authorizeAtCarrier(gw, 'ups-plain');
+      const stranger = await deliver(callback, 'application/json', '');
+      expect(stranger.status).toBe(403);
+      expect(stranger.json).toMatchObject({ code: 'ERR_OAUTH_BROWSER_MISMATCH', account: 'ups-plain' });
+      // The state is spent: the operator's own browser cannot use it afterwards either.
+      expect((await deliver(callback)).json.code).toBe('ERR_OAUTH_STATE_INVALID');
+
+      const second = await authorizeAtCarrier(gw, 'ups-plain');
+      const name = operator.cookieHeader(second.callback).split('; ').at(-1)!.split('=')[0]!;
+      const forged = await deliver(second.callback, 'application/json', `${name}=${'A'.repeat(43)}`);
+      expect(forged.status).toBe(403);
+      expect(forged.json.code).toBe('ERR_OAUTH_BROWSER_MISMATCH');
+      const page = await deliver(second.callback, 'text/html', '');
+      expect(page.status).toBe(400);
+      expect(sim.stats().tokenRequests).toBe(0);
+      await expectUnauthorized(gw, 'ups-plain');
+
+      // The browser that opened the start link completes it.
+      const third = await authorizeAtCarrier(gw, 'ups-plain');
+      const done = await deliver(third.callback);
+      expect(done.status).toBe(200);
+      expect(done.headers.get('set-cookie')).toMatch(/Max-Age=0/);
     });
   });
 });

@@ -31,7 +31,12 @@ import { forcedRefreshes, observeToken as observe } from '../../support/stored-t
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
 import { formFields } from '../../support/sim-http.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import {
+  closeTestGateways,
+  simulatorAccounts,
+  startTestGateway,
+  type TestGateway,
+} from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `oauth2-shop-key-${randomUUID()}`;
 /** Reserved characters in the secret: RFC 6749 2.3.1 form-url-encodes id and secret before Basic. */
@@ -54,20 +59,7 @@ const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGatew
 afterEach(closeTestGateways);
 
 /** An oauth2 account whose token URL is `<tokenBase>/oauth/token` and whose API is the simulator. */
-function account(
-  id: string,
-  sim: OAuth2SimulatorHandle,
-  extra: Record<string, unknown> = {},
-  tokenBase = sim.url,
-): Record<string, unknown> {
-  return {
-    id,
-    carrier: 'oauth2',
-    urls: { token: `${tokenBase}/oauth/token`, api: sim.url },
-    credentials: { ...CLIENT },
-    ...extra,
-  };
-}
+const account = simulatorAccounts('oauth2', '/oauth/token', CLIENT);
 
 async function proxied(gw: TestGateway, accountId: string, path: string, init: RequestInit = {}) {
   const response = await fetch(`${gw.url}/v1/carriers/${accountId}${path}`, {

@@ -27,6 +27,23 @@ interface Problem {
   retryAfterSeconds?: number;
 }
 
+/** Runs `check` while the carrier knows `client` by `rotated` only (the account still has `secret`), then restores it. */
+async function whileRotated(
+  sim: { rotateSecret(clientId: string, secret: string): void },
+  client: string,
+  secret: string,
+  rotated: string,
+  check: () => Promise<void>,
+): Promise<void> {
+  sim.rotateSecret(client, rotated);
+  registerSecrets(rotated);
+  try {
+    await check();
+  } finally {
+    sim.rotateSecret(client, secret);
+  }
+}
+
 describe('token endpoint faults', () => {
   let redis: TestRedis;
   let ups: UpsSimulatorHandle;
@@ -157,9 +174,7 @@ ${fedexAccounts
 
   it('invalid_client after a secret rotation: classified, not retried, visible in the account status', async () => {
     const account = nextAccount('ups');
-    ups.rotateSecret('faults-ups', 'faults-ups-rotated-secret-0123');
-    registerSecrets('faults-ups-rotated-secret-0123');
-    try {
+    await whileRotated(ups, 'faults-ups', UPS_SECRET, 'faults-ups-rotated-secret-0123', async () => {
       const before = ups.stats().tokenRequests;
       const result = await call(account);
       expect(result.status).toBe(502);
@@ -172,24 +187,18 @@ ${fedexAccounts
         code: 'ERR_TOKEN_INVALID_CLIENT',
         carrierCode: '10401',
       });
-    } finally {
-      ups.rotateSecret('faults-ups', UPS_SECRET);
-    }
+    });
   });
 
   it('FedEx invalid credentials: 401 NOT.AUTHORIZED.ERROR is invalid_client', async () => {
     const account = nextAccount('fedex');
-    fedex.rotateSecret('faults-fedex', 'faults-fedex-rotated-secret-01');
-    registerSecrets('faults-fedex-rotated-secret-01');
-    try {
+    await whileRotated(fedex, 'faults-fedex', FEDEX_SECRET, 'faults-fedex-rotated-secret-01', async () => {
       const result = await call(account);
       expect(result.problem).toMatchObject({
         code: 'ERR_TOKEN_INVALID_CLIENT',
         carrierCode: 'NOT.AUTHORIZED.ERROR',
       });
-    } finally {
-      fedex.rotateSecret('faults-fedex', FEDEX_SECRET);
-    }
+    });
   });
 
   it('429 with Retry-After: waits as told, then succeeds', async () => {

@@ -31,6 +31,19 @@ export interface PlainInit {
   body: string;
 }
 
+/** A token request's fields with the client's id and secret in the body (client_credentials unless `fields` say otherwise). */
+export function clientFields(
+  client: { clientId: string; clientSecret: string },
+  fields: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    grant_type: 'client_credentials',
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    ...fields,
+  };
+}
+
 export function form(fields: Record<string, string>, headers: Record<string, string> = {}): PlainInit {
   return {
     method: 'POST',

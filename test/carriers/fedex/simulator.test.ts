@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FEDEX_DEFAULT_FAULTS, FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
 import { manualClock, type ManualClock, type SimulatorHandle } from '../../../src/sim/index.js';
-import { call, form, jwtPayload, postJson } from '../../support/sim-http.js';
+import { call, clientFields, form, jwtPayload, postJson } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'fedex-key', clientSecret: 'fedex-secret' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -23,15 +23,7 @@ describe('FedEx simulator', () => {
   afterEach(() => fedex.close());
 
   const tokenRequest = (fields: Record<string, string> = {}) =>
-    call(
-      `${fedex.url}${FEDEX_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-        ...fields,
-      }),
-    );
+    call(`${fedex.url}${FEDEX_PATHS.token}`, form(clientFields(CLIENT, fields)));
   const accessToken = async () => ((await tokenRequest()).body as { access_token: string }).access_token;
   const track = (token: string, headers: Record<string, string> = {}) =>
     call(
@@ -83,14 +75,7 @@ describe('FedEx simulator', () => {
   });
 
   it('wants a form body, not JSON and not Basic', async () => {
-    const jsonBody = await call(
-      `${fedex.url}${FEDEX_PATHS.token}`,
-      postJson({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }),
-    );
+    const jsonBody = await call(`${fedex.url}${FEDEX_PATHS.token}`, postJson(clientFields(CLIENT)));
     expect(jsonBody.status).toBe(400);
     const basicOnly = await call(
       `${fedex.url}${FEDEX_PATHS.token}`,

@@ -3,24 +3,18 @@
  * The FedEx simulator speaks FedEx: credentials in the form body, lower-case "bearer" with an integer
  * expires_in, HS256 JWT access tokens, the transactionId/errors body, and no refresh tokens.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { FEDEX_DEFAULT_FAULTS, FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
-import { manualClock, type ManualClock, type SimulatorHandle } from '../../../src/sim/index.js';
-import { call, clientFields, form, jwtPayload, postJson } from '../../support/sim-http.js';
+import { call, clientFields, form, jwtPayload, postJson, simulatorPerTest } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'fedex-key', clientSecret: 'fedex-secret' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('FedEx simulator', () => {
-  let fedex: SimulatorHandle;
-  let clock: ManualClock;
-
-  beforeEach(async () => {
-    clock = manualClock();
-    fedex = await startFedexSimulator({ clients: [CLIENT], clock });
-  });
-  afterEach(() => fedex.close());
+  const { sim: fedex, clock } = simulatorPerTest((clock) =>
+    startFedexSimulator({ clients: [CLIENT], clock }),
+  );
 
   const tokenRequest = (fields: Record<string, string> = {}) =>
     call(`${fedex.url}${FEDEX_PATHS.token}`, form(clientFields(CLIENT, fields)));

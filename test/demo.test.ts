@@ -6,7 +6,7 @@
  * takes free ports for its simulators, says which, and its configuration follows them; it listens
  * on loopback whatever GATEWAY_HOST says, and elsewhere only with `--host`.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -15,45 +15,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { colissimoExampleLabelRequest } from '../carriers/colissimo/simulator.js';
 import { projectRoot } from '../src/platform/project-root.js';
-import { captureChildOutput } from './support/log-capture.js';
-import { freePort } from './support/redis-server.js';
+import { startDemo as startDemoProcess } from './support/main-program.js';
 import { SHIPMENT } from './support/shipments.js';
 
 const root = projectRoot();
 const README_KEY = 'demo-shop-key-0123456789';
 const TRACK_PATH = '/v1/carriers/ups-demo/api/track/v1/details/1Z12345E0205271688';
 
-/** `src/main.ts --demo ...args` on a free gateway port; resolves once it listens. */
-async function startDemo(args: string[], env: NodeJS.ProcessEnv, children: ReturnType<typeof spawn>[]) {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ...env };
-  delete childEnv.GATEWAY_CONFIG;
-  delete childEnv.GATEWAY_ENCRYPTION_KEY;
-  if (env.GATEWAY_HOST === undefined) delete childEnv.GATEWAY_HOST;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--demo', ...args], {
-    cwd: root,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start: ${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      captureChildOutput(chunk);
-      output += chunk.toString();
-      // The banner (stdout) and the log lines (pino) may arrive in either order.
-      if (output.includes('Try:') && output.includes('carrier gateway listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
-  });
-  return { port, child, output: () => output };
-}
+/** `src/main.ts --demo ...args` on a free gateway port; resolves once it listens and its banner is out. */
+const startDemo = (args: string[], env: NodeJS.ProcessEnv, children: ChildProcess[]) =>
+  startDemoProcess(args, env, { banner: true, children });
 
 /** Holds a loopback port for the test when it is free (when it is not, something else holds it). */
 function holdPort(port: number): Promise<Server | undefined> {
@@ -71,7 +42,7 @@ function logLine(output: string, message: string): Record<string, unknown> {
 }
 
 describe('the demo', () => {
-  const children: ReturnType<typeof spawn>[] = [];
+  const children: ChildProcess[] = [];
   afterAll(() => children.forEach((child) => child.kill('SIGTERM')));
 
   it('serves the README curl example through the gateway to the UPS simulator', async () => {

@@ -44,16 +44,10 @@ let gateway: Gateway;
 let url: string;
 let file: string;
 
+/** Who the gateway and the simulators know. */
+const KNOWN = { adminKey: ADMIN_KEY, ups: UPS_CLIENT, fedex: FEDEX_CLIENT };
 const yaml = (clientKey: string, extra?: Record<string, unknown>) =>
-  gatewayYaml({
-    upsUrl: ups.url,
-    fedexUrl: fedex.url,
-    clientKey,
-    adminKey: ADMIN_KEY,
-    ups: UPS_CLIENT,
-    fedex: FEDEX_CLIENT,
-    ...(extra ? { extra } : {}),
-  });
+  gatewayYaml({ upsUrl: ups.url, fedexUrl: fedex.url, clientKey, ...KNOWN, ...(extra ? { extra } : {}) });
 
 const cli = (argv: string[], options?: CliOptions) => runCli({ url, adminKey: ADMIN_KEY }, argv, options);
 

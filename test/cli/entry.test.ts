@@ -32,15 +32,10 @@ let fedex: SimulatorHandle;
 let file: string;
 let gateway: GatewayProcess;
 
+/** Who the gateway and the simulators know. */
+const KNOWN = { adminKey: ADMIN_KEY, ups: UPS_CLIENT, fedex: FEDEX_CLIENT };
 const yaml = (clientKey: string) =>
-  gatewayYaml({
-    upsUrl: ups.url,
-    fedexUrl: fedex.url,
-    clientKey,
-    adminKey: ADMIN_KEY,
-    ups: UPS_CLIENT,
-    fedex: FEDEX_CLIENT,
-  });
+  gatewayYaml({ upsUrl: ups.url, fedexUrl: fedex.url, clientKey, ...KNOWN });
 
 const program = runProgram;
 

@@ -6,7 +6,7 @@
  * `curl -f`, so an HTTP error fails them) and print something. The README's own promise that the
  * operator's command works against the demo at once is checked with the demo's admin key.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN_KEY } from '../../src/demo.js';
 import { projectRoot } from '../../src/platform/project-root.js';
 import { captureChildOutput } from '../support/log-capture.js';
-import { freePort } from '../support/redis-server.js';
+import { startDemo } from '../support/main-program.js';
 
 const root = projectRoot();
 const README = readFileSync(join(root, 'README.md'), 'utf8');
@@ -30,29 +30,7 @@ let demo: ChildProcess;
 let port: number;
 
 beforeAll(async () => {
-  port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
-  for (const name of ['GATEWAY_CONFIG', 'GATEWAY_ENCRYPTION_KEY', 'GATEWAY_HOST']) delete env[name];
-  demo = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--demo'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start: ${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      captureChildOutput(chunk);
-      output += chunk.toString();
-      if (output.includes('carrier gateway listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    demo.stdout!.on('data', onData);
-    demo.stderr!.on('data', onData);
-    demo.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
-  });
+  ({ port, child: demo } = await startDemo([], {}, { timeoutMs: 30_000 }));
 }, 40_000);
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { parseConfig } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import type { SimulatorHandle } from '../../src/sim/index.js';
+import type { SimFaults, SimulatorHandle } from '../../src/sim/index.js';
 import { TEST_SEALER } from '../support/engine.js';
 import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
 import { TestRedis } from '../support/redis-server.js';
@@ -25,6 +25,23 @@ interface Problem {
   carrierCode?: string;
   detail?: string;
   retryAfterSeconds?: number;
+}
+
+/** Runs `check` while the carrier knows `client` by `rotated` only (the account still has `secret`), then restores it. */
+async function whileRotated(
+  sim: { rotateSecret(clientId: string, secret: string): void },
+  client: string,
+  secret: string,
+  rotated: string,
+  check: () => Promise<void>,
+): Promise<void> {
+  sim.rotateSecret(client, rotated);
+  registerSecrets(rotated);
+  try {
+    await check();
+  } finally {
+    sim.rotateSecret(client, secret);
+  }
 }
 
 describe('token endpoint faults', () => {
@@ -45,6 +62,23 @@ describe('token endpoint faults', () => {
     // Ten fresh accounts per carrier, one per test, so no state leaks from one fault to the next.
     const upsAccounts = Array.from({ length: 10 }, (_, i) => `ups-${i}`);
     const fedexAccounts = Array.from({ length: 10 }, (_, i) => `fedex-${i}`);
+    /** One YAML account block per id, all with these URLs and credentials. */
+    const blocks = (
+      ids: string[],
+      carrier: string,
+      token: string,
+      api: string,
+      clientId: string,
+      secret: string,
+    ) =>
+      ids
+        .map(
+          (id) => `  - id: ${id}
+    carrier: ${carrier}
+    urls: { token: "${token}", api: "${api}" }
+    credentials: { clientId: ${clientId}, clientSecret: "${secret}" }`,
+        )
+        .join('\n');
     const config = parseConfig(
       `
 redis: { url: "${redis.url}" }
@@ -53,22 +87,8 @@ redis: { url: "${redis.url}" }
 auth: { youngTokenSeconds: 1 }
 clients: [{ id: shop, apiKey: "${API_KEY}", accounts: [${[...upsAccounts, ...fedexAccounts].join(', ')}] }]
 accounts:
-${upsAccounts
-  .map(
-    (id) => `  - id: ${id}
-    carrier: ups
-    urls: { token: "${ups.url}/security/v1/oauth/token", api: "${ups.url}" }
-    credentials: { clientId: faults-ups, clientSecret: "${UPS_SECRET}" }`,
-  )
-  .join('\n')}
-${fedexAccounts
-  .map(
-    (id) => `  - id: ${id}
-    carrier: fedex
-    urls: { token: "${fedex.url}/oauth/token", api: "${fedex.url}" }
-    credentials: { clientId: faults-fedex, clientSecret: "${FEDEX_SECRET}" }`,
-  )
-  .join('\n')}
+${blocks(upsAccounts, 'ups', `${ups.url}/security/v1/oauth/token`, ups.url, 'faults-ups', UPS_SECRET)}
+${blocks(fedexAccounts, 'fedex', `${fedex.url}/oauth/token`, fedex.url, 'faults-fedex', FEDEX_SECRET)}
 `,
       'test',
     );
@@ -128,26 +148,44 @@ ${fedexAccounts
     };
   }
 
+  /**
+   * A fresh account of `carrier`, these faults at its simulator, then one call: its result, how
+   * long it took, and the token requests the simulator has seen since.
+   */
+  async function firstCallUnder(carrier: 'ups' | 'fedex', faults: Partial<SimFaults>) {
+    const sim = carrier === 'ups' ? ups : fedex;
+    const account = nextAccount(carrier);
+    await sim.setFaults(faults);
+    const before = sim.stats().tokenRequests;
+    const started = Date.now();
+    const result = await call(account);
+    return {
+      account,
+      result,
+      elapsedMs: Date.now() - started,
+      tokenRequests: () => sim.stats().tokenRequests - before,
+    };
+  }
+
   it('UPS: HTTP 200 carrying invalid_client is a failure with the carrier code, not retried, then cooled down', async () => {
-    const account = nextAccount('ups');
-    await ups.setFaults({ errorInSuccessBody: true });
-    const before = ups.stats().tokenRequests;
-    const first = await call(account);
+    const {
+      account,
+      result: first,
+      tokenRequests,
+    } = await firstCallUnder('ups', { errorInSuccessBody: true });
     expect(first.status).toBe(502);
     expect(first.problem).toMatchObject({ code: 'ERR_TOKEN_ERROR_IN_SUCCESS_BODY', carrierCode: '10401' });
-    expect(ups.stats().tokenRequests - before).toBe(1);
+    expect(tokenRequests()).toBe(1);
     // Within the cooldown the endpoint is left alone and the client is told when to come back.
     const second = await call(account);
     expect(second.problem).toMatchObject({ code: 'ERR_TOKEN_ERROR_IN_SUCCESS_BODY', carrierCode: '10401' });
     expect(second.problem?.detail).toMatch(/cooling down/);
     expect(Number(second.retryAfter)).toBeGreaterThan(0);
-    expect(ups.stats().tokenRequests - before).toBe(1);
+    expect(tokenRequests()).toBe(1);
   });
 
   it('FedEx: HTTP 200 carrying NOT.AUTHORIZED.ERROR keeps the FedEx code', async () => {
-    const account = nextAccount('fedex');
-    await fedex.setFaults({ errorInSuccessBody: true });
-    const result = await call(account);
+    const { result } = await firstCallUnder('fedex', { errorInSuccessBody: true });
     expect(result.status).toBe(502);
     expect(result.problem).toMatchObject({
       code: 'ERR_TOKEN_ERROR_IN_SUCCESS_BODY',
@@ -157,9 +195,7 @@ ${fedexAccounts
 
   it('invalid_client after a secret rotation: classified, not retried, visible in the account status', async () => {
     const account = nextAccount('ups');
-    ups.rotateSecret('faults-ups', 'faults-ups-rotated-secret-0123');
-    registerSecrets('faults-ups-rotated-secret-0123');
-    try {
+    await whileRotated(ups, 'faults-ups', UPS_SECRET, 'faults-ups-rotated-secret-0123', async () => {
       const before = ups.stats().tokenRequests;
       const result = await call(account);
       expect(result.status).toBe(502);
@@ -172,79 +208,61 @@ ${fedexAccounts
         code: 'ERR_TOKEN_INVALID_CLIENT',
         carrierCode: '10401',
       });
-    } finally {
-      ups.rotateSecret('faults-ups', UPS_SECRET);
-    }
+    });
   });
 
   it('FedEx invalid credentials: 401 NOT.AUTHORIZED.ERROR is invalid_client', async () => {
     const account = nextAccount('fedex');
-    fedex.rotateSecret('faults-fedex', 'faults-fedex-rotated-secret-01');
-    registerSecrets('faults-fedex-rotated-secret-01');
-    try {
+    await whileRotated(fedex, 'faults-fedex', FEDEX_SECRET, 'faults-fedex-rotated-secret-01', async () => {
       const result = await call(account);
       expect(result.problem).toMatchObject({
         code: 'ERR_TOKEN_INVALID_CLIENT',
         carrierCode: 'NOT.AUTHORIZED.ERROR',
       });
-    } finally {
-      fedex.rotateSecret('faults-fedex', FEDEX_SECRET);
-    }
+    });
   });
 
   it('429 with Retry-After: waits as told, then succeeds', async () => {
-    const account = nextAccount('ups');
-    await ups.setFaults({ throttle: { count: 1, retryAfterSeconds: 1 } });
-    const before = ups.stats().tokenRequests;
-    const started = Date.now();
-    const result = await call(account);
+    const { result, elapsedMs, tokenRequests } = await firstCallUnder('ups', {
+      throttle: { count: 1, retryAfterSeconds: 1 },
+    });
     expect(result.status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(ups.stats().tokenRequests - before).toBe(2);
+    expect(elapsedMs).toBeGreaterThanOrEqual(950);
+    expect(tokenRequests()).toBe(2);
   });
 
   it('429 without Retry-After: backs off and succeeds', async () => {
-    const account = nextAccount('fedex');
-    await fedex.setFaults({ throttle: { count: 2 } });
-    const before = fedex.stats().tokenRequests;
-    const result = await call(account);
+    const { result, tokenRequests } = await firstCallUnder('fedex', { throttle: { count: 2 } });
     expect(result.status).toBe(200);
-    expect(fedex.stats().tokenRequests - before).toBe(3);
+    expect(tokenRequests()).toBe(3);
   });
 
   it('a 429 storm: bounded attempts, then ERR_TOKEN_ENDPOINT_THROTTLED and a cooldown that stops the hammering', async () => {
-    const account = nextAccount('ups');
-    await ups.setFaults({ throttle: { count: 50 } });
-    const before = ups.stats().tokenRequests;
-    const result = await call(account);
+    const { account, result, tokenRequests } = await firstCallUnder('ups', { throttle: { count: 50 } });
     expect(result.status).toBe(503);
     expect(result.problem).toMatchObject({ code: 'ERR_TOKEN_ENDPOINT_THROTTLED', carrierCode: '10429' });
-    expect(ups.stats().tokenRequests - before).toBe(3);
+    expect(tokenRequests()).toBe(3);
     for (let i = 0; i < 5; i += 1) await call(account);
-    expect(ups.stats().tokenRequests - before).toBe(3);
+    expect(tokenRequests()).toBe(3);
   });
 
   it('a Retry-After longer than the retry budget becomes the cooldown', async () => {
-    const account = nextAccount('fedex');
-    await fedex.setFaults({ throttle: { count: 1, retryAfterSeconds: 30 } });
-    const result = await call(account);
+    const { account, result } = await firstCallUnder('fedex', {
+      throttle: { count: 1, retryAfterSeconds: 30 },
+    });
     expect(result.problem).toMatchObject({ code: 'ERR_TOKEN_ENDPOINT_THROTTLED' });
     const again = await call(account);
     expect(again.problem?.retryAfterSeconds).toBeGreaterThan(20);
   });
 
   it('5xx on the token endpoint is retried', async () => {
-    const account = nextAccount('fedex');
-    await fedex.setFaults({ tokenServerErrors: 1 });
-    const before = fedex.stats().tokenRequests;
-    expect((await call(account)).status).toBe(200);
-    expect(fedex.stats().tokenRequests - before).toBe(2);
+    const { result, tokenRequests } = await firstCallUnder('fedex', { tokenServerErrors: 1 });
+    expect(result.status).toBe(200);
+    expect(tokenRequests()).toBe(2);
   });
 
   it('outage with refused connections: ERR_TOKEN_ENDPOINT_UNREACHABLE, and served again once the endpoint is back', async () => {
-    const account = nextAccount('fedex');
-    await fedex.setFaults({ outage: 'refuse' });
-    const result = await call(account);
+    const { account, result } = await firstCallUnder('fedex', { outage: 'refuse' });
     expect(result.status).toBe(502);
     expect(result.problem).toMatchObject({ code: 'ERR_TOKEN_ENDPOINT_UNREACHABLE' });
     await fedex.setFaults({ outage: 'none' });

@@ -76,6 +76,15 @@ const track = (gateway: GatewayProcess) =>
     headers: { authorization: `Bearer ${CLIENT_KEY}` },
   });
 
+/** `/readyz` of the instance once it reports Redis down. */
+async function readyzOnceRedisDown(instance: GatewayProcess, name: string) {
+  await eventually(async () => (await readyz(instance)).body.redis === 'down', {
+    what: `${name} to see Redis down`,
+    timeoutMs: 15_000,
+  });
+  return readyz(instance);
+}
+
 beforeAll(async () => {
   redis = await TestRedis.start();
   ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
@@ -115,12 +124,7 @@ describe('/readyz per capability', () => {
     expect((await ship(a)).status).toBe(201);
 
     await redis.kill();
-    await eventually(async () => (await readyz(a)).body.redis === 'down', {
-      what: 'A to see Redis down',
-      timeoutMs: 15_000,
-    });
-
-    const degraded = await readyz(a);
+    const degraded = await readyzOnceRedisDown(a, 'A');
     expect(degraded.status).toBe(200);
     expect(degraded.body).toMatchObject({
       status: 'degraded',
@@ -136,11 +140,7 @@ describe('/readyz per capability', () => {
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { code: string }).code).toBe('ERR_REDIS_UNAVAILABLE');
 
-    await eventually(async () => (await readyz(b)).body.redis === 'down', {
-      what: 'B to see Redis down',
-      timeoutMs: 15_000,
-    });
-    const nothing = await readyz(b);
+    const nothing = await readyzOnceRedisDown(b, 'B');
     expect(nothing.status).toBe(503);
     expect(nothing.body).toMatchObject({
       status: 'not_ready',

@@ -76,13 +76,19 @@ const open = (port: number) =>
     socket.once('error', reject);
   });
 
+/** A harness whose `GET /slow` has started on a kept connection; `received` is all the connection reads until it closes. */
+async function slowRequestStarted() {
+  const h = await harness();
+  const socket = await open(h.port);
+  const received = collect(socket);
+  socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
+  await h.slowStarted;
+  return { h, socket, received };
+}
+
 describe('ServerDrain', () => {
   it('refuses a request that arrives on an open connection after the listener closed, and finishes the one before it', async () => {
-    const h = await harness();
-    const socket = await open(h.port);
-    const received = collect(socket);
-    socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
-    await h.slowStarted;
+    const { h, socket, received } = await slowRequestStarted();
 
     h.drain.beginDraining();
     h.drain.stopAccepting();
@@ -114,11 +120,7 @@ describe('ServerDrain', () => {
     'closes a keep-alive connection once the answer begun before the drain has ended',
     { timeout: 5_000 },
     async () => {
-      const h = await harness();
-      const socket = await open(h.port);
-      const received = collect(socket);
-      socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
-      await h.slowStarted;
+      const { h, received } = await slowRequestStarted();
       h.drain.stopAccepting();
       h.finishSlow();
       const text = await received; // resolves only when the server closes the connection

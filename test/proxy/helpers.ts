@@ -26,6 +26,7 @@ import type { Gateway, GatewayOptions } from '../../src/gateway.js';
 import type { SimulatorHandle } from '../../src/sim/types.js';
 import type { Problem } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
+import { closeServer } from '../support/recording-server.js';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
 
 /** One request as the stand-in carrier saw it on the wire. */
@@ -96,11 +97,7 @@ async function listenOnLoopback(
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

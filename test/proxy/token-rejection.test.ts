@@ -64,6 +64,14 @@ describe('proxy when the carrier rejects the access token', () => {
     return body.accounts.find((account) => account.account === 'ups-main')!.prematureRejections;
   }
 
+  /** Exactly one new token since `before`, and the carrier saw the rejected call plus the one retry. */
+  function expectOneRetry(before: ReturnType<typeof sim.stats>): void {
+    const after = sim.stats();
+    expect(after.tokenRequests - before.tokenRequests).toBe(1);
+    expect(after.apiRequests - before.apiRequests).toBe(2);
+    expect(after.apiRejections - before.apiRejections).toBe(1);
+  }
+
   it('retries a GET once with a fresh token and succeeds', async () => {
     const first = await warmThenAge();
     const before = sim.stats();
@@ -73,11 +81,7 @@ describe('proxy when the carrier rejects the access token', () => {
     expect(reply.status).toBe(200);
     expect(reply.text).toContain('trackResponse');
 
-    const after = sim.stats();
-    // Exactly one new token, and the carrier saw the rejected call plus the one retry.
-    expect(after.tokenRequests - before.tokenRequests).toBe(1);
-    expect(after.apiRequests - before.apiRequests).toBe(2);
-    expect(after.apiRejections - before.apiRejections).toBe(1);
+    expectOneRetry(before);
     const fresh = token()!;
     observeTokens(gw.gateway, 'ups-main');
     expect(fresh).not.toBe(first);
@@ -106,10 +110,7 @@ describe('proxy when the carrier rejects the access token', () => {
     });
     expect(next.status).toBe(200);
     expect(next.text).toContain('ShipmentResponse');
-    const after = sim.stats();
-    expect(after.tokenRequests - before.tokenRequests).toBe(1);
-    expect(after.apiRequests - before.apiRequests).toBe(2);
-    expect(after.apiRejections - before.apiRejections).toBe(1);
+    expectOneRetry(before);
     expect(token()).not.toBe(first);
     observeTokens(gw.gateway, 'ups-main');
     expect(await prematureRejections()).toBeGreaterThan(0);

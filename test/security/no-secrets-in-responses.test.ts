@@ -89,6 +89,16 @@ describe('no secret or token in any gateway response', () => {
     const upsCredentials = `\n    credentials: { clientId: ups-cid, clientSecret: ${UPS_SECRET} }`;
     const fedexCredentials = `\n    credentials: { clientId: fx-key, clientSecret: ${FEDEX_SECRET} }`;
     const upsToken = '/security/v1/oauth/token';
+    /** An account whose token calls go through a tap in front of `sim`, its API calls straight to it. */
+    const tapped = async (
+      id: string,
+      carrier: 'ups' | 'fedex',
+      sim: SimulatorHandle,
+      credentials?: string,
+    ) =>
+      carrier === 'ups'
+        ? account(id, 'ups', `${await tap(sim)}${upsToken}`, sim.url, credentials ?? upsCredentials)
+        : account(id, 'fedex', `${await tap(sim)}/oauth/token`, sim.url, credentials ?? fedexCredentials);
     gw = await startGateway(
       `
 listen: { port: 0, host: 127.0.0.1 }
@@ -96,39 +106,20 @@ clients:
   - { id: shop, apiKey: "${SHOP_KEY}", accounts: [ups-ok, ups-authcode, ups-rotated, ups-error-in-200, ups-throttled, ups-down] }
   - { id: other, apiKey: "${OTHER_KEY}", accounts: [fedex-ok, fedex-rotated] }
 accounts:${[
-        account('ups-ok', 'ups', `${await tap(upsOk)}${upsToken}`, upsOk.url, upsCredentials),
-        account(
+        await tapped('ups-ok', 'ups', upsOk),
+        await tapped(
           'ups-authcode',
           'ups',
-          `${await tap(upsOk)}${upsToken}`,
-          upsOk.url,
+          upsOk,
           `\n    grant: authorization_code\n    credentials: { clientId: ups-cid, clientSecret: ${UPS_SECRET}, refreshToken: ${seedRefreshToken} }`,
         ),
-        account('ups-rotated', 'ups', `${await tap(upsRotated)}${upsToken}`, upsRotated.url, upsCredentials),
-        account(
-          'ups-error-in-200',
-          'ups',
-          `${await tap(upsErrorIn200)}${upsToken}`,
-          upsErrorIn200.url,
-          upsCredentials,
-        ),
-        account(
-          'ups-throttled',
-          'ups',
-          `${await tap(upsThrottled)}${upsToken}`,
-          upsThrottled.url,
-          upsCredentials,
-        ),
+        await tapped('ups-rotated', 'ups', upsRotated),
+        await tapped('ups-error-in-200', 'ups', upsErrorIn200),
+        await tapped('ups-throttled', 'ups', upsThrottled),
         // Straight at the simulator: a refused connection is the point.
         account('ups-down', 'ups', `${upsDown.url}${upsToken}`, upsDown.url, upsCredentials),
-        account('fedex-ok', 'fedex', `${await tap(fedexOk)}/oauth/token`, fedexOk.url, fedexCredentials),
-        account(
-          'fedex-rotated',
-          'fedex',
-          `${await tap(fedexRotated)}/oauth/token`,
-          fedexRotated.url,
-          fedexCredentials,
-        ),
+        await tapped('fedex-ok', 'fedex', fedexOk),
+        await tapped('fedex-rotated', 'fedex', fedexRotated),
       ].join('')}
 `,
       {

@@ -1,13 +1,15 @@
 /**
  * @module test/support/main-program
  * Runs `carrier-gateway` as an operator does, a process of its own (`node --import tsx
- * src/main.ts ...argv` from the project root), and collects how it ended. Its output goes to the
- * log scan too, so a secret it prints fails the run.
+ * src/main.ts ...argv` from the project root), and collects how it ended; or starts the demo
+ * (`--demo`) on a free port and leaves it running. Their output goes to the log scan too, so a
+ * secret they print fails the run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 import { projectRoot } from '../../src/platform/project-root.js';
 import { captureChildOutput } from './log-capture.js';
+import { freePort } from './redis-server.js';
 
 export interface ProgramExit {
   code: number | null;
@@ -46,4 +48,60 @@ export function runProgram(argv: string[], env: NodeJS.ProcessEnv): Promise<Prog
       resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - started }),
     );
   });
+}
+
+export interface DemoProcess {
+  port: number;
+  child: ChildProcess;
+  /** Everything it printed so far, both streams. */
+  output(): string;
+}
+
+export interface DemoOptions {
+  /** Also wait for the "Try:" banner (stdout; it and the log lines may arrive in either order). */
+  banner?: boolean;
+  timeoutMs?: number;
+  /** Each child is added here as soon as it is spawned, so a test can stop it even if it never starts. */
+  children?: ChildProcess[];
+}
+
+/**
+ * `src/main.ts --demo ...args` on a free gateway port, without the caller's GATEWAY_CONFIG,
+ * GATEWAY_ENCRYPTION_KEY and (unless `env` names it) GATEWAY_HOST; resolves once it listens.
+ */
+export async function startDemo(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: DemoOptions = {},
+): Promise<DemoProcess> {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ...env };
+  delete childEnv.GATEWAY_CONFIG;
+  delete childEnv.GATEWAY_ENCRYPTION_KEY;
+  if (env.GATEWAY_HOST === undefined) delete childEnv.GATEWAY_HOST;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--demo', ...args], {
+    cwd: projectRoot(),
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  options.children?.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`demo did not start: ${output}`)),
+      options.timeoutMs ?? 20_000,
+    );
+    const onData = (chunk: Buffer) => {
+      captureChildOutput(chunk);
+      output += chunk.toString();
+      if ((!options.banner || output.includes('Try:')) && output.includes('carrier gateway listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
+  });
+  return { port, child, output: () => output };
 }

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 
 import { registerSecrets } from './log-capture.js';
+import { closeServer } from './recording-server.js';
 
 export interface OidcClientCredentials {
   clientId: string;
@@ -423,11 +424,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     },
     signingKid: () => keys[0]!.kid!,
     stats: () => ({ ...stats }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

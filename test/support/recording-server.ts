@@ -7,7 +7,7 @@
  * whatever the test's responder returns.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -67,6 +67,17 @@ function send(res: ServerResponse, reply: RecordedResponse): void {
   }
   res.writeHead(reply.status, headers);
   res.end(payload);
+}
+
+/**
+ * Stops listening and drops the open connections at once: a keep-alive pool (undici's), or a
+ * request a handler never answered, would otherwise hold close() open.
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 /** Starts the server on an ephemeral port. The default responder answers 200 with no body. */

@@ -7,9 +7,12 @@
  * fail with the complaint named, so a pass means something. Skipped with a notice where the
  * specs are absent, as every contract test is (test/support/openapi-contract.ts).
  */
+import { randomUUID } from 'node:crypto';
+
 import { beforeAll, expect, it } from 'vitest';
 
-import type { ShippingCall } from '../../src/core/shipping-adapter.js';
+import type { ShipmentRequest } from '../../src/core/shipment.js';
+import type { ShippingAdapter, ShippingCall } from '../../src/core/shipping-adapter.js';
 import { expectValid, withJsonBody } from './contract-checks.js';
 import {
   describeContract,
@@ -24,6 +27,29 @@ import {
 export interface ValidShipment {
   name: string;
   call(): ShippingCall;
+}
+
+/**
+ * The valid cases of a carrier whose adapter has prose rules the spec cannot express (`check`):
+ * each named shipment must pass them, then is built with a fresh key and shipment id.
+ */
+export function checkedBuilds<Settings>(
+  adapter: ShippingAdapter<Settings>,
+  settings: Settings,
+  shipments: Record<string, ShipmentRequest>,
+): ValidShipment[] {
+  return Object.entries(shipments).map(([name, request]) => ({
+    name,
+    call: () => {
+      expect(adapter.check!(request)).toBeUndefined();
+      return adapter.build({
+        shipment: request,
+        settings,
+        carrierIdempotencyKey: randomUUID(),
+        shipmentId: `shp_${randomUUID()}`,
+      });
+    },
+  }));
 }
 
 /** One broken request and the complaint it must get. */

@@ -3,6 +3,9 @@
  * HTTP helpers shared by the simulator tests: small fetch wrappers, connection-error probes, and
  * an access token straight from a simulator's token endpoint.
  */
+import { afterEach, beforeEach } from 'vitest';
+
+import { manualClock, type ManualClock } from '../../src/sim/index.js';
 import { registerSecrets } from './log-capture.js';
 
 export interface Reply {
@@ -68,6 +71,19 @@ export interface PlainInit {
   body: string;
 }
 
+/** A token request's fields with the client's id and secret in the body (client_credentials unless `fields` say otherwise). */
+export function clientFields(
+  client: { clientId: string; clientSecret: string },
+  fields: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    grant_type: 'client_credentials',
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    ...fields,
+  };
+}
+
 export function form(fields: Record<string, string>, headers: Record<string, string> = {}): PlainInit {
   return {
     method: 'POST',
@@ -110,4 +126,29 @@ export async function accessToken(tokenUrl: string, init: PlainInit): Promise<st
   const token = ((await reply.json()) as { access_token: string }).access_token;
   registerSecrets(token);
   return token;
+}
+
+/**
+ * For a describe block: a fresh simulator for each test (started before it, closed after it) on
+ * a hand-driven clock set to the real time before each test. `sim` stands for the current test's
+ * simulator (every property read goes to it), so tests use it as they would the handle itself.
+ */
+export function simulatorPerTest<S extends { close(): Promise<void> }>(
+  start: (clock: ManualClock) => Promise<S>,
+): { sim: S; clock: ManualClock } {
+  const clock = manualClock();
+  let current: S | undefined;
+  beforeEach(async () => {
+    clock.set(Date.now());
+    current = await start(clock);
+  });
+  afterEach(() => current?.close());
+  const sim = new Proxy({} as S, {
+    get(_target, key) {
+      if (current === undefined) throw new Error('the simulator runs only inside a test');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+  return { sim, clock };
 }

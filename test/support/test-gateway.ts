@@ -98,6 +98,26 @@ export function testGatewayYaml(options: TestGatewayOptions): string {
   });
 }
 
+/**
+ * Builds accounts of one carrier against a simulator: `account(id, sim, extra, tokenBase)` is an
+ * account `id` with these credentials, its token URL `<tokenBase><tokenPath>` (the simulator by
+ * default, or a tap in front of it), its API the simulator, and `extra` over it.
+ */
+export function simulatorAccounts(carrier: string, tokenPath: string, credentials: Record<string, string>) {
+  return (
+    id: string,
+    sim: { url: string },
+    extra: Record<string, unknown> = {},
+    tokenBase = sim.url,
+  ): Record<string, unknown> => ({
+    id,
+    carrier,
+    urls: { token: `${tokenBase}${tokenPath}`, api: sim.url },
+    credentials: { ...credentials },
+    ...extra,
+  });
+}
+
 function registerConfiguredSecrets(config: GatewayConfig): void {
   registerSecrets(
     ...config.clients.map((client) => client.apiKey),

@@ -30,13 +30,13 @@ export function resolved(account: Record<string, unknown>): ResolvedAccount {
   return resolveOAuthAccount(config.accounts[0]!, 0);
 }
 
-export const upsAccount = (overrides: Record<string, unknown> = {}): ResolvedAccount =>
-  resolved({
-    id: 'ups-main',
-    carrier: 'ups',
-    credentials: { clientId: 'ups-client-id', clientSecret: SECRETS.upsClientSecret },
-    ...overrides,
-  });
+/** An account `id` of `carrier` with these client credentials, `overrides` over it. */
+const clientAccount =
+  (id: string, carrier: string, clientId: string, clientSecret: string) =>
+  (overrides: Record<string, unknown> = {}): ResolvedAccount =>
+    resolved({ id, carrier, credentials: { clientId, clientSecret }, ...overrides });
+
+export const upsAccount = clientAccount('ups-main', 'ups', 'ups-client-id', SECRETS.upsClientSecret);
 
 export const upsAuthCodeAccount = (): ResolvedAccount =>
   resolved({
@@ -50,13 +50,7 @@ export const upsAuthCodeAccount = (): ResolvedAccount =>
     },
   });
 
-export const fedexAccount = (overrides: Record<string, unknown> = {}): ResolvedAccount =>
-  resolved({
-    id: 'fedex-main',
-    carrier: 'fedex',
-    credentials: { clientId: 'fedex-api-key', clientSecret: SECRETS.fedexClientSecret },
-    ...overrides,
-  });
+export const fedexAccount = clientAccount('fedex-main', 'fedex', 'fedex-api-key', SECRETS.fedexClientSecret);
 
 export const oauth2Account = (profile: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   resolved({
@@ -93,36 +87,36 @@ export const UPS_10400_HEADER = upsErrors('10400', 'Invalid/Missing Authorizatio
 /** HTTP 429 rate limit, no Retry-After ([UPS-I8], [UPS-I123]). */
 export const UPS_10429 = upsErrors('10429', 'Too Many Requests');
 
+/** FedEx's error body: a transaction id and one error. */
+const fedexError = (transactionId: string, code: string, message: string) => ({
+  transactionId,
+  errors: [{ code, message }],
+});
+
 /** HTTP 401 at /oauth/token ([FDX-AUTH]). */
-export const FEDEX_NOT_AUTHORIZED = {
-  transactionId: '624deea6-b709-470c-8c39-4b5511281492',
-  errors: [
-    {
-      code: 'NOT.AUTHORIZED.ERROR',
-      message: 'The given client credentials were not valid. Please modify your request and try again.',
-    },
-  ],
-};
+export const FEDEX_NOT_AUTHORIZED = fedexError(
+  '624deea6-b709-470c-8c39-4b5511281492',
+  'NOT.AUTHORIZED.ERROR',
+  'The given client credentials were not valid. Please modify your request and try again.',
+);
 /** HTTP 503 at /oauth/token ([FDX-AUTH]). */
-export const FEDEX_SERVICE_UNAVAILABLE = {
-  transactionId: '624deea6-b709-470c-8c39-4b5511281493',
-  errors: [{ code: 'SERVICE.UNAVAILABLE.ERROR', message: 'The service is currently unavailable.' }],
-};
+export const FEDEX_SERVICE_UNAVAILABLE = fedexError(
+  '624deea6-b709-470c-8c39-4b5511281493',
+  'SERVICE.UNAVAILABLE.ERROR',
+  'The service is currently unavailable.',
+);
 /** HTTP 500 at /oauth/token ([FDX-AUTH]). */
-export const FEDEX_INTERNAL = {
-  transactionId: '624deea6-b709-470c-8c39-4b5511281494',
-  errors: [{ code: 'INTERNAL.SERVER.ERROR', message: 'We encountered an unexpected error.' }],
-};
+export const FEDEX_INTERNAL = fedexError(
+  '624deea6-b709-470c-8c39-4b5511281494',
+  'INTERNAL.SERVER.ERROR',
+  'We encountered an unexpected error.',
+);
 /** HTTP 403 ([FDX-TRK]). */
-export const FEDEX_FORBIDDEN = {
-  transactionId: '624deea6-b709-470c-8c39-4b5511281495',
-  errors: [
-    {
-      code: 'FORBIDDEN.ERROR',
-      message: 'We could not authorize your credentials. Please check your permissions and try again.',
-    },
-  ],
-};
+export const FEDEX_FORBIDDEN = fedexError(
+  '624deea6-b709-470c-8c39-4b5511281495',
+  'FORBIDDEN.ERROR',
+  'We could not authorize your credentials. Please check your permissions and try again.',
+);
 
 /** HTTP 401 unknown client ([USPS-OAUTH] 5.5). */
 export const USPS_INVALID_CLIENT = {

@@ -32,6 +32,9 @@ function basicCredentials(request: TokenRequest): { id: string; secret: string; 
 
 const formFields = (request: TokenRequest) => Object.fromEntries(new URLSearchParams(request.body));
 
+/** The oauth2 fixture account's client, as client_secret_post puts it in the body. */
+const POSTED_CLIENT = { client_id: 'oauth2-client', client_secret: SECRETS.oauth2ClientSecret };
+
 describe('UPS ([UPS-CC] 1.3)', () => {
   it('sends HTTP Basic client_id:client_secret and only grant_type in a form body', () => {
     const request = buildTokenRequest(upsAccount(), initial);
@@ -158,11 +161,7 @@ describe('generic OAuth 2.0 (RFC 6749)', () => {
   it('client_secret_post: id and secret in the body, no Authorization header', () => {
     const request = buildTokenRequest(oauth2Account({ clientAuthentication: 'client_secret_post' }), initial);
     expect(request.headers).not.toHaveProperty('authorization');
-    expect(formFields(request)).toEqual({
-      grant_type: 'client_credentials',
-      client_id: 'oauth2-client',
-      client_secret: SECRETS.oauth2ClientSecret,
-    });
+    expect(formFields(request)).toEqual({ grant_type: 'client_credentials', ...POSTED_CLIENT });
   });
 
   it('none (public client): client_id in the body and no secret anywhere', () => {
@@ -215,8 +214,7 @@ describe('generic OAuth 2.0 (RFC 6749)', () => {
     expect(JSON.parse(request.body)).toEqual({
       grant_type: 'client_credentials',
       scope: 'addresses tracking',
-      client_id: 'oauth2-client',
-      client_secret: SECRETS.oauth2ClientSecret,
+      ...POSTED_CLIENT,
     });
   });
 

@@ -201,30 +201,31 @@ describe('dhl-parcel-de adapter through the gateway', () => {
     expect(after.apiRequests - before.apiRequests).toBe(0);
   });
 
-  it('a wrong client secret is ERR_TOKEN_INVALID_CLIENT, asked once', async () => {
+  /** A call through `account` answers 502 with this problem, after exactly one token request. */
+  async function expectOneTokenCallThen502(account: string, problem: Record<string, unknown>): Promise<void> {
     const before = sim.stats().tokenRequests;
-    const reply = await proxied('dhl-bad-secret', HELLO);
+    const reply = await proxied(account, HELLO);
     expect(reply.status).toBe(502);
-    expect(reply.body).toMatchObject({
+    expect(reply.body).toMatchObject(problem);
+    expect(sim.stats().tokenRequests - before).toBe(1);
+  }
+
+  it('a wrong client secret is ERR_TOKEN_INVALID_CLIENT, asked once', async () => {
+    await expectOneTokenCallThen502('dhl-bad-secret', {
       code: 'ERR_TOKEN_INVALID_CLIENT',
       carrierCode: 'invalid_client',
       upstreamStatus: 401,
     });
-    expect(sim.stats().tokenRequests - before).toBe(1);
     const status = await gateway.engine.manager('dhl-bad-secret').status();
     expect(status.lastRefresh).toMatchObject({ outcome: 'failure', code: 'ERR_TOKEN_INVALID_CLIENT' });
   });
 
   it('HTTP 200 carrying an RFC 6749 error is ERR_TOKEN_ERROR_IN_SUCCESS_BODY, not retried', async () => {
     await sim.setFaults({ errorInSuccessBody: true });
-    const before = sim.stats().tokenRequests;
-    const reply = await proxied('dhl-lie', HELLO);
-    expect(reply.status).toBe(502);
-    expect(reply.body).toMatchObject({
+    await expectOneTokenCallThen502('dhl-lie', {
       code: 'ERR_TOKEN_ERROR_IN_SUCCESS_BODY',
       carrierCode: 'invalid_client',
     });
-    expect(sim.stats().tokenRequests - before).toBe(1);
     expect(gateway.engine.manager('dhl-lie').peek()).toBeUndefined();
   });
 

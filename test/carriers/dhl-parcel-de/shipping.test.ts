@@ -32,7 +32,7 @@ import {
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
-import { accessToken, form } from '../../support/sim-http.js';
+import { accessToken, clientFields, form } from '../../support/sim-http.js';
 import { CUSTOMS_EUR, CUSTOMS_USD } from '../customs-fixtures.js';
 
 const CLIENT = { clientId: 'dhl-de-adapter-key', clientSecret: `dhl-de-adapter-secret-${randomUUID()}` };
@@ -103,12 +103,7 @@ describeShippingAdapter('DHL Parcel DE', {
     const dhl = await startDhlParcelDeSimulator({ clients: [CLIENT] });
     const token = await accessToken(
       `${dhl.url}${DHL_PARCEL_DE_PATHS.token}`,
-      form({
-        grant_type: 'password',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-        ...DHL_PARCEL_DE_SANDBOX_USER,
-      }),
+      form(clientFields(CLIENT, { grant_type: 'password', ...DHL_PARCEL_DE_SANDBOX_USER })),
     );
     return {
       sim: dhl,

@@ -5,7 +5,7 @@
  * Shipping API's problem+json RequestStatus errors, the old dhl-api-key + Basic scheme and the
  * refusal to mix it with a Bearer token, and the shared faults in DHL's shapes.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   DHL_PARCEL_DE_DEFAULT_FAULTS,
@@ -13,8 +13,15 @@ import {
   DHL_PARCEL_DE_SANDBOX_USER,
   startDhlParcelDeSimulator,
 } from '../../../carriers/dhl-parcel-de/simulator.js';
-import { manualClock, type ManualClock, type SimulatorHandle } from '../../../src/sim/index.js';
-import { basic, call, connectionError, form, postJson, type Reply } from '../../support/sim-http.js';
+import {
+  basic,
+  call,
+  connectionError,
+  form,
+  postJson,
+  simulatorPerTest,
+  type Reply,
+} from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'dhl-app-key', clientSecret: 'dhl-app-secret' };
 const USER = DHL_PARCEL_DE_SANDBOX_USER;
@@ -33,14 +40,9 @@ const ORDER = {
 };
 
 describe('DHL Parcel DE simulator', () => {
-  let dhl: SimulatorHandle;
-  let clock: ManualClock;
-
-  beforeEach(async () => {
-    clock = manualClock();
-    dhl = await startDhlParcelDeSimulator({ clients: [CLIENT], clock });
-  });
-  afterEach(() => dhl.close());
+  const { sim: dhl, clock } = simulatorPerTest((clock) =>
+    startDhlParcelDeSimulator({ clients: [CLIENT], clock }),
+  );
 
   const tokenRequest = (fields: Record<string, string> = FIELDS, headers: Record<string, string> = {}) =>
     call(`${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, form(fields, headers));

@@ -7,8 +7,6 @@
  * with the Bearer token the core adds, validated as it would go on the wire. Negative controls
  * break one thing each and must fail.
  */
-import { randomUUID } from 'node:crypto';
-
 import { expect } from 'vitest';
 
 import { fedexShipping, fedexShippingSettingsSchema } from '../../../carriers/fedex/shipping.js';
@@ -16,7 +14,7 @@ import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import { MEMPHIS, PITTSBURGH, RICHMOND_BC, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
 import { CUSTOMS_USD } from '../customs-fixtures.js';
-import { describeShippingContract } from '../../support/shipping-contract.js';
+import { checkedBuilds, describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = fedexShippingSettingsSchema.parse({ accountNumber: '740561073' });
 const US = { ...MEMPHIS, phone: '901-369-3600' };
@@ -64,19 +62,8 @@ describeShippingContract<Body>({
     headers: { ...call.headers, authorization: 'Bearer fedex-contract-token' },
     body: call.body,
   }),
-  valid: Object.entries(SHIPMENTS).map(([name, request]) => ({
-    name,
-    call: () => {
-      // Valid for the spec and for the prose rules it cannot express (carriers/fedex/rules.ts).
-      expect(fedexShipping.check!(request)).toBeUndefined();
-      return fedexShipping.build({
-        shipment: request,
-        settings: SETTINGS,
-        carrierIdempotencyKey: randomUUID(),
-        shipmentId: `shp_${randomUUID()}`,
-      });
-    },
-  })),
+  // Valid for the spec and for the prose rules it cannot express (carriers/fedex/rules.ts).
+  valid: checkedBuilds(fedexShipping, SETTINGS, SHIPMENTS),
   check: (_call, req) => expect(req.url).toBe('/ship/v1/shipments'),
   negatives: [
     {

@@ -29,7 +29,7 @@ import {
 import { registerSecrets } from '../../support/log-capture.js';
 import { CUSTOMS_USD, without } from '../customs-fixtures.js';
 import { describeShippingAdapter, type BuiltIds, type Reply } from '../../support/shipping-adapter-suite.js';
-import { accessToken, form } from '../../support/sim-http.js';
+import { accessToken, clientFields, form } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'fedex-adapter-key', clientSecret: `fedex-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -76,14 +76,7 @@ describeShippingAdapter('FedEx', {
   shipment,
   async start() {
     const fedex = await startFedexSimulator({ clients: [CLIENT] });
-    const token = await accessToken(
-      `${fedex.url}${FEDEX_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }),
-    );
+    const token = await accessToken(`${fedex.url}${FEDEX_PATHS.token}`, form(clientFields(CLIENT)));
     // What the core does: the call as built, plus the Bearer token.
     return {
       sim: fedex,

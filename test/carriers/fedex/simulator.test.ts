@@ -3,35 +3,21 @@
  * The FedEx simulator speaks FedEx: credentials in the form body, lower-case "bearer" with an integer
  * expires_in, HS256 JWT access tokens, the transactionId/errors body, and no refresh tokens.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { FEDEX_DEFAULT_FAULTS, FEDEX_PATHS, startFedexSimulator } from '../../../carriers/fedex/simulator.js';
-import { manualClock, type ManualClock, type SimulatorHandle } from '../../../src/sim/index.js';
-import { call, form, jwtPayload, postJson } from '../../support/sim-http.js';
+import { call, clientFields, form, jwtPayload, postJson, simulatorPerTest } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'fedex-key', clientSecret: 'fedex-secret' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('FedEx simulator', () => {
-  let fedex: SimulatorHandle;
-  let clock: ManualClock;
-
-  beforeEach(async () => {
-    clock = manualClock();
-    fedex = await startFedexSimulator({ clients: [CLIENT], clock });
-  });
-  afterEach(() => fedex.close());
+  const { sim: fedex, clock } = simulatorPerTest((clock) =>
+    startFedexSimulator({ clients: [CLIENT], clock }),
+  );
 
   const tokenRequest = (fields: Record<string, string> = {}) =>
-    call(
-      `${fedex.url}${FEDEX_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-        ...fields,
-      }),
-    );
+    call(`${fedex.url}${FEDEX_PATHS.token}`, form(clientFields(CLIENT, fields)));
   const accessToken = async () => ((await tokenRequest()).body as { access_token: string }).access_token;
   const track = (token: string, headers: Record<string, string> = {}) =>
     call(
@@ -83,14 +69,7 @@ describe('FedEx simulator', () => {
   });
 
   it('wants a form body, not JSON and not Basic', async () => {
-    const jsonBody = await call(
-      `${fedex.url}${FEDEX_PATHS.token}`,
-      postJson({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }),
-    );
+    const jsonBody = await call(`${fedex.url}${FEDEX_PATHS.token}`, postJson(clientFields(CLIENT)));
     expect(jsonBody.status).toBe(400);
     const basicOnly = await call(
       `${fedex.url}${FEDEX_PATHS.token}`,

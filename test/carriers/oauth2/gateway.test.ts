@@ -31,7 +31,12 @@ import { forcedRefreshes, observeToken as observe } from '../../support/stored-t
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
 import { formFields } from '../../support/sim-http.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import {
+  closeTestGateways,
+  simulatorAccounts,
+  startTestGateway,
+  type TestGateway,
+} from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `oauth2-shop-key-${randomUUID()}`;
 /** Reserved characters in the secret: RFC 6749 2.3.1 form-url-encodes id and secret before Basic. */
@@ -54,19 +59,15 @@ const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGatew
 afterEach(closeTestGateways);
 
 /** An oauth2 account whose token URL is `<tokenBase>/oauth/token` and whose API is the simulator. */
-function account(
-  id: string,
-  sim: OAuth2SimulatorHandle,
-  extra: Record<string, unknown> = {},
-  tokenBase = sim.url,
-): Record<string, unknown> {
-  return {
-    id,
-    carrier: 'oauth2',
-    urls: { token: `${tokenBase}/oauth/token`, api: sim.url },
-    credentials: { ...CLIENT },
-    ...extra,
-  };
+const account = simulatorAccounts('oauth2', '/oauth/token', CLIENT);
+
+/** A gateway with this one account, whose first token request the carrier refuses with a 400 read as `refusal`. */
+async function expectFirstTokenRefused(config: Record<string, unknown>, refusal: Record<string, unknown>) {
+  const gw = await startGateway(config);
+  await expect(gw.gateway.engine.manager(config['id'] as string).getToken()).rejects.toMatchObject({
+    ...refusal,
+    upstreamStatus: 400,
+  });
 }
 
 async function proxied(gw: TestGateway, accountId: string, path: string, init: RequestInit = {}) {
@@ -201,16 +202,10 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
     });
 
     it('a wrong password is ERR_TOKEN_INVALID_GRANT', async () => {
-      const gw = await startGateway(
-        account('pw-wrong', sim, {
-          grant: 'password',
-          credentials: { ...CLIENT, username: USER.username, password: 'not-alices-password' },
-        }),
-      );
-      await expect(gw.gateway.engine.manager('pw-wrong').getToken()).rejects.toMatchObject({
+      const credentials = { ...CLIENT, username: USER.username, password: 'not-alices-password' };
+      await expectFirstTokenRefused(account('pw-wrong', sim, { grant: 'password', credentials }), {
         code: 'ERR_TOKEN_INVALID_GRANT',
         carrierCode: 'invalid_grant',
-        upstreamStatus: 400,
       });
       expect(sim.stats().tokenRequests).toBe(1);
     });
@@ -454,11 +449,9 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
     });
 
     it('the form-only simulator refuses the JSON body with invalid_request → ERR_TOKEN_REQUEST_REJECTED', async () => {
-      const gw = await startGateway(account('json-sim', sim, { oauth2: { bodyEncoding: 'json' } }));
-      await expect(gw.gateway.engine.manager('json-sim').getToken()).rejects.toMatchObject({
+      await expectFirstTokenRefused(account('json-sim', sim, { oauth2: { bodyEncoding: 'json' } }), {
         code: 'ERR_TOKEN_REQUEST_REJECTED',
         carrierCode: 'invalid_request',
-        upstreamStatus: 400,
       });
       expect(sim.stats().tokensIssued).toBe(0);
     });

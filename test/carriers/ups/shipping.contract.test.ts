@@ -7,8 +7,6 @@
  * (Bearer token, transId/transactionSrc from decorateUpsRequest), validated as it would go on the
  * wire. Negative controls break one thing each and must fail, so a pass means something.
  */
-import { randomUUID } from 'node:crypto';
-
 import { expect } from 'vitest';
 
 import { decorateUpsRequest } from '../../../carriers/ups/api.js';
@@ -24,7 +22,7 @@ import {
 } from '../../support/addresses.js';
 import { CUSTOMS_USD } from '../customs-fixtures.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
-import { describeShippingContract } from '../../support/shipping-contract.js';
+import { checkedBuilds, describeShippingContract } from '../../support/shipping-contract.js';
 
 const SETTINGS = { shipperNumber: 'A1B2C3' };
 const DE_RECIPIENT = { ...GOETTINGEN, phone: '+49 551 397766' };
@@ -80,19 +78,8 @@ describeShippingContract<Body>({
     decorateUpsRequest({ method: call.method, path: `/${call.path}`, headers });
     return { method: call.method, url: `/${call.path}`, headers, body: call.body };
   },
-  valid: Object.entries(SHIPMENTS).map(([name, request]) => ({
-    name,
-    call: () => {
-      // Valid for the spec and for the prose rules it cannot express (carriers/ups/rules.ts).
-      expect(upsShipping.check!(request)).toBeUndefined();
-      return upsShipping.build({
-        shipment: request,
-        settings: SETTINGS,
-        carrierIdempotencyKey: randomUUID(),
-        shipmentId: `shp_${randomUUID()}`,
-      });
-    },
-  })),
+  // Valid for the spec and for the prose rules it cannot express (carriers/ups/rules.ts).
+  valid: checkedBuilds(upsShipping, SETTINGS, SHIPMENTS),
   check: (_call, req) => expect(req.url).toBe('/api/shipments/v2409/ship'),
   negatives: [
     {

@@ -3,30 +3,21 @@
  * The UPS simulator speaks UPS: string-typed token fields, UPS error bodies, Basic client auth,
  * the separate /refresh endpoint with single-use rotating refresh tokens, and the protected APIs.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   UPS_DEFAULT_FAULTS,
   UPS_PATHS,
   startUpsSimulator,
   upsExampleShipmentRequest,
-  type UpsSimulatorHandle,
 } from '../../../carriers/ups/simulator.js';
-import { manualClock, type ManualClock } from '../../../src/sim/index.js';
-import { basic, call, form, postJson } from '../../support/sim-http.js';
+import { basic, call, form, postJson, simulatorPerTest } from '../../support/sim-http.js';
 
 const CLIENT = { clientId: 'ups-client', clientSecret: 'ups-secret' };
 const upsErrors = (code: string, message: string) => ({ response: { errors: [{ code, message }] } });
 
 describe('UPS simulator', () => {
-  let ups: UpsSimulatorHandle;
-  let clock: ManualClock;
-
-  beforeEach(async () => {
-    clock = manualClock();
-    ups = await startUpsSimulator({ clients: [CLIENT], clock });
-  });
-  afterEach(() => ups.close());
+  const { sim: ups, clock } = simulatorPerTest((clock) => startUpsSimulator({ clients: [CLIENT], clock }));
 
   const tokenRequest = (
     secret = CLIENT.clientSecret,

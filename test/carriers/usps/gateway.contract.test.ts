@@ -181,12 +181,15 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
     );
   });
 
-  it('payment-authorization POST: the Parties body untouched, Bearer token added (payments.yaml)', async () => {
-    await throughGateway(PAYMENT_AUTHORIZATION, {
+  const postPaymentAuthorization = () =>
+    throughGateway(PAYMENT_AUTHORIZATION, {
       method: 'POST',
       headers: { 'content-type': JSON_TYPE },
       body: PAYMENT_BODY,
     });
+
+  it('payment-authorization POST: the Parties body untouched, Bearer token added (payments.yaml)', async () => {
+    await postPaymentAuthorization();
     const call = apiCall();
     expectValid(validateRequest(specs.payments, call), 'post-payments-payment-authorization');
     expect(call.method).toBe('POST');
@@ -196,11 +199,7 @@ describeContract('gateway USPS API calls against the USPS specs', () => {
   });
 
   it('negative control (payments.yaml): no Bearer token, no roles, an empty roles list, an unknown roleName', async () => {
-    await throughGateway(PAYMENT_AUTHORIZATION, {
-      method: 'POST',
-      headers: { 'content-type': JSON_TYPE },
-      body: PAYMENT_BODY,
-    });
+    await postPaymentAuthorization();
     const call = apiCall();
     expect(validateRequest(specs.payments, withoutHeaders(call, 'authorization')).errors).toEqual([
       NO_BEARER,

@@ -22,7 +22,12 @@ import {
   type UspsSimulatorHandle,
 } from '../../../carriers/usps/simulator.js';
 import { manualClock } from '../../../src/sim/clock.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import {
+  closeTestGateways,
+  simulatorAccounts,
+  startTestGateway,
+  type TestGateway,
+} from '../../support/test-gateway.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { forcedRefreshes, observeToken as observe } from '../../support/stored-token.js';
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
@@ -60,20 +65,7 @@ const startGateway = (...accounts: Record<string, unknown>[]): Promise<TestGatew
 afterEach(closeTestGateways);
 
 /** A usps account whose token URL is `<tokenBase>/oauth2/v3/token` and whose API is the simulator. */
-function account(
-  id: string,
-  sim: UspsSimulatorHandle,
-  extra: Record<string, unknown> = {},
-  tokenBase = sim.url,
-): Record<string, unknown> {
-  return {
-    id,
-    carrier: 'usps',
-    urls: { token: `${tokenBase}${USPS_PATHS.token}`, api: sim.url },
-    credentials: { ...CLIENT },
-    ...extra,
-  };
-}
+const account = simulatorAccounts('usps', USPS_PATHS.token, CLIENT);
 
 /** A client's call through the proxy; the whole answer is kept for the leak check. */
 async function proxied(gw: TestGateway, accountId: string, path: string, init: RequestInit = {}) {

@@ -30,7 +30,7 @@ import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import { ST_LOUIS, TORONTO, WASHINGTON, shipmentWith } from '../../support/addresses.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter, type BuiltIds } from '../../support/shipping-adapter-suite.js';
-import { accessToken as simulatorToken, form } from '../../support/sim-http.js';
+import { accessToken as simulatorToken, clientFields, form } from '../../support/sim-http.js';
 import { USPS_PAYMENT_ROLES } from './fixtures.js';
 
 const CLIENT = { clientId: 'usps-adapter-client', clientSecret: `usps-adapter-secret-${randomUUID()}` };
@@ -89,14 +89,7 @@ describeShippingAdapter('USPS', {
   shipmentId: () => SHIPMENT_ID,
   async start() {
     usps = await startUspsSimulator({ clients: [CLIENT] });
-    accessToken = await simulatorToken(
-      `${usps.url}${USPS_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }),
-    );
+    accessToken = await simulatorToken(`${usps.url}${USPS_PATHS.token}`, form(clientFields(CLIENT)));
     const payment = await fetch(`${usps.url}${USPS_PATHS.paymentAuthorization}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },

@@ -191,6 +191,8 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
         { kind: 'resolve', carrier: 'answers' },
         create('none'),
         { kind: 'void', tooLate: false },
+        // A second void: the same 200, and voided stays voided.
+        { kind: 'void', tooLate: false },
       ],
     ],
     [

@@ -139,8 +139,9 @@ describe('fleet lock', () => {
     const use = refreshUse(0, async ({ generation }) => {
       await carrier.opened;
       const token = tokenOf(generation, 'holder');
-      expect(await instance.store.write(ACCOUNT, token)).toBe('written');
+      // Known before the write: a waiter may adopt it before this write's own reply is read.
       written = token;
+      expect(await instance.store.write(ACCOUNT, token)).toBe('written');
       await release.opened;
       return token;
     });

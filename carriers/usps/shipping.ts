@@ -227,6 +227,28 @@ export function uspsMailingDate(shipperState: string | undefined, nowMs: number)
   return new Date(nowMs + aheadMs).toISOString().slice(0, 10);
 }
 
+/**
+ * The label call for a shipment, without `uspsUnsupportedReason`: what a gateway without the lane
+ * checks would send (the rule corpus, test/carriers/usps/rules-corpus.test.ts, sends it to the
+ * simulator). `build` is this behind the check.
+ */
+export function uspsLabelCall(draft: ShipmentDraft<UspsShippingSettings>): ShippingCall {
+  return {
+    method: 'POST',
+    path: USPS_LABEL_PATH,
+    headers: {
+      'Content-Type': 'application/json',
+      // One JSON object with the base64 image instead of the default multipart answer ([USPS-LABELS] post-label 200).
+      Accept: 'application/vnd.usps.labels+json',
+      'X-Idempotency-Key': draft.carrierIdempotencyKey,
+      // X-Payment-Authorization-Token is added by the gateway's dependent-token engine (carriers/usps/auth.ts).
+    },
+    body: JSON.stringify(
+      uspsLabelRequest(draft, uspsMailingDate(draft.shipment.shipper.stateCode, Date.now())),
+    ),
+  };
+}
+
 export const uspsShipping: ShippingAdapter<UspsShippingSettings> = {
   sources: [
     '../shared/carrier-specs/usps/domestic-labels.yaml (post-label, LabelRequest, LabelVendorResponse, ErrorMessage)',
@@ -241,20 +263,7 @@ export const uspsShipping: ShippingAdapter<UspsShippingSettings> = {
   build(draft): ShippingCall {
     const reason = uspsUnsupportedReason(draft.shipment);
     if (reason !== undefined) throw new Error(`usps shipping: ${reason}; check supports() first`);
-    return {
-      method: 'POST',
-      path: USPS_LABEL_PATH,
-      headers: {
-        'Content-Type': 'application/json',
-        // One JSON object with the base64 image instead of the default multipart answer ([USPS-LABELS] post-label 200).
-        Accept: 'application/vnd.usps.labels+json',
-        'X-Idempotency-Key': draft.carrierIdempotencyKey,
-        // X-Payment-Authorization-Token is added by the gateway's dependent-token engine (carriers/usps/auth.ts).
-      },
-      body: JSON.stringify(
-        uspsLabelRequest(draft, uspsMailingDate(draft.shipment.shipper.stateCode, Date.now())),
-      ),
-    };
+    return uspsLabelCall(draft);
   },
   readSuccess: readLabel,
   errorCode: errorCodeOf,

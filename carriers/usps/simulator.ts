@@ -969,6 +969,9 @@ function trackingNumber(): string {
 }
 
 /** [USPS-LABELS] BaseDomesticPackageDescription.mailClass. */
+/** [USPS-LABELS] #/components/schemas/State, its pattern verbatim. */
+const STATE_PATTERN =
+  /^(AA|AE|AL|AK|AP|AS|AZ|AR|CA|CO|CT|DE|DC|FM|FL|GA|GU|HI|ID|IL|IN|IA|KS|KY|LA|ME|MH|MD|MA|MI|MN|MS|MO|MP|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PW|PA|PR|RI|SC|SD|TN|TX|UT|VT|VI|VA|WA|WV|WI|WY)$/;
 const MAIL_CLASSES = new Set([
   'PARCEL_SELECT',
   'PARCEL_SELECT_LIGHTWEIGHT',
@@ -1006,7 +1009,7 @@ const isPositive = (value: unknown) => typeof value === 'number' && value > 0;
 /**
  * The LabelRequest rules the simulator enforces, from [USPS-LABELS]: the required blocks
  * (fromAddress, packageDescription, toAddress), the address fields DomesticLabelAddress requires
- * (streetAddress, city, state, ZIPCode `^\d{5}$`; toAddress's are required "unless a parcel
+ * (streetAddress, city, state of the State pattern, ZIPCode `^\d{5}$`; toAddress's are required "unless a parcel
  * locker is requested"), BaseDomesticPackageDescription's required fields with the mailClass
  * enum and a weight of 70 lb at most, and the imageType enum. The real API checks much more
  * (address validation, prices); wording and order of the checks are UNVERIFIED.
@@ -1026,6 +1029,9 @@ function labelRequestProblem(body: unknown): LabelProblem | null {
     }
     if (!/^\d{5}$/.test(address['ZIPCode'] as string))
       return { detail: `${block}.ZIPCode must be 5 digits.`, parameter: `${block}.ZIPCode` };
+    // [USPS-LABELS] DomesticLabelAddress.state is a State (2 characters, STATE_PATTERN).
+    if (!STATE_PATTERN.test(address['state'] as string))
+      return { detail: `${block}.state is not a state code.`, parameter: `${block}.state` };
   }
   const pkg = body['packageDescription'] as Record<string, unknown>;
   for (const field of ['mailClass', 'processingCategory', 'destinationEntryFacilityType', 'mailingDate']) {

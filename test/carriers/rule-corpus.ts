@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ShipmentRequest } from '../../src/core/shipment.js';
+import type { ShipmentDraft, ShippingAdapter, ShippingCall } from '../../src/core/shipping-adapter.js';
 import { call } from '../support/sim-http.js';
 import type { CarrierHarness, StartedSimulator } from './harnesses.js';
 
@@ -19,6 +20,8 @@ export interface RuleCase {
   shipment: ShipmentRequest;
   /** The violation's field, or `not_supported` for a lane the carrier has no service on. */
   field: string;
+  /** For `not_supported`: words the refusal's reason holds. */
+  reason?: string;
   /** What the simulator answers (status, and the carrier's code where it has one). */
   status: number;
   code?: string;
@@ -27,6 +30,21 @@ export interface RuleCase {
 /** A carrier's harness (test/carriers/harnesses.ts) and its rule-breaking cases. */
 export interface RuleCorpus<Settings> extends CarrierHarness<Settings> {
   cases: RuleCase[];
+  /**
+   * The adapter's call without its lane refusals, for a carrier whose `build` refuses what
+   * `supports` refuses (USPS): with it, the `not_supported` cases go to the simulator too.
+   */
+  unchecked?(draft: ShipmentDraft<Settings>): ShippingCall;
+  /** Why `supports` refuses a shipment, where the adapter has no `check` to say it. */
+  unsupportedReason?(shipment: ShipmentRequest): string | undefined;
+}
+
+/** The gateway's pre-check as the shipment service runs it: `supports` first, then `check`. */
+function preCheck<Settings>(corpus: RuleCorpus<Settings>, shipment: ShipmentRequest) {
+  const adapter: ShippingAdapter<Settings> = corpus.adapter;
+  if (adapter.supports?.(shipment) === false)
+    return { kind: 'not_supported' as const, reason: corpus.unsupportedReason?.(shipment) ?? '' };
+  return adapter.check?.(shipment);
 }
 
 export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void {
@@ -37,10 +55,13 @@ export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void
     });
     afterAll(() => started?.close());
 
-    it.each(corpus.cases)('$what: the pre-check names $field', ({ shipment, field }) => {
-      const unfit = corpus.adapter.check!(shipment);
-      if (field === 'not_supported') expect(unfit?.kind).toBe('not_supported');
-      else {
+    it.each(corpus.cases)('$what: the pre-check names $field', ({ shipment, field, reason }) => {
+      const unfit = preCheck(corpus, shipment);
+      if (field === 'not_supported') {
+        expect(unfit?.kind).toBe('not_supported');
+        if (reason !== undefined)
+          expect(unfit?.kind === 'not_supported' ? unfit.reason : '').toContain(reason);
+      } else {
         expect(unfit?.kind).toBe('rules_unmet');
         expect(
           unfit?.kind === 'rules_unmet' ? unfit.violations.map((violation) => violation.field) : [],
@@ -48,10 +69,10 @@ export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void
       }
     });
 
-    it.each(corpus.cases.filter((entry) => entry.field !== 'not_supported'))(
+    it.each(corpus.cases.filter((entry) => entry.field !== 'not_supported' || corpus.unchecked))(
       '$what: the simulator refuses the request built without the pre-check',
       async ({ shipment, status, code }) => {
-        const built = corpus.adapter.build({
+        const built = (corpus.unchecked ?? corpus.adapter.build)({
           shipment,
           settings: corpus.settings,
           carrierIdempotencyKey: randomUUID(),

@@ -33,30 +33,35 @@ export interface MultipartAnswer {
 }
 
 /**
- * fetch, with a multipart answer split into its parts on the boundary its Content-Type names
- * (RFC 2046 §5.1), byte for byte. An answer that is not multipart has no parts.
+ * A multipart body split into its parts on the boundary its Content-Type names (RFC 2046 §5.1),
+ * byte for byte, by Content-ID (without the angle brackets). A body that is not multipart has no parts.
  */
+export function multipartParts(contentType: string, bytes: Buffer): MultipartAnswer['parts'] {
+  const parts: MultipartAnswer['parts'] = new Map();
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (boundary === undefined) return parts;
+  const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+  // The first delimiter has no CRLF before it: prepend one so every part is found alike.
+  let rest = Buffer.concat([Buffer.from('\r\n', 'latin1'), bytes]);
+  for (let at = rest.indexOf(delimiter); at !== -1; at = rest.indexOf(delimiter)) {
+    rest = rest.subarray(at + delimiter.length);
+    if (rest.subarray(0, 2).toString('latin1') === '--') break;
+    const headEnd = rest.indexOf('\r\n\r\n');
+    const next = rest.indexOf(delimiter);
+    const head = rest.subarray(0, headEnd).toString('latin1');
+    const id = /content-id:\s*<([^>]+)>/i.exec(head)?.[1] ?? `part${parts.size}`;
+    const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? '';
+    parts.set(id, { type, bytes: rest.subarray(headEnd + 4, next === -1 ? rest.length : next) });
+    rest = rest.subarray(next === -1 ? rest.length : next);
+  }
+  return parts;
+}
+
+/** fetch, with a multipart answer split into its parts (`multipartParts`). */
 export async function callMultipart(url: string, init: RequestInit = {}): Promise<MultipartAnswer> {
   const response = await fetch(url, { redirect: 'manual', ...init });
   const bytes = Buffer.from(await response.arrayBuffer());
-  const parts = new Map<string, { type: string; bytes: Buffer }>();
-  const boundary = /boundary="?([^";]+)"?/.exec(response.headers.get('content-type') ?? '')?.[1];
-  if (boundary !== undefined) {
-    const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
-    // The first delimiter has no CRLF before it: prepend one so every part is found alike.
-    let rest = Buffer.concat([Buffer.from('\r\n', 'latin1'), bytes]);
-    for (let at = rest.indexOf(delimiter); at !== -1; at = rest.indexOf(delimiter)) {
-      rest = rest.subarray(at + delimiter.length);
-      if (rest.subarray(0, 2).toString('latin1') === '--') break;
-      const headEnd = rest.indexOf('\r\n\r\n');
-      const next = rest.indexOf(delimiter);
-      const head = rest.subarray(0, headEnd).toString('latin1');
-      const id = /content-id:\s*<([^>]+)>/i.exec(head)?.[1] ?? `part${parts.size}`;
-      const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? '';
-      parts.set(id, { type, bytes: rest.subarray(headEnd + 4, next === -1 ? rest.length : next) });
-      rest = rest.subarray(next === -1 ? rest.length : next);
-    }
-  }
+  const parts = multipartParts(response.headers.get('content-type') ?? '', bytes);
   return { status: response.status, headers: response.headers, parts };
 }
 

@@ -322,6 +322,12 @@ export const configSchema = z
         intervalSeconds: z.number().int().min(5).max(3_600).default(60),
         /** Each run starts up to this much later, so instances and accounts do not probe in step. */
         jitterSeconds: z.number().int().min(0).max(600).default(10),
+        /**
+         * Per carrier, the share (0–1) of an account's `tokenQuotaPerHour` that scheduled probes
+         * may spend on token requests; past it a probe uses the cached token or waits for the
+         * next hour. Carriers not named (and accounts without a quota) are not capped this way.
+         */
+        tokenQuotaShare: z.partialRecord(z.enum(CARRIER_IDS), z.number().min(0).max(1)).optional(),
       })
       .optional(),
     /** `POST /v1/rates` (src/rates/): a cache of prices per account and shipment, off unless a TTL is set. */

@@ -337,6 +337,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     intervalMs: (config.probes?.intervalSeconds ?? 60) * 1000,
     jitterMs: (config.probes?.jitterSeconds ?? 10) * 1000,
+    ...(config.probes?.tokenQuotaShare ? { tokenQuotaShare: config.probes.tokenQuotaShare } : {}),
     ...(redis ? { redis } : {}),
   });
   const health = new HealthService({

@@ -139,8 +139,13 @@ export interface HealthPageQuery {
   status?: HealthStatus;
 }
 
-/** Reports computed at once while a status filter looks for matches. */
+/** Accounts scored per round while a status filter looks for matches. */
 const FILTER_BATCH = 250;
+/**
+ * Reports computed at once: each reads an active account's day of history (25 hashes), and a
+ * thousand at once would queue 25,000 Redis commands behind the command timeout.
+ */
+const REPORT_CONCURRENCY = 50;
 
 /** The first index of `sorted` whose id comes after `id` (code-unit order). */
 function indexAfter(sorted: readonly string[], id: string): number {
@@ -296,7 +301,11 @@ export class HealthService {
     while (start < order.length && reports.length < query.limit) {
       const wanted = query.limit - reports.length;
       const ids = order.slice(start, start + (query.status ? Math.max(wanted, FILTER_BATCH) : wanted));
-      const batch = await Promise.all(ids.map((id) => this.report(id, active)));
+      const batch: AccountHealth[] = [];
+      for (let from = 0; from < ids.length; from += REPORT_CONCURRENCY) {
+        const chunk = ids.slice(from, from + REPORT_CONCURRENCY);
+        batch.push(...(await Promise.all(chunk.map((id) => this.report(id, active)))));
+      }
       let used = 0;
       for (const report of batch) {
         used += 1;

@@ -17,6 +17,18 @@
  * and records the result, because operators need to see whether the carrier came back, but
  * tells the breaker nothing: its reset timer and its single trial pace recovery, and a probe
  * reporting past them would be a second trial.
+ *
+ * At scale (issue 11): each account's probe has its own slot in the interval, from a stable hash
+ * of its id, so 10,000 accounts are probed evenly over the interval, at the same slot on every
+ * instance (the lease then picks one). A scheduled run is skipped when the account's real traffic
+ * (API calls, shipments, rates, tracking) in the last interval succeeded with no failure, unless
+ * its last probe is an hour old: that still refreshes the certificate reading. What a probe spends
+ * of the token endpoint: the cached token is used unless a fresh issuance is the point (the
+ * carrier's `probe.freshIssuance`), and then at most once per the issued token's lifetime; a token
+ * request a probe causes (fresh, or the shared token when none is held) counts against
+ * `probes.tokenQuotaShare` of the account's `tokenQuotaPerHour`, past which the scheduled probe
+ * uses the cached token or does not run. An operator's `runOnce` is the operator's decision and
+ * runs as the carrier's mode says.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -31,7 +43,8 @@ import type { AuthBreakers, BreakerOutcome, BreakerPermit } from '../breaker/aut
 import { GatewayError } from '../core/errors.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { ProbeResult, ProbeResults, ProbeStep } from '../health/health-service.js';
-import { ProbeSteps, type Outcome, type StepName } from './steps.js';
+import { ProbeSteps, type Outcome, type RunOptions, type StepName } from './steps.js';
+import { tokenMode } from './token.js';
 import { MemoryProbeStore, RedisProbeStore, type ProbeStore } from './store.js';
 import type { ProbeCa } from '../upstream/tls.js';
 import type { HealthRecorder } from '../health/recorder.js';
@@ -56,7 +69,46 @@ export interface ProberOptions {
   ca?: ProbeCa;
   /** How often the fleet's results are re-read, on top of pub/sub (default: the interval, at most 30 s). */
   refreshMs?: number;
+  /**
+   * Per carrier, the share (0–1) of an account's `tokenQuotaPerHour` that scheduled probes may
+   * spend on token requests (`probes.tokenQuotaShare`). Carriers not named, and accounts with no
+   * quota configured, are not capped this way.
+   */
+  tokenQuotaShare?: Readonly<Partial<Record<string, number>>>;
 }
+
+/**
+ * Where in the interval an account's probe falls: a stable hash (FNV-1a, 32 bits, then mixed) of
+ * its id scaled to the interval, the same on every instance and at every start.
+ */
+export function probeSlotMs(account: string, intervalMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < account.length; index += 1) {
+    hash ^= account.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  // FNV alone leaves ids that differ in their last characters close together: mix (murmur3's finaliser).
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return Math.floor(((hash >>> 0) / 2 ** 32) * intervalMs);
+}
+
+/** The first time after `now` that is the account's slot in a wall-clock grid of `intervalMs`. */
+export function nextProbeAt(account: string, now: number, intervalMs: number): number {
+  const slot = probeSlotMs(account, intervalMs);
+  return slot + (Math.floor((now - slot) / intervalMs) + 1) * intervalMs;
+}
+
+/** A busy healthy account is still probed when its last probe is this old (certificate, TLS). */
+const PROBE_AT_LEAST_EVERY_MS = 3_600_000;
+/** Sources of the account's real traffic (not the token endpoint alone, not probes). */
+const TRAFFIC_SOURCES = ['api', 'shipment', 'rates', 'tracking'] as const;
+
+/** What a scheduled run does: skip (why), or run with the shared token forced or not. */
+type Plan = { skip: string } | { run: RunOptions; issues: boolean };
 
 /**
  * A failed token, validation or JWT step means the carrier would not give a usable token (the
@@ -138,8 +190,7 @@ export class Prober implements ProbeResults {
     if (this.#running) return;
     this.#running = true;
     for (const account of this.#accounts.values()) {
-      if (account.descriptor.data.probe !== undefined)
-        this.#schedule(account.id, this.#random() * this.options.jitterMs);
+      if (account.descriptor.data.probe !== undefined) this.#schedule(account.id);
     }
     this.watch();
   }
@@ -205,13 +256,13 @@ export class Prober implements ProbeResults {
   }
 
   /** Probes an account now (no lease: an explicit request); one run per account at a time on this instance. */
-  runOnce(accountId: string): Promise<ProbeResult> {
+  runOnce(accountId: string, options: RunOptions = {}): Promise<ProbeResult> {
     const account = this.#accounts.get(accountId);
     if (account === undefined)
       return Promise.reject(new GatewayError('ERR_ACCOUNT_NOT_FOUND', undefined, { account: accountId }));
     let run = this.#inflight.get(accountId);
     if (run === undefined) {
-      run = this.#probe(account).finally(() => this.#inflight.delete(accountId));
+      run = this.#probe(account, options).finally(() => this.#inflight.delete(accountId));
       this.#inflight.set(accountId, run);
     }
     return run;
@@ -228,14 +279,18 @@ export class Prober implements ProbeResults {
     return Math.max(this.options.intervalMs, minimum);
   }
 
-  #schedule(account: string, delayMs: number): void {
+  /** The account's next slot, plus up to `jitterMs` so instances do not all knock at once. */
+  #schedule(account: string): void {
     if (!this.#running) return;
+    const now = this.#now();
+    const delayMs =
+      nextProbeAt(account, now, this.#intervalMs(account)) - now + this.#random() * this.options.jitterMs;
     const timer = setTimeout(() => {
       const tick = this.#tick(account);
       this.#ticks.add(tick);
       void tick.finally(() => {
         this.#ticks.delete(tick);
-        this.#schedule(account, this.#intervalMs(account) + this.#random() * this.options.jitterMs);
+        this.#schedule(account);
       });
     }, delayMs);
     timer.unref();
@@ -245,7 +300,8 @@ export class Prober implements ProbeResults {
   /** A scheduled run: only under the account's lease, kept for the rest of the interval afterwards. Never throws. */
   async #tick(id: string): Promise<void> {
     const account = this.#accounts.get(id)!;
-    const ttlMs = Math.max(this.#intervalMs(id), this.#budgetMs(account));
+    const intervalMs = this.#intervalMs(id);
+    const ttlMs = Math.max(intervalMs, this.#budgetMs(account));
     let store = this.#store;
     let lease: string | null;
     try {
@@ -260,17 +316,90 @@ export class Prober implements ProbeResults {
     }
     if (lease === null) return;
     const started = performance.now();
+    // Kept until just before the next slot, so whichever instance fires first then finds it free.
+    const keep = () => intervalMs - Math.min(1_000, intervalMs / 10) - (performance.now() - started);
     let keepMs = 0;
     try {
       // Stopped while the lease was being taken: hand it back unused.
       if (!this.#running) return;
-      await this.runOnce(id);
-      keepMs = this.#intervalMs(id) - (performance.now() - started);
+      const plan = await this.#plan(account, store);
+      if ('skip' in plan) {
+        this.options.log.debug({ account: id, reason: plan.skip }, 'probe skipped');
+        keepMs = keep();
+        return;
+      }
+      if (plan.issues) await store.countIssuance(id, this.#now()).catch(() => undefined);
+      await this.runOnce(id, plan.run);
+      keepMs = keep();
     } catch (error) {
       this.options.log.warn({ account: id, err: { message: (error as Error).message } }, 'probe did not run');
     } finally {
       await store.settle(id, lease, keepMs).catch(() => undefined);
     }
+  }
+
+  /**
+   * Whether a scheduled run is needed, and what it may spend: skipped when real traffic in the
+   * interval showed the account healthy; the shared token while a probe-issued one lives; no
+   * token request past the carrier's share of the account's quota. Redis trouble: run as before.
+   */
+  async #plan(account: ConfiguredAccount, store: ProbeStore): Promise<Plan> {
+    try {
+      if (await this.#servedWell(account.id)) return { skip: 'real traffic in the interval was healthy' };
+      if (account.kind === 'static') return { run: {}, issues: false };
+      const wantsFresh = tokenMode(account) === 'fresh' && !(await store.freshHeld(account.id));
+      const held = wantsFresh ? false : await this.#tokenHeld(account.id);
+      const issues = wantsFresh || !held;
+      if (issues && (await this.#shareSpent(account, store))) {
+        if (wantsFresh && (await this.#tokenHeld(account.id)))
+          return { run: { shared: true }, issues: false };
+        return { skip: 'probe share of the token quota spent this hour' };
+      }
+      return { run: wantsFresh ? {} : { shared: true }, issues };
+    } catch (error) {
+      this.options.log.debug(
+        { account: account.id, err: { message: (error as Error).message } },
+        'probe plan unavailable (redis): probing as the carrier mode says',
+      );
+      return { run: {}, issues: false };
+    }
+  }
+
+  /** Real traffic in the last interval (to the minute), all of it successful, and a probe within the hour. */
+  async #servedWell(id: string): Promise<boolean> {
+    const held = this.#cache.get(id);
+    if (held === undefined || Date.parse(held.at) < this.#now() - PROBE_AT_LEAST_EVERY_MS) return false;
+    const { recorder } = this.options;
+    const now = this.#now();
+    const buckets = await recorder.history.read(
+      id,
+      recorder.minute(now - this.#intervalMs(id)),
+      recorder.minute(now),
+    );
+    let ok = 0;
+    for (const bucket of buckets) {
+      for (const source of TRAFFIC_SOURCES) ok += bucket.ok[source] ?? 0;
+      for (const [source, failed] of Object.entries(bucket.failed))
+        if (source !== 'probe' && (failed ?? 0) > 0) return false;
+    }
+    return ok > 0;
+  }
+
+  /** A usable token, on this instance or in the fleet's store: the probe then requests none. */
+  async #tokenHeld(id: string): Promise<boolean> {
+    const now = this.#now();
+    const local = this.options.engine.tokenManager(id)?.peek();
+    if (local !== undefined && local.expiresAt > now) return true;
+    const stored = await this.options.engine.store.read(id);
+    return stored !== null && stored.expiresAt > now;
+  }
+
+  /** The probes' token requests this hour have reached the carrier's share of the account's quota. */
+  async #shareSpent(account: ConfiguredAccount, store: ProbeStore): Promise<boolean> {
+    const share = this.options.tokenQuotaShare?.[account.carrier];
+    const quota = account.tokenQuotaPerHour;
+    if (share === undefined || quota === undefined) return false;
+    return (await store.issuances(account.id, this.#now())) >= Math.floor(share * quota);
   }
 
   /**
@@ -284,13 +413,15 @@ export class Prober implements ProbeResults {
     return token + 2 * account.api.timeoutMs + 5_000;
   }
 
-  async #probe(account: ConfiguredAccount): Promise<ProbeResult> {
+  async #probe(account: ConfiguredAccount, options: RunOptions): Promise<ProbeResult> {
     const at = this.#now();
     const steps: ProbeStep[] = [];
     const permit = await this.options.breakers
       .permit(account.id)
       .catch((): BreakerPermit => ({ kind: 'open', cause: 'permit_unavailable', forced: false }));
-    const outcome = await this.#steps.run(account, steps);
+    const outcome = await this.#steps.run(account, steps, options);
+    if (outcome.freshUntil !== undefined)
+      await this.#store.holdFresh(account.id, outcome.freshUntil).catch(() => undefined);
     const started = performance.now();
     const verdict = breakerOutcome(outcome);
     let told: string;

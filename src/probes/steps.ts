@@ -67,6 +67,13 @@ export interface Outcome {
   failedStep?: StepName;
   freshRejection?: boolean;
   certificate?: CertificateInfo;
+  /** A token was issued for this probe, alive until then (epoch ms). */
+  freshUntil?: number;
+}
+
+export interface RunOptions {
+  /** The shared token even where a fresh issuance is the carrier's mode (one is still alive). */
+  shared?: boolean;
 }
 
 /** A failure as a probe shows it: its class, and a detail with codes only (never a carrier message). */
@@ -107,9 +114,9 @@ export class ProbeSteps {
   }
 
   /** Runs the steps in order into `steps`; never throws. */
-  async run(account: ConfiguredAccount, steps: ProbeStep[]): Promise<Outcome> {
+  async run(account: ConfiguredAccount, steps: ProbeStep[], options: RunOptions = {}): Promise<Outcome> {
     try {
-      return await this.#runSteps(account, steps);
+      return await this.#runSteps(account, steps, options);
     } catch (error) {
       // Every step classifies its own failures; this is a bug's safety net.
       return { ok: false, failureClass: describeFailure(error).failureClass };
@@ -135,10 +142,14 @@ export class ProbeSteps {
     }
   }
 
-  async #runSteps(account: ConfiguredAccount, steps: ProbeStep[]): Promise<Outcome> {
+  async #runSteps(account: ConfiguredAccount, steps: ProbeStep[], options: RunOptions): Promise<Outcome> {
     let credential: Credential;
+    // A token issued for this probe and accepted: the prober issues none again while it lives.
+    let fresh: { freshUntil?: number } = {};
     try {
-      credential = await this.#tokenSteps(account, steps);
+      credential = await this.#tokenSteps(account, steps, options);
+      if (credential.fresh && credential.sent !== undefined)
+        fresh = { freshUntil: credential.sent.expiresAt };
       if (account.kind === 'oauth' && account.token.introspectionUrl !== undefined)
         await this.#introspectStep(account, credential, steps);
     } catch (error) {
@@ -149,14 +160,19 @@ export class ProbeSteps {
         failureClass: error.failureClass,
         failedStep: error.step,
         ...(certificate ? { certificate } : {}),
+        ...fresh,
       };
     }
-    return this.#callStep(account, credential, steps);
+    return { ...(await this.#callStep(account, credential, steps)), ...fresh };
   }
 
-  async #tokenSteps(account: ConfiguredAccount, steps: ProbeStep[]): Promise<Credential> {
+  async #tokenSteps(
+    account: ConfiguredAccount,
+    steps: ProbeStep[],
+    options: RunOptions,
+  ): Promise<Credential> {
     const { engine } = this.options;
-    const mode = tokenMode(account);
+    const mode = options.shared === true && account.kind !== 'static' ? 'shared' : tokenMode(account);
     if (account.kind === 'static') {
       const value = await this.#step(steps, 'token', async () => [
         (await engine.manager(account.id).getToken()).accessToken,

@@ -7,8 +7,10 @@
  * results: `probe:<account>` holds the last one as JSON for a few intervals, and `probe-events`
  * tells the other instances a new one is there. Behind the messages, `probe-changes` (a sorted
  * set: account scored by the epoch ms of its last result) lets an instance catch up with one
- * command per interval and fetch only the results saved since, not every account's key. Memory
- * mode keeps the same in one process.
+ * command per interval and fetch only the results saved since, not every account's key. What
+ * probes spend of a carrier's token endpoint: `probe-fresh:<account>` lives as long as the token a
+ * probe last had issued (no fresh issuance before it lapses), `probe-issued:<account>:<hour>`
+ * counts the token requests probes caused in an hour. Memory mode keeps the same in one process.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -65,14 +67,45 @@ export interface ProbeStore {
   load(accounts: string[]): Promise<Map<string, ProbeResult>>;
   /** Accounts whose result was saved at or after `sinceMs` (epoch ms). */
   changedSince(sinceMs: number): Promise<string[]>;
+  /** Whether a token a probe had issued for the account is still alive (no fresh issuance then). */
+  freshHeld(account: string): Promise<boolean>;
+  /** A probe had a token issued that lives until `untilMs` (epoch ms). */
+  holdFresh(account: string, untilMs: number): Promise<void>;
+  /** Token requests probes caused for the account in the hour of `atMs`. */
+  issuances(account: string, atMs: number): Promise<number>;
+  countIssuance(account: string, atMs: number): Promise<void>;
 }
+
+const HOUR_MS = 3_600_000;
+const hourOf = (atMs: number) => Math.floor(atMs / HOUR_MS);
 
 export class MemoryProbeStore implements ProbeStore {
   readonly shared = false;
   readonly #leases = new Map<string, { token: string; until: number }>();
   readonly #results = new Map<string, { result: ProbeResult; until: number; savedAt: number }>();
+  readonly #fresh = new Map<string, number>();
+  readonly #issued = new Map<string, { hour: number; count: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  async freshHeld(account: string): Promise<boolean> {
+    return (this.#fresh.get(account) ?? 0) > this.now();
+  }
+
+  async holdFresh(account: string, untilMs: number): Promise<void> {
+    this.#fresh.set(account, untilMs);
+  }
+
+  async issuances(account: string, atMs: number): Promise<number> {
+    const entry = this.#issued.get(account);
+    return entry?.hour === hourOf(atMs) ? entry.count : 0;
+  }
+
+  async countIssuance(account: string, atMs: number): Promise<void> {
+    const hour = hourOf(atMs);
+    const entry = this.#issued.get(account);
+    this.#issued.set(account, { hour, count: entry?.hour === hour ? entry.count + 1 : 1 });
+  }
 
   async acquire(account: string, ttlMs: number): Promise<string | null> {
     const held = this.#leases.get(account);
@@ -125,6 +158,33 @@ export class RedisProbeStore implements ProbeStore {
 
   get channel(): string {
     return `${this.redis.keyPrefix}${PROBE_EVENTS_CHANNEL}`;
+  }
+
+  #freshKey(account: string): string {
+    return `${this.redis.keyPrefix}probe-fresh:${account}`;
+  }
+
+  #issuedKey(account: string, atMs: number): string {
+    return `${this.redis.keyPrefix}probe-issued:${account}:${hourOf(atMs)}`;
+  }
+
+  async freshHeld(account: string): Promise<boolean> {
+    return (await this.redis.client.exists(this.#freshKey(account))) === 1;
+  }
+
+  async holdFresh(account: string, untilMs: number): Promise<void> {
+    const ttlMs = Math.ceil(untilMs - this.now());
+    if (ttlMs > 0) await this.redis.client.set(this.#freshKey(account), '1', 'PX', ttlMs);
+  }
+
+  async issuances(account: string, atMs: number): Promise<number> {
+    return Number((await this.redis.client.get(this.#issuedKey(account, atMs))) ?? 0);
+  }
+
+  async countIssuance(account: string, atMs: number): Promise<void> {
+    const key = this.#issuedKey(account, atMs);
+    await this.redis.client.incr(key);
+    await this.redis.client.pexpire(key, 2 * HOUR_MS);
   }
 
   async acquire(account: string, ttlMs: number): Promise<string | null> {

@@ -13,7 +13,7 @@ import { startOAuth2Simulator } from '../../carriers/oauth2/simulator.js';
 import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { configuredAccounts } from '../support/engine.js';
-import { proberStack } from '../support/prober-stack.js';
+import { proberStack, soonSuffix } from '../support/prober-stack.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 
 const USPS_CLIENT = { clientId: 'interval-usps', clientSecret: `usps-${randomUUID()}` };
@@ -31,9 +31,11 @@ describe('probe interval', () => {
     const usps = await startUspsSimulator({ clients: [USPS_CLIENT] });
     const oauth2 = await startOAuth2Simulator({ clients: [OAUTH2_CLIENT] });
     simulators.push(usps, oauth2);
+    // Its slot in USPS's 300 s interval comes within half a second.
+    const uspsId = `usps-q${soonSuffix('usps-q', 300_000, 500)}`;
     const list = [
       {
-        id: 'usps-q',
+        id: uspsId,
         carrier: 'usps',
         urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
         credentials: USPS_CLIENT,
@@ -58,7 +60,7 @@ describe('probe interval', () => {
       await close();
     }
     expect(usps.stats().apiRequests).toBe(1);
-    expect(prober.last('usps-q')?.ok).toBe(true);
+    expect(prober.last(uspsId)?.ok).toBe(true);
     expect(oauth2.stats().apiRequests).toBeGreaterThanOrEqual(4);
   });
 });

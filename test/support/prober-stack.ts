@@ -15,7 +15,7 @@ import { MemoryHistoryStore, RedisHistoryStore } from '../../src/health/history.
 import { HealthRecorder, type HealthEvent } from '../../src/health/recorder.js';
 import { AccountOverrides } from '../../src/overrides/overrides.js';
 import { RedisConnection } from '../../src/platform/redis.js';
-import { Prober, type ProberOptions } from '../../src/probes/prober.js';
+import { nextProbeAt, Prober, type ProberOptions } from '../../src/probes/prober.js';
 import { TEST_SEALER } from './engine.js';
 import { testLogger } from './log-capture.js';
 
@@ -31,7 +31,7 @@ export interface ProberStackOptions {
   pollMs?: number;
   /** Start following the fleet's overrides and breaker states, as a gateway does at boot. */
   followFleet?: boolean;
-  prober: Pick<ProberOptions, 'intervalMs' | 'jitterMs' | 'refreshMs' | 'ca'>;
+  prober: Pick<ProberOptions, 'intervalMs' | 'jitterMs' | 'refreshMs' | 'ca' | 'tokenQuotaShare'>;
 }
 
 export interface ProberStack {
@@ -119,4 +119,17 @@ export async function stackConnection(
   const connection = new RedisConnection({ url, keyPrefix }, testLogger(name));
   await connection.connect();
   return connection;
+}
+
+/**
+ * A suffix that puts `${prefix}${suffix}`'s probe slot (a hash of the id, src/probes/prober.ts)
+ * between `fromMs` (default 50) and `withinMs` from now, for tests that wait for a scheduled probe.
+ */
+export function soonSuffix(prefix: string, intervalMs: number, withinMs: number, fromMs = 50): string {
+  for (let n = 0; ; n += 1) {
+    const suffix = `s${n}`;
+    const now = Date.now();
+    const wait = nextProbeAt(`${prefix}${suffix}`, now, intervalMs) - now;
+    if (wait >= fromMs && wait <= withinMs) return suffix;
+  }
 }

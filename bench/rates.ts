@@ -11,6 +11,8 @@
  *  b. CPU per rate request: the same load to the three fast accounts only (answers as soon as all
  *     three have), the gateway's CPU seconds (/proc) over the requests answered.
  */
+import { join } from 'node:path';
+
 import { Agent } from 'undici';
 
 import type { BenchSettings } from './settings.js';
@@ -93,19 +95,23 @@ async function load(
     while (sent < requests) {
       sent += 1;
       const begun = performance.now();
-      const response = await fetch(`${url}/v1/rates`, {
+      // undici's request, not fetch: the client shares the machine, and fetch's own CPU (streams,
+      // Headers, a Response) would be counted in every latency as if it were the gateway's.
+      const response = await dispatcher.request({
+        origin: url,
+        path: '/v1/rates',
         method: 'POST',
         headers: { authorization: `Bearer ${CREDENTIALS.apiKey}`, 'content-type': 'application/json' },
         body,
-        // @ts-expect-error undici's fetch takes a dispatcher; the DOM type does not name it
-        dispatcher,
       });
-      const answer = (await response.json()) as { rates?: { account: string }[] };
+      const text = await response.body.text();
       latencies.push(performance.now() - begun);
-      const timing = /dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '');
+      const answer = JSON.parse(text) as { rates?: { account: string }[] };
+      const timing = /dur=([\d.]+)/.exec(String(response.headers['server-timing'] ?? ''));
       if (timing) serverMs.push(Number(timing[1]));
       const answered = new Set((answer.rates ?? []).map((rate) => rate.account));
-      if (response.status !== 200 || FAST_ACCOUNTS.some((account) => !answered.has(account))) incomplete += 1;
+      if (response.statusCode !== 200 || FAST_ACCOUNTS.some((account) => !answered.has(account)))
+        incomplete += 1;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -135,7 +141,13 @@ async function load(
 export async function runRates(settings: BenchSettings, log: (line: string) => void): Promise<RatesResult> {
   const [ups, slow, fedex] = await Promise.all([startSimulator(), startSimulator(), startFedexSimulator()]);
   await slow.setFaults({ ratesLatencyMs: SLOW_MS });
-  const gateway = await startGateway(config(ups.url, fedex.url, slow.url), 'rates-gateway');
+  const gateway = await startGateway(
+    config(ups.url, fedex.url, slow.url),
+    'rates-gateway',
+    settings.cpuProfileDir
+      ? ['--cpu-prof', '--cpu-prof-dir', join(settings.cpuProfileDir, 'rates-gateway')]
+      : [],
+  );
   const pid = gateway.child.pid;
   log(
     `gateway pid ${pid}, UPS ${ups.url}, slow UPS ${slow.url} (rates after ${SLOW_MS} ms), FedEx ${fedex.url}`,

@@ -84,7 +84,7 @@ export const KNOBS = {
   BENCH_OUTAGE_REPEATS: 'auth outage trials (default 3, quick: 1)',
   BENCH_OVERRIDE_ROUNDS: 'override propagation: admin commands per fleet (default 50, quick: 10)',
   BENCH_CPU_PROF:
-    'folder: run the pass-through gateway and baseline, and the shipments gateway, under --cpu-prof',
+    'folder: run the pass-through gateway and baseline, the shipments gateway and the rates gateway under --cpu-prof',
   BENCH_STRICT: '1: exit 1 when a target is missed',
   BENCH_BUILT:
     '1: build first (npm run build) and run the gateway as the built JavaScript (node dist/src/main.js), as production does, instead of under tsx',

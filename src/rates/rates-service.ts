@@ -73,8 +73,29 @@ interface CallTiming {
   ms?: number;
 }
 
-/** How long before the deadline the answer is prepared, at most (5 % of a short deadline). */
+/** How long before the deadline the answer is prepared, at least (5 % of a short deadline). */
 export const DEADLINE_MARGIN_MS = 20;
+/** The margin never takes more than this share of the deadline, however late timers have been. */
+export const MAX_MARGIN_SHARE = 0.1;
+/** Deadline timers remembered for their lateness, and for how long. */
+const LATENESS_SAMPLES = 32;
+const LATENESS_WINDOW_MS = 60_000;
+
+/**
+ * How long before the deadline to aim the answer: the fixed margin (for writing the answer) plus
+ * how late this process's recent deadline timers fired (the 90th percentile of those seen in the
+ * last minute): on a busy machine a timer fires late by about the event loop's current lag, and an
+ * answer aimed at the deadline itself then leaves after it. Never more than a tenth of the deadline.
+ */
+export function deadlineMargin(deadlineMs: number, recentLatenessMs: readonly number[]): number {
+  const base = Math.min(DEADLINE_MARGIN_MS, deadlineMs * 0.05);
+  let late = 0;
+  if (recentLatenessMs.length > 0) {
+    const sorted = [...recentLatenessMs].sort((a, b) => a - b);
+    late = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))]!;
+  }
+  return Math.min(base + Math.max(0, late), deadlineMs * MAX_MARGIN_SHARE);
+}
 
 /**
  * The abort's reason, made once: undici ends the exchange with it, and building an error (its
@@ -86,6 +107,9 @@ type Outcome = { rates: RateQuote[]; cached?: true } | { error: Omit<RateError, 
 
 export class RatesService {
   readonly #accounts: Map<string, ConfiguredAccount>;
+  /** The last deadline timers' lateness (ms) and when each fired, oldest overwritten first. */
+  readonly #lateness: { ms: number; at: number }[] = [];
+  #latenessNext = 0;
 
   constructor(private readonly options: RatesServiceOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
@@ -137,10 +161,16 @@ export class RatesService {
     );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
-      // Timers fire late on a busy event loop, and the answer still has to be written: aim a
-      // little before the deadline so the answer is out by it.
-      const margin = Math.min(DEADLINE_MARGIN_MS, request.deadlineMs * 0.05);
-      timer = setTimeout(resolve, Math.max(0, startedAt + request.deadlineMs - margin - performance.now()));
+      // Timers fire late on a busy event loop, and the answer still has to be written: aim before
+      // the deadline by the fixed margin and by how late recent deadline timers were.
+      const due = startedAt + request.deadlineMs - deadlineMargin(request.deadlineMs, this.#recentLateness());
+      timer = setTimeout(
+        () => {
+          this.#timerFired(performance.now() - due);
+          resolve();
+        },
+        Math.max(0, due - performance.now()),
+      );
     });
     await Promise.race([Promise.all(asks), deadline]);
     clearTimeout(timer);
@@ -178,6 +208,20 @@ export class RatesService {
     if (settled.size < ids.length) setImmediate(() => controller.abort(DEADLINE_REASON));
     metrics?.ratesAnswered((answeredAt - startedAt) / 1000);
     return result;
+  }
+
+  #timerFired(lateMs: number): void {
+    const sample = { ms: Math.max(0, lateMs), at: performance.now() };
+    if (this.#lateness.length < LATENESS_SAMPLES) this.#lateness.push(sample);
+    else this.#lateness[this.#latenessNext] = sample;
+    this.#latenessNext = (this.#latenessNext + 1) % LATENESS_SAMPLES;
+  }
+
+  #recentLateness(): number[] {
+    const since = performance.now() - LATENESS_WINDOW_MS;
+    const recent: number[] = [];
+    for (const sample of this.#lateness) if (sample.at >= since) recent.push(sample.ms);
+    return recent;
   }
 
   #authorize(client: AuthenticatedClient, id: string): void {

@@ -18,8 +18,9 @@ export const RATES_BODY_LIMIT_BYTES = 64 * 1024;
 
 export function postRates(deps: { rates: RatesService }) {
   return async function rates(c: Context<AppEnv>) {
-    // The deadline counts from here: reading and checking the body are part of it.
-    const startedAt = performance.now();
+    // The deadline counts from the request's arrival (the listener's trace): the wait for the event
+    // loop, authentication, reading and checking the body are all part of it.
+    const startedAt = c.get('trace').startedAt;
     const client = c.get('client');
     const body = await readJsonBody(c, RATES_BODY_LIMIT_BYTES, 'a rates body');
     const request = RatesService.parse(body);

@@ -49,7 +49,7 @@ const BATCH_BYTES = 16 * 1024;
 
 /**
  * Standard output for the process's logs. A synchronous write per line was the largest single cost
- * of a pass-through call (9 % of its CPU, docs/benchmarks.md run 12): with `flushMs` > 0 the lines
+ * of a pass-through call (9 % of its CPU, docs/benchmarks.md run 14): with `flushMs` > 0 the lines
  * are gathered and written together, at most `flushMs` later. pino registers a synchronous flush on
  * process exit for such a stream (pino/lib/tools.js `buildSafeSonicBoom`), so a normal exit, a
  * signal handled by the graceful shutdown or an uncaught error loses nothing; only a SIGKILL can

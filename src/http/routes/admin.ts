@@ -51,7 +51,8 @@ const auditQuery = z.strictObject({
   action: z.string().min(1).max(50).optional(),
 });
 
-function invalid(error: z.ZodError, where: 'body' | 'query'): GatewayError {
+/** A request zod refused, as ERR_REQUEST_INVALID naming every bad field (also the health list's query). */
+export function invalid(error: z.ZodError, where: 'body' | 'query'): GatewayError {
   const errors = error.issues.map((issue) => ({
     field: issue.path.map(String).join('.') || `(${where})`,
     message: issue.message,

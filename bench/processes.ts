@@ -125,6 +125,10 @@ export function killAllNow(): void {
   children.clear();
 }
 
+const GATEWAY_ENTRY = 'src/main.ts';
+/** Where `npm run build` (tsconfig.build.json) puts the gateway's entry point. */
+export const BUILT_GATEWAY_ENTRY = 'dist/src/main.js';
+
 export interface NodeChildOptions<T> {
   name: string;
   /** Path relative to the project root. */
@@ -144,9 +148,13 @@ export interface NodeChildOptions<T> {
  * line of its output.
  */
 export async function startNodeChild<T>(options: NodeChildOptions<T>): Promise<{ child: Child; value: T }> {
+  // BENCH_BUILT=1: the gateway as production runs it, compiled (bench/run.ts builds it first).
+  const built = process.env.BENCH_BUILT === '1' && options.script === GATEWAY_ENTRY;
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    built
+      ? [...(options.nodeArgs ?? []), BUILT_GATEWAY_ENTRY, ...(options.args ?? [])]
+      : ['--import', 'tsx', ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const child = register(options.name, proc, 'SIGTERM');

@@ -17,12 +17,14 @@
  * `BENCH_SKIP=stampede,passthrough npm run bench` (shipments sections only), `BENCH_ONLY=scale npm run bench`.
  * Every process it starts is stopped on success, failure, Ctrl-C or SIGTERM.
  */
+import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 
 import { runOverridePropagation, type OverridePropagationResult } from './override-propagation.js';
 import { runPassThrough, type PassThroughResult } from './passthrough.js';
 import { RATES_HEADERS, ratesMet, ratesRows, runRates, type RatesResult } from './rates.js';
-import { crashReport, killAllNow, stopAll } from './processes.js';
+import { projectRoot } from '../src/platform/project-root.js';
+import { BUILT_GATEWAY_ENTRY, crashReport, killAllNow, stopAll } from './processes.js';
 import { profileFiles, summariseProfile } from './profile-summary.js';
 import {
   breakerStayedOpen,
@@ -107,6 +109,10 @@ async function main(): Promise<number> {
   log(`date:    ${new Date().toISOString()}`);
   log();
 
+  if (process.env.BENCH_BUILT === '1') {
+    execFileSync('npm', ['run', 'build'], { cwd: projectRoot(), stdio: 'ignore' });
+    log(`gateway processes run the built ${BUILT_GATEWAY_ENTRY} (BENCH_BUILT=1), not tsx`);
+  }
   const sim = await startSimulator();
   log(`UPS simulator (own process, pid ${sim.child.pid}) at ${sim.url}`);
   const runs = (section: Parameters<typeof settings.skip.has>[0]) => !settings.skip.has(section);
@@ -269,7 +275,7 @@ async function main(): Promise<number> {
     log(
       `targets: idle ≤ ${t.idleCpuPercent} % CPU and ≤ ${t.idleRedisPerSecond} Redis cmds/s per instance, ` +
         `RSS ≤ ${t.rssBootMb} MB at boot and ≤ ${t.rssAfterCallsMb} MB after calls, boot ≤ ${t.bootMs} ms, ` +
-        `propagation ≤ ${t.propagationMs} ms`,
+        `propagation ≤ ${t.propagationMs} ms, health page ≤ ${t.healthPageMs} ms`,
     );
     log();
   }

@@ -12,7 +12,10 @@
  *   commands processed (`INFO stats` total_commands_processed; the two INFO calls subtracted) over
  *   the same seconds, per instance;
  * - a breaker forced open by an operator on A: ms from sending the command until B and C log it
- *   (`override applied` carries the version, pino stamps it with the process's clock).
+ *   (`override applied` carries the version, pino stamps it with the process's clock);
+ * - `GET /v1/health/carriers` on A after the calls (every account then has events): the median
+ *   answer time of the first page (default limit 100) and of a `status=down` page, which scores
+ *   accounts until it has a page of them (here: every account, none being down).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -46,6 +49,10 @@ export interface ScaleRow {
   idleCommands: string;
   /** ms from the command to the last of B and C applying it. */
   breakerPropagationMs: number | undefined;
+  /** Median ms of `GET /v1/health/carriers` (first page, default limit) on A. */
+  healthPageMs: number;
+  /** Median ms of `GET /v1/health/carriers?status=down&limit=1000` on A (scans every account). */
+  healthFilteredMs: number;
 }
 
 /** A 10,000-account gateway on a loaded two-core machine may take a while to listen. */
@@ -171,6 +178,22 @@ async function idle(
   };
 }
 
+const HEALTH_RUNS = 5;
+
+/** Median answer time (ms, body read) of `GET <path>` on A, after one unmeasured warm-up. */
+async function medianGetMs(a: Service, path: string): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run <= HEALTH_RUNS; run += 1) {
+    const started = performance.now();
+    const response = await fetch(`${a.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${path} on A: HTTP ${response.status}`);
+    if (run > 0) times.push(performance.now() - started);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 async function forceOpen(fleet: Service[], account: string): Promise<number | undefined> {
   const [a, ...others] = fleet as [Service, ...Service[]];
   const applied = others.map((service) => watchApplied(service, account));
@@ -216,6 +239,8 @@ async function measure(
     await sleep(2_000);
     const rssAfterCallsMb = rssMb(a.child.pid);
     const quiet = await idle(fleet, admin, settings.idleSeconds);
+    const healthPageMs = await medianGetMs(a, '/v1/health/carriers');
+    const healthFilteredMs = await medianGetMs(a, '/v1/health/carriers?status=down&limit=1000');
     const breakerPropagationMs = await forceOpen(fleet, accountId(count - 1));
     const row: ScaleRow = {
       accounts: count,
@@ -226,12 +251,15 @@ async function measure(
       failedCalls: calls.failed,
       ...quiet,
       breakerPropagationMs,
+      healthPageMs,
+      healthFilteredMs,
     };
     log(
       `  ${count} accounts: boot ${bootMs.toFixed(0)} ms, RSS ${rssBootMb.toFixed(0)} → ` +
         `${rssAfterCallsMb.toFixed(0)} MB (${count} calls in ${calls.seconds.toFixed(1)} s, ${calls.failed} failed), ` +
         `idle ${row.idleCpuPercent.toFixed(2)} % CPU, ${row.idleRedisPerSecond.toFixed(1)} Redis cmds/s ` +
-        `(${row.idleCommands}), forced-open breaker on B and C after ${breakerPropagationMs ?? 'n/a'} ms`,
+        `(${row.idleCommands}), forced-open breaker on B and C after ${breakerPropagationMs ?? 'n/a'} ms, ` +
+        `health page ${healthPageMs.toFixed(0)} ms (status=down over all: ${healthFilteredMs.toFixed(0)} ms)`,
     );
     return row;
   } finally {
@@ -259,6 +287,7 @@ export const SCALE_TARGETS = {
   rssAfterCallsMb: 300,
   bootMs: 3_000,
   propagationMs: 100,
+  healthPageMs: 200,
 } as const;
 
 export const SCALE_HEADERS = [
@@ -269,6 +298,8 @@ export const SCALE_HEADERS = [
   'idle CPU % / instance',
   'idle Redis cmds/s / instance',
   'forced-open breaker on 3 instances ms',
+  'health page ms',
+  'health status=down ms',
 ];
 
 export function scaleRows(rows: ScaleRow[]): string[][] {
@@ -280,5 +311,7 @@ export function scaleRows(rows: ScaleRow[]): string[][] {
     row.idleCpuPercent.toFixed(2),
     row.idleRedisPerSecond.toFixed(1),
     row.breakerPropagationMs === undefined ? 'not within 5 s' : String(row.breakerPropagationMs),
+    row.healthPageMs.toFixed(0),
+    row.healthFilteredMs.toFixed(0),
   ]);
 }

@@ -86,6 +86,8 @@ export const KNOBS = {
   BENCH_CPU_PROF:
     'folder: run the pass-through gateway and baseline, and the shipments gateway, under --cpu-prof',
   BENCH_STRICT: '1: exit 1 when a target is missed',
+  BENCH_BUILT:
+    '1: build first (npm run build) and run the gateway as the built JavaScript (node dist/src/main.js), as production does, instead of under tsx',
 } as const;
 
 function number(name: keyof typeof KNOBS, fallback: number, min: number): number {

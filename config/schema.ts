@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { CARRIER_IDS } from '../carriers/index.js';
 import type { Credentials } from '../src/core/account.js';
-import { clientAuthSchema, grantSchema } from '../src/core/carrier.js';
+import { clientAuthSchema, forwardableHeaderSchema, grantSchema } from '../src/core/carrier.js';
 import { redisSchema } from './redis-schema.js';
 
 const id = z
@@ -168,6 +168,13 @@ const accountSchema = z.strictObject({
         .min(1_024)
         .max(1024 * 1024 * 1024)
         .optional(),
+      /**
+       * Client headers forwarded to this account's API beyond the carrier's own allow-list
+       * (carriers/<carrier>/api.ts `forwardedHeaders`): for a generic `oauth2` API whose headers
+       * the gateway cannot know. Lower case; hop-by-hop, credential, forwarding and override
+       * headers are refused.
+       */
+      forwardHeaders: z.array(forwardableHeaderSchema).optional(),
     })
     .optional(),
   timeouts: z
@@ -197,6 +204,8 @@ export type AdminConfig = z.infer<typeof adminSchema>;
  * 10 s of grace is two readiness-probe periods of 5 s; 60 s leaves the grace, a 30 s carrier call
  * (the default `timeouts.apiMs`) and a token request before it to finish.
  */
+export const LOG_FLUSH_MS_DEFAULT = 100;
+
 export const SHUTDOWN_DEFAULTS = { graceMs: 10_000, timeoutMs: 60_000 } as const;
 
 export const configSchema = z
@@ -212,8 +221,14 @@ export const configSchema = z
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /**
+         * Log lines are written to standard output in batches, at most this long after they are
+         * made (src/platform/log.ts `stdoutDestination`); 0 writes every line at once, at a cost
+         * per request.
+         */
+        flushMs: z.number().int().min(0).max(1_000).default(LOG_FLUSH_MS_DEFAULT),
       })
-      .default({ level: 'info' }),
+      .default({ level: 'info', flushMs: LOG_FLUSH_MS_DEFAULT }),
     /**
      * How the process stops on SIGTERM (src/lifecycle/shutdown.ts): `/readyz` answers 503 at once
      * and requests are still served for `graceMs`, so a load balancer takes the instance out; then
@@ -283,6 +298,19 @@ export const configSchema = z
       .strictObject({
         headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(15_000),
         requestTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+      })
+      .optional(),
+    /**
+     * What one client may hold of a carrier through the pass-through (issue 12, point 3): at most
+     * `maxConcurrentCallsPerClient` calls in flight to one carrier origin (more: 429
+     * ERR_CLIENT_CONCURRENCY with `Retry-After`), below the 64 connections an origin's pool has,
+     * so one client's slow uploads cannot take them all; and a request body that sends nothing
+     * for `bodyIdleTimeoutMs` is cut (408 ERR_REQUEST_TIMEOUT, the carrier call cancelled).
+     */
+    passThrough: z
+      .strictObject({
+        maxConcurrentCallsPerClient: z.number().int().min(1).max(63).default(48),
+        bodyIdleTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
       })
       .optional(),
     /** Synthetic probes of every account (src/probes/prober.ts). */

@@ -51,6 +51,7 @@ import { MemoryIdempotencyStore, RedisIdempotencyStore } from './shipments/idemp
 import { InDoubtResolver } from './shipments/in-doubt-resolver.js';
 import { ShipmentDesk } from './shipments/shipment-desk.js';
 import { ShipmentMetrics } from './shipments/shipment-metrics.js';
+import { ReadMetrics } from './metrics/read-metrics.js';
 import { ShipmentService } from './shipments/shipment-service.js';
 import { RatesCache } from './rates/rates-cache.js';
 import { RatesService } from './rates/rates-service.js';
@@ -210,6 +211,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           : [],
       ),
     ),
+    forwardHeaders: new Map(
+      config.accounts.flatMap((account) =>
+        account.passThrough?.forwardHeaders !== undefined
+          ? [[account.id, account.passThrough.forwardHeaders] as const]
+          : [],
+      ),
+    ),
+    ...(config.passThrough !== undefined ? { limits: config.passThrough } : {}),
     alerts: {
       clientKeyUsed: (id, address, forwardedFor) =>
         late.alerter?.clientKeyUsed(id, addresses.of(address, forwardedFor)),
@@ -295,6 +304,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     inFlight: drain,
   });
   const ratesCacheTtlSeconds = config.rates?.cacheTtlSeconds ?? 0;
+  const readMetrics = new ReadMetrics(metrics.registry);
   const rates = new RatesService({
     accounts,
     api,
@@ -302,6 +312,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     overrides,
     log,
     ...(ratesCacheTtlSeconds > 0 ? { cache: new RatesCache(ratesCacheTtlSeconds * 1000) } : {}),
+    metrics: readMetrics,
   });
   const tracking = new TrackingService({
     accounts,
@@ -310,6 +321,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     overrides,
     store: redis ? new RedisStatusStore(redis) : new MemoryStatusStore(),
     log,
+    metrics: readMetrics,
   });
   // Probes run on their own only where the configuration has a `probes:` block (each one is a
   // carrier call); an operator can run one at any time (`POST /v1/admin/accounts/{id}/probe`).

@@ -1,7 +1,8 @@
 /**
  * @module carriers/_shared/carrier-reason
- * A carrier's refusal of a void ("picked up", "manifested") is what the shipping app needs to act
- * on, so it is passed on as the problem's reason: bounded and on one line, never a body.
+ * A carrier's refusal of a void ("picked up", "manifested"), read from its error body: bounded and
+ * on one line. The gateway turns it into a stable code and a sanitized text before a client sees
+ * anything (src/shipments/void-refusal.ts).
  */
 export function reasonText(text: string | undefined, fallback: string): string {
   // eslint-disable-next-line no-control-regex

@@ -54,3 +54,13 @@ export const COLISSIMO_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   okStatuses: [200, 400],
   freshIssuance: false,
 };
+
+/**
+ * What a client may send Colissimo itself (issue 12, point 7): nothing beyond the representation
+ * headers. The spec's header parameters (`apiKey`, `login`, `password`, `accountNumber`) are
+ * the account's credentials, which the gateway sends (colissimo-shipping-openapi.json).
+ */
+export const COLISSIMO_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: [],
+  sources: ['../shared/carrier-specs/laposte/colissimo-shipping-openapi.json'],
+};

@@ -2,8 +2,9 @@
  * @module carriers/colissimo/shipping
  * The Colissimo SLS label API for `POST /v1/shipments`: the gateway's shipment becomes one
  * `POST generateLabel` (GenerateLabelRequestV31) under the account's API base
- * (`.../sls-ws/SlsServiceWSRest/2.0`); the answer is read from the one-object JSON the simulator
- * sends or from the real service's multipart (`jsonInfos` + `label` parts). Home delivery from
+ * (`.../sls-ws/SlsServiceWSRest/2.0`); the answer is read from the multipart the service's
+ * description documents (`jsonInfos` + `label` parts) or from the one JSON object its
+ * `responses.200` declares (docs/carriers/unverified.md: the spec says both). Home delivery from
  * France to France and the EU, one parcel per label; anything else is refused by `supports`.
  *
  * Source tags: [COL-SPEC] `../shared/carrier-specs/laposte/colissimo-shipping-openapi.json`;
@@ -234,8 +235,8 @@ function labelFormatOf(bytes: Buffer): 'PDF' | 'ZPL' | undefined {
 }
 
 /**
- * The label bytes: base64 in `labelV2Response.label` (the simulator's simplification, see
- * carriers/colissimo/simulator.ts), or the raw `label` part of the real multipart answer. That
+ * The label bytes: base64 in `labelV2Response.label` (a JSON-only answer, as [COL-SPEC]
+ * `responses.200` declares it), or the raw `label` part of the multipart answer. That
  * part is binary: only a body decoded byte for byte (latin1) keeps it, so a character above
  * U+00FF (a UTF-8 decoding replaced a byte) makes the label unreadable rather than corrupt.
  */

@@ -7,15 +7,18 @@
  * UNVERIFIED; a public integration's recorded answers ([COL-CODE]: karrio
  * `modules/connectors/colissimo/tests/colissimo/test_shipment.py`) fill in message ids and texts.
  *
- * One deliberate simplification: the real generateLabel answers `multipart/mixed`, a `jsonInfos`
- * JSON part plus the label bytes as a separate `label` part ([COL-SPEC] generateLabel description,
- * "MultipartBody"; the karrio recording is multipart too). This simulator answers one JSON body in
- * the spec's GenerateLabelV2Response shape, with the label as a base64 string in
- * `labelV2Response.label` (the spec types that field as a Java DataHandler object), drawn in the
- * requested `outputPrintingType` (PDF, or ZPL at 203 or 300 dpi). Every label made is counted in
- * the kit's `labelsCreated`; the kit's shipment faults answer in the same `messages` shape.
+ * The 200 of generateLabel is `multipart/mixed`, as the real service answers: a `jsonInfos`
+ * JSON part (GenerateLabelV2Response without the label) and the label bytes as a separate `label`
+ * part, plus a `cn23` part when the request asks for its customs declaration ([COL-SPEC]
+ * generateLabel description, "MultipartBody"; the karrio recording is multipart too). The label is
+ * drawn in the requested `outputPrintingType` (PDF with binary bytes, or ZPL at 203 or 300 dpi).
+ * The spec's `responses.200` declares `application/json` GenerateLabelV2Response instead, with the
+ * label as a Java DataHandler object: that contradiction is in docs/carriers/unverified.md, and
+ * the adapter reads both. Errors and checkGenerateLabel stay one JSON body ([COL-CODE] a recorded
+ * plain-JSON 400). Every label made is counted in the kit's `labelsCreated`; the kit's shipment
+ * faults answer in the same `messages` shape.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import { StaticKeys } from '../laposte/simulator.js';
 import {
@@ -76,13 +79,18 @@ const notFound = () => error(404, 'SIM404', 'Ressource inconnue');
 /** [COL-CODE] the success message of the karrio recording. */
 const SUCCESS: Message = { id: '0', type: 'INFOS', messageContent: 'La requête a été traitée avec succès' };
 
-/** Smallest one-page blank PDF, 10×15 cm (283×425 pt): stands in for the label bytes. */
-const LABEL_PDF_BASE64 = Buffer.from(
-  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
+/**
+ * Smallest one-page blank PDF, 10×15 cm (283×425 pt): stands in for the label bytes. Its second
+ * line is the binary comment real PDFs carry (bytes above 0x7F), so a client that decodes the
+ * answer as text loses bytes and must notice.
+ */
+const LABEL_PDF = Buffer.from(
+  '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
     '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
     '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 283 425]>>endobj\n' +
     'trailer<</Root 1 0 R>>\n%%EOF\n',
-).toString('base64');
+  'latin1',
+);
 
 /**
  * A minimal ZPL II label, 10×15 cm at the requested resolution: stands in for a thermal label
@@ -98,13 +106,44 @@ function zplLabel(outputPrintingType: string, parcel: string): string {
   );
 }
 
-/** The label in the asked `outputPrintingType` ([COL-SPEC] OutputFormat), base64 as this simulator sends it. */
-function labelFor(body: Json, parcel: string): string {
+/** The label in the asked `outputPrintingType` ([COL-SPEC] OutputFormat), as bytes. */
+function labelFor(body: Json, parcel: string): Buffer {
   const type = objectAt(body, 'outputFormat')?.['outputPrintingType'];
   return typeof type === 'string' && type.startsWith('ZPL_')
-    ? Buffer.from(zplLabel(type, parcel)).toString('base64')
-    : LABEL_PDF_BASE64;
+    ? Buffer.from(zplLabel(type, parcel))
+    : LABEL_PDF;
 }
+
+/**
+ * [COL-SPEC] generateLabel: "Ce service retourne une Map contenant un objet json et 0 à 3
+ * tableaux d'octets. La Map retournée est un objet MultipartBody. L'objet json est sauvegardé avec
+ * la clé "jsonInfos" [...] Les trois tableaux d'octets sont chacun sauvegardé avec les clés :
+ * proforma, label et cn23, et sont de type application/octet-stream"; its CXF client example
+ * accepts `multipart/mixed`. Part headers and the `uuid:` boundary follow the karrio recording
+ * ([COL-CODE]); the top-level Content-Type parameters are UNVERIFIED.
+ */
+function multipart(parts: { id: string; type: string; bytes: Buffer }[]): SimResponse {
+  const boundary = `uuid:${randomUUID()}`;
+  const chunks = parts.flatMap(({ id, type, bytes }) => [
+    Buffer.from(
+      `--${boundary}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: binary\r\n` +
+        `Content-ID: <${id}>\r\n\r\n`,
+      'latin1',
+    ),
+    bytes,
+    Buffer.from('\r\n', 'latin1'),
+  ]);
+  chunks.push(Buffer.from(`--${boundary}--\r\n`, 'latin1'));
+  return {
+    status: 200,
+    headers: { 'Content-Type': `multipart/mixed; boundary="${boundary}"; start="<jsonInfos>"` },
+    body: Buffer.concat(chunks),
+  };
+}
+
+/** The request asks for the CN23 ([COL-SPEC] CustomsDeclarations.includeCustomsDeclarations). */
+const wantsCn23 = (body: Json) =>
+  objectAt(objectAt(body, 'letter'), 'customsDeclarations')?.['includeCustomsDeclarations'] === true;
 
 /** 2 characters + 11 digits, the shape of the karrio recording's `6A15984040331` ([COL-CODE]). */
 function parcelNumber(): string {
@@ -254,12 +293,13 @@ export async function startColissimoSimulator(options: SimulatorOptions = {}): P
     if (!generate) return answer(200, [SUCCESS]);
     const parcel = parcelNumber();
     ctx.recordLabels();
-    return answer(200, [SUCCESS], {
-      parcelNumber: parcel,
-      pdfUrl: null,
-      fields: null,
-      label: labelFor(body, parcel),
-    });
+    // jsonInfos: GenerateLabelV2Response with the parcel number; the documents are parts of their own.
+    const infos = { messages: [SUCCESS], labelV2Response: { parcelNumber: parcel } };
+    return multipart([
+      { id: 'jsonInfos', type: 'application/json;charset=UTF-8', bytes: Buffer.from(JSON.stringify(infos)) },
+      { id: 'label', type: 'application/octet-stream', bytes: labelFor(body, parcel) },
+      ...(wantsCn23(body) ? [{ id: 'cn23', type: 'application/octet-stream', bytes: LABEL_PDF }] : []),
+    ]);
   }
 
   const definition: CarrierDefinition = {

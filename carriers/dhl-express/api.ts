@@ -40,3 +40,23 @@ export const DHL_EXPRESS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   okStatuses: [200],
   freshIssuance: false,
 };
+
+/**
+ * What a client may send MyDHL itself (issue 12, point 7): the `components.parameters` header
+ * fields of dpdhl-express-api-3.1.1_swagger.yaml (`Message-Reference`, `Message-Reference-Date`,
+ * and the `Plugin-*`, `Shipping-System-Platform-*` and `Webstore-Platform-*` names and versions).
+ * `x-version` is not among them: "Interface version - do not change", the gateway sets it.
+ */
+export const DHL_EXPRESS_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: [
+    'message-reference',
+    'message-reference-date',
+    'plugin-name',
+    'plugin-version',
+    'shipping-system-platform-name',
+    'shipping-system-platform-version',
+    'webstore-platform-name',
+    'webstore-platform-version',
+  ],
+  sources: ['../shared/carrier-specs/dhl/dpdhl-express-api-3.1.1_swagger.yaml'],
+};

@@ -27,6 +27,7 @@ import {
   jsonOf,
   startSimulator,
   type CarrierDefinition,
+  type ReadDefinition,
   type SimContext,
   type SimFaults,
   type SimRequest,
@@ -35,6 +36,7 @@ import {
   type SimulatorOptions,
 } from '../../src/sim/index.js';
 import { dhlExpressRateAnswer } from './rates-simulator.js';
+import { dateAndTime, journeyEvents, type DhlTrackingEvent } from './tracking-simulator.js';
 
 /** [MYDHL-SPEC] `servers`: production `.../mydhlapi`, test `.../mydhlapi/test` (the mock server also uses `/mydhlapi`). */
 export const DHL_EXPRESS_BASE_PATHS = {
@@ -230,6 +232,16 @@ const unauthorized = (instance: string) =>
     { 'WWW-Authenticate': 'Basic realm="MyDHL API"' },
   );
 
+/** [MYDHL-SPEC] 500 "Process errors" example (its `code: '500'` is not in the schema; `status` is). */
+const processError = (instance: string) =>
+  dhlError(500, {
+    instance,
+    title: 'Internal Server Error',
+    message: 'Internal Server Error',
+    detail:
+      'Server encountered an unexpected condition that prevented it from fulfilling the request. Please try again later or contact your local DHL Express support.',
+  });
+
 /** [MYDHL-SPEC] tracking 404 example, including its "Not data found" title (sic). */
 const noDataFound = (instance: string) =>
   dhlError(404, { instance, title: 'Not data found', message: 'Not data found', detail: 'No data found' });
@@ -387,19 +399,6 @@ function testWaybill(number: string): ShipmentRecord {
   };
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** [MYDHL-SPEC] event `date` 'YYYY-MM-DD' and `time` 'HH:MM:SS', origin-local; the simulator uses UTC. */
-function eventAt(ms: number): { date: string; time: string } {
-  const d = new Date(ms);
-  return {
-    date: `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`,
-    time: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`,
-  };
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -456,6 +455,7 @@ export async function startDhlExpressSimulator(
 
   function tracking(
     req: SimRequest,
+    ctx: SimContext,
     environment: DhlExpressEnvironment,
     number: string,
     instance: string,
@@ -490,36 +490,45 @@ export async function startDhlExpressSimulator(
     if (!shipment) return noDataFound(instance);
 
     // [MYDHL-SPEC] tracking example event codes: PU picked up, DF departed, OK delivered. A shipment
-    // created here has only been picked up; the test waybills are delivered.
+    // created here has only been picked up; the test waybills are delivered. The `trackingStage`
+    // fault puts every shipment at that stage instead (tracking-simulator.ts).
+    const forced = ctx.faults.trackingStage;
     const from = [serviceArea(shipment.shipper)];
     const to = [serviceArea(shipment.receiver)];
     const delivered = DHL_EXPRESS_TEST_WAYBILLS.includes(number);
     const start = shipment.createdAtMs;
-    let events = [
-      {
-        ...eventAt(start + 14 * 60_000),
-        typeCode: 'PU',
-        description: 'Shipment picked up',
-        serviceArea: from,
-      },
-      ...(delivered
-        ? [
+    let events: DhlTrackingEvent[] =
+      forced !== null
+        ? journeyEvents(forced, ctx.carrierNow(), from, to)
+        : [
             {
-              ...eventAt(start + 8 * 3_600_000),
-              typeCode: 'DF',
-              description: `Shipment has departed from a DHL facility- ${from[0]!.description}`,
+              ...dateAndTime(start + 14 * 60_000),
+              typeCode: 'PU',
+              description: 'Shipment picked up',
               serviceArea: from,
             },
-            {
-              ...eventAt(start + 22 * 3_600_000),
-              typeCode: 'OK',
-              description: 'Delivered',
-              serviceArea: to,
-              signedBy: '',
-            },
-          ]
-        : []),
-    ];
+            ...(delivered
+              ? [
+                  {
+                    ...dateAndTime(start + 8 * 3_600_000),
+                    typeCode: 'DF',
+                    description: `Shipment has departed from a DHL facility- ${from[0]!.description}`,
+                    serviceArea: from,
+                  },
+                  {
+                    ...dateAndTime(start + 22 * 3_600_000),
+                    typeCode: 'OK',
+                    description: 'Delivered',
+                    serviceArea: to,
+                    signedBy: '',
+                  },
+                ]
+              : []),
+          ];
+    // requestGMTOffsetPerEvent: "return GMT Offset of each event"; the simulator's times are UTC.
+    if (q.get('requestGMTOffsetPerEvent') === 'true') {
+      events = events.map((event) => ({ ...event, GMTOffset: '+00:00' }));
+    }
     // `events` is required even when none are asked for ([MYDHL-SPEC] TrackingResponse `required: [events]`).
     if (view === 'last-checkpoint') events = events.slice(-1);
     if (view === 'shipment-details-only') events = [];
@@ -713,13 +722,7 @@ export async function startDhlExpressSimulator(
       }
       // [MYDHL-SPEC] 500 "Process errors" example. The examples carry `code: '500'`, which their own
       // schema (additionalProperties: false, no `code`) forbids; `status` is sent instead.
-      return dhlError(500, {
-        instance,
-        title: 'Internal Server Error',
-        message: 'Internal Server Error',
-        detail:
-          'Server encountered an unexpected condition that prevented it from fulfilling the request. Please try again later or contact your local DHL Express support.',
-      });
+      return processError(instance);
     }
     return null;
   }
@@ -770,7 +773,7 @@ export async function startDhlExpressSimulator(
     const track = /^\/shipments\/([^/]+)\/tracking$/.exec(resource);
     if (track) {
       if (req.method !== 'GET') return methodNotAllowed(instance, 'GET');
-      return tracking(req, environment, decodeURIComponent(track[1]!), instance);
+      return tracking(req, ctx, environment, decodeURIComponent(track[1]!), instance);
     }
     return resourceNotFound(instance);
   }
@@ -836,6 +839,11 @@ export async function startDhlExpressSimulator(
     // HTTP 200 carrying the 401 body, as the fault is defined for token endpoints.
     errorInSuccessBody: (req) => ({ ...unauthorized(req.path), status: 200 }),
     handle: route,
+    // The kit's ratesLatencyMs / trackingLatencyMs and ratesFault / trackingFault, in MyDHL's error shape.
+    reads: {
+      rates: readDefinition((resource) => resource === '/rates'),
+      tracking: readDefinition((resource) => /^\/shipments\/[^/]+\/tracking$/.test(resource)),
+    },
     shipping: {
       isShipmentRequest: (req) =>
         req.method === 'POST' && locate(req.path)?.resource === DHL_EXPRESS_RESOURCES.shipments,
@@ -853,6 +861,23 @@ export async function startDhlExpressSimulator(
     },
     createdShipments: () => [...created.keys()],
   });
+}
+
+/**
+ * A MyDHL read (GET of `matches` below a base): its 5xx is the [MYDHL-SPEC] 500 "Process errors"
+ * example (as `injectedFault`), its 400 the tracking "Wrong format" example.
+ */
+function readDefinition(matches: (resource: string) => boolean): ReadDefinition {
+  const instance = (req: SimRequest) =>
+    instanceOf(locate(req.path)?.resource ?? req.path, req.query.toString());
+  return {
+    matches: (req) => {
+      const located = locate(req.path);
+      return req.method === 'GET' && located !== null && matches(located.resource);
+    },
+    serverError: (req) => processError(instance(req)),
+    badRequest: (req) => wrongFormat(instance(req), 'the request parameters', 'Wrong format'),
+  };
 }
 
 /**

@@ -44,3 +44,13 @@ export const DHL_PARCEL_DE_PROBE: NonNullable<CarrierDescriptorData['probe']> = 
   // 250 calls a day on a Starter tier ([DHL-PORTAL-RL], UNVERIFIED for Parcel DE): 48 probes a day.
   minIntervalSeconds: 1_800,
 };
+
+/**
+ * What a client may send DHL Parcel DE itself (issue 12, point 7): beyond `Accept-Language`
+ * (a representation header, forwarded to every carrier) the spec's only header parameter is
+ * `dhl-api-key`, the gateway's credential (parcel-de-shipping-v2_2.yaml).
+ */
+export const DHL_PARCEL_DE_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: [],
+  sources: ['../shared/carrier-specs/dhl/parcel-de-shipping-v2_2.yaml'],
+};

@@ -38,5 +38,14 @@ export const DHL_PARCEL_DE_RULES = carrierRules({
       source: `${SHIP} Product V53WPAK + VAS premium (l.1450)`,
     },
   ],
-  rules: [],
+  rules: [
+    // Shipments leave Germany only (dhlParcelDeUnsupported), so "outside the EU" is the lane.
+    {
+      field: 'customs',
+      require: 'present',
+      when: { withinEu: false },
+      rule: 'DHL Parcel DE requires customs details (CN23) for destinations outside the European customs union',
+      source: `${SHIP} #/components/schemas/CustomsDetails "mandatory depending on whether the parcel will go to a country outside the European Customs Union" (l.974, l.1059)`,
+    },
+  ],
 });

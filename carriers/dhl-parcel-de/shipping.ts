@@ -3,14 +3,21 @@
  * DHL Parcel DE labels for `POST /v1/shipments`: the gateway's shipment becomes one
  * `POST /parcel/de/shipping/v2/orders` with one Parcel DE shipment per parcel (the API has no
  * multi-piece shipment), and the LabelDataResponse is read back. Written from
- * ../shared/carrier-specs/dhl/parcel-de-shipping-v2_2.yaml [SHIP]. Only shipments from Germany to
- * an EU member state are carried: outside the customs union [SHIP] CustomsDetails are mandatory,
- * and the gateway's shipment has no customs data.
+ * ../shared/carrier-specs/dhl/parcel-de-shipping-v2_2.yaml [SHIP]. Shipments go from Germany to
+ * any country of [SHIP] `Country`; outside the European customs union the shipment's customs block
+ * becomes [SHIP] CustomsDetails (required there by DHL_PARCEL_DE_RULES, ./rules.ts).
  */
 import { z } from 'zod';
 
-import { isDomestic, type Parcel, type Party, type ShipmentRequest } from '../../src/core/shipment.js';
-import { resolveService } from '../../src/core/shipment-rules.js';
+import {
+  isDomestic,
+  type Customs,
+  type CustomsContents,
+  type Parcel,
+  type Party,
+  type ShipmentRequest,
+} from '../../src/core/shipment.js';
+import { EU_COUNTRIES, resolveService } from '../../src/core/shipment-rules.js';
 import {
   checkShipment,
   parseJson,
@@ -22,16 +29,35 @@ import {
 import { DHL_PARCEL_DE_RULES } from './rules.js';
 
 /**
- * ISO 3166-1 alpha-2 → alpha-3 for the EU member states: [SHIP] `Country` takes alpha-3 only
- * ("three characters according to ISO 3166-1 alpha-3"), and the EU is the customs union inside
- * which [SHIP] CustomsDetails are not needed ("mandatory depending on whether the parcel will go
- * to a country outside the European Customs Union").
+ * ISO 3166-1 alpha-2 → alpha-3 for every country [SHIP] `Country` lists (243 codes, "three
+ * characters according to ISO 3166-1 alpha-3"; the pairs are ISO 3166-1's), as `AAbbb` pairs.
  */
-export const EU_ALPHA3: Readonly<Record<string, string>> = Object.freeze({
-  AT: 'AUT', BE: 'BEL', BG: 'BGR', CY: 'CYP', CZ: 'CZE', DE: 'DEU', DK: 'DNK', EE: 'EST', ES: 'ESP',
-  FI: 'FIN', FR: 'FRA', GR: 'GRC', HR: 'HRV', HU: 'HUN', IE: 'IRL', IT: 'ITA', LT: 'LTU', LU: 'LUX',
-  LV: 'LVA', MT: 'MLT', NL: 'NLD', PL: 'POL', PT: 'PRT', RO: 'ROU', SE: 'SWE', SI: 'SVN', SK: 'SVK',
-}); // prettier-ignore
+const ALPHA3: ReadonlyMap<string, string> = new Map(
+  `
+  ADAND AEARE AFAFG AGATG AIAIA ALALB AMARM AOAGO ARARG ASASM ATAUT AUAUS AWABW AXALA AZAZE BABIH
+  BBBRB BDBGD BEBEL BFBFA BGBGR BHBHR BIBDI BJBEN BLBLM BMBMU BNBRN BOBOL BQBES BRBRA BSBHS BTBTN
+  BVBVT BWBWA BYBLR BZBLZ CACAN CCCCK CDCOD CFCAF CGCOG CHCHE CICIV CKCOK CLCHL CMCMR CNCHN COCOL
+  CRCRI CUCUB CVCPV CWCUW CXCXR CYCYP CZCZE DEDEU DJDJI DKDNK DMDMA DODOM DZDZA ECECU EEEST EGEGY
+  ERERI ESESP ETETH FIFIN FJFJI FKFLK FMFSM FOFRO FRFRA GAGAB GBGBR GDGRD GEGEO GFGUF GGGGY GHGHA
+  GIGIB GLGRL GMGMB GNGIN GPGLP GQGNQ GRGRC GTGTM GUGUM GWGNB GYGUY HKHKG HMHMD HNHND HRHRV HTHTI
+  HUHUN IDIDN IEIRL ILISR IMIMN ININD IQIRQ IRIRN ISISL ITITA JEJEY JMJAM JOJOR JPJPN KEKEN KGKGZ
+  KHKHM KIKIR KMCOM KNKNA KPPRK KRKOR KWKWT KYCYM KZKAZ LALAO LBLBN LCLCA LILIE LKLKA LRLBR LSLSO
+  LTLTU LULUX LVLVA LYLBY MAMAR MCMCO MDMDA MEMNE MFMAF MGMDG MHMHL MKMKD MLMLI MMMMR MNMNG MOMAC
+  MPMNP MQMTQ MRMRT MSMSR MTMLT MUMUS MVMDV MWMWI MXMEX MYMYS MZMOZ NANAM NCNCL NENER NFNFK NGNGA
+  NINIC NLNLD NONOR NPNPL NRNRU NUNIU NZNZL OMOMN PAPAN PEPER PFPYF PGPNG PHPHL PKPAK PLPOL PMSPM
+  PNPCN PRPRI PSPSE PTPRT PWPLW PYPRY QAQAT REREU ROROU RSSRB RURUS RWRWA SASAU SBSLB SCSYC SDSDN
+  SESWE SGSGP SHSHN SISVN SJSJM SKSVK SLSLE SMSMR SNSEN SOSOM SRSUR SSSSD STSTP SVSLV SXSXM SYSYR
+  SZSWZ TCTCA TDTCD TGTGO THTHA TJTJK TKTKL TLTLS TMTKM TNTUN TOTON TRTUR TTTTO TVTUV TWTWN TZTZA
+  UAUKR UGUGA USUSA UYURY UZUZB VAVAT VCVCT VEVEN VGVGB VIVIR VNVNM VUVUT WFWLF WSWSM YEYEM YTMYT
+  ZAZAF ZMZMB ZWZWE
+`
+    .split(/\s+/)
+    .filter((pair) => pair !== '')
+    .map((pair) => [pair.slice(0, 2), pair.slice(2)]),
+); // prettier-ignore
+
+/** A country's [SHIP] `Country` code, or undefined for one DHL's list does not have. */
+export const dhlCountry = (alpha2: string): string | undefined => ALPHA3.get(alpha2);
 
 /** The products the services table uses ([SHIP] `Product`: V01PAK DHL PAKET, V53WPAK DHL PAKET International). */
 export const DHL_PARCEL_DE_PRODUCTS = ['V01PAK', 'V53WPAK'] as const;
@@ -126,8 +152,12 @@ export function dhlParcelDeUnsupported(shipment: ShipmentRequest): string | unde
   if ('refused' in service) return service.refused;
   // Billing numbers are German contracts (EKP) and the products ship from Germany ([SHIP] info).
   if (shipper.countryCode !== 'DE') return 'DHL Parcel DE ships from Germany (DE) only';
-  if (EU_ALPHA3[recipient.countryCode] === undefined)
-    return `recipient country ${recipient.countryCode} is outside the EU: customs data would be required`;
+  if (dhlCountry(recipient.countryCode) === undefined)
+    return `recipient country ${recipient.countryCode} is not in DHL Parcel DE's country list`;
+  // One CustomsDetails per Parcel DE shipment, i.e. per parcel ([SHIP] CustomsDetails.items
+  // "Commodity types in that package"): the shipment's one declaration cannot be split by parcel.
+  if (needsCustoms(shipment) && shipment.parcels.length > 1)
+    return 'outside the EU, DHL Parcel DE declares customs per parcel: send one parcel per shipment';
   if (shipment.parcels.some((parcel) => parcel.weightKg > MAX_PARCEL_KG))
     return `a parcel weighs more than ${MAX_PARCEL_KG} kg`;
   for (const [role, { postalCode }] of Object.entries({ shipper, recipient })) {
@@ -145,7 +175,7 @@ function shipperOf(party: Party) {
     addressStreet: shipperStreet(party),
     postalCode: party.postalCode,
     city: party.city,
-    country: EU_ALPHA3[party.countryCode]!,
+    country: dhlCountry(party.countryCode)!,
     ...optional('email', party.email, 3, 80),
   };
 }
@@ -161,7 +191,7 @@ function consigneeOf(party: Party, domestic: boolean) {
     postalCode: party.postalCode,
     city: party.city,
     ...optional('state', party.stateCode, 1, 20),
-    country: EU_ALPHA3[party.countryCode]!,
+    country: dhlCountry(party.countryCode)!,
     // "For shipments within Germany, the phone number cannot be transmitted" ([SHIP] ContactAddress.phone).
     ...(domestic ? {} : optional('phone', party.phone, 1, 20)),
     ...optional('email', party.email, 3, 80),
@@ -195,6 +225,47 @@ function refNoOf(shipment: ShipmentRequest, shipmentId: string): { refNo?: strin
   return fits(shipmentId) ? { refNo: shipmentId } : {};
 }
 
+/** Outside the European customs union: [SHIP] CustomsDetails "mandatory depending on whether the parcel will go to a country outside the European Customs Union". */
+const needsCustoms = (shipment: ShipmentRequest) => !EU_COUNTRIES.has(shipment.recipient.countryCode);
+
+/** [SHIP] CustomsDetails.exportType enum, per the shipment's contents. */
+const EXPORT_TYPES: Readonly<Record<CustomsContents, string>> = {
+  merchandise: 'COMMERCIAL_GOODS',
+  documents: 'DOCUMENT',
+  gift: 'PRESENT',
+  sample: 'COMMERCIAL_SAMPLE',
+  return: 'RETURN_OF_GOODS',
+};
+
+/**
+ * [SHIP] CustomsDetails (required: exportType, postalCharges, items): one Commodity per line
+ * (required: itemDescription, packagedQuantity, itemValue and itemWeight of one unit, "If you ship
+ * 5 t-shirts, you need to include the weight and value of one single shirt"; optional hsCode and
+ * countryOfOrigin, alpha-3). postalCharges are "Postal charges that have been charged to the
+ * recipient" in the goods' currency ("The currency details of the individual goods items and the
+ * currency of the postal charges must match"): the shipment does not carry them, so 0 is declared
+ * (docs/carriers/unverified.md). The incoterm is not sent: `shippingConditions` is "exclusively
+ * used for the product Europaket (V54EPAK)".
+ */
+export function dhlParcelDeCustoms(customs: Customs) {
+  const currency = customs.items[0]!.currency;
+  return {
+    ...(customs.invoiceNumber !== undefined ? { invoiceNo: customs.invoiceNumber } : {}),
+    exportType: EXPORT_TYPES[customs.contents],
+    postalCharges: { currency, value: 0 },
+    items: customs.items.map((item) => ({
+      itemDescription: item.description,
+      packagedQuantity: item.quantity,
+      ...(item.hsCode !== undefined ? { hsCode: item.hsCode } : {}),
+      ...(dhlCountry(item.originCountry) !== undefined
+        ? { countryOfOrigin: dhlCountry(item.originCountry)! }
+        : {}),
+      itemValue: { currency: item.currency, value: item.unitValue },
+      itemWeight: { uom: 'kg', value: Math.round(item.weightKg * 1000) / 1000 },
+    })),
+  };
+}
+
 /** The ShipmentOrderRequest body: pure in (shipment, settings, shipmentId). */
 export function dhlParcelDeOrder(
   shipment: ShipmentRequest,
@@ -212,6 +283,9 @@ export function dhlParcelDeOrder(
     ...refNoOf(shipment, shipmentId),
     shipper: shipperOf(shipment.shipper),
     consignee: consigneeOf(shipment.recipient, domestic),
+    ...(shipment.customs !== undefined && needsCustoms(shipment)
+      ? { customs: dhlParcelDeCustoms(shipment.customs) }
+      : {}),
   };
   return {
     profile: settings.profile,

@@ -352,6 +352,94 @@ function addressProblems(
 }
 
 /**
+ * [SHIP] CustomsDetails "mandatory depending on whether the parcel will go to a country outside the
+ * European Customs Union": the EU member states in [SHIP] `Country` (alpha-3), written here apart
+ * from the adapter's tables so that the two do not agree by construction.
+ */
+const EU_COUNTRIES = new Set(
+  'AUT BEL BGR CYP CZE DEU DNK EST ESP FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SWE SVN SVK'.split(
+    ' ',
+  ),
+);
+/** [SHIP] CustomsDetails.exportType enum. */
+const EXPORT_TYPES = new Set([
+  'OTHER',
+  'PRESENT',
+  'COMMERCIAL_SAMPLE',
+  'DOCUMENT',
+  'RETURN_OF_GOODS',
+  'COMMERCIAL_GOODS',
+]);
+
+/** [SHIP] Value: currency (three letters) and a value from 0 to 100000. */
+const isValue = (value: unknown): value is { currency: string; value: number } =>
+  isRecord(value) &&
+  typeof value['currency'] === 'string' &&
+  /^[A-Z]{3}$/.test(value['currency']) &&
+  typeof value['value'] === 'number' &&
+  value['value'] >= 0 &&
+  value['value'] <= 100000;
+/** [SHIP] Weight: uom g or kg, value from 0 to 31500. */
+const isWeight = (weight: unknown) =>
+  isRecord(weight) &&
+  (weight['uom'] === 'g' || weight['uom'] === 'kg') &&
+  typeof weight['value'] === 'number' &&
+  weight['value'] >= 0 &&
+  weight['value'] <= 31500;
+
+/**
+ * [SHIP] CustomsDetails for a consignee outside the EU: required there; exportType from its enum,
+ * exportDescription when it is OTHER ("Mandatory if exporttype is 'OTHER'"), postalCharges a
+ * Value whose currency every item shares ("Otherwise no shipping label will be created"), 1–99
+ * Commodity items (itemDescription 1–256, integer packagedQuantity, itemValue, itemWeight; hsCode
+ * 6–11 characters and an alpha-3 countryOfOrigin where given).
+ */
+function customsProblems(
+  shipment: Record<string, unknown>,
+  at: string,
+  add: (property: string, message: string) => void,
+): void {
+  const consignee = shipment['consignee'];
+  const country = isRecord(consignee) ? consignee['country'] : undefined;
+  const customs = shipment['customs'];
+  if (customs === undefined) {
+    if (typeof country === 'string' && !EU_COUNTRIES.has(country))
+      add(`${at}.customs`, 'is required for a consignee outside the European Customs Union');
+    return;
+  }
+  if (!isRecord(customs)) return add(`${at}.customs`, 'must be an object');
+  if (!EXPORT_TYPES.has(customs['exportType'] as string))
+    add(`${at}.customs.exportType`, 'is not a known export type');
+  if (customs['exportType'] === 'OTHER' && typeof customs['exportDescription'] !== 'string')
+    add(`${at}.customs.exportDescription`, "is required when exportType is 'OTHER'");
+  const charges = customs['postalCharges'];
+  if (!isValue(charges)) add(`${at}.customs.postalCharges`, 'needs a currency and a value from 0 to 100000');
+  const items = customs['items'];
+  if (!Array.isArray(items) || items.length < 1 || items.length > 99)
+    return add(`${at}.customs.items`, 'must be an array of 1 to 99 items');
+  items.forEach((item: unknown, index) => {
+    const path = `${at}.customs.items[${index}]`;
+    if (!isRecord(item)) return add(path, 'must be an object');
+    const description = item['itemDescription'];
+    if (typeof description !== 'string' || description.length < 1 || description.length > 256)
+      add(`${path}.itemDescription`, 'must have 1 to 256 characters');
+    if (!Number.isInteger(item['packagedQuantity'])) add(`${path}.packagedQuantity`, 'must be an integer');
+    const value = item['itemValue'];
+    if (!isValue(value)) add(`${path}.itemValue`, 'needs a currency and a value from 0 to 100000');
+    else if (isValue(charges) && value.currency !== charges.currency)
+      add(`${path}.itemValue.currency`, 'must be the currency of the postal charges');
+    if (!isWeight(item['itemWeight']))
+      add(`${path}.itemWeight`, 'needs uom g or kg and a value from 0 to 31500');
+    const hsCode = item['hsCode'];
+    if (hsCode !== undefined && (typeof hsCode !== 'string' || hsCode.length < 6 || hsCode.length > 11))
+      add(`${path}.hsCode`, 'must have 6 to 11 characters');
+    const origin = item['countryOfOrigin'];
+    if (origin !== undefined && (typeof origin !== 'string' || !/^[A-Z]{3}$/.test(origin)))
+      add(`${path}.countryOfOrigin`, 'must be an ISO 3166-1 alpha-3 country code');
+  });
+}
+
+/**
  * The request schema's hard requirements ([SHIP] ShipmentOrderRequest: profile ≤35 chars, 1–30
  * shipments; ShipmentDetails: weight; Weight: uom g|kg and value 0–31500), and, where present, the
  * product, the billing number ([SHIP] Shipment.billingNumber: `\w{10}\d{2}\w{2}`, digits 11–12 the
@@ -390,6 +478,7 @@ function orderProblems(body: unknown): ValidationMessage[] {
     }
     addressProblems(shipment['shipper'], `${at}.shipper`, add);
     addressProblems(shipment['consignee'], `${at}.consignee`, add);
+    customsProblems(shipment, at, add);
     if (details === undefined) return;
     const weight = (details as { weight?: { uom?: unknown; value?: unknown } } | null)?.weight;
     const valid =

@@ -39,3 +39,18 @@ export const FEDEX_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   okStatuses: [200],
   freshIssuance: true,
 };
+
+/**
+ * What a client may send FedEx itself (issue 12, point 7): `x-locale` and
+ * `x-customer-transaction-id`, header parameters of every business API (Shipment-Resource.json,
+ * RateQuotes-Resource.json, TrackingNumbers-Resource.json, Addresses-Resource.json).
+ */
+export const FEDEX_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: ['x-locale', 'x-customer-transaction-id'],
+  sources: [
+    '../shared/carrier-specs/fedex/Shipment-Resource.json',
+    '../shared/carrier-specs/fedex/RateQuotes-Resource.json',
+    '../shared/carrier-specs/fedex/TrackingNumbers-Resource.json',
+    '../shared/carrier-specs/fedex/Addresses-Resource.json',
+  ],
+};

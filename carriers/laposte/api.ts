@@ -39,3 +39,14 @@ export function decorateLaposteRequest({ headers }: ApiRequestContext): void {
   delete headers['authorization'];
   headers['cookie'] = `access_token=${authorization.slice('Bearer '.length)}`;
 }
+
+/**
+ * What a client may send La Poste itself (issue 12, point 7): nothing beyond the representation
+ * headers. The Suivi spec's header parameters are `Accept` (a representation header),
+ * `X-Okapi-Key` (the gateway's credential) and `X-Forwarded-For` (forwarding information, never
+ * taken from a client) (la-poste-groupe-suivi-openapi.json).
+ */
+export const LAPOSTE_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: [],
+  sources: ['../shared/carrier-specs/laposte/la-poste-groupe-suivi-openapi.json'],
+};

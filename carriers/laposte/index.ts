@@ -6,7 +6,12 @@
  * shipment operation); La Poste parcels are labelled through Colissimo (carriers/colissimo).
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
-import { decorateLaposteRequest, LAPOSTE_ENVIRONMENTS, LAPOSTE_PROBE } from './api.js';
+import {
+  decorateLaposteRequest,
+  LAPOSTE_ENVIRONMENTS,
+  LAPOSTE_PROBE,
+  LAPOSTE_FORWARDED_HEADERS,
+} from './api.js';
 import { laposteTracking } from './tracking.js';
 import {
   LAPOSTE_AUTHORIZATION,
@@ -28,6 +33,7 @@ export const laposte: CarrierDescriptor = {
     authorization: LAPOSTE_AUTHORIZATION,
     api: LAPOSTE_API_ERRORS,
     probe: LAPOSTE_PROBE,
+    forwardedHeaders: LAPOSTE_FORWARDED_HEADERS,
     sources: [
       '../shared/carrier-specs/laposte/la-poste-groupe-suivi-openapi.json',
       '../shared/carrier-auth-facts.md section 4a (La Poste Okapi)',

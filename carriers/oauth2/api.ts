@@ -26,3 +26,13 @@ export const OAUTH2_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   okStatuses: [200],
   freshIssuance: true,
 };
+
+/**
+ * What a client may send a generic OAuth 2.0 API (issue 12, point 7): no API of its own is
+ * documented, so only the representation headers every carrier takes (RFC 9110, see
+ * REPRESENTATION_HEADERS in src/core/carrier.ts): the conservative default.
+ */
+export const OAUTH2_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: [],
+  sources: ['RFC 9110 8.3, 8.4, 8.6, 12.5.1, 12.5.4 (representation headers only)'],
+};

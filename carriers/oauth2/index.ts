@@ -6,7 +6,7 @@
  * with a `shipping:` block is refused at boot.
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
-import { OAUTH2_ACCOUNT_SETTINGS, OAUTH2_PROBE } from './api.js';
+import { OAUTH2_ACCOUNT_SETTINGS, OAUTH2_PROBE, OAUTH2_FORWARDED_HEADERS } from './api.js';
 import { OAUTH2_AUTHORIZATION, OAUTH2_REFRESH, OAUTH2_TOKEN } from './auth.js';
 import { OAUTH2_API_ERRORS, OAUTH2_ERRORS } from './errors.js';
 import { oauth2TokenResponseSchema } from './schemas.js';
@@ -21,6 +21,7 @@ export const oauth2: CarrierDescriptor = {
     probe: OAUTH2_PROBE,
     refresh: OAUTH2_REFRESH,
     accountSettings: OAUTH2_ACCOUNT_SETTINGS,
+    forwardedHeaders: OAUTH2_FORWARDED_HEADERS,
     sources: [
       'RFC 6749 (OAuth 2.0)',
       'RFC 6750 (Bearer tokens)',

@@ -62,3 +62,18 @@ export const UPS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   okStatuses: [200],
   freshIssuance: false,
 };
+
+/**
+ * What a client may send UPS itself (issue 12, point 7): `transId` and `transactionSrc` (Tracking.yaml,
+ * Rating.yaml, Shipping.yaml header parameters; added here when absent) and `shipperNumber`
+ * (Shipping.yaml, "Required only for Roadie Shipments"). `x-merchant-id` belongs to the token
+ * request (OAuthClientCredentials.yaml) and is the gateway's.
+ */
+export const UPS_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: ['transid', 'transactionsrc', 'shippernumber'],
+  sources: [
+    '../shared/carrier-specs/ups/Tracking.yaml',
+    '../shared/carrier-specs/ups/Rating.yaml',
+    '../shared/carrier-specs/ups/Shipping.yaml',
+  ],
+};

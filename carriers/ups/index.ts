@@ -3,7 +3,7 @@
  * UPS: the reference carrier. Other carrier folders copy this file set.
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
-import { decorateUpsRequest, UPS_ENVIRONMENTS, UPS_PROBE } from './api.js';
+import { decorateUpsRequest, UPS_ENVIRONMENTS, UPS_PROBE, UPS_FORWARDED_HEADERS } from './api.js';
 import { UPS_AUTHORIZATION, UPS_REFRESH, UPS_TOKEN } from './auth.js';
 import { UPS_API_ERRORS, UPS_ERRORS } from './errors.js';
 import { upsTokenResponseSchema } from './schemas.js';
@@ -23,6 +23,7 @@ export const ups: CarrierDescriptor = {
     api: UPS_API_ERRORS,
     probe: UPS_PROBE,
     refresh: UPS_REFRESH,
+    forwardedHeaders: UPS_FORWARDED_HEADERS,
     sources: [
       '../shared/carrier-specs/ups/OAuthClientCredentials.yaml',
       '../shared/carrier-specs/ups/OAuthAuthCode.yaml',

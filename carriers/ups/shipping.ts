@@ -58,7 +58,7 @@ const SERVICES = {
  * is GIF, ZPL, EPL and SPL". UPS has no PDF label, so a PDF request gets the GIF image and the
  * answer says `GIF` (ShippingLabel_ImageFormat.Code), for the shipping app to place on a page.
  */
-const LABEL_IMAGE_FORMAT = { PDF: 'GIF', ZPL: 'ZPL' } as const;
+export const LABEL_IMAGE_FORMAT = { PDF: 'GIF', ZPL: 'ZPL' } as const;
 
 /**
  * Dimensions_UnitOfMeasurement.Code: "The unit of measurement must be valid for the Shipper

@@ -621,7 +621,51 @@ function afterShipment(req: SimRequest, ctx: SimContext): SimResponse | undefine
   const reference = /^\/api\/track\/v1\/reference\/details\/([^/]+)$/.exec(req.path);
   if (reference && req.method === 'GET')
     return trackByReference(req, decodeURIComponent(reference[1] ?? ''), ctx);
+  if (/^\/api\/labels\/v\d+\/recovery$/.test(req.path) && req.method === 'POST')
+    return labelRecovery(req, ctx);
   return undefined;
+}
+
+/**
+ * [UPS-SHIP] POST /labels/{version}/recovery (LabelRecovery): by LabelRecoveryRequest.TrackingNumber,
+ * the label again, for every package of its shipment (LabelResults, each with TrackingNumber and
+ * LabelImage {LabelImageFormat, GraphicImage}; ShipmentIdentificationNumber is the lead package),
+ * in the format asked (LabelSpecification.LabelImageFormat.Code, "Default is GIF"). Nothing new is
+ * made: `labelsCreated` does not move. An unknown or voided number gets 400 with the synthetic
+ * code 'SIM120000' (UPS's own code for it is not in the saved spec).
+ */
+function labelRecovery(req: SimRequest, ctx: SimContext): SimResponse {
+  const request = obj(obj(jsonOf(req))?.['LabelRecoveryRequest']);
+  if (!request) return missingField('LabelRecoveryRequest');
+  const number = request['TrackingNumber'];
+  if (typeof number !== 'string' || number === '') return missingField('LabelRecoveryRequest/TrackingNumber');
+  const asked = obj(obj(request['LabelSpecification'])?.['LabelImageFormat'])?.['Code'];
+  const format = typeof asked === 'string' ? asked.toUpperCase() : 'GIF';
+  if (!LABEL_FORMATS.has(format))
+    return invalidField('LabelRecoveryRequest/LabelSpecification/LabelImageFormat/Code', asked);
+  const entry = ctx.ledger.find(number);
+  if (!entry || entry.state === 'voided')
+    return upsError(400, 'SIM120000', 'No label found for the tracking number');
+  const customerContext = obj(obj(request['Request'])?.['TransactionReference'])?.['CustomerContext'];
+  return json(200, {
+    LabelRecoveryResponse: {
+      Response: {
+        ResponseStatus: { Code: '1', Description: 'Success' },
+        ...(typeof customerContext === 'string'
+          ? { TransactionReference: { CustomerContext: customerContext } }
+          : {}),
+      },
+      ShipmentIdentificationNumber: entry.trackingNumbers[0],
+      LabelResults: entry.trackingNumbers.map((tracking, index) => ({
+        TrackingNumber: tracking,
+        LabelImage: {
+          LabelImageFormat: { Code: format },
+          GraphicImage:
+            entry.labels[index]?.format === format ? entry.labels[index].data : labelImage(format, tracking),
+        },
+      })),
+    },
+  });
 }
 
 /**

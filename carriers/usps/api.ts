@@ -34,3 +34,17 @@ export const USPS_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
   // 60 Addresses calls an hour ([USPS-I30]): a probe every 5 minutes uses 12 of them.
   minIntervalSeconds: 300,
 };
+
+/**
+ * What a client may send USPS itself (issue 12, point 7): `X-Idempotency-Key`, by which USPS
+ * deduplicates labels, and `X-Payment-Authorization-Token`, which a client that obtained one
+ * itself passes through when the account has no `payment` block (domestic-labels.yaml header
+ * parameters). `X-Forwarded-For` (tracking.yaml) is forwarding information, never taken from a client.
+ */
+export const USPS_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
+  names: ['x-idempotency-key', 'x-payment-authorization-token'],
+  sources: [
+    '../shared/carrier-specs/usps/domestic-labels.yaml',
+    '../shared/carrier-specs/usps/tracking.yaml',
+  ],
+};

@@ -3,7 +3,7 @@
  * USPS APIs v3, in the shape of carriers/ups.
  */
 import type { CarrierDescriptor } from '../../src/core/carrier.js';
-import { USPS_ENVIRONMENTS, USPS_PROBE } from './api.js';
+import { USPS_ENVIRONMENTS, USPS_PROBE, USPS_FORWARDED_HEADERS } from './api.js';
 import { USPS_AUTHORIZATION, USPS_PAYMENT_AUTHORIZATION, USPS_REFRESH, USPS_TOKEN } from './auth.js';
 import { USPS_API_ERRORS, USPS_ERRORS } from './errors.js';
 import { uspsTokenResponseSchema } from './schemas.js';
@@ -24,6 +24,7 @@ export const usps: CarrierDescriptor = {
     probe: USPS_PROBE,
     dependentTokens: [USPS_PAYMENT_AUTHORIZATION],
     refresh: USPS_REFRESH,
+    forwardedHeaders: USPS_FORWARDED_HEADERS,
     sources: [
       '../shared/carrier-specs/usps/addresses.yaml',
       '../shared/carrier-specs/usps/payments.yaml',

@@ -5,7 +5,14 @@
  * incident is in src/alerts/rules.ts. Three ways in:
  *
  * - `evaluate()`, every `intervalMs` (and soon after an urgent health event: a refused grant or
- *   scope): each account's health report and history against the periodic rules;
+ *   scope): the health report and history of each account that has something to say against the
+ *   periodic rules. That is not every account: a tick costs the accounts with events, not the
+ *   fleet (issue 11). An account is evaluated when it had events in the last 24 hours (one read
+ *   of the history's active set: token, API, shipment and probe events), its breaker has a record
+ *   other than closed, it has a probe result, its client secret expires within
+ *   `expiryWarningDays`, or its last evaluation here left an incident open or undecided (so its
+ *   recovery is still sent once it goes quiet). Any other account has no event, a closed breaker
+ *   and nothing expiring: every periodic rule would find it clear, which changes nothing;
  * - breaker transitions, at once (the fleet's transitions reach every instance; dedup keeps one);
  * - hooks the request paths call, which return at once and never throw: `shipmentCreated`
  *   (failover start and end) and `clientKeyUsed` (a client key from a new network).
@@ -50,7 +57,8 @@ export type { ShipmentAttempt } from './events.js';
 export type { Alert, AlertRule, AlertsConfig } from './rules.js';
 
 export interface AlerterOptions {
-  accounts: readonly { id: string }[];
+  /** Read at each tick (a reload changes `secretExpiresAt` in place). */
+  accounts: readonly { id: string; secretExpiresAt?: number }[];
   health: HealthService;
   breakers: AuthBreakers;
   recorder: HealthRecorder;
@@ -69,7 +77,11 @@ export interface AlerterOptions {
   /** Sink timeout per attempt (default 5 s) and delay before its one retry (default 1 s). */
   sinkTimeoutMs?: number;
   sinkRetryDelayMs?: number;
+  /** Called with each account whose periodic rules run (tests count them). */
+  onEvaluate?: (account: string) => void;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** Events worth evaluating their account now rather than at the next tick. */
 const URGENT_CLASSES = new Set<FailureClass>([
@@ -98,6 +110,8 @@ export class Alerter {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #seenNetworks = new Set<string>();
   readonly #urgent = new Set<string>();
+  /** Per account, the periodic rules whose last verdict here was active (until one clears them). */
+  readonly #attention = new Map<string, Set<AlertRule>>();
   #urgentTimer: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   #evaluating: Promise<void> | null = null;
@@ -150,13 +164,15 @@ export class Alerter {
   }
 
   /**
-   * Runs the periodic rules for the given accounts (default: all). A run already under way is
-   * joined, not doubled.
+   * Runs the periodic rules for the given accounts (default: those with something to say, see
+   * the module's comment). A run already under way is joined, not doubled.
    */
   evaluate(accounts?: readonly string[]): Promise<void> {
     if (accounts === undefined && this.#evaluating) return this.#evaluating;
-    const ids = accounts ?? this.#options.accounts.map((account) => account.id);
-    const run = Promise.allSettled(ids.map((id) => this.#evaluateAccount(id))).then(() => undefined);
+    const ids = accounts !== undefined ? Promise.resolve(accounts) : this.#due();
+    const run = ids
+      .then((due) => Promise.allSettled(due.map((id) => this.#evaluateAccount(id))))
+      .then(() => undefined);
     if (accounts === undefined) {
       this.#evaluating = run;
       void run.finally(() => {
@@ -164,6 +180,32 @@ export class Alerter {
       });
     }
     return run;
+  }
+
+  /** The accounts a periodic run evaluates: O(accounts with events), never the whole fleet. */
+  async #due(): Promise<string[]> {
+    const { recorder, breakers, health, config } = this.#options;
+    const now = this.#now();
+    const due = new Set(this.#attention.keys());
+    await recorder.flush().catch(() => undefined);
+    const minute = recorder.minute(now);
+    try {
+      for (const account of await recorder.history.activeSince(minute - 24 * 60 + 1)) due.add(account);
+    } catch (error) {
+      this.#log.warn(
+        { err: { message: (error as Error).message } },
+        'accounts with events not read; alert rules run for the others due',
+      );
+    }
+    for (const account of breakers.recorded()) {
+      if (breakers.state(account).state !== 'closed') due.add(account);
+    }
+    for (const account of health.probed()) due.add(account);
+    const warnBefore = now + config.expiryWarningDays * DAY_MS;
+    for (const account of this.#options.accounts) {
+      if (account.secretExpiresAt !== undefined && account.secretExpiresAt < warnBefore) due.add(account.id);
+    }
+    return [...due].filter((account) => health.has(account));
   }
 
   /**
@@ -275,14 +317,29 @@ export class Alerter {
       const minute = recorder.minute(this.#now());
       const buckets = await recorder.history.read(account, minute - BASELINE_MINUTES + 1, minute);
       const context = { report, buckets, minute, config };
-      await Promise.all(
-        (
-          Object.entries(PERIODIC_RULES) as [AlertRule, NonNullable<(typeof PERIODIC_RULES)[AlertRule]>][]
-        ).map(([rule, check]) => this.#decide({ rule, account }, check(account, context))),
-      );
+      this.#options.onEvaluate?.(account);
+      const verdicts = (
+        Object.entries(PERIODIC_RULES) as [AlertRule, NonNullable<(typeof PERIODIC_RULES)[AlertRule]>][]
+      ).map(([rule, check]) => [rule, check(account, context)] as const);
+      this.#remember(account, verdicts);
+      await Promise.all(verdicts.map(([rule, verdict]) => this.#decide({ rule, account }, verdict)));
     } catch (error) {
       this.#log.warn({ account, err: { message: (error as Error).message } }, 'alert rules not evaluated');
     }
+  }
+
+  /**
+   * Keeps an account in view while a rule's last verdict on it was active (a null verdict holds
+   * what was), so that it is evaluated until its recovery has been decided, even once it is quiet.
+   */
+  #remember(account: string, verdicts: readonly (readonly [AlertRule, Verdict])[]): void {
+    const rules = this.#attention.get(account) ?? new Set<AlertRule>();
+    for (const [rule, verdict] of verdicts) {
+      if (verdict?.active === true) rules.add(rule);
+      else if (verdict !== null) rules.delete(rule);
+    }
+    if (rules.size > 0) this.#attention.set(account, rules);
+    else this.#attention.delete(account);
   }
 
   /** Opens or closes the subject's incident as the verdict says, in order with earlier decisions on it. */

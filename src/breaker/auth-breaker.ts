@@ -169,6 +169,11 @@ export class AuthBreakers extends EventEmitter<{ transition: [BreakerTransition]
     return new Set([...this.#state.ids(), ...this.#asked]);
   }
 
+  /** Accounts with a breaker record (opened at least once since the records were last cleared). */
+  recorded(): Iterable<string> {
+    return this.#state.ids();
+  }
+
   /** Counts one outcome; true when the window now asks for the breaker to open. */
   #count(account: string, failed: boolean, cause: string | undefined): boolean {
     let window = this.#windows.get(account);

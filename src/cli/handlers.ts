@@ -75,9 +75,20 @@ async function showStatus(context: Context): Promise<number> {
       (health) => statusTable([health], context.colour) + statusDetail(health),
     );
   }
-  const answer = await context.client().call('GET', '/v1/health/carriers');
-  return print<{ carriers: AccountHealth[] }>(context, answer, ({ carriers }) =>
-    statusTable(carriers, context.colour),
+  // Every page (the gateway answers at most 1000 accounts at a time), as one answer.
+  const carriers: AccountHealth[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+    const page = (await context.client().call('GET', `/v1/health/carriers?limit=1000${query}`)) as {
+      carriers: AccountHealth[];
+      nextCursor?: string | null;
+    };
+    carriers.push(...page.carriers);
+    cursor = page.nextCursor ?? null;
+  } while (cursor !== null);
+  return print<{ carriers: AccountHealth[] }>(context, { carriers }, ({ carriers: all }) =>
+    statusTable(all, context.colour),
   );
 }
 

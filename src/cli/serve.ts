@@ -83,7 +83,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const simulators = demo ? await startDemoSimulators() : [];
   const config = demo ? demoConfig(simulators, env) : loadConfigFile(selection.file!, env);
   adjust(config);
-  const log = createLogger({ level: config.log.level });
+  const log = createLogger({ level: config.log.level, flushMs: config.log.flushMs });
   // Spans go out over OTLP only when the environment names an endpoint (src/platform/tracing.ts).
   const tracing = await startTracing(env, log);
   if (demo) {
@@ -132,6 +132,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     },
     'carrier gateway listening',
   );
+  // Operators and supervisors wait for this line: it does not wait for the next batch of logs.
+  log.flush();
   if (demo) process.stdout.write(demoBanner(port, config.listen.host, simulators));
 
   new GracefulShutdown(

@@ -131,6 +131,70 @@ export const dependentTokenSchema = z.strictObject({
 });
 export type DependentTokenData = z.infer<typeof dependentTokenSchema>;
 
+/**
+ * Client headers the pass-through forwards to every carrier (issue 12, point 7): the
+ * representation and content-negotiation fields of RFC 9110 (8.3 Content-Type, 8.4
+ * Content-Encoding, 8.6 Content-Length, 12.5.1 Accept, 12.5.4 Accept-Language), and the caller's
+ * `tracestate`, which travels with the `traceparent` the gateway writes (W3C Trace Context 3.3:
+ * a participant propagates it). Anything else a client sends reaches the carrier only when its
+ * descriptor's `forwardedHeaders` names it.
+ */
+export const REPRESENTATION_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-encoding',
+  'content-length',
+  'tracestate',
+] as const;
+
+/**
+ * Headers no carrier's allow-list may name: hop-by-hop fields (RFC 9110 7.6.1), the client's own
+ * gateway credential and cookies, the Host, forwarding information (forged in the gateway's name,
+ * RFC 7239), and what would make a server in front of the carrier act on another method or path
+ * than the one the gateway checked. Credentials the gateway injects itself are kept out by each
+ * list not naming them.
+ */
+export const NEVER_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'authorization',
+  'cookie',
+  'expect',
+  'forwarded',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'cf-connecting-ip',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-url',
+  'x-rewrite-url',
+  'traceparent',
+  'tracestate',
+]);
+
+/** A lower-case header name (RFC 9110 5.1 token) that may cross the gateway. */
+export const forwardableHeaderSchema = z
+  .string()
+  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'a header name in lower case')
+  .refine((name) => !NEVER_FORWARDED.has(name) && !name.startsWith('x-forwarded-'), {
+    message: 'never forwarded from a client (hop-by-hop, credential, forwarding or override header)',
+  });
+
 export const descriptorDataSchema = z
   .strictObject({
     id: z.string().min(1),
@@ -213,6 +277,18 @@ export const descriptorDataSchema = z
         minIntervalSeconds: z.number().int().positive().optional(),
       })
       .optional(),
+    /**
+     * The carrier's own request headers a client may send through the pass-through, on top of
+     * REPRESENTATION_HEADERS (issue 12, point 7): an allow-list, each list citing the spec that
+     * documents its headers. Credentials the gateway injects (API keys, the payment token where
+     * the gateway holds it) are not named here unless the carrier documents a client supplying them.
+     */
+    forwardedHeaders: z.strictObject({
+      names: z.array(forwardableHeaderSchema).refine((names) => new Set(names).size === names.length, {
+        message: 'each header once',
+      }),
+      sources: z.array(z.string().min(1)).min(1),
+    }),
     /** Further tokens some API paths need, obtained with the access token (token carriers only). */
     dependentTokens: z.array(dependentTokenSchema).optional(),
     refresh: z
@@ -307,4 +383,6 @@ export interface CarrierDescriptor {
   rates?: RatesAdapter<any>;
   /** The carrier's tracking API for `/v1/tracking` (carriers/<carrier>/tracking.ts). */
   tracking?: TrackingAdapter;
+  /** Without `tracking`: why the carrier cannot track here (what its saved specs cover), for the 422's detail. */
+  trackingUnsupported?: string;
 }

@@ -403,6 +403,12 @@ export const ERROR_CATALOGUE = {
     failureClass: null,
     countsAgainstCarrier: false,
   },
+  ERR_QUERY_INVALID: {
+    status: 400,
+    title: 'Query parameter is invalid',
+    failureClass: null,
+    countsAgainstCarrier: false,
+  },
   ERR_INTERNAL: {
     status: 500,
     title: 'Internal error',

@@ -131,7 +131,8 @@ export interface ShipmentAtCarrier<Settings> {
  * - voided: the label is cancelled (or the refund requested, where that is the carrier's void);
  * - gone: the carrier no longer has it (deleted or voided before): nothing is left to void;
  * - refused: too late (manifested, picked up, scanned) or otherwise not allowed; `reason` is the
- *   carrier's own words, passed to the client so it can act on them;
+ *   carrier's own words, from which the gateway derives a stable code and a cut-down text for the
+ *   client (src/shipments/void-refusal.ts): never passed on as they are;
  * - unreadable: a success status whose body says nothing clear.
  */
 export type VoidAnswer =
@@ -163,7 +164,33 @@ export interface VoidNotOffered {
  * - unknown: the carrier could not say.
  */
 export type LookupAnswer =
-  { kind: 'found'; trackingNumbers: string[]; labels?: Label[] } | { kind: 'absent' } | { kind: 'unknown' };
+  | {
+      kind: 'found';
+      trackingNumbers: string[];
+      labels?: Label[];
+      /** Why the label images are missing although the carrier offers a way to fetch them. */
+      labelsMissing?: string;
+    }
+  | { kind: 'absent' }
+  | { kind: 'unknown' };
+
+/** One label image a recovery call returned; `trackingNumber` when the answer names the piece. */
+export interface RecoveredLabel {
+  trackingNumber?: string;
+  label: Label;
+}
+
+/**
+ * Fetching the label images of a shipment found by reference, when the search answers with the
+ * tracking numbers only (UPS Label Recovery). One call per piece still without its image; an
+ * answer may carry the images of several pieces.
+ */
+export interface LabelRecoverySupport<Settings = unknown> {
+  sources: string[];
+  build(target: ShipmentAtCarrier<Settings>, trackingNumber: string): CarrierCall;
+  /** The images in a 2xx answer; undefined when it holds none that can be read. */
+  read(status: number, body: string): RecoveredLabel[] | undefined;
+}
 
 export interface LookupSupport<Settings = unknown> {
   /**
@@ -176,6 +203,8 @@ export interface LookupSupport<Settings = unknown> {
   /** For `reference`: the search call, or undefined when the request carried nothing to find it by. */
   build?(target: ShipmentAtCarrier<Settings>): CarrierCall | undefined;
   read?(status: number, body: string): LookupAnswer;
+  /** For `reference`: how the found shipment's label images are fetched, where the carrier offers it. */
+  recover?: LabelRecoverySupport<Settings>;
 }
 
 /** The carrier's service code for a shipment. */

@@ -13,7 +13,7 @@ import type { AuthBreakers, BreakerState } from '../breaker/auth-breaker.js';
 import type { AccountOverride, AccountOverrides } from '../overrides/overrides.js';
 import { LATENCY_BOUNDS_MS, type Bucket } from './history.js';
 import type { HealthRecorder } from './recorder.js';
-import { computeScore, type HealthStatus, type ScoreInput } from './score.js';
+import { computeScore, EXPIRY_WARNING_DAYS, type HealthStatus, type ScoreInput } from './score.js';
 import { runbookFor, type FailureClass } from '../core/failure-classes.js';
 
 /** One step of a synthetic probe (src/probes/prober.ts fills these). */
@@ -37,6 +37,8 @@ export interface ProbeResult {
 /** Where the last probe results come from (the prober, when probes run). */
 export interface ProbeResults {
   last(account: string): ProbeResult | null;
+  /** The accounts that have a probe result (none when absent). */
+  probed?(): Iterable<string>;
 }
 
 export interface TrendPoint {
@@ -120,17 +122,91 @@ function mergeLatency(buckets: Bucket[]): number[] {
   return merged;
 }
 
+/** One page of reports (`HealthService.page`). */
+export interface HealthPage {
+  reports: AccountHealth[];
+  /** The last account this page looked at, when accounts remain after it; null at the end. */
+  after: string | null;
+}
+
+/** What the health list filters on: a status, or `failing` for down or degraded. */
+export type HealthFilter = HealthStatus | 'failing';
+
+export interface HealthPageQuery {
+  /** Only these accounts (a client key's); default every account. */
+  visible?: ReadonlySet<string>;
+  /** Start after this account id (exclusive); default the first. */
+  after?: string;
+  limit: number;
+  /** Only reports with this status (`failing`: down or degraded). */
+  status?: HealthFilter;
+  /** Only accounts whose id or carrier contains this, whatever the case. */
+  q?: string;
+}
+
+export interface SeverityPageQuery {
+  visible?: ReadonlySet<string>;
+  status?: HealthFilter;
+  q?: string;
+  /** Matching accounts skipped, worst first. */
+  offset: number;
+  limit: number;
+}
+
+/** One page in severity order (`HealthService.severityPage`). */
+export interface SeverityPage {
+  reports: AccountHealth[];
+  /** Accounts matching `q` and `status`, all pages together. */
+  total: number;
+  /** Visible accounts by status, whatever `q` and `status`. */
+  counts: Record<HealthStatus, number>;
+}
+
+const matchesStatus = (filter: HealthFilter | undefined, status: HealthStatus) =>
+  filter === undefined || (filter === 'failing' ? status !== 'healthy' : status === filter);
+
+const SEVERITY: Record<HealthStatus, number> = { down: 0, degraded: 1, healthy: 2 };
+/** Worst first: down, degraded, healthy; the lowest score first; then by id (code-unit order). */
+export function bySeverity(a: AccountHealth, b: AccountHealth): number {
+  return (
+    SEVERITY[a.status] - SEVERITY[b.status] ||
+    a.score - b.score ||
+    (a.account < b.account ? -1 : a.account > b.account ? 1 : 0)
+  );
+}
+
+/** A report with nothing against it: where every quiet account stands. */
+const spotless = (report: AccountHealth) => report.status === 'healthy' && report.score === 100;
+
+/** Reports computed at once while a status filter looks for matches. */
+const FILTER_BATCH = 250;
+
+/** The first index of `sorted` whose id comes after `id` (code-unit order). */
+function indexAfter(sorted: readonly string[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= id) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 const count = (record: Partial<Record<string, number>>) =>
   Object.values(record).reduce((s: number, n) => s + (n ?? 0), 0);
 
 export class HealthService {
   readonly #accounts: Map<string, ConfiguredAccount>;
+  /** Account ids in code-unit order: the order pages follow, stable across calls. */
+  readonly #sorted: string[];
   readonly #now: () => number;
   readonly #lastScores = new Map<string, { score: number; status: HealthStatus }>();
-  #quietTrend: { minute: number; points: TrendPoint[] } | undefined;
+  #emptyTrend: { minute: number; points: TrendPoint[] } | undefined;
 
   constructor(private readonly options: HealthServiceOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#sorted = [...this.#accounts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     this.#now = options.now ?? Date.now;
   }
 
@@ -146,6 +222,11 @@ export class HealthService {
 
   has(account: string): boolean {
     return this.#accounts.has(account);
+  }
+
+  /** The accounts with a probe result: O(probed accounts). */
+  probed(): Iterable<string> {
+    return this.options.probes?.probed?.() ?? [];
   }
 
   /**
@@ -239,6 +320,116 @@ export class HealthService {
   }
 
   /**
+   * Up to `limit` reports in account id order after `after`, with history read for the accounts
+   * with events only: the cost is that of the page, not of the fleet. With a status filter the
+   * accounts are scored in batches until the page is full or the accounts run out.
+   */
+  async page(query: HealthPageQuery): Promise<HealthPage> {
+    const { recorder } = this.options;
+    const order = this.#visible(query.visible, query.q);
+    let start = query.after === undefined ? 0 : indexAfter(order, query.after);
+    await recorder.flush();
+    const minute = recorder.minute(this.#now());
+    const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
+    const reports: AccountHealth[] = [];
+    while (start < order.length && reports.length < query.limit) {
+      const wanted = query.limit - reports.length;
+      const ids = order.slice(start, start + (query.status ? Math.max(wanted, FILTER_BATCH) : wanted));
+      const batch = await Promise.all(ids.map((id) => this.report(id, active)));
+      let used = 0;
+      for (const report of batch) {
+        used += 1;
+        if (!matchesStatus(query.status, report.status)) continue;
+        reports.push(report);
+        if (reports.length === query.limit) break;
+      }
+      start += used;
+    }
+    return { reports, after: start < order.length ? order[start - 1]! : null };
+  }
+
+  /**
+   * One page worst first (`bySeverity`), with the totals of every visible account, for the cost
+   * of the accounts with something to say plus the page. An account with no event in 24 hours,
+   * no breaker record, no probe result, no secret expiring within EXPIRY_WARNING_DAYS and no last
+   * report here short of healthy at 100 has nothing that could take a point off its score (every
+   * input is an event, a breaker, a probe or the secret), so it is counted healthy at 100 without
+   * a report and ranked among those by id; only its page builds its report. Such an account whose
+   * report turns out otherwise (a token state kept in the store from days ago) is shown as it is,
+   * and ranked by it from the next list on (its last score is then kept).
+   */
+  async severityPage(query: SeverityPageQuery): Promise<SeverityPage> {
+    const { recorder } = this.options;
+    await recorder.flush();
+    const now = this.#now();
+    const minute = recorder.minute(now);
+    const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
+    const visible = this.#visible(query.visible);
+    const noteworthy = visible.filter(this.#noteworthy(active, now));
+    const known = new Map<string, AccountHealth>();
+    for (const report of await Promise.all(noteworthy.map((id) => this.report(id, active))))
+      known.set(report.account, report);
+
+    const counts: Record<HealthStatus, number> = {
+      down: 0,
+      degraded: 0,
+      healthy: visible.length - known.size,
+    };
+    for (const report of known.values()) counts[report.status] += 1;
+    const text = this.#textFilter(query.q);
+    const flagged = [...known.values()]
+      .filter(
+        (report) => !spotless(report) && text(report.account) && matchesStatus(query.status, report.status),
+      )
+      .sort(bySeverity);
+    // Healthy at 100, known or assumed, in id order: the tail of the severity order.
+    const rest = matchesStatus(query.status, 'healthy')
+      ? visible.filter((id) => text(id) && (known.get(id) === undefined || spotless(known.get(id)!)))
+      : [];
+    const from = query.offset;
+    const to = from + query.limit;
+    const ids = [
+      ...flagged.slice(from, to).map((report) => report.account),
+      ...rest.slice(Math.max(0, from - flagged.length), Math.max(0, to - flagged.length)),
+    ];
+    const reports = await Promise.all(ids.map((id) => known.get(id) ?? this.report(id, active)));
+    return { reports, total: flagged.length + rest.length, counts };
+  }
+
+  /** The visible account ids in code-unit order, those matching `q` only when given. */
+  #visible(visible: ReadonlySet<string> | undefined, q?: string): string[] {
+    const text = this.#textFilter(q);
+    if (visible === undefined && q === undefined) return this.#sorted;
+    return this.#sorted.filter((id) => (visible === undefined || visible.has(id)) && text(id));
+  }
+
+  /** Whether an account's id or carrier contains `q`, whatever the case (always, without `q`). */
+  #textFilter(q: string | undefined): (id: string) => boolean {
+    if (q === undefined) return () => true;
+    const needle = q.toLowerCase();
+    return (id) =>
+      id.toLowerCase().includes(needle) || this.#accounts.get(id)!.carrier.toLowerCase().includes(needle);
+  }
+
+  /**
+   * Accounts whose report may be anything but healthy at 100 (see `severityPage`): every one when
+   * the accounts with events could not be read.
+   */
+  #noteworthy(active: ReadonlySet<string> | undefined, now: number): (id: string) => boolean {
+    if (active === undefined) return () => true;
+    const { breakers } = this.options;
+    const marked = new Set<string>([...active, ...breakers.recorded(), ...this.probed()]);
+    for (const [id, last] of this.#lastScores)
+      if (last.status !== 'healthy' || last.score < 100) marked.add(id);
+    const warnBefore = now + EXPIRY_WARNING_DAYS * DAY_MS;
+    return (id) => {
+      if (marked.has(id)) return true;
+      const secretAt = this.#accounts.get(id)?.secretExpiresAt;
+      return secretAt !== undefined && secretAt < warnBefore;
+    };
+  }
+
+  /**
    * 96 slices of 15 minutes, oldest first. The buckets are sorted into their slices in one pass;
    * a quiet account's trend (no bucket) is the same for every account in a minute, so it is built
    * once per minute and shared (frozen): a 10,000-account list builds it once, not 10,000 times.
@@ -246,7 +437,7 @@ export class HealthService {
   #trend(day: Bucket[], minute: number): TrendPoint[] {
     const first = minute - 24 * 60 + 1;
     if (day.length === 0) {
-      if (this.#quietTrend?.minute !== minute) {
+      if (this.#emptyTrend?.minute !== minute) {
         const points = Array.from({ length: 96 }, (_, slice) =>
           Object.freeze({
             at: new Date((first + slice * 15) * 60_000).toISOString(),
@@ -255,9 +446,9 @@ export class HealthService {
             score: null,
           }),
         );
-        this.#quietTrend = { minute, points: Object.freeze(points) as TrendPoint[] };
+        this.#emptyTrend = { minute, points: Object.freeze(points) as TrendPoint[] };
       }
-      return this.#quietTrend.points;
+      return this.#emptyTrend.points;
     }
     const slices: Bucket[][] = Array.from({ length: 96 }, () => []);
     for (const bucket of day) {

@@ -25,6 +25,19 @@ export const problemSchema = z.looseObject({
   retryAfterSeconds: z.number().int().optional(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   attempts: z.array(z.looseObject({ account: z.string(), outcome: z.string() })).optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      'Why, as a stable code: ERR_VOID_REFUSED too_late | refused; ERR_TRACKING_UNAVAILABLE its cause',
+    ),
+  carrierReason: z
+    .string()
+    .max(120)
+    .optional()
+    .describe(
+      "ERR_VOID_REFUSED: the carrier's message on one line, addresses and ids other than the shipment's own removed",
+    ),
 });
 
 export const PROBLEM_EXAMPLE = {

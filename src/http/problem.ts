@@ -8,7 +8,15 @@
  */
 import type { ServerResponse } from 'node:http';
 
-import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../core/errors.js';
+import type { z } from 'zod';
+
+import {
+  GatewayError,
+  PROBLEM_CONTENT_TYPE,
+  toProblem,
+  type GatewayErrorCode,
+  type Problem,
+} from '../core/errors.js';
 import { REQUEST_ID_HEADER } from './request-trace.js';
 
 /** The challenge of every 401: the gateway's keys are bearer tokens (RFC 6750 3). */
@@ -18,6 +26,25 @@ export interface ProblemAnswer {
   problem: Problem;
   body: string;
   headers: Record<string, string>;
+}
+
+/**
+ * A refused body or query as a problem: `code`, a one-line `detail` and an `errors` member with
+ * each field's complaint (`(body)` / `(query)` when the whole of it is wrong).
+ */
+export function invalidInput(
+  code: GatewayErrorCode,
+  error: z.ZodError,
+  where: 'body' | 'query',
+): GatewayError {
+  const errors = error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || `(${where})`,
+    message: issue.message,
+  }));
+  return new GatewayError(code, undefined, {
+    detail: errors.map((entry) => `${entry.field}: ${entry.message}`).join('; '),
+    extensions: { errors },
+  });
 }
 
 export function problemAnswer(error: unknown, requestId: string | undefined): ProblemAnswer {

@@ -3,9 +3,10 @@
  * The operations page's script, inlined in the page and allowed by its hash in the
  * Content-Security-Policy (src/ops/page.ts). The page carries no data: the script asks the
  * operator for an admin (or client) key once, keeps it in this tab's sessionStorage, and polls
- * `GET /v1/health/carriers` with it as a Bearer token. Everything is drawn with DOM APIs and
- * textContent, never markup built from data, and the CSP's Trusted Types directive makes the
- * browser refuse any HTML sink, should one creep in.
+ * `GET /v1/health/carriers?sort=severity` (one page of 50, worst first, with the totals) with it
+ * as a Bearer token. Everything is drawn with DOM APIs and textContent, never markup built from
+ * data, and the CSP's Trusted Types directive makes the browser refuse any HTML sink, should one
+ * creep in.
  *
  * Plain ES2022 in a string (no build step); the browser test (test/ops/ops-page.test.ts) runs it
  * and the route test parses it. It avoids backticks and dollar-brace so it can live in a
@@ -479,7 +480,7 @@ const CLIENT = String.raw`
   }
 
   function listUrl() {
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
+    const query = new URLSearchParams({ sort: 'severity', limit: String(PAGE_SIZE), offset: String(offset) });
     const q = ui.filter.value.trim();
     if (q) query.set('q', q);
     if (ui.show.value) query.set('status', ui.show.value);

@@ -129,6 +129,11 @@ export class Prober implements ProbeResults {
     return result;
   }
 
+  /** The accounts with a result held here (fresh or not: `last` says which). */
+  probed(): Iterable<string> {
+    return this.#cache.keys();
+  }
+
   start(): void {
     if (this.#running) return;
     this.#running = true;

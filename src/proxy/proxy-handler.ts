@@ -15,52 +15,30 @@ import type { Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { REPRESENTATION_HEADERS } from '../core/carrier.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { AuthenticatedClient, ClientRegistry } from '../http/clients.js';
 import { sendProblem } from '../http/problem.js';
 import { traceOf } from '../http/request-trace.js';
 import type { Logger } from '../platform/log.js';
-import type { CarrierApi } from '../upstream/carrier-api.js';
+import type { CallTrace, CarrierApi } from '../upstream/carrier-api.js';
+import { ClientSlots } from './client-slots.js';
 
 export const PROXY_PREFIX = '/v1/carriers/';
 /** The route as the access log and the OpenAPI document name it. */
 export const PROXY_ROUTE = '/v1/carriers/{accountId}/{path}';
 
-/** RFC 9110 7.6.1 hop-by-hop fields, plus what must not cross the gateway in either direction. */
-const REQUEST_HEADERS_DROPPED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  // The client's gateway key is not the carrier's business.
-  'authorization',
-  'cookie',
-  // The 100-continue expectation is between the client and the gateway, and node:http has met
-  // it; undici refuses to send it on (UND_ERR_NOT_SUPPORTED).
-  'expect',
-  // Forwarding information from the client would be forged in the gateway's name.
-  'forwarded',
-  'via',
-  'x-real-ip',
-  'true-client-ip',
-  'x-client-ip',
-  'cf-connecting-ip',
-  // Issue 12, point 7: headers that make a server in front of the carrier act on another method
-  // or path than the one checked here, or carry a key the gateway's credential should replace.
-  // (Interim: a per-carrier allow-list is the intended rule.)
-  'x-http-method-override',
-  'x-http-method',
-  'x-method-override',
-  'x-original-url',
-  'x-rewrite-url',
-  'x-api-key',
-]);
+/**
+ * Issue 12, point 7: the client headers that reach a carrier are an allow-list, the
+ * representation headers every carrier takes plus the carrier's own documented ones (its
+ * descriptor's `forwardedHeaders`, each citing its spec; validated at boot, which also refuses
+ * hop-by-hop, credential, forwarding and override names there) plus the account's
+ * `passThrough.forwardHeaders`. Everything else (method overrides, URL rewrites, address claims,
+ * a client's own API key, the client's gateway key and cookies) stays at the gateway.
+ */
+function forwardedHeaderNames(account: ConfiguredAccount, extra: readonly string[] = []): Set<string> {
+  return new Set([...REPRESENTATION_HEADERS, ...account.descriptor.data.forwardedHeaders.names, ...extra]);
+}
 
 const RESPONSE_HEADERS_DROPPED = new Set([
   'connection',
@@ -115,27 +93,53 @@ const bodyTooLarge = (account: string, limit: number) =>
     detail: `a pass-through request body to this account is at most ${limit} bytes`,
   });
 
+/** Default of `passThrough.bodyIdleTimeoutMs`. */
+export const BODY_IDLE_TIMEOUT_MS = 10_000;
+/** Default of `passThrough.maxConcurrentCallsPerClient`. */
+export const CLIENT_CALLS_PER_ORIGIN = 48;
+
+const bodyStalled = (account: string, idleMs: number) =>
+  new GatewayError('ERR_REQUEST_TIMEOUT', undefined, {
+    account,
+    detail: `the request body sent nothing for ${idleMs} ms; the carrier call was cancelled`,
+  });
+
 /**
- * The client's body as sent on, refused past `limit` bytes. A declared Content-Length is checked
- * before anything is sent; a chunked body is counted as it streams, and the call is cut (the
- * carrier sees an aborted request, never a complete oversized one).
+ * The client's body as sent on. Refused past `limit` bytes: a declared Content-Length is checked
+ * before anything is sent, a chunked body is counted as it streams and the call is cut (the
+ * carrier sees an aborted request, never a complete oversized one). Cut too when the client sends
+ * nothing for `idleMs` (issue 12, point 3) while the carrier is ready for more: the error fails
+ * the upstream request, which undici then aborts, freeing its connection; a pause the carrier
+ * itself causes (its side is not reading) is not the client's.
  */
-function limitedBody(req: IncomingMessage, account: string, limit: number): Readable {
+function guardedBody(req: IncomingMessage, account: string, limit: number, idleMs: number): Readable {
   const declared = req.headers['content-length'];
-  if (declared !== undefined) {
-    if (Number(declared) > limit) throw bodyTooLarge(account, limit);
-    return req;
-  }
+  if (declared !== undefined && Number(declared) > limit) throw bodyTooLarge(account, limit);
+  const counted = declared === undefined;
   let size = 0;
-  const counted = new Transform({
+  const guarded = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      idle.refresh();
       size += chunk.length;
-      if (size > limit) callback(bodyTooLarge(account, limit));
+      if (counted && size > limit) callback(bodyTooLarge(account, limit));
       else callback(null, chunk);
     },
+    flush(callback) {
+      clearTimeout(idle);
+      callback();
+    },
   });
-  req.on('error', (error) => counted.destroy(error));
-  return req.pipe(counted);
+  const idle = setTimeout(function stalled() {
+    if (guarded.destroyed) return;
+    if (guarded.readableLength >= guarded.readableHighWaterMark) {
+      idle.refresh();
+      return;
+    }
+    guarded.destroy(bodyStalled(account, idleMs));
+  }, idleMs);
+  guarded.once('close', () => clearTimeout(idle));
+  req.on('error', (error) => guarded.destroy(error));
+  return req.pipe(guarded);
 }
 
 export interface ProxyOptions {
@@ -145,6 +149,10 @@ export interface ProxyOptions {
   log: Logger;
   /** Pass-through body limits by account (`passThrough.maxBodyBytes`); the default otherwise. */
   bodyLimits?: ReadonlyMap<string, number>;
+  /** Further client headers an account forwards (`passThrough.forwardHeaders`), by account. */
+  forwardHeaders?: ReadonlyMap<string, readonly string[]>;
+  /** The top-level `passThrough` block: calls in flight per client and carrier origin, body idle cut. */
+  limits?: { maxConcurrentCallsPerClient?: number; bodyIdleTimeoutMs?: number };
   /** Told when a connection authenticates a client (the new-network alert). */
   alerts?: {
     clientKeyUsed(
@@ -178,8 +186,20 @@ export class CarrierProxy {
     { header: string; client: AuthenticatedClient; generation: number }
   >();
 
+  readonly #forwarded: Map<string, Set<string>>;
+  readonly #slots: ClientSlots;
+  readonly #bodyIdleMs: number;
+
   constructor(private readonly options: ProxyOptions) {
     this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#forwarded = new Map(
+      options.accounts.map((account) => [
+        account.id,
+        forwardedHeaderNames(account, options.forwardHeaders?.get(account.id)),
+      ]),
+    );
+    this.#slots = new ClientSlots(options.limits?.maxConcurrentCallsPerClient ?? CLIENT_CALLS_PER_ORIGIN);
+    this.#bodyIdleMs = options.limits?.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
   }
 
   /**
@@ -255,11 +275,38 @@ export class CarrierProxy {
     const method = req.method ?? 'GET';
     const headers: Record<string, string | string[]> = {};
     const listed = connectionListed(req.headers.connection);
+    const allowed = this.#forwarded.get(accountId)!;
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || REQUEST_HEADERS_DROPPED.has(name) || listed?.has(name)) continue;
-      if (name.startsWith('x-forwarded-')) continue;
+      if (value === undefined || !allowed.has(name) || listed?.has(name)) continue;
       headers[name] = value;
     }
+    // Issue 12, point 3: one client holds at most so many of the origin's pooled connections.
+    const origin = account!.api.baseUrl.origin;
+    const release = this.#slots.take(client.id, origin);
+    if (release === null) {
+      throw new GatewayError('ERR_CLIENT_CONCURRENCY', undefined, {
+        account: accountId,
+        retryAfterMs: 1_000,
+        detail: `a client has at most ${this.#slots.limit} calls in flight to one carrier; send it again when one ends`,
+      });
+    }
+    try {
+      await this.#send(req, res, account!, method, pathAndQuery, headers, trace);
+    } finally {
+      release();
+    }
+  }
+
+  async #send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    account: ConfiguredAccount,
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string | string[]>,
+    trace: CallTrace | undefined,
+  ): Promise<void> {
+    const accountId = account.id;
     const withBody = hasBody(req);
     const idempotent = IDEMPOTENT_METHODS.has(method);
     // 'aborted' is the client's side only: its connection ended, or the parser refused the rest
@@ -267,16 +314,17 @@ export class CarrierProxy {
     let clientBroke = false;
     if (withBody) req.once('aborted', () => (clientBroke = true));
     await this.options.api.pipe(
-      account!,
+      account,
       {
         method,
         path: pathAndQuery,
         headers,
         body: withBody
-          ? limitedBody(
+          ? guardedBody(
               req,
               accountId,
               this.options.bodyLimits?.get(accountId) ?? PASS_THROUGH_BODY_LIMIT_BYTES,
+              this.#bodyIdleMs,
             )
           : null,
       },
@@ -298,7 +346,8 @@ export class CarrierProxy {
           // A replay is safe when the method is idempotent or the carrier deduplicates by key.
           dependent: idempotent || req.headers['x-idempotency-key'] !== undefined,
         },
-        clientSends: (header) => req.headers[header] !== undefined,
+        // Only what crosses counts as sent (a USPS client's own payment token, where allowed).
+        clientSends: (header) => headers[header] !== undefined,
         clientFault: () =>
           clientBroke
             ? new GatewayError('ERR_REQUEST_STREAM_INVALID', undefined, {

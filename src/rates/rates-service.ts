@@ -16,8 +16,9 @@ import { rateRequestSchema, type RateQuote, type RateRequest } from '../core/rat
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
 import type { AuthenticatedClient } from '../http/clients.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
+import type { ReadMetrics } from '../metrics/read-metrics.js';
 import type { Logger } from '../platform/log.js';
-import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
+import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.js';
 import { rateKey, type RatesCache } from './rates-cache.js';
 
 /** Why an account has no prices in the answer (README, "Rates"). */
@@ -63,6 +64,13 @@ export interface RatesServiceOptions {
   log: Logger;
   /** Off when absent (`rates.cacheTtlSeconds` unset or 0). */
   cache?: RatesCache;
+  metrics?: ReadMetrics;
+}
+
+/** When an account's carrier call started and how long it took (set only when the carrier is called). */
+interface CallTiming {
+  startedAt?: number;
+  ms?: number;
 }
 
 /** How long before the deadline the answer is prepared, at most (5 % of a short deadline). */
@@ -99,20 +107,24 @@ export class RatesService {
 
   /**
    * Prices from every account asked. `startedAt` (performance.now()) is when the request arrived:
-   * the deadline counts from there, so reading and parsing the body come out of it too.
+   * the deadline counts from there, so reading and parsing the body come out of it too. `trace`
+   * is the client request's: carried to each carrier, and the time they are out recorded on it
+   * (side by side, so the fan-out counts as long as its longest call, cut calls to the answer).
    */
   async quote(
     client: AuthenticatedClient,
     request: RateRequest,
     startedAt: number = performance.now(),
+    trace?: CallTrace,
   ): Promise<RatesResult> {
     const ids = [...new Set(request.accounts ?? client.accounts)];
     // Every account is checked before any is asked: a bad list changes nothing anywhere.
     for (const id of ids) this.#authorize(client, id);
     const settled = new Map<string, Outcome>();
     const controller = new AbortController();
-    const asks = ids.map((id) =>
-      this.#ask(this.#accounts.get(id)!, request, controller.signal).then(
+    const timings = ids.map((): CallTiming => ({}));
+    const asks = ids.map((id, index) =>
+      this.#ask(this.#accounts.get(id)!, request, controller.signal, timings[index]!, trace).then(
         (outcome) => void settled.set(id, outcome),
         (error: unknown) => {
           this.options.log.error(
@@ -132,13 +144,22 @@ export class RatesService {
     });
     await Promise.race([Promise.all(asks), deadline]);
     clearTimeout(timer);
+    const answeredAt = performance.now();
 
     const result: RatesResult = { rates: [], errors: [] };
-    for (const id of ids) {
+    const metrics = this.options.metrics;
+    for (const [index, id] of ids.entries()) {
       const account = this.#accounts.get(id)!;
       const outcome = settled.get(id) ?? {
         error: { code: 'deadline_exceeded', detail: `no answer within ${request.deadlineMs} ms` },
       };
+      if (metrics !== undefined) {
+        const timing = timings[index]!;
+        // A call still out is counted up to the answer: that is how long the client waited for it.
+        const ms = timing.ms ?? (timing.startedAt !== undefined ? answeredAt - timing.startedAt : undefined);
+        const label = 'error' in outcome ? outcome.error.code : outcome.cached ? 'cached' : 'rated';
+        metrics.rateCall(id, account.carrier, label, ms !== undefined ? ms / 1000 : undefined);
+      }
       if ('error' in outcome) result.errors.push({ account: id, ...outcome.error });
       else {
         for (const rate of outcome.rates) {
@@ -155,6 +176,7 @@ export class RatesService {
     // After the answer, not before: aborting runs the transport's teardown synchronously (about
     // 100 ms measured on a loaded machine under tsx), which is cleanup, not part of the answer.
     if (settled.size < ids.length) setImmediate(() => controller.abort(DEADLINE_REASON));
+    metrics?.ratesAnswered((answeredAt - startedAt) / 1000);
     return result;
   }
 
@@ -170,7 +192,13 @@ export class RatesService {
     }
   }
 
-  async #ask(account: ConfiguredAccount, request: RateRequest, signal: AbortSignal): Promise<Outcome> {
+  async #ask(
+    account: ConfiguredAccount,
+    request: RateRequest,
+    signal: AbortSignal,
+    timing: CallTiming,
+    trace: CallTrace | undefined,
+  ): Promise<Outcome> {
     const id = account.id;
     const fail = (code: RateErrorCode, detail?: string): Outcome => ({
       error: { code, ...(detail !== undefined ? { detail } : {}) },
@@ -206,6 +234,7 @@ export class RatesService {
         return fail('not_supported', (error as Error).message);
       }
       if (signal.aborted) return fail('deadline_exceeded');
+      timing.startedAt = performance.now();
       const answer = await this.options.api.request(
         account,
         {
@@ -220,8 +249,10 @@ export class RatesService {
           retry: { token: true, dependent: true },
           carrierCode: (status, body) => adapter.errorCode(status, body),
           signal,
+          ...(trace !== undefined ? { trace } : {}),
         },
       );
+      timing.ms = performance.now() - timing.startedAt;
       const read = this.#interpret(answer, (body) => adapter.read(body), signal);
       verdict = read.verdict;
       cause = read.cause;

@@ -7,6 +7,7 @@
  * what an answer means for the shipment.
  */
 import type { ConfiguredAccount } from '../core/account.js';
+import type { Label } from '../core/shipment.js';
 import type { CarrierCall, LookupAnswer, ShipmentAtCarrier, VoidAnswer } from '../core/shipping-adapter.js';
 import type { ApiResult, CarrierApi } from '../upstream/carrier-api.js';
 import type { ShipmentStore } from './shipment-store.js';
@@ -131,4 +132,49 @@ export async function onlyUnknownNumbers(
   return numbers.length > 0
     ? { ...answer, trackingNumbers: numbers }
     : { kind: 'absent', method: 'reference' };
+}
+
+/**
+ * A search by reference answers with tracking numbers only; where the carrier offers a way to
+ * fetch the label images (`lookup.recover`, UPS Label Recovery), each piece's image is fetched so
+ * the shipment becomes `created` with its labels. Recovery failing does not make the label less
+ * real: the answer stays `found`, without images, and says why.
+ */
+export async function recoverLabels(
+  api: CarrierApi,
+  account: ConfiguredAccount,
+  target: ShipmentAtCarrier<unknown>,
+  answer: LookupAnswer & { method?: 'resend' | 'reference' },
+): Promise<LookupAnswer & { method?: 'resend' | 'reference' }> {
+  const recover = account.shipping?.adapter.lookup?.recover;
+  if (answer.kind !== 'found' || !recover || (answer.labels?.length ?? 0) > 0) return answer;
+  const images = new Map<string, Label>();
+  for (const number of answer.trackingNumbers) {
+    if (images.has(number)) continue;
+    const sent = await send(api, account, recover.build(target, number)).catch(() => undefined);
+    if (sent?.kind !== 'answered' || sent.status < 200 || sent.status > 299) {
+      return { ...answer, labelsMissing: `label recovery for ${number} got no answer it could use` };
+    }
+    const read = recover.read(sent.status, sent.body);
+    if (!read?.length) return { ...answer, labelsMissing: `label recovery for ${number} returned no image` };
+    for (const result of read) images.set(result.trackingNumber ?? number, result.label);
+    if (!images.has(number)) images.set(number, read[0]!.label);
+  }
+  return { ...answer, labels: answer.trackingNumbers.map((number) => images.get(number)!) };
+}
+
+/**
+ * Whether the label of an unknown outcome exists, as far as the carrier can say: the lookup, the
+ * numbers of the client's other shipments set aside, and the label images fetched where needed.
+ */
+export async function findAtCarrier(
+  api: CarrierApi,
+  account: ConfiguredAccount,
+  target: ShipmentAtCarrier<unknown>,
+  records: ShipmentStore | undefined,
+  shipment: { id: string; client: string; reference?: string },
+): Promise<LookupAnswer & { method?: 'resend' | 'reference' }> {
+  const answer = await lookUpAtCarrier(api, account, target);
+  const own = await onlyUnknownNumbers(records, shipment, answer);
+  return recoverLabels(api, account, target, own);
 }

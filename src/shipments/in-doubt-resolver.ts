@@ -27,7 +27,7 @@ import type { Label } from '../core/shipment.js';
 import type { LookupAnswer } from '../core/shipping-adapter.js';
 import type { Logger } from '../platform/log.js';
 import type { CarrierApi } from '../upstream/carrier-api.js';
-import { lookUpAtCarrier, onlyUnknownNumbers } from './carrier-calls.js';
+import { findAtCarrier } from './carrier-calls.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 import type { ShipmentMetrics } from './shipment-metrics.js';
 import type { ResolutionOutcome, ShipmentRecord, ShipmentStore } from './shipment-store.js';
@@ -129,14 +129,19 @@ export class InDoubtResolver {
     const account = this.#accounts.get(record.account);
     if (!account?.shipping) return { kind: 'unknown' };
     try {
-      const answer = await lookUpAtCarrier(this.options.api, account, {
-        settings: account.shipping.settings,
-        trackingNumbers: record.trackingNumbers,
-        carrierIdempotencyKey: record.carrierKey,
-        shipmentId: record.id,
-        ...(record.request !== undefined ? { shipment: record.request } : {}),
-      });
-      return await onlyUnknownNumbers(this.options.records, record, answer);
+      return await findAtCarrier(
+        this.options.api,
+        account,
+        {
+          settings: account.shipping.settings,
+          trackingNumbers: record.trackingNumbers,
+          carrierIdempotencyKey: record.carrierKey,
+          shipmentId: record.id,
+          ...(record.request !== undefined ? { shipment: record.request } : {}),
+        },
+        this.options.records,
+        record,
+      );
     } catch (error) {
       this.options.log.warn(
         { shipmentId: record.id, err: { message: (error as Error).message } },
@@ -163,7 +168,13 @@ export class InDoubtResolver {
           ...current,
           status: 'created',
           trackingNumbers: answer.trackingNumbers,
-          resolution: { outcome: 'created', by: 'resolver', at, method },
+          resolution: {
+            outcome: 'created',
+            by: 'resolver',
+            at,
+            method,
+            ...(answer.labelsMissing !== undefined ? { detail: answer.labelsMissing } : {}),
+          },
         },
         labels,
       }));

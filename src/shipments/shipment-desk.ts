@@ -6,7 +6,8 @@
  *
  * A void is idempotent: a voided shipment answers the same 200 again without calling the carrier.
  * It is recorded (who, when) only once the carrier confirmed it; a refusal (too late: manifested,
- * picked up) passes the carrier's reason on and changes nothing.
+ * picked up) changes nothing and answers a stable `reason` code with the carrier's message cut
+ * down to what is safe to pass on (shipments/void-refusal.ts).
  */
 import type { ConfiguredAccount } from '../core/account.js';
 import { GatewayError } from '../core/errors.js';
@@ -14,6 +15,7 @@ import type { CarrierApi } from '../upstream/carrier-api.js';
 import { voidAtCarrier } from './carrier-calls.js';
 import type { ShipmentStore, StoredShipment } from './shipment-store.js';
 import { shipmentView, type ShipmentView } from './shipment-view.js';
+import { refusalReason, sanitizedReason } from './void-refusal.js';
 
 export interface ShipmentDeskOptions {
   records: ShipmentStore;
@@ -93,14 +95,23 @@ export class ShipmentDesk {
         const voided = updated?.record.voided ?? { by, at };
         return { id, status: 'voided', voidedAt: voided.at };
       }
-      case 'refused':
+      case 'refused': {
+        // Never the carrier's body: a stable code and its message cut down (shipments/void-refusal.ts).
+        const reason = refusalReason(outcome.reason);
+        const own = [
+          ...record.trackingNumbers,
+          record.id,
+          ...(record.reference !== undefined ? [record.reference] : []),
+        ];
+        const carrierReason = sanitizedReason(outcome.reason, own);
         throw new GatewayError('ERR_VOID_REFUSED', undefined, {
           account: account.id,
           upstreamStatus: outcome.upstreamStatus,
           ...(outcome.carrierCode !== undefined ? { carrierCode: outcome.carrierCode } : {}),
-          detail: `the carrier refused the void: ${outcome.reason}`,
-          extensions: { carrierReason: outcome.reason },
+          detail: `the carrier refused the void (${reason}): ${carrierReason}`,
+          extensions: { reason, carrierReason },
         });
+      }
       case 'not_offered':
       case 'not_described':
         throw new GatewayError('ERR_VOID_NOT_OFFERED', undefined, {

@@ -30,7 +30,7 @@ import type { ApiResult, CallTrace, CarrierApi } from '../upstream/carrier-api.j
 import { recordDecision } from '../platform/tracing.js';
 import type { Attempt, AttemptOutcome } from './attempt.js';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store.js';
-import { lookUpAtCarrier, onlyUnknownNumbers } from './carrier-calls.js';
+import { findAtCarrier } from './carrier-calls.js';
 import type { ShipmentStore } from './shipment-store.js';
 
 export type { Attempt, AttemptOutcome } from './attempt.js';
@@ -362,25 +362,23 @@ export class ShipmentService {
     const { attempts, delayMs } = this.options.inlineResolution ?? { attempts: 3, delayMs: 1_000 };
     for (let look = 0; look < attempts; look += 1) {
       if (look > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const answer = await lookUpAtCarrier(this.options.api, account, {
-        settings: account.shipping!.settings,
-        trackingNumbers: [],
-        shipment,
-        carrierIdempotencyKey: claim.record.carrierKey,
-        shipmentId: claim.record.shipmentId,
-      })
-        .then((found) =>
-          onlyUnknownNumbers(
-            this.options.records,
-            {
-              id: claim.record.shipmentId,
-              client: claim.client,
-              ...(shipment.reference !== undefined ? { reference: shipment.reference } : {}),
-            },
-            found,
-          ),
-        )
-        .catch(() => ({ kind: 'unknown' as const }));
+      const answer = await findAtCarrier(
+        this.options.api,
+        account,
+        {
+          settings: account.shipping!.settings,
+          trackingNumbers: [],
+          shipment,
+          carrierIdempotencyKey: claim.record.carrierKey,
+          shipmentId: claim.record.shipmentId,
+        },
+        this.options.records,
+        {
+          id: claim.record.shipmentId,
+          client: claim.client,
+          ...(shipment.reference !== undefined ? { reference: shipment.reference } : {}),
+        },
+      ).catch(() => ({ kind: 'unknown' as const }));
       if (answer.kind !== 'unknown') return answer;
       await this.options.idempotency.renew(claim.key, claim.owner, this.#leaseMs).catch(() => false);
     }

@@ -19,9 +19,9 @@ import { GatewayError } from '../core/errors.js';
 import type { Label, ShipmentRequest } from '../core/shipment.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { Attempt } from './attempt.js';
+import { checkTransition, SHIPMENT_STATUSES, type ShipmentStatus } from './shipment-status.js';
 
-export const SHIPMENT_STATUSES = ['created', 'voided', 'unknown', 'resolving', 'failed'] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+export { SHIPMENT_STATUSES, type ShipmentStatus };
 
 export type ResolutionOutcome = 'created' | 'failed' | 'unresolved';
 
@@ -210,6 +210,7 @@ export class RedisShipmentStore implements ShipmentStore {
 
   async save(record: Omit<ShipmentRecord, 'version'>, labels?: Label[]): Promise<ShipmentRecord> {
     const current = (await this.get(record.id))?.record;
+    checkTransition(record.id, current?.status, record.status);
     const next = nextVersion({ ...record, ...kept(current), version: current?.version ?? 0 });
     await this.#write(next, undefined, labels);
     return next;
@@ -236,6 +237,7 @@ export class RedisShipmentStore implements ShipmentStore {
       if (!current) return undefined;
       const changed = change(current.record);
       if (!changed) return current;
+      checkTransition(id, current.record.status, changed.record.status);
       const next = nextVersion({ ...changed.record, version: current.record.version });
       if (await this.#write(next, current.record.version, changed.labels)) {
         const labels = changed.labels ?? current.labels;
@@ -327,6 +329,7 @@ export class MemoryShipmentStore implements ShipmentStore {
 
   async save(record: Omit<ShipmentRecord, 'version'>, labels?: Label[]): Promise<ShipmentRecord> {
     const current = this.#live(record.id)?.record;
+    checkTransition(record.id, current?.status, record.status);
     const next = nextVersion({ ...record, ...kept(current), version: current?.version ?? 0 });
     this.#put(next, labels);
     return structuredClone(next);
@@ -345,6 +348,7 @@ export class MemoryShipmentStore implements ShipmentStore {
     if (!entry) return undefined;
     const changed = change(structuredClone(entry.record));
     if (!changed) return this.#view(entry);
+    checkTransition(id, entry.record.status, changed.record.status);
     this.#put(nextVersion({ ...changed.record, version: entry.record.version }), changed.labels);
     return this.#view(this.#entries.get(id)!);
   }

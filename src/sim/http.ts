@@ -17,7 +17,7 @@ export interface SimRequest {
 export interface SimResponse {
   status: number;
   headers?: Record<string, string>;
-  /** Objects are sent as JSON; strings as they are. */
+  /** Objects are sent as JSON; strings (UTF-8) and Buffers (bytes) as they are. */
   body?: unknown;
 }
 

@@ -130,12 +130,20 @@ function mergeFaults(target: SimFaults, partial: Partial<SimFaults>): void {
 
 function send(res: ServerResponse, response: SimResponse): void {
   const isText = typeof response.body === 'string';
-  const payload =
-    response.body === undefined ? '' : isText ? (response.body as string) : JSON.stringify(response.body);
+  const isBytes = Buffer.isBuffer(response.body);
+  const payload: string | Buffer =
+    response.body === undefined
+      ? ''
+      : isText || isBytes
+        ? (response.body as string | Buffer)
+        : JSON.stringify(response.body);
+  const type = isBytes
+    ? 'application/octet-stream'
+    : isText
+      ? 'text/plain; charset=utf-8'
+      : 'application/json';
   const headers: Record<string, string> = {
-    ...(response.body === undefined
-      ? {}
-      : { 'Content-Type': isText ? 'text/plain; charset=utf-8' : 'application/json' }),
+    ...(response.body === undefined ? {} : { 'Content-Type': type }),
     ...response.headers,
     'Content-Length': String(Buffer.byteLength(payload)),
   };

@@ -13,8 +13,9 @@ import type { TrackingEvent, TrackingResult, TrackingStatus } from '../core/trac
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
 import type { AuthenticatedClient } from '../http/clients.js';
 import type { AccountOverrides } from '../overrides/overrides.js';
+import type { ReadMetrics } from '../metrics/read-metrics.js';
 import type { Logger } from '../platform/log.js';
-import type { CarrierApi } from '../upstream/carrier-api.js';
+import type { CallTrace, CarrierApi } from '../upstream/carrier-api.js';
 import type { StatusStore } from './status-store.js';
 
 /** At most this many numbers per `POST /v1/tracking`. */
@@ -54,6 +55,18 @@ export interface TrackingServiceOptions {
   overrides: AccountOverrides;
   store: StatusStore;
   log: Logger;
+  metrics?: ReadMetrics;
+}
+
+/** The metrics' outcome for a number that could not be answered: a stable, bounded code. */
+function failureOutcome(error: unknown): string {
+  if (!(error instanceof GatewayError)) return 'internal_error';
+  if (error.code === 'ERR_TRACKING_NOT_FOUND') return 'not_found';
+  if (error.code === 'ERR_TRACKING_NOT_SUPPORTED') return 'not_supported';
+  if (error.code === 'ERR_REQUEST_INVALID') return 'carrier_rejected';
+  // ERR_TRACKING_UNAVAILABLE: its reason, without the token error's code after the colon.
+  const reason = error.extensions?.['reason'];
+  return typeof reason === 'string' ? reason.split(':')[0]! : 'unavailable';
 }
 
 const invalid = (detail: string) => new GatewayError('ERR_REQUEST_INVALID', undefined, { detail });
@@ -109,14 +122,46 @@ export class TrackingService {
     );
   }
 
-  /** One number; a GatewayError when it cannot be answered. */
-  async track(account: ConfiguredAccount, trackingNumber: string): Promise<TrackingAnswer> {
+  /**
+   * One number; a GatewayError when it cannot be answered. `trace` is the client request's: carried
+   * to the carrier, and the carrier's time recorded on it.
+   */
+  async track(
+    account: ConfiguredAccount,
+    trackingNumber: string,
+    trace?: CallTrace,
+  ): Promise<TrackingAnswer> {
+    const timing: { ms?: number } = {};
+    let outcome = 'tracked';
+    try {
+      return await this.#track(account, trackingNumber, timing, trace);
+    } catch (error) {
+      outcome = failureOutcome(error);
+      throw error;
+    } finally {
+      this.options.metrics?.trackingCall(
+        account.id,
+        account.carrier,
+        outcome,
+        timing.ms !== undefined ? timing.ms / 1000 : undefined,
+      );
+    }
+  }
+
+  async #track(
+    account: ConfiguredAccount,
+    trackingNumber: string,
+    timing: { ms?: number },
+    trace: CallTrace | undefined,
+  ): Promise<TrackingAnswer> {
     const id = account.id;
     const adapter = account.descriptor.tracking;
     if (adapter === undefined) {
       throw new GatewayError('ERR_TRACKING_NOT_SUPPORTED', undefined, {
         account: id,
-        detail: `${account.descriptor.data.name} has no tracking API here; the pass-through reaches the carrier's own`,
+        detail:
+          account.descriptor.trackingUnsupported ??
+          `${account.descriptor.data.name} has no tracking API here; the pass-through reaches the carrier's own`,
       });
     }
     const unavailable = (reason: string, extra: { carrierCode?: string; upstreamStatus?: number } = {}) =>
@@ -134,6 +179,7 @@ export class TrackingService {
     let result: TrackingResult;
     try {
       const call = adapter.build(trackingNumber);
+      const sentAt = performance.now();
       const answer = await this.options.api.request(
         account,
         { method: call.method, path: `/${call.path}`, headers: { ...call.headers }, body: call.body ?? null },
@@ -142,8 +188,10 @@ export class TrackingService {
           // A look-up creates nothing: resending after a refused credential is safe.
           retry: { token: true, dependent: true },
           carrierCode: (status, body) => adapter.errorCode(status, body),
+          ...(trace !== undefined ? { trace } : {}),
         },
       );
+      timing.ms = performance.now() - sentAt;
       if (answer.kind === 'no_credential') {
         const code = answer.error.code;
         if (countsAgainstCarrier(code)) {
@@ -198,6 +246,7 @@ export class TrackingService {
   async trackMany(
     account: ConfiguredAccount,
     numbers: string[],
+    trace?: CallTrace,
   ): Promise<{
     results: TrackingAnswer[];
     errors: { trackingNumber: string; account: string; code: GatewayErrorCode; detail?: string }[];
@@ -208,7 +257,7 @@ export class TrackingService {
     const worker = async () => {
       for (let index = next++; index < unique.length; index = next++) {
         try {
-          answers[index] = await this.track(account, unique[index]!);
+          answers[index] = await this.track(account, unique[index]!, trace);
         } catch (error) {
           answers[index] =
             error instanceof GatewayError

@@ -59,7 +59,43 @@ export interface ApiCall {
  * gateway), and the time waited for the carrier is added to it for the access log.
  */
 export interface CallTrace extends TraceParent {
+  /**
+   * Milliseconds during which at least one carrier call of the request was out: calls one after
+   * the other add up, calls side by side (a rates fan-out, a tracking batch) count once, so it is
+   * never more than the request's own duration. Updated as each call ends (`carrierWait`).
+   */
   carrierMs: number;
+  /** Calls out now, and since when one has been (performance.now()). */
+  carrierCallsOut?: number;
+  carrierOutSince?: number;
+}
+
+const NOTHING_OUT = () => undefined;
+
+/**
+ * Marks one carrier call out on the request's trace; the function returned ends it (a second
+ * call does nothing). The time is added when the last call out ends.
+ */
+export function carrierWait(trace: CallTrace | undefined): () => void {
+  if (trace === undefined) return NOTHING_OUT;
+  const out = trace.carrierCallsOut ?? 0;
+  if (out === 0) trace.carrierOutSince = performance.now();
+  trace.carrierCallsOut = out + 1;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    trace.carrierCallsOut = (trace.carrierCallsOut ?? 1) - 1;
+    if (trace.carrierCallsOut === 0) trace.carrierMs += performance.now() - (trace.carrierOutSince ?? 0);
+  };
+}
+
+/** The trace's carrier time so far, calls still out counted up to now. */
+export function carrierMsOf(trace: CallTrace): number {
+  return (
+    trace.carrierMs +
+    ((trace.carrierCallsOut ?? 0) > 0 ? performance.now() - (trace.carrierOutSince ?? 0) : 0)
+  );
 }
 
 export interface CallOptions {
@@ -310,6 +346,7 @@ export class CarrierApi {
       const span = this.#callSpan(account, call, options);
       if (options.trace !== undefined) call.headers.traceparent = traceparentFor(span, options.trace);
       const sentAt = performance.now();
+      const waited = carrierWait(options.trace);
       const result =
         options.freshConnection !== undefined
           ? await transport.requestOnFreshConnection(wire, {
@@ -317,7 +354,7 @@ export class CarrierApi {
               ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
             })
           : await transport.request(wire, options.encoding, options.signal);
-      if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+      waited();
       endSpan(span, result.kind !== 'answered' ? { code: result.kind } : undefined, {
         'http.response.status_code': result.kind === 'answered' ? result.status : 0,
       });
@@ -408,6 +445,7 @@ export class CarrierApi {
       const span = this.#callSpan(account, call, options);
       if (options.trace !== undefined) call.headers.traceparent = traceparentFor(span, options.trace);
       const sentAt = performance.now();
+      const waited = carrierWait(options.trace);
       let held: HeldAnswer | null = null;
       const observeAnswer = (status: number, rejected: Rejection | null, own: boolean) =>
         observer.answer(account, options.source, {
@@ -419,7 +457,7 @@ export class CarrierApi {
         });
       try {
         await this.options.transport.stream(wire, ({ statusCode, headers }) => {
-          if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+          waited();
           endSpan(span, undefined, { 'http.response.status_code': statusCode });
           const rejected = rejectionOf(
             account,
@@ -447,7 +485,7 @@ export class CarrierApi {
           return sink(statusCode, headers);
         });
       } catch (cause) {
-        if (options.trace !== undefined) options.trace.carrierMs += performance.now() - sentAt;
+        waited();
         const fault = options.clientFault?.();
         if (fault !== undefined) throw fault;
         const error = isGatewayError(cause)

@@ -68,3 +68,50 @@ export function sendRaw(
     });
   });
 }
+
+export interface Trickle {
+  /** The first answer, once the server sent it whole or closed the connection. */
+  answer: Promise<RawExchange>;
+  /** Stops writing and drops the connection (a client that gives up). */
+  stop(): void;
+}
+
+/**
+ * Writes `head` (a request line and headers announcing a chunked body), then one small chunk
+ * every `everyMs` (never, with `everyMs` 0: a body that stalls) until `stop()`.
+ */
+export function trickleUpload(port: number, head: string, everyMs: number): Trickle {
+  const socket = connect(port, '127.0.0.1');
+  const received: Buffer[] = [];
+  let closedByServer = false;
+  let timer: NodeJS.Timeout | undefined;
+  let settle: (exchange: RawExchange) => void = () => {};
+  const answer = new Promise<RawExchange>((resolve) => (settle = resolve));
+  const finish = () => {
+    const text = Buffer.concat(received).toString('utf8');
+    settle({ text, ...parseAnswer(text), closedByServer });
+  };
+  socket.on('data', (chunk: Buffer) => {
+    received.push(chunk);
+    const parsed = parseAnswer(Buffer.concat(received).toString('utf8'));
+    const length = Number(parsed.headers['content-length'] ?? NaN);
+    if (Buffer.byteLength(parsed.body) >= length) finish();
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    clearInterval(timer);
+    closedByServer = true;
+    finish();
+  });
+  socket.once('connect', () => {
+    socket.write(`${head}1\r\nx\r\n`);
+    if (everyMs > 0) timer = setInterval(() => socket.write('1\r\nx\r\n'), everyMs);
+  });
+  return {
+    answer,
+    stop: () => {
+      clearInterval(timer);
+      socket.destroy();
+    },
+  };
+}

@@ -260,15 +260,7 @@ describe.each(TOPOLOGIES)('auth breaker shared by the fleet on %s Redis', (topol
 });
 
 describe('records of the layout before the change log', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  });
-
-  afterAll(async () => {
-    await redis?.kill();
-  });
+  const redis = TestRedis.forSuite();
 
   it('are moved once, generation kept, so an override survives the upgrade', async () => {
     const keyPrefix = 'legacy:';
@@ -298,15 +290,7 @@ describe('records of the layout before the change log', () => {
 });
 
 describe('auth breaker shared by the fleet when Redis restarts', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  });
-
-  afterAll(async () => {
-    await redis?.kill();
-  });
+  const redis = TestRedis.forSuite();
 
   it('after Redis restarts empty, instances drop the old state and take new decisions', async () => {
     const [a, b] = await fleet({ connection: (keyPrefix) => ({ url: redis.url, keyPrefix }) }, 2, 200);

@@ -3,7 +3,7 @@
  * Carrier data (carriers/<carrier>/) against the descriptor schema, and accounts resolved from it
  * (src/accounts/resolve.ts): URL derivation, carrier headers and grant parameters.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +128,33 @@ describe('carrier data', () => {
         expect(existsSync(join(projectRoot(), source)), `${source} is cited but missing`).toBe(true);
       }
     }
+  });
+
+  it.each(carriers)(
+    '%s: each forwarded header is named in a spec its list cites (issue 12, point 7)',
+    (_id, carrier) => {
+      const { names, sources } = carrier.data.forwardedHeaders;
+      const specsFolder = join(projectRoot(), '..', 'shared', 'carrier-specs');
+      if (!existsSync(specsFolder)) return;
+      const specs = sources
+        .filter((source) => source.startsWith('../shared/carrier-specs/'))
+        .map((source) => readFileSync(join(projectRoot(), source), 'utf8').toLowerCase());
+      for (const name of names) {
+        expect(
+          specs.some((text) => text.includes(`name: ${name}`) || text.includes(`"name": "${name}"`)),
+          `${name} is not a header parameter of ${sources.join(', ')}`,
+        ).toBe(true);
+      }
+    },
+  );
+
+  it('an allow-list naming a header that must never cross is refused at boot', () => {
+    const data = CARRIERS.ups.data;
+    for (const name of ['x-http-method-override', 'authorization', 'x-forwarded-host', 'cookie']) {
+      const forwardedHeaders = { ...data.forwardedHeaders, names: [...data.forwardedHeaders.names, name] };
+      expect(validationDetail('ups', { ...data, forwardedHeaders })).toContain('forwardedHeaders.names');
+    }
+    expect(validationDetail('ups', { ...data, forwardedHeaders: undefined })).toContain('forwardedHeaders');
   });
 });
 

@@ -132,53 +132,39 @@ describe('carrier rules before any carrier call', () => {
     expect(sims.fedex.stats().labelsCreated).toBe(1);
   });
 
-  it('an account whose rules are unmet is skipped when another one can carry the shipment', async () => {
-    // UPS needs no phones on a domestic US shipment; FedEx needs one for every party.
-    const domestic = {
-      service: 'standard',
-      shipper: without(NEW_YORK, 'phone'),
-      recipient: { ...NEW_YORK, name: 'Grace Hopper', phone: undefined, street: ['1 Main St'] },
-      parcels: [{ weightKg: 1 }],
-    };
-    const answer = await postShipment(base, CLIENT_KEY, {
-      shipment: domestic,
-      accounts: ['fedex-main', 'ups-main'],
-    });
-    expect(answer.status).toBe(201);
-    expect(answer.account).toBe('ups-main');
-    expect(answer.body['attempts']).toEqual([
-      {
-        account: 'fedex-main',
-        outcome: 'not_supported',
-        failure: {
-          code: 'carrier_rules_unmet',
-          reason: 'the carrier requires shipper.phone, recipient.phone here',
-          violations: ['shipper.phone', 'recipient.phone'].map((field) => expect.objectContaining({ field })),
-        },
+  for (const { test, shipment, failure } of [
+    {
+      // UPS needs no phones on a domestic US shipment; FedEx needs one for every party.
+      test: 'an account whose rules are unmet is skipped when another one can carry the shipment',
+      shipment: {
+        service: 'standard',
+        shipper: without(NEW_YORK, 'phone'),
+        recipient: { ...NEW_YORK, name: 'Grace Hopper', phone: undefined, street: ['1 Main St'] },
+        parcels: [{ weightKg: 1 }],
       },
-      { account: 'ups-main', outcome: 'created' },
-    ]);
-    expect(sims.fedex.stats()).toMatchObject({ apiRequests: 0, labelsCreated: 0 });
-  });
-
-  it('a lane without a service (FedEx inside Germany) is not_supported with the reason, and failover skips it', async () => {
-    const answer = await postShipment(base, CLIENT_KEY, {
+      failure: {
+        code: 'carrier_rules_unmet',
+        reason: 'the carrier requires shipper.phone, recipient.phone here',
+        violations: ['shipper.phone', 'recipient.phone'].map((field) => expect.objectContaining({ field })),
+      },
+    },
+    {
+      test: 'a lane without a service (FedEx inside Germany) is not_supported with the reason, and failover skips it',
       shipment: { service: 'standard', shipper: BERLIN, recipient: MUNICH, parcels: [{ weightKg: 1 }] },
-      accounts: ['fedex-main', 'ups-main'],
-    });
-    expect(answer.status).toBe(201);
-    expect(answer.account).toBe('ups-main');
-    expect(answer.body['attempts']).toEqual([
-      {
-        account: 'fedex-main',
-        outcome: 'not_supported',
-        failure: {
-          code: 'shipment_not_supported',
-          reason: expect.stringContaining('FedEx domestic service codes outside the US and Canada'),
-        },
+      failure: {
+        code: 'shipment_not_supported',
+        reason: expect.stringContaining('FedEx domestic service codes outside the US and Canada'),
       },
-      { account: 'ups-main', outcome: 'created' },
-    ]);
-    expect(sims.fedex.stats()).toMatchObject({ apiRequests: 0, labelsCreated: 0 });
-  });
+    },
+  ])
+    it(test, async () => {
+      const answer = await postShipment(base, CLIENT_KEY, { shipment, accounts: ['fedex-main', 'ups-main'] });
+      expect(answer.status).toBe(201);
+      expect(answer.account).toBe('ups-main');
+      expect(answer.body['attempts']).toEqual([
+        { account: 'fedex-main', outcome: 'not_supported', failure },
+        { account: 'ups-main', outcome: 'created' },
+      ]);
+      expect(sims.fedex.stats()).toMatchObject({ apiRequests: 0, labelsCreated: 0 });
+    });
 });

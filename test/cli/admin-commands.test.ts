@@ -20,8 +20,8 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { writeConfig } from '../support/gateway-process.js';
-import { registerIssuedTokens, registerSecrets, testLogger } from '../support/log-capture.js';
-import { ANSI, closedPort, gatewayYaml, readTable, runCli, type CliOptions } from './harness.js';
+import { registerSecrets, testLogger } from '../support/log-capture.js';
+import { ANSI, closeAll, closedPort, gatewayYaml, readTable, runCli, type CliOptions } from './harness.js';
 
 const CLIENT_KEY = `cli-client-${randomUUID()}`;
 const NEW_CLIENT_KEY = `cli-client-new-${randomUUID()}`;
@@ -93,12 +93,7 @@ beforeEach(async () => {
     await gateway.overrides.set(id, { drained: false, breaker: 'auto' });
 });
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await gateway?.close();
-  await ups?.close();
-  await fedex?.close();
-});
+afterAll(() => closeAll(gateway, ups, fedex));
 
 describe('status', () => {
   it('prints one row per account with the columns operators read, without colour off a terminal', async () => {

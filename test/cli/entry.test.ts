@@ -15,9 +15,9 @@ import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { AuditEntry } from '../../src/admin/audit-log.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { registerSecrets } from '../support/log-capture.js';
 import { runProgram } from '../support/main-program.js';
-import { closedPort, gatewayYaml, readTable, runCli } from './harness.js';
+import { closeAll, closedPort, gatewayYaml, readTable, runCli } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
 const CLIENT_KEY = `entry-client-${randomUUID()}`;
@@ -54,22 +54,18 @@ beforeAll(async () => {
   gateway = await startGatewayProcess(file);
 });
 
-afterAll(async () => {
-  registerIssuedTokens(ups, fedex);
-  await gateway?.stop();
-  await ups?.close();
-  await fedex?.close();
-});
+afterAll(() => closeAll(gateway, ups, fedex));
 
 describe('carrier-gateway as a program', () => {
   it('status, a usage error and a wrong key exit 0, 2 and 1, and the process ends by itself', async () => {
     const env = { GATEWAY_URL: gateway.url, GATEWAY_ADMIN_KEY: ADMIN_KEY };
     const status = await program(['status'], env);
     expect(status).toMatchObject({ code: 0, signal: null, stderr: '' });
+    // In account id order, as the health pages come.
     expect(readTable(status.stdout).map((row) => row.ACCOUNT)).toEqual([
-      'ups-main',
       'fedex-main',
       'fedex-spare',
+      'ups-main',
     ]);
     // A pipe is not a terminal: no colour codes.
     expect(status.stdout).not.toContain('\x1b[');

@@ -4,12 +4,12 @@
  * the test if the admin key ever shows in either), a reader for the tables the commands print,
  * the configuration of the test gateway, and a loopback port nothing listens on.
  */
-import { createServer } from 'node:net';
-
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 
 import { run } from '../../src/cli/run.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { registerIssuedTokens } from '../support/log-capture.js';
 
 export interface CliResult {
   code: number;
@@ -66,12 +66,19 @@ export function readTable(text: string): Record<string, string>[] {
 export const ANSI = /\x1b\[\d+m/g;
 
 /** A loopback port that was free a moment ago and has nobody listening now. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+export { freePort as closedPort } from '../support/redis-server.js';
+
+/**
+ * For afterAll: the simulators' issued tokens go to the log scan, then the gateway (in-process or
+ * a child process) stops and the simulators close, in that order.
+ */
+export async function closeAll(
+  gateway: { close(): Promise<void> } | { stop(): Promise<void> } | undefined,
+  ...simulators: (SimulatorHandle | undefined)[]
+): Promise<void> {
+  registerIssuedTokens(...simulators);
+  await (gateway && ('stop' in gateway ? gateway.stop() : gateway.close()));
+  for (const simulator of simulators) await simulator?.close();
 }
 
 export interface GatewaySettings {

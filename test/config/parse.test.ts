@@ -17,7 +17,7 @@ describe('a valid configuration', () => {
   it('parses the minimal file and applies the defaults', () => {
     const config = parse(MINIMAL_YAML);
     expect(config.listen).toEqual({ port: 8080, host: '0.0.0.0' });
-    expect(config.log).toEqual({ level: 'info' });
+    expect(config.log).toEqual({ level: 'info', flushMs: 100 });
     expect(config.shutdown).toEqual({ graceMs: 10_000, timeoutMs: 60_000 });
     expect(config).not.toHaveProperty('redis');
     expect(config.clients).toEqual([{ id: 'shop', apiKey: CLIENT_API_KEY, accounts: ['ups-main'] }]);

@@ -15,36 +15,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
-import type { AuditEntry } from '../../src/admin/audit-log.js';
-import type { ProbeResult } from '../../src/health/health-service.js';
-import type { AccountOverride } from '../../src/overrides/overrides.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { postShipment, type AdminAnswer } from '../support/gateway-client.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
-import { SHIPMENT } from '../support/shipments.js';
 
 const CLIENT_KEY = `fleet-failover-client-${randomUUID()}`;
 const ADMIN_KEY = `fleet-failover-admin-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'fleet-fo-ups', clientSecret: `ups-secret-${randomUUID()}` };
 const FEDEX_CLIENT = { clientId: 'fleet-fo-fedex', clientSecret: `fedex-secret-${randomUUID()}` };
 registerSecrets(CLIENT_KEY, ADMIN_KEY, UPS_CLIENT.clientSecret, FEDEX_CLIENT.clientSecret);
-
-/** What the admin API answers, success or problem (one loose shape for the assertions). */
-interface AdminBody {
-  code?: string;
-  detail?: string;
-  account?: string;
-  errors?: { field: string; message: string }[];
-  override?: AccountOverride;
-  version?: number;
-  token?: { generation: number; expiresAt: string };
-  probe?: ProbeResult;
-  entries?: AuditEntry[];
-  lastProbe?: ProbeResult | null;
-  purged?: boolean;
-  attempts?: { account: string; outcome: string; failure?: { code: string } }[];
-}
 
 let redis: TestTopology;
 let ups: SimulatorHandle;
@@ -53,17 +34,8 @@ let configFile: string;
 const instances: GatewayProcess[] = [];
 
 async function ship(instance: GatewayProcess) {
-  const response = await fetch(`${instance.url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
-  });
-  await response.arrayBuffer();
-  return { status: response.status, account: response.headers.get('x-carrier-account') };
+  const { status, account } = await postShipment(instance, CLIENT_KEY);
+  return { status, account };
 }
 
 async function admin(instance: GatewayProcess, method: string, path: string, body?: unknown) {
@@ -72,7 +44,7 @@ async function admin(instance: GatewayProcess, method: string, path: string, bod
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: response.status, body: (await response.json()) as AdminBody };
+  return { status: response.status, body: (await response.json()) as AdminAnswer };
 }
 
 /** When (epoch ms, the instance's own log clock) the instance applied `version` of `account`'s override. */

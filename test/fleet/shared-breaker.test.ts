@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator } from '../../carriers/ups/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { postShipment } from '../support/gateway-client.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../support/gateway-process.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
-import { SHIPMENT } from '../support/shipments.js';
 import { fedexMainAccount, upsMainAccount } from '../support/shipping-accounts.js';
 
 const CLIENT_KEY = `fleet-breaker-key-${randomUUID()}`;
@@ -37,20 +37,8 @@ let instances: GatewayProcess[] = [];
 async function ship(
   instance: GatewayProcess,
 ): Promise<{ status: number; account: string | null; body: Record<string, unknown> }> {
-  const response = await fetch(`${instance.url}/v1/shipments`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${CLIENT_KEY}`,
-      'idempotency-key': randomUUID(),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(SHIPMENT),
-  });
-  return {
-    status: response.status,
-    account: response.headers.get('x-carrier-account'),
-    body: (await response.json()) as Record<string, unknown>,
-  };
+  const { status, account, body } = await postShipment(instance, CLIENT_KEY);
+  return { status, account, body };
 }
 
 async function breakerState(instance: GatewayProcess): Promise<string> {

@@ -137,7 +137,9 @@ accounts:
     overrides,
     recorder,
     now: clock,
-    ...(options.probes ? { probes: { last: () => probe.result } } : {}),
+    ...(options.probes
+      ? { probes: { last: () => probe.result, probed: () => (probe.result ? ids : []) } }
+      : {}),
   });
   const alerter = new Alerter({
     accounts,

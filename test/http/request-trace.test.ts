@@ -5,8 +5,8 @@
  * `traceparent` is kept and a forged one is not, the problem's `instance` names the id, a 401
  * carries `WWW-Authenticate`, the carrier receives the caller's trace with the gateway as parent,
  * and each request leaves exactly one access-log line (route template, account, client, status,
- * durations) in which no key, secret or query string appears. Also: prom-client's process
- * metrics are on `/metrics`.
+ * durations; rates and tracking with their carrier time, side-by-side calls counted once) in which
+ * no key, secret or query string appears. Also: prom-client's process metrics are on `/metrics`.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { eventually } from '../support/eventually.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { captureDir } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { SHIPMENT } from '../support/shipments.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
 import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
@@ -69,6 +70,8 @@ beforeAll(async () => {
     clientKey: CLIENT_KEY,
     accounts: [
       sims.upsMain(),
+      // A second account on the same simulator: two rate calls side by side.
+      { ...sims.upsMain(), id: 'ups-twin' },
       {
         id: 'colissimo-trace',
         carrier: 'colissimo',
@@ -195,6 +198,50 @@ describe('the access log', () => {
     });
     await callGateway(gw, '/nowhere', { headers: { 'x-request-id': 'log-404' } });
     expect(await lineFor('log-404')).toMatchObject({ route: 'unmatched', status: 404 });
+  });
+
+  it('rates and tracking report their carrier time: side-by-side calls once, a cut call up to the answer', async () => {
+    const body = (deadlineMs: number) => ({ ...SHIPMENT, accounts: ['ups-main', 'ups-twin'], deadlineMs });
+    const post = (id: string, deadlineMs: number) =>
+      callGateway(gw, '/v1/rates', {
+        method: 'POST',
+        key: CLIENT_KEY,
+        body: body(deadlineMs),
+        headers: { 'x-request-id': id },
+      });
+    try {
+      // Both accounts answer after 300 ms, in parallel: about 300 ms of carrier time, not 600.
+      await sims.ups.setFaults({ ratesLatencyMs: 300 });
+      expect((await post('log-rates-both', 5_000)).status).toBe(200);
+      const both = await lineFor('log-rates-both');
+      expect(both).toMatchObject({ route: '/v1/rates', status: 200 });
+      expect(both.carrierMs).toBeGreaterThanOrEqual(300);
+      expect(both.carrierMs).toBeLessThan(600);
+      expect(both.durationMs).toBeGreaterThanOrEqual(both.carrierMs);
+
+      // Neither answers by the deadline: their time counts up to the answer, never past it.
+      await sims.ups.setFaults({ ratesLatencyMs: 5_000 });
+      expect((await post('log-rates-cut', 400)).status).toBe(200);
+      const cut = await lineFor('log-rates-cut');
+      expect(cut.carrierMs).toBeGreaterThan(300);
+      expect(cut.durationMs).toBeGreaterThanOrEqual(cut.carrierMs);
+
+      await sims.ups.setFaults({ ratesLatencyMs: 0, trackingLatencyMs: 200 });
+      await callGateway(gw, '/v1/tracking/1Z999AA10123456785?account=ups-main', {
+        key: CLIENT_KEY,
+        headers: { 'x-request-id': 'log-tracking-1' },
+      });
+      const tracked = await lineFor('log-tracking-1');
+      expect(tracked).toMatchObject({
+        route: '/v1/tracking/{trackingNumber}',
+        account: 'ups-main',
+        status: 200,
+      });
+      expect(tracked.carrierMs).toBeGreaterThanOrEqual(200);
+      expect(tracked.durationMs).toBeGreaterThanOrEqual(tracked.carrierMs);
+    } finally {
+      await sims.ups.resetFaults();
+    }
   });
 
   it('never holds a key, a secret or the query string', async () => {

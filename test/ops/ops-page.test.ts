@@ -252,7 +252,7 @@ describe('the operations page in Chromium', () => {
   });
 
   it('raises the error banner when a refresh fails, and clears it on the next good one', async () => {
-    // The page asks for one page of accounts: /v1/health/carriers?limit=...
+    // The page asks for one page of accounts: /v1/health/carriers?sort=severity&limit=...
     const health = /\/v1\/health\/carriers\?/;
     await page.route(health, (route) =>
       route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{"code":"ERR_TEST"}' }),

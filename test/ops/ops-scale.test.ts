@@ -4,7 +4,7 @@
  * of 50, worst first, so the two failing accounts are on top whatever their ids; the document
  * and the answer it reads stay bounded (a whole-fleet answer is about 100 MB at 10,000 accounts);
  * a filter finds any account, "down or degraded" shows only those, and the pager moves on. The
- * list's query is checked in the API too (`limit`, `offset`, `q`, `status`).
+ * list's query is checked in the API too (`sort=severity`, `limit`, `offset`, `q`, `status`).
  */
 import { randomUUID } from 'node:crypto';
 
@@ -82,19 +82,23 @@ afterAll(async () => {
 
 describe('the health list in pages', () => {
   it('answers a page worst first, with the totals of the whole fleet', { timeout: 90_000 }, async () => {
-    const { status, body } = await list(`limit=${PAGE_SIZE}`);
+    const { status, body } = await list(`sort=severity&limit=${PAGE_SIZE}`);
     expect(status).toBe(200);
     expect(accountsOf(body)).toHaveLength(PAGE_SIZE);
     expect(accountsOf(body).slice(0, 2).sort()).toEqual(FAILING);
     expect(body['total']).toBe(ACCOUNTS);
     expect(body['counts']).toEqual({ down: 0, degraded: 2, healthy: ACCOUNTS - 2 });
-    // Without limit or offset: every account, in configuration order (what the CLI reads).
-    expect(accountsOf((await list('q=ups-12')).body).slice(0, 2)).toEqual(['ups-12', 'ups-120']);
+    expect(body['nextOffset']).toBe(PAGE_SIZE);
+    // The default order: account ids, paged by cursor (what the CLI reads), with q as well.
+    const byId = await list('q=ups-12&limit=2');
+    expect(accountsOf(byId.body)).toEqual(['ups-12', 'ups-120']);
+    expect(typeof byId.body['nextCursor']).toBe('string');
 
-    const next = await list(`limit=${PAGE_SIZE}&offset=${PAGE_SIZE}`);
+    const next = await list(`sort=severity&limit=${PAGE_SIZE}&offset=${PAGE_SIZE}`);
     expect(accountsOf(next.body)).not.toContain(accountsOf(body)[PAGE_SIZE - 1]);
-    expect(accountsOf((await list('status=failing&limit=10')).body).sort()).toEqual(FAILING);
-    const found = await list('q=UPS-999&limit=20');
+    expect(accountsOf((await list('sort=severity&status=failing&limit=10')).body).sort()).toEqual(FAILING);
+    expect(accountsOf((await list('status=failing')).body)).toEqual(FAILING);
+    const found = await list('sort=severity&q=UPS-999&limit=20');
     // ups-999 and ups-9990 to ups-9999, the failing ups-9998 first, then by id.
     const rest = ['ups-999', ...Array.from({ length: 10 }, (_, i) => `ups-${9990 + i}`)];
     expect(accountsOf(found.body)).toEqual(['ups-9998', ...rest.filter((id) => id !== 'ups-9998')]);
@@ -104,9 +108,13 @@ describe('the health list in pages', () => {
   it('refuses a bad query with every bad field named', async () => {
     const { status, body } = await list('limit=0&status=sideways&colour=red');
     expect(status).toBe(400);
-    expect(body['code']).toBe('ERR_REQUEST_INVALID');
+    expect(body['code']).toBe('ERR_QUERY_INVALID');
     const fields = (body['errors'] as { field: string }[]).map((error) => error.field).sort();
     expect(fields).toEqual(['(query)', 'limit', 'status']);
+    // Each order has its own paging: offset for severity, cursor for ids.
+    const mixed = await list('offset=50');
+    expect(mixed.status).toBe(400);
+    expect((mixed.body['errors'] as { field: string }[]).map((error) => error.field)).toEqual(['offset']);
   });
 });
 

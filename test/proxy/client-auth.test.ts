@@ -5,53 +5,34 @@
  * problem+json with a stable code, and a refused request never reaches the carrier or makes the
  * gateway ask for a token.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import {
-  OTHER_KEY,
-  SHOP_KEY,
-  UPS_CLIENT,
-  bearer,
-  call,
-  closeObserved,
-  problemOfReply,
-  startCarrierStub,
-  startProxyGateway,
-  upsAccount,
-  type CarrierStub,
-  type RunningGateway,
-} from './helpers.js';
+import { OTHER_KEY, SHOP_KEY, bearer, call, problemOfReply, upsAccount, useProxyRig } from './helpers.js';
 
 describe('proxy client authentication and authorization', () => {
-  let sim: UpsSimulatorHandle;
-  let stub: CarrierStub;
-  let gw: RunningGateway;
-
-  beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-    stub = await startCarrierStub();
-    gw = await startProxyGateway(
-      [upsAccount('ups-main', sim, stub.url), upsAccount('ups-other', sim, stub.url)],
-      {
-        clients: [
-          { apiKey: SHOP_KEY, accounts: ['ups-main'] },
-          { id: 'other', apiKey: OTHER_KEY, accounts: ['ups-other'] },
-        ],
-      },
-    );
+  const rig = useProxyRig({
+    stubs: { carrier: undefined },
+    accounts: ({ ups, stubs }) => [
+      upsAccount('ups-main', ups, stubs.carrier.url),
+      upsAccount('ups-other', ups, stubs.carrier.url),
+    ],
+    gateway: {
+      clients: [
+        { apiKey: SHOP_KEY, accounts: ['ups-main'] },
+        { id: 'other', apiKey: OTHER_KEY, accounts: ['ups-other'] },
+      ],
+    },
   });
-  afterAll(() => closeObserved(gw, stub, sim));
 
   const proxied = (account: string, headers: Record<string, string> = {}) =>
-    call(`${gw.url}/v1/carriers/${account}/api/track/v1/details/1Z999AA10123456784`, { headers });
+    call(`${rig.gw.url}/v1/carriers/${account}/api/track/v1/details/1Z999AA10123456784`, { headers });
 
   /** A refusal must leave the carrier and its token endpoint untouched. */
   function expectNothingSent(before: { api: number; tokens: number }): void {
-    expect(stub.requests.length).toBe(before.api);
-    expect(sim.stats().tokenRequests).toBe(before.tokens);
+    expect(rig.stubs.carrier.requests.length).toBe(before.api);
+    expect(rig.ups.stats().tokenRequests).toBe(before.tokens);
   }
-  const counts = () => ({ api: stub.requests.length, tokens: sim.stats().tokenRequests });
+  const counts = () => ({ api: rig.stubs.carrier.requests.length, tokens: rig.ups.stats().tokenRequests });
 
   it.each([
     ['no Authorization header', {}],
@@ -102,11 +83,11 @@ describe('proxy client authentication and authorization', () => {
   });
 
   it('passes a request with the right key through (the refusals above are about the key)', async () => {
-    const before = stub.requests.length;
+    const before = rig.stubs.carrier.requests.length;
     const reply = await proxied('ups-main', bearer(SHOP_KEY));
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.text)).toEqual({ ok: true });
-    expect(stub.requests.length).toBe(before + 1);
+    expect(rig.stubs.carrier.requests.length).toBe(before + 1);
     // The scheme is case-insensitive (RFC 9110 11.1).
     expect((await proxied('ups-main', { authorization: `bearer ${SHOP_KEY}` })).status).toBe(200);
   });

@@ -15,11 +15,15 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 import { request as undiciRequest } from 'undici';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
+import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
+import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import type { Gateway, GatewayOptions } from '../../src/gateway.js';
+import type { SimulatorHandle } from '../../src/sim/types.js';
 import type { Problem } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
@@ -101,13 +105,7 @@ async function listenOnLoopback(
 }
 
 /** A loopback port nothing listens on (bound, read, released). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort as closedPort } from '../support/redis-server.js';
 
 export interface RawReply {
   status: number;
@@ -231,6 +229,51 @@ export async function closeObserved(
   if (gw) for (const account of gw.config.accounts) observeTokens(gw.gateway, account.id);
   await gw?.close();
   for (const other of others) await other?.close();
+}
+
+/** What a proxy test runs against (read it inside a test). */
+export interface ProxyRig<Stub extends string = never> {
+  ups: UpsSimulatorHandle;
+  /** Started only when the setup asks for it. */
+  fedex: SimulatorHandle;
+  /** The stand-in carriers, by the names the setup gave them. */
+  stubs: Record<Stub, CarrierStub>;
+  gw: RunningGateway;
+}
+
+export interface ProxyRigSetup<Stub extends string> {
+  /** Stand-in carriers to start, by name, each with its handler (`undefined`: 200 `{"ok":true}`). */
+  stubs?: Record<Stub, StubHandler | undefined>;
+  /** Start a FedEx simulator (FEDEX_CLIENT) beside the UPS one (UPS_CLIENT). */
+  fedex?: boolean;
+  accounts(started: Omit<ProxyRig<Stub>, 'gw'>): Record<string, unknown>[];
+  gateway?: Parameters<typeof startProxyGateway>[1];
+  /** Forget what the stand-in carriers recorded before each test. */
+  clearStubs?: boolean;
+}
+
+/**
+ * For a describe block: a UPS simulator (and FedEx's when asked), stand-in carriers and a gateway
+ * with the setup's accounts, started before its tests; after them the tokens every account holds
+ * go to the log scan and everything closes (closeObserved), the gateway first.
+ */
+export function useProxyRig<Stub extends string = never>(setup: ProxyRigSetup<Stub>): ProxyRig<Stub> {
+  const rig = { stubs: {} } as ProxyRig<Stub>;
+  beforeAll(async () => {
+    rig.ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
+    if (setup.fedex) rig.fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
+    for (const [name, handler] of Object.entries(setup.stubs ?? {}) as [Stub, StubHandler | undefined][]) {
+      rig.stubs[name] = await startCarrierStub(handler);
+    }
+    rig.gw = await startProxyGateway(setup.accounts(rig), setup.gateway);
+  });
+  afterAll(() => closeObserved(rig.gw, ...Object.values<CarrierStub>(rig.stubs), rig.ups, rig.fedex));
+  if (setup.clearStubs) {
+    beforeEach(() => {
+      for (const stub of Object.values<CarrierStub>(rig.stubs)) stub.requests.length = 0;
+    });
+  }
+  return rig;
 }
 
 /** An embedded-mode gateway from YAML on an ephemeral loopback port (test/support/test-gateway.ts). */

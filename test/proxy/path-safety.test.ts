@@ -6,52 +6,31 @@
  * it must never see a connection, and the account's own server must only ever see paths under
  * its base path.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import {
-  SHOP_KEY,
-  UPS_CLIENT,
-  bearer,
-  closeObserved,
-  problemOfRaw,
-  rawRequest,
-  startCarrierStub,
-  startProxyGateway,
-  upsAccount,
-  type CarrierStub,
-  type RunningGateway,
-} from './helpers.js';
+import { SHOP_KEY, bearer, problemOfRaw, rawRequest, upsAccount, useProxyRig } from './helpers.js';
 
 describe('proxy path safety', () => {
-  let sim: UpsSimulatorHandle;
-  let origin: CarrierStub;
-  let evil: CarrierStub;
-  let gw: RunningGateway;
-  let evilHost = '';
-
-  beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-    origin = await startCarrierStub();
-    evil = await startCarrierStub();
-    evilHost = `127.0.0.1:${evil.port}`;
-    gw = await startProxyGateway([
-      upsAccount('ups-main', sim, `${origin.url}/base`),
-      upsAccount('ups-root', sim, origin.url),
-    ]);
+  const rig = useProxyRig({
+    stubs: { origin: undefined, evil: undefined },
+    accounts: ({ ups, stubs }) => [
+      upsAccount('ups-main', ups, `${stubs.origin.url}/base`),
+      upsAccount('ups-root', ups, stubs.origin.url),
+    ],
+    clearStubs: true,
   });
-  afterAll(() => closeObserved(gw, origin, evil, sim));
-  beforeEach(() => {
-    origin.requests.length = 0;
+  let evilHost = '';
+  beforeAll(() => {
+    evilHost = `127.0.0.1:${rig.stubs.evil.port}`;
   });
 
   const send = (path: string, headers: Record<string, string> = {}) =>
-    rawRequest(gw.port, path, { headers: { ...bearer(SHOP_KEY), ...headers } });
+    rawRequest(rig.gw.port, path, { headers: { ...bearer(SHOP_KEY), ...headers } });
 
   it('forwards an ordinary path under the base path, query string included', async () => {
     const reply = await send('/v1/carriers/ups-main/api/track/v1/details/1Z999?locale=en_US');
     expect(reply.status).toBe(200);
-    expect(origin.requests.map((request) => request.url)).toEqual([
+    expect(rig.stubs.origin.requests.map((request) => request.url)).toEqual([
       '/base/api/track/v1/details/1Z999?locale=en_US',
     ]);
   });
@@ -79,12 +58,12 @@ describe('proxy path safety', () => {
     '/api\\x',
     '/api%00x',
   ])('rejects %s with 400 ERR_PATH_REJECTED and sends nothing', async (path) => {
-    const before = sim.stats().tokenRequests;
+    const before = rig.ups.stats().tokenRequests;
     const reply = await send(`/v1/carriers/ups-main${path}`);
     expect(reply.status).toBe(400);
     expect(problemOfRaw(reply)).toMatchObject({ code: 'ERR_PATH_REJECTED', account: 'ups-main' });
-    expect(origin.requests).toEqual([]);
-    expect(sim.stats().tokenRequests).toBe(before);
+    expect(rig.stubs.origin.requests).toEqual([]);
+    expect(rig.ups.stats().tokenRequests).toBe(before);
   });
 
   it('rejects an empty path with 400 ERR_PATH_REJECTED', async () => {
@@ -93,7 +72,7 @@ describe('proxy path safety', () => {
       expect(reply.status, path).toBe(400);
       expect(problemOfRaw(reply).code).toBe('ERR_PATH_REJECTED');
     }
-    expect(origin.requests).toEqual([]);
+    expect(rig.stubs.origin.requests).toEqual([]);
   });
 
   it.each(['/..#x', '/.#x', '/api/..#', '/api/%2e%2e#top'])(
@@ -102,7 +81,9 @@ describe('proxy path safety', () => {
       // Forwarded as-is, `/base/api/..#` is `/base/` to a WHATWG URL parser and `/base/..#x` is `/`:
       // the client would climb out of the account's base path.
       const reply = await send(`/v1/carriers/ups-main${path}`);
-      const reached = origin.requests.map((request) => new URL(request.url, origin.url).pathname);
+      const reached = rig.stubs.origin.requests.map(
+        (request) => new URL(request.url, rig.stubs.origin.url).pathname,
+      );
       expect(reached.filter((pathname) => !pathname.startsWith('/base/'))).toEqual([]);
       expect(reply.status).toBe(400);
       expect(problemOfRaw(reply).code).toBe('ERR_PATH_REJECTED');
@@ -115,11 +96,11 @@ describe('proxy path safety', () => {
       async (_name, path) => {
         const reply = await send(path());
         expect(reply.status).toBe(200);
-        expect(origin.requests).toHaveLength(1);
-        const target = origin.requests[0]!.url;
+        expect(rig.stubs.origin.requests).toHaveLength(1);
+        const target = rig.stubs.origin.requests[0]!.url;
         expect(target.startsWith('/')).toBe(true);
-        expect(origin.requests[0]!.headers.host).toBe(new URL(origin.url).host);
-        expect(evil.connections()).toBe(0);
+        expect(rig.stubs.origin.requests[0]!.headers.host).toBe(new URL(rig.stubs.origin.url).host);
+        expect(rig.stubs.evil.connections()).toBe(0);
       },
     );
 
@@ -133,35 +114,35 @@ describe('proxy path safety', () => {
       const reply = await send(path());
       expect(reply.status).toBe(400);
       expect(problemOfRaw(reply).code).toBe('ERR_PATH_REJECTED');
-      expect(origin.requests).toHaveLength(0);
-      expect(evil.connections()).toBe(0);
+      expect(rig.stubs.origin.requests).toHaveLength(0);
+      expect(rig.stubs.evil.connections()).toBe(0);
     });
 
     it('keeps the base path as prefix of every forwarded path', async () => {
       for (const path of [`/@${evilHost}/x`, '/a/b?c=d']) {
         expect((await send(`/v1/carriers/ups-main${path}`)).status, path).toBe(200);
       }
-      expect(origin.requests).toHaveLength(2);
-      for (const { url } of origin.requests) expect(url.startsWith('/base/'), url).toBe(true);
-      expect(evil.connections()).toBe(0);
+      expect(rig.stubs.origin.requests).toHaveLength(2);
+      for (const { url } of rig.stubs.origin.requests) expect(url.startsWith('/base/'), url).toBe(true);
+      expect(rig.stubs.evil.connections()).toBe(0);
     });
 
     it('an account id smuggling a host is just an unknown account', async () => {
-      for (const account of [`ups-main@${evilHost}`, `ups-main:${evil.port}`, `${evilHost}`]) {
+      for (const account of [`ups-main@${evilHost}`, `ups-main:${rig.stubs.evil.port}`, `${evilHost}`]) {
         const reply = await send(`/v1/carriers/${account}/x`);
         expect(reply.status, account).toBe(404);
         expect(problemOfRaw(reply).code).toBe('ERR_ACCOUNT_NOT_FOUND');
       }
-      expect(origin.requests).toEqual([]);
-      expect(evil.connections()).toBe(0);
+      expect(rig.stubs.origin.requests).toEqual([]);
+      expect(rig.stubs.evil.connections()).toBe(0);
     });
 
     it('ignores the Host and X-Forwarded-Host headers when choosing the upstream', async () => {
       const reply = await send('/v1/carriers/ups-main/x', { host: evilHost, 'x-forwarded-host': evilHost });
       expect(reply.status).toBe(200);
-      expect(origin.requests).toHaveLength(1);
-      expect(origin.requests[0]!.headers.host).toBe(new URL(origin.url).host);
-      expect(evil.connections()).toBe(0);
+      expect(rig.stubs.origin.requests).toHaveLength(1);
+      expect(rig.stubs.origin.requests[0]!.headers.host).toBe(new URL(rig.stubs.origin.url).host);
+      expect(rig.stubs.evil.connections()).toBe(0);
     });
 
     it.each([
@@ -174,8 +155,8 @@ describe('proxy path safety', () => {
         const reply = await send(target(), { host: evilHost });
         // Whatever the gateway answers, it is not a proxied success, and nothing left the gateway.
         expect(reply.status).toBeGreaterThanOrEqual(400);
-        expect(origin.requests).toEqual([]);
-        expect(evil.connections()).toBe(0);
+        expect(rig.stubs.origin.requests).toEqual([]);
+        expect(rig.stubs.evil.connections()).toBe(0);
       },
     );
   });

@@ -4,25 +4,18 @@
  * order, never a token value), `/healthz` and `/readyz` for load balancers (no key needed), and
  * the problem+json 404 for anything else.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import type { SimulatorHandle } from '../../src/sim/types.js';
 import {
-  FEDEX_CLIENT,
   OTHER_KEY,
   SHOP_KEY,
-  UPS_CLIENT,
   bearer,
   call,
-  closeObserved,
   fedexAccount,
   observeTokens,
   problemOfReply,
-  startProxyGateway,
   upsAccount,
-  type RunningGateway,
+  useProxyRig,
 } from './helpers.js';
 
 interface AccountsBody {
@@ -30,31 +23,23 @@ interface AccountsBody {
 }
 
 describe('gateway routes', () => {
-  let ups: UpsSimulatorHandle;
-  let fedex: SimulatorHandle;
-  let gw: RunningGateway;
-
-  beforeAll(async () => {
-    ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-    fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-    gw = await startProxyGateway(
-      [
-        upsAccount('ups-main', ups, ups.url),
-        upsAccount('ups-second', ups, ups.url),
-        fedexAccount('fedex-main', fedex, fedex.url),
+  const rig = useProxyRig({
+    fedex: true,
+    accounts: ({ ups, fedex }) => [
+      upsAccount('ups-main', ups, ups.url),
+      upsAccount('ups-second', ups, ups.url),
+      fedexAccount('fedex-main', fedex, fedex.url),
+    ],
+    gateway: {
+      clients: [
+        { apiKey: SHOP_KEY, accounts: ['ups-second', 'ups-main'] },
+        { id: 'other', apiKey: OTHER_KEY, accounts: ['fedex-main'] },
       ],
-      {
-        clients: [
-          { apiKey: SHOP_KEY, accounts: ['ups-second', 'ups-main'] },
-          { id: 'other', apiKey: OTHER_KEY, accounts: ['fedex-main'] },
-        ],
-      },
-    );
+    },
   });
-  afterAll(() => closeObserved(gw, ups, fedex));
 
   const accounts = async (key: string) => {
-    const reply = await call(`${gw.url}/v1/accounts`, { headers: bearer(key) });
+    const reply = await call(`${rig.gw.url}/v1/accounts`, { headers: bearer(key) });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toContain('application/json');
     return { reply, body: JSON.parse(reply.text) as AccountsBody };
@@ -69,17 +54,23 @@ describe('gateway routes', () => {
   });
 
   it('GET /v1/accounts reports a token without ever containing it', async () => {
-    const upsReply = await call(`${gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`, {
-      headers: bearer(SHOP_KEY),
-    });
+    const upsReply = await call(
+      `${rig.gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`,
+      {
+        headers: bearer(SHOP_KEY),
+      },
+    );
     expect(upsReply.status).toBe(200);
-    const fedexReply = await call(`${gw.url}/v1/carriers/fedex-main/track/v1/trackingnumbers`, {
+    const fedexReply = await call(`${rig.gw.url}/v1/carriers/fedex-main/track/v1/trackingnumbers`, {
       method: 'POST',
       headers: { ...bearer(OTHER_KEY), 'content-type': 'application/json' },
       body: JSON.stringify({ trackingInfo: [{ trackingNumberInfo: { trackingNumber: '794843185271' } }] }),
     });
     expect(fedexReply.status).toBe(200);
-    const tokens = [...observeTokens(gw.gateway, 'ups-main'), ...observeTokens(gw.gateway, 'fedex-main')];
+    const tokens = [
+      ...observeTokens(rig.gw.gateway, 'ups-main'),
+      ...observeTokens(rig.gw.gateway, 'fedex-main'),
+    ];
     expect(tokens).toHaveLength(2);
 
     for (const key of [SHOP_KEY, OTHER_KEY]) {
@@ -97,19 +88,19 @@ describe('gateway routes', () => {
   });
 
   it('GET /v1/accounts needs a client key', async () => {
-    const reply = await call(`${gw.url}/v1/accounts`);
+    const reply = await call(`${rig.gw.url}/v1/accounts`);
     expect(reply.status).toBe(401);
     expect(problemOfReply(reply).code).toBe('ERR_UNAUTHENTICATED');
   });
 
   it('GET /healthz answers 200 without a key', async () => {
-    const reply = await call(`${gw.url}/healthz`);
+    const reply = await call(`${rig.gw.url}/healthz`);
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.text)).toEqual({ status: 'alive' });
   });
 
   it('GET /readyz answers 200 in embedded mode without a key', async () => {
-    const reply = await call(`${gw.url}/readyz`);
+    const reply = await call(`${rig.gw.url}/readyz`);
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.text)).toMatchObject({ status: 'ready', mode: 'embedded' });
   });
@@ -120,7 +111,7 @@ describe('gateway routes', () => {
     ['the proxy prefix without an account', '/v1/carriers', bearer(SHOP_KEY)],
     ['a POST to a GET-only route', '/healthz', {}, 'POST'],
   ])('answers 404 ERR_ROUTE_NOT_FOUND problem+json for %s', async (_name, path, headers, method = 'GET') => {
-    const reply = await call(`${gw.url}${path}`, { method, headers });
+    const reply = await call(`${rig.gw.url}${path}`, { method, headers });
     expect(reply.status).toBe(404);
     expect(problemOfReply(reply)).toMatchObject({ code: 'ERR_ROUTE_NOT_FOUND', status: 404 });
   });

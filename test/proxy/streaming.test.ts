@@ -8,21 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import {
-  SHOP_KEY,
-  UPS_CLIENT,
-  bearer,
-  closeObserved,
-  sha256,
-  startCarrierStub,
-  startProxyGateway,
-  upsAccount,
-  type CarrierStub,
-  type RunningGateway,
-} from './helpers.js';
+import { SHOP_KEY, bearer, sha256, upsAccount, useProxyRig } from './helpers.js';
 
 const MB = 1024 * 1024;
 const UPLOAD = randomBytes(6 * MB);
@@ -30,55 +18,50 @@ const HALF = randomBytes(4 * MB);
 const SECOND_HALF = randomBytes(4 * MB);
 
 describe('proxy streaming', () => {
-  let sim: UpsSimulatorHandle;
-  let stub: CarrierStub;
-  let gw: RunningGateway;
   /** Resolved by the test once the client holds the first half of the download. */
   let firstHalfReceived: () => void = () => {};
 
-  beforeAll(async () => {
-    sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-    stub = await startCarrierStub(async (recorded, res) => {
-      if (recorded.url.endsWith('/download')) {
-        res.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          'content-length': String(HALF.length + SECOND_HALF.length),
-        });
-        res.write(HALF);
-        const received = new Promise<void>((resolve) => {
-          firstHalfReceived = resolve;
-        });
-        // A buffering proxy would never hand the first half over: give up rather than hang.
-        const gaveUp = new Promise<'timeout'>((resolve) =>
-          setTimeout(() => resolve('timeout'), 5_000).unref(),
-        );
-        if ((await Promise.race([received, gaveUp])) === 'timeout') {
-          res.destroy();
+  const rig = useProxyRig({
+    stubs: {
+      carrier: async (recorded, res) => {
+        if (recorded.url.endsWith('/download')) {
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-length': String(HALF.length + SECOND_HALF.length),
+          });
+          res.write(HALF);
+          const received = new Promise<void>((resolve) => {
+            firstHalfReceived = resolve;
+          });
+          // A buffering proxy would never hand the first half over: give up rather than hang.
+          const gaveUp = new Promise<'timeout'>((resolve) =>
+            setTimeout(() => resolve('timeout'), 5_000).unref(),
+          );
+          if ((await Promise.race([received, gaveUp])) === 'timeout') {
+            res.destroy();
+            return;
+          }
+          res.end(SECOND_HALF);
           return;
         }
-        res.end(SECOND_HALF);
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ bytes: recorded.body.length, sha256: recorded.sha256 }));
-    });
-    gw = await startProxyGateway([upsAccount('ups-main', sim, `${stub.url}/base`)]);
-  });
-  afterAll(() => closeObserved(gw, stub, sim));
-  beforeEach(() => {
-    stub.requests.length = 0;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ bytes: recorded.body.length, sha256: recorded.sha256 }));
+      },
+    },
+    accounts: ({ ups, stubs }) => [upsAccount('ups-main', ups, `${stubs.carrier.url}/base`)],
+    clearStubs: true,
   });
 
   it('delivers a 6 MB upload with Content-Length intact', async () => {
-    const response = await fetch(`${gw.url}/v1/carriers/ups-main/api/documents/upload`, {
+    const response = await fetch(`${rig.gw.url}/v1/carriers/ups-main/api/documents/upload`, {
       method: 'POST',
       headers: { ...bearer(SHOP_KEY), 'content-type': 'application/octet-stream' },
       body: UPLOAD,
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ bytes: UPLOAD.length, sha256: sha256(UPLOAD) });
-    expect(stub.requests).toHaveLength(1);
-    expect(stub.requests[0]!.headers['content-length']).toBe(String(UPLOAD.length));
+    expect(rig.stubs.carrier.requests).toHaveLength(1);
+    expect(rig.stubs.carrier.requests[0]!.headers['content-length']).toBe(String(UPLOAD.length));
   });
 
   it('delivers a chunked 6 MB upload (no Content-Length) intact', async () => {
@@ -86,7 +69,7 @@ describe('proxy streaming', () => {
       const req = httpRequest(
         {
           host: '127.0.0.1',
-          port: gw.port,
+          port: rig.gw.port,
           method: 'POST',
           path: '/v1/carriers/ups-main/api/documents/upload',
           headers: { ...bearer(SHOP_KEY), 'content-type': 'application/octet-stream' },
@@ -107,11 +90,11 @@ describe('proxy streaming', () => {
     });
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toEqual({ bytes: UPLOAD.length, sha256: sha256(UPLOAD) });
-    expect(stub.requests[0]!.headers['content-length']).toBeUndefined();
+    expect(rig.stubs.carrier.requests[0]!.headers['content-length']).toBeUndefined();
   });
 
   it('streams an 8 MB answer back intact, forwarding the first half before the carrier sends the rest', async () => {
-    const response = await fetch(`${gw.url}/v1/carriers/ups-main/api/labels/download`, {
+    const response = await fetch(`${rig.gw.url}/v1/carriers/ups-main/api/labels/download`, {
       headers: bearer(SHOP_KEY),
     });
     expect(response.status).toBe(200);

@@ -1,85 +1,69 @@
 /**
  * @module test/proxy/token-injection
  * What the carrier receives from the proxy: the gateway's own access token in place of the
- * client's API key, no hop-by-hop or client-identity headers (RFC 9110 7.6.1), everything else
- * (headers, query string, body) unchanged, and the per-request headers UPS requires added only
+ * client's API key, no hop-by-hop or client-identity headers (RFC 9110 7.6.1), only the headers
+ * the carrier's allow-list names, the query string and body unchanged, and the per-request headers UPS requires added only
  * when the client did not send them. A recording server stands in for the carrier API while the
  * token URL still points at a simulator, so the test sees exactly what went over the wire.
  * The answer's hop-by-hop headers stop at the gateway too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import type { SimulatorHandle } from '../../src/sim/types.js';
 import {
-  FEDEX_CLIENT,
   SHOP_KEY,
-  UPS_CLIENT,
   bearer,
   call,
-  closeObserved,
   fedexAccount,
   observeTokens,
   rawRequest,
-  startCarrierStub,
-  startProxyGateway,
   upsAccount,
-  type CarrierStub,
-  type RunningGateway,
+  useProxyRig,
   type StubRequest,
 } from './helpers.js';
 
 describe('proxy request rewriting', () => {
-  let ups: UpsSimulatorHandle;
-  let fedex: SimulatorHandle;
-  let stub: CarrierStub;
-  let gw: RunningGateway;
-
-  beforeAll(async () => {
-    ups = await startUpsSimulator({ clients: [UPS_CLIENT] });
-    fedex = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-    stub = await startCarrierStub((recorded, res) => {
-      if (recorded.url.endsWith('/hop-by-hop-answer')) {
-        // A carrier (or a proxy in front of it) marking its own connection-scoped headers.
-        res.writeHead(200, {
-          'content-type': 'application/json',
-          connection: 'keep-alive, x-carrier-hop',
-          'keep-alive': 'timeout=5',
-          'x-carrier-hop': 'internal-routing-value',
-          'proxy-authenticate': 'Basic realm="carrier-edge"',
-          'set-cookie': 'carrier-session=abc; HttpOnly',
-          'x-carrier-request-id': 'car-77',
-        });
+  const rig = useProxyRig({
+    fedex: true,
+    stubs: {
+      carrier: (recorded, res) => {
+        if (recorded.url.endsWith('/hop-by-hop-answer')) {
+          // A carrier (or a proxy in front of it) marking its own connection-scoped headers.
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            connection: 'keep-alive, x-carrier-hop',
+            'keep-alive': 'timeout=5',
+            'x-carrier-hop': 'internal-routing-value',
+            'proxy-authenticate': 'Basic realm="carrier-edge"',
+            'set-cookie': 'carrier-session=abc; HttpOnly',
+            'x-carrier-request-id': 'car-77',
+          });
+          res.end('{"ok":true}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"ok":true}');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-    gw = await startProxyGateway([
-      upsAccount('ups-main', ups, `${stub.url}/base`),
+      },
+    },
+    accounts: ({ ups, fedex, stubs }) => [
+      upsAccount('ups-main', ups, `${stubs.carrier.url}/base`),
       upsAccount('ups-sim', ups, ups.url),
-      fedexAccount('fedex-main', fedex, `${stub.url}/fx`),
-    ]);
-  });
-  afterAll(() => closeObserved(gw, stub, ups, fedex));
-  beforeEach(() => {
-    stub.requests.length = 0;
+      fedexAccount('fedex-main', fedex, `${stubs.carrier.url}/fx`),
+    ],
+    clearStubs: true,
   });
 
   const only = (): StubRequest => {
-    expect(stub.requests).toHaveLength(1);
-    return stub.requests[0]!;
+    expect(rig.stubs.carrier.requests).toHaveLength(1);
+    return rig.stubs.carrier.requests[0]!;
   };
 
   it("sends the gateway's access token to the carrier, never the client's API key", async () => {
-    const reply = await call(`${gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`, {
+    const reply = await call(`${rig.gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`, {
       headers: bearer(SHOP_KEY),
     });
     expect(reply.status).toBe(200);
-    const token = observeTokens(gw.gateway, 'ups-main')[0]!;
-    expect(ups.isAccessTokenValid(token)).toBe(true);
+    const token = observeTokens(rig.gw.gateway, 'ups-main')[0]!;
+    expect(rig.ups.isAccessTokenValid(token)).toBe(true);
     const seen = only();
     expect(seen.headers.authorization).toBe(`Bearer ${token}`);
     expect(JSON.stringify(seen.headers)).not.toContain(SHOP_KEY);
@@ -87,7 +71,7 @@ describe('proxy request rewriting', () => {
 
   it('calls the real UPS simulator with a token it accepts and the headers its Tracking API requires', async () => {
     // The simulator answers 401 to an unknown token and 400 without transId/transactionSrc.
-    const reply = await call(`${gw.url}/v1/carriers/ups-sim/api/track/v1/details/1Z999AA10123456784`, {
+    const reply = await call(`${rig.gw.url}/v1/carriers/ups-sim/api/track/v1/details/1Z999AA10123456784`, {
       headers: bearer(SHOP_KEY),
     });
     expect(reply.status).toBe(200);
@@ -95,8 +79,8 @@ describe('proxy request rewriting', () => {
     expect(body.trackResponse.shipment[0]!.inquiryNumber).toBe('1Z999AA10123456784');
   });
 
-  it('drops hop-by-hop, connection-listed, cookie, host and forwarding headers, and keeps the rest', async () => {
-    const reply = await rawRequest(gw.port, '/v1/carriers/ups-main/api/rating?a=1&b=x%20y&c=%2Fz&a=2', {
+  it('drops hop-by-hop, connection-listed, cookie, host, forwarding and unlisted headers; keeps the allowed ones', async () => {
+    const reply = await rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/rating?a=1&b=x%20y&c=%2Fz&a=2', {
       method: 'POST',
       headers: {
         ...bearer(SHOP_KEY),
@@ -119,7 +103,7 @@ describe('proxy request rewriting', () => {
         accept: 'application/json',
         'accept-language': 'de-DE',
         'x-request-id': 'req-42',
-        'x-custom': 'kept',
+        'x-custom': 'not on the list',
       },
       body: '{"hello":"carrier"}',
     });
@@ -142,11 +126,14 @@ describe('proxy request rewriting', () => {
       'x-forwarded-for',
       'x-forwarded-host',
       'x-forwarded-proto',
+      // Not representation headers and not in UPS's allow-list (carriers/ups/api.ts).
+      'x-request-id',
+      'x-custom',
     ]) {
       expect(seen.headers, dropped).not.toHaveProperty(dropped);
     }
     // Host names the carrier's origin, whatever the client said.
-    expect(seen.headers.host).toBe(new URL(stub.url).host);
+    expect(seen.headers.host).toBe(new URL(rig.stubs.carrier.url).host);
     // undici's own connection management, not the client's list.
     expect(seen.headers.connection ?? 'keep-alive').toBe('keep-alive');
     expect(seen.headers).toMatchObject({
@@ -154,13 +141,11 @@ describe('proxy request rewriting', () => {
       'content-length': String(Buffer.byteLength('{"hello":"carrier"}')),
       accept: 'application/json',
       'accept-language': 'de-DE',
-      'x-request-id': 'req-42',
-      'x-custom': 'kept',
     });
   });
 
   it('does not forward any x-forwarded-* header, not only the three common ones', async () => {
-    const reply = await rawRequest(gw.port, '/v1/carriers/ups-main/api/x', {
+    const reply = await rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/x', {
       headers: {
         ...bearer(SHOP_KEY),
         'x-forwarded-port': '443',
@@ -176,7 +161,7 @@ describe('proxy request rewriting', () => {
 
   it('forwards an upload sent with Expect: 100-continue (curl sends it for large bodies)', async () => {
     // node:http has already answered "100 Continue" to the client; the expectation is hop-by-hop.
-    const reply = await rawRequest(gw.port, '/v1/carriers/ups-main/api/documents', {
+    const reply = await rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/documents', {
       method: 'POST',
       headers: { ...bearer(SHOP_KEY), expect: '100-continue', 'content-type': 'text/plain' },
       body: 'label data',
@@ -186,7 +171,7 @@ describe('proxy request rewriting', () => {
   });
 
   it("drops the answer's hop-by-hop, connection-listed and set-cookie headers, and keeps the rest", async () => {
-    const reply = await rawRequest(gw.port, '/v1/carriers/ups-main/api/hop-by-hop-answer', {
+    const reply = await rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/hop-by-hop-answer', {
       headers: bearer(SHOP_KEY),
     });
     expect(reply.status).toBe(200);
@@ -198,11 +183,11 @@ describe('proxy request rewriting', () => {
   });
 
   it('adds UPS transId and transactionSrc when missing, a fresh transId per request', async () => {
-    const url = `${gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`;
+    const url = `${rig.gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`;
     expect((await call(url, { headers: bearer(SHOP_KEY) })).status).toBe(200);
     expect((await call(url, { headers: bearer(SHOP_KEY) })).status).toBe(200);
-    expect(stub.requests).toHaveLength(2);
-    const [first, second] = stub.requests.map((request) => request.headers);
+    expect(rig.stubs.carrier.requests).toHaveLength(2);
+    const [first, second] = rig.stubs.carrier.requests.map((request) => request.headers);
     // Tracking.yaml: transId is unique per request, at most 32 characters.
     expect(first!.transid).toMatch(/^[0-9a-f]{32}$/);
     expect(second!.transid).toMatch(/^[0-9a-f]{32}$/);
@@ -211,7 +196,7 @@ describe('proxy request rewriting', () => {
   });
 
   it("keeps the client's own transId and transactionSrc", async () => {
-    const reply = await call(`${gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`, {
+    const reply = await call(`${rig.gw.url}/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784`, {
       headers: { ...bearer(SHOP_KEY), transId: 'shop-trans-0001', transactionSrc: 'shop-app' },
     });
     expect(reply.status).toBe(200);
@@ -219,7 +204,7 @@ describe('proxy request rewriting', () => {
   });
 
   it('adds no UPS headers to another carrier, whose token it injects the same way', async () => {
-    const reply = await call(`${gw.url}/v1/carriers/fedex-main/track/v1/trackingnumbers`, {
+    const reply = await call(`${rig.gw.url}/v1/carriers/fedex-main/track/v1/trackingnumbers`, {
       method: 'POST',
       headers: { ...bearer(SHOP_KEY), 'content-type': 'application/json' },
       body: '{}',
@@ -229,8 +214,8 @@ describe('proxy request rewriting', () => {
     expect(seen.url).toBe('/fx/track/v1/trackingnumbers');
     expect(seen.headers).not.toHaveProperty('transid');
     expect(seen.headers).not.toHaveProperty('transactionsrc');
-    const token = observeTokens(gw.gateway, 'fedex-main')[0]!;
-    expect(fedex.isAccessTokenValid(token)).toBe(true);
+    const token = observeTokens(rig.gw.gateway, 'fedex-main')[0]!;
+    expect(rig.fedex.isAccessTokenValid(token)).toBe(true);
     expect(seen.headers.authorization).toBe(`Bearer ${token}`);
   });
 });

@@ -2,7 +2,7 @@
  * @module test/rates/demo.test
  * The README's rates and tracking curl examples, run as written against the demo
  * (`src/main.ts --demo`, its simulators on loopback): prices from UPS, FedEx and USPS in one
- * answer with DHL Parcel DE named `not_supported`, and a UPS number tracked.
+ * answer with DHL Parcel DE named `not_supported`, and a UPS number and a MyDHL test waybill tracked.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -62,7 +62,7 @@ describe('the README rates and tracking examples against the demo', () => {
       child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
     });
 
-    const [rates, tracking] = curls();
+    const [rates, tracking, dhlTracking] = curls();
     expect(rates?.body).toBeDefined();
     const priced = await fetch(rates!.url.replace(':8080', `:${port}`), {
       method: 'POST',
@@ -86,5 +86,16 @@ describe('the README rates and tracking examples against the demo', () => {
     });
     expect(tracked.status).toBe(200);
     expect(await tracked.json()).toMatchObject({ account: 'ups-demo', carrier: 'ups', status: 'delivered' });
+
+    const dhl = await fetch(dhlTracking!.url.replace(':8080', `:${port}`), {
+      headers: { authorization: `Bearer ${dhlTracking!.key}` },
+    });
+    expect(dhl.status).toBe(200);
+    expect(await dhl.json()).toMatchObject({
+      account: 'dhl-express-demo',
+      carrier: 'dhl-express',
+      status: 'delivered',
+      events: [{ carrierCode: 'OK' }, { carrierCode: 'DF' }, { carrierCode: 'PU' }],
+    });
   }, 60_000);
 });

@@ -3,7 +3,8 @@
  * `POST /v1/rates` on an embedded gateway against real UPS and FedEx simulators (and a second,
  * slow UPS simulator): prices from every account in one answer, the deadline held with a carrier
  * that does not answer in time, breaker-open and drained accounts skipped without a call, each
- * failure named in `errors`, bad input refused before any call, and the optional cache.
+ * failure named in `errors`, bad input refused before any call, the optional cache, and the
+ * rates and tracking metrics on `/metrics`.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -239,5 +240,50 @@ describe('POST /v1/rates', () => {
     const answer = await rates({ ...SHIPMENT, accounts: ['ups-main'] });
     expect(answer.body.rates.some((rate) => rate['cached'] !== undefined)).toBe(false);
     expect(sims.ups.stats().apiRequests).toBe(2);
+  });
+});
+
+/** A sample's value on /metrics (prom-client writes labels in their declared order), 0 when absent. */
+async function metrics(): Promise<(sample: string) => number> {
+  const text = (await callGateway(gw, '/metrics')).text;
+  return (sample) => {
+    const line = text.split('\n').find((each) => each.startsWith(`${sample} `));
+    return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+  };
+}
+
+describe('rates and tracking metrics', () => {
+  it('count each account asked by outcome and time the carrier calls, late ones up to the answer', async () => {
+    await slowUps.setFaults({ ratesLatencyMs: 5_000 });
+    const calls = (kind: string, account: string, carrier: string, outcome: string) =>
+      `carrier_gateway_${kind}_calls_total{account="${account}",carrier="${carrier}",outcome="${outcome}"}`;
+    const seconds = (kind: string, account: string, what: 'count' | 'sum') =>
+      `carrier_gateway_${kind}_call_duration_seconds_${what}{account="${account}",carrier="ups"}`;
+    const before = await metrics();
+
+    await rates({
+      ...SHIPMENT,
+      accounts: ['ups-main', 'fedex-main', 'ups-slow', 'ups-unconfigured'],
+      deadlineMs: 600,
+    });
+    await callGateway(gw, '/v1/tracking/1Z999AA10123456785?account=ups-main', { key: CLIENT_KEY });
+    await callGateway(gw, '/v1/tracking/1Z999AA10123456404?account=ups-main', { key: CLIENT_KEY });
+
+    const after = await metrics();
+    const added = (sample: string) => after(sample) - before(sample);
+    expect(added(calls('rate', 'ups-main', 'ups', 'rated'))).toBe(1);
+    expect(added(calls('rate', 'fedex-main', 'fedex', 'rated'))).toBe(1);
+    expect(added(calls('rate', 'ups-slow', 'ups', 'deadline_exceeded'))).toBe(1);
+    expect(added(calls('rate', 'ups-unconfigured', 'ups', 'not_supported'))).toBe(1);
+    // Timed: the calls made; the slow one up to the answer (the deadline, less its margin), not 5 s.
+    expect(added(seconds('rate', 'ups-slow', 'count'))).toBe(1);
+    expect(added(seconds('rate', 'ups-slow', 'sum'))).toBeGreaterThan(0.4);
+    expect(added(seconds('rate', 'ups-slow', 'sum'))).toBeLessThan(1);
+    expect(added(seconds('rate', 'ups-unconfigured', 'count'))).toBe(0);
+    expect(added('carrier_gateway_rates_duration_seconds_count')).toBe(1);
+
+    expect(added(calls('tracking', 'ups-main', 'ups', 'tracked'))).toBe(1);
+    expect(added(calls('tracking', 'ups-main', 'ups', 'not_found'))).toBe(1);
+    expect(added(seconds('tracking', 'ups-main', 'count'))).toBe(2);
   });
 });

@@ -3,7 +3,8 @@
  *
  * Owns the proof that every rate and tracking request the gateway's adapters build is what the
  * carrier's published OpenAPI document accepts (../shared/carrier-specs): UPS Rating and
- * Tracking, FedEx Rate Quotes and Track, USPS Domestic Prices and Tracking v3, La Poste Suivi.
+ * Tracking, FedEx Rate Quotes and Track, USPS Domestic Prices and Tracking v3, MyDHL rates and
+ * tracking, La Poste Suivi.
  * Each call is put on the wire as the core sends it (the credential header, UPS's per-request
  * headers) and validated; each spec also gets negative controls, the same request broken the
  * way a faulty adapter would break it, which must fail, so a pass means something.
@@ -19,6 +20,7 @@ import { uspsRates } from '../../carriers/usps/rates.js';
 import { uspsTracking } from '../../carriers/usps/tracking.js';
 import { laposteTracking } from '../../carriers/laposte/tracking.js';
 import { dhlExpressRates } from '../../carriers/dhl-express/rates.js';
+import { dhlExpressTracking } from '../../carriers/dhl-express/tracking.js';
 import type { CarrierReadCall } from '../../src/core/rates-adapter.js';
 import { BERLIN_DAHLEM, GOETTINGEN, LOS_ANGELES, NEW_YORK, shipmentWith } from '../support/addresses.js';
 import { expectValid } from '../support/contract-checks.js';
@@ -59,6 +61,13 @@ const ups: Wire = (call) => {
   decorateUpsRequest({ method: call.method, path: req.url, headers: req.headers });
   return req;
 };
+// MyDHL: HTTP Basic with the API key and secret; the account's API base is the production server,
+// https://express.api.dhl.com/mydhlapi.
+const mydhl: Wire = (call) => ({
+  method: call.method,
+  url: `/mydhlapi/${call.path}`,
+  headers: { ...call.headers, authorization: `Basic ${Buffer.from('key:secret').toString('base64')}` },
+});
 const okapi: Wire = (call) => ({
   method: call.method,
   url: `/${call.path}`,
@@ -175,13 +184,7 @@ const SUITES: Suite[] = [
         }),
       ],
     ],
-    // MyDHL: HTTP Basic with the API key and secret.
-    wire: (call) => ({
-      method: call.method,
-      // The account's API base is the production server, https://express.api.dhl.com/mydhlapi.
-      url: `/mydhlapi/${call.path}`,
-      headers: { ...call.headers, authorization: `Basic ${Buffer.from('key:secret').toString('base64')}` },
-    }),
+    wire: mydhl,
     broken: [
       ['without a weight', (req) => ({ ...req, url: req.url.replace(/&weight=[^&]*/, '') })],
       [
@@ -225,6 +228,30 @@ const SUITES: Suite[] = [
     wire: bearer,
     broken: [
       ['an expand value outside its enum', (req) => ({ ...req, url: req.url.replace('DETAIL', 'FULL') })],
+    ],
+  },
+  {
+    title: 'MyDHL tracking requests against dpdhl-express-api-3.1.1_swagger.yaml',
+    specFile: 'dhl/dpdhl-express-api-3.1.1_swagger.yaml',
+    operationId: 'exp-api-shipments-tracking',
+    calls: [['a test waybill', dhlExpressTracking.build('9356579890')]],
+    wire: mydhl,
+    broken: [
+      [
+        'a trackingView outside its enum',
+        (req) => ({ ...req, url: req.url.replace('all-checkpoints', 'shipment-details') }),
+      ],
+      [
+        'a levelOfDetail outside its enum',
+        (req) => ({ ...req, url: req.url.replace('levelOfDetail=shipment', 'levelOfDetail=pieces') }),
+      ],
+      [
+        'without x-version',
+        (req) => ({
+          ...req,
+          headers: Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'x-version')),
+        }),
+      ],
     ],
   },
   {

@@ -97,7 +97,7 @@ const settled = (id: string, status: string) =>
   );
 
 describe('in-doubt resolution in the background', () => {
-  it('UPS: finds the label by reference; the retry gets it; one label, one lookup for the fleet', async () => {
+  it('UPS: finds the label by reference and recovers its image; the retry gets it; one label, one look for the fleet', async () => {
     const key = randomUUID();
     const shipment = { ...SHIPMENT, reference: `doubt-${randomUUID().slice(0, 8)}` };
     await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
@@ -117,8 +117,12 @@ describe('in-doubt resolution in the background', () => {
     const [made, ...others] = sims.ups.ledger.byReference(shipment.reference);
     expect(others).toEqual([]);
     expect(found.body['trackingNumbers']).toEqual(made!.trackingNumbers);
-    // Both instances run the resolver; the lease and the idempotency claim make it one lookup.
-    expect(sims.ups.stats().apiRequests - callsAfterLabel).toBe(1);
+    // The label image the carrier made, fetched by Label Recovery (Shipping.yaml LabelRecovery).
+    expect(made!.labels).toHaveLength(1);
+    expect(found.body['labels']).toEqual(made!.labels);
+    // Both instances run the resolver; the lease and the idempotency claim make it one look for
+    // the fleet: one Track by Reference and one Label Recovery.
+    expect(sims.ups.stats().apiRequests - callsAfterLabel).toBe(2);
 
     const retry = await postShipment(fleet[1]!, SHOP_KEY, {
       shipment,
@@ -127,8 +131,9 @@ describe('in-doubt resolution in the background', () => {
     });
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    expect(retry.body).toMatchObject({ id, trackingNumbers: made!.trackingNumbers });
+    expect(retry.body).toMatchObject({ id, trackingNumbers: made!.trackingNumbers, labels: made!.labels });
     expect(sims.ups.stats().labelsCreated).toBe(1);
+    expect(sims.ups.ledger.all).toHaveLength(1);
   });
 
   it('USPS: resends with the same X-Idempotency-Key and keeps the one label; the retry gets it', async () => {

@@ -10,14 +10,15 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { COLISSIMO_BASE, startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
+import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
-import { DHL_PARCEL_DE_PATHS, startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
+import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { BERLIN_KREUZBERG, BONN, LYON, PARIS, shipmentWith } from '../support/addresses.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
+import { colissimoAccount, dhlParcelDeAccount } from '../support/shipping-accounts.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
@@ -52,14 +53,7 @@ beforeAll(async () => {
     name: 'void-carriers',
     clientKey: SHOP_KEY,
     accounts: [
-      {
-        id: 'dhl-de',
-        carrier: 'dhl-parcel-de',
-        urls: { token: `${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, api: dhl.url },
-        credentials: { ...DHL_CLIENT, ...DHL_USER },
-        // parcel-de-shipping-v2_2.yaml example billing numbers.
-        shipping: { billingNumbers: { V01PAK: '33333333330102', V53WPAK: '33333333335301' } },
-      },
+      dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
       {
         id: 'usps-main',
         carrier: 'usps',
@@ -75,13 +69,7 @@ beforeAll(async () => {
         credentials: MYDHL_CLIENT,
         shipping: { shipperAccountNumber: '123456789' },
       },
-      {
-        id: 'colissimo',
-        carrier: 'colissimo',
-        urls: { api: `${colissimo.url}${COLISSIMO_BASE}` },
-        credentials: COLISSIMO,
-        shipping: {},
-      },
+      colissimoAccount('colissimo', colissimo, COLISSIMO),
     ],
   });
 });
@@ -120,6 +108,7 @@ describe.each([
     const refused = await voidShipment(late.body['id'] as string);
     expect(refused.status).toBe(409);
     expect(refused.body['code']).toBe('ERR_VOID_REFUSED');
+    expect(refused.body['reason']).toBe('too_late');
     expect(String(refused.body['detail'])).toMatch(tooLate);
   });
 });

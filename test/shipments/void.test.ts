@@ -85,7 +85,7 @@ describe.each([
     const refused = await voidShipment(id);
     expect(refused.status).toBe(409);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(refused.body).toMatchObject({ code: 'ERR_VOID_REFUSED', account });
+    expect(refused.body).toMatchObject({ code: 'ERR_VOID_REFUSED', account, reason: 'too_late' });
     expect(String(refused.body['detail'])).toMatch(/manifest|picked up|cannot be (voided|cancelled)/i);
 
     const record = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });

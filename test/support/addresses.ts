@@ -196,3 +196,14 @@ export const BRUSSELS = {
   postalCode: '1000',
   countryCode: 'BE',
 };
+
+// Outside the EU, for customs (DHL Parcel DE, Colissimo)
+export const ZURICH = {
+  name: 'Albert Einstein',
+  company: 'Patentamt Zürich',
+  street: ['Bahnhofstrasse 10'],
+  city: 'Zürich',
+  postalCode: '8001',
+  countryCode: 'CH',
+  phone: '+41 44 123 45 67',
+};

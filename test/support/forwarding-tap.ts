@@ -9,7 +9,12 @@
 import { request as undiciRequest } from 'undici';
 
 import { registerSecrets } from './log-capture.js';
-import { startRecordingServer, type RecordedResponse, type RecordingServer } from './recording-server.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordedResponse,
+  type RecordingServer,
+} from './recording-server.js';
 
 export interface ForwardingTap {
   server: RecordingServer;
@@ -72,4 +77,32 @@ export async function postTokenForm(
     headers: { 'content-type': 'application/json' },
     body: await response.body.text(),
   };
+}
+
+/**
+ * A stand-in in front of a simulator that answers some requests itself (`intercept` returns the
+ * answer) and forwards the rest unchanged, for a carrier answer no simulator fault gives (a
+ * refusal with a leaky message, a failing operation). Every request is recorded.
+ */
+export async function startInterposer(
+  target: string,
+  intercept: (req: RecordedRequest) => RecordedResponse | undefined,
+): Promise<RecordingServer> {
+  return startRecordingServer(async (req) => {
+    const own = intercept(req);
+    if (own) return own;
+    const headers = { ...req.headers };
+    for (const name of HOP_HEADERS) delete headers[name];
+    const response = await undiciRequest(`${target}${req.url}`, {
+      method: req.method as 'GET' | 'POST' | 'DELETE' | 'PUT',
+      headers,
+      ...(req.method === 'GET' ? {} : { body: req.body }),
+    });
+    const contentType = response.headers['content-type'];
+    return {
+      status: response.statusCode,
+      headers: { 'content-type': typeof contentType === 'string' ? contentType : 'application/json' },
+      body: await response.body.text(),
+    };
+  });
 }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,8 +81,15 @@ export async function signalProcess(child: ChildProcess, signal: NodeJS.Signals)
 
 export class TestRedis {
   #process: ChildProcess | null = null;
+  #port: number;
 
-  private constructor(readonly port: number) {}
+  private constructor(port: number) {
+    this.#port = port;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -90,6 +98,20 @@ export class TestRedis {
   static async start(): Promise<TestRedis> {
     const redis = new TestRedis(await freePort());
     await redis.restart();
+    return redis;
+  }
+
+  /**
+   * For the enclosing describe block (or file): a redis-server started before its tests (beforeAll)
+   * and killed after them (afterAll). Its port and url are known once the tests run.
+   */
+  static forSuite(): TestRedis {
+    const redis = new TestRedis(0);
+    beforeAll(async () => {
+      redis.#port = await freePort();
+      await redis.restart();
+    });
+    afterAll(() => redis.kill());
     return redis;
   }
 

@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { COLISSIMO_BASE } from '../../carriers/colissimo/simulator.js';
+import { DHL_PARCEL_DE_PATHS } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import type { SimFaults, SimulatorHandle } from '../../src/sim/index.js';
@@ -48,6 +50,31 @@ export const upsMainAccount = (ups: Reachable, credentials: ClientCredentials, e
 
 export const fedexMainAccount = (fedex: Reachable, credentials: ClientCredentials, extra = {}) =>
   mainAccount('fedex', fedex, credentials, extra);
+
+/**
+ * A `dhl-parcel-de` account at a Parcel DE simulator: the app's client and the GKP user, and the
+ * billing numbers of parcel-de-shipping-v2_2.yaml's examples (V01PAK, V53WPAK).
+ */
+export const dhlParcelDeAccount = (
+  id: string,
+  dhl: Reachable,
+  credentials: ClientCredentials & { username: string; password: string },
+) => ({
+  id,
+  carrier: 'dhl-parcel-de',
+  urls: { token: `${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, api: dhl.url },
+  credentials,
+  shipping: { billingNumbers: { V01PAK: '33333333330102', V53WPAK: '33333333335301' } },
+});
+
+/** A `colissimo` account at a Colissimo simulator: the contract number and its apiKey. */
+export const colissimoAccount = (id: string, colissimo: Reachable, credentials: ClientCredentials) => ({
+  id,
+  carrier: 'colissimo',
+  urls: { api: `${colissimo.url}${COLISSIMO_BASE}` },
+  credentials,
+  shipping: {},
+});
 
 export interface ShippingSimulators {
   ups: UpsSimulatorHandle;

@@ -193,7 +193,9 @@ export function describeShippingAdapter<Settings, Body>(
         body: call.body,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return { status: response.status, body: await response.text() };
+      // Decoded as the gateway decodes it for this adapter (a binary multipart part survives latin1 only).
+      const bytes = Buffer.from(await response.arrayBuffer());
+      return { status: response.status, body: bytes.toString(spec.adapter.answerEncoding ?? 'utf8') };
     }
 
     function expectAnswer(reply: Reply, expected: FaultExpectation): void {

@@ -16,8 +16,45 @@ export async function call(url: string, init: RequestInit = {}): Promise<Reply> 
   const response = await fetch(url, { redirect: 'manual', ...init });
   const text = await response.text();
   let body: unknown = text;
-  if ((response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text) as unknown;
+  // The media type, not its parameters (a multipart answer may name a JSON part in `start`).
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+  if (mediaType.includes('json')) body = JSON.parse(text) as unknown;
   return { status: response.status, headers: response.headers, body };
+}
+
+export interface MultipartAnswer {
+  status: number;
+  headers: Headers;
+  /** Each part's Content-Type and bytes, by Content-ID (without the angle brackets). */
+  parts: Map<string, { type: string; bytes: Buffer }>;
+}
+
+/**
+ * fetch, with a multipart answer split into its parts on the boundary its Content-Type names
+ * (RFC 2046 §5.1), byte for byte. An answer that is not multipart has no parts.
+ */
+export async function callMultipart(url: string, init: RequestInit = {}): Promise<MultipartAnswer> {
+  const response = await fetch(url, { redirect: 'manual', ...init });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const parts = new Map<string, { type: string; bytes: Buffer }>();
+  const boundary = /boundary="?([^";]+)"?/.exec(response.headers.get('content-type') ?? '')?.[1];
+  if (boundary !== undefined) {
+    const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+    // The first delimiter has no CRLF before it: prepend one so every part is found alike.
+    let rest = Buffer.concat([Buffer.from('\r\n', 'latin1'), bytes]);
+    for (let at = rest.indexOf(delimiter); at !== -1; at = rest.indexOf(delimiter)) {
+      rest = rest.subarray(at + delimiter.length);
+      if (rest.subarray(0, 2).toString('latin1') === '--') break;
+      const headEnd = rest.indexOf('\r\n\r\n');
+      const next = rest.indexOf(delimiter);
+      const head = rest.subarray(0, headEnd).toString('latin1');
+      const id = /content-id:\s*<([^>]+)>/i.exec(head)?.[1] ?? `part${parts.size}`;
+      const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? '';
+      parts.set(id, { type, bytes: rest.subarray(headEnd + 4, next === -1 ? rest.length : next) });
+      rest = rest.subarray(next === -1 ? rest.length : next);
+    }
+  }
+  return { status: response.status, headers: response.headers, parts };
 }
 
 export function basic(id: string, secret: string): string {

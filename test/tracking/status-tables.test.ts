@@ -19,9 +19,9 @@ const tables = Object.entries(CARRIERS).flatMap(([carrier, descriptor]) =>
 );
 
 describe('tracking status tables', () => {
-  it('exist for UPS, FedEx, USPS and La Poste', () => {
+  it('exist for UPS, FedEx, USPS, MyDHL and La Poste', () => {
     expect(new Set(tables.map((entry) => entry.carrier))).toEqual(
-      new Set(['ups', 'fedex', 'usps', 'laposte']),
+      new Set(['ups', 'fedex', 'usps', 'dhl-express', 'laposte']),
     );
   });
 

@@ -14,6 +14,7 @@ import type { AdminRegistry, AuthenticatedAdmin } from '../admins.js';
 import type { AppEnv } from '../env.js';
 import { GatewayError } from '../../core/errors.js';
 import { documented, type RouteDoc } from '../openapi-route.js';
+import { invalidInput } from '../problem.js';
 import { OVERRIDE_ANSWER_EXAMPLE, overrideAnswerSchema } from '../openapi-schemas.js';
 
 const reason = z.string().trim().min(1, 'say why (it goes to the audit log)').max(500);
@@ -51,17 +52,8 @@ const auditQuery = z.strictObject({
   action: z.string().min(1).max(50).optional(),
 });
 
-/** A request zod refused, as ERR_REQUEST_INVALID naming every bad field (also the health list's query). */
-export function invalid(error: z.ZodError, where: 'body' | 'query'): GatewayError {
-  const errors = error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || `(${where})`,
-    message: issue.message,
-  }));
-  return new GatewayError('ERR_REQUEST_INVALID', undefined, {
-    detail: errors.map((entry) => `${entry.field}: ${entry.message}`).join('; '),
-    extensions: { errors },
-  });
-}
+const invalid = (error: z.ZodError, where: 'body' | 'query'): GatewayError =>
+  invalidInput('ERR_REQUEST_INVALID', error, where);
 
 /** An empty body counts as `{}` (DELETE, probe); anything else must be a JSON object. */
 async function readBody(c: Context<AppEnv>): Promise<unknown> {

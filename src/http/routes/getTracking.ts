@@ -13,7 +13,9 @@ export function getTracking(deps: { tracking: TrackingService }) {
   return async function tracking(c: Context<AppEnv>) {
     const number = TrackingService.number(c.req.param('trackingNumber') ?? '');
     const account = deps.tracking.account(c.get('client'), c.req.query('account'));
-    return c.json(await deps.tracking.track(account, number), 200);
+    const trace = c.get('trace');
+    trace.account = account.id;
+    return c.json(await deps.tracking.track(account, number, trace), 200);
   };
 }
 

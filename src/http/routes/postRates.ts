@@ -23,7 +23,7 @@ export function postRates(deps: { rates: RatesService }) {
     const client = c.get('client');
     const body = await readJsonBody(c, RATES_BODY_LIMIT_BYTES, 'a rates body');
     const request = RatesService.parse(body);
-    const answer = await deps.rates.quote(client, request, startedAt);
+    const answer = await deps.rates.quote(client, request, startedAt, c.get('trace'));
     // How long the gateway took, for clients and benchmarks to tell it from the network's share.
     return c.json(answer, 200, {
       'server-timing': `rates;dur=${(performance.now() - startedAt).toFixed(1)}`,

@@ -18,7 +18,9 @@ export function postTracking(deps: { tracking: TrackingService }) {
     const body = await readJsonBody(c, BODY_LIMIT_BYTES, 'a tracking body');
     const batch = TrackingService.batch(body);
     const account = deps.tracking.account(c.get('client'), batch.account);
-    return c.json(await deps.tracking.trackMany(account, batch.trackingNumbers), 200);
+    const trace = c.get('trace');
+    trace.account = account.id;
+    return c.json(await deps.tracking.trackMany(account, batch.trackingNumbers, trace), 200);
   };
 }
 

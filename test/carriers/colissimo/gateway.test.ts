@@ -20,6 +20,7 @@ import {
 import type { Gateway } from '../../../src/gateway.js';
 import type { SimulatorHandle } from '../../../src/sim/index.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { callMultipart } from '../../support/sim-http.js';
 import { closeTestGateways, startTestGateway } from '../../support/test-gateway.js';
 
 const CLIENT_KEY = `colissimo-shop-key-${randomUUID()}`;
@@ -74,14 +75,27 @@ describe('colissimo adapter through the gateway', () => {
   it("generateLabel through the proxy succeeds with the account's apiKey in place of the shop's own", async () => {
     const before = sim.stats().apiRequests;
     // The shop's own apiKey is wrong: the simulator would refuse it, or the two values joined.
-    const reply = await post('colissimo', 'generateLabel', LABEL_REQUEST, { apiKey: WRONG_KEY });
+    const reply = await callMultipart(`${base}/v1/carriers/colissimo/generateLabel`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${CLIENT_KEY}`,
+        'content-type': 'application/json',
+        apiKey: WRONG_KEY,
+      },
+      body: LABEL_REQUEST,
+    });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({
+    const wire = [...reply.parts.values()].map((part) => part.bytes.toString('latin1')).join('\n');
+    for (const secret of SECRETS) expect(wire.includes(secret), 'a secret in the answer').toBe(false);
+    expect(JSON.parse(reply.parts.get('jsonInfos')!.bytes.toString('utf8'))).toMatchObject({
       messages: [{ id: '0', type: 'INFOS' }],
       labelV2Response: { parcelNumber: expect.stringMatching(/^6A\d{11}$/) },
     });
-    const label = (reply.body.labelV2Response as { label: string }).label;
-    expect(Buffer.from(label, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    // The multipart answer passes through byte for byte: the binary label part is intact.
+    const label = reply.parts.get('label')!.bytes;
+    expect(label.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(label.some((byte) => byte > 0x7f)).toBe(true);
+    expect(label.toString('latin1')).toMatch(/%%EOF\n$/);
     expect((await post('colissimo', 'checkGenerateLabel')).status).toBe(200);
     expect(sim.stats().apiRequests - before).toBe(2);
     expect(await gateway.engine.manager('colissimo').status()).toMatchObject({

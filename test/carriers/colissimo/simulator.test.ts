@@ -3,7 +3,8 @@
  * The Colissimo simulator speaks SLS: `apiKey` header authentication (and the deprecated body
  * credentials), 403 for a refused key, 422 for JSON it cannot read, 400 functional errors for the
  * request schema's hard requirements, all in the spec's `messages` shape; a generated label as
- * GenerateLabelV2Response with a parcel number and (as JSON, not multipart) a base64 PDF.
+ * multipart answer: a `jsonInfos` GenerateLabelV2Response with the parcel number, the label bytes
+ * (binary PDF or ZPL) and, when asked for, the CN23.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -13,7 +14,14 @@ import {
   startColissimoSimulator,
 } from '../../../carriers/colissimo/simulator.js';
 import type { SimulatorHandle } from '../../../src/sim/index.js';
-import { call, connectionError, postJson, type Reply } from '../../support/sim-http.js';
+import {
+  call,
+  callMultipart,
+  connectionError,
+  postJson,
+  type MultipartAnswer,
+  type Reply,
+} from '../../support/sim-http.js';
 
 const CONTRACT = { clientId: '800123', clientSecret: 'colissimo-api-key-0123456789' };
 
@@ -48,20 +56,75 @@ describe('Colissimo simulator', () => {
     });
   }
 
-  it('generateLabel with the apiKey header: INFOS message, a parcel number and a base64 PDF label', async () => {
-    const reply = await post(COLISSIMO_PATHS.generateLabel, LABEL_REQUEST);
-    expect(reply.status).toBe(200);
-    expect(reply.headers.get('content-type')).toBe('application/json');
-    const body = reply.body as {
+  const generate = (body: unknown) =>
+    callMultipart(
+      `${sim.url}${COLISSIMO_PATHS.generateLabel}`,
+      postJson(body, { apikey: CONTRACT.clientSecret }),
+    );
+  const infosOf = (parts: MultipartAnswer['parts']) =>
+    JSON.parse(parts.get('jsonInfos')!.bytes.toString('utf8')) as {
       messages: unknown[];
-      labelV2Response: { parcelNumber: string; label: string };
+      labelV2Response: { parcelNumber: string };
     };
-    expect(body.messages).toEqual([{ id: '0', type: 'INFOS', messageContent: expect.any(String) }]);
-    expect(body.labelV2Response.parcelNumber).toMatch(/^6A\d{11}$/);
-    expect(Buffer.from(body.labelV2Response.label, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
-    const second = (await post(COLISSIMO_PATHS.generateLabel, LABEL_REQUEST)).body as typeof body;
-    expect(second.labelV2Response.parcelNumber).not.toBe(body.labelV2Response.parcelNumber);
-    expect(sim.stats()).toMatchObject({ apiRequests: 2, tokenRequests: 0, tokensIssued: 0 });
+
+  it('generateLabel with the apiKey header: multipart, a jsonInfos part with the parcel number and a binary label part', async () => {
+    const reply = await generate(LABEL_REQUEST);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^multipart\/mixed; boundary="uuid:[0-9a-f-]{36}"/);
+    expect([...reply.parts.keys()]).toEqual(['jsonInfos', 'label']);
+    expect(reply.parts.get('jsonInfos')!.type).toBe('application/json;charset=UTF-8');
+    const infos = infosOf(reply.parts);
+    expect(infos.messages).toEqual([{ id: '0', type: 'INFOS', messageContent: expect.any(String) }]);
+    expect(infos.labelV2Response).toEqual({ parcelNumber: expect.stringMatching(/^6A\d{11}$/) });
+    const label = reply.parts.get('label')!;
+    expect(label.type).toBe('application/octet-stream');
+    expect(label.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // Binary, as a real PDF: bytes above 0x7F that a text decoding would lose.
+    expect(label.bytes.some((byte) => byte > 0x7f)).toBe(true);
+    const second = infosOf((await generate(LABEL_REQUEST)).parts);
+    expect(second.labelV2Response.parcelNumber).not.toBe(infos.labelV2Response.parcelNumber);
+    expect(sim.stats()).toMatchObject({
+      apiRequests: 2,
+      tokenRequests: 0,
+      tokensIssued: 0,
+      labelsCreated: 2,
+    });
+  });
+
+  it('generateLabel: a ZPL label part when ZPL is asked for, and a cn23 part when the CN23 is', async () => {
+    const zpl = await generate({
+      ...LABEL_REQUEST,
+      outputFormat: { ...LABEL_REQUEST.outputFormat, outputPrintingType: 'ZPL_10x15_203dpi' },
+    });
+    expect(zpl.parts.get('label')!.bytes.toString('latin1')).toMatch(/^\^XA/);
+    const withCn23 = await generate({
+      ...LABEL_REQUEST,
+      letter: {
+        ...LABEL_REQUEST.letter,
+        addressee: {
+          address: { ...LABEL_REQUEST.letter.addressee.address, countryCode: 'CH', zipCode: '1204' },
+        },
+        customsDeclarations: {
+          includeCustomsDeclarations: true,
+          contents: {
+            article: [
+              {
+                description: 'Livres',
+                quantity: 1,
+                weight: 0.5,
+                value: 20,
+                originCountry: 'FR',
+                currency: 'EUR',
+              },
+            ],
+            category: { value: 3 },
+          },
+        },
+      },
+    });
+    expect(withCn23.status).toBe(200);
+    expect([...withCn23.parts.keys()]).toEqual(['jsonInfos', 'label', 'cn23']);
+    expect(withCn23.parts.get('cn23')!.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
   it('checkGenerateLabel validates without a label; outputFormat is optional there', async () => {

@@ -4,7 +4,7 @@
  * Owns the proof that the DHL Parcel DE label adapter's requests are what DHL's published Shipping
  * API document (dhl/parcel-de-shipping-v2_2.yaml) accepts for `POST /orders` (createOrders):
  * method, path, query (docFormat, includeDocs, printFormat), headers and the ShipmentOrderRequest
- * body, for domestic and EU shipments, both service levels and both label formats. The Bearer
+ * body, for domestic, EU and non-EU shipments (with CustomsDetails), both service levels and both label formats. The Bearer
  * token is added here as the core adds it (the spec's OAuth2 alternative). Each validation has a
  * negative control, so a pass means something.
  */
@@ -21,8 +21,10 @@ import {
   BERLIN_KREUZBERG,
   BONN as BONN_BASE,
   shipmentWith,
+  ZURICH,
 } from '../../support/addresses.js';
 import { describeShippingContract } from '../../support/shipping-contract.js';
+import { CUSTOMS_USD } from '../customs-fixtures.js';
 
 const SPEC_FILE = 'dhl/parcel-de-shipping-v2_2.yaml';
 const SETTINGS = dhlParcelDeShippingSettingsSchema.parse({
@@ -51,6 +53,12 @@ const SHIPMENTS = {
     recipient: AMSTERDAM,
     reference: 'order-2024-000001',
     parcels: [{ weightKg: 2 }],
+  },
+  'outside the EU (CH) with customs details, one parcel': {
+    service: 'standard',
+    recipient: ZURICH,
+    customs: CUSTOMS_USD,
+    parcels: [{ weightKg: 1 }],
   },
   'EU express ZPL (premium)': {
     service: 'express',
@@ -132,6 +140,27 @@ describeShippingContract<Body>({
         {
           request: (req) => ({ ...req, url: req.url.replace('docFormat=PDF', 'docFormat=ZPL') }),
           errors: ['query docFormat: must be equal to one of the allowed values ["ZPL2","PDF"]'],
+        },
+      ],
+    },
+    {
+      name: 'customs details without postalCharges, with an unknown exportType, an item without a value',
+      from: 'outside the EU (CH) with customs details, one parcel',
+      controls: [
+        {
+          body: (body) => delete (body.shipments[0]!['customs'] as Record<string, unknown>)['postalCharges'],
+          errors: ["body/shipments/0/customs: must have required property 'postalCharges'"],
+        },
+        {
+          body: (body) => ((body.shipments[0]!['customs'] as Record<string, unknown>)['exportType'] = 'GIFT'),
+          mentions: 'body/shipments/0/customs/exportType: must be equal to one of the allowed values',
+        },
+        {
+          body: (body) =>
+            delete (body.shipments[0]!['customs'] as { items: Record<string, unknown>[] }).items[0]![
+              'itemValue'
+            ],
+          errors: ["body/shipments/0/customs/items/0: must have required property 'itemValue'"],
         },
       ],
     },

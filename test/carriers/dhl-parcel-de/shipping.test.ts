@@ -28,10 +28,12 @@ import {
   BERLIN_KREUZBERG,
   BONN as BONN_BASE,
   shipmentWith,
+  ZURICH,
 } from '../../support/addresses.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeShippingAdapter } from '../../support/shipping-adapter-suite.js';
 import { accessToken, form } from '../../support/sim-http.js';
+import { CUSTOMS_EUR, CUSTOMS_USD } from '../customs-fixtures.js';
 
 const CLIENT = { clientId: 'dhl-de-adapter-key', clientSecret: `dhl-de-adapter-secret-${randomUUID()}` };
 registerSecrets(CLIENT.clientSecret);
@@ -204,6 +206,72 @@ describeShippingAdapter('DHL Parcel DE', {
       expect((await send(build(shipment()).call)).status).toBe(207);
       expect(sut().sim.stats().labelsCreated).toBe(3);
     });
+
+    it('outside the EU: the customs block as CustomsDetails, and the simulator makes the label', async () => {
+      const swiss = shipment({ recipient: ZURICH, customs: CUSTOMS_USD, parcels: [{ weightKg: 1 }] });
+      expect(dhlParcelDeShipping.check!(swiss)).toBeUndefined();
+      const { call } = build(swiss);
+      const order = bodyOf(call).shipments[0]!;
+      expect(order).toMatchObject({ product: 'V53WPAK', consignee: { country: 'CHE' } });
+      expect(order['customs']).toEqual({
+        invoiceNo: 'INV-2026-0042',
+        exportType: 'COMMERCIAL_GOODS',
+        postalCharges: { currency: 'USD', value: 0 },
+        items: [
+          {
+            itemDescription: 'Cotton T-shirts',
+            packagedQuantity: 3,
+            hsCode: '610910',
+            countryOfOrigin: 'USA',
+            itemValue: { currency: 'USD', value: 12.5 },
+            itemWeight: { uom: 'kg', value: 0.2 },
+          },
+          {
+            itemDescription: 'Ceramic mug',
+            packagedQuantity: 1,
+            countryOfOrigin: 'CHN',
+            itemValue: { currency: 'USD', value: 8 },
+            itemWeight: { uom: 'kg', value: 0.4 },
+          },
+        ],
+      });
+      const reply = await send(call);
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      expect(sut().sim.stats().labelsCreated).toBeGreaterThan(0);
+    });
+
+    it('inside the EU no customs details are sent, even with a customs block', () => {
+      const order = bodyOf(build(shipment({ recipient: AMSTERDAM, customs: CUSTOMS_EUR })).call);
+      for (const item of order.shipments) expect(item['customs']).toBeUndefined();
+    });
+
+    it('each contents is its exportType; without customs outside the EU the rule names the field', () => {
+      const exportTypes = (['merchandise', 'documents', 'gift', 'sample', 'return'] as const).map(
+        (contents) =>
+          bodyOf(
+            build(
+              shipment({
+                recipient: ZURICH,
+                customs: { ...CUSTOMS_EUR, contents },
+                parcels: [{ weightKg: 1 }],
+              }),
+            ).call,
+          ).shipments[0]!['customs'] as { exportType: string },
+      );
+      expect(exportTypes.map((customs) => customs.exportType)).toEqual([
+        'COMMERCIAL_GOODS',
+        'DOCUMENT',
+        'PRESENT',
+        'COMMERCIAL_SAMPLE',
+        'RETURN_OF_GOODS',
+      ]);
+      expect(
+        dhlParcelDeShipping.check!(shipment({ recipient: ZURICH, parcels: [{ weightKg: 1 }] })),
+      ).toMatchObject({
+        kind: 'rules_unmet',
+        violations: [{ field: 'customs', source: expect.stringContaining('CustomsDetails') }],
+      });
+    });
   },
   services: {
     standard: { domestic: 'V01PAK', international: 'V53WPAK' },
@@ -220,13 +288,15 @@ describeShippingAdapter('DHL Parcel DE', {
         },
         reason: 'ships from Germany',
       },
+      // Kosovo's XK is user-assigned, not in ISO 3166-1 nor in the spec's Country list.
       {
-        shipment: { recipient: { ...AMSTERDAM, countryCode: 'US' } },
-        reason: 'recipient country US is outside the EU',
+        shipment: { recipient: { ...AMSTERDAM, countryCode: 'XK' } },
+        reason: "recipient country XK is not in DHL Parcel DE's country list",
       },
+      // One declaration, two parcels: it cannot be split per Parcel DE shipment.
       {
-        shipment: { recipient: { ...AMSTERDAM, countryCode: 'CH' } },
-        reason: 'customs data would be required',
+        shipment: { recipient: ZURICH, customs: CUSTOMS_EUR },
+        reason: 'declares customs per parcel',
       },
       { shipment: { parcels: [{ weightKg: 31.6 }] }, reason: 'more than 31.5 kg' },
       // No domestic express product: V01PAK is the standard parcel, never booked as express.
@@ -244,7 +314,10 @@ describeShippingAdapter('DHL Parcel DE', {
         reason: 'recipient.postalCode',
       },
     ],
-    supported: [{ recipient: AMSTERDAM }],
+    supported: [
+      { recipient: AMSTERDAM },
+      { recipient: ZURICH, customs: CUSTOMS_EUR, parcels: [{ weightKg: 1 }] },
+    ],
   },
 });
 

@@ -24,10 +24,10 @@ import {
 import { resolveAccount } from '../../../src/accounts/resolve.js';
 import { type ResolvedAccount } from '../../../src/core/account.js';
 import { parseConfig } from '../../../config/load.js';
-import type { StoredToken } from '../../../src/auth/token-store.js';
 import { introspectToken } from '../../../src/probes/introspect.js';
 import { manualClock } from '../../../src/sim/clock.js';
 import { registerSecrets } from '../../support/log-capture.js';
+import { forcedRefreshes, observeToken as observe } from '../../support/stored-token.js';
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
 import { formFields } from '../../support/sim-http.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
@@ -44,13 +44,6 @@ const basic = (id: string, secret: string) => {
   const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${encode(id)}:${encode(secret)}`).toString('base64')}`;
 };
-
-/** Registers every token the test sees, so the log scan can prove none was logged. */
-function observe(token: StoredToken | undefined): StoredToken {
-  expect(token).toBeDefined();
-  registerSecrets(token!.accessToken, ...(token!.refreshToken ? [token!.refreshToken] : []));
-  return token!;
-}
 
 const startTap = (target: string) => startForwardingTap(target);
 
@@ -341,25 +334,22 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
   });
 
   describe('authorization_code with a seed refresh token', () => {
+    /** A gateway whose account `id` starts from the refresh token `seed` (registered with the log scan). */
+    async function startSeeded(id: string, seed: string, tokenBase?: string) {
+      registerSecrets(seed);
+      const credentials = { ...CLIENT, refreshToken: seed };
+      const gw = await startGateway(
+        account(id, sim, { grant: 'authorization_code', credentials }, tokenBase),
+      );
+      return { gw, manager: gw.gateway.engine.manager(id) };
+    }
+
     it('successive forced refreshes each present the latest rotated refresh token; no reuse', async () => {
       const seed = sim.issueRefreshToken(CLIENT.clientId);
-      registerSecrets(seed);
-      const gw = await startGateway(
-        account(
-          'code',
-          sim,
-          { grant: 'authorization_code', credentials: { ...CLIENT, refreshToken: seed } },
-          tap.url,
-        ),
-      );
-      const manager = gw.gateway.engine.manager('code');
+      const { gw, manager } = await startSeeded('code', seed, tap.url);
 
-      const seen = [observe(await manager.getToken())];
       const FORCED = 4;
-      for (let i = 0; i < FORCED; i += 1) {
-        const previous = seen.at(-1)!;
-        seen.push(observe(await manager.invalidate(previous.accessToken)));
-      }
+      const seen = await forcedRefreshes(manager, FORCED);
 
       const presented = tap.server.requests.map((req) => formFields(req.body));
       expect(presented).toHaveLength(FORCED + 1);
@@ -389,15 +379,7 @@ describe('oauth2 adapter against the OAuth 2.0 simulator', () => {
     });
 
     it('an unknown seed → ERR_TOKEN_INVALID_GRANT, reauthorization_required, and no further token calls', async () => {
-      const unknownSeed = `never-issued-${randomUUID()}`;
-      registerSecrets(unknownSeed);
-      const gw = await startGateway(
-        account('code-bad', sim, {
-          grant: 'authorization_code',
-          credentials: { ...CLIENT, refreshToken: unknownSeed },
-        }),
-      );
-      const manager = gw.gateway.engine.manager('code-bad');
+      const { gw, manager } = await startSeeded('code-bad', `never-issued-${randomUUID()}`);
       await expect(manager.getToken()).rejects.toMatchObject({
         code: 'ERR_TOKEN_INVALID_GRANT',
         carrierCode: 'invalid_grant',

@@ -8,7 +8,7 @@
  * rotated-out refresh token), JWT access tokens (RFC 9068, resource indicators RFC 8707) verified
  * against the server's JWKS, and a signing-key rotation while the gateway runs.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request as undiciRequest } from 'undici';
@@ -25,6 +25,7 @@ import {
   type OidcServer,
 } from '../../support/oidc-server.js';
 import { postTokenForm } from '../../support/forwarding-tap.js';
+import { expectCodeExchange } from '../../support/pkce.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { freePort, TestRedis } from '../../support/redis-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
@@ -34,7 +35,6 @@ const ADMIN_KEY = `oidc-admin-key-${randomUUID()}`;
 registerSecrets(CLIENT_KEY, ADMIN_KEY);
 
 /** RFC 7636 4.2, computed here rather than with the gateway's own helper. */
-const s256Challenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 const CALLBACK = '/v1/oauth/callback';
 
@@ -313,16 +313,13 @@ describe('oauth2 carrier against oidc-provider', () => {
       expect(tap.server.requests).toHaveLength(1);
       const sent = tap.server.requests[0]!;
       expect(sent.headers.authorization).toMatch(/^Basic /);
-      const form = Object.fromEntries(new URLSearchParams(sent.body));
-      expect(form).toEqual({
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code'),
-        redirect_uri: `${gw.url}${CALLBACK}`,
-        code_verifier: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      const form = expectCodeExchange(sent.body, {
+        callback,
+        redirectUri: `${gw.url}${CALLBACK}`,
+        challenge: request.searchParams.get('code_challenge'),
       });
-      expect(s256Challenge(form.code_verifier!)).toBe(request.searchParams.get('code_challenge'));
       const answer = tap.answers[0]!;
-      for (const secret of [answer.access_token, answer.refresh_token, form.code_verifier, form.code]) {
+      for (const secret of [answer.access_token, answer.refresh_token, form['code_verifier'], form['code']]) {
         expect(page.text).not.toContain(secret);
       }
 
@@ -459,13 +456,7 @@ describe('oauth2 carrier against oidc-provider', () => {
     });
 
     describe('two instances on one Redis', () => {
-      let redis: TestRedis;
-      beforeAll(async () => {
-        redis = await TestRedis.start();
-      });
-      afterAll(async () => {
-        await redis?.kill();
-      });
+      const redis = TestRedis.forSuite();
 
       it('onboarding on one instance, refreshes alternating between both: each presents the latest refresh token', async () => {
         const portA = nextPort();

@@ -14,7 +14,7 @@
  * Every failure case checks that nothing changed: no token stored, the account still waiting for
  * authorization, and (where the code must not be sent) no request at the carrier's token endpoint.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -27,6 +27,7 @@ import { isGatewayError } from '../../../src/core/errors.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
 import { Browser } from '../../support/oidc-server.js';
 import { postTokenForm } from '../../support/forwarding-tap.js';
+import { expectCodeExchange, s256Challenge } from '../../support/pkce.js';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server.js';
 import { freePort } from '../../support/redis-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
@@ -37,7 +38,6 @@ const UPS = { clientId: 'ups-onboard-client', clientSecret: `ups-onboard-secret-
 registerSecrets(CLIENT_KEY, ADMIN_KEY, UPS.clientSecret);
 
 /** RFC 7636 4.2, computed here rather than with the gateway's own helper. */
-const s256Challenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 const CALLBACK = '/v1/oauth/callback';
 const TRACK = '/api/track/v1/details/1Z12345E0205271688';
@@ -408,16 +408,13 @@ describe('UPS authorization-code onboarding', () => {
       expect(front.requests).toHaveLength(1);
       const sent = front.requests[0]!;
       expect(sent.headers.authorization).toBeUndefined();
-      const form = Object.fromEntries(new URLSearchParams(sent.body));
-      expect(form).toEqual({
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code'),
-        redirect_uri: `${gw.url}${CALLBACK}`,
-        code_verifier: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
-        client_id: UPS.clientId,
+      const form = expectCodeExchange(sent.body, {
+        callback,
+        redirectUri: `${gw.url}${CALLBACK}`,
+        challenge: expectedChallenge,
+        extra: { client_id: UPS.clientId },
       });
-      expect(s256Challenge(form.code_verifier!)).toBe(expectedChallenge);
-      expect(reply.text).not.toContain(form.code_verifier!);
+      expect(reply.text).not.toContain(form['code_verifier']!);
       observe(await gw.gateway.engine.store.read('ups-pkce'));
       expect((await proxied(gw, 'ups-pkce')).status).toBe(200);
     });

@@ -21,10 +21,10 @@ import {
   startUspsSimulator,
   type UspsSimulatorHandle,
 } from '../../../carriers/usps/simulator.js';
-import type { StoredToken } from '../../../src/auth/token-store.js';
 import { manualClock } from '../../../src/sim/clock.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 import { registerIssuedTokens, registerSecrets } from '../../support/log-capture.js';
+import { forcedRefreshes, observeToken as observe } from '../../support/stored-token.js';
 import { startForwardingTap, type ForwardingTap } from '../../support/forwarding-tap.js';
 import { formFields } from '../../support/sim-http.js';
 
@@ -40,13 +40,6 @@ const received: string[] = [];
 const simulators: UspsSimulatorHandle[] = [];
 /** Refresh tokens the tests invented (seeds that were never issued). */
 const invented: string[] = [];
-
-/** Registers every token the test sees, so the log scan can prove none was logged. */
-function observe(token: StoredToken | undefined): StoredToken {
-  expect(token).toBeDefined();
-  registerSecrets(token!.accessToken, ...(token!.refreshToken ? [token!.refreshToken] : []));
-  return token!;
-}
 
 async function startSim(
   options: Parameters<typeof startUspsSimulator>[0] = {},
@@ -268,24 +261,20 @@ describe('usps adapter against the USPS simulator', () => {
   });
 
   describe('authorization_code with a seed refresh token', () => {
+    /** A gateway whose account `id` starts from the refresh token `seed` (registered with the log scan). */
+    async function startSeeded(id: string, seed: string) {
+      registerSecrets(seed);
+      const credentials = { ...CLIENT, refreshToken: seed };
+      const gw = await startGateway(account(id, sim, { grant: 'authorization_code', credentials }, tap.url));
+      return { gw, manager: gw.gateway.engine.manager(id) };
+    }
+
     it('forced refreshes each present the latest rotated refresh token, with the client credentials; no reuse', async () => {
       const seed = sim.issueRefreshToken(CLIENT.clientId);
-      registerSecrets(seed);
-      const gw = await startGateway(
-        account(
-          'usps-code',
-          sim,
-          { grant: 'authorization_code', credentials: { ...CLIENT, refreshToken: seed } },
-          tap.url,
-        ),
-      );
-      const manager = gw.gateway.engine.manager('usps-code');
+      const { gw, manager } = await startSeeded('usps-code', seed);
 
-      const seen = [observe(await manager.getToken())];
       const FORCED = 3;
-      for (let i = 0; i < FORCED; i += 1) {
-        seen.push(observe(await manager.invalidate(seen.at(-1)!.accessToken)));
-      }
+      const seen = await forcedRefreshes(manager, FORCED);
 
       const presented = tap.server.requests.map((req) => formFields(req.body));
       expect(presented).toHaveLength(FORCED + 1);
@@ -318,16 +307,7 @@ describe('usps adapter against the USPS simulator', () => {
     it('an invalid refresh token (USPS: 400 invalid_request "Invalid Refresh Token") → ERR_TOKEN_INVALID_GRANT, reauthorization_required', async () => {
       const unknownSeed = `never-issued-${randomUUID()}`;
       invented.push(unknownSeed);
-      registerSecrets(unknownSeed);
-      const gw = await startGateway(
-        account(
-          'usps-code-bad',
-          sim,
-          { grant: 'authorization_code', credentials: { ...CLIENT, refreshToken: unknownSeed } },
-          tap.url,
-        ),
-      );
-      const manager = gw.gateway.engine.manager('usps-code-bad');
+      const { gw, manager } = await startSeeded('usps-code-bad', unknownSeed);
       await expect(manager.getToken()).rejects.toMatchObject({
         code: 'ERR_TOKEN_INVALID_GRANT',
         carrierCode: 'invalid_request',

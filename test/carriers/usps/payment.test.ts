@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import {
   USPS_PATHS,
@@ -280,14 +280,7 @@ describe('usps payment authorization token (embedded mode)', () => {
 });
 
 describe('usps payment authorization token shared through redis', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await TestRedis.start();
-  });
-  afterAll(async () => {
-    await redis?.kill();
-  });
+  const redis = TestRedis.forSuite();
 
   it('two gateways share one payment authorization; other roles (another identity) get their own', async () => {
     const sim = await startSim();

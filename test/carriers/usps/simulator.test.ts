@@ -89,6 +89,19 @@ function multipartParts(
     });
 }
 
+/** The token answer's fields ([USPS-OAUTH] ClientApplicationTokenResponse), in its example's order, up to issuer... */
+const TOKEN_FIELDS_HEAD = [
+  'access_token',
+  'token_type',
+  'issued_at',
+  'expires_in',
+  'status',
+  'scope',
+  'issuer',
+];
+/** ...and from client_id on. */
+const TOKEN_FIELDS_TAIL = ['client_id', 'application_name', 'api_products', 'public_key'];
+
 describe('USPS simulator', () => {
   let usps: UspsSimulatorHandle;
   let clock: ManualClock;
@@ -145,19 +158,7 @@ describe('USPS simulator', () => {
       expect(reply.headers.get('cache-control')).toBe('no-store');
       const body = bodyOf(reply);
       // [USPS-OAUTH] ClientApplicationTokenResponse, in the order of its example.
-      expect(Object.keys(body)).toEqual([
-        'access_token',
-        'token_type',
-        'issued_at',
-        'expires_in',
-        'status',
-        'scope',
-        'issuer',
-        'client_id',
-        'application_name',
-        'api_products',
-        'public_key',
-      ]);
+      expect(Object.keys(body)).toEqual([...TOKEN_FIELDS_HEAD, ...TOKEN_FIELDS_TAIL]);
       expect(body).toMatchObject({
         token_type: 'Bearer',
         issued_at: clock(),
@@ -311,22 +312,13 @@ describe('USPS simulator', () => {
       const firstBody = bodyOf(first);
       // [USPS-OAUTH] refreshTokenResponse: the refresh fields sit between issuer and client_id.
       expect(Object.keys(firstBody)).toEqual([
-        'access_token',
-        'token_type',
-        'issued_at',
-        'expires_in',
-        'status',
-        'scope',
-        'issuer',
+        ...TOKEN_FIELDS_HEAD,
         'refresh_token',
         'refresh_token_issued_at',
         'refresh_token_status',
         'refresh_token_expires_in',
         'refresh_count',
-        'client_id',
-        'application_name',
-        'api_products',
-        'public_key',
+        ...TOKEN_FIELDS_TAIL,
       ]);
       expect(firstBody).toMatchObject({
         refresh_token_issued_at: clock(),

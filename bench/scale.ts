@@ -192,8 +192,9 @@ async function medianGetMs(a: Service, path: string): Promise<number> {
   for (let run = 0; run <= HEALTH_RUNS; run += 1) {
     const started = performance.now();
     const response = await fetch(`${a.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`${path} on A: HTTP ${response.status}`);
+    const body = await response.text();
+    if (response.status !== 200)
+      throw new Error(`${path} on A: HTTP ${response.status} ${body.slice(0, 300)}`);
     if (run > 0) times.push(performance.now() - started);
   }
   times.sort((x, y) => x - y);

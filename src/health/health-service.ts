@@ -167,7 +167,7 @@ const matchesStatus = (filter: HealthFilter | undefined, status: HealthStatus) =
 
 const SEVERITY: Record<HealthStatus, number> = { down: 0, degraded: 1, healthy: 2 };
 /** Worst first: down, degraded, healthy; the lowest score first; then by id (code-unit order). */
-export function bySeverity(a: AccountHealth, b: AccountHealth): number {
+export function bySeverity(a: Rank, b: Rank): number {
   return (
     SEVERITY[a.status] - SEVERITY[b.status] ||
     a.score - b.score ||
@@ -175,8 +175,14 @@ export function bySeverity(a: AccountHealth, b: AccountHealth): number {
   );
 }
 
-/** A report with nothing against it: where every quiet account stands. */
-const spotless = (report: AccountHealth) => report.status === 'healthy' && report.score === 100;
+/** What the severity order ranks an account by. */
+export type Rank = Pick<AccountHealth, 'account' | 'status' | 'score'>;
+
+/** Nothing against it: where every quiet account stands. */
+const spotless = (rank: Rank) => rank.status === 'healthy' && rank.score === 100;
+
+/** Accounts ranked at once (each reads up to 2 history hours and its token state). */
+const RANK_BATCH = 500;
 
 /** Reports computed at once while a status filter looks for matches. */
 const FILTER_BATCH = 250;
@@ -236,7 +242,7 @@ export class HealthService {
    */
   async report(id: string, active?: ReadonlySet<string>): Promise<AccountHealth> {
     const account = this.#accounts.get(id)!;
-    const { recorder, engine, breakers, overrides } = this.options;
+    const { recorder, breakers, overrides } = this.options;
     await recorder.flush();
     const now = this.#now();
     const minute = recorder.minute(now);
@@ -245,37 +251,11 @@ export class HealthService {
     const since = (minutes: number) => day.filter((bucket) => bucket.minute > minute - minutes);
     const hour = since(60);
 
-    const status = await engine.status(id);
-    const latency = mergeLatency(hour);
-    const tokenOk = hour.reduce((sum, b) => sum + (b.ok.token ?? 0), 0);
-    const tokenFailed = hour.reduce((sum, b) => sum + (b.failed.token ?? 0), 0);
-    const lastProbe = this.options.probes?.last(id) ?? null;
-    const breaker = breakers.state(id);
-    const secretAt = account.secretExpiresAt;
-    const secret =
-      secretAt === undefined
-        ? null
-        : { expiresAt: new Date(secretAt).toISOString(), daysLeft: Math.floor((secretAt - now) / DAY_MS) };
-
-    const scored = computeScore({
-      tokenRequests: tokenOk + tokenFailed,
-      tokenSuccesses: tokenOk,
-      refreshLatencyP95Ms: percentile(latency, 0.95),
-      refreshLatencyObjectiveMs: this.options.refreshLatencyObjectiveMs ?? 2_000,
-      freshRejections: hour.reduce((sum, b) => sum + b.freshRejections, 0),
-      lastProbeOk: lastProbe?.ok ?? null,
-      breaker: breaker.state,
-      reauthorizationRequired: status.state === 'reauthorization_required',
-      secretExpiresInDays: secret?.daysLeft ?? null,
-      certificateExpiresInDays: lastProbe?.certificate?.daysLeft ?? null,
-      clockSkewMs: status.clockSkewMs,
-      clockSkewThresholdMs: this.options.clockSkewThresholdMs ?? 30_000,
-      tokenQuotaUse:
-        account.tokenQuotaPerHour !== undefined && status.tokenRequests
-          ? status.tokenRequests.thisHour / account.tokenQuotaPerHour
-          : null,
-    });
-    this.#lastScores.set(id, { score: scored.score, status: scored.status });
+    const { status, latency, tokenOk, tokenFailed, lastProbe, breaker, secret, scored } = await this.#assess(
+      id,
+      hour,
+      now,
+    );
     // Kept per minute, so the trend shows the score as it was (a quiet account's trend is empty).
     if (!quiet) await recorder.history.setScore(id, minute, scored.score).catch(() => undefined);
 
@@ -308,6 +288,54 @@ export class HealthService {
       secret,
       trend: this.#trend(day, minute),
     };
+  }
+
+  /** Score and status from the last hour's buckets and the account's state; kept as its last score. */
+  async #assess(id: string, hour: Bucket[], now: number) {
+    const account = this.#accounts.get(id)!;
+    const { engine, breakers } = this.options;
+    const status = await engine.status(id);
+    const latency = mergeLatency(hour);
+    const tokenOk = hour.reduce((sum, b) => sum + (b.ok.token ?? 0), 0);
+    const tokenFailed = hour.reduce((sum, b) => sum + (b.failed.token ?? 0), 0);
+    const lastProbe = this.options.probes?.last(id) ?? null;
+    const breaker = breakers.state(id);
+    const secretAt = account.secretExpiresAt;
+    const secret =
+      secretAt === undefined
+        ? null
+        : { expiresAt: new Date(secretAt).toISOString(), daysLeft: Math.floor((secretAt - now) / DAY_MS) };
+
+    const scored = computeScore({
+      tokenRequests: tokenOk + tokenFailed,
+      tokenSuccesses: tokenOk,
+      refreshLatencyP95Ms: percentile(latency, 0.95),
+      refreshLatencyObjectiveMs: this.options.refreshLatencyObjectiveMs ?? 2_000,
+      freshRejections: hour.reduce((sum, b) => sum + b.freshRejections, 0),
+      lastProbeOk: lastProbe?.ok ?? null,
+      breaker: breaker.state,
+      reauthorizationRequired: status.state === 'reauthorization_required',
+      secretExpiresInDays: secret?.daysLeft ?? null,
+      certificateExpiresInDays: lastProbe?.certificate?.daysLeft ?? null,
+      clockSkewMs: status.clockSkewMs,
+      clockSkewThresholdMs: this.options.clockSkewThresholdMs ?? 30_000,
+      tokenQuotaUse:
+        account.tokenQuotaPerHour !== undefined && status.tokenRequests
+          ? status.tokenRequests.thisHour / account.tokenQuotaPerHour
+          : null,
+    });
+    this.#lastScores.set(id, { score: scored.score, status: scored.status });
+    return { status, latency, tokenOk, tokenFailed, lastProbe, breaker, secret, scored };
+  }
+
+  /**
+   * An account's status and score alone, from its last hour (at most 2 hour reads, no trend, no
+   * score minute written): what the severity order ranks by.
+   */
+  async #rank(id: string, active: ReadonlySet<string>, minute: number, now: number): Promise<Rank> {
+    const hour = active.has(id) ? await this.options.recorder.history.read(id, minute - 59, minute) : [];
+    const { scored } = await this.#assess(id, hour, now);
+    return { account: id, status: scored.status, score: scored.score };
   }
 
   /** Every account's report; history is read only for the accounts with events (one read finds them). */
@@ -350,11 +378,12 @@ export class HealthService {
 
   /**
    * One page worst first (`bySeverity`), with the totals of every visible account, for the cost
-   * of the accounts with something to say plus the page. An account with no event in 24 hours,
-   * no breaker record, no probe result, no secret expiring within EXPIRY_WARNING_DAYS and no last
-   * report here short of healthy at 100 has nothing that could take a point off its score (every
-   * input is an event, a breaker, a probe or the secret), so it is counted healthy at 100 without
-   * a report and ranked among those by id; only its page builds its report. Such an account whose
+   * of ranking the accounts with something to say plus the page's reports. A rank is the status
+   * and score alone, from the last hour (`#rank`: no 24-hour read, no trend). An account with no
+   * event in 24 hours, no breaker record, no probe result, no secret expiring within
+   * EXPIRY_WARNING_DAYS and no last score here short of healthy at 100 has nothing that could take
+   * a point off its score (every input is an event, a breaker, a probe or the secret), so it is
+   * counted healthy at 100 without being ranked and placed among those by id. Such an account whose
    * report turns out otherwise (a token state kept in the store from days ago) is shown as it is,
    * and ranked by it from the next list on (its last score is then kept).
    */
@@ -366,21 +395,24 @@ export class HealthService {
     const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
     const visible = this.#visible(query.visible);
     const noteworthy = visible.filter(this.#noteworthy(active, now));
-    const known = new Map<string, AccountHealth>();
-    for (const report of await Promise.all(noteworthy.map((id) => this.report(id, active))))
-      known.set(report.account, report);
+    const known = new Map<string, Rank>();
+    for (let from = 0; from < noteworthy.length; from += RANK_BATCH) {
+      const batch = noteworthy.slice(from, from + RANK_BATCH);
+      const ranks = await Promise.all(
+        batch.map((id) => (active ? this.#rank(id, active, minute, now) : this.report(id))),
+      );
+      for (const rank of ranks) known.set(rank.account, rank);
+    }
 
     const counts: Record<HealthStatus, number> = {
       down: 0,
       degraded: 0,
       healthy: visible.length - known.size,
     };
-    for (const report of known.values()) counts[report.status] += 1;
+    for (const rank of known.values()) counts[rank.status] += 1;
     const text = this.#textFilter(query.q);
     const flagged = [...known.values()]
-      .filter(
-        (report) => !spotless(report) && text(report.account) && matchesStatus(query.status, report.status),
-      )
+      .filter((rank) => !spotless(rank) && text(rank.account) && matchesStatus(query.status, rank.status))
       .sort(bySeverity);
     // Healthy at 100, known or assumed, in id order: the tail of the severity order.
     const rest = matchesStatus(query.status, 'healthy')
@@ -389,10 +421,11 @@ export class HealthService {
     const from = query.offset;
     const to = from + query.limit;
     const ids = [
-      ...flagged.slice(from, to).map((report) => report.account),
+      ...flagged.slice(from, to).map((rank) => rank.account),
       ...rest.slice(Math.max(0, from - flagged.length), Math.max(0, to - flagged.length)),
     ];
-    const reports = await Promise.all(ids.map((id) => known.get(id) ?? this.report(id, active)));
+    // Full reports for the page only, in the order ranked.
+    const reports = await Promise.all(ids.map((id) => this.report(id, active)));
     return { reports, total: flagged.length + rest.length, counts };
   }
 

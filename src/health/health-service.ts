@@ -350,29 +350,49 @@ export class HealthService {
   /**
    * Up to `limit` reports in account id order after `after`, with history read for the accounts
    * with events only: the cost is that of the page, not of the fleet. With a status filter the
-   * accounts are scored in batches until the page is full or the accounts run out.
+   * accounts are ranked in batches (`#rank`; a quiet one is healthy at 100 without a look, see
+   * `severityPage`) until the page is full or the accounts run out, and the matches reported.
    */
   async page(query: HealthPageQuery): Promise<HealthPage> {
     const { recorder } = this.options;
     const order = this.#visible(query.visible, query.q);
     let start = query.after === undefined ? 0 : indexAfter(order, query.after);
     await recorder.flush();
-    const minute = recorder.minute(this.#now());
+    const now = this.#now();
+    const minute = recorder.minute(now);
     const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
-    const reports: AccountHealth[] = [];
-    while (start < order.length && reports.length < query.limit) {
-      const wanted = query.limit - reports.length;
-      const ids = order.slice(start, start + (query.status ? Math.max(wanted, FILTER_BATCH) : wanted));
-      const batch = await Promise.all(ids.map((id) => this.report(id, active)));
+    if (query.status === undefined) {
+      const ids = order.slice(start, start + query.limit);
+      const reports = await Promise.all(ids.map((id) => this.report(id, active)));
+      start += ids.length;
+      return { reports, after: start < order.length ? order[start - 1]! : null };
+    }
+    // With a status: ranked (as the severity order ranks) a batch at a time until the page is
+    // full; the matches alone get their reports.
+    const noteworthy = active === undefined ? () => true : this.#noteworthy(active, now);
+    const matched: string[] = [];
+    while (start < order.length && matched.length < query.limit) {
+      const ids = order.slice(start, start + Math.max(query.limit - matched.length, FILTER_BATCH));
+      const ranks = await Promise.all(
+        ids.map((id): Rank | Promise<Rank> =>
+          !noteworthy(id)
+            ? { account: id, status: 'healthy', score: 100 }
+            : active
+              ? this.#rank(id, active, minute, now)
+              : this.report(id),
+        ),
+      );
       let used = 0;
-      for (const report of batch) {
+      for (const rank of ranks) {
         used += 1;
-        if (!matchesStatus(query.status, report.status)) continue;
-        reports.push(report);
-        if (reports.length === query.limit) break;
+        if (!matchesStatus(query.status, rank.status)) continue;
+        matched.push(rank.account);
+        if (matched.length === query.limit) break;
       }
       start += used;
     }
+    const built = await Promise.all(matched.map((id) => this.report(id, active)));
+    const reports = built.filter((report) => matchesStatus(query.status, report.status));
     return { reports, after: start < order.length ? order[start - 1]! : null };
   }
 

@@ -16,7 +16,8 @@
  *   (`override applied` carries the version, pino stamps it with the process's clock);
  * - `GET /v1/health/carriers` on A after the calls (every account then has events): the median
  *   answer time of the first page (default limit 100) and of a `status=down` page, which scores
- *   accounts until it has a page of them (here: every account, none being down).
+ *   accounts until it has a page of them (here: every account, none being down), and of a
+ *   `sort=severity&limit=50` page (/ops), which reports every account with events (here: all).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -56,6 +57,11 @@ export interface ScaleRow {
   healthPageMs: number;
   /** Median ms of `GET /v1/health/carriers?status=down&limit=1000` on A (scans every account). */
   healthFilteredMs: number;
+  /**
+   * Median ms of `GET /v1/health/carriers?sort=severity&limit=50` on A (the /ops page's request):
+   * it reports every account with events, here all of them, the worst case.
+   */
+  healthSeverityMs: number;
 }
 
 /** A 10,000-account gateway on a loaded two-core machine may take a while to listen. */
@@ -248,6 +254,7 @@ async function measure(
     const rssAfterIdleMb = rssMb(a.child.pid);
     const healthPageMs = await medianGetMs(a, '/v1/health/carriers');
     const healthFilteredMs = await medianGetMs(a, '/v1/health/carriers?status=down&limit=1000');
+    const healthSeverityMs = await medianGetMs(a, '/v1/health/carriers?sort=severity&limit=50');
     const breakerPropagationMs = await forceOpen(fleet, accountId(count - 1));
     const row: ScaleRow = {
       accounts: count,
@@ -261,13 +268,15 @@ async function measure(
       breakerPropagationMs,
       healthPageMs,
       healthFilteredMs,
+      healthSeverityMs,
     };
     log(
       `  ${count} accounts: boot ${bootMs.toFixed(0)} ms, RSS ${rssBootMb.toFixed(0)} → ` +
         `${rssAfterCallsMb.toFixed(0)} MB (${rssAfterIdleMb.toFixed(0)} MB after idle; ${count} calls in ${calls.seconds.toFixed(1)} s, ${calls.failed} failed), ` +
         `idle ${row.idleCpuPercent.toFixed(2)} % CPU, ${row.idleRedisPerSecond.toFixed(1)} Redis cmds/s ` +
         `(${row.idleCommands}), forced-open breaker on B and C after ${breakerPropagationMs ?? 'n/a'} ms, ` +
-        `health page ${msOrFailed(healthPageMs)} (status=down over all: ${msOrFailed(healthFilteredMs)})`,
+        `health page ${msOrFailed(healthPageMs)} (status=down over all: ${msOrFailed(healthFilteredMs)}; ` +
+        `sort=severity, 50: ${msOrFailed(healthSeverityMs)})`,
     );
     return row;
   } finally {
@@ -309,6 +318,7 @@ export const SCALE_HEADERS = [
   'forced-open breaker on 3 instances ms',
   'health page ms',
   'health status=down ms',
+  'health sort=severity ms',
 ];
 
 export function scaleRows(rows: ScaleRow[]): string[][] {
@@ -323,5 +333,6 @@ export function scaleRows(rows: ScaleRow[]): string[][] {
     row.breakerPropagationMs === undefined ? 'not within 5 s' : String(row.breakerPropagationMs),
     msOrFailed(row.healthPageMs),
     msOrFailed(row.healthFilteredMs),
+    msOrFailed(row.healthSeverityMs),
   ]);
 }

@@ -13,7 +13,7 @@ import type { AuthBreakers, BreakerState } from '../breaker/auth-breaker.js';
 import type { AccountOverride, AccountOverrides } from '../overrides/overrides.js';
 import { LATENCY_BOUNDS_MS, type Bucket } from './history.js';
 import type { HealthRecorder } from './recorder.js';
-import { computeScore, type HealthStatus, type ScoreInput } from './score.js';
+import { computeScore, EXPIRY_WARNING_DAYS, type HealthStatus, type ScoreInput } from './score.js';
 import { runbookFor, type FailureClass } from '../core/failure-classes.js';
 
 /** One step of a synthetic probe (src/probes/prober.ts fills these). */
@@ -129,17 +129,62 @@ export interface HealthPage {
   after: string | null;
 }
 
+/** What the health list filters on: a status, or `failing` for down or degraded. */
+export type HealthFilter = HealthStatus | 'failing';
+
 export interface HealthPageQuery {
   /** Only these accounts (a client key's); default every account. */
   visible?: ReadonlySet<string>;
   /** Start after this account id (exclusive); default the first. */
   after?: string;
   limit: number;
-  /** Only reports with this status. */
-  status?: HealthStatus;
+  /** Only reports with this status (`failing`: down or degraded). */
+  status?: HealthFilter;
+  /** Only accounts whose id or carrier contains this, whatever the case. */
+  q?: string;
 }
 
-/** Accounts scored per round while a status filter looks for matches. */
+export interface SeverityPageQuery {
+  visible?: ReadonlySet<string>;
+  status?: HealthFilter;
+  q?: string;
+  /** Matching accounts skipped, worst first. */
+  offset: number;
+  limit: number;
+}
+
+/** One page in severity order (`HealthService.severityPage`). */
+export interface SeverityPage {
+  reports: AccountHealth[];
+  /** Accounts matching `q` and `status`, all pages together. */
+  total: number;
+  /** Visible accounts by status, whatever `q` and `status`. */
+  counts: Record<HealthStatus, number>;
+}
+
+const matchesStatus = (filter: HealthFilter | undefined, status: HealthStatus) =>
+  filter === undefined || (filter === 'failing' ? status !== 'healthy' : status === filter);
+
+const SEVERITY: Record<HealthStatus, number> = { down: 0, degraded: 1, healthy: 2 };
+/** Worst first: down, degraded, healthy; the lowest score first; then by id (code-unit order). */
+export function bySeverity(a: Rank, b: Rank): number {
+  return (
+    SEVERITY[a.status] - SEVERITY[b.status] ||
+    a.score - b.score ||
+    (a.account < b.account ? -1 : a.account > b.account ? 1 : 0)
+  );
+}
+
+/** What the severity order ranks an account by. */
+export type Rank = Pick<AccountHealth, 'account' | 'status' | 'score'>;
+
+/** Nothing against it: where every quiet account stands. */
+const spotless = (rank: Rank) => rank.status === 'healthy' && rank.score === 100;
+
+/** Accounts ranked at once (each reads up to 2 history hours and its token state). */
+const RANK_BATCH = 500;
+
+/** Reports computed at once while a status filter looks for matches. */
 const FILTER_BATCH = 250;
 /**
  * Reports computed at once: each reads an active account's day of history (25 hashes), and a
@@ -202,7 +247,7 @@ export class HealthService {
    */
   async report(id: string, active?: ReadonlySet<string>): Promise<AccountHealth> {
     const account = this.#accounts.get(id)!;
-    const { recorder, engine, breakers, overrides } = this.options;
+    const { recorder, breakers, overrides } = this.options;
     await recorder.flush();
     const now = this.#now();
     const minute = recorder.minute(now);
@@ -211,37 +256,11 @@ export class HealthService {
     const since = (minutes: number) => day.filter((bucket) => bucket.minute > minute - minutes);
     const hour = since(60);
 
-    const status = await engine.status(id);
-    const latency = mergeLatency(hour);
-    const tokenOk = hour.reduce((sum, b) => sum + (b.ok.token ?? 0), 0);
-    const tokenFailed = hour.reduce((sum, b) => sum + (b.failed.token ?? 0), 0);
-    const lastProbe = this.options.probes?.last(id) ?? null;
-    const breaker = breakers.state(id);
-    const secretAt = account.secretExpiresAt;
-    const secret =
-      secretAt === undefined
-        ? null
-        : { expiresAt: new Date(secretAt).toISOString(), daysLeft: Math.floor((secretAt - now) / DAY_MS) };
-
-    const scored = computeScore({
-      tokenRequests: tokenOk + tokenFailed,
-      tokenSuccesses: tokenOk,
-      refreshLatencyP95Ms: percentile(latency, 0.95),
-      refreshLatencyObjectiveMs: this.options.refreshLatencyObjectiveMs ?? 2_000,
-      freshRejections: hour.reduce((sum, b) => sum + b.freshRejections, 0),
-      lastProbeOk: lastProbe?.ok ?? null,
-      breaker: breaker.state,
-      reauthorizationRequired: status.state === 'reauthorization_required',
-      secretExpiresInDays: secret?.daysLeft ?? null,
-      certificateExpiresInDays: lastProbe?.certificate?.daysLeft ?? null,
-      clockSkewMs: status.clockSkewMs,
-      clockSkewThresholdMs: this.options.clockSkewThresholdMs ?? 30_000,
-      tokenQuotaUse:
-        account.tokenQuotaPerHour !== undefined && status.tokenRequests
-          ? status.tokenRequests.thisHour / account.tokenQuotaPerHour
-          : null,
-    });
-    this.#lastScores.set(id, { score: scored.score, status: scored.status });
+    const { status, latency, tokenOk, tokenFailed, lastProbe, breaker, secret, scored } = await this.#assess(
+      id,
+      hour,
+      now,
+    );
     // Kept per minute, so the trend shows the score as it was (a quiet account's trend is empty).
     if (!quiet) await recorder.history.setScore(id, minute, scored.score).catch(() => undefined);
 
@@ -276,6 +295,67 @@ export class HealthService {
     };
   }
 
+  /** Score and status from the last hour's buckets and the account's state; kept as its last score. */
+  async #assess(id: string, hour: Bucket[], now: number) {
+    const account = this.#accounts.get(id)!;
+    const { engine, breakers } = this.options;
+    const status = await engine.status(id);
+    const latency = mergeLatency(hour);
+    const tokenOk = hour.reduce((sum, b) => sum + (b.ok.token ?? 0), 0);
+    const tokenFailed = hour.reduce((sum, b) => sum + (b.failed.token ?? 0), 0);
+    const lastProbe = this.options.probes?.last(id) ?? null;
+    const breaker = breakers.state(id);
+    const secretAt = account.secretExpiresAt;
+    const secret =
+      secretAt === undefined
+        ? null
+        : { expiresAt: new Date(secretAt).toISOString(), daysLeft: Math.floor((secretAt - now) / DAY_MS) };
+
+    const scored = computeScore({
+      tokenRequests: tokenOk + tokenFailed,
+      tokenSuccesses: tokenOk,
+      refreshLatencyP95Ms: percentile(latency, 0.95),
+      refreshLatencyObjectiveMs: this.options.refreshLatencyObjectiveMs ?? 2_000,
+      freshRejections: hour.reduce((sum, b) => sum + b.freshRejections, 0),
+      lastProbeOk: lastProbe?.ok ?? null,
+      breaker: breaker.state,
+      reauthorizationRequired: status.state === 'reauthorization_required',
+      secretExpiresInDays: secret?.daysLeft ?? null,
+      certificateExpiresInDays: lastProbe?.certificate?.daysLeft ?? null,
+      clockSkewMs: status.clockSkewMs,
+      clockSkewThresholdMs: this.options.clockSkewThresholdMs ?? 30_000,
+      tokenQuotaUse:
+        account.tokenQuotaPerHour !== undefined && status.tokenRequests
+          ? status.tokenRequests.thisHour / account.tokenQuotaPerHour
+          : null,
+    });
+    this.#lastScores.set(id, { score: scored.score, status: scored.status });
+    return { status, latency, tokenOk, tokenFailed, lastProbe, breaker, secret, scored };
+  }
+
+  /**
+   * An account's status and score alone, from its last hour (at most 2 hour reads, no trend, no
+   * score minute written): what the severity order ranks by.
+   */
+  async #rank(id: string, active: ReadonlySet<string>, minute: number, now: number): Promise<Rank> {
+    const hour = active.has(id) ? await this.options.recorder.history.read(id, minute - 59, minute) : [];
+    const { scored } = await this.#assess(id, hour, now);
+    return { account: id, status: scored.status, score: scored.score };
+  }
+
+  /** Reports of `ids`, in order, at most REPORT_CONCURRENCY computed at once. */
+  async #reportsOf(
+    ids: readonly string[],
+    active: ReadonlySet<string> | undefined,
+  ): Promise<AccountHealth[]> {
+    const out: AccountHealth[] = [];
+    for (let from = 0; from < ids.length; from += REPORT_CONCURRENCY) {
+      const chunk = ids.slice(from, from + REPORT_CONCURRENCY);
+      out.push(...(await Promise.all(chunk.map((id) => this.report(id, active)))));
+    }
+    return out;
+  }
+
   /** Every account's report; history is read only for the accounts with events (one read finds them). */
   async reports(): Promise<AccountHealth[]> {
     const { recorder } = this.options;
@@ -288,63 +368,174 @@ export class HealthService {
   /**
    * Up to `limit` reports in account id order after `after`, with history read for the accounts
    * with events only: the cost is that of the page, not of the fleet. With a status filter the
-   * accounts are scored in batches until the page is full or the accounts run out.
+   * accounts are ranked in batches (`#rank`; a quiet one is healthy at 100 without a look, see
+   * `severityPage`) until the page is full or the accounts run out, and the matches reported.
    */
   async page(query: HealthPageQuery): Promise<HealthPage> {
     const { recorder } = this.options;
-    const order = query.visible ? this.#sorted.filter((id) => query.visible!.has(id)) : this.#sorted;
+    const order = this.#visible(query.visible, query.q);
     let start = query.after === undefined ? 0 : indexAfter(order, query.after);
     await recorder.flush();
-    const minute = recorder.minute(this.#now());
+    const now = this.#now();
+    const minute = recorder.minute(now);
     const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
-    const reports: AccountHealth[] = [];
-    while (start < order.length && reports.length < query.limit) {
-      const wanted = query.limit - reports.length;
-      const ids = order.slice(start, start + (query.status ? Math.max(wanted, FILTER_BATCH) : wanted));
-      const batch: AccountHealth[] = [];
-      for (let from = 0; from < ids.length; from += REPORT_CONCURRENCY) {
-        const chunk = ids.slice(from, from + REPORT_CONCURRENCY);
-        batch.push(...(await Promise.all(chunk.map((id) => this.report(id, active)))));
-      }
+    if (query.status === undefined) {
+      const ids = order.slice(start, start + query.limit);
+      const reports = await this.#reportsOf(ids, active);
+      start += ids.length;
+      return { reports, after: start < order.length ? order[start - 1]! : null };
+    }
+    // With a status: ranked (as the severity order ranks) a batch at a time until the page is
+    // full; the matches alone get their reports.
+    const noteworthy = active === undefined ? () => true : this.#noteworthy(active, now);
+    const matched: string[] = [];
+    while (start < order.length && matched.length < query.limit) {
+      const ids = order.slice(start, start + Math.max(query.limit - matched.length, FILTER_BATCH));
+      const ranks = await Promise.all(
+        ids.map((id): Rank | Promise<Rank> =>
+          !noteworthy(id)
+            ? { account: id, status: 'healthy', score: 100 }
+            : active
+              ? this.#rank(id, active, minute, now)
+              : this.report(id),
+        ),
+      );
       let used = 0;
-      for (const report of batch) {
+      for (const rank of ranks) {
         used += 1;
-        if (query.status !== undefined && report.status !== query.status) continue;
-        reports.push(report);
-        if (reports.length === query.limit) break;
+        if (!matchesStatus(query.status, rank.status)) continue;
+        matched.push(rank.account);
+        if (matched.length === query.limit) break;
       }
       start += used;
     }
+    const built = await this.#reportsOf(matched, active);
+    const reports = built.filter((report) => matchesStatus(query.status, report.status));
     return { reports, after: start < order.length ? order[start - 1]! : null };
   }
 
-  /** 96 slices of 15 minutes, oldest first. */
-  #trend(day: Bucket[], minute: number): TrendPoint[] {
-    // A quiet account's trend is the same empty one for every account: built once a minute.
-    if (day.length === 0) {
-      if (this.#emptyTrend?.minute !== minute)
-        this.#emptyTrend = { minute, points: this.#slices([], minute) };
-      return this.#emptyTrend.points;
+  /**
+   * One page worst first (`bySeverity`), with the totals of every visible account, for the cost
+   * of ranking the accounts with something to say plus the page's reports. A rank is the status
+   * and score alone, from the last hour (`#rank`: no 24-hour read, no trend). An account with no
+   * event in 24 hours, no breaker record, no probe result, no secret expiring within
+   * EXPIRY_WARNING_DAYS and no last score here short of healthy at 100 has nothing that could take
+   * a point off its score (every input is an event, a breaker, a probe or the secret), so it is
+   * counted healthy at 100 without being ranked and placed among those by id. Such an account whose
+   * report turns out otherwise (a token state kept in the store from days ago) is shown as it is,
+   * and ranked by it from the next list on (its last score is then kept).
+   */
+  async severityPage(query: SeverityPageQuery): Promise<SeverityPage> {
+    const { recorder } = this.options;
+    await recorder.flush();
+    const now = this.#now();
+    const minute = recorder.minute(now);
+    const active = await recorder.history.activeSince(minute - 24 * 60 + 1).catch(() => undefined);
+    const visible = this.#visible(query.visible);
+    const noteworthy = visible.filter(this.#noteworthy(active, now));
+    const known = new Map<string, Rank>();
+    for (let from = 0; from < noteworthy.length; from += RANK_BATCH) {
+      const batch = noteworthy.slice(from, from + RANK_BATCH);
+      const ranks = await Promise.all(
+        batch.map((id) => (active ? this.#rank(id, active, minute, now) : this.report(id))),
+      );
+      for (const rank of ranks) known.set(rank.account, rank);
     }
-    return this.#slices(day, minute);
+
+    const counts: Record<HealthStatus, number> = {
+      down: 0,
+      degraded: 0,
+      healthy: visible.length - known.size,
+    };
+    for (const rank of known.values()) counts[rank.status] += 1;
+    const text = this.#textFilter(query.q);
+    const flagged = [...known.values()]
+      .filter((rank) => !spotless(rank) && text(rank.account) && matchesStatus(query.status, rank.status))
+      .sort(bySeverity);
+    // Healthy at 100, known or assumed, in id order: the tail of the severity order.
+    const rest = matchesStatus(query.status, 'healthy')
+      ? visible.filter((id) => text(id) && (known.get(id) === undefined || spotless(known.get(id)!)))
+      : [];
+    const from = query.offset;
+    const to = from + query.limit;
+    const ids = [
+      ...flagged.slice(from, to).map((rank) => rank.account),
+      ...rest.slice(Math.max(0, from - flagged.length), Math.max(0, to - flagged.length)),
+    ];
+    // Full reports for the page only, in the order ranked.
+    const reports = await this.#reportsOf(ids, active);
+    return { reports, total: flagged.length + rest.length, counts };
   }
 
-  #slices(day: Bucket[], minute: number): TrendPoint[] {
-    const points: TrendPoint[] = [];
+  /** The visible account ids in code-unit order, those matching `q` only when given. */
+  #visible(visible: ReadonlySet<string> | undefined, q?: string): string[] {
+    const text = this.#textFilter(q);
+    if (visible === undefined && q === undefined) return this.#sorted;
+    return this.#sorted.filter((id) => (visible === undefined || visible.has(id)) && text(id));
+  }
+
+  /** Whether an account's id or carrier contains `q`, whatever the case (always, without `q`). */
+  #textFilter(q: string | undefined): (id: string) => boolean {
+    if (q === undefined) return () => true;
+    const needle = q.toLowerCase();
+    return (id) =>
+      id.toLowerCase().includes(needle) || this.#accounts.get(id)!.carrier.toLowerCase().includes(needle);
+  }
+
+  /**
+   * Accounts whose report may be anything but healthy at 100 (see `severityPage`): every one when
+   * the accounts with events could not be read.
+   */
+  #noteworthy(active: ReadonlySet<string> | undefined, now: number): (id: string) => boolean {
+    if (active === undefined) return () => true;
+    const { breakers } = this.options;
+    const marked = new Set<string>([...active, ...breakers.recorded(), ...this.probed()]);
+    for (const [id, last] of this.#lastScores)
+      if (last.status !== 'healthy' || last.score < 100) marked.add(id);
+    const warnBefore = now + EXPIRY_WARNING_DAYS * DAY_MS;
+    return (id) => {
+      if (marked.has(id)) return true;
+      const secretAt = this.#accounts.get(id)?.secretExpiresAt;
+      return secretAt !== undefined && secretAt < warnBefore;
+    };
+  }
+
+  /**
+   * 96 slices of 15 minutes, oldest first. The buckets are sorted into their slices in one pass;
+   * a quiet account's trend (no bucket) is the same for every account in a minute, so it is built
+   * once per minute and shared (frozen): a 10,000-account list builds it once, not 10,000 times.
+   */
+  #trend(day: Bucket[], minute: number): TrendPoint[] {
     const first = minute - 24 * 60 + 1;
-    for (let slice = 0; slice < 96; slice += 1) {
-      const from = first + slice * 15;
-      const buckets = day.filter((bucket) => bucket.minute >= from && bucket.minute < from + 15);
+    if (day.length === 0) {
+      if (this.#emptyTrend?.minute !== minute) {
+        const points = Array.from({ length: 96 }, (_, slice) =>
+          Object.freeze({
+            at: new Date((first + slice * 15) * 60_000).toISOString(),
+            successRate: null,
+            refreshLatencyP95Ms: null,
+            score: null,
+          }),
+        );
+        this.#emptyTrend = { minute, points: Object.freeze(points) as TrendPoint[] };
+      }
+      return this.#emptyTrend.points;
+    }
+    const slices: Bucket[][] = Array.from({ length: 96 }, () => []);
+    for (const bucket of day) {
+      const slice = Math.floor((bucket.minute - first) / 15);
+      if (slice >= 0 && slice < 96) slices[slice]!.push(bucket);
+    }
+    return slices.map((buckets, slice) => {
       const ok = buckets.reduce((sum, b) => sum + count(b.ok), 0);
       const failed = buckets.reduce((sum, b) => sum + count(b.failed), 0);
       const scores = buckets.filter((b) => b.score !== undefined);
-      points.push({
-        at: new Date(from * 60_000).toISOString(),
+      return {
+        at: new Date((first + slice * 15) * 60_000).toISOString(),
         successRate: ok + failed > 0 ? ok / (ok + failed) : null,
         refreshLatencyP95Ms: percentile(mergeLatency(buckets), 0.95),
         score: scores.length > 0 ? scores[scores.length - 1]!.score! : null,
-      });
-    }
-    return points;
+      };
+    });
   }
 }

@@ -30,6 +30,9 @@ export interface OpsPage {
   headers: Record<string, string>;
 }
 
+/** Accounts per page: the failing ones come first, the rest a filter or a page away. */
+export const OPS_PAGE_SIZE = 50;
+
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 const COLUMNS = [
@@ -58,6 +61,7 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
     runbooks: RUNBOOKS,
     runbookPath: RUNBOOK_BASE,
     runbooksServedAt: RUNBOOKS_PATH,
+    pageSize: OPS_PAGE_SIZE,
     runbookBaseUrl: runbookBaseUrl === undefined ? null : runbookBaseUrl.replace(/\/?$/, '/'),
   });
   const headerCells = COLUMNS.map(([name, hint]) =>
@@ -90,6 +94,19 @@ export function buildOpsPage(options: OpsPageOptions = {}): OpsPage {
     <button class="primary" type="submit">Show health</button>
     <p>Kept in this tab's session storage only, and sent as a Bearer token to /v1/health/carriers.
     An admin key shows every account; a client key shows that client's accounts.</p>
+  </form>
+  <form id="view" role="search" hidden>
+    <label for="filter">Find</label>
+    <input id="filter" name="q" type="search" placeholder="account or carrier" autocomplete="off" spellcheck="false">
+    <label for="show">Show</label>
+    <select id="show" name="status">
+      <option value="">every account</option>
+      <option value="failing">down or degraded</option>
+    </select>
+    <span class="spacer"></span>
+    <span id="range" aria-live="polite"></span>
+    <button id="prev" type="button">Previous ${OPS_PAGE_SIZE}</button>
+    <button id="next" type="button">Next ${OPS_PAGE_SIZE}</button>
   </form>
   <div class="scroll">
   <table id="accounts" hidden>

@@ -3,9 +3,10 @@
  * The operations page's script, inlined in the page and allowed by its hash in the
  * Content-Security-Policy (src/ops/page.ts). The page carries no data: the script asks the
  * operator for an admin (or client) key once, keeps it in this tab's sessionStorage, and polls
- * `GET /v1/health/carriers` (every page) with it as a Bearer token. Everything is drawn with DOM APIs and
- * textContent, never markup built from data, and the CSP's Trusted Types directive makes the
- * browser refuse any HTML sink, should one creep in.
+ * `GET /v1/health/carriers?sort=severity` (one page of 50, worst first, with the totals) with it
+ * as a Bearer token. Everything is drawn with DOM APIs and textContent, never markup built from
+ * data, and the CSP's Trusted Types directive makes the browser refuse any HTML sink, should one
+ * creep in.
  *
  * Plain ES2022 in a string (no build step); the browser test (test/ops/ops-page.test.ts) runs it
  * and the route test parses it. It avoids backticks and dollar-brace so it can live in a
@@ -23,6 +24,8 @@ export interface OpsScriptConfig {
   runbookBaseUrl: string | null;
   /** Where the gateway serves the runbooks (`/ops/runbooks/`). */
   runbooksServedAt: string;
+  /** Accounts per page (the gateway answers them worst first). */
+  pageSize: number;
 }
 
 const CLIENT = String.raw`
@@ -33,7 +36,6 @@ const CLIENT = String.raw`
   const ADMIN_URL = '/v1/admin/accounts/';
   // An admin key may read the audit log; a client key is refused (401): that tells them apart.
   const ADMIN_CHECK_URL = '/v1/admin/audit?limit=1';
-  const PAGE_LIMIT = 1000;
   const FETCH_TIMEOUT_MS = 10000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const STATUSES = ['healthy', 'degraded', 'down'];
@@ -43,7 +45,12 @@ const CLIENT = String.raw`
     form: byId('key-form'), input: byId('key'), banner: byId('banner'), table: byId('accounts'),
     rows: byId('rows'), updated: byId('updated'), summary: byId('summary'), forget: byId('forget'),
     interval: byId('interval'), targets: byId('account-ids'),
+    view: byId('view'), filter: byId('filter'), show: byId('show'), prev: byId('prev'), next: byId('next'), range: byId('range'),
   };
+  // One page of accounts at a time, worst first (the gateway sorts and slices): a fleet of
+  // 10,000 accounts is neither fetched nor drawn whole.
+  const PAGE_SIZE = CONFIG.pageSize;
+  let offset = 0;
 
   const refreshSeconds = (() => {
     const asked = Number(new URLSearchParams(location.search).get('refresh'));
@@ -391,7 +398,8 @@ const CLIENT = String.raw`
   const SEVERITY = { down: 0, degraded: 1, healthy: 2 };
   function bySeverity(a, b) {
     const rank = (h) => (h.status in SEVERITY ? SEVERITY[h.status] : -1);
-    return rank(a) - rank(b) || (a.score ?? 0) - (b.score ?? 0) || String(a.account).localeCompare(String(b.account));
+    const [x, y] = [String(a.account), String(b.account)];
+    return rank(a) - rank(b) || (a.score ?? 0) - (b.score ?? 0) || (x < y ? -1 : x > y ? 1 : 0);
   }
   /** Why an account is not healthy, in a few words: its failure now, else its largest penalty. */
   function reasonOf(h) {
@@ -421,7 +429,7 @@ const CLIENT = String.raw`
   }
 
   /** Redraws only the cells whose data changed, so a focused link survives a refresh. */
-  function render(unsorted) {
+  function render(unsorted, total, counted) {
     // Worst first: down, then degraded, then healthy; the lowest score first within each.
     const carriers = [...unsorted].sort(bySeverity);
     const seen = new Set();
@@ -440,9 +448,17 @@ const CLIENT = String.raw`
     });
     for (const [account, row] of rows) if (!seen.has(account)) { row.tr.remove(); rows.delete(account); }
     if (isAdmin) ui.targets.replaceChildren(...[...seen].sort().map((account) => el('option', { value: account })));
-    const counts = STATUSES.map((s) => [s, carriers.filter((h) => h.status === s).length]).filter((e) => e[1] > 0);
-    ui.summary.textContent = carriers.length + ' account' + (carriers.length === 1 ? '' : 's') +
+    const byStatus = counted || Object.fromEntries(STATUSES.map((s) => [s, carriers.filter((h) => h.status === s).length]));
+    const all = STATUSES.reduce((sum, s) => sum + (byStatus[s] || 0), 0);
+    const counts = ['down', 'degraded', 'healthy'].map((s) => [s, byStatus[s] || 0]).filter((e) => e[1] > 0);
+    ui.summary.textContent = all + ' account' + (all === 1 ? '' : 's') +
       counts.map((e) => ' \u00b7 ' + e[1] + ' ' + e[0]).join('');
+    const matching = typeof total === 'number' ? total : carriers.length;
+    ui.range.textContent = matching === 0 ? 'no account matches'
+      : (offset + 1) + '\u2013' + (offset + carriers.length) + ' of ' + matching + (matching === all ? '' : ' matching');
+    ui.prev.disabled = offset === 0;
+    ui.next.disabled = offset + PAGE_SIZE >= matching;
+    ui.view.hidden = false;
     ui.table.hidden = false;
   }
 
@@ -463,8 +479,17 @@ const CLIENT = String.raw`
     return what;
   }
 
+  function listUrl() {
+    const query = new URLSearchParams({ sort: 'severity', limit: String(PAGE_SIZE), offset: String(offset) });
+    const q = ui.filter.value.trim();
+    if (q) query.set('q', q);
+    if (ui.show.value) query.set('status', ui.show.value);
+    return HEALTH_URL + '?' + query.toString();
+  }
+
   let timer = 0;
   let inFlight = false;
+  let pending = false;
   let checkedKey = null;
   let lastSuccess = null;
 
@@ -472,8 +497,10 @@ const CLIENT = String.raw`
     clearTimeout(timer);
     const key = readKey();
     if (!key) { showKeyForm(); return; }
-    if (inFlight) return;
+    // A change asked for while a refresh is under way (another page, a filter) runs right after it.
+    if (inFlight) { pending = true; return; }
     inFlight = true;
+    pending = false;
     if (checkedKey !== key) {
       isAdmin = await checkAdmin(key);
       checkedKey = key;
@@ -482,35 +509,31 @@ const CLIENT = String.raw`
     const controller = new AbortController();
     const abort = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
     try {
-      // Every page, worst first across all of them: pages follow account ids (nextCursor).
-      const carriers = [];
-      let cursor = null;
-      do {
-        const url = HEALTH_URL + '?limit=' + PAGE_LIMIT + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
-        let response;
-        try {
-          response = await fetch(url, {
-            headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
-            cache: 'no-store', credentials: 'omit', redirect: 'error', signal: controller.signal,
-          });
-        } catch (error) {
-          throw new Error(error && error.name === 'AbortError' ? 'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
-            : 'the gateway could not be reached');
-        }
-        if (response.status === 401 || response.status === 403) {
-          const what = await problemOf(response);
-          forgetKey();
-          showBanner('The key was refused (' + what + '). Enter an admin or client key.');
-          showKeyForm();
-          return;
-        }
-        if (!response.ok) throw new Error(await problemOf(response));
-        const body = await response.json();
-        if (!body || !Array.isArray(body.carriers)) throw new Error('the answer has no carriers list');
-        carriers.push(...body.carriers);
-        cursor = typeof body.nextCursor === 'string' ? body.nextCursor : null;
-      } while (cursor);
-      render(carriers);
+      let response;
+      try {
+        response = await fetch(listUrl(), {
+          headers: { authorization: 'Bearer ' + key, accept: 'application/json' },
+          cache: 'no-store', credentials: 'omit', redirect: 'error', signal: controller.signal,
+        });
+      } catch (error) {
+        throw new Error(error && error.name === 'AbortError' ? 'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
+          : 'the gateway could not be reached');
+      }
+      if (response.status === 401 || response.status === 403) {
+        const what = await problemOf(response);
+        forgetKey();
+        showBanner('The key was refused (' + what + '). Enter an admin or client key.');
+        showKeyForm();
+        return;
+      }
+      if (!response.ok) throw new Error(await problemOf(response));
+      const body = await response.json();
+      if (!body || !Array.isArray(body.carriers)) throw new Error('the answer has no carriers list');
+      // The accounts went away under the page (a reload, a narrower filter): back to the last page.
+      if (body.carriers.length === 0 && offset > 0 && typeof body.total === 'number' && body.total > 0) {
+        offset = Math.floor((body.total - 1) / PAGE_SIZE) * PAGE_SIZE;
+        pending = true;
+      } else render(body.carriers, body.total, body.counts);
       lastSuccess = Date.now();
       ui.updated.textContent = 'Updated ' + clock(lastSuccess);
       ui.updated.setAttribute('datetime', new Date(lastSuccess).toISOString());
@@ -525,6 +548,7 @@ const CLIENT = String.raw`
       clearTimeout(abort);
       inFlight = false;
     }
+    if (pending) return refresh();
     if (readKey()) timer = setTimeout(refresh, refreshSeconds * 1000);
   }
 
@@ -548,10 +572,21 @@ const CLIENT = String.raw`
     for (const row of rows.values()) row.tr.remove();
     rows.clear();
     ui.table.hidden = true;
+    ui.view.hidden = true;
+    offset = 0;
     ui.summary.textContent = '';
     ui.updated.textContent = 'Not loaded';
     showKeyForm();
   });
+  let typing = 0;
+  ui.view.addEventListener('submit', (event) => event.preventDefault());
+  ui.filter.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { offset = 0; void refresh(); }, 250);
+  });
+  ui.show.addEventListener('change', () => { offset = 0; void refresh(); });
+  ui.prev.addEventListener('click', () => { offset = Math.max(0, offset - PAGE_SIZE); void refresh(); });
+  ui.next.addEventListener('click', () => { offset += PAGE_SIZE; void refresh(); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible' && readKey()) void refresh(); });
 
   if (readKey()) { ui.forget.hidden = false; void refresh(); } else showKeyForm();

@@ -100,4 +100,13 @@ form.act input, form.act select { font: inherit; font-size: 13px; width: 100%; p
 .act-buttons button { padding: 3px 8px; font-size: 12px; }
 .act-result { margin-top: 6px; white-space: normal; }
 .act-result.act-refused { color: var(--bad); font-weight: 600; }
+form#view { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; max-width: none;
+  padding: 8px 12px; margin-bottom: 10px; }
+form#view label { display: inline; margin: 0; }
+form#view input, form#view select { width: auto; margin: 0; font: inherit; padding: 4px 8px;
+  border: 1px solid var(--line); border-radius: 6px; }
+form#view input { width: 220px; }
+form#view .spacer { flex: 1; }
+#range { color: var(--muted); font-variant-numeric: tabular-nums; }
+button:disabled { opacity: .45; cursor: default; }
 `;

@@ -3,7 +3,9 @@
  * `GET /v1/health/carriers` in pages, on a 10,000-account gateway (in-process requests to its
  * app): following `nextCursor` visits every account exactly once, in id order; `status` keeps
  * the accounts with that status only, across pages; a client key pages through its own accounts;
- * a bad `limit`, `cursor` or `status`, or an unknown parameter, is refused with ERR_QUERY_INVALID.
+ * `q` and `status=failing` narrow it; `sort=severity` answers worst first, paged by `offset`, with
+ * `total` and `counts`; a bad `limit`, `cursor`, `offset`, `sort` or `status`, paging that is not
+ * the order's, or an unknown parameter, is refused with ERR_QUERY_INVALID.
  * The answer time at 10,000 accounts is a figure of the scale bench (bench/scale.ts), not a test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +108,40 @@ describe('GET /v1/health/carriers in pages', () => {
     );
   }, 120_000);
 
+  it('filters by q and by failing (down or degraded) in id order', async () => {
+    expect((await allPages('limit=1000&status=failing')).accounts.map((r) => r.account)).toEqual(FAILING);
+    const found = await allPages('limit=5&q=UPS-0999');
+    expect(found.accounts.map((report) => report.account)).toEqual(
+      ids.filter((id) => id.startsWith('ups-0999')),
+    );
+  }, 60_000);
+
+  it('answers worst first with sort=severity, paged by offset, with total and counts', async () => {
+    const first = (await get('/v1/health/carriers?sort=severity&limit=5')).body as Page &
+      Record<string, unknown>;
+    // The three degraded accounts on top (equal scores: by id), then the healthy ones by id.
+    expect(first.carriers.map((report) => report.account)).toEqual([...FAILING, ids[0], ids[1]]);
+    expect(first).toMatchObject({
+      total: ACCOUNTS,
+      counts: { down: 0, degraded: 3, healthy: ACCOUNTS - 3 },
+      nextOffset: 5,
+    });
+    expect(first).not.toHaveProperty('nextCursor');
+    const second = (await get('/v1/health/carriers?sort=severity&limit=5&offset=5')).body as Page;
+    expect(second.carriers.map((report) => report.account)).toEqual(ids.slice(2, 7));
+    const last = (await get(`/v1/health/carriers?sort=severity&limit=5&offset=${ACCOUNTS - 2}`)).body;
+    expect(last).toMatchObject({ nextOffset: null });
+    expect((last as Page).carriers.map((report) => report.account)).toEqual(
+      ids.filter((id) => !FAILING.includes(id)).slice(-2),
+    );
+
+    const failing = await get('/v1/health/carriers?sort=severity&status=failing&q=00');
+    expect(failing.body).toMatchObject({ total: 2, counts: { degraded: 3 }, nextOffset: null });
+    expect((failing.body as Page).carriers.map((report) => report.account)).toEqual(FAILING.slice(0, 2));
+    const healthy = await get('/v1/health/carriers?sort=severity&status=healthy&limit=1');
+    expect(healthy.body).toMatchObject({ total: ACCOUNTS - 3 });
+  });
+
   it("pages through a client key's own accounts only", async () => {
     const { accounts, pages } = await allPages('limit=2', SHOP_KEY);
     expect(pages).toBe(2);
@@ -120,7 +156,11 @@ describe('GET /v1/health/carriers in pages', () => {
     ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
     ['cursor=%%%', 'cursor'],
     ['status=broken', 'status'],
-    ['sort=score', '(query)'],
+    ['sort=score', 'sort'],
+    ['order=severity', '(query)'],
+    ['offset=50', 'offset'],
+    ['sort=severity&offset=-1', 'offset'],
+    [`sort=severity&cursor=${Buffer.from('h1:ups-00001').toString('base64url')}`, 'cursor'],
   ])('refuses %s with ERR_QUERY_INVALID naming %s', async (query, field) => {
     const answer = await get(`/v1/health/carriers?${query}`);
     expect(answer.status).toBe(400);

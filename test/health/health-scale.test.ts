@@ -3,7 +3,8 @@
  * The health of every account at once (the alerter's tick, `GET /v1/health/carriers`) reads
  * history only for the accounts that had events: with 300 accounts of which 2 saw traffic, the
  * history hashes read are those of 2 accounts, found with one read of `health-active`, and no
- * score minute is written for the 298 quiet ones. Their reports are still complete.
+ * score minute is written for the 298 quiet ones. Their reports are still complete. A page worst
+ * first builds the reports of those 2 and of the page only.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,5 +83,21 @@ describe('health of every account', () => {
     // Its own report (one account) reads its history as before.
     const single = await health.report('ups-7');
     expect(single.trend.some((point) => point.successRate === 1)).toBe(true);
+  });
+
+  it('builds a severity page from the accounts with events and the page, not the fleet', async () => {
+    const { health } = instance.gateway;
+    const readsBefore = await calls('hgetall');
+    const page = await health.severityPage({ offset: 0, limit: 10 });
+    const reads = (await calls('hgetall')) - readsBefore;
+    // ups-250 (token failures) on top, then the healthy ones by id (ups-7 among them, at 100).
+    expect(page.reports.map((report) => report.account)).toEqual([
+      'ups-250',
+      ...['ups-0', 'ups-1', 'ups-10', 'ups-100', 'ups-101', 'ups-102', 'ups-103', 'ups-104', 'ups-105'],
+    ]);
+    expect(page.total).toBe(ACCOUNTS);
+    expect(page.counts).toEqual({ down: 0, degraded: 1, healthy: ACCOUNTS - 1 });
+    // History of the 2 accounts with events, and one token status per report built: 2 + 9.
+    expect(reads).toBeLessThanOrEqual(2 * HOURS_PER_DAY_READ + 11);
   });
 });

@@ -8,16 +8,17 @@
  * is kept in test-artifacts/ops.png.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Gateway } from '../../src/gateway.js';
 import { LATENCY_BOUNDS_MS, latencyIndex } from '../../src/health/history.js';
 import { projectRoot } from '../../src/platform/project-root.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { launchChromium } from '../support/chromium.js';
 import { postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
@@ -32,7 +33,6 @@ declare const document: {
   querySelector(selector: string): { getAttribute(name: string): string | null } | null;
 };
 
-const CHROMIUM = '/usr/bin/chromium';
 // Kept in docs/ (docs/screenshots/), where the README shows what /ops looks like in an incident.
 const ARTIFACTS = join(projectRoot(), 'docs', 'screenshots');
 
@@ -49,8 +49,6 @@ async function keepScreenshot(name: string, part?: Locator): Promise<void> {
   expect(statSync(path).size).toBeGreaterThan(10_000);
 }
 const REFRESH_SECONDS = 1;
-/** The page's health requests, whatever page of them (`?limit=…&cursor=…`). */
-const HEALTH_PAGES = (url: URL) => url.pathname === '/v1/health/carriers';
 const KEY_ITEM = 'carrier-gateway.ops.key';
 
 const ADMIN_KEY = `ops-admin-${randomUUID()}`;
@@ -109,12 +107,6 @@ const row = (account: string) => page.locator(`#rows tr[data-account="${account}
 const cell = (account: string, column: string) => row(account).locator(`[data-col="${column}"]`);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the /ops browser test needs Debian's chromium package ` +
-        '(apt-get install -y chromium; .ci/run installs it when absent)',
-    );
-  }
   sims = await startShippingSimulators('ops');
   ({ ups } = sims);
   const gw = await startTestGateway({
@@ -140,19 +132,7 @@ beforeAll(async () => {
   await gateway.engine.tokenManager('fedex-main')?.getToken();
   await gateway.engine.tokenManager('fedex-returns')?.getToken();
 
-  // The flags keep Chromium from calling out of this closed network (machines/node-svc.md).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium('the /ops browser test');
   page = await browser.newPage({ viewport: { width: 1760, height: 400 }, deviceScaleFactor: 1 });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
@@ -272,7 +252,9 @@ describe('the operations page in Chromium', () => {
   });
 
   it('raises the error banner when a refresh fails, and clears it on the next good one', async () => {
-    await page.route(HEALTH_PAGES, (route) =>
+    // The page asks for one page of accounts: /v1/health/carriers?sort=severity&limit=...
+    const health = /\/v1\/health\/carriers\?/;
+    await page.route(health, (route) =>
       route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{"code":"ERR_TEST"}' }),
     );
     // An empty banner is not displayed, so it is found by id rather than by its role.
@@ -284,7 +266,7 @@ describe('the operations page in Chromium', () => {
     expect((await page.locator('#accounts').getAttribute('class'))?.split(' ')).toContain('stale');
     expect(await page.locator('#rows tr').count()).toBe(ACCOUNT_IDS.length);
 
-    await page.unroute(HEALTH_PAGES);
+    await page.unroute(health);
     await expect.poll(() => banner.textContent(), { timeout: 5_000 }).toBe('');
   });
 

@@ -3,6 +3,13 @@
  * `GET /v1/health/carriers` and `GET /v1/health/carriers/{id}`: the health of carrier accounts
  * (src/health/health-service.ts). An operator's admin key sees every account; a shipping app's
  * client key sees its own.
+ *
+ * One list, two orders (README "Health"). By default pages follow account ids, `limit` at a time,
+ * with an opaque `cursor` (`nextCursor`): each page costs its own reports, whatever the fleet's
+ * size (issue 11). With `sort=severity` the list is worst first (down, degraded, healthy; lowest
+ * score first; then by id) and pages by `offset`, with `total` and `counts`: the /ops page's view,
+ * whose cost is the accounts with something to say plus the page (HealthService.severityPage).
+ * Both take `q` (part of the account id or carrier) and `status` (`failing`: down or degraded).
  */
 import type { Context } from 'hono';
 
@@ -41,22 +48,65 @@ function decodeCursor(cursor: string): string | undefined {
   return after.length > 0 ? after : undefined;
 }
 
-const healthQuery = z.strictObject({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(HEALTH_PAGE_MAX)
-    .default(HEALTH_PAGE_DEFAULT)
-    .describe(`Reports per page, 1 to ${HEALTH_PAGE_MAX} (default ${HEALTH_PAGE_DEFAULT})`),
-  cursor: z
-    .string()
-    .min(1)
-    .max(400)
-    .refine((cursor) => decodeCursor(cursor) !== undefined, 'not a cursor this gateway gave out')
-    .optional()
-    .describe("The previous page's `nextCursor`; absent for the first page"),
-  status: z.enum(['healthy', 'degraded', 'down']).optional().describe('Only accounts with this status'),
+const healthQuery = z
+  .strictObject({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(HEALTH_PAGE_MAX)
+      .default(HEALTH_PAGE_DEFAULT)
+      .describe(`Reports per page, 1 to ${HEALTH_PAGE_MAX} (default ${HEALTH_PAGE_DEFAULT})`),
+    cursor: z
+      .string()
+      .min(1)
+      .max(400)
+      .refine((cursor) => decodeCursor(cursor) !== undefined, 'not a cursor this gateway gave out')
+      .optional()
+      .describe("The previous page's `nextCursor` (id order); absent for the first page"),
+    sort: z
+      .enum(['id', 'severity'])
+      .default('id')
+      .describe(
+        '`id` (default): account id order, paged by `cursor`; `severity`: worst first, paged by `offset`',
+      ),
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Matching accounts to skip, worst first (with `sort=severity`; default 0)'),
+    status: z
+      .enum(['healthy', 'degraded', 'down', 'failing'])
+      .optional()
+      .describe('Only accounts with this status (`failing`: down or degraded)'),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Only accounts whose id or carrier contains this'),
+  })
+  .superRefine((query, context) => {
+    if (query.sort === 'id' && query.offset !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['offset'],
+        message: 'offset pages the severity order (sort=severity); the id order pages with cursor',
+      });
+    if (query.sort === 'severity' && query.cursor !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: 'cursor pages the id order; the severity order pages with offset',
+      });
+  });
+
+const statusCounts = z.object({
+  down: z.number().int(),
+  degraded: z.number().int(),
+  healthy: z.number().int(),
 });
 
 export const getHealthCarriersDoc: RouteDoc = {
@@ -66,17 +116,33 @@ export const getHealthCarriersDoc: RouteDoc = {
   tag: 'Health',
   summary: 'The health of carrier accounts: status, score and its inputs, failures by class, trend',
   description:
-    'An admin key sees every account, a client key its own. Pages follow account ids; ask again ' +
-    'with `cursor` set to `nextCursor` until it is null. With `status`, a page may hold fewer ' +
-    'reports than `limit` while more follow.',
+    'An admin key sees every account, a client key its own. By default pages follow account ids; ' +
+    'ask again with `cursor` set to `nextCursor` until it is null. With `status`, such a page may ' +
+    'hold fewer reports than `limit` while more follow. With `sort=severity` the list is worst first ' +
+    '(down, degraded, healthy; lowest score first; then by id), pages by `offset` (`nextOffset`), and ' +
+    'the answer adds `total` (matching accounts) and `counts` (visible accounts by status).',
   auth: 'admin-or-client',
   query: healthQuery,
   answers: {
     200: {
-      description: 'One report per visible account of the page, in account id order',
+      description: 'One report per account of the page, in the order asked for',
       schema: z.object({
         carriers: z.array(accountHealthSchema),
-        nextCursor: z.string().nullable().describe('Where the next page starts; null after the last'),
+        nextCursor: z
+          .string()
+          .nullable()
+          .optional()
+          .describe('Id order: where the next page starts; null after the last'),
+        nextOffset: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .describe("Severity order: the next page's `offset`; null after the last"),
+        total: z.number().int().optional().describe('Severity order: accounts matching `q` and `status`'),
+        counts: statusCounts
+          .optional()
+          .describe('Severity order: visible accounts by status, whatever `q` and `status`'),
       }),
       example: { carriers: [ACCOUNT_HEALTH_EXAMPLE], nextCursor: encodeCursor('ups-main') },
     },
@@ -121,14 +187,24 @@ export function getHealthCarriers(deps: HealthRouteDependencies) {
     const visible = visibleAccounts(deps, c.req.header('authorization'));
     const parsed = healthQuery.safeParse(c.req.query());
     if (!parsed.success) throw invalidInput('ERR_QUERY_INVALID', parsed.error, 'query');
-    const { limit, cursor, status } = parsed.data;
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const page = await deps.health.page({
-      limit,
+    const { limit, cursor, sort, offset, status, q } = parsed.data;
+    const filters = {
       ...(visible !== 'all' ? { visible: new Set(visible) } : {}),
-      ...(after !== undefined ? { after } : {}),
       ...(status !== undefined ? { status } : {}),
-    });
+      ...(q !== undefined ? { q } : {}),
+    };
+    if (sort === 'severity') {
+      const from = offset ?? 0;
+      const page = await deps.health.severityPage({ ...filters, offset: from, limit });
+      return c.json({
+        carriers: page.reports,
+        nextOffset: from + limit < page.total ? from + limit : null,
+        total: page.total,
+        counts: page.counts,
+      });
+    }
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const page = await deps.health.page({ ...filters, limit, ...(after !== undefined ? { after } : {}) });
     return c.json({
       carriers: page.reports,
       nextCursor: page.after === null ? null : encodeCursor(page.after),

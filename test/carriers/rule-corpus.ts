@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ShipmentRequest } from '../../src/core/shipment.js';
+import { shipmentWith } from '../support/addresses.js';
 import { call } from '../support/sim-http.js';
 import type { CarrierHarness, StartedSimulator } from './harnesses.js';
 
@@ -24,12 +25,31 @@ export interface RuleCase {
   code?: string;
 }
 
+/** One rule-breaking case: what it is, what it changes on the corpus's lane, the field it breaks. */
+export type RuleRow = [what: string, changes: Record<string, unknown>, field: string];
+
 /** A carrier's harness (test/carriers/harnesses.ts) and its rule-breaking cases. */
 export interface RuleCorpus<Settings> extends CarrierHarness<Settings> {
-  cases: RuleCase[];
+  /** The shipment every case starts from (one parcel of 1 kg unless it says otherwise). */
+  lane: Record<string, unknown>;
+  /** What the simulator answers every refused case (status, and the carrier's code where it has one). */
+  refusal: { status: number; code?: string };
+  rows: RuleRow[];
+}
+
+/** The corpus's rows as cases: each row's changes over the lane, refused as the corpus says. */
+export function ruleCases(corpus: Pick<RuleCorpus<unknown>, 'lane' | 'refusal' | 'rows'>): RuleCase[] {
+  const shipment = shipmentWith({ parcels: [{ weightKg: 1 }], ...corpus.lane });
+  return corpus.rows.map(([what, changes, field]) => ({
+    what,
+    shipment: shipment(changes),
+    field,
+    ...corpus.refusal,
+  }));
 }
 
 export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void {
+  const cases = ruleCases(corpus);
   describe(`${corpus.carrier}: rule-breaking shipments, refused by the rules and by the simulator`, () => {
     let started: StartedSimulator;
     beforeAll(async () => {
@@ -37,7 +57,7 @@ export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void
     });
     afterAll(() => started?.close());
 
-    it.each(corpus.cases)('$what: the pre-check names $field', ({ shipment, field }) => {
+    it.each(cases)('$what: the pre-check names $field', ({ shipment, field }) => {
       const unfit = corpus.adapter.check!(shipment);
       if (field === 'not_supported') expect(unfit?.kind).toBe('not_supported');
       else {
@@ -48,7 +68,7 @@ export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void
       }
     });
 
-    it.each(corpus.cases.filter((entry) => entry.field !== 'not_supported'))(
+    it.each(cases.filter((entry) => entry.field !== 'not_supported'))(
       '$what: the simulator refuses the request built without the pre-check',
       async ({ shipment, status, code }) => {
         const built = corpus.adapter.build({

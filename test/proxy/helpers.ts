@@ -27,7 +27,12 @@ import type { SimulatorHandle } from '../../src/sim/types.js';
 import type { Problem } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { closeServer } from '../support/recording-server.js';
-import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
+import {
+  closeTestGatewaysAnd,
+  startTestGateway,
+  type TestGateway,
+  type TestGatewayOptions,
+} from '../support/test-gateway.js';
 
 /** One request as the stand-in carrier saw it on the wire. */
 export interface StubRequest {
@@ -270,6 +275,29 @@ export function useProxyRig<Stub extends string = never>(setup: ProxyRigSetup<St
       for (const stub of Object.values<CarrierStub>(rig.stubs)) stub.requests.length = 0;
     });
   }
+  return rig;
+}
+
+/** What useStubbedGateway starts (read it inside a test). */
+export interface StubbedGateway {
+  stub: CarrierStub;
+  gw: TestGateway;
+}
+
+/**
+ * For a file: a stand-in carrier (200 `{"ok":true}`) and a gateway whose one account, UPS
+ * 'ups-main', takes its token and API there; both closed after the file's tests.
+ */
+export function useStubbedGateway(options: Omit<TestGatewayOptions, 'accounts'>): StubbedGateway {
+  const rig = {} as StubbedGateway;
+  beforeAll(async () => {
+    rig.stub = await startCarrierStub();
+    rig.gw = await startTestGateway({
+      ...options,
+      accounts: [upsAccount('ups-main', rig.stub, rig.stub.url)],
+    });
+  });
+  afterAll(() => closeTestGatewaysAnd(rig.stub));
   return rig;
 }
 

@@ -278,6 +278,36 @@ export function useProxyRig<Stub extends string = never>(setup: ProxyRigSetup<St
   return rig;
 }
 
+/** What useUpsStub starts (read it inside a test). */
+export interface UpsStub<Gw> extends UpsStubStarted {
+  gw: Gw;
+}
+
+/** The carriers useUpsStub starts before the gateway. */
+export interface UpsStubStarted {
+  sim: UpsSimulatorHandle;
+  stub: CarrierStub;
+}
+
+/**
+ * For a file: a UPS simulator (UPS_CLIENT), a stand-in carrier answering with the handler, then the
+ * gateway `start` makes from them; after the tests every test gateway closes, then the stub and the
+ * simulator (closeTestGatewaysAnd).
+ */
+export function useUpsStub<Gw>(
+  start: (started: UpsStubStarted) => Promise<Gw>,
+  handler?: StubHandler,
+): UpsStub<Gw> {
+  const rig = {} as UpsStub<Gw>;
+  beforeAll(async () => {
+    rig.sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
+    rig.stub = await startCarrierStub(handler);
+    rig.gw = await start(rig);
+  });
+  afterAll(() => closeTestGatewaysAnd(rig.stub, rig.sim));
+  return rig;
+}
+
 /** What useStubbedGateway starts (read it inside a test). */
 export interface StubbedGateway {
   stub: CarrierStub;

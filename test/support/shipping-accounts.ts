@@ -12,7 +12,11 @@ import { DHL_PARCEL_DE_PATHS } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import type { SimFaults, SimulatorHandle } from '../../src/sim/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+
 import { registerIssuedTokens, registerSecrets } from './log-capture.js';
+import { TestRedis } from './redis-server.js';
+import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from './test-gateway.js';
 
 interface Reachable {
   url: string;
@@ -122,4 +126,49 @@ export async function startShippingSimulators(
       await Promise.all([ups.close(), fedex.close()]);
     },
   };
+}
+
+/** What useShopGateway starts (read it inside a test). */
+export interface ShopGateway {
+  /** Client 'shop' and client 'other' (both with every account); registered with the log scan. */
+  shopKey: string;
+  otherKey: string;
+  sims: ShippingSimulators;
+  redis: TestRedis;
+  gateway: TestGateway;
+}
+
+/**
+ * For a file: the shipping simulators, a redis-server and a gateway on it named `name` with the
+ * accounts made from the simulators and two clients, 'shop' and 'other'. The simulators are reset
+ * before each test; after the tests the gateway and redis close, then the simulators.
+ */
+export function useShopGateway(
+  name: string,
+  accounts: (sims: ShippingSimulators) => Record<string, unknown>[],
+): ShopGateway {
+  const rig = {
+    shopKey: `${name}-shop-${randomUUID()}`,
+    otherKey: `${name}-other-${randomUUID()}`,
+  } as ShopGateway;
+  registerSecrets(rig.shopKey, rig.otherKey);
+  beforeAll(async () => {
+    rig.sims = await startShippingSimulators(name);
+    rig.redis = await TestRedis.start();
+    rig.gateway = await startTestGateway({
+      name,
+      redis: { url: rig.redis.url },
+      accounts: accounts(rig.sims),
+      clients: [
+        { id: 'shop', apiKey: rig.shopKey },
+        { id: 'other', apiKey: rig.otherKey },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await closeTestGatewaysAnd(rig.redis);
+    await rig.sims.close();
+  });
+  beforeEach(() => rig.sims.reset());
+  return rig;
 }

@@ -11,8 +11,6 @@ import { describeRuleCorpus } from '../rule-corpus.js';
 
 describeRuleCorpus({
   ...colissimoHarness,
-  lane: { shipper: PARIS, recipient: ZURICH, customs: CUSTOMS_EUR },
-  refusal: { status: 400, code: 'SIM400' },
   rows: [
     ['FR to CH without a CN23', { customs: undefined }, 'customs'],
     [
@@ -23,4 +21,6 @@ describeRuleCorpus({
     ['article values in US dollars', { customs: CUSTOMS_USD }, 'customs.items.0.currency'],
     ['express, which this API does not offer', { service: 'express' }, 'not_supported'],
   ],
+  lane: { shipper: PARIS, recipient: ZURICH, customs: CUSTOMS_EUR },
+  refusal: { status: 400, code: 'SIM400' },
 });

@@ -12,8 +12,6 @@ import { describeRuleCorpus } from '../rule-corpus.js';
 
 describeRuleCorpus({
   ...mydhlHarness,
-  lane: { shipper: PRAGUE, recipient: ZURICH, customs: CUSTOMS_EUR },
-  refusal: { status: 422 },
   rows: [
     ['CZ to CH without the shipper phone', { shipper: without(PRAGUE, 'phone') }, 'shipper.phone'],
     ['CZ to CH without the receiver phone', { recipient: without(ZURICH, 'phone') }, 'recipient.phone'],
@@ -23,4 +21,6 @@ describeRuleCorpus({
       'not_supported',
     ],
   ],
+  lane: { shipper: PRAGUE, recipient: ZURICH, customs: CUSTOMS_EUR },
+  refusal: { status: 422 },
 });

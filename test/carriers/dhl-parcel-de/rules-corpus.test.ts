@@ -11,8 +11,6 @@ import { describeRuleCorpus } from '../rule-corpus.js';
 
 describeRuleCorpus({
   ...dhlParcelDeHarness,
-  lane: { shipper: BONN, recipient: ZURICH, customs: CUSTOMS_EUR },
-  refusal: { status: 400, code: '400' },
   rows: [
     ['DE to CH without customs details', { customs: undefined }, 'customs'],
     ['DE to US without customs details', { recipient: NEW_YORK, customs: undefined }, 'customs'],
@@ -22,4 +20,6 @@ describeRuleCorpus({
       'not_supported',
     ],
   ],
+  lane: { shipper: BONN, recipient: ZURICH, customs: CUSTOMS_EUR },
+  refusal: { status: 400, code: '400' },
 });

@@ -12,8 +12,6 @@ const GERMANY = { ...RICHMOND_BC, countryCode: 'DE', stateCode: undefined };
 
 describeRuleCorpus({
   ...fedexHarness,
-  lane: { shipper: MEMPHIS, recipient: RICHMOND_BC, customs: CUSTOMS_USD },
-  refusal: { status: 400, code: 'SHIPMENT.VALIDATION.ERROR' },
   rows: [
     ['US to CA without customs (no customsClearanceDetail)', { customs: undefined }, 'customs'],
     ['a recipient without a phone', { recipient: without(RICHMOND_BC, 'phone') }, 'recipient.phone'],
@@ -28,4 +26,6 @@ describeRuleCorpus({
       'not_supported',
     ],
   ],
+  lane: { shipper: MEMPHIS, recipient: RICHMOND_BC, customs: CUSTOMS_USD },
+  refusal: { status: 400, code: 'SHIPMENT.VALIDATION.ERROR' },
 });

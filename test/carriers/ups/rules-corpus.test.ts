@@ -11,10 +11,9 @@ import { describeRuleCorpus } from '../rule-corpus.js';
 const DE = { ...GOETTINGEN, phone: '+49 551 397766' };
 const CA = { ...TORONTO, phone: '416-555-0100' };
 const LA = { ...LOS_ANGELES, phone: '310-646-5252' };
+
 describeRuleCorpus({
   ...upsHarness,
-  lane: { shipper: NEW_YORK, recipient: DE, customs: CUSTOMS_USD },
-  refusal: { status: 400, code: '20007' },
   rows: [
     ['US to DE without a customs declaration (no Description)', { customs: undefined }, 'customs'],
     ['US to DE without the shipper phone', { shipper: without(NEW_YORK, 'phone') }, 'shipper.phone'],
@@ -36,4 +35,6 @@ describeRuleCorpus({
       'customs',
     ],
   ],
+  lane: { shipper: NEW_YORK, recipient: DE, customs: CUSTOMS_USD },
+  refusal: { status: 400, code: '20007' },
 });

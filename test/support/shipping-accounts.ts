@@ -16,7 +16,13 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 import { registerIssuedTokens, registerSecrets } from './log-capture.js';
 import { TestRedis } from './redis-server.js';
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from './test-gateway.js';
+import {
+  closeTestGateways,
+  closeTestGatewaysAnd,
+  startTestGateway,
+  type TestGateway,
+  type TestGatewayOptions,
+} from './test-gateway.js';
 
 interface Reachable {
   url: string;
@@ -170,5 +176,44 @@ export function useShopGateway(
     await rig.sims.close();
   });
   beforeEach(() => rig.sims.reset());
+  return rig;
+}
+
+/** What useSimsGateway starts (read it inside a test). */
+export interface SimsGateway {
+  sims: ShippingSimulators;
+  gateway: TestGateway;
+}
+
+/** What else a useSimsGateway setup started, closed with the simulators. */
+type CloseAfter = <Closable extends { close(): Promise<void> }>(closable: Closable) => Closable;
+
+/**
+ * For a file or a describe block: the shipping simulators and a gateway named `name` with the one
+ * client 'shop' (`clientKey`) and the rest of the options `setup` makes from the simulators (it
+ * hands what else it starts to `closeAfter`). After the tests the gateways close, then the rest.
+ */
+export function useSimsGateway(
+  name: string,
+  clientKey: string,
+  setup: (
+    sims: ShippingSimulators,
+    closeAfter: CloseAfter,
+  ) => TestGatewayOptions | Promise<TestGatewayOptions>,
+): SimsGateway {
+  const rig = {} as SimsGateway;
+  const others: { close(): Promise<void> }[] = [];
+  const closeAfter: CloseAfter = (closable) => {
+    others.push(closable);
+    return closable;
+  };
+  beforeAll(async () => {
+    rig.sims = await startShippingSimulators(name);
+    rig.gateway = await startTestGateway({ name, clientKey, ...(await setup(rig.sims, closeAfter)) });
+  });
+  afterAll(async () => {
+    await closeTestGateways();
+    await Promise.all([rig.sims.close(), ...others.map((other) => other.close())]);
+  });
   return rig;
 }

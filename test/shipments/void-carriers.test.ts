@@ -13,15 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
-import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
+import { startUspsSimulator } from '../../carriers/usps/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { BERLIN_KREUZBERG, BONN, LYON, PARIS, shipmentWith } from '../support/addresses.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { colissimoAccount, dhlParcelDeAccount } from '../support/shipping-accounts.js';
+import { colissimoAccount, dhlParcelDeAccount, uspsAccount } from '../support/shipping-accounts.js';
 import { SHIPMENT } from '../support/shipments.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 
 const SHOP_KEY = `void-carriers-${randomUUID()}`;
 const DHL_CLIENT = { clientId: 'void-dhl-app', clientSecret: `dhl-secret-${randomUUID()}` };
@@ -54,14 +53,7 @@ beforeAll(async () => {
     clientKey: SHOP_KEY,
     accounts: [
       dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
-      {
-        id: 'usps-main',
-        carrier: 'usps',
-        urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
-        credentials: USPS_CLIENT,
-        payment: { roles: USPS_PAYMENT_ROLES },
-        shipping: {},
-      },
+      uspsAccount('usps-main', usps, USPS_CLIENT, { shipping: {} }),
       {
         id: 'mydhl',
         carrier: 'dhl-express',

@@ -11,9 +11,11 @@ import { COLISSIMO_BASE } from '../../carriers/colissimo/simulator.js';
 import { DHL_PARCEL_DE_PATHS } from '../../carriers/dhl-parcel-de/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import { USPS_PATHS } from '../../carriers/usps/simulator.js';
 import type { SimFaults, SimulatorHandle } from '../../src/sim/index.js';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 
+import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 import { registerIssuedTokens, registerSecrets } from './log-capture.js';
 import { TestRedis } from './redis-server.js';
 import {
@@ -75,6 +77,21 @@ export const dhlParcelDeAccount = (
   urls: { token: `${dhl.url}${DHL_PARCEL_DE_PATHS.token}`, api: dhl.url },
   credentials,
   shipping: { billingNumbers: { V01PAK: '33333333330102', V53WPAK: '33333333335301' } },
+});
+
+/** A `usps` account at a USPS simulator, with the payment roles of the label fixtures (extra merged over it). */
+export const uspsAccount = (
+  id: string,
+  usps: Reachable,
+  credentials: ClientCredentials,
+  extra: Record<string, unknown> = {},
+) => ({
+  id,
+  carrier: 'usps',
+  urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
+  credentials,
+  payment: { roles: USPS_PAYMENT_ROLES },
+  ...extra,
 });
 
 /** A `colissimo` account at a Colissimo simulator: the contract number and its apiKey. */

@@ -92,16 +92,20 @@ const settled = (id: string, status: string) =>
     { timeoutMs: 10_000, intervalMs: 100, what: `shipment ${id} ${status}` },
   );
 
+/** A shipment to ups-main (unless the request names other accounts) while UPS's next answer is faulted with `kind`. */
+async function upsFaulted(
+  kind: 'create-then-5xx' | 'server_error',
+  request: NonNullable<Parameters<typeof postShipment>[2]>,
+) {
+  await sims.ups.setFaults({ shipmentFault: { kind, count: 1 } });
+  return postShipment(fleet[0]!, SHOP_KEY, { accounts: ['ups-main'], ...request });
+}
+
 describe('in-doubt resolution in the background', () => {
   it('UPS: finds the label by reference and recovers its image; the retry gets it; one label, one look for the fleet', async () => {
     const key = randomUUID();
     const shipment = { ...SHIPMENT, reference: `doubt-${randomUUID().slice(0, 8)}` };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const lost = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main'],
-      idempotencyKey: key,
-    });
+    const lost = await upsFaulted('create-then-5xx', { shipment, idempotencyKey: key });
     expect(lost.status).toBe(502);
     const id = lost.body['shipmentId'] as string;
     const callsAfterLabel = sims.ups.stats().apiRequests;
@@ -153,12 +157,7 @@ describe('in-doubt resolution in the background', () => {
   it('proven absent: the shipment fails and the retry with the same key ships anew', async () => {
     const key = randomUUID();
     const shipment = { ...SHIPMENT, reference: `absent-${randomUUID().slice(0, 8)}` };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'server_error', count: 1 } });
-    const lost = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main'],
-      idempotencyKey: key,
-    });
+    const lost = await upsFaulted('server_error', { shipment, idempotencyKey: key });
     expect(lost.status).toBe(502);
     const failed = await settled(lost.body['shipmentId'] as string, 'failed');
     expect(failed.body).toMatchObject({ resolution: { outcome: 'failed' }, labels: [] });
@@ -177,8 +176,7 @@ describe('in-doubt resolution in the background', () => {
   it('not resolvable: stays unknown with account and reference to check, and the alert fires', async () => {
     const unreferenced: Record<string, unknown> = { ...SHIPMENT };
     delete unreferenced['reference'];
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const lost = await postShipment(fleet[0]!, SHOP_KEY, { shipment: unreferenced, accounts: ['ups-main'] });
+    const lost = await upsFaulted('create-then-5xx', { shipment: unreferenced });
     const id = lost.body['shipmentId'] as string;
     const given = await eventually(
       async () => {
@@ -251,8 +249,7 @@ describe('failover: "after-resolution"', () => {
       reference: `far-${randomUUID().slice(0, 8)}`,
       ...(failover ? { failover } : {}),
     };
-    await sims.ups.setFaults({ shipmentFault: { kind, count: 1 } });
-    return postShipment(fleet[0]!, SHOP_KEY, { shipment, accounts: ['ups-main', 'fedex-main'] });
+    return upsFaulted(kind, { shipment, accounts: ['ups-main', 'fedex-main'] });
   }
 
   it('a label found at the first account is returned as it is; no other account is tried', async () => {

@@ -234,3 +234,34 @@ export function useSimsGateway(
   });
   return rig;
 }
+
+/** What useCarrierGateway starts (read it inside a test). */
+export interface CarrierGateway<Sims> {
+  sims: Sims;
+  gateway: TestGateway;
+}
+
+/**
+ * For a file: the simulators `start` makes (by name) and a gateway named `name` with the one client
+ * 'shop' (`clientKey`) and the accounts made from them. After the tests the gateways close, the
+ * tokens the simulators issued go to the log scan, then the simulators close.
+ */
+export function useCarrierGateway<Sims extends Record<string, SimulatorHandle>>(
+  name: string,
+  clientKey: string,
+  start: () => Promise<Sims>,
+  accounts: (sims: Sims) => Record<string, unknown>[],
+): CarrierGateway<Sims> {
+  const rig = {} as CarrierGateway<Sims>;
+  beforeAll(async () => {
+    rig.sims = await start();
+    rig.gateway = await startTestGateway({ name, clientKey, accounts: accounts(rig.sims) });
+  });
+  afterAll(async () => {
+    await closeTestGateways();
+    const sims = Object.values(rig.sims);
+    registerIssuedTokens(...sims);
+    await Promise.all(sims.map((sim) => sim.close()));
+  });
+  return rig;
+}

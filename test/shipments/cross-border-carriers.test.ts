@@ -30,8 +30,8 @@ const rig = useCarrierGateway(
   'cross-border',
   SHOP_KEY,
   async () => ({
-    dhl: await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] }),
     colissimo: await startColissimoSimulator({ clients: [COLISSIMO] }),
+    dhl: await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] }),
   }),
   ({ dhl, colissimo }) => [
     dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),

@@ -8,35 +8,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { captureDir } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { UPS_CLIENT, startCarrierStub, upsAccount, type CarrierStub } from '../proxy/helpers.js';
+import { startTestGateway } from '../support/test-gateway.js';
+import { upsAccount, useUpsStub } from '../proxy/helpers.js';
 import { sendRaw } from './raw-socket.js';
 
 const KEY = 'broken-streams-key-0123456789';
 const NAME = `broken-streams-${process.pid}`;
 
-let sim: UpsSimulatorHandle;
-let stub: CarrierStub;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  stub = await startCarrierStub();
-  gw = await startTestGateway({
+const rig = useUpsStub(({ sim, stub }) =>
+  startTestGateway({
     name: NAME,
     clientKey: KEY,
     accounts: [upsAccount('ups-main', sim, stub.url, { shipping: { shipperNumber: 'A1B2C3' } })],
-  });
-});
-afterAll(() => closeTestGatewaysAnd(stub, sim));
+  }),
+);
 
 const head = (path: string, te: string, extra = '') =>
-  `POST ${path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\n` +
+  `POST ${path} HTTP/1.1\r\nHost: rig.gw\r\nAuthorization: Bearer ${KEY}\r\n` +
   `Content-Type: application/json\r\nTransfer-Encoding: ${te}\r\n${extra}\r\n`;
 
 const SHIP = '/v1/shipments';
@@ -52,13 +44,16 @@ function expectStreamProblem(answer: Awaited<ReturnType<typeof sendRaw>>) {
 describe('broken request streams', () => {
   it('Transfer-Encoding: gzip on a shipment is a 400 problem', async () => {
     expectStreamProblem(
-      await sendRaw(gw.port, [head(SHIP, 'gzip', 'Idempotency-Key: te-gzip\r\n'), JSON.stringify(SHIPMENT)]),
+      await sendRaw(rig.gw.port, [
+        head(SHIP, 'gzip', 'Idempotency-Key: te-gzip\r\n'),
+        JSON.stringify(SHIPMENT),
+      ]),
     );
   });
 
   it('a chunk that breaks halfway through a shipment body is a 400 problem', async () => {
     const answer = await sendRaw(
-      gw.port,
+      rig.gw.port,
       [head(SHIP, 'chunked', 'Idempotency-Key: te-broken\r\n'), '5\r\n{"ser', '\r\nZZ\r\n'],
       { gapMs: 50 },
     );
@@ -66,17 +61,17 @@ describe('broken request streams', () => {
   });
 
   it('a pass-through body that breaks halfway is a 400 problem, not the carrier’s failure', async () => {
-    const answer = await sendRaw(gw.port, [head(PASS, 'chunked'), '5\r\n{"a":', '\r\nZZ\r\n'], {
+    const answer = await sendRaw(rig.gw.port, [head(PASS, 'chunked'), '5\r\n{"a":', '\r\nZZ\r\n'], {
       gapMs: 100,
     });
     expectStreamProblem(answer);
-    await gw.gateway.recorder.flush();
-    const report = await gw.gateway.health.report('ups-main');
+    await rig.gw.gateway.recorder.flush();
+    const report = await rig.gw.gateway.health.report('ups-main');
     expect(report.failures['5m']).toEqual({});
   });
 
   it('logged no unhandled error and counted no 500', async () => {
-    const metrics = await fetch(`${gw.url}/metrics`).then((reply) => reply.text());
+    const metrics = await fetch(`${rig.gw.url}/metrics`).then((reply) => reply.text());
     expect(metrics).not.toMatch(/carrier_gateway_shipments_total\{status="5\d\d"\}/);
     const lines = readFileSync(join(captureDir(), `gateway-${process.pid}.log`), 'utf8')
       .split('\n')

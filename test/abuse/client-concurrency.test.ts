@@ -8,22 +8,11 @@
  * `passThrough.bodyIdleTimeoutMs` is cut with 408 ERR_REQUEST_TIMEOUT, the carrier call cancelled
  * and the client's slot given back. Real loopback servers throughout.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { eventually } from '../support/eventually.js';
-import { closeTestGatewaysAnd, startTestGateway } from '../support/test-gateway.js';
-import {
-  OTHER_KEY,
-  SHOP_KEY,
-  UPS_CLIENT,
-  bearer,
-  rawRequest,
-  startCarrierStub,
-  upsAccount,
-  type CarrierStub,
-  type RunningGateway,
-} from '../proxy/helpers.js';
+import { startTestGateway } from '../support/test-gateway.js';
+import { OTHER_KEY, SHOP_KEY, bearer, rawRequest, upsAccount, useUpsStub } from '../proxy/helpers.js';
 import { trickleUpload, type Trickle } from './raw-socket.js';
 
 const CAP = 4;
@@ -34,14 +23,8 @@ const head = (key: string) =>
   `POST ${PATH} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\n` +
   'Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n';
 
-let sim: UpsSimulatorHandle;
-let stub: CarrierStub;
-let gw: RunningGateway;
-
-beforeAll(async () => {
-  sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  stub = await startCarrierStub();
-  gw = await startTestGateway({
+const rig = useUpsStub(({ sim, stub }) =>
+  startTestGateway({
     name: 'client-concurrency',
     accounts: [upsAccount('ups-main', sim, stub.url)],
     clients: [
@@ -55,28 +38,31 @@ beforeAll(async () => {
         bodyIdleTimeoutMs: IDLE_MS,
       },
     },
-  });
-});
-afterAll(() => closeTestGatewaysAnd(stub, sim));
+  }),
+);
 
 describe('one client cannot starve a carrier for the others', () => {
   it('100 slow uploads: the cap is answered 429, and another client is served promptly', async () => {
     // Each sends a byte every 200 ms, well inside the idle timeout: only the cap holds them back.
-    const uploads: Trickle[] = Array.from({ length: 100 }, () => trickleUpload(gw.port, head(SHOP_KEY), 200));
+    const uploads: Trickle[] = Array.from({ length: 100 }, () =>
+      trickleUpload(rig.gw.port, head(SHOP_KEY), 200),
+    );
     try {
       // Until the refusals are in, or (without the cap) until the uploads hold the whole pool.
       const answered = async () =>
         (
           await Promise.all(uploads.map((upload) => Promise.race([upload.answer, Promise.resolve(null)])))
         ).filter((answer) => answer !== null);
-      await eventually(async () => (await answered()).length >= 100 - CAP || stub.connections() >= 64, {
+      await eventually(async () => (await answered()).length >= 100 - CAP || rig.stub.connections() >= 64, {
         timeoutMs: 10_000,
         what: 'the uploads to be refused or to hold the pool',
       });
 
       const started = Date.now();
       const reply = await Promise.race([
-        rawRequest(gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', { headers: bearer(OTHER_KEY) }),
+        rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', {
+          headers: bearer(OTHER_KEY),
+        }),
         new Promise<null>((resolve) => setTimeout(() => resolve(null), 3_000).unref()),
       ]);
       expect(reply, "the other client's call hung").not.toBeNull();
@@ -95,7 +81,7 @@ describe('one client cannot starve a carrier for the others', () => {
     }
     // A client that gives up frees its slots: the same client is served again.
     await eventually(async () => {
-      const again = await rawRequest(gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', {
+      const again = await rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', {
         headers: bearer(SHOP_KEY),
       });
       expect(again.status).toBe(200);
@@ -103,9 +89,9 @@ describe('one client cannot starve a carrier for the others', () => {
   });
 
   it('a body that stalls is cut: 408, the carrier call cancelled, the slot given back', async () => {
-    const before = stub.requests.length;
+    const before = rig.stub.requests.length;
     const started = Date.now();
-    const stalled = trickleUpload(gw.port, head(SHOP_KEY), 0);
+    const stalled = trickleUpload(rig.gw.port, head(SHOP_KEY), 0);
     const answer = await stalled.answer;
     stalled.stop();
     expect(answer.status).toBe(408);
@@ -115,11 +101,11 @@ describe('one client cannot starve a carrier for the others', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_MS - 50);
     expect(Date.now() - started).toBeLessThan(IDLE_MS + 3_000);
     // The carrier never received a complete request: the upload was aborted, not finished.
-    expect(stub.requests.length).toBe(before);
+    expect(rig.stub.requests.length).toBe(before);
 
     // CAP stalled uploads at once, then CAP more: each cut frees its slot.
     for (let round = 0; round < 2; round += 1) {
-      const batch = Array.from({ length: CAP }, () => trickleUpload(gw.port, head(SHOP_KEY), 0));
+      const batch = Array.from({ length: CAP }, () => trickleUpload(rig.gw.port, head(SHOP_KEY), 0));
       const answers = await Promise.all(batch.map((upload) => upload.answer));
       for (const upload of batch) upload.stop();
       expect(answers.map((a) => a.status)).toEqual(Array(CAP).fill(408));
@@ -129,7 +115,9 @@ describe('one client cannot starve a carrier for the others', () => {
   it('a burst of quick calls over the cap waits for slots instead of being refused', async () => {
     const replies = await Promise.all(
       Array.from({ length: CAP * 3 }, () =>
-        rawRequest(gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', { headers: bearer(SHOP_KEY) }),
+        rawRequest(rig.gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z', {
+          headers: bearer(SHOP_KEY),
+        }),
       ),
     );
     expect(replies.map((reply) => reply.status)).toEqual(Array(CAP * 3).fill(200));

@@ -7,46 +7,36 @@
  * stop at the gateway; a carrier's documented header passes, to that carrier only; an account's
  * `passThrough.forwardHeaders` adds to its carrier's list.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
 import { startFedexSimulator } from '../../carriers/fedex/simulator.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startForwardingTap, type ForwardingTap } from '../support/forwarding-tap.js';
-import { closeTestGatewaysAnd } from '../support/test-gateway.js';
 import {
   FEDEX_CLIENT,
   SHOP_KEY,
-  UPS_CLIENT,
   bearer,
   fedexAccount,
   rawRequest,
-  startCarrierStub,
   startProxyGateway,
   upsAccount,
-  type CarrierStub,
-  type RunningGateway,
+  useUpsStub,
 } from '../proxy/helpers.js';
 
-let sim: UpsSimulatorHandle;
-let fedexSim: SimulatorHandle;
 let tap: ForwardingTap;
-let stub: CarrierStub;
-let gw: RunningGateway;
-
-beforeAll(async () => {
-  sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
+let fedexSim: SimulatorHandle;
+// Registered first, so it runs last: after the gateway, the stub and the UPS simulator closed.
+afterAll(() => Promise.all([tap?.close(), fedexSim?.close()]));
+const rig = useUpsStub(async ({ sim, stub }) => {
   // What the gateway sends the real UPS simulator, recorded on the way.
   tap = await startForwardingTap(sim.url);
   fedexSim = await startFedexSimulator({ clients: [FEDEX_CLIENT] });
-  stub = await startCarrierStub();
-  gw = await startProxyGateway([
+  return startProxyGateway([
     upsAccount('ups-main', sim, tap.url),
     fedexAccount('fedex-main', fedexSim, stub.url),
     upsAccount('ups-partner', sim, stub.url, { passThrough: { forwardHeaders: ['x-partner-ref'] } }),
   ]);
 });
-afterAll(() => closeTestGatewaysAnd(tap, stub, sim, fedexSim));
 
 /** The headers issue 12 saw reach the carrier. */
 const REFUSED = {
@@ -59,16 +49,20 @@ const REFUSED = {
 
 describe('headers the carrier never sees', () => {
   it('UPS: overrides, rewrites, address claims, foreign keys and unlisted headers stop; transId passes', async () => {
-    const reply = await rawRequest(gw.port, '/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784', {
-      headers: {
-        ...bearer(SHOP_KEY),
-        ...REFUSED,
-        'x-rewrite-url': '/admin',
-        'x-custom': 'not documented by UPS',
-        accept: 'application/json',
-        transid: 'shop-trans-0001',
+    const reply = await rawRequest(
+      rig.gw.port,
+      '/v1/carriers/ups-main/api/track/v1/details/1Z999AA10123456784',
+      {
+        headers: {
+          ...bearer(SHOP_KEY),
+          ...REFUSED,
+          'x-rewrite-url': '/admin',
+          'x-custom': 'not documented by UPS',
+          accept: 'application/json',
+          transid: 'shop-trans-0001',
+        },
       },
-    });
+    );
     expect(reply.status).toBe(200);
     const seen = tap.server.requests.at(-1)!;
     expect(seen.url).toBe('/api/track/v1/details/1Z999AA10123456784');
@@ -81,7 +75,7 @@ describe('headers the carrier never sees', () => {
   });
 
   it("FedEx: its own documented headers pass, UPS's do not", async () => {
-    const reply = await rawRequest(gw.port, '/v1/carriers/fedex-main/track/v1/trackingnumbers', {
+    const reply = await rawRequest(rig.gw.port, '/v1/carriers/fedex-main/track/v1/trackingnumbers', {
       method: 'POST',
       headers: {
         ...bearer(SHOP_KEY),
@@ -94,7 +88,7 @@ describe('headers the carrier never sees', () => {
       body: '{}',
     });
     expect(reply.status).toBe(200);
-    const seen = stub.requests.at(-1)!.headers;
+    const seen = rig.stub.requests.at(-1)!.headers;
     for (const name of [...Object.keys(REFUSED), 'transid']) expect(seen[name], name).toBeUndefined();
     expect(seen).toMatchObject({
       'content-type': 'application/json',
@@ -105,9 +99,9 @@ describe('headers the carrier never sees', () => {
 
   it("an account's passThrough.forwardHeaders adds to its carrier's list, for that account only", async () => {
     const headers = { ...bearer(SHOP_KEY), 'x-partner-ref': 'p-7' };
-    expect((await rawRequest(gw.port, '/v1/carriers/ups-partner/api/x', { headers })).status).toBe(200);
-    expect(stub.requests.at(-1)!.headers['x-partner-ref']).toBe('p-7');
-    expect((await rawRequest(gw.port, '/v1/carriers/fedex-main/x', { headers })).status).toBe(200);
-    expect(stub.requests.at(-1)!.headers['x-partner-ref']).toBeUndefined();
+    expect((await rawRequest(rig.gw.port, '/v1/carriers/ups-partner/api/x', { headers })).status).toBe(200);
+    expect(rig.stub.requests.at(-1)!.headers['x-partner-ref']).toBe('p-7');
+    expect((await rawRequest(rig.gw.port, '/v1/carriers/fedex-main/x', { headers })).status).toBe(200);
+    expect(rig.stub.requests.at(-1)!.headers['x-partner-ref']).toBeUndefined();
   });
 });

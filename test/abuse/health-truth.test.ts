@@ -5,30 +5,14 @@
  * failure for it, names no current failure class and links no carrier-outage runbook, while a
  * carrier 5xx still counts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import { closeTestGatewaysAnd } from '../support/test-gateway.js';
-import {
-  SHOP_KEY,
-  UPS_CLIENT,
-  bearer,
-  call,
-  startCarrierStub,
-  startProxyGateway,
-  upsAccount,
-  type CarrierStub,
-  type RunningGateway,
-} from '../proxy/helpers.js';
+import { SHOP_KEY, bearer, call, startProxyGateway, upsAccount, useUpsStub } from '../proxy/helpers.js';
 
-let sim: UpsSimulatorHandle;
-let stub: CarrierStub;
-let gw: RunningGateway;
-
-beforeAll(async () => {
-  sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  // The carrier's answers by path: 404 for a path it lacks, 400 for a body it refuses, 503 down.
-  stub = await startCarrierStub((recorded, res) => {
+// The carrier's answers by path: 404 for a path it lacks, 400 for a body it refuses, 503 down.
+const rig = useUpsStub(
+  ({ sim, stub }) => startProxyGateway([upsAccount('ups-main', sim, stub.url)]),
+  (recorded, res) => {
     const status = recorded.url.includes('/missing')
       ? 404
       : recorded.url.includes('/invalid')
@@ -38,21 +22,19 @@ beforeAll(async () => {
           : 200;
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ status }));
-  });
-  gw = await startProxyGateway([upsAccount('ups-main', sim, stub.url)]);
-});
-afterAll(() => closeTestGatewaysAnd(stub, sim));
+  },
+);
 
 const send = (path: string, method = 'GET') =>
-  call(`${gw.url}/v1/carriers/ups-main${path}`, {
+  call(`${rig.gw.url}/v1/carriers/ups-main${path}`, {
     method,
     headers: { ...bearer(SHOP_KEY), 'content-type': 'application/json' },
     ...(method === 'POST' ? { body: '{}' } : {}),
   });
 
 async function report() {
-  await gw.gateway.recorder.flush();
-  return gw.gateway.health.report('ups-main');
+  await rig.gw.gateway.recorder.flush();
+  return rig.gw.gateway.health.report('ups-main');
 }
 
 describe('health truth', () => {

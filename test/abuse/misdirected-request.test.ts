@@ -6,40 +6,33 @@
  * ERR_MISDIRECTED_REQUEST (problem+json), nothing sent to a carrier. Raw sockets: fetch and
  * node:http clients never send absolute-form on their own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { startCarrierStub, upsAccount, UPS_CLIENT, type CarrierStub } from '../proxy/helpers.js';
-import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { upsAccount, useUpsStub } from '../proxy/helpers.js';
 import { sendRaw } from './raw-socket.js';
 
 const KEY = 'misdirected-key-0123456789';
 const PUBLIC = 'gateway.example.test';
-let sim: UpsSimulatorHandle;
-let stub: CarrierStub;
-let withPublicUrl: TestGateway;
-let withoutPublicUrl: TestGateway;
-
-beforeAll(async () => {
-  sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
-  stub = await startCarrierStub();
+const rig = useUpsStub(async ({ sim, stub }) => {
   const accounts = [upsAccount('ups-main', sim, stub.url)];
-  withPublicUrl = await startTestGateway({
-    name: 'misdirected',
-    clientKey: KEY,
-    accounts,
-    config: { publicUrl: `https://${PUBLIC}` },
-  });
-  withoutPublicUrl = await startTestGateway({ name: 'misdirected-bare', clientKey: KEY, accounts });
+  return {
+    withPublicUrl: await startTestGateway({
+      name: 'misdirected',
+      clientKey: KEY,
+      accounts,
+      config: { publicUrl: `https://${PUBLIC}` },
+    }),
+    withoutPublicUrl: await startTestGateway({ name: 'misdirected-bare', clientKey: KEY, accounts }),
+  };
 });
-afterAll(() => closeTestGatewaysAnd(stub, sim));
 
 const get = (gw: TestGateway, target: string, host: string, headers = '') =>
   sendRaw(gw.port, [`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n${headers}\r\n`]);
 
 describe('absolute-form request targets', () => {
   it('naming another host: 421 ERR_MISDIRECTED_REQUEST on every route, the carrier untouched', async () => {
-    const before = stub.requests.length;
+    const before = rig.stub.requests.length;
     for (const target of [
       'http://evil.example/healthz',
       'http://evil.example/v1/oauth/callback?state=abc&code=xyz',
@@ -47,35 +40,35 @@ describe('absolute-form request targets', () => {
       // Our name on another port is another authority.
       `https://${PUBLIC}:8443/healthz`,
     ]) {
-      const answer = await get(withPublicUrl, target, PUBLIC, `Authorization: Bearer ${KEY}\r\n`);
+      const answer = await get(rig.gw.withPublicUrl, target, PUBLIC, `Authorization: Bearer ${KEY}\r\n`);
       expect(answer.status, target).toBe(421);
       expect(answer.headers['content-type']).toBe('application/problem+json');
       expect(JSON.parse(answer.body)).toMatchObject({ code: 'ERR_MISDIRECTED_REQUEST', status: 421 });
     }
-    expect(stub.requests.length).toBe(before);
+    expect(rig.stub.requests.length).toBe(before);
   });
 
   it('naming the publicUrl host: served as the path it stands for', async () => {
-    const answer = await get(withPublicUrl, `http://${PUBLIC}/healthz`, 'anything.example');
+    const answer = await get(rig.gw.withPublicUrl, `http://${PUBLIC}/healthz`, 'anything.example');
     expect(answer.status).toBe(200);
     const proxied = await get(
-      withPublicUrl,
+      rig.gw.withPublicUrl,
       `https://${PUBLIC}/v1/carriers/ups-main/api/track/v1/details/1Z`,
       PUBLIC,
       `Authorization: Bearer ${KEY}\r\n`,
     );
     expect(proxied.status).toBe(200);
-    expect(stub.requests.at(-1)!.url).toBe('/api/track/v1/details/1Z');
+    expect(rig.stub.requests.at(-1)!.url).toBe('/api/track/v1/details/1Z');
   });
 
   it('without a publicUrl, no absolute-form target is taken, even one naming the Host', async () => {
-    const own = `127.0.0.1:${withoutPublicUrl.port}`;
+    const own = `127.0.0.1:${rig.gw.withoutPublicUrl.port}`;
     for (const target of [`http://${own}/healthz`, 'http://evil.example/healthz']) {
-      const answer = await get(withoutPublicUrl, target, own);
+      const answer = await get(rig.gw.withoutPublicUrl, target, own);
       expect(answer.status, target).toBe(421);
       expect(JSON.parse(answer.body)).toMatchObject({ code: 'ERR_MISDIRECTED_REQUEST' });
     }
     // Origin-form requests are not affected.
-    expect((await get(withoutPublicUrl, '/healthz', 'whatever.example')).status).toBe(200);
+    expect((await get(rig.gw.withoutPublicUrl, '/healthz', 'whatever.example')).status).toBe(200);
   });
 });

@@ -5,38 +5,22 @@
  * ERR_REQUEST_TIMEOUT (problem+json, `Connection: close`), instead of holding a connection for
  * node's defaults of minutes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { startCarrierStub, type CarrierStub } from '../proxy/helpers.js';
+import { useStubbedGateway } from '../proxy/helpers.js';
 import { sendRaw } from './raw-socket.js';
 
 const KEY = 'slow-clients-key-0123456789';
-let stub: CarrierStub;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  stub = await startCarrierStub();
-  gw = await startTestGateway({
-    name: 'slow-clients',
-    clientKey: KEY,
-    accounts: [
-      {
-        id: 'ups-main',
-        carrier: 'ups',
-        urls: { token: `${stub.url}/security/v1/oauth/token`, api: stub.url },
-        credentials: { clientId: 'cid', clientSecret: 'csecret-123456' },
-      },
-    ],
-    config: { server: { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 } },
-  });
+const rig = useStubbedGateway({
+  name: 'slow-clients',
+  clientKey: KEY,
+  config: { server: { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 } },
 });
-afterAll(() => closeTestGatewaysAnd(stub));
 
 describe('slow clients', () => {
   it('headers never finished: 408 problem, connection closed', async () => {
     const started = Date.now();
-    const answer = await sendRaw(gw.port, ['GET /healthz HTTP/1.1\r\nHost: gw\r\n', 'X-Slow: 1\r\n'], {
+    const answer = await sendRaw(rig.gw.port, ['GET /healthz HTTP/1.1\r\nHost: gw\r\n', 'X-Slow: 1\r\n'], {
       waitMs: 6_000,
     });
     expect(answer.status).toBe(408);
@@ -53,7 +37,7 @@ describe('slow clients', () => {
         'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n',
       ...Array.from({ length: 20 }, () => ' '),
     ];
-    const answer = await sendRaw(gw.port, chunks, { gapMs: 400, waitMs: 8_000 });
+    const answer = await sendRaw(rig.gw.port, chunks, { gapMs: 400, waitMs: 8_000 });
     expect(answer.closedByServer).toBe(true);
     expect(Date.now() - started).toBeLessThan(6_000);
   });

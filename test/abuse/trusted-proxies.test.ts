@@ -14,7 +14,7 @@ import { eventually } from '../support/eventually.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { startCarrierStub, type CarrierStub } from '../proxy/helpers.js';
+import { startCarrierStub, upsAccount, type CarrierStub } from '../proxy/helpers.js';
 
 const KEY = `trusted-proxies-key-${randomUUID()}`;
 registerSecrets(KEY);
@@ -35,14 +35,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     name: 'trusted-proxies',
     clientKey: KEY,
-    accounts: [
-      {
-        id: 'ups-main',
-        carrier: 'ups',
-        urls: { token: `${stub.url}/security/v1/oauth/token`, api: stub.url },
-        credentials: { clientId: 'cid', clientSecret: 'csecret-123456' },
-      },
-    ],
+    accounts: [upsAccount('ups-main', stub, stub.url)],
     config: {
       // The balancer is 127.0.0.1; 127.0.1.1 is a client reaching the gateway directly.
       trustedProxies: ['127.0.0.1', '10.0.0.0/8'],

@@ -4,37 +4,21 @@
  * announced too large, 401 before an upload was read) says `Connection: close` and the server
  * closes the connection, instead of promising keep-alive and then dropping the socket.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { startCarrierStub, type CarrierStub } from '../proxy/helpers.js';
+import { useStubbedGateway } from '../proxy/helpers.js';
 import { sendRaw } from './raw-socket.js';
 
 const KEY = 'unread-body-key-0123456789';
-let stub: CarrierStub;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  stub = await startCarrierStub();
-  gw = await startTestGateway({
-    name: 'unread-body',
-    clientKey: KEY,
-    accounts: [
-      {
-        id: 'ups-main',
-        carrier: 'ups',
-        urls: { token: `${stub.url}/security/v1/oauth/token`, api: stub.url },
-        credentials: { clientId: 'cid', clientSecret: 'csecret-123456' },
-      },
-    ],
-  });
+const rig = useStubbedGateway({
+  name: 'unread-body',
+  clientKey: KEY,
 });
-afterAll(() => closeTestGatewaysAnd(stub));
 
 describe('answers before the body was read', () => {
   it('a shipment announced at 10 MB: 413, Connection: close, connection closed', async () => {
     const answer = await sendRaw(
-      gw.port,
+      rig.gw.port,
       [
         `POST /v1/shipments HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: big-1\r\n` +
           `Content-Type: application/json\r\nContent-Length: 10485760\r\n\r\n`,
@@ -49,7 +33,7 @@ describe('answers before the body was read', () => {
   });
 
   it('an upload refused before it was read (wrong key): 401, Connection: close', async () => {
-    const answer = await sendRaw(gw.port, [
+    const answer = await sendRaw(rig.gw.port, [
       `POST /v1/carriers/ups-main/api/shipments/v2409/ship HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer wrong-key-0123456789\r\n` +
         `Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n`,
       '{"a":',
@@ -57,13 +41,13 @@ describe('answers before the body was read', () => {
     expect(answer.status).toBe(401);
     expect(answer.headers['connection']).toBe('close');
     expect(answer.closedByServer).toBe(true);
-    expect(stub.requests.length).toBe(0);
+    expect(rig.stub.requests.length).toBe(0);
   });
 
   it('a body read whole keeps the connection alive', async () => {
     const body = '{"service":"x"}';
     const answer = await sendRaw(
-      gw.port,
+      rig.gw.port,
       [
         `POST /v1/shipments HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: small-1\r\n` +
           `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,

@@ -33,7 +33,7 @@ import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js
 import type { ShippingAdapter, ShippingCall } from '../../src/core/shipping-adapter.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { accessToken, basic, form } from '../support/sim-http.js';
+import { accessToken, basic, clientFields, form } from '../support/sim-http.js';
 import { USPS_PAYMENT_ROLES } from './usps/fixtures.js';
 
 export interface StartedSimulator {
@@ -100,14 +100,7 @@ export const fedexHarness = {
   async start() {
     const credentials = client('fedex-harness');
     const sim = await startFedexSimulator({ clients: [credentials] });
-    const token = await accessToken(
-      `${sim.url}${FEDEX_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: credentials.clientId,
-        client_secret: credentials.clientSecret,
-      }),
-    );
+    const token = await accessToken(`${sim.url}${FEDEX_PATHS.token}`, form(clientFields(credentials)));
     return started(sim, sim.url, (call) => ({ ...call.headers, authorization: `Bearer ${token}` }));
   },
 };
@@ -124,12 +117,7 @@ export const dhlParcelDeHarness = {
     const sim = await startDhlParcelDeSimulator({ clients: [credentials] });
     const token = await accessToken(
       `${sim.url}${DHL_PARCEL_DE_PATHS.token}`,
-      form({
-        grant_type: 'password',
-        client_id: credentials.clientId,
-        client_secret: credentials.clientSecret,
-        ...DHL_PARCEL_DE_SANDBOX_USER,
-      }),
+      form(clientFields(credentials, { grant_type: 'password', ...DHL_PARCEL_DE_SANDBOX_USER })),
     );
     return started(sim, sim.url, (call) => {
       const headers = { ...call.headers, authorization: `Bearer ${token}` };
@@ -146,14 +134,7 @@ export const uspsHarness = {
   async start() {
     const credentials = client('usps-harness');
     const sim = await startUspsSimulator({ clients: [credentials] });
-    const token = await accessToken(
-      `${sim.url}${USPS_PATHS.token}`,
-      form({
-        grant_type: 'client_credentials',
-        client_id: credentials.clientId,
-        client_secret: credentials.clientSecret,
-      }),
-    );
+    const token = await accessToken(`${sim.url}${USPS_PATHS.token}`, form(clientFields(credentials)));
     // The label call's dependent token ([USPS-PAY] payment authorization), as the core obtains it.
     const payment = await fetch(`${sim.url}${USPS_PATHS.paymentAuthorization}`, {
       method: 'POST',

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ShipmentRequest } from '../../src/core/shipment.js';
 import type { ShipmentDraft, ShippingAdapter, ShippingCall } from '../../src/core/shipping-adapter.js';
+import { shipmentWith } from '../support/addresses.js';
 import { call } from '../support/sim-http.js';
 import type { CarrierHarness, StartedSimulator } from './harnesses.js';
 
@@ -27,9 +28,19 @@ export interface RuleCase {
   code?: string;
 }
 
+/**
+ * One rule-breaking case: what it is, what it changes on the corpus's lane, the field it breaks
+ * (and, for `not_supported`, words the refusal's reason holds).
+ */
+export type RuleRow = [what: string, changes: Record<string, unknown>, field: string, reason?: string];
+
 /** A carrier's harness (test/carriers/harnesses.ts) and its rule-breaking cases. */
 export interface RuleCorpus<Settings> extends CarrierHarness<Settings> {
-  cases: RuleCase[];
+  /** The shipment every case starts from (one parcel of 1 kg unless it says otherwise). */
+  lane: Record<string, unknown>;
+  /** What the simulator answers every refused case (status, and the carrier's code where it has one). */
+  refusal: { status: number; code?: string };
+  rows: RuleRow[];
   /**
    * The adapter's call without its lane refusals, for a carrier whose `build` refuses what
    * `supports` refuses (USPS): with it, the `not_supported` cases go to the simulator too.
@@ -47,7 +58,20 @@ function preCheck<Settings>(corpus: RuleCorpus<Settings>, shipment: ShipmentRequ
   return adapter.check?.(shipment);
 }
 
+/** The corpus's rows as cases: each row's changes over the lane, refused as the corpus says. */
+export function ruleCases(corpus: Pick<RuleCorpus<unknown>, 'lane' | 'refusal' | 'rows'>): RuleCase[] {
+  const shipment = shipmentWith({ parcels: [{ weightKg: 1 }], ...corpus.lane });
+  return corpus.rows.map(([what, changes, field, reason]) => ({
+    what,
+    shipment: shipment(changes),
+    field,
+    ...(reason !== undefined ? { reason } : {}),
+    ...corpus.refusal,
+  }));
+}
+
 export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void {
+  const cases = ruleCases(corpus);
   describe(`${corpus.carrier}: rule-breaking shipments, refused by the rules and by the simulator`, () => {
     let started: StartedSimulator;
     beforeAll(async () => {
@@ -55,7 +79,7 @@ export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void
     });
     afterAll(() => started?.close());
 
-    it.each(corpus.cases)('$what: the pre-check names $field', ({ shipment, field, reason }) => {
+    it.each(cases)('$what: the pre-check names $field', ({ shipment, field, reason }) => {
       const unfit = preCheck(corpus, shipment);
       if (field === 'not_supported') {
         expect(unfit?.kind).toBe('not_supported');
@@ -69,7 +93,7 @@ export function describeRuleCorpus<Settings>(corpus: RuleCorpus<Settings>): void
       }
     });
 
-    it.each(corpus.cases.filter((entry) => entry.field !== 'not_supported' || corpus.unchecked))(
+    it.each(cases.filter((entry) => entry.field !== 'not_supported' || corpus.unchecked))(
       '$what: the simulator refuses the request built without the pre-check',
       async ({ shipment, status, code }) => {
         const built = (corpus.unchecked ?? corpus.adapter.build)({

@@ -27,7 +27,12 @@ import type { SimulatorHandle } from '../../src/sim/types.js';
 import type { Problem } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { closeServer } from '../support/recording-server.js';
-import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/test-gateway.js';
+import {
+  closeTestGatewaysAnd,
+  startTestGateway,
+  type TestGateway,
+  type TestGatewayOptions,
+} from '../support/test-gateway.js';
 
 /** One request as the stand-in carrier saw it on the wire. */
 export interface StubRequest {
@@ -270,6 +275,59 @@ export function useProxyRig<Stub extends string = never>(setup: ProxyRigSetup<St
       for (const stub of Object.values<CarrierStub>(rig.stubs)) stub.requests.length = 0;
     });
   }
+  return rig;
+}
+
+/** What useUpsStub starts (read it inside a test). */
+export interface UpsStub<Gw> extends UpsStubStarted {
+  gw: Gw;
+}
+
+/** The carriers useUpsStub starts before the gateway. */
+export interface UpsStubStarted {
+  sim: UpsSimulatorHandle;
+  stub: CarrierStub;
+}
+
+/**
+ * For a file: a UPS simulator (UPS_CLIENT), a stand-in carrier answering with the handler, then the
+ * gateway `start` makes from them; after the tests every test gateway closes, then the stub and the
+ * simulator (closeTestGatewaysAnd).
+ */
+export function useUpsStub<Gw>(
+  start: (started: UpsStubStarted) => Promise<Gw>,
+  handler?: StubHandler,
+): UpsStub<Gw> {
+  const rig = {} as UpsStub<Gw>;
+  beforeAll(async () => {
+    rig.sim = await startUpsSimulator({ clients: [UPS_CLIENT] });
+    rig.stub = await startCarrierStub(handler);
+    rig.gw = await start(rig);
+  });
+  afterAll(() => closeTestGatewaysAnd(rig.stub, rig.sim));
+  return rig;
+}
+
+/** What useStubbedGateway starts (read it inside a test). */
+export interface StubbedGateway {
+  stub: CarrierStub;
+  gw: TestGateway;
+}
+
+/**
+ * For a file: a stand-in carrier (200 `{"ok":true}`) and a gateway whose one account, UPS
+ * 'ups-main', takes its token and API there; both closed after the file's tests.
+ */
+export function useStubbedGateway(options: Omit<TestGatewayOptions, 'accounts'>): StubbedGateway {
+  const rig = {} as StubbedGateway;
+  beforeAll(async () => {
+    rig.stub = await startCarrierStub();
+    rig.gw = await startTestGateway({
+      ...options,
+      accounts: [upsAccount('ups-main', rig.stub, rig.stub.url)],
+    });
+  });
+  afterAll(() => closeTestGatewaysAnd(rig.stub));
   return rig;
 }
 

@@ -10,16 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
-import type { SimulatorHandle } from '../../src/sim/index.js';
 import { BONN, PARIS, ZURICH } from '../support/addresses.js';
 import { postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { colissimoAccount, dhlParcelDeAccount } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { registerSecrets } from '../support/log-capture.js';
+import { colissimoAccount, dhlParcelDeAccount, useCarrierGateway } from '../support/shipping-accounts.js';
 import { CUSTOMS_EUR } from '../carriers/customs-fixtures.js';
 
 const SHOP_KEY = `cross-border-${randomUUID()}`;
@@ -28,28 +26,18 @@ const DHL_USER = { username: 'xborder-gkp-user', password: `gkp-pw-${randomUUID(
 const COLISSIMO = { clientId: '800123', clientSecret: `colissimo-key-${randomUUID()}` };
 registerSecrets(SHOP_KEY, DHL_CLIENT.clientSecret, DHL_USER.password, COLISSIMO.clientSecret);
 
-let dhl: SimulatorHandle;
-let colissimo: SimulatorHandle;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  dhl = await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] });
-  colissimo = await startColissimoSimulator({ clients: [COLISSIMO] });
-  gateway = await startTestGateway({
-    name: 'cross-border',
-    clientKey: SHOP_KEY,
-    accounts: [
-      dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
-      colissimoAccount('colissimo', colissimo, COLISSIMO),
-    ],
-  });
-});
-
-afterAll(async () => {
-  await closeTestGateways();
-  registerIssuedTokens(dhl);
-  await Promise.all([dhl.close(), colissimo.close()]);
-});
+const rig = useCarrierGateway(
+  'cross-border',
+  SHOP_KEY,
+  async () => ({
+    colissimo: await startColissimoSimulator({ clients: [COLISSIMO] }),
+    dhl: await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] }),
+  }),
+  ({ dhl, colissimo }) => [
+    dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
+    colissimoAccount('colissimo', colissimo, COLISSIMO),
+  ],
+);
 
 const TO_ZURICH = {
   service: 'standard',
@@ -60,19 +48,19 @@ const TO_ZURICH = {
 
 describe('DHL Parcel DE outside the EU', () => {
   it('with a customs block: a V53WPAK label the strict simulator accepts', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, {
+    const created = await postShipment(rig.gateway, SHOP_KEY, {
       shipment: { ...TO_ZURICH, customs: CUSTOMS_EUR },
       accounts: ['dhl-de'],
     });
     expect(created.status, created.text).toBe(201);
     const [number] = created.body['trackingNumbers'] as string[];
-    expect(dhl.ledger.find(number!)).toBeDefined();
-    expect(dhl.stats().labelsCreated).toBe(1);
+    expect(rig.sims.dhl.ledger.find(number!)).toBeDefined();
+    expect(rig.sims.dhl.stats().labelsCreated).toBe(1);
   });
 
   it('without one: 422 naming customs, the rule and its source; nothing reaches DHL', async () => {
-    const before = dhl.stats();
-    const refused = await postShipment(gateway, SHOP_KEY, { shipment: TO_ZURICH, accounts: ['dhl-de'] });
+    const before = rig.sims.dhl.stats();
+    const refused = await postShipment(rig.gateway, SHOP_KEY, { shipment: TO_ZURICH, accounts: ['dhl-de'] });
     expect(refused.status, refused.text).toBe(422);
     expect(refused.body).toMatchObject({ code: 'ERR_SHIPMENT_RULES_UNMET' });
     expect(refused.body['violations']).toEqual([
@@ -83,7 +71,7 @@ describe('DHL Parcel DE outside the EU', () => {
         source: expect.stringContaining('parcel-de-shipping-v2_2.yaml #/components/schemas/CustomsDetails'),
       },
     ]);
-    expect(dhl.stats()).toMatchObject({
+    expect(rig.sims.dhl.stats()).toMatchObject({
       apiRequests: before.apiRequests,
       labelsCreated: before.labelsCreated,
     });
@@ -92,7 +80,7 @@ describe('DHL Parcel DE outside the EU', () => {
 
 describe('Colissimo outside the EU', () => {
   it('the multipart answer read back: the binary PDF label reaches the shop byte for byte', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, {
+    const created = await postShipment(rig.gateway, SHOP_KEY, {
       shipment: {
         service: 'standard',
         shipper: PARIS,
@@ -110,6 +98,6 @@ describe('Colissimo outside the EU', () => {
     expect(bytes.subarray(0, 9).toString('latin1')).toBe('%PDF-1.4\n');
     // The binary comment line of the simulator's PDF (0xE2 0xE3 0xCF 0xD3), not U+FFFD replacements.
     expect([...bytes.subarray(10, 14)]).toEqual([0xe2, 0xe3, 0xcf, 0xd3]);
-    expect(colissimo.stats().labelsCreated).toBe(1);
+    expect(rig.sims.colissimo.stats().labelsCreated).toBe(1);
   });
 });

@@ -13,14 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startUpsSimulator, type UpsSimulatorHandle } from '../../carriers/ups/simulator.js';
-import { startUspsSimulator, USPS_PATHS, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
+import { startUspsSimulator, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
 import { postShipment } from '../support/gateway-client.js';
 import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
 import { startTopology, TOPOLOGIES, type TestTopology } from '../support/redis-topology.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { upsMainAccount } from '../support/shipping-accounts.js';
+import { upsMainAccount, uspsAccount } from '../support/shipping-accounts.js';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 
 const CLIENT_KEY = `idem-shop-key-${randomUUID()}`;
 const UPS_CLIENT = { clientId: 'idem-ups', clientSecret: `ups-secret-${randomUUID()}` };
@@ -54,13 +53,7 @@ beforeAll(async () => {
 async function startFleet(redis: TestTopology): Promise<void> {
   const accounts = [
     upsMainAccount(ups, UPS_CLIENT, { timeouts: { apiMs: 2_000 } }),
-    {
-      id: 'usps-main',
-      carrier: 'usps',
-      urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
-      credentials: USPS_CLIENT,
-      payment: { roles: USPS_PAYMENT_ROLES },
-    },
+    uspsAccount('usps-main', usps, USPS_CLIENT),
   ];
   for (let i = 0; i < 3; i += 1) {
     gateways.push(

@@ -24,7 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import type { FailureClass } from '../../src/core/failure-classes.js';
 import type { AccountHealth } from '../../src/health/health-service.js';
@@ -32,42 +32,31 @@ import type { HealthEvent } from '../../src/health/recorder.js';
 import { callGateway, postShipment, shipmentReaches } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useSimsGateway } from '../support/shipping-accounts.js';
 
 const SHOP_KEY = `in-doubt-health-${randomUUID()}`;
 registerSecrets(SHOP_KEY);
 
-let sims: ShippingSimulators;
-let gateway: TestGateway;
 const events: HealthEvent[] = [];
 
-beforeAll(async () => {
-  sims = await startShippingSimulators('in-doubt-health');
-  gateway = await startTestGateway({
-    name: 'in-doubt-health',
-    clientKey: SHOP_KEY,
-    accounts: ['ups-lost', 'ups-hang'].map((id) => sims.upsMain({ id, timeouts: { apiMs: 1_000 } })),
-    // One auth failure opens it: a lost answer counted as one would leave it open.
-    breaker: {
-      volumeThreshold: 1,
-      errorThresholdPercentage: 0,
-      consecutiveFailures: 1,
-      resetTimeoutMs: 60_000,
-    },
-    config: {
-      shipments: { resolution: { intervalSeconds: 1, maxAttempts: 3, maxMinutes: 60 } },
-    },
-  });
-  gateway.gateway.recorder.on('event', (event) => events.push(event));
+const rig = useSimsGateway('in-doubt-health', SHOP_KEY, (sims) => ({
+  accounts: ['ups-lost', 'ups-hang'].map((id) => sims.upsMain({ id, timeouts: { apiMs: 1_000 } })),
+  // One auth failure opens it: a lost answer counted as one would leave it open.
+  breaker: {
+    volumeThreshold: 1,
+    errorThresholdPercentage: 0,
+    consecutiveFailures: 1,
+    resetTimeoutMs: 60_000,
+  },
+  config: {
+    shipments: { resolution: { intervalSeconds: 1, maxAttempts: 3, maxMinutes: 60 } },
+  },
+}));
+beforeAll(() => {
+  rig.gateway.gateway.recorder.on('event', (event) => events.push(event));
 });
 
-afterAll(async () => {
-  await closeTestGateways();
-  await sims.close();
-});
-
-beforeEach(() => sims.reset());
+beforeEach(() => rig.sims.reset());
 
 /** What the label path recorded for the account (token requests are another source). */
 const shipmentEvents = (account: string) =>
@@ -80,7 +69,7 @@ const shipmentEvents = (account: string) =>
     }));
 
 async function health(account: string): Promise<AccountHealth> {
-  const answer = await callGateway<AccountHealth>(gateway, `/v1/health/carriers/${account}`, {
+  const answer = await callGateway<AccountHealth>(rig.gateway, `/v1/health/carriers/${account}`, {
     key: SHOP_KEY,
   });
   expect(answer.status).toBe(200);
@@ -96,8 +85,8 @@ describe('an answer lost in transit counts once, as its taxonomy class', () => {
     async ({ fault, account, failureClass }) => {
       const shipment = { ...SHIPMENT, reference: `health-${randomUUID().slice(0, 8)}` };
       const key = randomUUID();
-      await sims.ups.setFaults({ shipmentFault: { kind: fault, count: 1 } });
-      const lost = await postShipment(gateway, SHOP_KEY, {
+      await rig.sims.ups.setFaults({ shipmentFault: { kind: fault, count: 1 } });
+      const lost = await postShipment(rig.gateway, SHOP_KEY, {
         shipment,
         accounts: [account],
         idempotencyKey: key,
@@ -105,12 +94,12 @@ describe('an answer lost in transit counts once, as its taxonomy class', () => {
       expect(lost.status).toBe(502);
       expect(lost.body['code']).toBe('ERR_SHIPMENT_OUTCOME_UNKNOWN');
       const id = lost.body['shipmentId'] as string;
-      const found = await shipmentReaches(gateway, SHOP_KEY, id, 'created');
+      const found = await shipmentReaches(rig.gateway, SHOP_KEY, id, 'created');
       expect(found.body).toMatchObject({ resolution: { outcome: 'created', method: 'reference' } });
 
       // The label call, then Track by Reference and Label Recovery: the lost answer is the one
       // failure, the resolver's two calls are recorded as the successes they were.
-      expect(sims.ups.stats().apiRequests).toBe(3);
+      expect(rig.sims.ups.stats().apiRequests).toBe(3);
       const recorded = [
         expect.objectContaining({ ok: false, failureClass }),
         { ok: true, status: 200 },
@@ -118,7 +107,7 @@ describe('an answer lost in transit counts once, as its taxonomy class', () => {
       ];
       expect(shipmentEvents(account)).toEqual(recorded);
 
-      const retry = await postShipment(gateway, SHOP_KEY, {
+      const retry = await postShipment(rig.gateway, SHOP_KEY, {
         shipment,
         accounts: [account],
         idempotencyKey: key,
@@ -132,8 +121,8 @@ describe('an answer lost in transit counts once, as its taxonomy class', () => {
       expect(report.failures['5m']).toEqual(expected);
       expect(report.failures['24h']).toEqual(expected);
       expect(report.breaker.state).toBe('closed');
-      expect(gateway.gateway.breakers.state(account).state).toBe('closed');
-      expect(sims.ups.stats().labelsCreated).toBe(1);
+      expect(rig.gateway.gateway.breakers.state(account).state).toBe('closed');
+      expect(rig.sims.ups.stats().labelsCreated).toBe(1);
     },
   );
 });

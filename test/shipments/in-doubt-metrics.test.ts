@@ -11,41 +11,27 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { eventually } from '../support/eventually.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useSimsGateway } from '../support/shipping-accounts.js';
 
 const SHOP_KEY = `in-doubt-metrics-${randomUUID()}`;
 registerSecrets(SHOP_KEY);
 const INTERVAL_SECONDS = 2;
 
-let sims: ShippingSimulators;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  sims = await startShippingSimulators('in-doubt-metrics');
-  gateway = await startTestGateway({
-    name: 'in-doubt-metrics',
-    clientKey: SHOP_KEY,
-    accounts: [sims.upsMain({ timeouts: { apiMs: 2_000 } })],
-    config: {
-      shipments: { resolution: { intervalSeconds: INTERVAL_SECONDS, maxAttempts: 3, maxMinutes: 60 } },
-    },
-  });
-});
-
-afterAll(async () => {
-  await closeTestGateways();
-  await sims.close();
-});
+const rig = useSimsGateway('in-doubt-metrics', SHOP_KEY, (sims) => ({
+  accounts: [sims.upsMain({ timeouts: { apiMs: 2_000 } })],
+  config: {
+    shipments: { resolution: { intervalSeconds: INTERVAL_SECONDS, maxAttempts: 3, maxMinutes: 60 } },
+  },
+}));
 
 async function metrics(): Promise<string> {
-  const answer = await fetch(`${gateway.url}/metrics`);
+  const answer = await fetch(`${rig.gateway.url}/metrics`);
   expect(answer.status).toBe(200);
   return answer.text();
 }
@@ -58,8 +44,8 @@ function sample(text: string, series: string): number | undefined {
 
 /** A shipment whose label outcome is unknown: the carrier fails the way `fault` says. */
 async function lostAnswer(fault: 'create-then-5xx' | 'server_error'): Promise<string> {
-  await sims.ups.setFaults({ shipmentFault: { kind: fault, count: 1 } });
-  const lost = await postShipment(gateway, SHOP_KEY, {
+  await rig.sims.ups.setFaults({ shipmentFault: { kind: fault, count: 1 } });
+  const lost = await postShipment(rig.gateway, SHOP_KEY, {
     shipment: { ...SHIPMENT, reference: `metrics-${randomUUID().slice(0, 8)}` },
     accounts: ['ups-main'],
   });
@@ -70,7 +56,7 @@ async function lostAnswer(fault: 'create-then-5xx' | 'server_error'): Promise<st
 const settled = (id: string, status: string) =>
   eventually(
     async () => {
-      const got = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+      const got = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
       expect(got.body['status']).toBe(status);
     },
     { timeoutMs: 15_000, intervalMs: 100, what: `shipment ${id} ${status}` },

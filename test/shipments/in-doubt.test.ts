@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startUspsSimulator, USPS_PATHS, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
+import { startUspsSimulator, type UspsSimulatorHandle } from '../../carriers/usps/simulator.js';
 import { run } from '../../src/cli/run.js';
 import { eventually } from '../support/eventually.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
@@ -25,9 +25,12 @@ import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
+import {
+  startShippingSimulators,
+  type ShippingSimulators,
+  uspsAccount,
+} from '../support/shipping-accounts.js';
 import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 
 const SHOP_KEY = `in-doubt-shop-${randomUUID()}`;
 const ADMIN_KEY = `in-doubt-admin-${randomUUID()}`;
@@ -55,14 +58,7 @@ beforeAll(async () => {
         accounts: [
           sims.upsMain({ timeouts: { apiMs: 2_000 } }),
           sims.fedexMain({ timeouts: { apiMs: 2_000 } }),
-          {
-            id: 'usps-main',
-            carrier: 'usps',
-            urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
-            credentials: USPS_CLIENT,
-            payment: { roles: USPS_PAYMENT_ROLES },
-            shipping: {},
-          },
+          uspsAccount('usps-main', usps, USPS_CLIENT, { shipping: {} }),
         ],
         config: {
           shipments: { resolution: { intervalSeconds: 1, maxAttempts: 2, maxMinutes: 60 } },
@@ -96,16 +92,20 @@ const settled = (id: string, status: string) =>
     { timeoutMs: 10_000, intervalMs: 100, what: `shipment ${id} ${status}` },
   );
 
+/** A shipment to ups-main (unless the request names other accounts) while UPS's next answer is faulted with `kind`. */
+async function upsFaulted(
+  kind: 'create-then-5xx' | 'server_error',
+  request: NonNullable<Parameters<typeof postShipment>[2]>,
+) {
+  await sims.ups.setFaults({ shipmentFault: { kind, count: 1 } });
+  return postShipment(fleet[0]!, SHOP_KEY, { accounts: ['ups-main'], ...request });
+}
+
 describe('in-doubt resolution in the background', () => {
   it('UPS: finds the label by reference and recovers its image; the retry gets it; one label, one look for the fleet', async () => {
     const key = randomUUID();
     const shipment = { ...SHIPMENT, reference: `doubt-${randomUUID().slice(0, 8)}` };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const lost = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main'],
-      idempotencyKey: key,
-    });
+    const lost = await upsFaulted('create-then-5xx', { shipment, idempotencyKey: key });
     expect(lost.status).toBe(502);
     const id = lost.body['shipmentId'] as string;
     const callsAfterLabel = sims.ups.stats().apiRequests;
@@ -157,12 +157,7 @@ describe('in-doubt resolution in the background', () => {
   it('proven absent: the shipment fails and the retry with the same key ships anew', async () => {
     const key = randomUUID();
     const shipment = { ...SHIPMENT, reference: `absent-${randomUUID().slice(0, 8)}` };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'server_error', count: 1 } });
-    const lost = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main'],
-      idempotencyKey: key,
-    });
+    const lost = await upsFaulted('server_error', { shipment, idempotencyKey: key });
     expect(lost.status).toBe(502);
     const failed = await settled(lost.body['shipmentId'] as string, 'failed');
     expect(failed.body).toMatchObject({ resolution: { outcome: 'failed' }, labels: [] });
@@ -181,8 +176,7 @@ describe('in-doubt resolution in the background', () => {
   it('not resolvable: stays unknown with account and reference to check, and the alert fires', async () => {
     const unreferenced: Record<string, unknown> = { ...SHIPMENT };
     delete unreferenced['reference'];
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const lost = await postShipment(fleet[0]!, SHOP_KEY, { shipment: unreferenced, accounts: ['ups-main'] });
+    const lost = await upsFaulted('create-then-5xx', { shipment: unreferenced });
     const id = lost.body['shipmentId'] as string;
     const given = await eventually(
       async () => {
@@ -248,17 +242,18 @@ describe('in-doubt resolution in the background', () => {
 });
 
 describe('failover: "after-resolution"', () => {
-  it('a label found at the first account is returned as it is; no other account is tried', async () => {
+  /** A shipment for ups-main then fedex-main (with `failover` when given), UPS's first answer faulted with `kind`. */
+  async function upsThenFedex(kind: 'create-then-5xx' | 'server_error', failover?: string) {
     const shipment = {
       ...SHIPMENT,
       reference: `far-${randomUUID().slice(0, 8)}`,
-      failover: 'after-resolution',
+      ...(failover ? { failover } : {}),
     };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const answer = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main', 'fedex-main'],
-    });
+    return upsFaulted(kind, { shipment, accounts: ['ups-main', 'fedex-main'] });
+  }
+
+  it('a label found at the first account is returned as it is; no other account is tried', async () => {
+    const answer = await upsThenFedex('create-then-5xx', 'after-resolution');
     expect(answer.status).toBe(201);
     expect(answer.account).toBe('ups-main');
     expect(sims.ups.stats().labelsCreated).toBe(1);
@@ -266,16 +261,7 @@ describe('failover: "after-resolution"', () => {
   });
 
   it('a proven absence goes on to the next account', async () => {
-    const shipment = {
-      ...SHIPMENT,
-      reference: `far-${randomUUID().slice(0, 8)}`,
-      failover: 'after-resolution',
-    };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'server_error', count: 1 } });
-    const answer = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main', 'fedex-main'],
-    });
+    const answer = await upsThenFedex('server_error', 'after-resolution');
     expect(answer.status).toBe(201);
     expect(answer.account).toBe('fedex-main');
     expect(answer.failoverFrom).toBe('ups-main');
@@ -290,12 +276,7 @@ describe('failover: "after-resolution"', () => {
   });
 
   it('without it, an unknown outcome never goes to another account', async () => {
-    const shipment = { ...SHIPMENT, reference: `far-${randomUUID().slice(0, 8)}` };
-    await sims.ups.setFaults({ shipmentFault: { kind: 'server_error', count: 1 } });
-    const answer = await postShipment(fleet[0]!, SHOP_KEY, {
-      shipment,
-      accounts: ['ups-main', 'fedex-main'],
-    });
+    const answer = await upsThenFedex('server_error');
     expect(answer.status).toBe(502);
     expect(sims.fedex.stats().apiRequests).toBe(0);
   });

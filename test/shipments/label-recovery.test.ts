@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { UPS_PATHS } from '../../carriers/ups/simulator.js';
 import { startInterposer } from '../support/forwarding-tap.js';
@@ -16,30 +16,26 @@ import { postShipment, shipmentReaches } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import type { RecordingServer } from '../support/recording-server.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useSimsGateway } from '../support/shipping-accounts.js';
 
 const SHOP_KEY = `label-recovery-${randomUUID()}`;
 registerSecrets(SHOP_KEY);
 
-let sims: ShippingSimulators;
 let front: RecordingServer;
-let gateway: TestGateway;
 
-beforeAll(async () => {
-  sims = await startShippingSimulators('label-recovery');
-  front = await startInterposer(sims.ups.url, (req) =>
-    req.url.startsWith('/api/labels/')
-      ? // Shipping.yaml ErrorResponse shape.
-        {
-          status: 500,
-          body: { response: { errors: [{ code: '20001', message: 'General process failure' }] } },
-        }
-      : undefined,
+const rig = useSimsGateway('label-recovery', SHOP_KEY, async (sims, closeAfter) => {
+  front = closeAfter(
+    await startInterposer(sims.ups.url, (req) =>
+      req.url.startsWith('/api/labels/')
+        ? // Shipping.yaml ErrorResponse shape.
+          {
+            status: 500,
+            body: { response: { errors: [{ code: '20001', message: 'General process failure' }] } },
+          }
+        : undefined,
+    ),
   );
-  gateway = await startTestGateway({
-    name: 'label-recovery',
-    clientKey: SHOP_KEY,
+  return {
     accounts: [
       sims.upsMain({
         urls: { token: `${sims.ups.url}${UPS_PATHS.token}`, api: front.url },
@@ -47,19 +43,14 @@ beforeAll(async () => {
       }),
     ],
     config: { shipments: { resolution: { intervalSeconds: 1, maxAttempts: 2, maxMinutes: 60 } } },
-  });
-});
-
-afterAll(async () => {
-  await closeTestGateways();
-  await Promise.all([sims.close(), front.close()]);
+  };
 });
 
 it('found but its images not recovered: created without labels, saying why; the retry gets it', async () => {
   const key = randomUUID();
   const shipment = { ...SHIPMENT, reference: `lr-${randomUUID().slice(0, 8)}` };
-  await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-  const lost = await postShipment(gateway, SHOP_KEY, {
+  await rig.sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
+  const lost = await postShipment(rig.gateway, SHOP_KEY, {
     shipment,
     accounts: ['ups-main'],
     idempotencyKey: key,
@@ -67,8 +58,8 @@ it('found but its images not recovered: created without labels, saying why; the 
   expect(lost.status).toBe(502);
   const id = lost.body['shipmentId'] as string;
 
-  const found = await shipmentReaches(gateway, SHOP_KEY, id, 'created');
-  const [made] = sims.ups.ledger.byReference(shipment.reference);
+  const found = await shipmentReaches(rig.gateway, SHOP_KEY, id, 'created');
+  const [made] = rig.sims.ups.ledger.byReference(shipment.reference);
   expect(found.body).toMatchObject({
     trackingNumbers: made!.trackingNumbers,
     labels: [],
@@ -77,12 +68,12 @@ it('found but its images not recovered: created without labels, saying why; the 
   // The recovery was asked for, and failed at the stand-in.
   expect(front.requests.filter((req) => req.url.startsWith('/api/labels/'))).toHaveLength(1);
 
-  const retry = await postShipment(gateway, SHOP_KEY, {
+  const retry = await postShipment(rig.gateway, SHOP_KEY, {
     shipment,
     accounts: ['ups-main'],
     idempotencyKey: key,
   });
   expect(retry.status).toBe(201);
   expect(retry.body).toMatchObject({ id, trackingNumbers: made!.trackingNumbers, labels: [] });
-  expect(sims.ups.stats().labelsCreated).toBe(1);
+  expect(rig.sims.ups.stats().labelsCreated).toBe(1);
 });

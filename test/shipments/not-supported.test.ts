@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postShipment } from '../support/gateway-client.js';
 import { startRecordingServer } from '../support/recording-server.js';
 import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { upsAccount } from '../proxy/helpers.js';
 
 const CLIENT_KEY = 'not-supported-client-key-0123';
 
@@ -22,12 +23,7 @@ beforeAll(async () => {
     clientKey: CLIENT_KEY,
     accounts: [
       // No shipping settings: this account cannot make labels at all.
-      {
-        id: 'ups-no-shipping',
-        carrier: 'ups',
-        urls: { token: `${carrier.url}/security/v1/oauth/token`, api: carrier.url },
-        credentials: { clientId: 'cid', clientSecret: 'csecret-123456' },
-      },
+      upsAccount('ups-no-shipping', carrier, carrier.url),
       // Colissimo ships from France only (carriers/colissimo/shipping.ts): a US shipment is refused.
       {
         id: 'colissimo-fr',

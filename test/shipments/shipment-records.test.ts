@@ -8,51 +8,25 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { callGateway, postShipment } from '../support/gateway-client.js';
-import { registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useShopGateway } from '../support/shipping-accounts.js';
+import { startTestGateway } from '../support/test-gateway.js';
 
-const SHOP_KEY = `records-shop-${randomUUID()}`;
-const OTHER_KEY = `records-other-${randomUUID()}`;
-registerSecrets(SHOP_KEY, OTHER_KEY);
-
-let sims: ShippingSimulators;
-let redis: TestRedis;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  sims = await startShippingSimulators('records');
-  redis = await TestRedis.start();
-  gateway = await startTestGateway({
-    name: 'records',
-    redis: { url: redis.url },
-    accounts: [sims.upsMain({ timeouts: { apiMs: 2_000 } })],
-    clients: [
-      { id: 'shop', apiKey: SHOP_KEY },
-      { id: 'other', apiKey: OTHER_KEY },
-    ],
-  });
-});
-
-afterAll(async () => {
-  await closeTestGatewaysAnd(redis);
-  await sims.close();
-});
-
-beforeEach(() => sims.reset());
+const rig = useShopGateway('records', (sims) => [sims.upsMain({ timeouts: { apiMs: 2_000 } })]);
+const { shopKey: SHOP_KEY, otherKey: OTHER_KEY } = rig;
 
 describe('GET /v1/shipments/{id}', () => {
   it('answers a created shipment with its labels, and the same 404 for unknown and foreign ids', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { shipment: { ...SHIPMENT, reference: 'rec-1' } });
+    const created = await postShipment(rig.gateway, SHOP_KEY, {
+      shipment: { ...SHIPMENT, reference: 'rec-1' },
+    });
     expect(created.status).toBe(201);
     const id = created.body['id'] as string;
 
-    const own = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+    const own = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({
       id,
@@ -65,8 +39,8 @@ describe('GET /v1/shipments/{id}', () => {
       attempts: [{ account: 'ups-main', outcome: 'created' }],
     });
 
-    const foreign = await callGateway(gateway, `/v1/shipments/${id}`, { key: OTHER_KEY });
-    const unknown = await callGateway(gateway, `/v1/shipments/shp_${'0'.repeat(32)}`, { key: OTHER_KEY });
+    const foreign = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: OTHER_KEY });
+    const unknown = await callGateway(rig.gateway, `/v1/shipments/shp_${'0'.repeat(32)}`, { key: OTHER_KEY });
     expect(foreign.status).toBe(404);
     expect(foreign.headers.get('content-type')).toContain('application/problem+json');
     expect(foreign.body['code']).toBe('ERR_SHIPMENT_NOT_FOUND');
@@ -80,32 +54,32 @@ describe('GET /v1/shipments/{id}', () => {
 
   it('finds a client’s shipments by reference, oldest first, and only its own', async () => {
     const reference = `ref-${randomUUID().slice(0, 8)}`;
-    const first = await postShipment(gateway, SHOP_KEY, { shipment: { ...SHIPMENT, reference } });
-    const second = await postShipment(gateway, SHOP_KEY, { shipment: { ...SHIPMENT, reference } });
-    await postShipment(gateway, OTHER_KEY, { shipment: { ...SHIPMENT, reference } });
+    const first = await postShipment(rig.gateway, SHOP_KEY, { shipment: { ...SHIPMENT, reference } });
+    const second = await postShipment(rig.gateway, SHOP_KEY, { shipment: { ...SHIPMENT, reference } });
+    await postShipment(rig.gateway, OTHER_KEY, { shipment: { ...SHIPMENT, reference } });
 
     const found = await callGateway<{ shipments: { id: string }[] }>(
-      gateway,
+      rig.gateway,
       `/v1/shipments?reference=${encodeURIComponent(reference)}`,
       { key: SHOP_KEY },
     );
     expect(found.status).toBe(200);
     expect(found.body.shipments.map((s) => s.id)).toEqual([first.body['id'], second.body['id']]);
 
-    const missing = await callGateway(gateway, '/v1/shipments', { key: SHOP_KEY });
+    const missing = await callGateway(rig.gateway, '/v1/shipments', { key: SHOP_KEY });
     expect(missing.status).toBe(400);
     expect(missing.body['code']).toBe('ERR_REQUEST_INVALID');
   });
 
   it('keeps a record "unknown" when the label was made and the answer lost (create-then-5xx)', async () => {
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const lost = await postShipment(gateway, SHOP_KEY);
+    await rig.sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
+    const lost = await postShipment(rig.gateway, SHOP_KEY);
     expect(lost.status).toBe(502);
-    expect(sims.ups.stats().labelsCreated).toBe(1);
+    expect(rig.sims.ups.stats().labelsCreated).toBe(1);
     const id = (lost.body['shipmentId'] as string | undefined) ?? '';
     expect(id).toMatch(/^shp_/);
 
-    const record = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+    const record = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
     expect(record.status).toBe(200);
     expect(record.body).toMatchObject({ id, status: 'unknown', account: 'ups-main', labels: [] });
   });
@@ -115,8 +89,8 @@ describe('label retention', () => {
   it('answers labelsExpired once labels are past their retention, and keeps the record', async () => {
     const shortLabels = await startTestGateway({
       name: 'records-short-labels',
-      redis: { url: redis.url, keyPrefix: 'short:' },
-      accounts: [sims.upsMain()],
+      redis: { url: rig.redis.url, keyPrefix: 'short:' },
+      accounts: [rig.sims.upsMain()],
       clientKey: SHOP_KEY,
       config: { shipments: { retentionDays: 30, labelRetentionDays: 0 } },
     });
@@ -129,7 +103,7 @@ describe('label retention', () => {
     expect(record.body).not.toHaveProperty('labels');
     expect(record.body['trackingNumbers']).toEqual(created.body['trackingNumbers']);
 
-    const client = redis.client();
+    const client = rig.redis.client();
     const ttl = await client.pttl(`short:shipment:{${created.body['id'] as string}}`);
     client.disconnect();
     // 30 days, give or take the test's own run time.

@@ -14,15 +14,14 @@
 import { randomUUID } from 'node:crypto';
 
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { canTransition, FIRST_STATUSES, SHIPMENT_TRANSITIONS } from '../../src/shipments/shipment-status.js';
 import { SHIPMENT_STATUSES, type ShipmentStatus } from '../../src/shipments/shipment-store.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useSimsGateway } from '../support/shipping-accounts.js';
 
 const SHOP_KEY = `status-machine-${randomUUID()}`;
 const ADMIN_KEY = `status-machine-admin-${randomUUID()}`;
@@ -74,28 +73,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('random event sequences through a gateway and the UPS simulator', () => {
-  let sims: ShippingSimulators;
-  let gateway: TestGateway;
-
-  beforeAll(async () => {
-    sims = await startShippingSimulators('status-machine');
-    gateway = await startTestGateway({
-      name: 'status-machine',
-      clientKey: SHOP_KEY,
-      admins: [{ id: 'oncall-ana', apiKey: ADMIN_KEY }],
-      accounts: [sims.upsMain({ timeouts: { apiMs: 2_000 } })],
-      // Passes are the test's to make (resolver.resolve); a shipment is due 1 s after its last look.
-      config: { shipments: { resolution: { enabled: false, intervalSeconds: 1, maxAttempts: 2 } } },
-    });
-  });
-
-  afterAll(async () => {
-    await closeTestGateways();
-    await sims.close();
-  });
+  const rig = useSimsGateway('status-machine', SHOP_KEY, (sims) => ({
+    admins: [{ id: 'oncall-ana', apiKey: ADMIN_KEY }],
+    accounts: [sims.upsMain({ timeouts: { apiMs: 2_000 } })],
+    // Passes are the test's to make (resolver.resolve); a shipment is due 1 s after its last look.
+    config: { shipments: { resolution: { enabled: false, intervalSeconds: 1, maxAttempts: 2 } } },
+  }));
 
   async function view(id: string): Promise<Record<string, unknown>> {
-    const got = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+    const got = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
     expect(got.status).toBe(200);
     return got.body;
   }
@@ -104,7 +90,7 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
   async function resolvePass(id: string, inDoubt: boolean): Promise<void> {
     const until = Date.now() + 5_000;
     for (;;) {
-      const result = await gateway.gateway.resolver.resolve(id);
+      const result = await rig.gateway.gateway.resolver.resolve(id);
       if (result !== 'skipped' || !inDoubt || Date.now() > until) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -122,8 +108,8 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
     switch (next.kind) {
       case 'create': {
         if (next.fault !== 'none')
-          await sims.ups.setFaults({ shipmentFault: { kind: next.fault, count: 1 } });
-        const answer = await postShipment(gateway, SHOP_KEY, {
+          await rig.sims.ups.setFaults({ shipmentFault: { kind: next.fault, count: 1 } });
+        const answer = await postShipment(rig.gateway, SHOP_KEY, {
           shipment: { ...SHIPMENT, reference },
           accounts: ['ups-main'],
           idempotencyKey: key,
@@ -131,20 +117,20 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
         const id = (answer.body['id'] ?? answer.body['shipmentId']) as string | undefined;
         if (id !== undefined) ids.add(id);
         if (answer.status === 201) {
-          const made = sims.ups.ledger.all.filter((entry) => entry.reference === reference);
+          const made = rig.sims.ups.ledger.all.filter((entry) => entry.reference === reference);
           expect(made).toHaveLength(1);
           expect(answer.body['trackingNumbers']).toEqual(made[0]!.trackingNumbers);
         }
-        await sims.ups.resetFaults();
+        await rig.sims.ups.resetFaults();
         return;
       }
       case 'resolve': {
         if (latest === undefined) return;
-        if (next.carrier === 'unreachable') await sims.ups.setFaults({ outage: 'reset' });
+        if (next.carrier === 'unreachable') await rig.sims.ups.setFaults({ outage: 'reset' });
         try {
           await resolvePass(latest, latestStatus === 'unknown' || latestStatus === 'resolving');
         } finally {
-          await sims.ups.resetFaults();
+          await rig.sims.ups.resetFaults();
         }
         return;
       }
@@ -152,9 +138,9 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
         if (latest === undefined) return;
         const record = await view(latest);
         if (next.tooLate) {
-          for (const number of record['trackingNumbers'] as string[]) sims.ups.ledger.manifest(number);
+          for (const number of record['trackingNumbers'] as string[]) rig.sims.ups.ledger.manifest(number);
         }
-        const answer = await callGateway(gateway, `/v1/shipments/${latest}/void`, {
+        const answer = await callGateway(rig.gateway, `/v1/shipments/${latest}/void`, {
           method: 'POST',
           key: SHOP_KEY,
         });
@@ -165,9 +151,9 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
       case 'operator': {
         if (latest === undefined) return;
         // The operator checks at the carrier and tells the truth.
-        const made = sims.ups.ledger.all.filter((entry) => entry.reference === reference);
+        const made = rig.sims.ups.ledger.all.filter((entry) => entry.reference === reference);
         const found = made.flatMap((entry) => entry.trackingNumbers);
-        await callGateway(gateway, `/v1/admin/shipments/${latest}/resolve`, {
+        await callGateway(rig.gateway, `/v1/admin/shipments/${latest}/resolve`, {
           method: 'POST',
           key: ADMIN_KEY,
           body:
@@ -248,7 +234,7 @@ describe('random event sequences through a gateway and the UPS simulator', () =>
               transitions.add(`${before ?? '(new)'} -> ${now}`);
             }
             // The shipper pays for every label the carrier made: never two for one Idempotency-Key.
-            const made = sims.ups.ledger.all.filter((entry) => entry.reference === reference);
+            const made = rig.sims.ups.ledger.all.filter((entry) => entry.reference === reference);
             expect(made.length).toBeLessThanOrEqual(1);
           }
         },

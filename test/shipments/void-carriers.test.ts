@@ -8,20 +8,22 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startColissimoSimulator } from '../../carriers/colissimo/simulator.js';
 import { startDhlExpressSimulator } from '../../carriers/dhl-express/simulator.js';
 import { startDhlParcelDeSimulator } from '../../carriers/dhl-parcel-de/simulator.js';
-import { startUspsSimulator, USPS_PATHS } from '../../carriers/usps/simulator.js';
-import type { SimulatorHandle } from '../../src/sim/index.js';
+import { startUspsSimulator } from '../../carriers/usps/simulator.js';
 import { BERLIN_KREUZBERG, BONN, LYON, PARIS, shipmentWith } from '../support/addresses.js';
 import { callGateway, postShipment } from '../support/gateway-client.js';
-import { registerIssuedTokens, registerSecrets } from '../support/log-capture.js';
-import { colissimoAccount, dhlParcelDeAccount } from '../support/shipping-accounts.js';
+import { registerSecrets } from '../support/log-capture.js';
+import {
+  colissimoAccount,
+  dhlParcelDeAccount,
+  uspsAccount,
+  useCarrierGateway,
+} from '../support/shipping-accounts.js';
 import { SHIPMENT } from '../support/shipments.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { USPS_PAYMENT_ROLES } from '../carriers/usps/fixtures.js';
 
 const SHOP_KEY = `void-carriers-${randomUUID()}`;
 const DHL_CLIENT = { clientId: 'void-dhl-app', clientSecret: `dhl-secret-${randomUUID()}` };
@@ -38,50 +40,31 @@ registerSecrets(
   COLISSIMO.clientSecret,
 );
 
-let dhl: SimulatorHandle;
-let usps: SimulatorHandle;
-let mydhl: SimulatorHandle;
-let colissimo: SimulatorHandle;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  dhl = await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] });
-  usps = await startUspsSimulator({ clients: [USPS_CLIENT] });
-  mydhl = await startDhlExpressSimulator({ clients: [MYDHL_CLIENT] });
-  colissimo = await startColissimoSimulator({ clients: [COLISSIMO] });
-  gateway = await startTestGateway({
-    name: 'void-carriers',
-    clientKey: SHOP_KEY,
-    accounts: [
-      dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
-      {
-        id: 'usps-main',
-        carrier: 'usps',
-        urls: { token: `${usps.url}${USPS_PATHS.token}`, api: usps.url },
-        credentials: USPS_CLIENT,
-        payment: { roles: USPS_PAYMENT_ROLES },
-        shipping: {},
-      },
-      {
-        id: 'mydhl',
-        carrier: 'dhl-express',
-        urls: { api: `${mydhl.url}/mydhlapi/test` },
-        credentials: MYDHL_CLIENT,
-        shipping: { shipperAccountNumber: '123456789' },
-      },
-      colissimoAccount('colissimo', colissimo, COLISSIMO),
-    ],
-  });
-});
-
-afterAll(async () => {
-  await closeTestGateways();
-  registerIssuedTokens(dhl, usps, mydhl, colissimo);
-  await Promise.all([dhl.close(), usps.close(), mydhl.close(), colissimo.close()]);
-});
+const rig = useCarrierGateway(
+  'void-carriers',
+  SHOP_KEY,
+  async () => ({
+    dhl: await startDhlParcelDeSimulator({ clients: [DHL_CLIENT], users: [DHL_USER] }),
+    usps: await startUspsSimulator({ clients: [USPS_CLIENT] }),
+    mydhl: await startDhlExpressSimulator({ clients: [MYDHL_CLIENT] }),
+    colissimo: await startColissimoSimulator({ clients: [COLISSIMO] }),
+  }),
+  ({ dhl, usps, mydhl, colissimo }) => [
+    dhlParcelDeAccount('dhl-de', dhl, { ...DHL_CLIENT, ...DHL_USER }),
+    uspsAccount('usps-main', usps, USPS_CLIENT, { shipping: {} }),
+    {
+      id: 'mydhl',
+      carrier: 'dhl-express',
+      urls: { api: `${mydhl.url}/mydhlapi/test` },
+      credentials: MYDHL_CLIENT,
+      shipping: { shipperAccountNumber: '123456789' },
+    },
+    colissimoAccount('colissimo', colissimo, COLISSIMO),
+  ],
+);
 
 const voidShipment = (id: string) =>
-  callGateway(gateway, `/v1/shipments/${id}/void`, { method: 'POST', key: SHOP_KEY });
+  callGateway(rig.gateway, `/v1/shipments/${id}/void`, { method: 'POST', key: SHOP_KEY });
 
 const GERMAN = shipmentWith({
   shipper: { ...BONN, phone: '+49 123456789' },
@@ -91,11 +74,11 @@ const GERMAN = shipmentWith({
 const FRENCH = shipmentWith({ shipper: PARIS, recipient: LYON, parcels: [{ weightKg: 1.2 }] })();
 
 describe.each([
-  ['dhl-de', () => dhl, GERMAN, /manifested/],
-  ['usps-main', () => usps, SHIPMENT, /refund request .* cannot be submitted/],
+  ['dhl-de', () => rig.sims.dhl, GERMAN, /manifested/],
+  ['usps-main', () => rig.sims.usps, SHIPMENT, /refund request .* cannot be submitted/],
 ])('void at %s', (account, sim, shipment, tooLate) => {
   it('voids the shipment at the carrier, and refuses a manifested one with the carrier’s reason', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { shipment, accounts: [account] });
+    const created = await postShipment(rig.gateway, SHOP_KEY, { shipment, accounts: [account] });
     expect(created.status, created.text).toBe(201);
     const numbers = created.body['trackingNumbers'] as string[];
     const voided = await voidShipment(created.body['id'] as string);
@@ -103,7 +86,7 @@ describe.each([
     expect(voided.body['status']).toBe('voided');
     for (const number of numbers) expect(sim().ledger.find(number)?.state).toBe('voided');
 
-    const late = await postShipment(gateway, SHOP_KEY, { shipment, accounts: [account] });
+    const late = await postShipment(rig.gateway, SHOP_KEY, { shipment, accounts: [account] });
     for (const number of late.body['trackingNumbers'] as string[]) sim().ledger.manifest(number);
     const refused = await voidShipment(late.body['id'] as string);
     expect(refused.status).toBe(409);
@@ -114,11 +97,11 @@ describe.each([
 });
 
 describe.each([
-  ['mydhl', () => mydhl, SHIPMENT, /MyDHL API .* pickup/],
-  ['colissimo', () => colissimo, FRENCH, /Colissimo .* no operation to cancel/],
+  ['mydhl', () => rig.sims.mydhl, SHIPMENT, /MyDHL API .* pickup/],
+  ['colissimo', () => rig.sims.colissimo, FRENCH, /Colissimo .* no operation to cancel/],
 ])('void at %s', (account, sim, shipment, offered) => {
   it('answers 422 ERR_VOID_NOT_OFFERED saying what the carrier offers, and sends nothing', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { shipment, accounts: [account] });
+    const created = await postShipment(rig.gateway, SHOP_KEY, { shipment, accounts: [account] });
     expect(created.status, created.text).toBe(201);
     const calls = sim().stats().apiRequests;
     const refused = await voidShipment(created.body['id'] as string);
@@ -126,7 +109,7 @@ describe.each([
     expect(refused.body['code']).toBe('ERR_VOID_NOT_OFFERED');
     expect(String(refused.body['detail'])).toMatch(offered);
     expect(sim().stats().apiRequests).toBe(calls);
-    const record = await callGateway(gateway, `/v1/shipments/${created.body['id'] as string}`, {
+    const record = await callGateway(rig.gateway, `/v1/shipments/${created.body['id'] as string}`, {
       key: SHOP_KEY,
     });
     expect(record.body['status']).toBe('created');

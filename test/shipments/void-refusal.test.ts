@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { UPS_PATHS } from '../../carriers/ups/simulator.js';
 import { REASON_MAX, refusalReason, sanitizedReason } from '../../src/shipments/void-refusal.js';
@@ -19,8 +19,7 @@ import { callGateway, postShipment } from '../support/gateway-client.js';
 import { registerSecrets } from '../support/log-capture.js';
 import { startInterposer } from '../support/forwarding-tap.js';
 import type { RecordingServer } from '../support/recording-server.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGateways, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useSimsGateway } from '../support/shipping-accounts.js';
 
 const SHOP_KEY = `void-refusal-${randomUUID()}`;
 /** Token-like strings a carrier message might carry: a JWT, an opaque session, a long hex id. */
@@ -80,46 +79,41 @@ describe('the rules', () => {
 });
 
 describe('through a gateway', () => {
-  let sims: ShippingSimulators;
   let front: RecordingServer;
-  let gateway: TestGateway;
 
-  beforeAll(async () => {
-    sims = await startShippingSimulators('void-refusal');
+  const rig = useSimsGateway('void-refusal', SHOP_KEY, async (sims, closeAfter) => {
     // UPS's API behind a stand-in: labels from the simulator, the void refused with a leaky message.
-    front = await startInterposer(sims.ups.url, (req) => {
-      const voided = /\/void\/cancel\/([^/?]+)/.exec(req.url);
-      if (req.method !== 'DELETE' || !voided) return undefined;
-      const message =
-        `Shipment ${decodeURIComponent(voided[1]!)} has been picked up and cannot be voided ` +
-        `[auth ${JWT} session ${SESSION} related ${FOREIGN_TRACKING} https://int.ups.example/v?t=1]`;
-      // Shipping.yaml ErrorResponse.
-      return { status: 400, body: { response: { errors: [{ code: '190117', message }] } } };
-    });
-    gateway = await startTestGateway({
-      name: 'void-refusal',
-      clientKey: SHOP_KEY,
+    front = closeAfter(
+      await startInterposer(sims.ups.url, (req) => {
+        const voided = /\/void\/cancel\/([^/?]+)/.exec(req.url);
+        if (req.method !== 'DELETE' || !voided) return undefined;
+        const message =
+          `Shipment ${decodeURIComponent(voided[1]!)} has been picked up and cannot be voided ` +
+          `[auth ${JWT} session ${SESSION} related ${FOREIGN_TRACKING} https://int.ups.example/v?t=1]`;
+        // Shipping.yaml ErrorResponse.
+        return { status: 400, body: { response: { errors: [{ code: '190117', message }] } } };
+      }),
+    );
+    return {
       accounts: [
         sims.upsMain({
           urls: { token: `${sims.ups.url}${UPS_PATHS.token}`, api: front.url },
           timeouts: { apiMs: 2_000 },
         }),
       ],
-    });
-  });
-
-  afterAll(async () => {
-    await closeTestGateways();
-    await Promise.all([sims.close(), front.close()]);
+    };
   });
 
   it('answers 409 too_late with the carrier code and a cut-down reason; no token or foreign id echoed', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { accounts: ['ups-main'] });
+    const created = await postShipment(rig.gateway, SHOP_KEY, { accounts: ['ups-main'] });
     expect(created.status, created.text).toBe(201);
     const id = created.body['id'] as string;
     const [tracking] = created.body['trackingNumbers'] as string[];
 
-    const refused = await callGateway(gateway, `/v1/shipments/${id}/void`, { method: 'POST', key: SHOP_KEY });
+    const refused = await callGateway(rig.gateway, `/v1/shipments/${id}/void`, {
+      method: 'POST',
+      key: SHOP_KEY,
+    });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({
       code: 'ERR_VOID_REFUSED',
@@ -135,7 +129,7 @@ describe('through a gateway', () => {
     // The carrier really sent them: the stand-in answered the void with the leaky message.
     expect(front.requests.some((req) => req.method === 'DELETE')).toBe(true);
 
-    const record = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+    const record = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
     expect(record.body['status']).toBe('created');
   });
 });

@@ -6,54 +6,27 @@
  * reason and stays created; another client's shipment is the same 404 as an unknown one; a
  * shipment whose outcome is unknown cannot be voided.
  */
-import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { callGateway, postShipment } from '../support/gateway-client.js';
-import { registerSecrets } from '../support/log-capture.js';
-import { TestRedis } from '../support/redis-server.js';
-import { startShippingSimulators, type ShippingSimulators } from '../support/shipping-accounts.js';
-import { closeTestGatewaysAnd, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { useShopGateway } from '../support/shipping-accounts.js';
 
-const SHOP_KEY = `void-shop-${randomUUID()}`;
-const OTHER_KEY = `void-other-${randomUUID()}`;
-registerSecrets(SHOP_KEY, OTHER_KEY);
-
-let sims: ShippingSimulators;
-let redis: TestRedis;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  sims = await startShippingSimulators('void');
-  redis = await TestRedis.start();
-  gateway = await startTestGateway({
-    name: 'void',
-    redis: { url: redis.url },
-    accounts: [sims.upsMain({ timeouts: { apiMs: 2_000 } }), sims.fedexMain({ timeouts: { apiMs: 2_000 } })],
-    clients: [
-      { id: 'shop', apiKey: SHOP_KEY },
-      { id: 'other', apiKey: OTHER_KEY },
-    ],
-  });
-});
-
-afterAll(async () => {
-  await closeTestGatewaysAnd(redis);
-  await sims.close();
-});
-
-beforeEach(() => sims.reset());
+const rig = useShopGateway('void', (sims) => [
+  sims.upsMain({ timeouts: { apiMs: 2_000 } }),
+  sims.fedexMain({ timeouts: { apiMs: 2_000 } }),
+]);
+const { shopKey: SHOP_KEY, otherKey: OTHER_KEY } = rig;
 
 const voidShipment = (id: string, key = SHOP_KEY) =>
-  callGateway(gateway, `/v1/shipments/${id}/void`, { method: 'POST', key });
+  callGateway(rig.gateway, `/v1/shipments/${id}/void`, { method: 'POST', key });
 
 describe.each([
-  ['ups-main', () => sims.ups],
-  ['fedex-main', () => sims.fedex],
+  ['ups-main', () => rig.sims.ups],
+  ['fedex-main', () => rig.sims.fedex],
 ])('void at %s', (account, sim) => {
   it('voids every piece once; a second void answers the same 200 without calling the carrier', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { accounts: [account] });
+    const created = await postShipment(rig.gateway, SHOP_KEY, { accounts: [account] });
     expect(created.status).toBe(201);
     const id = created.body['id'] as string;
     const tracking = (created.body['trackingNumbers'] as string[])[0]!;
@@ -69,7 +42,7 @@ describe.each([
     expect(second.body).toEqual(first.body);
     expect(sim().stats().apiRequests).toBe(calls);
 
-    const record = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+    const record = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
     expect(record.body).toMatchObject({
       status: 'voided',
       voidedAt: first.body['voidedAt'],
@@ -78,7 +51,7 @@ describe.each([
   });
 
   it('refuses a void the carrier says is too late, with its reason, and changes nothing', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { accounts: [account] });
+    const created = await postShipment(rig.gateway, SHOP_KEY, { accounts: [account] });
     const id = created.body['id'] as string;
     sim().ledger.manifest((created.body['trackingNumbers'] as string[])[0]!);
 
@@ -88,30 +61,30 @@ describe.each([
     expect(refused.body).toMatchObject({ code: 'ERR_VOID_REFUSED', account, reason: 'too_late' });
     expect(String(refused.body['detail'])).toMatch(/manifest|picked up|cannot be (voided|cancelled)/i);
 
-    const record = await callGateway(gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
+    const record = await callGateway(rig.gateway, `/v1/shipments/${id}`, { key: SHOP_KEY });
     expect(record.body['status']).toBe('created');
   });
 });
 
 describe('void of shipments it cannot void', () => {
   it('answers another client the same 404 as an unknown id, and voids nothing', async () => {
-    const created = await postShipment(gateway, SHOP_KEY, { accounts: ['ups-main'] });
+    const created = await postShipment(rig.gateway, SHOP_KEY, { accounts: ['ups-main'] });
     const foreign = await voidShipment(created.body['id'] as string, OTHER_KEY);
     expect(foreign.status).toBe(404);
     expect(foreign.body['code']).toBe('ERR_SHIPMENT_NOT_FOUND');
     const unknown = await voidShipment('shp_nope', OTHER_KEY);
     expect(unknown.status).toBe(404);
-    expect(sims.ups.ledger.find((created.body['trackingNumbers'] as string[])[0]!)?.state).toBe('active');
+    expect(rig.sims.ups.ledger.find((created.body['trackingNumbers'] as string[])[0]!)?.state).toBe('active');
   });
 
   it('refuses a shipment whose outcome is unknown (409), without calling the carrier', async () => {
-    await sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
-    const lost = await postShipment(gateway, SHOP_KEY, { accounts: ['ups-main'] });
+    await rig.sims.ups.setFaults({ shipmentFault: { kind: 'create-then-5xx', count: 1 } });
+    const lost = await postShipment(rig.gateway, SHOP_KEY, { accounts: ['ups-main'] });
     expect(lost.status).toBe(502);
-    const calls = sims.ups.stats().apiRequests;
+    const calls = rig.sims.ups.stats().apiRequests;
     const refused = await voidShipment(lost.body['shipmentId'] as string);
     expect(refused.status).toBe(409);
     expect(refused.body['code']).toBe('ERR_SHIPMENT_NOT_VOIDABLE');
-    expect(sims.ups.stats().apiRequests).toBe(calls);
+    expect(rig.sims.ups.stats().apiRequests).toBe(calls);
   });
 });

@@ -137,3 +137,29 @@ export async function proxyThroughFreshGateway(
     await gateway.close();
   }
 }
+
+/**
+ * A caller of proxyThroughFreshGateway for one account, `id` of `carrier`, that takes its token at
+ * `tokenPath` of the stand-in and its API there (the stand-in's URL read at each call).
+ */
+export function throughFreshGateway(
+  clientKey: string,
+  standIn: { url: string },
+  id: string,
+  carrier: string,
+  tokenPath: string,
+  credentials: Record<string, string>,
+): (path: string, init?: ProxyCall) => Promise<void> {
+  return (path, init = {}) =>
+    proxyThroughFreshGateway(
+      clientKey,
+      {
+        id,
+        carrier,
+        urls: { token: `${standIn.url}${tokenPath}`, api: standIn.url },
+        credentials: { ...credentials },
+      },
+      path,
+      init,
+    );
+}

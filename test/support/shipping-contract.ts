@@ -134,3 +134,18 @@ export function describeShippingContract<Body = Record<string, unknown>>(
     }
   });
 }
+
+/**
+ * The adapter's call as it goes on the wire at the API's root, with the headers the gateway adds
+ * (made again for each call when given as a function).
+ */
+export function sentWith(
+  added: Record<string, string> | (() => Record<string, string>),
+): (call: ShippingCall) => ContractRequest {
+  return (call) => ({
+    method: call.method,
+    url: `/${call.path}`,
+    headers: { ...call.headers, ...(typeof added === 'function' ? added() : added) },
+    body: call.body,
+  });
+}

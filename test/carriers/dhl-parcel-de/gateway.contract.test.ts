@@ -22,12 +22,11 @@ import {
   expectValid,
   only,
   pathOf,
-  proxyThroughFreshGateway,
+  throughFreshGateway,
   useSpecs,
   useStandInCarrier,
   withFormFields,
   withoutHeaders,
-  type ProxyCall,
 } from '../../support/contract-checks.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import {
@@ -64,18 +63,10 @@ const tokenRequests = () => carrier.requests.filter((req) => pathOf(req.url) ===
 const apiRequests = () => carrier.requests.filter((req) => pathOf(req.url) !== TOKEN_PATH);
 
 /** One proxied call through a fresh embedded-mode gateway; the stand-in's answer comes back. */
-const throughGateway = (path: string, init: ProxyCall = {}) =>
-  proxyThroughFreshGateway(
-    CLIENT_KEY,
-    {
-      id: 'dhl-contract',
-      carrier: 'dhl-parcel-de',
-      urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
-      credentials: { ...DHL, ...GKP },
-    },
-    path,
-    init,
-  );
+const throughGateway = throughFreshGateway(CLIENT_KEY, carrier, 'dhl-contract', 'dhl-parcel-de', TOKEN_PATH, {
+  ...DHL,
+  ...GKP,
+});
 
 /** A copy of a published document with one edit, named so every failure message says so. */
 function patched(spec: ContractSpec, what: string, edit: (document: JsonObject) => void): ContractSpec {

@@ -14,7 +14,7 @@ import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import { MEMPHIS, PITTSBURGH, RICHMOND_BC, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
 import { CUSTOMS_USD } from '../customs-fixtures.js';
-import { checkedBuilds, describeShippingContract } from '../../support/shipping-contract.js';
+import { checkedBuilds, describeShippingContract, sentWith } from '../../support/shipping-contract.js';
 
 const SETTINGS = fedexShippingSettingsSchema.parse({ accountNumber: '740561073' });
 const US = { ...MEMPHIS, phone: '901-369-3600' };
@@ -56,12 +56,7 @@ describeShippingContract<Body>({
   specFile: 'fedex/Shipment-Resource.json',
   operationId: 'Create Shipment',
   // The adapter's call as the core sends it: with a Bearer token.
-  onTheWire: (call) => ({
-    method: call.method,
-    url: `/${call.path}`,
-    headers: { ...call.headers, authorization: 'Bearer fedex-contract-token' },
-    body: call.body,
-  }),
+  onTheWire: sentWith({ authorization: 'Bearer fedex-contract-token' }),
   // Valid for the spec and for the prose rules it cannot express (carriers/fedex/rules.ts).
   valid: checkedBuilds(fedexShipping, SETTINGS, SHIPMENTS),
   check: (_call, req) => expect(req.url).toBe('/ship/v1/shipments'),

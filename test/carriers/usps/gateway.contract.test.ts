@@ -22,11 +22,10 @@ import { uspsExampleLabelRequest } from '../../../carriers/usps/simulator.js';
 import {
   expectValid,
   pathOf,
-  proxyThroughFreshGateway,
+  throughFreshGateway,
   useSpecs,
   useStandInCarrier,
   withoutHeaders,
-  type ProxyCall,
 } from '../../support/contract-checks.js';
 import { registerSecrets } from '../../support/log-capture.js';
 import { describeContract, validateRequest } from '../../support/openapi-contract.js';
@@ -96,18 +95,7 @@ beforeAll(async () => {
 const carrier = useStandInCarrier(standIn);
 
 /** One client request through a fresh embedded-mode gateway with one usps account. */
-const throughGateway = (path: string, init: ProxyCall = {}) =>
-  proxyThroughFreshGateway(
-    CLIENT_KEY,
-    {
-      id: 'usps-contract',
-      carrier: 'usps',
-      urls: { token: `${carrier.url}${TOKEN_PATH}`, api: carrier.url },
-      credentials: { ...USPS },
-    },
-    path,
-    init,
-  );
+const throughGateway = throughFreshGateway(CLIENT_KEY, carrier, 'usps-contract', 'usps', TOKEN_PATH, USPS);
 
 /** A label POST with the payment token and an idempotency key, as USPS received it through the gateway. */
 async function labelCall(): Promise<RecordedRequest> {

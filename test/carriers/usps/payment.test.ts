@@ -26,6 +26,7 @@ import { registerIssuedTokens, registerSecrets } from '../../support/log-capture
 import { TestRedis } from '../../support/redis-server.js';
 import { closeTestGateways, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 import { USPS_PAYMENT_ROLES } from './fixtures.js';
+import { uspsAccount } from '../../support/shipping-accounts.js';
 
 const CLIENT_KEY = `usps-pay-key-${randomUUID()}`;
 const CLIENT = { clientId: 'usps-payer-client', clientSecret: `usps-secret-${randomUUID()}` };
@@ -51,14 +52,7 @@ async function startSim(
 }
 
 function account(sim: UspsSimulatorHandle, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: 'usps-labels',
-    carrier: 'usps',
-    urls: { token: `${sim.url}${USPS_PATHS.token}`, api: sim.url },
-    credentials: { ...CLIENT },
-    payment: { roles: USPS_PAYMENT_ROLES },
-    ...extra,
-  };
+  return uspsAccount('usps-labels', sim, { ...CLIENT }, extra);
 }
 
 /** At most one rejection-driven renewal per account per second (src/upstream/rejection.ts). */

@@ -9,62 +9,52 @@
  * never sent and only the pre-check can refuse it (docs/carriers/usps.md).
  */
 import { uspsLabelCall, uspsUnsupportedReason } from '../../../carriers/usps/shipping.js';
-import { shipmentWith, ST_LOUIS, TORONTO, WASHINGTON } from '../../support/addresses.js';
+import { ST_LOUIS, TORONTO, WASHINGTON } from '../../support/addresses.js';
 import { without } from '../customs-fixtures.js';
 import { uspsHarness } from '../harnesses.js';
 import { describeRuleCorpus } from '../rule-corpus.js';
 
 const parcel = { weightKg: 0.8, lengthCm: 23, widthCm: 15, heightCm: 1 };
-const shipment = shipmentWith({ shipper: WASHINGTON, recipient: ST_LOUIS, parcels: [parcel] });
-// The simulator's 400 code is its own (UNVERIFIED, carriers/usps/simulator.ts badRequest).
-const refused = { field: 'not_supported', status: 400, code: 'invalid_request' };
 
 describeRuleCorpus({
   ...uspsHarness,
   unchecked: uspsLabelCall,
   unsupportedReason: uspsUnsupportedReason,
-  cases: [
-    {
-      // BaseDomesticPackageDescription.weight: "Items must weigh 70 pounds (1120 ounces) or less".
-      what: 'a parcel of 32 kg (70.5 lb)',
-      shipment: shipment({ parcels: [{ ...parcel, weightKg: 32 }] }),
-      reason: '70 lb',
-      ...refused,
-    },
-    {
-      // BaseDomesticPackageDescription.required: length, height, width.
-      what: 'a parcel without its dimensions',
-      shipment: shipment({ parcels: [{ weightKg: 0.8 }] }),
-      reason: 'length, width and height',
-      ...refused,
-    },
-    {
-      // DomesticLabelAddress.required: state.
-      what: 'a recipient without a state',
-      shipment: shipment({ recipient: without(ST_LOUIS, 'stateCode') }),
-      reason: 'state code',
-      ...refused,
-    },
-    {
-      // #/components/schemas/State pattern (states, DC, territories, military codes).
-      what: 'a recipient state code that is no US state',
-      shipment: shipment({ recipient: { ...ST_LOUIS, stateCode: 'XX' } }),
-      reason: 'state code',
-      ...refused,
-    },
-    {
-      // ZIPCode pattern ^\d{5}$.
-      what: 'a shipper ZIP Code of four digits',
-      shipment: shipment({ shipper: { ...WASHINGTON, postalCode: '2002' } }),
-      reason: 'ZIP Code',
-      ...refused,
-    },
-    {
-      // Domestic Labels: DomesticAddress "Address fields for US locations"; mailClass has no international class.
-      what: 'US to CA',
-      shipment: shipment({ recipient: TORONTO }),
-      reason: 'within the United States',
-      ...refused,
-    },
+  lane: { shipper: WASHINGTON, recipient: ST_LOUIS, parcels: [parcel] },
+  // The simulator's 400 code is its own (UNVERIFIED, carriers/usps/simulator.ts badRequest).
+  refusal: { status: 400, code: 'invalid_request' },
+  rows: [
+    // BaseDomesticPackageDescription.weight: "Items must weigh 70 pounds (1120 ounces) or less".
+    ['a parcel of 32 kg (70.5 lb)', { parcels: [{ ...parcel, weightKg: 32 }] }, 'not_supported', '70 lb'],
+    // BaseDomesticPackageDescription.required: length, height, width.
+    [
+      'a parcel without its dimensions',
+      { parcels: [{ weightKg: 0.8 }] },
+      'not_supported',
+      'length, width and height',
+    ],
+    // DomesticLabelAddress.required: state.
+    [
+      'a recipient without a state',
+      { recipient: without(ST_LOUIS, 'stateCode') },
+      'not_supported',
+      'state code',
+    ],
+    // #/components/schemas/State pattern (states, DC, territories, military codes).
+    [
+      'a recipient state code that is no US state',
+      { recipient: { ...ST_LOUIS, stateCode: 'XX' } },
+      'not_supported',
+      'state code',
+    ],
+    // ZIPCode pattern ^\d{5}$.
+    [
+      'a shipper ZIP Code of four digits',
+      { shipper: { ...WASHINGTON, postalCode: '2002' } },
+      'not_supported',
+      'ZIP Code',
+    ],
+    // Domestic Labels: DomesticAddress "Address fields for US locations"; mailClass has no international class.
+    ['US to CA', { recipient: TORONTO }, 'not_supported', 'within the United States'],
   ],
 });

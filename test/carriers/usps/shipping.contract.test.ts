@@ -16,7 +16,7 @@ import { uspsShipping, uspsShippingSettingsSchema } from '../../../carriers/usps
 import type { ShipmentRequest } from '../../../src/core/shipment.js';
 import { HONOLULU, ST_LOUIS as ST_LOUIS_BASE, WASHINGTON, shipmentWith } from '../../support/addresses.js';
 import { withoutHeaders } from '../../support/contract-checks.js';
-import { describeShippingContract } from '../../support/shipping-contract.js';
+import { describeShippingContract, sentWith } from '../../support/shipping-contract.js';
 
 const ST_LOUIS = {
   ...ST_LOUIS_BASE,
@@ -65,16 +65,10 @@ describeShippingContract<Body>({
   specFile: 'usps/domestic-labels.yaml',
   operationId: 'post-label',
   // The wire request: the adapter's call under the API base, plus what the gateway injects.
-  onTheWire: (call) => ({
-    method: call.method,
-    url: `/${call.path}`,
-    headers: {
-      ...call.headers,
-      Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln',
-      // Required by post-label; the gateway's dependent-token engine adds it, never the adapter.
-      'X-Payment-Authorization-Token': 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjb250cmFjdCJ9.c2ln',
-    },
-    body: call.body,
+  onTheWire: sentWith({
+    Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln',
+    // Required by post-label; the gateway's dependent-token engine adds it, never the adapter.
+    'X-Payment-Authorization-Token': 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjb250cmFjdCJ9.c2ln',
   }),
   valid: SHIPMENTS.map(({ name, request, settings = {} }) => ({
     name,

@@ -248,14 +248,22 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     private readonly maxEntries = 20_000,
   ) {}
 
+  /**
+   * Oldest first (a Map iterates in insertion order): expired records, then settled ones, until
+   * there is room. It stops as soon as there is, so a full store costs a step or two per new key,
+   * not a scan of all 20,000 (a full sweep here was 8 % of a shipment's CPU, docs/benchmarks.md
+   * run 14).
+   */
   #makeRoom(): void {
     if (this.#entries.size < this.maxEntries) return;
-    this.#sweep(this.now());
+    const now = this.now();
     for (const [key, entry] of this.#entries) {
       if (this.#entries.size < this.maxEntries) return;
-      if (entry.record.state === 'in_progress') continue;
-      this.#entries.delete(key);
-      this.evicted += 1;
+      if (entry.expiresAt <= now) this.#entries.delete(key);
+      else if (entry.record.state !== 'in_progress') {
+        this.#entries.delete(key);
+        this.evicted += 1;
+      }
     }
   }
 

@@ -30,7 +30,7 @@ export const OAUTH2_PROBE: NonNullable<CarrierDescriptorData['probe']> = {
 /**
  * What a client may send a generic OAuth 2.0 API (issue 12, point 7): no API of its own is
  * documented, so only the representation headers every carrier takes (RFC 9110, see
- * REPRESENTATION_HEADERS in src/core/carrier.ts): the conservative default.
+ * HEADERS_EVERY_CARRIER_TAKES in src/core/carrier.ts): the conservative default.
  */
 export const OAUTH2_FORWARDED_HEADERS: CarrierDescriptorData['forwardedHeaders'] = {
   names: [],

@@ -139,7 +139,7 @@ export type DependentTokenData = z.infer<typeof dependentTokenSchema>;
  * Context 3.3). Anything else a client sends reaches the carrier only when its descriptor's
  * `forwardedHeaders` names it.
  */
-export const REPRESENTATION_HEADERS = [
+export const HEADERS_EVERY_CARRIER_TAKES = [
   'accept',
   'accept-language',
   'content-type',
@@ -278,7 +278,7 @@ export const descriptorDataSchema = z
       .optional(),
     /**
      * The carrier's own request headers a client may send through the pass-through, on top of
-     * REPRESENTATION_HEADERS (issue 12, point 7): an allow-list, each list citing the spec that
+     * HEADERS_EVERY_CARRIER_TAKES (issue 12, point 7): an allow-list, each list citing the spec that
      * documents its headers. Credentials the gateway injects (API keys, the payment token where
      * the gateway holds it) are not named here unless the carrier documents a client supplying them.
      */

@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 
 import type { ConfiguredAccount } from '../core/account.js';
-import { REPRESENTATION_HEADERS } from '../core/carrier.js';
+import { HEADERS_EVERY_CARRIER_TAKES } from '../core/carrier.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { AuthenticatedClient, ClientRegistry } from '../http/clients.js';
 import { sendProblem } from '../http/problem.js';
@@ -37,7 +37,11 @@ export const PROXY_ROUTE = '/v1/carriers/{accountId}/{path}';
  * a client's own API key, the client's gateway key and cookies) stays at the gateway.
  */
 function forwardedHeaderNames(account: ConfiguredAccount, extra: readonly string[] = []): Set<string> {
-  return new Set([...REPRESENTATION_HEADERS, ...account.descriptor.data.forwardedHeaders.names, ...extra]);
+  return new Set([
+    ...HEADERS_EVERY_CARRIER_TAKES,
+    ...account.descriptor.data.forwardedHeaders.names,
+    ...extra,
+  ]);
 }
 
 const RESPONSE_HEADERS_DROPPED = new Set([
@@ -189,6 +193,8 @@ export class CarrierProxy {
   >();
 
   readonly #forwarded: Map<string, Set<string>>;
+  /** Each account's carrier origin, read once: `URL.origin` builds a new string on every read. */
+  readonly #origins: Map<string, string>;
   readonly #slots: ClientSlots;
   readonly #bodyIdleMs: number;
   readonly #concurrencyWaitMs: number;
@@ -201,6 +207,7 @@ export class CarrierProxy {
         forwardedHeaderNames(account, options.forwardHeaders?.get(account.id)),
       ]),
     );
+    this.#origins = new Map(options.accounts.map((account) => [account.id, account.api.baseUrl.origin]));
     this.#slots = new ClientSlots(options.limits?.maxConcurrentCallsPerClient ?? CLIENT_CALLS_PER_ORIGIN);
     this.#bodyIdleMs = options.limits?.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
     this.#concurrencyWaitMs = options.limits?.concurrencyWaitMs ?? CONCURRENCY_WAIT_MS;
@@ -285,8 +292,11 @@ export class CarrierProxy {
       headers[name] = value;
     }
     // Issue 12, point 3: one client holds at most so many of the origin's pooled connections.
-    const origin = account!.api.baseUrl.origin;
-    const release = await this.#slots.acquire(client.id, origin, this.#concurrencyWaitMs);
+    const release = await this.#slots.acquire(
+      client.id,
+      this.#origins.get(accountId)!,
+      this.#concurrencyWaitMs,
+    );
     if (release === null) {
       throw new GatewayError('ERR_CLIENT_CONCURRENCY', undefined, {
         account: accountId,

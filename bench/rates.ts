@@ -36,6 +36,8 @@ export interface RatesRun {
   p99: number;
   /** p99 of the gateway's own time (its Server-Timing header), without the client and loopback. */
   serverP99: number;
+  /** The gateway's latest answer by its own clock: a late answer the gateway did not see is the client's. */
+  serverMax: number;
   max: number;
   /** Answers later than deadline + 50 ms. */
   late: number;
@@ -122,6 +124,7 @@ async function load(
   const server = [...serverMs].sort((a, b) => a - b);
   return {
     serverP99: percentile(server, 99),
+    serverMax: server[server.length - 1] ?? 0,
     label,
     requests: latencies.length,
     deadlineMs,
@@ -186,6 +189,7 @@ export const RATES_HEADERS = [
   'max ms',
   'p99 − deadline ms',
   'gateway p99 ms',
+  'gateway max ms',
   'later than deadline + 50 ms',
   'without every fast price',
   'req/s',
@@ -202,6 +206,7 @@ export function ratesRows(result: RatesResult): string[][] {
     run.max.toFixed(1),
     (run.p99 - run.deadlineMs).toFixed(1),
     run.serverP99.toFixed(1),
+    run.serverMax.toFixed(1),
     String(run.late),
     String(run.incomplete),
     run.requestsPerSecond.toFixed(1),
@@ -212,5 +217,5 @@ export function ratesRows(result: RatesResult): string[][] {
 /** The target: with a 5 s carrier among four, p99 within deadline + 50 ms and none later. */
 export function ratesMet(result: RatesResult): boolean {
   const slow = result.runs[0];
-  return slow !== undefined && slow.p99 <= slow.deadlineMs + 50;
+  return slow !== undefined && slow.p99 <= slow.deadlineMs + 50 && slow.late === 0;
 }

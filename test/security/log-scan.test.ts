@@ -20,10 +20,19 @@ function folder(files: Record<string, string>): string {
 describe('log scan', () => {
   it('finds a registered secret', () => {
     const dir = folder({
-      'secrets-1.txt': 'super-secret-value-42\n',
-      'gateway-1.log': '{"msg":"ok"}\n{"msg":"oops","secret":"super-secret-value-42"}\n',
+      'secrets-1.txt': 'super-secret-value-42\ttest/auth/example.test.ts\n',
+      'gateway-1.log':
+        '{"msg":"ok"}\n{"level":50,"name":"gw","msg":"oops super-secret-value-42","secret":"super-secret-value-42"}\n',
     });
-    expect(scanLogs(dir)).toEqual({ lines: 2, secrets: 1, findings: ['gateway-1.log: a registered secret'] });
+    const result = scanLogs(dir);
+    expect(result).toEqual({
+      lines: 2,
+      secrets: 1,
+      findings: [
+        'gateway-1.log: a registered secret (registered in test/auth/example.test.ts; logger gw, msg "oops <leak>", fields name,msg,secret)',
+      ],
+    });
+    expect(result.findings.join('\n')).not.toContain('super-secret-value-42');
   });
 
   it('finds credential shapes without a registration', () => {
@@ -35,9 +44,9 @@ describe('log scan', () => {
       ].join('\n'),
     });
     expect(scanLogs(dir).findings.sort()).toEqual([
-      'child-1.log: a Basic credential',
-      'child-1.log: a Bearer credential',
-      'child-1.log: a JWT',
+      'child-1.log: a Basic credential (a plain line of 38 characters)',
+      'child-1.log: a Bearer credential (a plain line of 38 characters)',
+      'child-1.log: a JWT (a plain line of 56 characters)',
     ]);
   });
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import { pino } from 'pino';
+import { expect } from 'vitest';
 
 import { createLogger, type Logger } from '../../src/platform/log.js';
 
@@ -36,9 +37,20 @@ export function captureChildOutput(chunk: string | Buffer): void {
   appendFileSync(join(captureDir(), `child-${process.pid}.log`), chunk);
 }
 
+/** The test file registering a secret, so a finding says where the value came from (never the value). */
+function registeringTest(): string {
+  try {
+    const path = expect.getState().testPath;
+    return path ? path.slice(path.lastIndexOf('/test/') + 1) : 'outside a test';
+  } catch {
+    return 'outside a test';
+  }
+}
+
 /** Registers values that must never be logged (secrets, API keys, issued tokens). */
 export function registerSecrets(...values: string[]): void {
-  const lines = values.filter((value) => value.length >= 8).map((value) => `${value}\n`);
+  const origin = registeringTest();
+  const lines = values.filter((value) => value.length >= 8).map((value) => `${value}\t${origin}\n`);
   if (lines.length > 0) appendFileSync(join(captureDir(), `secrets-${process.pid}.txt`), lines.join(''));
 }
 

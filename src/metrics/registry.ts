@@ -15,6 +15,9 @@ interface ScoreSource {
   lastScore(account: string): { score: number } | undefined;
 }
 
+/** Period of the event-loop lag sampler behind `nodejs_eventloop_lag_*`. */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
 
 export class GatewayMetrics {
@@ -29,7 +32,10 @@ export class GatewayMetrics {
   constructor(breakers: AuthBreakers, recorder?: HealthRecorder) {
     const registers = [this.registry];
     // prom-client's process metrics (CPU, memory, event-loop lag, handles, GC), on this registry.
-    collectDefaultMetrics({ register: this.registry });
+    // The lag histogram samples the loop with a libuv timer of this period: prom-client's 10 ms
+    // wakes an idle instance 100 times a second, about 1 % of a core on its own (issue 11 asks
+    // for at most 1 % in all). A 100 ms period still sees every stall longer than that.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     new Gauge({
       name: 'carrier_gateway_breaker_state',
       help: 'Auth breaker state as this instance knows it: 0 closed, 1 half-open, 2 open',

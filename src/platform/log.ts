@@ -50,35 +50,53 @@ const BATCH_BYTES = 16 * 1024;
 /**
  * Standard output for the process's logs. A synchronous write per line was the largest single cost
  * of a pass-through call (9 % of its CPU, docs/benchmarks.md run 14): with `flushMs` > 0 the lines
- * are gathered and written together, at most `flushMs` later. pino registers a synchronous flush on
- * process exit for such a stream (pino/lib/tools.js `buildSafeSonicBoom`), so a normal exit, a
- * signal handled by the graceful shutdown or an uncaught error loses nothing; only a SIGKILL can
- * lose the last `flushMs` of lines.
+ * are gathered and written together, at most `flushMs` later or once `BATCH_BYTES` wait.
+ *
+ * The lines wait in an array and are joined once per write. sonic-boom's own batching (its
+ * `minLength`) appends each line to a string and measures that string's byte length on every
+ * write, which flattens it: about 8 KB copied for every access line at a 16 KiB batch
+ * (docs/benchmarks.md run 19). The joined batch goes out through a synchronous sonic-boom, which
+ * retries a pipe that is momentarily full. What waits is written on process exit (a normal exit,
+ * a signal handled by the graceful shutdown, an uncaught error); only a SIGKILL can lose the last
+ * `flushMs` of lines.
  */
+/** Every batching destination's flush, run once when the process exits. */
+const flushedOnExit = new Set<() => void>();
+process.once('exit', () => {
+  for (const flush of flushedOnExit) flush();
+});
+
 export function stdoutDestination(flushMs: number): DestinationStream {
-  if (flushMs <= 0) return pino.destination({ dest: 1, sync: true });
-  const stdout = pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: BATCH_BYTES,
-    // sonic-boom needs room above minLength (its default maxWrite is 16 KiB).
-    maxWrite: 4 * BATCH_BYTES,
-  });
-  // sonic-boom's own `periodicFlush` writes even when nothing waits (an empty write every period,
-  // an idle cost): the timer here runs only after a line arrived.
+  const stdout = pino.destination({ dest: 1, sync: true });
+  if (flushMs <= 0) return stdout;
+  let waiting: string[] = [];
+  let bytes = 0;
   let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
-    timer = undefined;
-    stdout.flush();
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (waiting.length === 0) return;
+    const batch = waiting.length === 1 ? waiting[0]! : waiting.join('');
+    waiting = [];
+    bytes = 0;
+    stdout.write(batch);
   };
+  flushedOnExit.add(flush);
   return {
     write(line: string): void {
-      stdout.write(line);
-      if (timer === undefined) timer = setTimeout(flush, flushMs).unref();
+      waiting.push(line);
+      // Characters, not bytes: close enough to size a batch, and free.
+      bytes += line.length;
+      if (bytes >= BATCH_BYTES) flush();
+      // Only after a line arrived: nothing to write costs nothing while idle.
+      else if (timer === undefined) timer = setTimeout(flush, flushMs).unref();
     },
     // pino's `logger.flush()` lands here: a line someone waits for (listening) goes out at once.
     flush(done?: (error?: Error) => void): void {
-      stdout.flush(done);
+      flush();
+      done?.();
     },
   } as DestinationStream;
 }

@@ -17,7 +17,11 @@ interface WriterRun {
   linesBeforeReport: boolean;
 }
 
-function runWriter(flushMs: number, count: number, then: 'exit' | 'stay' | 'flush'): Promise<WriterRun> {
+function runWriter(
+  flushMs: number,
+  count: number,
+  then: 'exit' | 'stay' | 'flush' | 'throw',
+): Promise<WriterRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -73,6 +77,11 @@ describe('batched log lines on standard output', () => {
 
   it('loses nothing when the process exits right after logging', async () => {
     const run = await runWriter(1_000, 50, 'exit');
+    expect(run.lines.map((entry) => entry.line)).toEqual([...Array(50).keys()]);
+  });
+
+  it('loses nothing when an uncaught error ends the process right after logging', async () => {
+    const run = await runWriter(1_000, 50, 'throw');
     expect(run.lines.map((entry) => entry.line)).toEqual([...Array(50).keys()]);
   });
 });

@@ -2,8 +2,8 @@
  * A child program for test/http/log-batching.test.ts: logs `count` lines through the gateway's
  * own stdout logger (`createLogger({ flushMs })`) and reports on stderr how many write system calls
  * reached standard output. `then` is what it does next: `exit` at once (process.exit); `stay`
- * alive without logging anything more and report after 3 s; or `flush` (pino's `logger.flush()`)
- * and report after 200 ms.
+ * alive without logging anything more and report after 3 s; `flush` (pino's `logger.flush()`)
+ * and report after 200 ms; or `throw` an uncaught error.
  */
 import fs from 'node:fs';
 
@@ -26,6 +26,7 @@ fs.writeSync = ((fd: number, ...rest: unknown[]) => {
 const log = createLogger({ flushMs });
 for (let i = 0; i < count; i++) log.info({ line: i, padding: 'x'.repeat(100) }, 'request');
 if (then === 'exit') process.exit(0);
+if (then === 'throw') throw new Error('log-writer: an uncaught error right after logging');
 if (then === 'flush') log.flush();
 setTimeout(
   () => {

@@ -42,9 +42,18 @@ export interface HealthRecorderOptions {
   now?: () => number;
 }
 
+interface PendingDelta {
+  account: string;
+  minute: number;
+  delta: Required<BucketDelta>;
+}
+
 export class HealthRecorder extends EventEmitter<{ event: [HealthEvent] }> {
   readonly history: HistoryStore;
-  readonly #pending = new Map<string, { account: string; minute: number; delta: Required<BucketDelta> }>();
+  /** Each account's deltas for the minute it last recorded in (no key string built per event). */
+  readonly #pending = new Map<string, PendingDelta>();
+  /** Deltas of a minute that ended before they were flushed. */
+  #earlier: PendingDelta[] = [];
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
@@ -65,9 +74,12 @@ export class HealthRecorder extends EventEmitter<{ event: [HealthEvent] }> {
 
   record(event: HealthEvent): void {
     const minute = this.minute();
-    const key = `${event.account}\n${minute}`;
-    let entry = this.#pending.get(key);
-    if (!entry) {
+    let entry = this.#pending.get(event.account);
+    if (entry !== undefined && entry.minute !== minute) {
+      this.#earlier.push(entry);
+      entry = undefined;
+    }
+    if (entry === undefined) {
       entry = {
         account: event.account,
         minute,
@@ -79,7 +91,7 @@ export class HealthRecorder extends EventEmitter<{ event: [HealthEvent] }> {
           freshRejections: 0,
         },
       };
-      this.#pending.set(key, entry);
+      this.#pending.set(event.account, entry);
     }
     const { delta } = entry;
     const side = event.ok ? delta.ok : delta.failed;
@@ -94,7 +106,8 @@ export class HealthRecorder extends EventEmitter<{ event: [HealthEvent] }> {
   /** Writes what is pending. Serialised, so two flushes never add the same delta twice. */
   flush(): Promise<void> {
     const run = async () => {
-      const entries = [...this.#pending.values()];
+      const entries = [...this.#earlier, ...this.#pending.values()];
+      this.#earlier = [];
       this.#pending.clear();
       const write = async (entry: (typeof entries)[number]) => {
         try {

@@ -184,7 +184,8 @@ export class AccessLog {
     (req as Traced)[TRACE] = trace;
     (res as Traced)[TRACE] = trace;
     res.setHeader(REQUEST_ID_HEADER, trace.id);
-    res.once('close', this.#closed);
+    // `on`, not `once`: a response closes once, and `once` wraps the listener anew per request.
+    res.on('close', this.#closed);
     return trace;
   }
 }

@@ -29,9 +29,27 @@ export interface InFlightWork {
 
 interface Entry {
   kind: InFlightWork['kind'];
-  what: string;
+  /** What tracked work is for; a request's is read from `response` only when someone asks. */
+  what?: string;
   started: number;
-  response?: ServerResponse;
+  response?: ServerResponse | undefined;
+}
+
+/** The entry a response is tracked by, hung on the response: one shared `close` listener, no closure. */
+const ENTRY = Symbol('carrier-gateway.drain-entry');
+type Tracked = ServerResponse & { [ENTRY]?: Entry; [DRAIN]?: ServerDrain };
+const DRAIN = Symbol('carrier-gateway.drain');
+
+/** `METHOD /path` of a request, without its query string. */
+function requestLine(res: ServerResponse): string {
+  const url = res.req.url ?? '';
+  const queryAt = url.indexOf('?');
+  return `${res.req.method ?? '?'} ${queryAt === -1 ? url : url.slice(0, queryAt)}`;
+}
+
+function responseClosed(this: Tracked): void {
+  const entry = this[ENTRY];
+  if (entry !== undefined) this[DRAIN]!.done(entry);
 }
 
 export class ServerDrain {
@@ -64,14 +82,13 @@ export class ServerDrain {
       return false;
     }
     if (this.#phase === 'draining') res.setHeader('connection', 'close');
-    const entry: Entry = {
-      kind: 'request',
-      what: `${req.method ?? '?'} ${(req.url ?? '').split('?')[0]}`,
-      started: this.now(),
-      response: res,
-    };
+    const entry: Entry = { kind: 'request', started: this.now(), response: res };
     this.#work.add(entry);
-    res.once('close', () => this.#done(entry));
+    const tracked = res as Tracked;
+    tracked[ENTRY] = entry;
+    tracked[DRAIN] = this;
+    // `on`, not `once`: a response closes once, and `once` wraps the listener anew per request.
+    res.on('close', responseClosed);
     return true;
   }
 
@@ -79,7 +96,7 @@ export class ServerDrain {
   track<T>(kind: InFlightWork['kind'], what: string, work: Promise<T>): Promise<T> {
     const entry: Entry = { kind, what, started: this.now() };
     this.#work.add(entry);
-    return work.finally(() => this.#done(entry));
+    return work.finally(() => this.done(entry));
   }
 
   /** SIGTERM: keep serving, but every answer from now on closes its connection. */
@@ -111,12 +128,13 @@ export class ServerDrain {
     const now = this.now();
     return [...this.#work].map((entry) => ({
       kind: entry.kind,
-      what: entry.what,
+      what: entry.what ?? (entry.response !== undefined ? requestLine(entry.response) : '?'),
       ageMs: now - entry.started,
     }));
   }
 
-  #done(entry: Entry): void {
+  /** The work `entry` tracks has ended (its response closed, its promise settled). */
+  done(entry: Entry): void {
     // Let go of the response first: V8 keeps a Set's deleted entries reachable until the table is
     // next rebuilt, and an entry still pointing at its response kept every finished request's
     // objects alive past a young-generation collection (about 5 KB a request promoted, which made

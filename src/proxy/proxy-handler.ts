@@ -287,7 +287,10 @@ export class CarrierProxy {
     const headers: Record<string, string | string[]> = {};
     const listed = connectionListed(req.headers.connection);
     const allowed = this.#forwarded.get(accountId)!;
-    for (const [name, value] of Object.entries(req.headers)) {
+    const incoming = req.headers;
+    // for..in, not Object.entries: no array of pairs per request on the hot path.
+    for (const name in incoming) {
+      const value = incoming[name];
       if (value === undefined || !allowed.has(name) || listed?.has(name)) continue;
       headers[name] = value;
     }
@@ -350,7 +353,8 @@ export class CarrierProxy {
       (status, upstreamHeaders) => {
         const out: Record<string, string | string[]> = {};
         const hop = connectionListed(upstreamHeaders.connection);
-        for (const [name, value] of Object.entries(upstreamHeaders)) {
+        for (const name in upstreamHeaders) {
+          const value = upstreamHeaders[name];
           if (value === undefined || RESPONSE_HEADERS_DROPPED.has(name) || hop?.has(name)) continue;
           out[name] = value;
         }

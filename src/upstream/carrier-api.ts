@@ -219,6 +219,9 @@ const holdInto = (held: HeldAnswer) =>
     },
   });
 
+/** The plan of an answer that was not a refusal (or not one to act on): one object for every call. */
+const NO_REFUSAL: RefusalPlan = { kind: 'none' };
+
 const pathOf = (pathAndQuery: string) => {
   const queryAt = pathAndQuery.indexOf('?');
   return queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
@@ -282,6 +285,8 @@ export class CarrierApi {
 
   /** The carrier call's span (undefined while tracing is off), in the client request's trace. */
   #callSpan(account: ConfiguredAccount, call: ApiCall, options: CallOptions): Span | undefined {
+    // Tested first: with tracing off no attribute object is built on the hot path.
+    if (!tracingEnabled()) return undefined;
     return startSpan(
       'carrier.call',
       {
@@ -374,7 +379,7 @@ export class CarrierApi {
       const plan: RefusalPlan =
         rejected !== null && !renewed
           ? this.#plan(account, credential, rejected, pathOf(call.path), options.retry)
-          : { kind: 'none' };
+          : NO_REFUSAL;
       if (
         rejected !== null &&
         plan.kind === 'resend' &&
@@ -468,7 +473,7 @@ export class CarrierApi {
           const plan: RefusalPlan =
             rejected !== null && !renewed
               ? this.#plan(account, credential, rejected, path, options.retry)
-              : { kind: 'none' };
+              : NO_REFUSAL;
           if (rejected !== null && plan.kind === 'resend') {
             held = {
               rejection: rejected,

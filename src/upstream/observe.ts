@@ -33,6 +33,15 @@ export class UpstreamObserver {
   answer(account: ConfiguredAccount, source: EventSource, facts: AnswerFacts): void {
     const recorder = this.recorder;
     if (recorder === undefined) return;
+    // The usual answer, built without the spreads below: every pass-through call lands here.
+    if (facts.status < 400 && !facts.ownFailure) {
+      recorder.record(
+        facts.latencyMs !== undefined
+          ? { account: account.id, source, status: facts.status, latencyMs: facts.latencyMs, ok: true }
+          : { account: account.id, source, status: facts.status, ok: true },
+      );
+      return;
+    }
     // A token renewed for this very call and refused at once did not expire: it was refused.
     const token = account.kind === 'oauth' && !facts.freshRejection ? facts.token : undefined;
     const failureClass = facts.ownFailure

@@ -8,11 +8,19 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import type { AuthBreakers, BreakerStateName, BreakerTransition } from '../breaker/auth-breaker.js';
 import type { HealthEvent, HealthRecorder } from '../health/recorder.js';
+import { HotCounter, HotHistogram, type CounterSeries, type HistogramSeries } from './hot-series.js';
 
 /** The health service's last scores; only accounts that were scored have one. */
 interface ScoreSource {
   scoredAccounts(): Iterable<string>;
   lastScore(account: string): { score: number } | undefined;
+}
+
+/** One account's pass-through series, found without building a label key per request. */
+interface ProxiedSeries {
+  ok: CounterSeries | undefined;
+  failed: Map<string, CounterSeries>;
+  byStatus: Map<number, HistogramSeries>;
 }
 
 /** Period of the event-loop lag sampler behind `nodejs_eventloop_lag_*`. */
@@ -111,45 +119,60 @@ export class GatewayMetrics {
       labelNames: ['account', 'outcome', 'class'],
       registers,
     });
-    const proxied = new Counter({
-      name: 'carrier_gateway_proxied_requests_total',
-      help: 'Requests passed through to carriers by account and outcome (failure class when failed)',
-      labelNames: ['account', 'outcome', 'class'],
-      registers,
-    });
-    const proxiedSeconds = new Histogram({
-      name: 'carrier_gateway_proxied_request_duration_seconds',
-      help: 'Carrier answer time (to its headers) of passed-through requests by account and status',
-      labelNames: ['account', 'status'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    // Proxied answers are the hot path: label children are looked up once per label set, not
-    // hashed on every request.
-    const proxiedChildren = new Map<
-      string,
-      { count: { inc(): void }; seconds: { observe(v: number): void } | undefined }
-    >();
-    const proxiedChild = (event: HealthEvent) => {
-      const key = `${event.account}\n${event.ok ? 1 : 0}\n${event.failureClass ?? ''}\n${event.status ?? ''}`;
-      let child = proxiedChildren.get(key);
-      if (!child) {
-        child = {
-          count: proxied.labels(event.account, event.ok ? 'ok' : 'failed', event.failureClass ?? ''),
-          seconds:
-            event.status === undefined
-              ? undefined
-              : proxiedSeconds.labels(event.account, String(event.status)),
-        };
-        proxiedChildren.set(key, child);
+    const proxied = new HotCounter(
+      'carrier_gateway_proxied_requests_total',
+      'Requests passed through to carriers by account and outcome (failure class when failed)',
+      this.registry,
+    );
+    const proxiedSeconds = new HotHistogram(
+      'carrier_gateway_proxied_request_duration_seconds',
+      'Carrier answer time (to its headers) of passed-through requests by account and status',
+      this.registry,
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+    // Proxied answers are the hot path: each account's series are found by account, then by
+    // outcome or status, with no label set converted or hashed per request (src/metrics/hot-series.ts).
+    const proxiedSeries = new Map<string, ProxiedSeries>();
+    const proxiedOf = (account: string): ProxiedSeries => {
+      let found = proxiedSeries.get(account);
+      if (found === undefined) {
+        found = { ok: undefined, failed: new Map(), byStatus: new Map() };
+        proxiedSeries.set(account, found);
       }
-      return child;
+      return found;
     };
     recorder?.on('event', (event: HealthEvent) => {
       if (event.source === 'api') {
-        const child = proxiedChild(event);
-        child.count.inc();
-        if (event.latencyMs !== undefined) child.seconds?.observe(event.latencyMs / 1000);
+        const { account } = event;
+        const series = proxiedOf(account);
+        if (event.ok) {
+          series.ok ??= proxied.series(`${account}\nok`, () => ({ account, outcome: 'ok', class: '' }));
+          series.ok.value += 1;
+        } else {
+          const failureClass = event.failureClass ?? '';
+          let failed = series.failed.get(failureClass);
+          if (failed === undefined) {
+            failed = proxied.series(`${account}\nfailed\n${failureClass}`, () => ({
+              account,
+              outcome: 'failed',
+              class: failureClass,
+            }));
+            series.failed.set(failureClass, failed);
+          }
+          failed.value += 1;
+        }
+        const { status, latencyMs } = event;
+        if (status !== undefined && latencyMs !== undefined) {
+          let seconds = series.byStatus.get(status);
+          if (seconds === undefined) {
+            seconds = proxiedSeconds.series(`${account}\n${status}`, () => ({
+              account,
+              status: String(status),
+            }));
+            series.byStatus.set(status, seconds);
+          }
+          proxiedSeconds.observe(seconds, latencyMs / 1000);
+        }
         return;
       }
       const labels = {

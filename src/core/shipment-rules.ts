@@ -116,10 +116,30 @@ export function resolveService(
   return line.code !== undefined ? { code: line.code } : { refused: line.refused!, source: line.source };
 }
 
+/** A rule field's segments, split once: the rule tables are fixed, and every shipment reads them. */
+const SEGMENTS = new Map<string, readonly string[]>();
+function segmentsOf(field: string): readonly string[] {
+  let segments = SEGMENTS.get(field);
+  if (segments === undefined) {
+    segments = field.split('.');
+    SEGMENTS.set(field, segments);
+  }
+  return segments;
+}
+
 /** The values at a rule's path, each with its concrete path (`customs.items.1.hsCode`). */
 function valuesAt(root: unknown, field: string): { path: string; value: unknown }[] {
+  const segments = segmentsOf(field);
+  // Most rules name one value (no `[]`): its path is the field itself, walked without arrays.
+  if (!field.includes('[]')) {
+    let value = root;
+    for (const key of segments)
+      value =
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    return [{ path: field, value }];
+  }
   let found: { path: string; value: unknown }[] = [{ path: '', value: root }];
-  for (const segment of field.split('.')) {
+  for (const segment of segments) {
     const each = segment.endsWith('[]');
     const key = each ? segment.slice(0, -2) : segment;
     found = found.flatMap(({ path, value }) => {

@@ -13,7 +13,7 @@
  * - `shipments:in-doubt`       sorted set id → since (ms) of shipments whose outcome is unknown;
  * - `shipment-resolve:{<id>}`  the resolution lease: one instance of the fleet resolves a shipment.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import { GatewayError } from '../core/errors.js';
 import type { Label, ShipmentRequest } from '../core/shipment.js';
@@ -95,7 +95,7 @@ export const SHIPMENT_RETENTION_MS = 30 * 24 * 3600 * 1000;
 export const LABEL_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 const referenceDigest = (client: string, reference: string) =>
-  createHash('sha256').update(`${client}\n${reference}`).digest('hex').slice(0, 32);
+  hash('sha256', `${client}\n${reference}`, 'hex').slice(0, 32);
 
 /** Status changes that put a shipment in the in-doubt set, or take it out. */
 const inDoubtStatus = (status: ShipmentStatus) => status === 'unknown' || status === 'resolving';
@@ -332,7 +332,8 @@ export class MemoryShipmentStore implements ShipmentStore {
     checkTransition(record.id, current?.status, record.status);
     const next = nextVersion({ ...record, ...kept(current), version: current?.version ?? 0 });
     this.#put(next, labels);
-    return structuredClone(next);
+    // The store keeps its own copy (#put): `next` is the caller's to keep, no second clone.
+    return next;
   }
 
   async get(id: string): Promise<StoredShipment | undefined> {
@@ -349,8 +350,12 @@ export class MemoryShipmentStore implements ShipmentStore {
     const changed = change(structuredClone(entry.record));
     if (!changed) return this.#view(entry);
     checkTransition(id, entry.record.status, changed.record.status);
-    this.#put(nextVersion({ ...changed.record, version: entry.record.version }), changed.labels);
-    return this.#view(this.#entries.get(id)!);
+    const next = nextVersion({ ...changed.record, version: entry.record.version });
+    this.#put(next, changed.labels);
+    // As #view would answer, without cloning the copy #put just made: `next` is already the caller's.
+    const stored = this.#entries.get(id)!;
+    const labelsLive = (next.labelsUntil ?? 0) > this.now();
+    return { record: next, ...(stored.labels && labelsLive ? { labels: stored.labels } : {}) };
   }
 
   async findByReference(client: string, reference: string): Promise<StoredShipment[]> {

@@ -42,7 +42,7 @@ import { HealthRecorder } from './health/recorder.js';
 import { classifyError } from './core/failures.js';
 import { answerClientError } from './lifecycle/client-errors.js';
 import { ServerDrain } from './lifecycle/drain.js';
-import { closeIfBodyUnread } from './lifecycle/unread-body.js';
+import { UnreadBodyAwareResponse } from './lifecycle/unread-body.js';
 import { RequestTargets } from './http/request-target.js';
 import { sendProblem } from './http/problem.js';
 import { readiness, type Readiness } from './lifecycle/readiness.js';
@@ -255,6 +255,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The request listener is attached once the app exists; the drain needs the server before that.
   const headersTimeout = config.server?.headersTimeoutMs ?? 15_000;
   const server = createServer({
+    ServerResponse: UnreadBodyAwareResponse,
     headersTimeout,
     // node requires requestTimeout >= headersTimeout (0 would turn it off).
     requestTimeout: Math.max(headersTimeout, config.server?.requestTimeoutMs ?? 60_000),
@@ -453,7 +454,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const targets = new RequestTargets(config.publicUrl);
 
   server.on('request', (req, res) => {
-    closeIfBodyUnread(req, res);
     accessLog.begin(req, res);
     try {
       targets.admit(req);

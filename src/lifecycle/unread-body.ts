@@ -6,7 +6,7 @@
  * up draining them, makes a client resend on a dead connection; so such an answer says
  * `Connection: close`, and node closes the connection after it (issue 12, point 6).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 
 /** Whether the request announces a body at all (RFC 9112 6.3). */
 function announcesBody(req: IncomingMessage): boolean {
@@ -15,13 +15,18 @@ function announcesBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
-  if (!announcesBody(req)) return;
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+/**
+ * The gateway's response class (node:http `createServer({ ServerResponse })`): the check runs in
+ * `writeHead`, which node also calls for an implicit header. A subclass, not a `writeHead`
+ * patched onto each response: a property added per response changed every response's hidden
+ * class (about 7 µs of a shipment under the profiler, docs/benchmarks.md run 19).
+ */
+export class UnreadBodyAwareResponse extends ServerResponse {
+  override writeHead(...args: unknown[]): this {
     // `complete`: the parser has seen the whole body (node sets it once the body was consumed
     // up to its end).
-    if (!req.complete && !this.headersSent) this.setHeader('connection', 'close');
-    return (writeHead as (...all: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse['writeHead'];
+    if (!this.headersSent && announcesBody(this.req) && !this.req.complete)
+      this.setHeader('connection', 'close');
+    return (super.writeHead as (...all: unknown[]) => this).apply(this, args);
+  }
 }

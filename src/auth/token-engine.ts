@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { GatewayError } from '../core/errors.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { TokenSealer } from './crypto.js';
@@ -43,7 +44,7 @@ interface AccountEntry {
 export class TokenEngine {
   readonly store: TokenStore;
   readonly #managers = new Map<string, AccountCredentials>();
-  readonly #accounts = new Map<string, ConfiguredAccount>();
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   readonly #build: (account: ConfiguredAccount) => AccountEntry;
   /** Dependent tokens per account, and by their store id (for token events). */
   readonly #dependents = new Map<string, DependentToken[]>();
@@ -67,7 +68,7 @@ export class TokenEngine {
       lock = new LocalRefreshLock();
     }
     const redis = options.redis;
-    for (const account of options.accounts) this.#accounts.set(account.id, account);
+    this.#accounts = accountsById(options.accounts);
     // One object for every manager, so what they derive from it is shared too (token-manager.ts).
     const managerOptions = {
       ...options.manager,

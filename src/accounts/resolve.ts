@@ -132,13 +132,27 @@ function resolveShipping(account: AccountConfig, index: number): AccountShipping
   throw accountError(index, ['shipping', ...issue.path.map(String)].join('.'), issue.message);
 }
 
+/**
+ * Accounts with one API base share its URL object, which nothing changes once resolved: a URL
+ * per account cost about 240 bytes at 10,000 accounts (issue 11).
+ */
+const baseUrls = new Map<string, URL>();
+
+function sharedBaseUrl(api: string): URL {
+  let baseUrl = baseUrls.get(api);
+  if (baseUrl === undefined) {
+    baseUrl = new URL(api);
+    if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+    baseUrls.set(api, baseUrl);
+  }
+  return baseUrl;
+}
+
 function apiSettings(account: AccountConfig, index: number, data: CarrierDescriptorData): AccountBase['api'] {
   const api = account.urls?.api ?? data.environments?.[account.environment].api;
   if (api === undefined) throw accountError(index, 'urls.api', `required for carrier ${account.carrier}`);
-  const baseUrl = new URL(api);
-  if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
   return {
-    baseUrl,
+    baseUrl: sharedBaseUrl(api),
     timeoutMs: account.timeouts?.apiMs ?? 30_000,
     tokenRejectedStatuses: data.api.tokenRejectedStatuses,
     errorClasses: data.api.errorClasses ?? {},

@@ -7,6 +7,11 @@
  * Each entry runs once, no earlier than its delay, like the `setTimeout` it replaces.
  */
 
+/** What a schedule runs: an object rather than a closure, so an entry keeps no context alive. */
+export interface Scheduled {
+  runScheduled(): void;
+}
+
 /** A run waiting in a schedule, for `cancel`. */
 export interface ScheduledRun {
   readonly due: number;
@@ -16,7 +21,7 @@ interface Entry extends ScheduledRun {
   due: number;
   /** Adds order among equal due times: first scheduled, first run. */
   seq: number;
-  run: () => void;
+  target: Scheduled;
   /** Position in the heap; -1 once run or cancelled. */
   index: number;
 }
@@ -35,12 +40,12 @@ export class RefreshSchedule {
     return this.#heap.length;
   }
 
-  /** Runs `run` after `delayMs` (node's timer clock), unless cancelled first. */
-  add(delayMs: number, run: () => void): ScheduledRun {
+  /** Runs `target` after `delayMs` (node's timer clock), unless cancelled first. */
+  add(delayMs: number, target: Scheduled): ScheduledRun {
     const entry: Entry = {
       due: Date.now() + Math.max(0, delayMs),
       seq: this.#seq++,
-      run,
+      target,
       index: this.#heap.length,
     };
     this.#heap.push(entry);
@@ -96,7 +101,7 @@ export class RefreshSchedule {
       due.push(entry);
     }
     this.#arm();
-    for (const entry of due) entry.run();
+    for (const entry of due) entry.target.runScheduled();
   }
 
   #before(a: Entry, b: Entry): boolean {

@@ -7,7 +7,7 @@
  * shared refresh, or the degraded one while Redis is away) is the procedure it is given.
  */
 import type { ResolvedAccount } from '../core/account.js';
-import { RefreshSchedule, type ScheduledRun } from './refresh-schedule.js';
+import { RefreshSchedule, type Scheduled, type ScheduledRun } from './refresh-schedule.js';
 import type { AccountAuthState } from './token-status.js';
 import type { StoredToken } from './token-store.js';
 
@@ -30,13 +30,15 @@ interface TokenTimings {
   windowMs: number;
 }
 
-export class TokenRefresh {
+export class TokenRefresh implements Scheduled {
   current: StoredToken | null = null;
   /** The token was obtained while Redis was away and lives only in this process. */
   local = false;
   state: AccountAuthState = 'no_token';
   #inflight: Promise<StoredToken> | null = null;
   #next: ScheduledRun | undefined;
+  /** The generation the scheduled refresh replaces. */
+  #nextTrigger = 0;
   #ownSchedule: RefreshSchedule | undefined;
   #stopped = false;
 
@@ -132,10 +134,14 @@ export class TokenRefresh {
     const { marginMs, windowMs } = this.#timings(token);
     if (windowMs <= 0) return;
     const refreshAt = token.expiresAt - marginMs - this.options.random() * windowMs;
-    this.#next = this.#schedule.add(refreshAt - this.options.now(), () => {
-      this.#next = undefined;
-      this.refresh(token.generation, 'proactive').catch(() => {});
-    });
+    this.#nextTrigger = token.generation;
+    this.#next = this.#schedule.add(refreshAt - this.options.now(), this);
+  }
+
+  /** The proactive refresh is due (called by the schedule). */
+  runScheduled(): void {
+    this.#next = undefined;
+    this.refresh(this.#nextTrigger, 'proactive').catch(() => {});
   }
 
   #cancelNext(): void {

@@ -14,7 +14,7 @@ describe('RefreshSchedule', () => {
     const schedule = new RefreshSchedule();
     const started = Date.now();
     const ran: [string, number][] = [];
-    const at = (name: string) => () => ran.push([name, Date.now() - started]);
+    const at = (name: string) => ({ runScheduled: () => ran.push([name, Date.now() - started]) });
     schedule.add(60, at('c'));
     schedule.add(20, at('a'));
     schedule.add(40, at('b1'));
@@ -32,9 +32,9 @@ describe('RefreshSchedule', () => {
   it('never runs a cancelled entry, and the rest still run when the earliest is cancelled', async () => {
     const schedule = new RefreshSchedule();
     const ran: string[] = [];
-    const first = schedule.add(10, () => ran.push('first'));
-    schedule.add(30, () => ran.push('second'));
-    const third = schedule.add(20, () => ran.push('third'));
+    const first = schedule.add(10, { runScheduled: () => ran.push('first') });
+    schedule.add(30, { runScheduled: () => ran.push('second') });
+    const third = schedule.add(20, { runScheduled: () => ran.push('third') });
     schedule.cancel(first);
     schedule.cancel(third);
     schedule.cancel(third);
@@ -46,8 +46,8 @@ describe('RefreshSchedule', () => {
   it('an entry added earlier than the one waited for runs at its own time', async () => {
     const schedule = new RefreshSchedule();
     const ran: string[] = [];
-    schedule.add(1_000, () => ran.push('late'));
-    schedule.add(10, () => ran.push('early'));
+    schedule.add(1_000, { runScheduled: () => ran.push('late') });
+    schedule.add(10, { runScheduled: () => ran.push('early') });
     await sleep(50);
     expect(ran).toEqual(['early']);
     expect(schedule.size).toBe(1);
@@ -57,7 +57,9 @@ describe('RefreshSchedule', () => {
     const schedule = new RefreshSchedule();
     const ran: number[] = [];
     const delays = Array.from({ length: 200 }, (_, index) => (index * 37) % 50);
-    const entries = delays.map((delay, index) => schedule.add(delay, () => ran.push(index)));
+    const entries = delays.map((delay, index) =>
+      schedule.add(delay, { runScheduled: () => ran.push(index) }),
+    );
     const cancelled = new Set<number>();
     for (let index = 0; index < entries.length; index += 3) {
       schedule.cancel(entries[index]!);

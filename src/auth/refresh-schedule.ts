@@ -32,7 +32,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export class RefreshSchedule {
   readonly #heap: Entry[] = [];
   #timer: NodeJS.Timeout | undefined;
-  /** The due time the timer is set for. */
+  /** When the timer fires (the earliest due time, or sooner when that is beyond a timer's reach). */
   #armedFor = Number.POSITIVE_INFINITY;
   #seq = 0;
 
@@ -77,8 +77,10 @@ export class RefreshSchedule {
     const first = this.#heap[0];
     if (first === undefined || first.due >= this.#armedFor) return;
     this.#disarm();
-    this.#armedFor = first.due;
-    this.#timer = setTimeout(() => this.#fire(), Math.min(MAX_TIMER_MS, Math.max(0, first.due - Date.now())));
+    const now = Date.now();
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, first.due - now));
+    this.#armedFor = now + delay;
+    this.#timer = setTimeout(() => this.#fire(), delay);
     this.#timer.unref();
   }
 

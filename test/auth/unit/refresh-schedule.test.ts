@@ -3,7 +3,7 @@
  * The one timer behind every account's proactive refresh: each run comes once, no earlier than
  * its delay, in due order (first scheduled first among equals), and a cancelled one never.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { RefreshSchedule } from '../../../src/auth/refresh-schedule.js';
 
@@ -72,5 +72,21 @@ describe('RefreshSchedule', () => {
       .sort((a, b) => a.delay - b.delay || a.index - b.index)
       .map(({ index }) => index);
     expect(ran).toEqual(expected);
+  });
+
+  it('waits out a delay longer than one node timer can (2^31 - 1 ms) instead of running early', () => {
+    vi.useFakeTimers();
+    try {
+      const schedule = new RefreshSchedule();
+      const ran: string[] = [];
+      const DAY_MS = 24 * 3600 * 1000;
+      schedule.add(30 * DAY_MS, { runScheduled: () => ran.push('month') });
+      vi.advanceTimersByTime(25 * DAY_MS);
+      expect(ran).toEqual([]);
+      vi.advanceTimersByTime(5 * DAY_MS);
+      expect(ran).toEqual(['month']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -12,6 +12,7 @@ import type { Hono } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import { resolveAccount, validateCarrierData } from './accounts/resolve.js';
 import { type ConfiguredAccount } from './core/account.js';
+import { accountsById } from './core/account-index.js';
 import { AdminActions } from './admin/admin-actions.js';
 import { ConfigReloader, type InstanceReload } from './admin/config-reload.js';
 import { MemoryAuditLog, RedisAuditLog } from './admin/audit-log.js';
@@ -378,7 +379,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   if (resolution?.enabled !== false) resolver.start();
   if (probesEnabled) prober.start();
   else prober.watch();
-  const byId = new Map(accounts.map((account) => [account.id, account]));
+  const byId = accountsById(accounts);
   const reloader =
     options.configFile !== undefined
       ? new ConfigReloader({

@@ -12,7 +12,7 @@ import { GatewayError } from '../core/errors.js';
 import { configuredSecrets } from './exchange-retries.js';
 import type { ManagerParts } from './manager-parts.js';
 import { exchangeToken, type CodeGrantInput } from './token-client.js';
-import type { StoredToken } from './token-store.js';
+import { withGeneration, type StoredToken } from './token-store.js';
 
 export async function completeAuthorization(
   parts: ManagerParts,
@@ -39,7 +39,7 @@ export async function completeAuthorization(
         ...options.transport,
         clientSecret: parts.rotation.inUse(configuredSecrets(account)),
       });
-      const token: StoredToken = { ...accepted.token, generation };
+      const token = withGeneration(accepted.token, generation);
       if (token.refreshToken === undefined) {
         // RFC 6749 4.1.4: the refresh token is OPTIONAL; without one the account needs another
         // authorization when this access token expires.

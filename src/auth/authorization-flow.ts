@@ -24,6 +24,7 @@ import {
   type ConfiguredAccount,
   type ResolvedAccount,
 } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import type { AuthenticatedAdmin } from '../http/admins.js';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../core/errors.js';
 import type { TokenEngine } from './token-engine.js';
@@ -102,14 +103,14 @@ function sanitizeErrorValue(value: string): string {
 }
 
 export class AuthorizationFlow {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   readonly #engine: TokenEngine;
   readonly #log: Logger;
   readonly #ttlMs: number;
   readonly #now: () => number;
 
   constructor(options: AuthorizationFlowOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
     this.#engine = options.engine;
     this.#log = options.log;
     this.#ttlMs = options.stateTtlMs ?? AUTHORIZATION_STATE_TTL_MS;

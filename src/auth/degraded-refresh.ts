@@ -11,7 +11,7 @@ import { GatewayError, isGatewayError } from '../core/errors.js';
 import { exchangeWithRetries } from './exchange-retries.js';
 import type { EngineGrantInput, ManagerParts } from './manager-parts.js';
 import { refreshShared } from './shared-refresh.js';
-import type { StoredToken } from './token-store.js';
+import { withGeneration, type StoredToken } from './token-store.js';
 
 /** One refresh: the fleet's shared one, or the degraded one while the shared store cannot be used. */
 export async function refreshOnce(
@@ -59,7 +59,7 @@ async function refreshWithoutSharedStore(parts: ManagerParts, reason: string): P
     const accepted = await exchangeWithRetries(parts, grant);
     book.recordSuccess(accepted, started, `${reason} (redis unavailable, local refresh)`);
     // Same generation as before: when Redis is back, the shared store's token wins.
-    const token: StoredToken = { ...accepted.token, generation: current?.generation ?? 0 };
+    const token = withGeneration(accepted.token, current?.generation ?? 0);
     if (token.refreshToken === undefined && grant.kind === 'refresh') token.refreshToken = grant.refreshToken;
     return held.adopt(token, true);
   } catch (error) {

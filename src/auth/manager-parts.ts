@@ -10,6 +10,7 @@ import type { ResolvedAccount } from '../core/account.js';
 import type { FleetLock } from './fleet-lock.js';
 import type { RefreshBookkeeping } from './refresh-bookkeeping.js';
 import type { RefreshLock } from './refresh-lock.js';
+import type { RefreshSchedule } from './refresh-schedule.js';
 import type { CooldownPolicy, RetryPolicy } from './retry.js';
 import type { SecretRotation } from './secret-rotation.js';
 import type { CodeGrantInput, TokenClientOptions, TokenGrantInput } from './token-client.js';
@@ -45,6 +46,8 @@ export interface TokenManagerOptions {
   accepts?: (token: StoredToken) => boolean;
   /** Told about every token request the carrier answered or failed (health history, metrics). */
   observer?: (event: TokenRequestEvent) => void;
+  /** Where proactive refreshes wait (the engine's one timer); without it, each account has its own. */
+  schedule?: RefreshSchedule;
 }
 
 /** The grants a refresh sends by itself; a code exchange only happens through onboarding. */

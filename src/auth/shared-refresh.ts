@@ -11,7 +11,7 @@ import { exchangeWithRetries } from './exchange-retries.js';
 import { chooseGrant } from './grant-choice.js';
 import type { ManagerParts } from './manager-parts.js';
 import type { AcceptedToken } from './token-response.js';
-import type { StoredToken, WriteResult } from './token-store.js';
+import { withGeneration, type StoredToken, type WriteResult } from './token-store.js';
 
 export async function refreshShared(
   parts: ManagerParts,
@@ -48,7 +48,7 @@ async function refreshHolding(
     await book.recordFailure(error, grant.kind, started, stored);
     throw error;
   }
-  const token: StoredToken = { ...accepted.token, generation };
+  const token = withGeneration(accepted.token, generation);
   if (grant.kind === 'refresh' && token.refreshToken === undefined) {
     // RFC 6749 6: the server MAY keep the old refresh token valid and not send a new one.
     token.refreshToken = grant.refreshToken;

@@ -10,12 +10,14 @@
 import type { Logger } from 'pino';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { GatewayError } from '../core/errors.js';
 import type { RedisConnection } from '../platform/redis.js';
 import type { TokenSealer } from './crypto.js';
 import { DependentToken } from './dependent-token.js';
 import { LocalRefreshLock, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
 import { RedisTokenStore, TOKEN_EVENTS_CHANNEL } from './redis-token-store.js';
+import { RefreshSchedule } from './refresh-schedule.js';
 import { StaticCredentials } from './static-credentials.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
 import { type AccountCredentials, type TokenStatus } from './token-status.js';
@@ -29,7 +31,9 @@ export interface TokenEngineOptions {
   lockTtlMs?: number;
   lockAutoExtend?: boolean;
   /** Passed to every manager (retry, cooldown, transport, clocks) for tests and tuning. */
-  manager?: Partial<Omit<TokenManagerOptions, 'store' | 'lock' | 'log' | 'sharedStoreAvailable'>>;
+  manager?: Partial<
+    Omit<TokenManagerOptions, 'store' | 'lock' | 'log' | 'sharedStoreAvailable' | 'schedule'>
+  >;
 }
 
 interface AccountEntry {
@@ -40,7 +44,7 @@ interface AccountEntry {
 export class TokenEngine {
   readonly store: TokenStore;
   readonly #managers = new Map<string, AccountCredentials>();
-  readonly #accounts = new Map<string, ConfiguredAccount>();
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   readonly #build: (account: ConfiguredAccount) => AccountEntry;
   /** Dependent tokens per account, and by their store id (for token events). */
   readonly #dependents = new Map<string, DependentToken[]>();
@@ -64,17 +68,19 @@ export class TokenEngine {
       lock = new LocalRefreshLock();
     }
     const redis = options.redis;
-    for (const account of options.accounts) this.#accounts.set(account.id, account);
+    this.#accounts = accountsById(options.accounts);
+    // One object for every manager, so what they derive from it is shared too (token-manager.ts).
+    const managerOptions = {
+      ...options.manager,
+      store: this.store,
+      lock,
+      log: options.log,
+      sharedStoreAvailable: () => redis?.available ?? false,
+      schedule: new RefreshSchedule(),
+    };
     this.#build = (account) => {
       if (account.kind === 'static')
         return { manager: new StaticCredentials(account, options.log), dependents: [] };
-      const managerOptions = {
-        ...options.manager,
-        store: this.store,
-        lock,
-        log: options.log,
-        sharedStoreAvailable: () => redis?.available ?? false,
-      };
       const manager = new TokenManager(account, managerOptions);
       const dependents = account.dependentTokens.map(
         (profile) => new DependentToken(manager, profile, managerOptions),

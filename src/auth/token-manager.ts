@@ -13,17 +13,48 @@ import type { ResolvedAccount } from '../core/account.js';
 import { completeAuthorization } from './authorization-completion.js';
 import { refreshOnce } from './degraded-refresh.js';
 import { configuredSecrets } from './exchange-retries.js';
-import { FleetLock } from './fleet-lock.js';
+import { FleetLock, type FleetLockOptions } from './fleet-lock.js';
 import type { ManagerParts, TokenManagerOptions } from './manager-parts.js';
-import { RefreshBookkeeping } from './refresh-bookkeeping.js';
+import { RefreshBookkeeping, type BookkeepingOptions } from './refresh-bookkeeping.js';
 import { SecretRotation } from './secret-rotation.js';
 import { projectStatus } from './status-projection.js';
 import type { CodeGrantInput } from './token-client.js';
-import { TokenRefresh } from './token-refresh.js';
+import { TokenRefresh, type TokenRefreshOptions } from './token-refresh.js';
 import type { AccountCredentials, TokenStatus } from './token-status.js';
 import type { StoredToken } from './token-store.js';
 
 export type { TokenManagerOptions } from './manager-parts.js';
+
+interface PartOptions {
+  now: () => number;
+  random: () => number;
+  refresh: TokenRefreshOptions;
+  book: BookkeepingOptions;
+  lock: FleetLockOptions;
+}
+
+/**
+ * What the parts are built with, derived once per options object: the engine hands every manager
+ * the same one, so 10,000 accounts share these instead of each holding its own copies (issue 11).
+ */
+const derived = new WeakMap<TokenManagerOptions, PartOptions>();
+
+function partOptions(options: TokenManagerOptions): PartOptions {
+  let parts = derived.get(options);
+  if (parts === undefined) {
+    const now = options.now ?? Date.now;
+    const random = options.random ?? Math.random;
+    parts = {
+      now,
+      random,
+      refresh: { now, random, accepts: options.accepts, schedule: options.schedule },
+      book: { ...options, now },
+      lock: { ...options, now, random, waitMs: options.lockWaitMs, pollMs: options.lockPollMs },
+    };
+    derived.set(options, parts);
+  }
+  return parts;
+}
 
 export class TokenManager implements AccountCredentials {
   readonly #parts: ManagerParts;
@@ -33,9 +64,8 @@ export class TokenManager implements AccountCredentials {
     readonly account: ResolvedAccount,
     private readonly options: TokenManagerOptions,
   ) {
-    const now = options.now ?? Date.now;
-    const random = options.random ?? Math.random;
-    const held = new TokenRefresh(account, { now, random, accepts: options.accepts }, (trigger, reason) =>
+    const { now, random, refresh, book, lock } = partOptions(options);
+    const held = new TokenRefresh(account, refresh, (trigger, reason) =>
       refreshOnce(this.#parts, trigger, reason),
     );
     this.#held = held;
@@ -45,14 +75,8 @@ export class TokenManager implements AccountCredentials {
       now,
       random,
       held,
-      book: new RefreshBookkeeping(account, held, { ...options, now }),
-      fleetLock: new FleetLock(account.id, {
-        ...options,
-        now,
-        random,
-        waitMs: options.lockWaitMs,
-        pollMs: options.lockPollMs,
-      }),
+      book: new RefreshBookkeeping(account, held, book),
+      fleetLock: new FleetLock(account.id, lock),
       rotation: new SecretRotation(),
     };
   }

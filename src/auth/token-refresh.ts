@@ -7,6 +7,7 @@
  * shared refresh, or the degraded one while Redis is away) is the procedure it is given.
  */
 import type { ResolvedAccount } from '../core/account.js';
+import { RefreshSchedule, type Scheduled, type ScheduledRun } from './refresh-schedule.js';
 import type { AccountAuthState } from './token-status.js';
 import type { StoredToken } from './token-store.js';
 
@@ -20,6 +21,8 @@ export interface TokenRefreshOptions {
   random: () => number;
   /** Extra condition for a token to be served or adopted (dependent tokens: their binding). */
   accepts?: ((token: StoredToken) => boolean) | undefined;
+  /** Where the proactive refresh waits: the engine's, shared by its accounts; else one of its own. */
+  schedule?: RefreshSchedule | undefined;
 }
 
 interface TokenTimings {
@@ -27,13 +30,16 @@ interface TokenTimings {
   windowMs: number;
 }
 
-export class TokenRefresh {
+export class TokenRefresh implements Scheduled {
   current: StoredToken | null = null;
   /** The token was obtained while Redis was away and lives only in this process. */
   local = false;
   state: AccountAuthState = 'no_token';
   #inflight: Promise<StoredToken> | null = null;
-  #timer: NodeJS.Timeout | undefined;
+  #next: ScheduledRun | undefined;
+  /** The generation the scheduled refresh replaces. */
+  #nextTrigger = 0;
+  #ownSchedule: RefreshSchedule | undefined;
   #stopped = false;
 
   constructor(
@@ -41,6 +47,10 @@ export class TokenRefresh {
     private readonly options: TokenRefreshOptions,
     private readonly procedure: RefreshProcedure,
   ) {}
+
+  get #schedule(): RefreshSchedule {
+    return this.options.schedule ?? (this.#ownSchedule ??= new RefreshSchedule());
+  }
 
   /** Refresh margin and proactive window, scaled down for short-lived tokens. */
   #timings(token: StoredToken): TokenTimings {
@@ -113,29 +123,36 @@ export class TokenRefresh {
     this.current = token;
     this.local = local;
     this.state = 'ok';
-    this.#schedule(token);
+    this.#scheduleNext(token);
     return token;
   }
 
   /** Proactive refresh at a uniformly random point of the window before the margin, so a fleet of accounts does not refresh in bursts. */
-  #schedule(token: StoredToken): void {
-    if (this.#timer) clearTimeout(this.#timer);
+  #scheduleNext(token: StoredToken): void {
+    this.#cancelNext();
     if (this.#stopped) return;
     const { marginMs, windowMs } = this.#timings(token);
     if (windowMs <= 0) return;
     const refreshAt = token.expiresAt - marginMs - this.options.random() * windowMs;
-    this.#timer = setTimeout(
-      () => {
-        this.refresh(token.generation, 'proactive').catch(() => {});
-      },
-      Math.max(0, refreshAt - this.options.now()),
-    );
-    this.#timer.unref();
+    this.#nextTrigger = token.generation;
+    this.#next = this.#schedule.add(refreshAt - this.options.now(), this);
+  }
+
+  /** The proactive refresh is due (called by the schedule). */
+  runScheduled(): void {
+    this.#next = undefined;
+    this.refresh(this.#nextTrigger, 'proactive').catch(() => {});
+  }
+
+  #cancelNext(): void {
+    if (this.#next === undefined) return;
+    this.#schedule.cancel(this.#next);
+    this.#next = undefined;
   }
 
   /** Drops the token held here (purged); a refresh in flight keeps its state until it ends. */
   forget(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#cancelNext();
     this.current = null;
     this.local = false;
     if (this.#inflight === null) this.state = 'no_token';
@@ -148,6 +165,6 @@ export class TokenRefresh {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#cancelNext();
   }
 }

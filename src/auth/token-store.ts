@@ -12,6 +12,26 @@ export interface StoredToken extends IssuedToken {
   generation: number;
 }
 
+/**
+ * `{ ...token, generation }`, the same fields in the same order, built field by field: once the
+ * spread ran in optimised code V8 gave each result a hidden class of its own, about 0.5 KB kept
+ * with every account's token (10,000 accounts, issue 11).
+ */
+export function withGeneration(token: IssuedToken, generation: number): StoredToken {
+  const stored = {
+    accessToken: token.accessToken,
+    tokenType: token.tokenType,
+    expiresAt: token.expiresAt,
+    obtainedAt: token.obtainedAt,
+  } as StoredToken;
+  if ('refreshToken' in token) stored.refreshToken = token.refreshToken!;
+  if ('refreshTokenExpiresAt' in token) stored.refreshTokenExpiresAt = token.refreshTokenExpiresAt!;
+  if ('scope' in token) stored.scope = token.scope!;
+  if ('binding' in token) stored.binding = token.binding!;
+  stored.generation = generation;
+  return stored;
+}
+
 export interface CooldownState {
   until: number;
   code: GatewayErrorCode;

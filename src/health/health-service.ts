@@ -7,6 +7,7 @@
  * the runbook for what is failing now. History comes from the fleet-shared minute buckets.
  */
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { SecretRotationStatus } from '../auth/secret-rotation.js';
 import type { AuthBreakers, BreakerState } from '../breaker/auth-breaker.js';
@@ -208,7 +209,7 @@ const count = (record: Partial<Record<string, number>>) =>
   Object.values(record).reduce((s: number, n) => s + (n ?? 0), 0);
 
 export class HealthService {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   /** Account ids in code-unit order: the order pages follow, stable across calls. */
   readonly #sorted: string[];
   readonly #now: () => number;
@@ -216,7 +217,7 @@ export class HealthService {
   #emptyTrend: { minute: number; points: TrendPoint[] } | undefined;
 
   constructor(private readonly options: HealthServiceOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
     this.#sorted = [...this.#accounts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     this.#now = options.now ?? Date.now;
   }

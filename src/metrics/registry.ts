@@ -19,7 +19,8 @@ interface ScoreSource {
 /** One account's pass-through series, found without building a label key per request. */
 interface ProxiedSeries {
   ok: CounterSeries | undefined;
-  failed: Map<string, CounterSeries>;
+  /** Made at the account's first failed answer: most accounts never have one. */
+  failed: Map<string, CounterSeries> | undefined;
   byStatus: Map<number, HistogramSeries>;
 }
 
@@ -136,7 +137,7 @@ export class GatewayMetrics {
     const proxiedOf = (account: string): ProxiedSeries => {
       let found = proxiedSeries.get(account);
       if (found === undefined) {
-        found = { ok: undefined, failed: new Map(), byStatus: new Map() };
+        found = { ok: undefined, failed: undefined, byStatus: new Map() };
         proxiedSeries.set(account, found);
       }
       return found;
@@ -150,6 +151,7 @@ export class GatewayMetrics {
           series.ok.value += 1;
         } else {
           const failureClass = event.failureClass ?? '';
+          series.failed ??= new Map();
           let failed = series.failed.get(failureClass);
           if (failed === undefined) {
             failed = proxied.series(`${account}\nfailed\n${failureClass}`, () => ({

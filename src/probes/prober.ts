@@ -35,6 +35,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { CarrierApi } from '../upstream/carrier-api.js';
 import { UpstreamObserver } from '../upstream/observe.js';
 import { CarrierTransport } from '../upstream/transport.js';
@@ -131,7 +132,7 @@ export function breakerOutcome(outcome: Pick<Outcome, 'ok' | 'failureClass' | 'f
 const CLOCK_SLACK_MS = 5_000;
 
 export class Prober implements ProbeResults {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   readonly #store: ProbeStore;
   /** Leases while Redis is away: this instance probes on its own rather than nobody probing. */
   readonly #fallback: MemoryProbeStore;
@@ -150,7 +151,7 @@ export class Prober implements ProbeResults {
   #running = false;
 
   constructor(private readonly options: ProberOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#store = options.redis

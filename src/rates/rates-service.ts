@@ -11,6 +11,7 @@
  * the call resent as freely as the pass-through does for a GET.
  */
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { countsAgainstCarrier, GatewayError } from '../core/errors.js';
 import { rateRequestSchema, type RateQuote, type RateRequest } from '../core/rates-adapter.js';
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
@@ -106,13 +107,13 @@ const DEADLINE_REASON = Object.assign(new Error('rates deadline reached'), { cod
 type Outcome = { rates: RateQuote[]; cached?: true } | { error: Omit<RateError, 'account'> };
 
 export class RatesService {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   /** The last deadline timers' lateness (ms) and when each fired, oldest overwritten first. */
   readonly #lateness: { ms: number; at: number }[] = [];
   #latenessNext = 0;
 
   constructor(private readonly options: RatesServiceOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
   }
 
   /** Parses the body; every bad field is named in `detail` and in `errors`. */

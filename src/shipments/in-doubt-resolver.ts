@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { GatewayError } from '../core/errors.js';
 import type { Label } from '../core/shipment.js';
 import type { LookupAnswer } from '../core/shipping-adapter.js';
@@ -54,14 +55,14 @@ export interface InDoubtResolverOptions {
 export type PassResult = ResolutionOutcome | 'pending' | 'skipped';
 
 export class InDoubtResolver {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   readonly #owner = randomUUID();
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
   constructor(private readonly options: InDoubtResolverOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
     this.#now = options.now ?? Date.now;
   }
 

@@ -10,6 +10,7 @@
  * down to what is safe to pass on (shipments/void-refusal.ts).
  */
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { GatewayError } from '../core/errors.js';
 import type { CarrierApi } from '../upstream/carrier-api.js';
 import { voidAtCarrier } from './carrier-calls.js';
@@ -35,10 +36,10 @@ const notFound = (id: string) =>
   new GatewayError('ERR_SHIPMENT_NOT_FOUND', undefined, { detail: `no shipment ${id} for this client` });
 
 export class ShipmentDesk {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
 
   constructor(private readonly options: ShipmentDeskOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
   }
 
   get records(): ShipmentStore {

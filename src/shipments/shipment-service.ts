@@ -18,6 +18,7 @@
 import { hash, randomUUID } from 'node:crypto';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { countsAgainstCarrier, GatewayError } from '../core/errors.js';
 import { shipmentRequestSchema, type ShipmentRequest } from '../core/shipment.js';
 import type { ShippingCall } from '../core/shipping-adapter.js';
@@ -126,11 +127,11 @@ interface AttemptResult {
 }
 
 export class ShipmentService {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
   readonly #leaseMs: number;
 
   constructor(private readonly options: ShipmentServiceOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
     this.#leaseMs = options.leaseMs ?? 60_000;
   }
 

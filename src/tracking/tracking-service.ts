@@ -8,6 +8,7 @@
 import { z } from 'zod';
 
 import type { ConfiguredAccount } from '../core/account.js';
+import { accountsById } from '../core/account-index.js';
 import { countsAgainstCarrier, GatewayError, type GatewayErrorCode } from '../core/errors.js';
 import type { TrackingEvent, TrackingResult, TrackingStatus } from '../core/tracking-adapter.js';
 import type { AuthBreakers, BreakerOutcome } from '../breaker/auth-breaker.js';
@@ -72,10 +73,10 @@ function failureOutcome(error: unknown): string {
 const invalid = (detail: string) => new GatewayError('ERR_REQUEST_INVALID', undefined, { detail });
 
 export class TrackingService {
-  readonly #accounts: Map<string, ConfiguredAccount>;
+  readonly #accounts: ReadonlyMap<string, ConfiguredAccount>;
 
   constructor(private readonly options: TrackingServiceOptions) {
-    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+    this.#accounts = accountsById(options.accounts);
   }
 
   static number(value: string): string {

@@ -64,7 +64,8 @@ describe('batched log lines on standard output', () => {
   it('writes each line at once with flushMs 0', async () => {
     const run = await runWriter(0, 200, 'stay');
     expect(run.lines).toHaveLength(200);
-    expect(run.writes).toBe(200);
+    // At least one write a line; a pipe that is momentarily full makes sonic-boom retry a write.
+    expect(run.writes).toBeGreaterThanOrEqual(200);
   });
 
   it('writes at once what waits when the logger is flushed (the listening line)', async () => {

@@ -5,8 +5,12 @@
  * request-shaped `headers.authorization` / `headers.cookie` too. Each test logs into a memory
  * stream and reads the JSON lines back, and checks that ordinary fields still get through.
  */
+import { Writable } from 'node:stream';
+
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
+import { REDACTED_PATHS } from '../../src/platform/log.js';
 import { memoryLogger as inMemory, registerSecrets } from '../support/log-capture.js';
 
 const SECRET = 'very-secret-value-0123456789';
@@ -91,5 +95,45 @@ describe('log redaction', () => {
     const { log, only } = memoryLogger();
     log.info({ account: 'ups-main' }, 'refreshed');
     expect(only()).toMatchObject({ account: 'ups-main', msg: 'refreshed', level: 30 });
+  });
+
+  it('writes every field as pino with the same redaction does (scalars skip the redactor)', () => {
+    const ours = memoryLogger();
+    const plain: string[] = [];
+    const reference = pino(
+      { level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          plain.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+          callback();
+        },
+      }),
+    );
+    const fields = {
+      text: 'quote " backslash \\ newline \n tab \t nul \u0000 é 😀 \ud800',
+      empty: '',
+      count: 3,
+      ratio: -0.125,
+      huge: 1e21,
+      infinite: Number.POSITIVE_INFINITY,
+      yes: true,
+      no: false,
+      nothing: null,
+      list: [1, 'two', { generation: 1 }],
+      token: { accessToken: SECRET, generation: 3 },
+      headers: { authorization: SECRET, accept: 'application/json' },
+      accessToken: SECRET,
+      password: 12345678,
+    };
+    for (const [logger, child] of [
+      [ours.log, ours.log.child({ component: 'x', flag: true, n: 2 })],
+      [reference, reference.child({ component: 'x', flag: true, n: 2 })],
+    ] as const) {
+      logger.info(fields, 'fields');
+      child.warn({ ...fields, extra: 'child' }, 'child fields');
+    }
+    const withoutTime = (line: string) => line.replace(/"time":\d+,/, '');
+    expect(ours.lines.map(withoutTime)).toEqual(plain.map(withoutTime));
+    expect(ours.lines.join('\n')).not.toContain(SECRET);
   });
 });

@@ -288,7 +288,9 @@ async function main(): Promise<number> {
     log();
     log(textTable(RATES_HEADERS, ratesRows(rates)));
     ratesOk = ratesMet(rates);
-    log(`target (4 accounts with one 5 s carrier: p99 ≤ deadline + 50 ms, none later): ${ratesOk ? 'met' : 'NOT MET'}`);
+    log(
+      `target (4 accounts with one 5 s carrier: p99 ≤ deadline + 50 ms, none later): ${ratesOk ? 'met' : 'NOT MET'}`,
+    );
     log();
   }
 

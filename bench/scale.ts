@@ -8,10 +8,14 @@
  *   a fixed cost the 1-account row shows;
  * - A's resident memory once listening, after one proxied call per account (each account then
  *   holds a token, a breaker entry, a metric child, a minute of history), and at the end of the
- *   idle window below (V8 and the allocator have then had 10 s to give back what the burst took);
- * - idle: no request for `idleSeconds`, then CPU seconds of each process (from /proc) and Redis
- *   commands processed (`INFO stats` total_commands_processed; the two INFO calls subtracted) over
- *   the same seconds, per instance;
+ *   idle window below (V8 and the allocator have then had the settling time and the idle window to
+ *   give back what the burst took);
+ * - idle: after `SETTLE_MS` with no request, then for `idleSeconds`, CPU seconds of each process
+ *   (from /proc) and Redis commands processed (`INFO stats` total_commands_processed; the two INFO
+ *   calls subtracted) over the same seconds, per instance. The settling is V8's, not the
+ *   gateway's: its memory reducer starts 8 s after allocation stops (`--gc-memory-reducer-start-
+ *   delay-ms`) and runs up to three full collections, a one-off that a window starting right
+ *   after the calls or the boot counted as idle cost (docs/benchmarks.md run 21);
  * - a breaker forced open by an operator on A: ms from sending the command until B and C log it
  *   (`override applied` carries the version, pino stamps it with the process's clock);
  * - `GET /v1/health/carriers` on A after the calls (every account then has events): the median
@@ -189,6 +193,9 @@ async function idle(
 
 const HEALTH_RUNS = 5;
 
+/** Quiet time before the idle window: V8's memory reducer starts 8 s after allocation stops. */
+const SETTLE_MS = 12_000;
+
 /** Median answer time (ms, body read) of `GET <path>` on A, after one unmeasured warm-up; NaN if one failed. */
 async function medianGetMs(a: Service, path: string): Promise<number> {
   const times: number[] = [];
@@ -250,6 +257,7 @@ async function measure(
     assertAlive();
     await sleep(2_000);
     const rssAfterCallsMb = rssMb(a.child.pid);
+    await sleep(SETTLE_MS);
     const quiet = await idle(fleet, admin, settings.idleSeconds);
     const rssAfterIdleMb = rssMb(a.child.pid);
     const healthPageMs = await medianGetMs(a, '/v1/health/carriers');

@@ -37,8 +37,8 @@ interface Entry {
 
 /** The entry a response is tracked by, hung on the response: one shared `close` listener, no closure. */
 const ENTRY = Symbol('carrier-gateway.drain-entry');
-type Tracked = ServerResponse & { [ENTRY]?: Entry; [DRAIN]?: ServerDrain };
 const DRAIN = Symbol('carrier-gateway.drain');
+type Tracked = ServerResponse & { [ENTRY]?: Entry; [DRAIN]?: ServerDrain };
 
 /** `METHOD /path` of a request, without its query string. */
 function requestLine(res: ServerResponse): string {

@@ -306,12 +306,10 @@ export class MemoryShipmentStore implements ShipmentStore {
     return entry;
   }
 
-  #view(entry: MemoryShipment): StoredShipment {
-    const labelsLive = (entry.record.labelsUntil ?? 0) > this.now();
-    return {
-      record: structuredClone(entry.record),
-      ...(entry.labels && labelsLive ? { labels: entry.labels } : {}),
-    };
+  /** What a reader gets: a copy of the record (or `record`, a copy already made), and the labels while kept. */
+  #view(entry: MemoryShipment, record: ShipmentRecord = structuredClone(entry.record)): StoredShipment {
+    const labelsLive = (record.labelsUntil ?? 0) > this.now();
+    return { record, ...(entry.labels && labelsLive ? { labels: entry.labels } : {}) };
   }
 
   #put(record: ShipmentRecord, labels: Label[] | undefined): void {
@@ -352,10 +350,8 @@ export class MemoryShipmentStore implements ShipmentStore {
     checkTransition(id, entry.record.status, changed.record.status);
     const next = nextVersion({ ...changed.record, version: entry.record.version });
     this.#put(next, changed.labels);
-    // As #view would answer, without cloning the copy #put just made: `next` is already the caller's.
-    const stored = this.#entries.get(id)!;
-    const labelsLive = (next.labelsUntil ?? 0) > this.now();
-    return { record: next, ...(stored.labels && labelsLive ? { labels: stored.labels } : {}) };
+    // #put stored its own copy: `next` is already the caller's, no second clone.
+    return this.#view(this.#entries.get(id)!, next);
   }
 
   async findByReference(client: string, reference: string): Promise<StoredShipment[]> {

@@ -251,7 +251,7 @@ export class CarrierApi {
     if (this.#mayRetry(credential, rejection, retry))
       return { kind: 'resend', replaced: verdict === 'replaced' };
     // A replaced token needs nothing: the next call takes the replacement.
-    return verdict === 'replaced' ? { kind: 'none' } : { kind: 'drop' };
+    return verdict === 'replaced' ? NO_REFUSAL : { kind: 'drop' };
   }
 
   /** Whether a refusal may cost a token request now (the account's fleet-wide budget). */

@@ -20,6 +20,7 @@ import { request as undiciRequest } from 'undici';
 
 import type { DependentTokenProfile, ResolvedAccount } from '../core/account.js';
 import { GatewayError } from '../core/errors.js';
+import { deadline } from '../platform/deadline.js';
 import { classifyTransportFailure, parseRetryAfter } from './classify.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
 import type { AcceptedToken } from './token-response.js';
@@ -133,7 +134,7 @@ export class DependentToken {
     const account = this.parent.account;
     const parentToken = await this.parent.getToken();
     const identity = this.#identity(parentToken);
-    const signal = AbortSignal.timeout(account.token.timeoutMs);
+    const limit = deadline(account.token.timeoutMs);
     const sentAt = this.#now();
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
@@ -147,13 +148,15 @@ export class DependentToken {
           accept: 'application/json',
         },
         body: JSON.stringify(body),
-        signal,
+        signal: limit.signal,
       });
       status = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
     } catch (cause) {
-      throw classifyTransportFailure(this.storeId, cause, signal.aborted).error;
+      throw classifyTransportFailure(this.storeId, cause, limit.signal.aborted).error;
+    } finally {
+      limit.release();
     }
     const failure = (
       code: ConstructorParameters<typeof GatewayError>[0],

@@ -11,6 +11,7 @@ import { request as undiciRequest, type Dispatcher } from 'undici';
 
 import type { JwtExpectations, ResolvedAccount } from '../core/account.js';
 import { GatewayError } from '../core/errors.js';
+import { deadline } from '../platform/deadline.js';
 import {
   classifyHttpFailure,
   classifyTransportFailure,
@@ -130,7 +131,7 @@ export async function sendTokenRequest(
   options: Pick<TokenClientOptions, 'dispatcher' | 'now'> = {},
 ): Promise<TokenEndpointAnswer> {
   const now = options.now ?? Date.now;
-  const signal = AbortSignal.timeout(account.token.timeoutMs);
+  const limit = deadline(account.token.timeoutMs);
   const sentAt = now();
   let response: Dispatcher.ResponseData;
   let text: string;
@@ -139,17 +140,19 @@ export async function sendTokenRequest(
       method: 'POST',
       headers: plan.headers,
       body: plan.body,
-      signal,
+      signal: limit.signal,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     text = await response.body.text();
   } catch (cause) {
-    const failure = classifyTransportFailure(account.id, cause, signal.aborted);
+    const failure = classifyTransportFailure(account.id, cause, limit.signal.aborted);
     Object.defineProperty(failure.error, 'maybeDelivered', {
       value: failure.maybeDelivered,
       enumerable: false,
     });
     throw failure.error;
+  } finally {
+    limit.release();
   }
   const receivedAt = now();
   const body = parseJson(text);

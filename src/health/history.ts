@@ -157,20 +157,49 @@ export class MemoryHistoryStore implements HistoryStore {
 
 const HOUR_KEY_TTL_SECONDS = 25 * 3600;
 
+/**
+ * KEYS[1] an account's hour hash; ARGV[1] its time to live (s), then field/increment pairs.
+ * A script rather than a pipeline: every ioredis pipeline gets a hidden class of its own, which
+ * keeps it and its commands out of reach of V8's young-generation collector (see UPDATE_STATE in
+ * src/auth/redis-token-store.ts).
+ */
+const ADD_TO_HOUR = `
+for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** KEYS[1] an account's hour hash; ARGV: its time to live (s), the field, the value. */
+const SET_IN_HOUR = `
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+interface HistoryScripts {
+  addToHour(key: string, ttlSeconds: number, ...fieldsAndIncrements: (string | number)[]): Promise<number>;
+  setInHour(key: string, ttlSeconds: number, field: string, value: number): Promise<number>;
+}
+
 export class RedisHistoryStore implements HistoryStore {
-  constructor(private readonly redis: RedisConnection) {}
+  constructor(private readonly redis: RedisConnection) {
+    redis.client.defineCommand('addToHour', { numberOfKeys: 1, lua: ADD_TO_HOUR });
+    redis.client.defineCommand('setInHour', { numberOfKeys: 1, lua: SET_IN_HOUR });
+  }
+
+  get #scripts(): HistoryScripts {
+    return this.redis.client as unknown as HistoryScripts;
+  }
 
   #key(account: string, minute: number): string {
     return `${this.redis.keyPrefix}health:${account}:${Math.floor(minute / 60)}`;
   }
 
   async add(account: string, minute: number, delta: BucketDelta): Promise<void> {
-    const key = this.#key(account, minute);
-    const pipeline = this.redis.client.pipeline();
-    for (const [field, value] of deltaFields(delta)) pipeline.hincrby(key, `${minute}|${field}`, value);
-    pipeline.expire(key, HOUR_KEY_TTL_SECONDS);
-    await pipeline.exec();
-    // Its own command: another key, so another Cluster slot than the pipeline's.
+    const increments: (string | number)[] = [];
+    for (const [field, value] of deltaFields(delta)) increments.push(`${minute}|${field}`, value);
+    await this.#scripts.addToHour(this.#key(account, minute), HOUR_KEY_TTL_SECONDS, ...increments);
+    // Its own command: another key, so another Cluster slot than the script's.
     await this.redis.client.zadd(this.#active, minute, account);
   }
 
@@ -184,12 +213,7 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async setScore(account: string, minute: number, score: number): Promise<void> {
-    const key = this.#key(account, minute);
-    await this.redis.client
-      .pipeline()
-      .hset(key, `${minute}|score`, score)
-      .expire(key, HOUR_KEY_TTL_SECONDS)
-      .exec();
+    await this.#scripts.setInHour(this.#key(account, minute), HOUR_KEY_TTL_SECONDS, `${minute}|score`, score);
   }
 
   async read(account: string, fromMinute: number, toMinute: number): Promise<Bucket[]> {

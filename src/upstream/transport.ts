@@ -17,6 +17,7 @@ import { Agent, Client, Pool, type Dispatcher } from 'undici';
 
 import { GatewayError } from '../core/errors.js';
 import { transportFate } from '../core/transport-failures.js';
+import { deadline } from '../platform/deadline.js';
 import { certificateConnector, type ProbeCa } from './tls.js';
 
 export type TransportFailure =
@@ -152,16 +153,13 @@ export class CarrierTransport {
     const client = new Client(wire.origin, {
       connect: certificateConnector(options.ca, (_host, seen) => (certificate = seen)),
     });
+    // One deadline for the whole exchange, TLS handshake included.
+    const limit = deadline(wire.timeoutMs);
     try {
-      // One deadline for the whole exchange, TLS handshake included.
-      const result = await sendAndRead(
-        client,
-        wire,
-        options.encoding ?? 'utf8',
-        AbortSignal.timeout(wire.timeoutMs),
-      );
+      const result = await sendAndRead(client, wire, options.encoding ?? 'utf8', limit.signal);
       return result.kind === 'answered' && certificate !== undefined ? { ...result, certificate } : result;
     } finally {
+      limit.release();
       await client.destroy().catch(() => undefined);
     }
   }

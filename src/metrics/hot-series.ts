@@ -3,9 +3,11 @@
  * A counter and a histogram for the pass-through's per-call metrics. prom-client converts,
  * validates and hashes the label set on every `inc` and `observe`, a child from `labels()`
  * included: the largest cost the metrics put on a proxied call (docs/benchmarks.md run 19). Here a
- * caller holds its series and adds to plain numbers; the registry reads them at scrape time
- * through prom-client's own metric interface (`get()`), so the text exposition, the label
- * escaping and the default labels are prom-client's.
+ * caller makes each series once, holds it and adds to plain numbers; the registry reads them at
+ * scrape time through prom-client's own metric interface (`get()`), so the text exposition, the
+ * label escaping and the default labels are prom-client's. A series is a few numbers in a list,
+ * with no key string or map entry of its own: at 10,000 accounts each is held once per account
+ * (docs/benchmarks.md run 22).
  */
 import type { Registry } from 'prom-client';
 
@@ -18,8 +20,11 @@ export interface CounterSeries {
 
 export interface HistogramSeries {
   readonly labels: Labels;
-  /** Observations per bucket (not cumulative); one more than the bounds, for +Inf. */
-  readonly counts: Float64Array;
+  /**
+   * Observations per bucket (not cumulative); one more than the bounds, for +Inf. Small
+   * integers in a plain array: a typed array would add an ArrayBuffer and its native store.
+   */
+  readonly counts: number[];
   sum: number;
   count: number;
 }
@@ -42,7 +47,8 @@ interface MetricSnapshot {
 
 abstract class HotMetric<S> {
   readonly aggregator = 'sum' as const;
-  protected readonly all = new Map<string, S>();
+  /** Every series, in the order made (the exposition's order). */
+  protected readonly all: S[] = [];
 
   constructor(
     readonly name: string,
@@ -53,14 +59,11 @@ abstract class HotMetric<S> {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** The series of one label set; `key` names it, `labels` is read only when it is new. */
-  series(key: string, labels: () => Labels): S {
-    let found = this.all.get(key);
-    if (found === undefined) {
-      found = this.create(labels());
-      this.all.set(key, found);
-    }
-    return found;
+  /** A new series for `labels`, which the caller keeps: one per label set, never made twice. */
+  add(labels: Labels): S {
+    const series = this.create(labels);
+    this.all.push(series);
+    return series;
   }
 
   protected abstract create(labels: Labels): S;
@@ -78,14 +81,14 @@ export class HotCounter extends HotMetric<CounterSeries> {
   async get(): Promise<MetricSnapshot> {
     const values: MetricValue[] = [];
     // A series is made by its first increment, so zero means reset: prom-client shows none then.
-    for (const series of this.all.values())
+    for (const series of this.all)
       if (series.value !== 0) values.push({ labels: series.labels, value: series.value });
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
   /** Zeroes every series: hidden from the exposition until counted again, as prom-client's reset. */
   reset(): void {
-    for (const series of this.all.values()) series.value = 0;
+    for (const series of this.all) series.value = 0;
   }
 }
 
@@ -102,7 +105,7 @@ export class HotHistogram extends HotMetric<HistogramSeries> {
   }
 
   protected create(labels: Labels): HistogramSeries {
-    return { labels, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+    return { labels, counts: Array.from({ length: this.bounds.length + 1 }, () => 0), sum: 0, count: 0 };
   }
 
   observe(series: HistogramSeries, value: number): void {
@@ -117,7 +120,7 @@ export class HotHistogram extends HotMetric<HistogramSeries> {
   async get(): Promise<MetricSnapshot> {
     const values: MetricValue[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const series of this.all.values()) {
+    for (const series of this.all) {
       if (series.count === 0) continue;
       let cumulative = 0;
       for (const [index, bound] of this.bounds.entries()) {
@@ -152,7 +155,7 @@ export class HotHistogram extends HotMetric<HistogramSeries> {
   }
 
   reset(): void {
-    for (const series of this.all.values()) {
+    for (const series of this.all) {
       series.counts.fill(0);
       series.sum = 0;
       series.count = 0;

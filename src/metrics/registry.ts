@@ -21,7 +21,11 @@ interface ProxiedSeries {
   ok: CounterSeries | undefined;
   /** Made at the account's first failed answer: most accounts never have one. */
   failed: Map<string, CounterSeries> | undefined;
-  byStatus: Map<number, HistogramSeries>;
+  /** The answer time of the account's first status; most accounts only ever answer one. */
+  status: number;
+  seconds: HistogramSeries | undefined;
+  /** Any other status's, made when one first comes. */
+  otherStatuses: Map<number, HistogramSeries> | undefined;
 }
 
 /** Period of the event-loop lag sampler behind `nodejs_eventloop_lag_*`. */
@@ -137,44 +141,45 @@ export class GatewayMetrics {
     const proxiedOf = (account: string): ProxiedSeries => {
       let found = proxiedSeries.get(account);
       if (found === undefined) {
-        found = { ok: undefined, failed: undefined, byStatus: new Map() };
+        found = { ok: undefined, failed: undefined, status: 0, seconds: undefined, otherStatuses: undefined };
         proxiedSeries.set(account, found);
       }
       return found;
+    };
+    const secondsOf = (series: ProxiedSeries, account: string, status: number): HistogramSeries => {
+      if (series.seconds === undefined) {
+        series.status = status;
+        series.seconds = proxiedSeconds.add({ account, status: String(status) });
+      }
+      if (series.status === status) return series.seconds;
+      series.otherStatuses ??= new Map();
+      let seconds = series.otherStatuses.get(status);
+      if (seconds === undefined) {
+        seconds = proxiedSeconds.add({ account, status: String(status) });
+        series.otherStatuses.set(status, seconds);
+      }
+      return seconds;
     };
     recorder?.on('event', (event: HealthEvent) => {
       if (event.source === 'api') {
         const { account } = event;
         const series = proxiedOf(account);
         if (event.ok) {
-          series.ok ??= proxied.series(`${account}\nok`, () => ({ account, outcome: 'ok', class: '' }));
+          series.ok ??= proxied.add({ account, outcome: 'ok', class: '' });
           series.ok.value += 1;
         } else {
           const failureClass = event.failureClass ?? '';
           series.failed ??= new Map();
           let failed = series.failed.get(failureClass);
           if (failed === undefined) {
-            failed = proxied.series(`${account}\nfailed\n${failureClass}`, () => ({
-              account,
-              outcome: 'failed',
-              class: failureClass,
-            }));
+            failed = proxied.add({ account, outcome: 'failed', class: failureClass });
             series.failed.set(failureClass, failed);
           }
           failed.value += 1;
         }
         const { status, latencyMs } = event;
-        if (status !== undefined && latencyMs !== undefined) {
-          let seconds = series.byStatus.get(status);
-          if (seconds === undefined) {
-            seconds = proxiedSeconds.series(`${account}\n${status}`, () => ({
-              account,
-              status: String(status),
-            }));
-            series.byStatus.set(status, seconds);
-          }
-          proxiedSeconds.observe(seconds, latencyMs / 1000);
-        }
+        if (status !== undefined && latencyMs !== undefined)
+          proxiedSeconds.observe(secondsOf(series, account, status), latencyMs / 1000);
         return;
       }
       const labels = {

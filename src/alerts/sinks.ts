@@ -8,6 +8,7 @@
  * Webhook URLs are secrets (a Slack webhook's path is its credential), so logs name a sink by its
  * kind, position and host only, and error messages are scrubbed of the URL before logging.
  */
+import { deadline } from '../platform/deadline.js';
 import type { Logger } from '../platform/log.js';
 import type { Alert } from './rules.js';
 
@@ -118,12 +119,13 @@ export class AlertSinks {
     const body = JSON.stringify(sink.kind === 'slack' ? slackPayload(alert) : alert);
     const where = { sink: `${sink.kind}#${index}`, host: new URL(sink.url).host };
     for (let attempt = 1; attempt <= 2; attempt += 1) {
+      const limit = deadline(this.#timeoutMs);
       try {
         const response = await this.#fetch(sink.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          signal: limit.signal,
         });
         // Read to the end so the connection goes back to the pool.
         await response.arrayBuffer().catch(() => undefined);
@@ -141,6 +143,8 @@ export class AlertSinks {
           attempt === 1 ? 'alert delivery failed; retrying once' : 'alert delivery failed; dropped',
         );
         if (attempt === 1) await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs));
+      } finally {
+        limit.release();
       }
     }
   }

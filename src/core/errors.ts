@@ -152,7 +152,7 @@ export const ERROR_CATALOGUE = {
   },
   ERR_REDIS_UNAVAILABLE: {
     status: 503,
-    title: 'Redis unavailable for a refresh that needs it',
+    title: 'Redis unavailable for an operation that needs it',
     failureClass: 'gateway.redis_unavailable',
     countsAgainstCarrier: false,
   },

@@ -9,8 +9,9 @@
  * history at all is kept apart (`health-active`: account scored by its last minute with events),
  * so that readers skip the accounts nothing happened to: at 10,000 accounts most of them.
  */
-import type { RedisConnection } from '../platform/redis.js';
+import { GatewayError } from '../core/errors.js';
 import type { FailureClass } from '../core/failure-classes.js';
+import type { RedisConnection } from '../platform/redis.js';
 
 export const MINUTE_MS = 60_000;
 export const HISTORY_MINUTES = 24 * 60;
@@ -222,9 +223,19 @@ export class RedisHistoryStore implements HistoryStore {
       hours.push(hour);
     // One command per hour key, sent together (not a pipeline): on Redis Cluster the hours of
     // an account live in different slots, which one pipeline may not span.
-    const results = await Promise.all(
-      hours.map((hour) => this.redis.client.hgetall(`${this.redis.keyPrefix}health:${account}:${hour}`)),
-    );
+    let results: Record<string, string>[];
+    try {
+      results = await Promise.all(
+        hours.map((hour) => this.redis.client.hgetall(`${this.redis.keyPrefix}health:${account}:${hour}`)),
+      );
+    } catch (cause) {
+      // A report cannot be scored without its history: the caller learns why, in the catalogue's terms.
+      throw new GatewayError('ERR_REDIS_UNAVAILABLE', undefined, {
+        account,
+        cause,
+        detail: 'health history unreadable',
+      });
+    }
     const buckets = new Map<number, Bucket>();
     for (const fields of results) {
       for (const [name, raw] of Object.entries(fields)) {

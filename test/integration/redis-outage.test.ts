@@ -116,6 +116,13 @@ accounts:
     expect(accounts.accounts.find((account) => account.account === 'ups-ac')?.state).toBe(
       'redis_unavailable',
     );
+    // The health reports read their history from Redis: the list and a single report say so
+    // with the catalogue's code, not as an internal error.
+    for (const path of ['/v1/health/carriers', '/v1/health/carriers/ups-cc']) {
+      const health = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ code: 'ERR_REDIS_UNAVAILABLE' });
+    }
 
     // Redis comes back empty on the same port; the gateway reconnects without a restart.
     await redis.restart();

@@ -147,7 +147,7 @@ export const getHealthCarriersDoc: RouteDoc = {
       example: { carriers: [ACCOUNT_HEALTH_EXAMPLE], nextCursor: encodeCursor('ups-main') },
     },
   },
-  problems: ['ERR_UNAUTHENTICATED', 'ERR_QUERY_INVALID'],
+  problems: ['ERR_UNAUTHENTICATED', 'ERR_QUERY_INVALID', 'ERR_REDIS_UNAVAILABLE'],
 };
 
 export const getHealthCarrierDoc: RouteDoc = {
@@ -165,7 +165,12 @@ export const getHealthCarrierDoc: RouteDoc = {
       example: ACCOUNT_HEALTH_EXAMPLE,
     },
   },
-  problems: ['ERR_UNAUTHENTICATED', 'ERR_ACCOUNT_NOT_FOUND', 'ERR_ACCOUNT_FORBIDDEN'],
+  problems: [
+    'ERR_UNAUTHENTICATED',
+    'ERR_ACCOUNT_NOT_FOUND',
+    'ERR_ACCOUNT_FORBIDDEN',
+    'ERR_REDIS_UNAVAILABLE',
+  ],
 };
 
 /** The accounts the caller may see: all for an admin key, its own for a client key. */

@@ -256,10 +256,15 @@ const CLIENT = String.raw`
         ...penalties.slice(0, 3).map((i) => small('\u2212' + i.penalty + ' ' + words(i.name))),
       ];
     } },
-    { name: 'breaker', key: (h) => h.breaker, render: (h) => {
+    { name: 'breaker', key: (h) => [h.breaker, h.override && h.override.breaker], render: (h) => {
       const b = h.breaker || {};
-      const parts = [el('span', { class: 'breaker breaker-' + known(b.state, BREAKERS), text: words(String(b.state || 'unknown')) })];
-      if (b.state === 'open' && b.openUntil) parts.push(small('trial after ' + clock(b.openUntil)));
+      // An operator's force decides what requests meet, whatever the breaker's own state: the
+      // cell shows the force, and the own state beside it.
+      const forced = h.override && (h.override.breaker === 'open' || h.override.breaker === 'closed') ? h.override.breaker : null;
+      const shown = forced || b.state;
+      const parts = [el('span', { class: 'breaker breaker-' + known(shown, BREAKERS), text: words(String(shown || 'unknown')) })];
+      if (forced) parts.push(small('forced by an operator; own state ' + words(String(b.state || 'unknown'))));
+      if (!forced && b.state === 'open' && b.openUntil) parts.push(small('trial after ' + clock(b.openUntil)));
       if (b.cause && b.cause !== 'initial') parts.push(el('span', { class: 'small' }, breakable(b.cause)));
       return parts;
     } },

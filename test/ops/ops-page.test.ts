@@ -281,6 +281,16 @@ describe('the operations page in Chromium', () => {
     await gateway.overrides.set('fedex-returns', { drained: false, breaker: 'auto' });
   });
 
+  it('shows a breaker an operator forced open as open, with its own state beside it', async () => {
+    await gateway.overrides.set('fedex-returns', { drained: false, breaker: 'open', reason: 'INC-12' });
+    const breaker = cell('fedex-returns', 'breaker');
+    await expect.poll(() => breaker.locator('.breaker').textContent(), { timeout: 5_000 }).toBe('open');
+    expect(await breaker.locator('.breaker').getAttribute('class')).toContain('breaker-open');
+    expect(await breaker.textContent()).toContain('forced by an operator; own state closed');
+    await gateway.overrides.set('fedex-returns', { drained: false, breaker: 'auto' });
+    await expect.poll(() => breaker.locator('.breaker').textContent(), { timeout: 5_000 }).toBe('closed');
+  });
+
   it('shows a manual failover with its target, who set it and why', async () => {
     await gateway.overrides.set('fedex-returns', {
       drained: false,

@@ -8,11 +8,14 @@
  * replica), and every transition is logged and visible in `available`.
  */
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+
 import type { Logger } from 'pino';
 
 import type { RedisConfig } from '../../config/redis-schema.js';
+import { coalesceWrites } from './write-coalescing.js';
 
 export interface RedisConnectionOptions extends Partial<Pick<RedisConfig, 'url' | 'sentinel' | 'cluster'>> {
   keyPrefix: string;
@@ -30,6 +33,13 @@ export type RedisTopology = 'single' | 'sentinel' | 'cluster';
 const REPLICA_WAIT_MS = 500;
 /** After a WAIT ran out, how long writes go on unconfirmed before a replica is asked again. */
 const UNCONFIRMED_RETRY_MS = 5_000;
+
+/** Every socket the connection opens (one per reconnection) coalesces its writes. */
+function coalesceOnConnect(connection: Redis): void {
+  connection.on('connect', () => {
+    if (connection.stream) coalesceWrites(connection.stream as Socket);
+  });
+}
 
 // Reconnect forever, backing off to 2 s: Redis coming back must not need a restart.
 const reconnectDelay = (attempt: number) => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6));
@@ -130,6 +140,9 @@ export class RedisConnection extends EventEmitter {
     } else {
       throw new Error('redis: one of url, sentinel or cluster is required');
     }
+    // Each connection gathers a turn's commands into one socket write (src/platform/write-coalescing.ts).
+    if (this.client instanceof Cluster) this.client.on('+node', (node: Redis) => coalesceOnConnect(node));
+    else coalesceOnConnect(this.client);
     this.client.on('ready', () => this.#setAvailable(true));
     this.client.on('close', () => this.#setAvailable(false));
     this.client.on('end', () => this.#setAvailable(false));

@@ -7,21 +7,21 @@
  */
 import { configuredSecrets } from './exchange-retries.js';
 import type { ManagerParts } from './manager-parts.js';
-import type { TokenStatus } from './token-status.js';
+import type { StatusReads, TokenStatus } from './token-status.js';
 import type { TokenRequestCounts } from './token-store.js';
 
 /** The admin route that starts onboarding (src/http/routes/getAuthorize.ts). */
 export const authorizePath = (accountId: string) => `/v1/accounts/${encodeURIComponent(accountId)}/authorize`;
 
-export async function projectStatus(parts: ManagerParts): Promise<TokenStatus> {
+export async function projectStatus(parts: ManagerParts, read: StatusReads = {}): Promise<TokenStatus> {
   const { account, options, held, book } = parts;
   const { store } = options;
   const now = parts.now();
   const current = held.current;
   let counts: TokenRequestCounts | null = null;
   try {
-    counts = await store.tokenRequestCounts(account.id, now);
-    book.shared = await store.readState(account.id);
+    if (read.requestCounts !== false) counts = await store.tokenRequestCounts(account.id, now);
+    book.shared = read.shared ?? (await store.readState(account.id));
   } catch {
     // Redis away: counts unknown; the state says why.
   }

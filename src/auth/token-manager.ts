@@ -20,7 +20,7 @@ import { SecretRotation } from './secret-rotation.js';
 import { projectStatus } from './status-projection.js';
 import type { CodeGrantInput } from './token-client.js';
 import { TokenRefresh, type TokenRefreshOptions } from './token-refresh.js';
-import type { AccountCredentials, TokenStatus } from './token-status.js';
+import type { AccountCredentials, StatusReads, TokenStatus } from './token-status.js';
 import type { StoredToken } from './token-store.js';
 
 export type { TokenManagerOptions } from './manager-parts.js';
@@ -201,8 +201,8 @@ export class TokenManager implements AccountCredentials {
     return this.#held.whenIdle();
   }
 
-  status(): Promise<TokenStatus> {
-    return projectStatus(this.#parts);
+  status(read?: StatusReads): Promise<TokenStatus> {
+    return projectStatus(this.#parts, read);
   }
 
   stop(): void {

@@ -6,7 +6,7 @@
  */
 import type { GatewayErrorCode } from '../core/errors.js';
 import type { SecretRotationStatus } from './secret-rotation.js';
-import type { StoredToken, TokenRequestCounts } from './token-store.js';
+import type { AccountSharedState, StoredToken, TokenRequestCounts } from './token-store.js';
 
 export type AccountAuthState =
   | 'no_token'
@@ -66,6 +66,14 @@ export interface DependentTokenStatus {
 }
 
 /** What the proxy and the routes need from an account's credentials, tokens or static. */
+/** What a status reads from the shared store besides the account's state. */
+export interface StatusReads {
+  /** The hour's token request counts (default true); without them `tokenRequests` is null. */
+  requestCounts?: boolean;
+  /** The fleet-shared state, when the caller read it for many accounts at once (`readStates`). */
+  shared?: AccountSharedState;
+}
+
 export interface AccountCredentials {
   /** The hot path: a fresh credential from memory, or undefined. No I/O. */
   peek(): StoredToken | undefined;
@@ -74,7 +82,7 @@ export interface AccountCredentials {
   invalidate(accessToken: string): Promise<StoredToken>;
   onRemoteUpdate(generation: number): void;
   whenIdle(): Promise<void>;
-  status(): Promise<TokenStatus>;
+  status(read?: StatusReads): Promise<TokenStatus>;
   stop(): void;
 }
 

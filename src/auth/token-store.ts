@@ -98,6 +98,8 @@ export interface TokenStore {
     purpose: 'refresh' | 'last-resort',
   ): Promise<boolean>;
   readState(account: string): Promise<AccountSharedState>;
+  /** `readState` for many accounts at once (ranking a fleet's health), by account. */
+  readStates(accounts: readonly string[]): Promise<Map<string, AccountSharedState>>;
   updateState(
     account: string,
     change: Partial<Record<keyof AccountSharedState, unknown | null>>,
@@ -173,6 +175,10 @@ export class MemoryTokenStore implements TokenStore {
 
   async readState(account: string): Promise<AccountSharedState> {
     return { ...(this.#states.get(account) ?? {}) };
+  }
+
+  async readStates(accounts: readonly string[]): Promise<Map<string, AccountSharedState>> {
+    return new Map(accounts.map((account) => [account, { ...(this.#states.get(account) ?? {}) }]));
   }
 
   async updateState(

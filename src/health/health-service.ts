@@ -10,6 +10,7 @@ import type { ConfiguredAccount } from '../core/account.js';
 import { accountsById } from '../core/account-index.js';
 import type { TokenEngine } from '../auth/token-engine.js';
 import type { SecretRotationStatus } from '../auth/secret-rotation.js';
+import type { StatusReads } from '../auth/token-status.js';
 import type { AuthBreakers, BreakerState } from '../breaker/auth-breaker.js';
 import type { AccountOverride, AccountOverrides } from '../overrides/overrides.js';
 import { LATENCY_BOUNDS_MS, type Bucket } from './history.js';
@@ -297,10 +298,10 @@ export class HealthService {
   }
 
   /** Score and status from the last hour's buckets and the account's state; kept as its last score. */
-  async #assess(id: string, hour: Bucket[], now: number) {
+  async #assess(id: string, hour: Bucket[], now: number, read: StatusReads = {}) {
     const account = this.#accounts.get(id)!;
     const { engine, breakers } = this.options;
-    const status = await engine.status(id);
+    const status = await engine.status(id, read);
     const latency = mergeLatency(hour);
     const tokenOk = hour.reduce((sum, b) => sum + (b.ok.token ?? 0), 0);
     const tokenFailed = hour.reduce((sum, b) => sum + (b.failed.token ?? 0), 0);
@@ -335,13 +336,32 @@ export class HealthService {
   }
 
   /**
-   * An account's status and score alone, from its last hour (at most 2 hour reads, no trend, no
-   * score minute written): what the severity order ranks by.
+   * Accounts' status and score alone, from their last hour (at most 2 hour reads each, read for
+   * all of them at once; no trend, no score minute written): what the severity order ranks by.
+   * The token request counts are read only for accounts with a token quota (the only score input
+   * they feed).
    */
-  async #rank(id: string, active: ReadonlySet<string>, minute: number, now: number): Promise<Rank> {
-    const hour = active.has(id) ? await this.options.recorder.history.read(id, minute - 59, minute) : [];
-    const { scored } = await this.#assess(id, hour, now);
-    return { account: id, status: scored.status, score: scored.score };
+  async #rankMany(
+    ids: readonly string[],
+    active: ReadonlySet<string>,
+    minute: number,
+    now: number,
+  ): Promise<Rank[]> {
+    const withEvents = ids.filter((id) => active.has(id));
+    const [hours, states] = await Promise.all([
+      this.options.recorder.history.readMany(withEvents, minute - 59, minute),
+      // Unreadable at once, each status reads its own (and says Redis is away).
+      this.options.engine.store.readStates(ids).catch(() => undefined),
+    ]);
+    return Promise.all(
+      ids.map(async (id): Promise<Rank> => {
+        const requestCounts = this.#accounts.get(id)!.tokenQuotaPerHour !== undefined;
+        const shared = states?.get(id);
+        const read = shared === undefined ? { requestCounts } : { requestCounts, shared };
+        const { scored } = await this.#assess(id, hours.get(id) ?? [], now, read);
+        return { account: id, status: scored.status, score: scored.score };
+      }),
+    );
   }
 
   /** Reports of `ids`, in order, at most REPORT_CONCURRENCY computed at once. */
@@ -369,7 +389,7 @@ export class HealthService {
   /**
    * Up to `limit` reports in account id order after `after`, with history read for the accounts
    * with events only: the cost is that of the page, not of the fleet. With a status filter the
-   * accounts are ranked in batches (`#rank`; a quiet one is healthy at 100 without a look, see
+   * accounts are ranked in batches (`#rankMany`; a quiet one is healthy at 100 without a look, see
    * `severityPage`) until the page is full or the accounts run out, and the matches reported.
    */
   async page(query: HealthPageQuery): Promise<HealthPage> {
@@ -392,15 +412,13 @@ export class HealthService {
     const matched: string[] = [];
     while (start < order.length && matched.length < query.limit) {
       const ids = order.slice(start, start + Math.max(query.limit - matched.length, FILTER_BATCH));
-      const ranks = await Promise.all(
-        ids.map((id): Rank | Promise<Rank> =>
-          !noteworthy(id)
-            ? { account: id, status: 'healthy', score: 100 }
-            : active
-              ? this.#rank(id, active, minute, now)
-              : this.report(id),
-        ),
-      );
+      const worth = ids.filter(noteworthy);
+      const ranked = new Map<string, Rank>();
+      for (const rank of active
+        ? await this.#rankMany(worth, active, minute, now)
+        : await Promise.all(worth.map((id) => this.report(id))))
+        ranked.set(rank.account, rank);
+      const ranks = ids.map((id): Rank => ranked.get(id) ?? { account: id, status: 'healthy', score: 100 });
       let used = 0;
       for (const rank of ranks) {
         used += 1;
@@ -418,7 +436,7 @@ export class HealthService {
   /**
    * One page worst first (`bySeverity`), with the totals of every visible account, for the cost
    * of ranking the accounts with something to say plus the page's reports. A rank is the status
-   * and score alone, from the last hour (`#rank`: no 24-hour read, no trend). An account with no
+   * and score alone, from the last hour (`#rankMany`: no 24-hour read, no trend). An account with no
    * event in 24 hours, no breaker record, no probe result, no secret expiring within
    * EXPIRY_WARNING_DAYS and no last score here short of healthy at 100 has nothing that could take
    * a point off its score (every input is an event, a breaker, a probe or the secret), so it is
@@ -437,9 +455,9 @@ export class HealthService {
     const known = new Map<string, Rank>();
     for (let from = 0; from < noteworthy.length; from += RANK_BATCH) {
       const batch = noteworthy.slice(from, from + RANK_BATCH);
-      const ranks = await Promise.all(
-        batch.map((id) => (active ? this.#rank(id, active, minute, now) : this.report(id))),
-      );
+      const ranks = active
+        ? await this.#rankMany(batch, active, minute, now)
+        : await Promise.all(batch.map((id) => this.report(id)));
       for (const rank of ranks) known.set(rank.account, rank);
     }
 

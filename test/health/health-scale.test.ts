@@ -4,7 +4,8 @@
  * history only for the accounts that had events: with 300 accounts of which 2 saw traffic, the
  * history hashes read are those of 2 accounts, found with one read of `health-active`, and no
  * score minute is written for the 298 quiet ones. Their reports are still complete. A page worst
- * first builds the reports of those 2 and of the page only.
+ * first builds the reports of those 2 and of the page only. Ranking accounts with events (a
+ * status filter, the severity order) reads their last hour and shared state a batch at a time.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,32 @@ describe('health of every account', () => {
     expect(page.counts).toEqual({ down: 0, degraded: 1, healthy: ACCOUNTS - 1 });
     // History of the 2 accounts with events, and one token status per report built: 2 + 9.
     expect(reads).toBeLessThanOrEqual(2 * HOURS_PER_DAY_READ + 11);
+  });
+
+  it('ranks every account with events for a status filter in a few Redis commands, not several each', async () => {
+    const { recorder, health, redis: connection } = instance.gateway;
+    for (let index = 0; index < ACCOUNTS; index += 1)
+      recorder.record({ account: `ups-${index}`, source: 'api', ok: true, status: 200 });
+    await recorder.flush();
+    // What the gateway sends (Redis's own counters also count the commands its scripts run).
+    const client = connection!.client as unknown as { sendCommand: (...args: unknown[]) => unknown };
+    const send = client.sendCommand;
+    let sent = 0;
+    client.sendCommand = function (this: unknown, ...args: unknown[]) {
+      sent += 1;
+      return send.apply(this, args);
+    };
+    try {
+      const page = await health.page({ status: 'down', limit: 100 });
+      expect(page.reports).toEqual([]);
+    } finally {
+      client.sendCommand = send;
+    }
+    // Every account has events now and is ranked: its last hour and its shared state, read a
+    // batch of accounts at a time (two scripts a batch), not four commands an account.
+    expect(sent).toBeLessThan(ACCOUNTS / 10);
+    const severity = await health.severityPage({ offset: 0, limit: 5 });
+    expect(severity.total).toBe(ACCOUNTS);
+    expect(severity.reports[0]!.account).toBe('ups-250');
   });
 });

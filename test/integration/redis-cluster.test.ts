@@ -95,6 +95,8 @@ describe('the gateway’s Redis stores on a three-master Cluster', () => {
         cooldown: { until: 1, code: 'ERR_TOKEN_ENDPOINT_TIMEOUT', failures: 1 },
       });
       expect((await store.readState(account)).cooldown?.failures).toBe(1);
+      // Accounts in different slots: one read each, not one script over all of them.
+      expect((await store.readStates([account, 'nobody'])).get(account)?.cooldown?.failures).toBe(1);
       await store.countTokenRequest(account, Date.now());
       await store.countTokenRequest(account, Date.now() - 3_600_000);
       expect(await store.tokenRequestCounts(account, Date.now())).toEqual({ thisHour: 1, lastHour: 1 });
@@ -170,6 +172,12 @@ describe('the gateway’s Redis stores on a three-master Cluster', () => {
     const buckets = await history.read('ups-main', now - 180, now);
     expect(buckets.map((bucket) => bucket.minute)).toEqual(minutes);
     expect(buckets.at(-1)).toMatchObject({ ok: { api: 2 }, failed: { token: 1 }, score: 87 });
+    expect(await history.readMany(['ups-main', 'nobody'], now - 180, now)).toEqual(
+      new Map([
+        ['ups-main', buckets],
+        ['nobody', []],
+      ]),
+    );
     // The hour keys are spread: a pipeline over them would be refused.
     const hours = [...(await keysBySlot())].filter(([name]) => name.startsWith(`${PREFIX}health:ups-main:`));
     expect(new Set(hours.map(([, slot]) => slot)).size).toBeGreaterThan(1);

@@ -89,6 +89,13 @@ describe('what Redis holds', () => {
     await store.updateState('acct', {});
     await store.updateState('acct', { refreshOutcomeUnknown: undefined });
     expect(await store.readState('acct')).toEqual({ reauthorizationRequired: hold });
+    // Many at once (one script): the same states, an account without one included.
+    expect(await store.readStates(['acct', 'nobody'])).toEqual(
+      new Map([
+        ['acct', { reauthorizationRequired: hold }],
+        ['nobody', {}],
+      ]),
+    );
   });
 
   it('counts token requests per hour, each hour’s counter expiring after three hours', async () => {
@@ -122,6 +129,17 @@ describe('what Redis holds', () => {
     expect(bucket?.failed.token).toBe(1);
     expect(bucket?.score).toBe(87);
     expect([...(await history.activeSince(minute))]).toEqual(['acct']);
+    // Many at once (one script), over two hours: the same buckets as one read each.
+    await history.add('other', minute + 60, { failed: { api: 1 } });
+    const many = await history.readMany(['acct', 'other', 'nobody'], minute, minute + 60);
+    expect(many).toEqual(
+      new Map([
+        ['acct', await history.read('acct', minute, minute + 60)],
+        ['other', await history.read('other', minute, minute + 60)],
+        ['nobody', []],
+      ]),
+    );
+    expect(many.get('other')?.[0]?.failed.api).toBe(1);
     const client = fixture.redis.client();
     const ttl = await client.ttl(`historytest:health:acct:${Math.floor(minute / 60)}`);
     client.disconnect();

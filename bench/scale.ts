@@ -53,6 +53,8 @@ export interface ScaleRow {
   failedCalls: number;
   /** Per instance (mean of the three). */
   idleCpuPercent: number;
+  /** A's, B's and C's, for the log: the mean hides which instance was busy. */
+  idleCpuByInstance: number[];
   idleRedisPerSecond: number;
   /** The commands behind the idle figure, most frequent first. */
   idleCommands: string;
@@ -167,7 +169,7 @@ async function idle(
   fleet: Service[],
   admin: Redis,
   seconds: number,
-): Promise<Pick<ScaleRow, 'idleCpuPercent' | 'idleRedisPerSecond' | 'idleCommands'>> {
+): Promise<Pick<ScaleRow, 'idleCpuPercent' | 'idleCpuByInstance' | 'idleRedisPerSecond' | 'idleCommands'>> {
   const cpuBefore = fleet.map((service) => cpuSeconds(service.child.pid) ?? NaN);
   const statsBefore = (await admin.info('stats')) as string;
   const commandsBefore = commandStats((await admin.info('commandstats')) as string);
@@ -187,6 +189,7 @@ async function idle(
     .slice(0, 4);
   return {
     idleCpuPercent: cpu.reduce((sum, value) => sum + value, 0) / cpu.length,
+    idleCpuByInstance: cpu,
     idleRedisPerSecond: commands / elapsed / fleet.length,
     idleCommands: deltas.map(([name, calls]) => `${name} ${calls}`).join(', ') || 'none',
   };
@@ -286,7 +289,8 @@ async function measure(
     log(
       `  ${count} accounts: boot ${bootMs.toFixed(0)} ms, RSS ${rssBootMb.toFixed(0)} → ` +
         `${rssAfterCallsMb.toFixed(0)} MB (${rssAfterIdleMb.toFixed(0)} MB after idle; ${count} calls in ${calls.seconds.toFixed(1)} s, ${calls.failed} failed), ` +
-        `idle ${row.idleCpuPercent.toFixed(2)} % CPU, ${row.idleRedisPerSecond.toFixed(1)} Redis cmds/s ` +
+        `idle ${row.idleCpuPercent.toFixed(2)} % CPU (A, B, C: ${row.idleCpuByInstance.map((cpu) => cpu.toFixed(2)).join(', ')}), ` +
+        `${row.idleRedisPerSecond.toFixed(1)} Redis cmds/s ` +
         `(${row.idleCommands}), forced-open breaker on B and C after ${breakerPropagationMs ?? 'n/a'} ms, ` +
         `health page ${msOrFailed(healthPageMs)} (status=down over all: ${msOrFailed(healthFilteredMs)}; ` +
         `sort=severity, 50: ${msOrFailed(healthSeverityMs)})`,

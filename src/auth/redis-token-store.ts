@@ -74,22 +74,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return count
 `;
 
-/**
- * KEYS: shared-state hashes; returns each one's fields and values (HGETALL), in order: one
- * command for a batch of accounts. Not on a Cluster, where their keys live in different slots.
- */
-const READ_STATES = `
-local states = {}
-for i, key in ipairs(KEYS) do states[i] = redis.call('HGETALL', key) end
-return states
-`;
-
 interface ScriptedClient {
   nextGeneration(counter: string, token: string, floor: number): Promise<number>;
   fencedTokenWrite(key: string, generation: number, blob: string, expiresAt: number): Promise<number>;
   updateTokenState(key: string, sets: number, ...fields: string[]): Promise<number>;
   countTokenRequest(key: string, ttlMs: number): Promise<number>;
-  readStates(keyCount: number, ...keys: string[]): Promise<string[][]>;
 }
 
 /** How long a presented refresh token stays claimed: longer than any carrier's refresh-token life. */
@@ -117,8 +106,6 @@ export class RedisTokenStore implements TokenStore {
     redis.client.defineCommand('nextGeneration', { numberOfKeys: 2, lua: NEXT_GENERATION });
     redis.client.defineCommand('updateTokenState', { numberOfKeys: 1, lua: UPDATE_STATE });
     redis.client.defineCommand('countTokenRequest', { numberOfKeys: 1, lua: COUNT_TOKEN_REQUEST });
-    // The number of keys is the first argument: a batch's size varies.
-    redis.client.defineCommand('readStates', { lua: READ_STATES });
   }
 
   get #scripts(): ScriptedClient {
@@ -195,22 +182,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async readStates(accounts: readonly string[]): Promise<Map<string, AccountSharedState>> {
-    const states = new Map<string, AccountSharedState>();
-    if (this.redis.topology === 'cluster') {
-      const all = await Promise.all(accounts.map((account) => this.readState(account)));
-      accounts.forEach((account, index) => states.set(account, all[index]!));
-      return states;
-    }
-    if (accounts.length === 0) return states;
     const keys = accounts.map((account) => this.#key('state', account));
-    const replies = await this.#run(() => this.#scripts.readStates(keys.length, ...keys));
-    accounts.forEach((account, index) => {
-      const flat = replies[index] ?? [];
-      const fields: [string, string][] = [];
-      for (let at = 0; at + 1 < flat.length; at += 2) fields.push([flat[at]!, flat[at + 1]!]);
-      states.set(account, stateOf(fields));
-    });
-    return states;
+    const hashes = await this.#run(() => this.redis.readHashes(keys));
+    return new Map(accounts.map((account, index) => [account, stateOf(hashes[index]!)]));
   }
 
   async updateState(

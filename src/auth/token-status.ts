@@ -65,7 +65,6 @@ export interface DependentTokenStatus {
   lastRefresh: { at: string; outcome: 'success' | 'failure'; code?: string } | null;
 }
 
-/** What the proxy and the routes need from an account's credentials, tokens or static. */
 /** What a status reads from the shared store besides the account's state. */
 export interface StatusReads {
   /** The hour's token request counts (default true); without them `tokenRequests` is null. */
@@ -74,6 +73,7 @@ export interface StatusReads {
   shared?: AccountSharedState;
 }
 
+/** What the proxy and the routes need from an account's credentials, tokens or static. */
 export interface AccountCredentials {
   /** The hot path: a fresh credential from memory, or undefined. No I/O. */
   peek(): StoredToken | undefined;
